@@ -1,0 +1,506 @@
+// CST → AST. Written defensively: with error recovery on, any child may be missing, and a
+// partial tree must still turn into a partial AST (the syntax errors are already reported).
+import type { CstNode, IToken, CstElement } from "chevrotain";
+import { parseArchText } from "../../../grammar/parser.js";
+import { error, type Diagnostic } from "../diagnostics/diagnostic.js";
+import type * as A from "./nodes.js";
+
+type Children = Record<string, CstElement[] | undefined>;
+
+function isToken(e: CstElement | undefined): e is IToken {
+  return e !== undefined && (e as IToken).image !== undefined;
+}
+
+class Builder {
+  constructor(private readonly file: string) {}
+
+  tokenSpan(t: IToken): A.Span {
+    return { file: this.file, line: t.startLine ?? 1, col: t.startColumn ?? 1, offset: t.startOffset, length: t.image.length };
+  }
+
+  nodeSpan(n: CstNode): A.Span {
+    const l = n.location;
+    if (!l || Number.isNaN(l.startOffset)) return { file: this.file, line: 1, col: 1, offset: 0, length: 0 };
+    const end = Number.isNaN(l.endOffset ?? NaN) ? l.startOffset : (l.endOffset as number);
+    return { file: this.file, line: l.startLine ?? 1, col: l.startColumn ?? 1, offset: l.startOffset, length: end - l.startOffset + 1 };
+  }
+
+  tok(c: Children, label: string, i = 0): IToken | undefined {
+    const e = c[label]?.[i];
+    return isToken(e) ? e : undefined;
+  }
+
+  toks(c: Children, label: string): IToken[] {
+    return (c[label] ?? []).filter(isToken);
+  }
+
+  node(c: Children, label: string, i = 0): CstNode | undefined {
+    const e = c[label]?.[i];
+    return e && !isToken(e) ? (e as CstNode) : undefined;
+  }
+
+  nodes(c: Children, label: string): CstNode[] {
+    return (c[label] ?? []).filter((e): e is CstNode => !isToken(e));
+  }
+
+  image(c: Children, label: string, i = 0): string {
+    return this.tok(c, label, i)?.image ?? "<missing>";
+  }
+
+  file_(n: CstNode): A.ArchDecl[] {
+    return this.nodes(n.children, "archDecl").map((a) => this.arch(a));
+  }
+
+  arch(n: CstNode): A.ArchDecl {
+    const c = n.children;
+    const nameTok = this.tok(c, "name");
+    const baseTok = this.tok(c, "base");
+    return {
+      kind: "arch",
+      name: nameTok?.image ?? "<missing>",
+      ...(baseTok ? { base: { name: baseTok.image, span: this.tokenSpan(baseTok) } } : {}),
+      members: this.nodes(c, "member").flatMap((m) => this.member(m)),
+      span: this.nodeSpan(n),
+      nameSpan: nameTok ? this.tokenSpan(nameTok) : this.nodeSpan(n),
+    };
+  }
+
+  member(n: CstNode): A.Member[] {
+    const c = n.children;
+    const [key] = Object.keys(c);
+    const inner = key ? this.node(c, key) : undefined;
+    if (!inner) return [];
+    switch (inner.name) {
+      case "hfDecl": return [this.hf(inner)];
+      case "paramDecl": return [this.param(inner)];
+      case "letDecl": return [this.letDecl(inner)];
+      case "requireDecl": return [this.require(inner)];
+      case "ignoreDecl": return [{ kind: "ignore", keys: this.nodes(inner.children, "hfKey").map((k) => this.hfKey(k)), span: this.nodeSpan(inner) }];
+      case "blockDecl": return [this.block(inner)];
+      case "rootDecl": return [{ kind: "root", block: this.image(inner.children, "block"), span: this.nodeSpan(inner) }];
+      case "presetDecl": return [this.preset(inner)];
+      default: return [];
+    }
+  }
+
+  hf(n: CstNode): A.HfDecl {
+    const c = n.children;
+    return {
+      kind: "hf",
+      modelTypes: this.toks(c, "modelType").map((t) => unquote(t.image)),
+      classes: this.nodes(c, "hfClassMap").map((m) => ({
+        hfClass: this.image(m.children, "hfClass"),
+        block: this.image(m.children, "block"),
+        span: this.nodeSpan(m),
+      })),
+      span: this.nodeSpan(n),
+    };
+  }
+
+  hfKey(n: CstNode): string[] {
+    const s = this.tok(n.children, "StringLit");
+    if (s) return unquote(s.image).split(".");
+    return this.toks(n.children, "part").map((t) => t.image);
+  }
+
+  typeRef(n: CstNode | undefined): A.TypeRef {
+    if (!n) return { name: "int", list: false, optional: false, span: { file: this.file, line: 1, col: 1, offset: 0, length: 0 } };
+    const c = n.children;
+    return { name: this.image(c, "name"), list: (c["LBracket"]?.length ?? 0) > 0, optional: (c["Question"]?.length ?? 0) > 0, span: this.nodeSpan(n) };
+  }
+
+  param(n: CstNode): A.ParamDecl {
+    const c = n.children;
+    const nameTok = this.tok(c, "name");
+    const def = this.node(c, "default");
+    return {
+      kind: "param",
+      override: (c["Override"]?.length ?? 0) > 0,
+      name: nameTok?.image ?? "<missing>",
+      type: this.typeRef(this.node(c, "typeRef")),
+      ...(def ? { default: this.expr(def) } : {}),
+      hfKeys: this.nodes(c, "hfKey").map((k) => this.hfKey(k)),
+      span: this.nodeSpan(n),
+      nameSpan: nameTok ? this.tokenSpan(nameTok) : this.nodeSpan(n),
+    };
+  }
+
+  letDecl(n: CstNode): A.LetDecl {
+    const c = n.children;
+    const nameTok = this.tok(c, "name");
+    return {
+      kind: "let",
+      override: (c["Override"]?.length ?? 0) > 0,
+      name: nameTok?.image ?? "<missing>",
+      value: this.exprOr(this.node(c, "value"), n),
+      span: this.nodeSpan(n),
+      nameSpan: nameTok ? this.tokenSpan(nameTok) : this.nodeSpan(n),
+    };
+  }
+
+  require(n: CstNode): A.RequireDecl {
+    const c = n.children;
+    const msg = this.tok(c, "message");
+    return { kind: "require", cond: this.exprOr(this.node(c, "cond"), n), ...(msg ? { message: unquote(msg.image) } : {}), span: this.nodeSpan(n) };
+  }
+
+  preset(n: CstNode): A.PresetDecl {
+    const c = n.children;
+    const nameTok = this.tok(c, "name");
+    const root = this.tok(c, "root");
+    return {
+      kind: "preset",
+      name: nameTok ? unquote(nameTok.image) : "<missing>",
+      ...(root ? { root: root.image } : {}),
+      values: this.nodes(c, "presetAssign").map((a) => ({
+        name: this.image(a.children, "name"),
+        value: this.exprOr(this.node(a.children, "value"), a),
+        span: this.nodeSpan(a),
+      })),
+      span: this.nodeSpan(n),
+      nameSpan: nameTok ? this.tokenSpan(nameTok) : this.nodeSpan(n),
+    };
+  }
+
+  block(n: CstNode): A.BlockDecl {
+    const c = n.children;
+    const nameTok = this.tok(c, "name");
+    const paramsNode = this.node(c, "blockParams");
+    const alias = this.node(c, "alias");
+    const decl: A.BlockDecl = {
+      kind: "block",
+      override: (c["Override"]?.length ?? 0) > 0,
+      name: nameTok?.image ?? "<missing>",
+      params: paramsNode ? this.nodes(paramsNode.children, "blockParam").map((p) => this.blockParam(p)) : [],
+      ...(alias ? { alias: this.expr(alias) } : {}),
+      submodules: [],
+      ties: [],
+      span: this.nodeSpan(n),
+      nameSpan: nameTok ? this.tokenSpan(nameTok) : this.nodeSpan(n),
+    };
+    const body = this.node(c, "blockBody");
+    for (const item of body ? this.nodes(body.children, "blockItem") : []) {
+      const [key] = Object.keys(item.children);
+      const inner = key ? this.node(item.children, key) : undefined;
+      if (!inner) continue;
+      const ic = inner.children;
+      switch (inner.name) {
+        case "classItem": {
+          const t = this.tok(ic, "value");
+          if (t) decl.className = { value: unquote(t.image), span: this.tokenSpan(t) };
+          break;
+        }
+        case "reprItem": {
+          const t = this.tok(ic, "value");
+          if (t) decl.repr = { value: unquote(t.image), span: this.tokenSpan(t) };
+          break;
+        }
+        case "tieItem": {
+          const cond = this.node(ic, "cond");
+          decl.ties.push({
+            kind: "tie",
+            target: this.path(this.node(ic, "target")),
+            source: this.path(this.node(ic, "source")),
+            ...(cond ? { cond: this.expr(cond) } : {}),
+            span: this.nodeSpan(inner),
+          });
+          break;
+        }
+        case "forwardDecl":
+          decl.forward = this.forward(inner);
+          break;
+        case "submoduleDecl": {
+          const nt = this.tok(ic, "name");
+          const cls = this.node(ic, "className");
+          const cond = this.node(ic, "cond");
+          decl.submodules.push({
+            kind: "submodule",
+            name: nt?.image ?? "<missing>",
+            module: this.exprOr(this.node(ic, "module"), inner),
+            ...(cls ? { className: this.expr(cls) } : {}),
+            ...(cond ? { cond: this.expr(cond) } : {}),
+            span: this.nodeSpan(inner),
+            nameSpan: nt ? this.tokenSpan(nt) : this.nodeSpan(inner),
+          });
+          break;
+        }
+      }
+    }
+    return decl;
+  }
+
+  blockParam(n: CstNode): A.BlockParam {
+    const c = n.children;
+    const def = this.node(c, "default");
+    return { name: this.image(c, "name"), type: this.typeRef(this.node(c, "typeRef")), ...(def ? { default: this.expr(def) } : {}), span: this.nodeSpan(n) };
+  }
+
+  path(n: CstNode | undefined): string[] {
+    return n ? this.toks(n.children, "part").map((t) => t.image) : [];
+  }
+
+  forward(n: CstNode): A.ForwardDecl {
+    const c = n.children;
+    const result = this.node(c, "result");
+    const body = this.node(c, "stmtBlock");
+    return {
+      kind: "forward",
+      params: this.nodes(c, "formal").map((f) => {
+        const def = this.node(f.children, "default");
+        return {
+          name: this.image(f.children, "name"),
+          type: this.tensorType(this.node(f.children, "tensorType"), f),
+          ...(def ? { default: this.expr(def) } : {}),
+          span: this.nodeSpan(f),
+        };
+      }),
+      ...(result ? { result: this.tensorType(result, n) } : {}),
+      body: body ? this.stmts(body) : [],
+      span: this.nodeSpan(n),
+    };
+  }
+
+  tensorType(n: CstNode | undefined, around: CstNode): A.TensorType {
+    if (!n) return { ids: false, dims: [], span: this.nodeSpan(around) };
+    const c = n.children;
+    return { ids: (c["Ids"]?.length ?? 0) > 0, dims: this.nodes(c, "dim").map((d) => this.expr(d)), span: this.nodeSpan(n) };
+  }
+
+  stmts(block: CstNode): A.Stmt[] {
+    return this.nodes(block.children, "stmt").flatMap((s) => {
+      const [key] = Object.keys(s.children);
+      const inner = key ? this.node(s.children, key) : undefined;
+      return inner ? [this.stmt(inner)] : [];
+    });
+  }
+
+  stmt(n: CstNode): A.Stmt {
+    const c = n.children;
+    const span = this.nodeSpan(n);
+    switch (n.name) {
+      case "letStmt":
+        return { kind: "let", names: this.toks(c, "name").map((t) => t.image), value: this.exprOr(this.node(c, "value"), n), span };
+      case "assignStmt":
+        return { kind: "assign", names: this.toks(c, "name").map((t) => t.image), value: this.exprOr(this.node(c, "value"), n), span };
+      case "returnStmt":
+        return { kind: "return", values: this.nodes(c, "value").map((v) => this.expr(v)), span };
+      case "emitStmt": {
+        const idx = this.node(c, "index");
+        return { kind: "emit", name: this.image(c, "name"), ...(idx ? { index: this.expr(idx) } : {}), value: this.exprOr(this.node(c, "value"), n), span };
+      }
+      case "forStmt": {
+        const body = this.node(c, "stmtBlock");
+        return { kind: "for", variable: this.image(c, "var"), iter: this.exprOr(this.node(c, "iter"), n), body: body ? this.stmts(body) : [], span };
+      }
+      case "ifStmt": {
+        const then = this.node(c, "then");
+        const elseIf = this.node(c, "elseIf");
+        const els = this.node(c, "else");
+        return {
+          kind: "if",
+          cond: this.exprOr(this.node(c, "cond"), n),
+          then: then ? this.stmts(then) : [],
+          ...(elseIf ? { else: [this.stmt(elseIf)] } : els ? { else: this.stmts(els) } : {}),
+          span,
+        };
+      }
+      default:
+        return { kind: "return", values: [], span };
+    }
+  }
+
+  exprOr(n: CstNode | undefined, around: CstNode): A.Expr {
+    return n ? this.expr(n) : { kind: "null", span: this.nodeSpan(around) };
+  }
+
+  // Each precedence level either passes its single operand through or folds left.
+  expr(n: CstNode): A.Expr {
+    const c = n.children;
+    const span = this.nodeSpan(n);
+    switch (n.name) {
+      case "expr": {
+        const inner = this.node(c, "ifExpr") ?? this.node(c, "rangeExpr");
+        return inner ? this.expr(inner) : { kind: "null", span };
+      }
+      case "ifExpr":
+        return {
+          kind: "if",
+          cond: this.exprOr(this.node(c, "cond"), n),
+          then: this.exprOr(this.node(c, "then"), n),
+          else: this.exprOr(this.node(c, "else"), n),
+          span,
+        };
+      case "rangeExpr": {
+        const ops = this.nodes(c, "operand");
+        const first = ops[0] ? this.expr(ops[0]) : ({ kind: "null", span } as A.Expr);
+        if (ops.length < 2) return first;
+        return { kind: "range", from: first, to: this.expr(ops[1]!), span };
+      }
+      case "coalesceExpr":
+      case "orExpr":
+      case "andExpr":
+      case "cmpExpr":
+      case "addExpr":
+      case "mulExpr": {
+        const operands = this.nodes(c, "operand").map((o) => this.expr(o));
+        const ops = this.toks(c, "op").sort((a, b) => a.startOffset - b.startOffset);
+        let acc = operands[0] ?? ({ kind: "null", span } as A.Expr);
+        for (let i = 1; i < operands.length; i++) {
+          const right = operands[i]!;
+          const op = (ops[i - 1]?.image ?? "+") as A.BinaryOp;
+          acc = { kind: "binary", op, left: acc, right, span: joinSpans(acc.span, right.span) };
+        }
+        return acc;
+      }
+      case "unaryExpr": {
+        const op = this.tok(c, "op");
+        const operand = this.node(c, "operand");
+        const inner = operand ? this.expr(operand) : ({ kind: "null", span } as A.Expr);
+        if (!op) return inner;
+        if (op.image === "-" && inner.kind === "num") return { ...inner, value: -inner.value, span };
+        return { kind: "unary", op: op.image as "-" | "!", operand: inner, span };
+      }
+      case "powerExpr": {
+        const base = this.node(c, "base");
+        const exp = this.node(c, "exponent");
+        const b = base ? this.expr(base) : ({ kind: "null", span } as A.Expr);
+        return exp ? { kind: "binary", op: "**", left: b, right: this.expr(exp), span } : b;
+      }
+      case "postfixExpr":
+        return this.postfix(n);
+      case "primary":
+        return this.primary(n);
+      default:
+        return { kind: "null", span };
+    }
+  }
+
+  postfix(n: CstNode): A.Expr {
+    const c = n.children;
+    const prim = this.node(c, "primary");
+    let acc: A.Expr = prim ? this.primary(prim) : { kind: "null", span: this.nodeSpan(n) };
+    const suffixes = [...this.nodes(c, "callSuffix"), ...this.nodes(c, "indexSuffix"), ...this.nodes(c, "memberSuffix")].sort(
+      (a, b) => (a.location?.startOffset ?? 0) - (b.location?.startOffset ?? 0),
+    );
+    for (const s of suffixes) {
+      const span = joinSpans(acc.span, this.nodeSpan(s));
+      const sc = s.children;
+      if (s.name === "callSuffix") {
+        const args = this.nodes(sc, "arg").map((a) => {
+          const kw = this.tok(a.children, "keyword");
+          return { ...(kw ? { keyword: kw.image } : {}), value: this.exprOr(this.node(a.children, "value"), a), span: this.nodeSpan(a) };
+        });
+        acc = { kind: "call", callee: acc, args, span };
+      } else if (s.name === "indexSuffix") {
+        acc = { kind: "index", target: acc, index: this.exprOr(this.node(sc, "index"), s), span };
+      } else {
+        acc = { kind: "member", target: acc, name: this.image(sc, "name"), span };
+      }
+    }
+    return acc;
+  }
+
+  primary(n: CstNode): A.Expr {
+    const c = n.children;
+    const span = this.nodeSpan(n);
+    const f = this.tok(c, "float");
+    if (f) return { kind: "num", value: Number(f.image), isFloat: true, span };
+    const i = this.tok(c, "int");
+    if (i) return { kind: "num", value: Number(i.image), isFloat: false, span };
+    const s = this.tok(c, "string");
+    if (s) return { kind: "str", value: unquote(s.image), span };
+    if (this.tok(c, "true")) return { kind: "bool", value: true, span };
+    if (this.tok(c, "false")) return { kind: "bool", value: false, span };
+    if (this.tok(c, "null")) return { kind: "null", span };
+    const name = this.tok(c, "name");
+    if (name) return { kind: "name", name: name.image, span };
+    const paren = this.node(c, "parenExpr");
+    if (paren) return this.exprOr(this.node(paren.children, "inner"), paren);
+    const list = this.node(c, "listExpr");
+    if (list) {
+      const lc = list.children;
+      const items = this.nodes(lc, "item").map((e) => this.expr(e));
+      const iter = this.node(lc, "iter");
+      if (iter && items[0]) return { kind: "comprehension", item: items[0], variable: this.image(lc, "var"), iter: this.expr(iter), span };
+      return { kind: "list", items, span };
+    }
+    return { kind: "null", span };
+  }
+}
+
+function joinSpans(a: A.Span, b: A.Span): A.Span {
+  if (b.offset + b.length <= a.offset) return a;
+  return { ...a, length: Math.max(a.length, b.offset + b.length - a.offset) };
+}
+
+export function unquote(s: string): string {
+  if (s.length < 2) return s;
+  return s.slice(1, -1).replace(/\\(.)/g, (_m, ch: string) => (ch === "n" ? "\n" : ch === "t" ? "\t" : ch));
+}
+
+export interface ParseResult {
+  file: A.SourceFile;
+  diagnostics: Diagnostic[];
+}
+
+/** Parses one .arch text. Never throws on bad input: problems come back as diagnostics. */
+export function parseArch(path: string, text: string): ParseResult {
+  const diagnostics: Diagnostic[] = [];
+  const out = parseArchText(text);
+  for (const e of out.lexErrors) {
+    const ch = text.slice(e.offset, e.offset + Math.max(1, e.length));
+    diagnostics.push(
+      error("E0001", { file: path, line: e.line ?? 1, col: e.column ?? 1, offset: e.offset, length: Math.max(1, e.length) }, `unexpected character ${JSON.stringify(ch)}`, {
+        hint: "identifiers are ASCII letters, digits and `_`; comments start with `#`",
+      }),
+    );
+  }
+  for (const e of out.parseErrors) {
+    const t = e.token;
+    const atEof = t.tokenType?.name === "EOF" || Number.isNaN(t.startOffset);
+    const prev = e.previousToken;
+    const span: A.Span = atEof
+      ? prev && !Number.isNaN(prev.startOffset)
+        ? { file: path, line: prev.endLine ?? prev.startLine ?? 1, col: (prev.endColumn ?? prev.startColumn ?? 0) + 1, offset: prev.endOffset ?? prev.startOffset, length: 1 }
+        : { file: path, line: 1, col: 1, offset: 0, length: 1 }
+      : { file: path, line: t.startLine ?? 1, col: t.startColumn ?? 1, offset: t.startOffset, length: t.image.length };
+    const found = atEof ? "end of file" : `\`${t.image}\``;
+    diagnostics.push(error("E0002", span, `unexpected ${found}`, { expected: describeExpectation(e.message), found }));
+  }
+  let archs: A.ArchDecl[] = [];
+  try {
+    archs = new Builder(path).file_(out.cst);
+  } catch {
+    // A recovered CST can be arbitrarily partial; the syntax errors above already explain it.
+    archs = [];
+  }
+  return { file: { path, text, archs }, diagnostics: dedupe(diagnostics) };
+}
+
+// Chevrotain's messages list token type names; turn them into the words a user typed.
+function describeExpectation(message: string): string {
+  const m = /one of these possible Token sequences:([\s\S]*?)but found/.exec(message) ?? /Expecting token of type --> (\w+) <--/.exec(message);
+  if (!m) return message.split("\n")[0] ?? message;
+  const names = Array.from(new Set((m[1] ?? "").match(/[A-Za-z]+/g) ?? []));
+  return names.slice(0, 8).map(tokenWord).join(", ") + (names.length > 8 ? ", …" : "");
+}
+
+const tokenWords: Record<string, string> = {
+  LBrace: "`{`", RBrace: "`}`", LParen: "`(`", RParen: "`)`", LBracket: "`[`", RBracket: "`]`", Comma: "`,`", Colon: "`:`",
+  Assign: "`=`", Arrow: "`->`", LArrow: "`<-`", FatArrow: "`=>`", Identifier: "a name", Integer: "an integer", Float: "a number",
+  StringLit: "a string", DotDot: "`..`", Dot: "`.`", Semicolon: "`;`", EOF: "end of file",
+};
+
+function tokenWord(name: string): string {
+  return tokenWords[name] ?? `\`${name.toLowerCase()}\``;
+}
+
+function dedupe(diags: Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return diags.filter((d) => {
+    const k = `${d.span?.offset}:${d.code}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}

@@ -1,0 +1,263 @@
+// Elaboration: the module tree of one concrete configuration, as PyTorch would build it —
+// every submodule with its path, printed class, arguments and parameter shapes. print,
+// stats, diff and the preset shape check all read this tree.
+import type * as A from "../ast/nodes.js";
+import { error, type Diagnostic } from "../diagnostics/diagnostic.js";
+import type { ArchIR, BlockIR, Value } from "../ir/model.js";
+import { isPrimitive, primitives, type Primitive } from "../ir/primitives.js";
+import { suggest } from "../ir/flatten.js";
+import type { ResolvedConfig } from "../eval/config.js";
+import { chainScopes, describe, evaluate, EvalError, interpolate, mapScope, truthy, type Scope } from "../eval/evaluate.js";
+import { evalErrorToDiagnostic } from "../eval/config.js";
+import { pyValue } from "../eval/pyformat.js";
+
+export interface WeightInstance {
+  name: string; // full state-dict name
+  shape: number[];
+}
+
+export interface Instance {
+  name: string;
+  path: string;
+  className: string;
+  repr: string;
+  kind: "block" | "primitive" | "list";
+  block?: BlockIR;
+  primitive?: Primitive;
+  args: Record<string, Value>;
+  children: Instance[];
+  weights: WeightInstance[];
+  span?: A.Span;
+}
+
+export interface Tie {
+  target: string;
+  source: string;
+}
+
+export interface ElaboratedModel {
+  config: ResolvedConfig;
+  root: Instance;
+  ties: Tie[];
+  diagnostics: Diagnostic[];
+}
+
+const joinPath = (prefix: string, name: string) => (prefix ? `${prefix}.${name}` : name);
+
+export function rootBlockName(arch: ArchIR, preset?: string): string | undefined {
+  const p = preset ? arch.presets.get(preset) : undefined;
+  return p?.root ?? arch.root?.block;
+}
+
+export function elaborate(config: ResolvedConfig, rootName?: string): ElaboratedModel {
+  const arch = config.arch;
+  const diagnostics: Diagnostic[] = [];
+  const ties: Tie[] = [];
+  const configScope = mapScope(config.values);
+  const name = rootName ?? rootBlockName(arch, config.preset);
+  const empty: Instance = { name: "", path: "", className: arch.name, repr: "", kind: "list", args: {}, children: [], weights: [] };
+  if (!name) {
+    diagnostics.push(error("E0113", arch.span, `\`${arch.name}\` declares no root block`, { hint: "add `root <Block>` naming the block PyTorch would instantiate" }));
+    return { config, root: empty, ties, diagnostics };
+  }
+  const block = arch.blocks.get(name);
+  if (!block) {
+    diagnostics.push(error("E0103", arch.root?.span ?? arch.span, `unknown root block \`${name}\``, { hint: suggest(name, arch.blocks.keys()) ?? "" }));
+    return { config, root: empty, ties, diagnostics };
+  }
+  const guard = (f: () => Instance | undefined): Instance | undefined => {
+    try {
+      return f();
+    } catch (e) {
+      if (e instanceof EvalError) {
+        diagnostics.push(evalErrorToDiagnostic(e));
+        return undefined;
+      }
+      throw e;
+    }
+  };
+  let depth = 0;
+
+  const instantiateBlock = (b: BlockIR, args: Record<string, Value>, nm: string, path: string, span?: A.Span): Instance | undefined => {
+    if (++depth > 64) {
+      diagnostics.push(error("E0204", b.nameSpan, `block \`${b.name}\` contains itself`, { hint: "a block cannot be its own submodule" }));
+      depth--;
+      return undefined;
+    }
+    try {
+      const scope = chainScopes(mapScope(args), configScope);
+      if (b.alias) {
+        const inner = instantiateCall(b.alias, scope, nm, path);
+        if (!inner) return undefined;
+        if (b.className) {
+          inner.className = interpolate(b.className.value, scope, b.className.span);
+          inner.repr = b.repr ? interpolate(b.repr.value, scope, b.repr.span, pyValue) : "";
+        } else if (b.repr) inner.repr = interpolate(b.repr.value, scope, b.repr.span, pyValue);
+        inner.block = b;
+        inner.args = { ...args, ...inner.args };
+        return inner;
+      }
+      const inst: Instance = {
+        name: nm,
+        path,
+        className: b.className ? interpolate(b.className.value, scope, b.className.span) : b.name,
+        repr: b.repr ? interpolate(b.repr.value, scope, b.repr.span, pyValue) : "",
+        kind: "block",
+        block: b,
+        args,
+        children: [],
+        weights: [],
+        ...(span ? { span } : {}),
+      };
+      for (const sm of b.submodules) {
+        const child = guard(() => {
+          if (sm.cond && !truthy(evaluate(sm.cond, scope), sm.cond.span)) return undefined;
+          const c = instantiate(sm.module, scope, sm.name, joinPath(path, sm.name));
+          if (c && sm.className) {
+            const cls = evaluate(sm.className, scope);
+            if (typeof cls !== "string") throw new EvalError(`a class name must be a string, found ${describe(cls)}`, sm.className.span, "E0201");
+            c.className = cls;
+          }
+          return c;
+        });
+        if (child) inst.children.push(child);
+      }
+      for (const t of b.ties) {
+        try {
+          if (t.cond && !truthy(evaluate(t.cond, scope), t.cond.span)) continue;
+        } catch (e) {
+          if (e instanceof EvalError) diagnostics.push(evalErrorToDiagnostic(e));
+          continue;
+        }
+        ties.push({ target: joinPath(path, t.target.join(".")), source: joinPath(path, t.source.join(".")) });
+        tieSpans.set(joinPath(path, t.target.join(".")), t.span);
+      }
+      return inst;
+    } finally {
+      depth--;
+    }
+  };
+
+  const instantiatePrimitive = (p: Primitive, args: Record<string, Value>, nm: string, path: string, span: A.Span): Instance => ({
+    name: nm,
+    path,
+    className: p.className(args),
+    repr: p.repr(args),
+    kind: "primitive",
+    primitive: p,
+    args,
+    children: [],
+    weights: p.weights(args).map((w) => ({ name: w.name ? joinPath(path, w.name) : path, shape: w.shape })),
+    span,
+  });
+
+  const instantiateCall = (e: A.Expr, scope: Scope, nm: string, path: string): Instance | undefined => {
+    const callee = e.kind === "call" ? e.callee : e;
+    const rawArgs = e.kind === "call" ? e.args : [];
+    if (callee.kind !== "name") {
+      diagnostics.push(error("E0103", e.span, "expected a block or primitive name", { found: e.kind }));
+      return undefined;
+    }
+    const target = callee.name;
+    if (isPrimitive(target)) {
+      const p = primitives[target]!;
+      const args = bindArgs(p.params, rawArgs, scope, target, e.span);
+      return instantiatePrimitive(p, args, nm, path, e.span);
+    }
+    const b = arch.blocks.get(target);
+    if (!b) {
+      throw new EvalError(`unknown block or primitive \`${target}\``, callee.span, "E0101", suggest(target, [...arch.blocks.keys(), ...Object.keys(primitives)]));
+    }
+    const args = bindArgs(
+      b.params.map((p) => ({ name: p.name, type: "any" as const, ...(p.default ? { defaultExpr: p.default } : {}) })),
+      rawArgs,
+      scope,
+      target,
+      e.span,
+    );
+    return instantiateBlock(b, args, nm, path, e.span);
+  };
+
+  const bindArgs = (
+    params: { name: string; default?: Value; defaultExpr?: A.Expr }[],
+    args: A.Arg[],
+    scope: Scope,
+    target: string,
+    span: A.Span,
+  ): Record<string, Value> => {
+    const out: Record<string, Value> = {};
+    let pos = 0;
+    for (const a of args) {
+      if (a.keyword) {
+        if (!params.some((p) => p.name === a.keyword)) {
+          throw new EvalError(`\`${target}\` has no argument \`${a.keyword}\``, a.span, "E0101", suggest(a.keyword, params.map((p) => p.name)) ?? `arguments: ${params.map((p) => p.name).join(", ")}`);
+        }
+        out[a.keyword] = evaluate(a.value, scope);
+      } else {
+        const p = params[pos++];
+        if (!p) throw new EvalError(`\`${target}\` takes ${params.length} argument(s), found more`, a.span, "E0203");
+        out[p.name] = evaluate(a.value, scope);
+      }
+    }
+    for (const p of params) {
+      if (p.name in out) continue;
+      if (p.default !== undefined) out[p.name] = p.default;
+      else if (p.defaultExpr) out[p.name] = evaluate(p.defaultExpr, chainScopes(mapScope(out), scope));
+      else throw new EvalError(`\`${target}\` needs argument \`${p.name}\``, span, "E0203");
+    }
+    return out;
+  };
+
+  // A submodule expression: a block or primitive, a list of them, a comprehension, or a choice.
+  const instantiate = (e: A.Expr, scope: Scope, nm: string, path: string): Instance | undefined => {
+    switch (e.kind) {
+      case "if":
+        return truthy(evaluate(e.cond, scope), e.cond.span) ? instantiate(e.then, scope, nm, path) : instantiate(e.else, scope, nm, path);
+      case "list":
+      case "comprehension": {
+        const list: Instance = { name: nm, path, className: "ModuleList", repr: "", kind: "list", args: {}, children: [], weights: [], span: e.span };
+        const items: { expr: A.Expr; scope: Scope }[] = [];
+        if (e.kind === "list") for (const it of e.items) items.push({ expr: it, scope });
+        else {
+          const iter = evaluate(e.iter, scope);
+          if (!Array.isArray(iter)) throw new EvalError(`cannot iterate over ${describe(iter)}`, e.iter.span, "E0201");
+          for (const v of iter) items.push({ expr: e.item, scope: chainScopes((n) => (n === e.variable ? v : undefined), scope) });
+        }
+        items.forEach((it, i) => {
+          const c = guard(() => instantiate(it.expr, it.scope, String(i), joinPath(path, String(i))));
+          if (c) list.children.push(c);
+        });
+        return list;
+      }
+      case "name":
+      case "call":
+        return instantiateCall(e, scope, nm, path);
+      default:
+        throw new EvalError("expected a block, a primitive or a list of them", e.span, "E0203");
+    }
+  };
+
+  const tieSpans = new Map<string, A.Span>();
+  const root = guard(() => instantiateBlock(block, {}, "", "")) ?? empty;
+  // Ties must name parameters that exist.
+  const all = new Set(allWeights(root).map((w) => w.name));
+  for (const t of ties) {
+    for (const side of [t.target, t.source]) {
+      if (!all.has(side)) {
+        diagnostics.push(error("E0404", tieSpans.get(t.target), `tie refers to \`${side}\`, which is not a parameter of this model`, { hint: suggest(side, all) ?? "" }));
+      }
+    }
+  }
+  return { config, root, ties, diagnostics };
+}
+
+export function allWeights(inst: Instance): WeightInstance[] {
+  const out: WeightInstance[] = [...inst.weights];
+  for (const c of inst.children) out.push(...allWeights(c));
+  return out;
+}
+
+export function* walkInstances(inst: Instance): Generator<Instance> {
+  yield inst;
+  for (const c of inst.children) yield* walkInstances(c);
+}

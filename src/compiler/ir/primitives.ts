@@ -1,0 +1,184 @@
+// The built-in leaf modules a block may declare as submodules. Each knows its argument
+// list, the parameters it owns (names as in PyTorch state dicts), how PyTorch prints it,
+// and what its application does to a shape. Everything else is written in .arch files.
+import { pyFloat, pyValue } from "../eval/pyformat.js";
+import type { Value } from "./model.js";
+
+export interface PrimitiveParam {
+  name: string;
+  type: "int" | "float" | "bool" | "string" | "int[]" | "any";
+  default?: Value;
+}
+
+export interface WeightSpec {
+  name: string; // relative to the module path; "" means the module path itself (Param)
+  shape: number[];
+}
+
+/** How the primitive transforms its input, for the shape checker. */
+export type ApplyRule =
+  | { kind: "features"; from: string; to: string } // [..., from] -> [..., to]
+  | { kind: "lookup"; dim: string } // ids[...] -> [..., dim]
+  | { kind: "same"; lastDim?: string } // shape preserved (last dim checked if given)
+  | { kind: "value" } // not callable; the tensor itself (Param)
+  | { kind: "none" }; // not callable (print-only)
+
+export interface Primitive {
+  name: string;
+  params: PrimitiveParam[];
+  weights(a: Record<string, Value>): WeightSpec[];
+  className(a: Record<string, Value>): string;
+  repr(a: Record<string, Value>): string;
+  apply: ApplyRule;
+}
+
+const int = (v: Value | undefined): number => (typeof v === "number" ? v : 0);
+const bool = (v: Value | undefined): boolean => v === true;
+
+// Default class names PyTorch/transformers print for activation modules.
+export const activationClasses: Record<string, string> = {
+  silu: "SiLU",
+  swish: "SiLU",
+  gelu: "GELUActivation",
+  gelu_new: "NewGELUActivation",
+  gelu_pytorch_tanh: "PytorchGELUTanh",
+  gelu_tanh: "PytorchGELUTanh",
+  relu: "ReLU",
+  relu2: "ReLUSquaredActivation",
+  tanh: "Tanh",
+  sigmoid: "Sigmoid",
+  identity: "Identity",
+};
+
+export const primitives: Record<string, Primitive> = {
+  Linear: {
+    name: "Linear",
+    params: [{ name: "in_features", type: "int" }, { name: "out_features", type: "int" }, { name: "bias", type: "bool", default: true }],
+    weights: (a) => [
+      { name: "weight", shape: [int(a.out_features), int(a.in_features)] },
+      ...(bool(a.bias) ? [{ name: "bias", shape: [int(a.out_features)] }] : []),
+    ],
+    className: () => "Linear",
+    repr: (a) => `in_features=${int(a.in_features)}, out_features=${int(a.out_features)}, bias=${pyValue(bool(a.bias))}`,
+    apply: { kind: "features", from: "in_features", to: "out_features" },
+  },
+  // GPT-2's Conv1D: a linear layer whose weight is stored [in, out].
+  Conv1D: {
+    name: "Conv1D",
+    params: [{ name: "in_features", type: "int" }, { name: "out_features", type: "int" }, { name: "bias", type: "bool", default: true }],
+    weights: (a) => [
+      { name: "weight", shape: [int(a.in_features), int(a.out_features)] },
+      ...(bool(a.bias) ? [{ name: "bias", shape: [int(a.out_features)] }] : []),
+    ],
+    className: () => "Conv1D",
+    repr: () => "",
+    apply: { kind: "features", from: "in_features", to: "out_features" },
+  },
+  Embedding: {
+    name: "Embedding",
+    params: [{ name: "num_embeddings", type: "int" }, { name: "embedding_dim", type: "int" }, { name: "padding_idx", type: "any", default: null }],
+    weights: (a) => [{ name: "weight", shape: [int(a.num_embeddings), int(a.embedding_dim)] }],
+    className: () => "Embedding",
+    repr: (a) => `${int(a.num_embeddings)}, ${int(a.embedding_dim)}${a.padding_idx !== null && a.padding_idx !== undefined ? `, padding_idx=${pyValue(a.padding_idx)}` : ""}`,
+    apply: { kind: "lookup", dim: "embedding_dim" },
+  },
+  LayerNorm: {
+    name: "LayerNorm",
+    params: [
+      { name: "dim", type: "int" },
+      { name: "eps", type: "float", default: 1e-5 },
+      { name: "affine", type: "bool", default: true },
+      { name: "bias", type: "bool", default: true },
+    ],
+    weights: (a) =>
+      bool(a.affine)
+        ? [{ name: "weight", shape: [int(a.dim)] }, ...(bool(a.bias) ? [{ name: "bias", shape: [int(a.dim)] }] : [])]
+        : [],
+    className: () => "LayerNorm",
+    repr: (a) => `(${int(a.dim)},), eps=${pyFloat(int(a.eps))}, elementwise_affine=${pyValue(bool(a.affine))}`,
+    apply: { kind: "same", lastDim: "dim" },
+  },
+  RMSNorm: {
+    name: "RMSNorm",
+    params: [
+      { name: "dim", type: "int" },
+      { name: "eps", type: "float", default: 1e-6 },
+      { name: "offset", type: "float", default: 0.0 },
+      { name: "affine", type: "bool", default: true },
+    ],
+    weights: (a) => (bool(a.affine) ? [{ name: "weight", shape: [int(a.dim)] }] : []),
+    className: () => "RMSNorm",
+    repr: (a) => `(${int(a.dim)},), eps=${pyFloat(int(a.eps))}, elementwise_affine=${pyValue(bool(a.affine))}`,
+    apply: { kind: "same", lastDim: "dim" },
+  },
+  GroupNorm: {
+    name: "GroupNorm",
+    params: [{ name: "groups", type: "int" }, { name: "dim", type: "int" }, { name: "eps", type: "float", default: 1e-5 }],
+    weights: (a) => [{ name: "weight", shape: [int(a.dim)] }, { name: "bias", shape: [int(a.dim)] }],
+    className: () => "GroupNorm",
+    repr: (a) => `${int(a.groups)}, ${int(a.dim)}, eps=${pyFloat(int(a.eps))}, affine=True`,
+    apply: { kind: "same", lastDim: "dim" },
+  },
+  Activation: {
+    name: "Activation",
+    params: [{ name: "kind", type: "string" }],
+    weights: () => [],
+    className: (a) => activationClasses[String(a.kind)] ?? String(a.kind),
+    repr: () => "",
+    apply: { kind: "same" },
+  },
+  Dropout: {
+    name: "Dropout",
+    params: [{ name: "p", type: "float", default: 0.1 }],
+    weights: () => [],
+    className: () => "Dropout",
+    repr: (a) => `p=${pyFloat(int(a.p))}, inplace=False`,
+    apply: { kind: "same" },
+  },
+  // A bare parameter tensor owned by the block (RWKV's time_decay, T5's relative bias table…).
+  Param: {
+    name: "Param",
+    params: [{ name: "shape", type: "int[]" }],
+    weights: (a) => [{ name: "", shape: Array.isArray(a.shape) ? a.shape.map((v) => int(v)) : [] }],
+    className: () => "Parameter",
+    repr: () => "",
+    apply: { kind: "value" },
+  },
+  // A persistent buffer stored in checkpoints but recomputed by us (rotary inv_freq): accepted on load, not used.
+  Buffer: {
+    name: "Buffer",
+    params: [{ name: "shape", type: "int[]" }],
+    weights: (a) => [{ name: "", shape: Array.isArray(a.shape) ? a.shape.map((v) => int(v)) : [] }],
+    className: () => "Buffer",
+    repr: () => "",
+    apply: { kind: "value" },
+  },
+  Conv2d: {
+    name: "Conv2d",
+    params: [
+      { name: "in_channels", type: "int" },
+      { name: "out_channels", type: "int" },
+      { name: "kernel", type: "int[]" },
+      { name: "stride", type: "int[]", default: [1, 1] },
+      { name: "bias", type: "bool", default: true },
+    ],
+    weights: (a) => {
+      const k = Array.isArray(a.kernel) ? a.kernel.map((v) => int(v)) : [1, 1];
+      return [
+        { name: "weight", shape: [int(a.out_channels), int(a.in_channels), ...k] },
+        ...(bool(a.bias) ? [{ name: "bias", shape: [int(a.out_channels)] }] : []),
+      ];
+    },
+    className: () => "Conv2d",
+    repr: (a) => {
+      const k = Array.isArray(a.kernel) ? a.kernel : [1, 1];
+      const s = Array.isArray(a.stride) ? a.stride : [1, 1];
+      return `${int(a.in_channels)}, ${int(a.out_channels)}, kernel_size=${pyValue(k)}, stride=${pyValue(s)}${bool(a.bias) ? "" : ", bias=False"}`;
+    },
+    apply: { kind: "features", from: "in_channels", to: "out_channels" },
+  },
+};
+
+export function isPrimitive(name: string): boolean {
+  return Object.prototype.hasOwnProperty.call(primitives, name);
+}

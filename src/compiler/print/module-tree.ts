@@ -1,0 +1,39 @@
+// The module tree exactly as PyTorch's `print(model)` shows it: nn.Module.__repr__ with
+// extra_repr lines first, and nn.ModuleList folding runs of identical children into
+// `(0-31): 32 x Block(...)`.
+import type { Instance } from "../elaborate/instance.js";
+
+function addIndent(s: string, n: number): string {
+  const lines = s.split("\n");
+  if (lines.length === 1) return s;
+  const pad = " ".repeat(n);
+  return [lines[0], ...lines.slice(1).map((l) => pad + l)].join("\n");
+}
+
+export function printModuleTree(inst: Instance): string {
+  if (inst.kind === "list") return printList(inst);
+  const extra = inst.repr ? inst.repr.split("\n") : [];
+  const childLines = inst.children.map((c) => `(${c.name}): ${addIndent(printModuleTree(c), 2)}`);
+  const lines = [...extra, ...childLines];
+  let s = `${inst.className}(`;
+  if (lines.length) {
+    if (extra.length === 1 && childLines.length === 0) s += extra[0];
+    else s += "\n  " + lines.join("\n  ") + "\n";
+  }
+  return s + ")";
+}
+
+function printList(inst: Instance): string {
+  const reprs = inst.children.map(printModuleTree);
+  if (reprs.length === 0) return `${inst.className}()`;
+  const runs: { start: number; end: number; text: string }[] = [];
+  reprs.forEach((r, i) => {
+    const last = runs[runs.length - 1];
+    if (last && last.text === r) last.end = i;
+    else runs.push({ start: i, end: i, text: r });
+  });
+  const lines = runs.map((r) =>
+    addIndent(r.start === r.end ? `(${inst.children[r.start]!.name}): ${r.text}` : `(${r.start}-${r.end}): ${r.end - r.start + 1} x ${r.text}`, 2),
+  );
+  return `${inst.className}(\n  ${lines.join("\n  ")}\n)`;
+}

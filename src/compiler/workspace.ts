@@ -1,0 +1,110 @@
+// Loads .arch sources (the bundled zoo plus any files named on the command line), parses
+// and flattens them, and finds architectures and presets by name.
+import { readdirSync, readFileSync } from "node:fs";
+import { join, relative, resolve } from "node:path";
+import type * as A from "./ast/nodes.js";
+import { parseArch } from "./ast/build.js";
+import { error, type Diagnostic } from "./diagnostics/diagnostic.js";
+import { flattenArchs, suggest } from "./ir/flatten.js";
+import type { ArchIR } from "./ir/model.js";
+import { modelsDir } from "./package-root.js";
+
+export interface Workspace {
+  files: A.SourceFile[];
+  sources: Map<string, string>;
+  archs: Map<string, ArchIR>;
+  diagnostics: Diagnostic[];
+}
+
+export function zooFiles(): string[] {
+  const dir = modelsDir();
+  return readdirSync(dir)
+    .filter((f) => f.endsWith(".arch"))
+    .sort()
+    .map((f) => join(dir, f));
+}
+
+/** Shown paths are relative to the working directory when that is shorter. */
+export function displayPath(p: string): string {
+  const rel = relative(process.cwd(), p);
+  return rel.length < p.length ? rel : p;
+}
+
+export function loadWorkspace(paths: string[], options: { includeZoo?: boolean; texts?: Map<string, string> } = {}): Workspace {
+  const diagnostics: Diagnostic[] = [];
+  const sources = new Map<string, string>();
+  const files: A.SourceFile[] = [];
+  const seen = new Set<string>();
+  const all = [...paths.map((p) => resolve(p)), ...(options.includeZoo !== false ? zooFiles() : [])];
+  for (const abs of all) {
+    if (seen.has(abs)) continue;
+    seen.add(abs);
+    const shown = displayPath(abs);
+    let text = options.texts?.get(abs);
+    if (text === undefined) {
+      try {
+        text = readFileSync(abs, "utf8");
+      } catch (e) {
+        diagnostics.push(error("E0203", undefined, `cannot read ${shown}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`));
+        continue;
+      }
+    }
+    sources.set(shown, text);
+    const parsed = parseArch(shown, text);
+    diagnostics.push(...parsed.diagnostics);
+    files.push(parsed.file);
+  }
+  const archs = flattenArchs(files, diagnostics);
+  return { files, sources, archs, diagnostics };
+}
+
+export interface ModelRef {
+  arch: ArchIR;
+  preset?: string;
+}
+
+export function findPreset(ws: Workspace, name: string): ModelRef | undefined {
+  for (const arch of ws.archs.values()) if (arch.presets.has(name)) return { arch, preset: name };
+  return undefined;
+}
+
+export function allPresets(ws: Workspace): string[] {
+  return [...ws.archs.values()].flatMap((a) => [...a.presets.keys()]);
+}
+
+/**
+ * Resolves a model reference: `file.arch`, `file.arch:Arch`, `file.arch:Preset`, an
+ * architecture name or a preset name. Throws a diagnostic list when it cannot.
+ */
+export function resolveModelRef(ws: Workspace, spec: string | undefined, preset: string | undefined): ModelRef | Diagnostic {
+  if (preset !== undefined && spec === undefined) {
+    return findPreset(ws, preset) ?? error("E0114", undefined, `no preset named "${preset}" in the loaded .arch files`, { hint: suggest(preset, allPresets(ws)) ?? "list presets with `archc zoo`" });
+  }
+  if (spec === undefined) return error("E0114", undefined, "name a model: FILE.arch[:PRESET] or --preset NAME");
+  let file = spec;
+  let sub = preset;
+  const m = /^(.*\.arch):([^/\\]+)$/.exec(spec);
+  if (m) {
+    file = m[1]!;
+    sub = m[2];
+  }
+  const candidates = file.endsWith(".arch")
+    ? ws.files.filter((f) => resolve(f.path) === resolve(file)).flatMap((f) => f.archs.map((a) => ws.archs.get(a.name)!).filter(Boolean))
+    : [...ws.archs.values()].filter((a) => a.name === file);
+  if (!file.endsWith(".arch") && candidates.length === 0) {
+    const p = findPreset(ws, file);
+    if (p) return p;
+    return error("E0114", undefined, `no architecture or preset named "${file}"`, { hint: suggest(file, [...ws.archs.keys(), ...allPresets(ws)]) ?? "" });
+  }
+  if (candidates.length === 0) return error("E0114", undefined, `${file} defines no architecture`);
+  if (sub !== undefined) {
+    const byArch = candidates.find((a) => a.name === sub);
+    if (byArch) return { arch: byArch };
+    const withPreset = candidates.find((a) => a.presets.has(sub!));
+    if (withPreset) return { arch: withPreset, preset: sub };
+    return error("E0114", undefined, `no preset "${sub}" in ${file}`, { hint: suggest(sub, candidates.flatMap((a) => [...a.presets.keys()])) ?? "" });
+  }
+  // A file with several archs: the first one that is not only a base of another.
+  const arch = candidates.find((a) => !candidates.some((b) => b !== a && b.lineage.includes(a.name))) ?? candidates[0]!;
+  return { arch };
+}

@@ -1,0 +1,132 @@
+/**
+ * Elementwise arithmetic with NumPy broadcasting, and the activation functions.
+ * Arithmetic runs in doubles and rounds once on store, which is within half an
+ * ulp of PyTorch's float32 result for a single operation.
+ */
+import { broadcastShapes, broadcastStrides } from "../broadcast.js";
+import { RuntimeArgumentError } from "../errors.js";
+import { sameShape, shapeSize } from "../layout.js";
+import { Tensor } from "../tensor.js";
+import { erf } from "./erf.js";
+
+type Binary = (a: number, b: number) => number;
+
+function binary(op: string, a: Tensor, b: Tensor, f: Binary): Tensor {
+  const ad = a.data;
+  const bd = b.data;
+  if (sameShape(a.shape, b.shape)) {
+    const out = new Float32Array(ad.length);
+    for (let i = 0; i < out.length; i++) out[i] = f(ad[i]!, bd[i]!);
+    return new Tensor(out, [...a.shape]);
+  }
+  const shape = broadcastShapes(op, a.shape, b.shape);
+  const out = new Float32Array(shapeSize(shape));
+  if (out.length === 0) return new Tensor(out, shape);
+  // Fast path for the common "x + bias" case: b repeats along the trailing dims of a.
+  if (sameShape(shape, a.shape) && bd.length > 0 && isTrailingOf(b.shape, a.shape)) {
+    const n = bd.length;
+    for (let i = 0; i < out.length; i += n) {
+      for (let j = 0; j < n; j++) out[i + j] = f(ad[i + j]!, bd[j]!);
+    }
+    return new Tensor(out, shape);
+  }
+  const rank = shape.length;
+  const sa = broadcastStrides(a.shape, shape);
+  const sb = broadcastStrides(b.shape, shape);
+  const inner = shape[rank - 1]!;
+  const ia = sa[rank - 1]!;
+  const ib = sb[rank - 1]!;
+  const counter = new Array<number>(rank).fill(0);
+  let offA = 0;
+  let offB = 0;
+  for (let o = 0; o < out.length; o += inner) {
+    for (let j = 0, pa = offA, pb = offB; j < inner; j++, pa += ia, pb += ib) {
+      out[o + j] = f(ad[pa]!, bd[pb]!);
+    }
+    // Odometer over the outer dims: advance the last outer dim, carrying left.
+    for (let d = rank - 2; d >= 0; d--) {
+      counter[d]!++;
+      offA += sa[d]!;
+      offB += sb[d]!;
+      if (counter[d]! < shape[d]!) break;
+      offA -= sa[d]! * shape[d]!;
+      offB -= sb[d]! * shape[d]!;
+      counter[d] = 0;
+    }
+  }
+  return new Tensor(out, shape);
+}
+
+/** True when `inner` equals the last dims of `outer` after dropping leading 1s. */
+function isTrailingOf(inner: readonly number[], outer: readonly number[]): boolean {
+  let start = 0;
+  while (start < inner.length && inner[start] === 1) start++;
+  const rest = inner.length - start;
+  if (rest > outer.length) return false;
+  for (let i = 0; i < rest; i++) {
+    if (inner[start + i] !== outer[outer.length - rest + i]) return false;
+  }
+  return true;
+}
+
+export function map(x: Tensor, f: (v: number) => number): Tensor {
+  const src = x.data;
+  const out = new Float32Array(src.length);
+  for (let i = 0; i < src.length; i++) out[i] = f(src[i]!);
+  return new Tensor(out, [...x.shape]);
+}
+
+export const add = (a: Tensor, b: Tensor): Tensor => binary("add", a, b, (p, q) => p + q);
+export const sub = (a: Tensor, b: Tensor): Tensor => binary("sub", a, b, (p, q) => p - q);
+export const mul = (a: Tensor, b: Tensor): Tensor => binary("mul", a, b, (p, q) => p * q);
+export const div = (a: Tensor, b: Tensor): Tensor => binary("div", a, b, (p, q) => p / q);
+
+export const scale = (x: Tensor, s: number): Tensor => map(x, (v) => v * s);
+export const addScalar = (x: Tensor, s: number): Tensor => map(x, (v) => v + s);
+export const neg = (x: Tensor): Tensor => map(x, (v) => -v);
+export const exp = (x: Tensor): Tensor => map(x, Math.exp);
+export const sqrt = (x: Tensor): Tensor => map(x, Math.sqrt);
+export const square = (x: Tensor): Tensor => map(x, (v) => v * v);
+export const tanh = (x: Tensor): Tensor => map(x, Math.tanh);
+
+const sigmoidScalar = (v: number): number => 1 / (1 + Math.exp(-v));
+const SQRT1_2 = Math.SQRT1_2;
+const geluScalar = (v: number): number => 0.5 * v * (1 + erf(v * SQRT1_2));
+const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+const geluTanhScalar = (v: number): number =>
+  0.5 * v * (1 + Math.tanh(SQRT_2_OVER_PI * (v + 0.044715 * v * v * v)));
+
+export const sigmoid = (x: Tensor): Tensor => map(x, sigmoidScalar);
+export const relu = (x: Tensor): Tensor => map(x, (v) => (v > 0 ? v : 0));
+export const silu = (x: Tensor): Tensor => map(x, (v) => v * sigmoidScalar(v));
+/** Exact GELU, x·Φ(x) via erf (PyTorch `gelu`, approximate="none"). */
+export const gelu = (x: Tensor): Tensor => map(x, geluScalar);
+/** Tanh-approximate GELU (HF `gelu_new`, `gelu_pytorch_tanh`). */
+export const geluTanh = (x: Tensor): Tensor => map(x, geluTanhScalar);
+/** cap·tanh(x/cap): Gemma-2 / Grok logit soft-capping. */
+export const softcap = (x: Tensor, cap: number): Tensor => map(x, (v) => cap * Math.tanh(v / cap));
+
+const ACTIVATIONS: Record<string, (x: Tensor) => Tensor> = {
+  silu,
+  swish: silu,
+  gelu,
+  gelu_new: geluTanh,
+  gelu_pytorch_tanh: geluTanh,
+  gelu_tanh: geluTanh,
+  relu,
+  relu2: (x) => map(x, (v) => (v > 0 ? v * v : 0)),
+  tanh,
+  sigmoid,
+  identity: (x) => x,
+};
+
+/** Applies an activation by its Hugging Face `hidden_act` name. */
+export function activation(name: string, x: Tensor): Tensor {
+  const f = Object.hasOwn(ACTIVATIONS, name) ? ACTIVATIONS[name] : undefined;
+  if (!f) {
+    throw new RuntimeArgumentError("activation", `unknown activation ${JSON.stringify(name)}; expected one of ${Object.keys(ACTIVATIONS).join(", ")}`);
+  }
+  return f(x);
+}
+
+export const activationNames: readonly string[] = Object.keys(ACTIVATIONS);

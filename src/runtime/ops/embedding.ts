@@ -1,0 +1,22 @@
+/** Token embedding lookup. */
+import { RuntimeIndexError, RuntimeShapeError } from "../errors.js";
+import { shapeToString } from "../layout.js";
+import { IntTensor, Tensor } from "../tensor.js";
+
+/** ids[...] → table rows, shape [...ids.shape, d]. */
+export function embedding(ids: IntTensor, table: Tensor): Tensor {
+  if (table.shape.length !== 2) {
+    throw new RuntimeShapeError("embedding", "table [n, d]", shapeToString(table.shape));
+  }
+  const n = table.shape[0]!;
+  const d = table.shape[1]!;
+  const out = new Float32Array(ids.data.length * d);
+  for (let i = 0; i < ids.data.length; i++) {
+    const id = ids.data[i]!;
+    if (id < 0 || id >= n) {
+      throw new RuntimeIndexError("embedding", id, n, `token id ${id} at flat position ${i} is outside the table of ${n} rows (shape ${shapeToString(table.shape)})`);
+    }
+    out.set(table.data.subarray(id * d, id * d + d), i * d);
+  }
+  return new Tensor(out, [...ids.shape, d]);
+}

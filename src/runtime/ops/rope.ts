@@ -1,0 +1,143 @@
+/**
+ * Rotary position embeddings. Fixtures are compared at 1e-4 with θ up to 1e6
+ * and a position error is amplified by the frequency, so every step that HF
+ * computes in float32 (inv_freq, position·inv_freq, cos/sin, the rotation) is
+ * rounded with Math.fround at the same point here.
+ */
+import { RuntimeArgumentError, RuntimeShapeError } from "../errors.js";
+import { expectRank, shapeToString } from "../layout.js";
+import { IntTensor, Tensor } from "../tensor.js";
+
+const f = Math.fround;
+
+export interface RopeScaling {
+  /** linear: positions / factor; dynamic: HF LlamaDynamicNTK; ntk: static NTK-aware base = θ·factor^(d/(d−2)). */
+  type: "linear" | "dynamic" | "ntk";
+  factor: number;
+  /** Required for dynamic: the length beyond which the base is rescaled. */
+  originalMaxPositions?: number;
+}
+
+export interface RopeOptions {
+  theta: number;
+  /** Rotate only the first rotaryDim dims of each head (default: all). */
+  rotaryDim?: number;
+  /** rotate_half: HF Llama pairs (i, i + rd/2); interleaved: GPT-J pairs (2i, 2i+1). */
+  style: "rotate_half" | "interleaved";
+  scaling?: RopeScaling;
+  /** A stored inv_freq buffer (ChatGLM2), used instead of computing one from θ. */
+  invFreq?: Float32Array;
+  /** Sequence length for dynamic scaling; default max(position) + 1, as HF. */
+  seqLen?: number;
+}
+
+/**
+ * HF: `1.0 / (base ** (torch.arange(0, dim, 2, dtype=torch.int64).float() / dim))`,
+ * all in float32. `base` is rounded to float32 as torch does for a scalar base.
+ */
+export function ropeInvFreq(base: number, dim: number): Float32Array {
+  const half = dim / 2;
+  const b = f(base);
+  const inv = new Float32Array(half);
+  for (let i = 0; i < half; i++) {
+    const exponent = f((2 * i) / dim);
+    inv[i] = f(1 / f(Math.pow(b, exponent)));
+  }
+  return inv;
+}
+
+/** HF LlamaDynamicNTKScalingRotaryEmbedding's rescaled base, with torch's float32 roundings. */
+function dynamicBase(theta: number, dim: number, factor: number, seqLen: number, original: number): number {
+  const grown = f(f(f(f(factor) * seqLen) / original) - f(factor - 1));
+  return f(f(theta) * f(Math.pow(grown, dim / (dim - 2))));
+}
+
+function inverseFrequencies(opts: RopeOptions, rd: number, seqLen: number): Float32Array {
+  if (opts.invFreq) {
+    if (opts.invFreq.length !== rd / 2) {
+      throw new RuntimeShapeError("rope", `invFreq of length ${rd / 2} (rotaryDim / 2)`, String(opts.invFreq.length));
+    }
+    return opts.invFreq;
+  }
+  const s = opts.scaling;
+  if (s?.type === "dynamic") {
+    if (s.originalMaxPositions === undefined) {
+      throw new RuntimeArgumentError("rope", "dynamic scaling needs scaling.originalMaxPositions");
+    }
+    if (seqLen > s.originalMaxPositions) {
+      return ropeInvFreq(dynamicBase(opts.theta, rd, s.factor, seqLen, s.originalMaxPositions), rd);
+    }
+  }
+  if (s?.type === "ntk") return ropeInvFreq(opts.theta * Math.pow(s.factor, rd / (rd - 2)), rd);
+  return ropeInvFreq(opts.theta, rd);
+}
+
+/** Positions as a [Bp, T] table with Bp = 1 (shared) or B. */
+function positionTable(positions: IntTensor | Int32Array, b: number, t: number): { data: Int32Array; rows: number } {
+  if (positions instanceof Int32Array) {
+    if (positions.length !== t) throw new RuntimeShapeError("rope", `positions of length T = ${t}`, String(positions.length));
+    return { data: positions, rows: 1 };
+  }
+  const s = positions.shape;
+  if (s.length !== 2 || s[1] !== t || (s[0] !== b && s[0] !== 1)) {
+    throw new RuntimeShapeError("rope", `positions [${b}, ${t}] or [1, ${t}]`, shapeToString(s));
+  }
+  return { data: positions.data, rows: s[0]! };
+}
+
+/** Rotates x[B, H, T, D] by the angle position·inv_freq of each pair of dims. */
+export function rope(x: Tensor, positions: IntTensor | Int32Array, opts: RopeOptions): Tensor {
+  expectRank("rope", x.shape, 4, "[B, H, T, D]");
+  const [b, h, t, d] = x.shape as [number, number, number, number];
+  const rd = opts.rotaryDim ?? d;
+  if (!Number.isInteger(rd) || rd <= 0 || rd % 2 !== 0 || rd > d) {
+    throw new RuntimeArgumentError("rope", `rotaryDim must be a positive even number <= head dim ${d}, got ${rd}`);
+  }
+  const half = rd / 2;
+  const pos = positionTable(positions, b, t);
+  let maxPos = 0;
+  for (const p of pos.data) if (p > maxPos) maxPos = p;
+  const inv = inverseFrequencies(opts, rd, opts.seqLen ?? maxPos + 1);
+  const linearFactor = opts.scaling?.type === "linear" ? f(opts.scaling.factor) : 1;
+
+  // cos/sin per (position row, t, frequency): shared by all heads.
+  const cos = new Float32Array(pos.rows * t * half);
+  const sin = new Float32Array(pos.rows * t * half);
+  for (let r = 0; r < pos.rows * t; r++) {
+    const p = linearFactor === 1 ? pos.data[r]! : f(pos.data[r]! / linearFactor);
+    for (let i = 0; i < half; i++) {
+      const angle = f(inv[i]! * p);
+      cos[r * half + i] = Math.cos(angle);
+      sin[r * half + i] = Math.sin(angle);
+    }
+  }
+
+  const xd = x.data;
+  const out = new Float32Array(xd.length);
+  const interleaved = opts.style === "interleaved";
+  if (!interleaved && opts.style !== "rotate_half") {
+    throw new RuntimeArgumentError("rope", `unknown style ${JSON.stringify(opts.style)}; expected "rotate_half" or "interleaved"`);
+  }
+  for (let bi = 0; bi < b; bi++) {
+    const prow = pos.rows === 1 ? 0 : bi;
+    for (let hi = 0; hi < h; hi++) {
+      for (let ti = 0; ti < t; ti++) {
+        const o = ((bi * h + hi) * t + ti) * d;
+        const c0 = (prow * t + ti) * half;
+        for (let i = 0; i < half; i++) {
+          const c = cos[c0 + i]!;
+          const s = sin[c0 + i]!;
+          const i1 = interleaved ? o + 2 * i : o + i;
+          const i2 = interleaved ? i1 + 1 : i1 + half;
+          const x1 = xd[i1]!;
+          const x2 = xd[i2]!;
+          // HF: x·cos + rotate(x)·sin, each product rounded to float32 before the sum.
+          out[i1] = f(x1 * c) - f(x2 * s);
+          out[i2] = f(x2 * c) + f(x1 * s);
+        }
+        for (let j = rd; j < d; j++) out[o + j] = xd[o + j]!;
+      }
+    }
+  }
+  return new Tensor(out, [...x.shape]);
+}

@@ -1,0 +1,116 @@
+/**
+ * Dense tensors. Always contiguous row-major and immutable by convention: ops
+ * return new tensors, so generated code can reuse any intermediate freely.
+ */
+import { RuntimeShapeError } from "./errors.js";
+import { shapeSize, shapeToString } from "./layout.js";
+import { flattenNested, inferShape, unflatten, type Nested } from "./nested.js";
+
+export { RuntimeShapeError } from "./errors.js";
+export { shapeToString } from "./layout.js";
+export type { Nested } from "./nested.js";
+
+function checkShape(op: string, shape: readonly number[], length: number): void {
+  for (const d of shape) {
+    if (!Number.isInteger(d) || d < 0) {
+      throw new RuntimeShapeError(op, "non-negative integer dims", shapeToString(shape));
+    }
+  }
+  if (shapeSize(shape) !== length) {
+    throw new RuntimeShapeError(op, `${shapeSize(shape)} elements for shape ${shapeToString(shape)}`, `${length} elements`);
+  }
+}
+
+/** Accepts nested arrays, or flat data plus an explicit shape (flat data alone is 1-D). */
+function toFlat(op: string, values: Nested | ArrayLike<number>, shape?: readonly number[]): { flat: ArrayLike<number>; shape: number[] } {
+  if (typeof values === "number") {
+    const s = shape ? [...shape] : [];
+    return { flat: [values], shape: s };
+  }
+  const isNested = Array.isArray(values) && values.length > 0 && Array.isArray(values[0]);
+  if (isNested) {
+    const inferred = inferShape(values as Nested);
+    const flat = flattenNested(op, values as Nested, inferred);
+    return { flat, shape: shape ? [...shape] : inferred };
+  }
+  const flat = values as ArrayLike<number>;
+  return { flat, shape: shape ? [...shape] : [flat.length] };
+}
+
+export class Tensor {
+  constructor(
+    public data: Float32Array,
+    public shape: number[],
+  ) {
+    checkShape("Tensor", shape, data.length);
+  }
+
+  static zeros(shape: readonly number[]): Tensor {
+    checkShape("Tensor.zeros", shape, shapeSize(shape));
+    return new Tensor(new Float32Array(shapeSize(shape)), [...shape]);
+  }
+
+  static full(shape: readonly number[], value: number): Tensor {
+    const t = Tensor.zeros(shape);
+    t.data.fill(value);
+    return t;
+  }
+
+  /** From nested arrays (shape inferred) or flat values with an optional shape; always copies. */
+  static from(values: Nested | ArrayLike<number>, shape?: readonly number[]): Tensor {
+    const { flat, shape: s } = toFlat("Tensor.from", values, shape);
+    checkShape("Tensor.from", s, flat.length);
+    return new Tensor(Float32Array.from(flat), s);
+  }
+
+  get size(): number {
+    return this.data.length;
+  }
+
+  get rank(): number {
+    return this.shape.length;
+  }
+
+  toNested(): Nested {
+    return unflatten(this.data, this.shape);
+  }
+}
+
+/** Integer tensors for token ids, positions and masks. */
+export class IntTensor {
+  constructor(
+    public data: Int32Array,
+    public shape: number[],
+  ) {
+    checkShape("IntTensor", shape, data.length);
+  }
+
+  static zeros(shape: readonly number[]): IntTensor {
+    checkShape("IntTensor.zeros", shape, shapeSize(shape));
+    return new IntTensor(new Int32Array(shapeSize(shape)), [...shape]);
+  }
+
+  static from(values: Nested | ArrayLike<number>, shape?: readonly number[]): IntTensor {
+    const { flat, shape: s } = toFlat("IntTensor.from", values, shape);
+    checkShape("IntTensor.from", s, flat.length);
+    for (let i = 0; i < flat.length; i++) {
+      const v = flat[i]!;
+      if (!Number.isInteger(v) || v < -2147483648 || v > 2147483647) {
+        throw new RuntimeShapeError("IntTensor.from", "32-bit integers", String(v), `element ${i}`);
+      }
+    }
+    return new IntTensor(Int32Array.from(flat), s);
+  }
+
+  get size(): number {
+    return this.data.length;
+  }
+
+  get rank(): number {
+    return this.shape.length;
+  }
+
+  toNested(): Nested {
+    return unflatten(this.data, this.shape);
+  }
+}

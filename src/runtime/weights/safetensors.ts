@@ -1,0 +1,103 @@
+/**
+ * Reading and writing .safetensors files. Reads go through a file descriptor,
+ * one tensor at a time, so checkpoints larger than a Node Buffer still load
+ * and each tensor lands in its own freshly allocated (aligned) array.
+ */
+import { closeSync, fstatSync, openSync, readSync, writeFileSync } from "node:fs";
+import { Tensor } from "../tensor.js";
+import { decodeToFloat32, type LoadableDtype } from "./dtypes.js";
+import { WeightsError } from "./errors.js";
+import { checkPrefix, parseHeader } from "./header.js";
+
+export interface SafetensorsFile {
+  path: string;
+  tensors: Map<string, Tensor>;
+  /** The stored dtype of each tensor before conversion to float32. */
+  dtypes: Map<string, LoadableDtype>;
+  /** The header's `__metadata__` (empty when absent). */
+  metadata: Record<string, string>;
+  /** Non-fatal findings, e.g. tensors holding NaN or infinite values. */
+  warnings: string[];
+}
+
+function readExactly(fd: number, file: string, length: number, position: number): Uint8Array {
+  const buf = new Uint8Array(length);
+  let done = 0;
+  while (done < length) {
+    // readSync takes at most 2^31 − 1 bytes per call.
+    const n = readSync(fd, buf, done, Math.min(length - done, 0x7fff0000), position + done);
+    if (n === 0) {
+      throw new WeightsError({ file, expected: `${length} bytes at offset ${position}`, found: `end of file after ${done} bytes`, detail: "file changed while reading" });
+    }
+    done += n;
+  }
+  return buf;
+}
+
+function nonFiniteWarning(file: string, name: string, data: Float32Array): string | undefined {
+  let nan = 0;
+  let inf = 0;
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i]!;
+    if (v !== v) nan++;
+    else if (v === Infinity || v === -Infinity) inf++;
+  }
+  if (nan === 0 && inf === 0) return undefined;
+  return `${file}: tensor ${JSON.stringify(name)} contains ${nan} NaN and ${inf} infinite value(s)`;
+}
+
+/** Reads every tensor as float32 (F16, BF16 and F64 are converted), validating the file strictly. */
+export function readSafetensors(path: string): SafetensorsFile {
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch (e) {
+    throw new WeightsError({ file: path, expected: "a readable safetensors file", found: (e as NodeJS.ErrnoException).code ?? String(e) });
+  }
+  try {
+    const size = fstatSync(fd).size;
+    const prefix = size >= 8 ? readExactly(fd, path, 8, 0) : new Uint8Array(8);
+    const headerLength = checkPrefix(path, size, prefix);
+    const header = parseHeader(path, readExactly(fd, path, headerLength, 8), size - 8 - headerLength);
+    const result: SafetensorsFile = { path, tensors: new Map(), dtypes: new Map(), metadata: header.metadata, warnings: [] };
+    for (const e of header.entries) {
+      const bytes = readExactly(fd, path, e.end - e.begin, header.dataStart + e.begin);
+      const data = decodeToFloat32(e.dtype, bytes);
+      const warning = nonFiniteWarning(path, e.name, data);
+      if (warning) result.warnings.push(warning);
+      result.tensors.set(e.name, new Tensor(data, e.shape));
+      result.dtypes.set(e.name, e.dtype);
+    }
+    return result;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The bytes of a float32 safetensors file: tensors stored in the given order, header space-padded to 8 bytes. */
+export function encodeSafetensors(tensors: Record<string, Tensor>, metadata?: Record<string, string>): Uint8Array {
+  const header: Record<string, unknown> = {};
+  if (metadata) header.__metadata__ = metadata;
+  let offset = 0;
+  for (const [name, t] of Object.entries(tensors)) {
+    header[name] = { dtype: "F32", shape: t.shape, data_offsets: [offset, offset + t.data.byteLength] };
+    offset += t.data.byteLength;
+  }
+  let json = JSON.stringify(header);
+  const headerBytes = new TextEncoder().encode(json);
+  json += " ".repeat((8 - (headerBytes.length % 8)) % 8);
+  const padded = new TextEncoder().encode(json);
+  const out = new Uint8Array(8 + padded.length + offset);
+  new DataView(out.buffer).setBigUint64(0, BigInt(padded.length), true);
+  out.set(padded, 8);
+  const view = new DataView(out.buffer);
+  let at = 8 + padded.length;
+  for (const t of Object.values(tensors)) {
+    for (let i = 0; i < t.data.length; i++, at += 4) view.setFloat32(at, t.data[i]!, true);
+  }
+  return out;
+}
+
+export function writeSafetensors(path: string, tensors: Record<string, Tensor>, metadata?: Record<string, string>): void {
+  writeFileSync(path, encodeSafetensors(tensors, metadata));
+}
