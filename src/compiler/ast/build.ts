@@ -458,7 +458,7 @@ export function parseArch(path: string, text: string): ParseResult {
   for (const e of out.parseErrors) {
     const t = e.token;
     const atEof = t.tokenType?.name === "EOF" || Number.isNaN(t.startOffset);
-    const prev = e.previousToken;
+    const prev = (e as { previousToken?: IToken }).previousToken;
     const span: A.Span = atEof
       ? prev && !Number.isNaN(prev.startOffset)
         ? { file: path, line: prev.endLine ?? prev.startLine ?? 1, col: (prev.endColumn ?? prev.startColumn ?? 0) + 1, offset: prev.endOffset ?? prev.startOffset, length: 1 }

@@ -98,6 +98,20 @@ export class Sym {
     return Sym.atom(`${this.toString()} / ${o.toString()}`);
   }
 
+  /** Replaces symbols simultaneously; symbols not in the map stay. */
+  substitute(map: ReadonlyMap<string, Sym>): Sym {
+    let acc = Sym.const(0);
+    for (const t of this.terms.values()) {
+      let term = Sym.const(t.coef);
+      for (const [s, e] of Object.entries(t.mono)) {
+        const base = map.get(s) ?? Sym.symbol(s);
+        for (let i = 0; i < Math.abs(e); i++) term = e > 0 ? term.mul(base) : term.div(base);
+      }
+      acc = acc.add(term);
+    }
+    return acc;
+  }
+
   equals(o: Sym): boolean {
     return this.sub(o).terms.size === 0;
   }

@@ -74,9 +74,11 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOption
   const qd = q.data;
   const kd = k.data;
   const vd = v.data;
+  const bd = bias?.data;
   const out = new Float32Array(b * h * t * dv);
   // Float32Array storage rounds each score step to float32, as PyTorch does.
   const scores = new Float32Array(s);
+  const probs = new Float64Array(s);
   const acc = new Float64Array(dv);
 
   for (let bi = 0; bi < b; bi++) {
@@ -85,36 +87,37 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOption
       for (let i = 0; i < t; i++) {
         const qo = ((bi * h + hi) * t + i) * d;
         const qPos = queryOffset + i;
+        // Causal and window masks leave one contiguous range of candidate keys.
+        const jStart = window !== undefined ? Math.min(s, Math.max(0, qPos - window + 1)) : 0;
+        const jEnd = causal ? Math.max(jStart, Math.min(s, qPos + 1)) : s;
+        // A masked score + finfo.min rounds to finfo.min for any score below ~1e31,
+        // so masked dot products need not be computed.
+        scores.fill(FLOAT32_MIN);
+        dotProducts(qd, qo, kd, kvBase * d, d, jStart, jEnd, scale, scores);
+        let max = FLOAT32_MIN;
         const biasRow = biasStrides ? bi * biasStrides[0]! + hi * biasStrides[1]! + i * biasStrides[2]! : 0;
-        let max = -Infinity;
-        for (let j = 0; j < s; j++) {
-          const masked =
-            (causal && j > qPos) ||
-            (window !== undefined && j <= qPos - window) ||
-            (pad !== undefined && pad.data[bi * s + j] === 0);
-          if (masked) {
-            // score + finfo.min rounds to finfo.min for any score below ~1e31,
-            // so the dot product need not be computed.
+        const biasStep = biasStrides ? biasStrides[3]! : 0;
+        for (let j = jStart; j < jEnd; j++) {
+          if (pad && pad.data[bi * s + j] === 0) {
             scores[j] = FLOAT32_MIN;
-          } else {
-            const ko = (kvBase + j) * d;
-            let dot = 0;
-            for (let c = 0; c < d; c++) dot += qd[qo + c]! * kd[ko + c]!;
-            scores[j] = dot * scale;
-            if (cap !== undefined) scores[j] = cap * Math.tanh(scores[j]! / cap);
-            if (bias) scores[j] = scores[j]! + bias.data[biasRow + j * biasStrides![3]!]!;
+            continue;
           }
+          if (cap !== undefined) scores[j] = cap * Math.tanh(scores[j]! / cap);
+          if (bd) scores[j] = scores[j]! + bd[biasRow + j * biasStep]!;
           if (scores[j]! > max) max = scores[j]!;
         }
-        acc.fill(0);
+        // A row with every key masked has all scores at finfo.min: HF's softmax
+        // then weighs all S keys equally, so the value range widens to all of them.
+        const allMasked = max === FLOAT32_MIN;
+        const from = allMasked ? 0 : jStart;
+        const to = allMasked ? s : jEnd;
         let sum = 0;
-        for (let j = 0; j < s; j++) {
+        for (let j = from; j < to; j++) {
           const p = Math.exp(scores[j]! - max);
-          if (p === 0) continue;
+          probs[j] = p;
           sum += p;
-          const vo = (kvBase + j) * dv;
-          for (let c = 0; c < dv; c++) acc[c]! += p * vd[vo + c]!;
         }
+        weightedValues(vd, kvBase * dv, dv, from, to, probs, acc);
         const oo = ((bi * h + hi) * t + i) * dv;
         // With no keys at all (S = 0), p·v is an empty sum: zeros, as torch's matmul.
         if (sum > 0) for (let c = 0; c < dv; c++) out[oo + c] = acc[c]! / sum;
@@ -122,4 +125,58 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOption
     }
   }
   return new Tensor(out, [b, h, t, dv]);
+}
+
+/** scores[j] = (q·k_j)·scale for j in [from, to); four keys per pass share each q load. */
+function dotProducts(
+  qd: Float32Array, qo: number, kd: Float32Array, kBase: number, d: number,
+  from: number, to: number, scale: number, scores: Float32Array,
+): void {
+  let j = from;
+  for (; j + 4 <= to; j += 4) {
+    const k0 = kBase + j * d;
+    const k1 = k0 + d;
+    const k2 = k1 + d;
+    const k3 = k2 + d;
+    let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    for (let c = 0; c < d; c++) {
+      const qv = qd[qo + c]!;
+      s0 += qv * kd[k0 + c]!;
+      s1 += qv * kd[k1 + c]!;
+      s2 += qv * kd[k2 + c]!;
+      s3 += qv * kd[k3 + c]!;
+    }
+    scores[j] = s0 * scale;
+    scores[j + 1] = s1 * scale;
+    scores[j + 2] = s2 * scale;
+    scores[j + 3] = s3 * scale;
+  }
+  for (; j < to; j++) {
+    const k0 = kBase + j * d;
+    let s0 = 0;
+    for (let c = 0; c < d; c++) s0 += qd[qo + c]! * kd[k0 + c]!;
+    scores[j] = s0 * scale;
+  }
+}
+
+/** acc = Σ_{j in [from, to)} probs[j]·v_j; four value rows per pass cut accumulator traffic. */
+function weightedValues(
+  vd: Float32Array, vBase: number, dv: number, from: number, to: number,
+  probs: Float64Array, acc: Float64Array,
+): void {
+  acc.fill(0);
+  let j = from;
+  for (; j + 4 <= to; j += 4) {
+    const p0 = probs[j]!, p1 = probs[j + 1]!, p2 = probs[j + 2]!, p3 = probs[j + 3]!;
+    const v0 = vBase + j * dv;
+    const v1 = v0 + dv;
+    const v2 = v1 + dv;
+    const v3 = v2 + dv;
+    for (let c = 0; c < dv; c++) acc[c] += p0 * vd[v0 + c]! + p1 * vd[v1 + c]! + p2 * vd[v2 + c]! + p3 * vd[v3 + c]!;
+  }
+  for (; j < to; j++) {
+    const p0 = probs[j]!;
+    const v0 = vBase + j * dv;
+    for (let c = 0; c < dv; c++) acc[c] += p0 * vd[v0 + c]!;
+  }
 }

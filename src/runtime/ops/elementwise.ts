@@ -117,7 +117,7 @@ const ACTIVATIONS: Record<string, (x: Tensor) => Tensor> = {
   relu2: (x) => map(x, (v) => (v > 0 ? v * v : 0)),
   tanh,
   sigmoid,
-  identity: (x) => x,
+  identity: (x) => map(x, (v) => v),
 };
 
 /** Applies an activation by its Hugging Face `hidden_act` name. */

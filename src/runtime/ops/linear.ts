@@ -24,6 +24,60 @@ function lastDim(op: string, x: Tensor, inDim: number, wShape: readonly number[]
   }
 }
 
+/**
+ * Outputs o..o+3 of rows r and r+1: eight dot products sharing every load,
+ * 6 loads per 8 multiply-adds instead of 2 per 1.
+ */
+function tile2x4(
+  xd: Float32Array, wd: Float32Array, out: Float32Array, bd: Float32Array | undefined,
+  r: number, o: number, inDim: number, outDim: number,
+): void {
+  const xa = r * inDim;
+  const xb = xa + inDim;
+  const w0 = o * inDim;
+  const w1 = w0 + inDim;
+  const w2 = w1 + inDim;
+  const w3 = w2 + inDim;
+  let a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0 = 0, b1 = 0, b2 = 0, b3 = 0;
+  for (let k = 0; k < inDim; k++) {
+    const u = xd[xa + k]!;
+    const v = xd[xb + k]!;
+    const p0 = wd[w0 + k]!;
+    const p1 = wd[w1 + k]!;
+    const p2 = wd[w2 + k]!;
+    const p3 = wd[w3 + k]!;
+    a0 += u * p0; a1 += u * p1; a2 += u * p2; a3 += u * p3;
+    b0 += v * p0; b1 += v * p1; b2 += v * p2; b3 += v * p3;
+  }
+  const c0 = bd ? bd[o]! : 0, c1 = bd ? bd[o + 1]! : 0, c2 = bd ? bd[o + 2]! : 0, c3 = bd ? bd[o + 3]! : 0;
+  const oa = r * outDim + o;
+  const ob = oa + outDim;
+  out[oa] = a0 + c0; out[oa + 1] = a1 + c1; out[oa + 2] = a2 + c2; out[oa + 3] = a3 + c3;
+  out[ob] = b0 + c0; out[ob + 1] = b1 + c1; out[ob + 2] = b2 + c2; out[ob + 3] = b3 + c3;
+}
+
+/** Outputs o..o+3 of a single row r (the odd row left over by tile2x4). */
+function tile1x4(
+  xd: Float32Array, wd: Float32Array, out: Float32Array, bd: Float32Array | undefined,
+  r: number, o: number, inDim: number, outDim: number,
+): void {
+  const xa = r * inDim;
+  const w0 = o * inDim;
+  const w1 = w0 + inDim;
+  const w2 = w1 + inDim;
+  const w3 = w2 + inDim;
+  let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+  for (let k = 0; k < inDim; k++) {
+    const u = xd[xa + k]!;
+    a0 += u * wd[w0 + k]!; a1 += u * wd[w1 + k]!; a2 += u * wd[w2 + k]!; a3 += u * wd[w3 + k]!;
+  }
+  const oa = r * outDim + o;
+  out[oa] = a0 + (bd ? bd[o]! : 0);
+  out[oa + 1] = a1 + (bd ? bd[o + 1]! : 0);
+  out[oa + 2] = a2 + (bd ? bd[o + 2]! : 0);
+  out[oa + 3] = a3 + (bd ? bd[o + 3]! : 0);
+}
+
 /** y = x·Wᵀ + b with W in PyTorch layout [out, in]. */
 export function linear(x: Tensor, w: Tensor, b?: Tensor): Tensor {
   if (w.shape.length !== 2) throw new RuntimeShapeError("linear", "weight [out, in]", shapeToString(w.shape));
@@ -31,54 +85,28 @@ export function linear(x: Tensor, w: Tensor, b?: Tensor): Tensor {
   const inDim = w.shape[1]!;
   lastDim("linear", x, inDim, w.shape);
   checkBias("linear", b, outDim);
-  const rows = inDim === 0 ? shapeSize(x.shape.slice(0, -1)) : x.data.length / inDim;
+  const rows = shapeSize(x.shape.slice(0, -1));
   const xd = x.data;
   const wd = w.data;
   const bd = b?.data;
   const out = new Float32Array(rows * outDim);
 
-  // Each output is the dot product of two contiguous rows; a 4-output tile
-  // reads every x element once for four weight rows.
+  // Each output is the dot product of two contiguous rows (x row, W row).
   for (let r0 = 0; r0 < rows; r0 += ROW_BLOCK) {
     const r1 = Math.min(rows, r0 + ROW_BLOCK);
     let o = 0;
     for (; o + 4 <= outDim; o += 4) {
-      const w0 = o * inDim;
-      const w1 = w0 + inDim;
-      const w2 = w1 + inDim;
-      const w3 = w2 + inDim;
-      const b0 = bd ? bd[o]! : 0;
-      const b1 = bd ? bd[o + 1]! : 0;
-      const b2 = bd ? bd[o + 2]! : 0;
-      const b3 = bd ? bd[o + 3]! : 0;
-      for (let r = r0; r < r1; r++) {
-        const xo = r * inDim;
-        let s0 = 0;
-        let s1 = 0;
-        let s2 = 0;
-        let s3 = 0;
-        for (let k = 0; k < inDim; k++) {
-          const xv = xd[xo + k]!;
-          s0 += xv * wd[w0 + k]!;
-          s1 += xv * wd[w1 + k]!;
-          s2 += xv * wd[w2 + k]!;
-          s3 += xv * wd[w3 + k]!;
-        }
-        const oo = r * outDim + o;
-        out[oo] = s0 + b0;
-        out[oo + 1] = s1 + b1;
-        out[oo + 2] = s2 + b2;
-        out[oo + 3] = s3 + b3;
-      }
+      let r = r0;
+      for (; r + 2 <= r1; r += 2) tile2x4(xd, wd, out, bd, r, o, inDim, outDim);
+      if (r < r1) tile1x4(xd, wd, out, bd, r, o, inDim, outDim);
     }
     for (; o < outDim; o++) {
       const w0 = o * inDim;
-      const b0 = bd ? bd[o]! : 0;
       for (let r = r0; r < r1; r++) {
         const xo = r * inDim;
         let s = 0;
         for (let k = 0; k < inDim; k++) s += xd[xo + k]! * wd[w0 + k]!;
-        out[r * outDim + o] = s + b0;
+        out[r * outDim + o] = s + (bd ? bd[o]! : 0);
       }
     }
   }
@@ -86,29 +114,78 @@ export function linear(x: Tensor, w: Tensor, b?: Tensor): Tensor {
 }
 
 /**
- * out[m×n] (+)= a[m×k]·b[k×n] for row-major blocks at the given offsets.
- * i-k-j order: the inner loop streams a row of b and a row of the double
- * accumulator, both contiguous; ROW_BLOCK rows share each pass over b.
+ * out[m×n] = a[m×k]·b[k×n] (+ bias) for row-major blocks at the given offsets.
+ * The inner loop streams rows of b and a double accumulator row, both
+ * contiguous. Two rows of a share each load of b, and four steps of k are
+ * folded into each accumulator update, cutting accumulator traffic fourfold.
  */
 function gemm(
   ad: Float32Array, aOff: number, bd: Float32Array, bOff: number,
   out: Float32Array, outOff: number, m: number, k: number, n: number,
   bias: Float32Array | undefined,
 ): void {
-  const acc = new Float64Array(ROW_BLOCK * n);
-  for (let i0 = 0; i0 < m; i0 += ROW_BLOCK) {
-    const rowsHere = Math.min(ROW_BLOCK, m - i0);
-    if (bias) for (let r = 0; r < rowsHere; r++) acc.set(bias, r * n);
-    else acc.fill(0);
-    for (let kk = 0; kk < k; kk++) {
-      const bRow = bOff + kk * n;
-      for (let r = 0; r < rowsHere; r++) {
-        const av = ad[aOff + (i0 + r) * k + kk]!;
-        const accRow = r * n;
-        for (let j = 0; j < n; j++) acc[accRow + j]! += av * bd[bRow + j]!;
-      }
+  const acc = new Float64Array(2 * n);
+  let i = 0;
+  for (; i + 2 <= m; i += 2) {
+    initAccumulator(acc, bias, n, 2);
+    gemmRowPair(ad, aOff + i * k, bd, bOff, acc, k, n);
+    out.set(acc, outOff + i * n);
+  }
+  if (i < m) {
+    initAccumulator(acc, bias, n, 1);
+    gemmRow(ad, aOff + i * k, bd, bOff, acc, k, n);
+    out.set(acc.subarray(0, n), outOff + i * n);
+  }
+}
+
+function initAccumulator(acc: Float64Array, bias: Float32Array | undefined, n: number, rows: number): void {
+  if (!bias) acc.fill(0);
+  else for (let r = 0; r < rows; r++) acc.set(bias, r * n);
+}
+
+/** acc[0..2n) += rows ra and ra+k of a times b. */
+function gemmRowPair(ad: Float32Array, ra: number, bd: Float32Array, bOff: number, acc: Float64Array, k: number, n: number): void {
+  const rb = ra + k;
+  let kk = 0;
+  for (; kk + 4 <= k; kk += 4) {
+    const a0 = ad[ra + kk]!, a1 = ad[ra + kk + 1]!, a2 = ad[ra + kk + 2]!, a3 = ad[ra + kk + 3]!;
+    const c0 = ad[rb + kk]!, c1 = ad[rb + kk + 1]!, c2 = ad[rb + kk + 2]!, c3 = ad[rb + kk + 3]!;
+    const b0 = bOff + kk * n;
+    const b1 = b0 + n;
+    const b2 = b1 + n;
+    const b3 = b2 + n;
+    for (let j = 0; j < n; j++) {
+      const p0 = bd[b0 + j]!, p1 = bd[b1 + j]!, p2 = bd[b2 + j]!, p3 = bd[b3 + j]!;
+      acc[j] += a0 * p0 + a1 * p1 + a2 * p2 + a3 * p3;
+      acc[n + j] += c0 * p0 + c1 * p1 + c2 * p2 + c3 * p3;
     }
-    out.set(acc.subarray(0, rowsHere * n), outOff + i0 * n);
+  }
+  for (; kk < k; kk++) {
+    const a0 = ad[ra + kk]!;
+    const c0 = ad[rb + kk]!;
+    const b0 = bOff + kk * n;
+    for (let j = 0; j < n; j++) {
+      acc[j] += a0 * bd[b0 + j]!;
+      acc[n + j] += c0 * bd[b0 + j]!;
+    }
+  }
+}
+
+/** acc[0..n) += row ra of a times b. */
+function gemmRow(ad: Float32Array, ra: number, bd: Float32Array, bOff: number, acc: Float64Array, k: number, n: number): void {
+  let kk = 0;
+  for (; kk + 4 <= k; kk += 4) {
+    const a0 = ad[ra + kk]!, a1 = ad[ra + kk + 1]!, a2 = ad[ra + kk + 2]!, a3 = ad[ra + kk + 3]!;
+    const b0 = bOff + kk * n;
+    const b1 = b0 + n;
+    const b2 = b1 + n;
+    const b3 = b2 + n;
+    for (let j = 0; j < n; j++) acc[j] += a0 * bd[b0 + j]! + a1 * bd[b1 + j]! + a2 * bd[b2 + j]! + a3 * bd[b3 + j]!;
+  }
+  for (; kk < k; kk++) {
+    const a0 = ad[ra + kk]!;
+    const b0 = bOff + kk * n;
+    for (let j = 0; j < n; j++) acc[j] += a0 * bd[b0 + j]!;
   }
 }
 

@@ -1,0 +1,22 @@
+import { diagnosticsToJson, renderDiagnostics } from "../../compiler/diagnostics/render.js";
+import { hasErrors } from "../../compiler/diagnostics/diagnostic.js";
+import { checkWorkspace } from "../../compiler/pipeline.js";
+import { displayPath, loadWorkspace, zooFiles } from "../../compiler/workspace.js";
+import { flag } from "../args.js";
+import type { Command } from "./command.js";
+
+export const check: Command = {
+  summary: "parse and check .arch files (default: the bundled zoo); exit 1 on any error",
+  usage: "check [FILE.arch…] [--json]",
+  flags: [],
+  async run(args, io) {
+    const files = args.positional.length ? args.positional : zooFiles();
+    const ws = loadWorkspace(files);
+    const shown = files.map(displayPath);
+    const diags = checkWorkspace(ws, shown).filter((d) => !d.span || shown.includes(d.span.file) || d.severity === "error");
+    if (flag(args, "json")) io.out(JSON.stringify({ files: shown, diagnostics: diagnosticsToJson(diags) }, null, 2));
+    else if (diags.length) io.err(renderDiagnostics(diags, ws.sources));
+    else io.out(`ok: ${shown.length} file${shown.length === 1 ? "" : "s"}, ${[...ws.archs.values()].filter((a) => shown.includes(a.file)).length} architectures checked`);
+    return hasErrors(diags) ? 1 : 0;
+  },
+};

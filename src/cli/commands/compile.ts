@@ -1,0 +1,46 @@
+import { mkdirSync, renameSync, writeFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { generateModule } from "../../compiler/codegen/module.js";
+import { hasErrors } from "../../compiler/diagnostics/diagnostic.js";
+import { checkWorkspace } from "../../compiler/pipeline.js";
+import { displayPath } from "../../compiler/workspace.js";
+import { opt, UsageError } from "../args.js";
+import { failWith, workspaceFor } from "./model-ref.js";
+import type { Command } from "./command.js";
+
+/** Writes through a temporary file and a rename, so an interrupted run never leaves half a module. */
+export function writeAtomic(path: string, text: string): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  try {
+    writeFileSync(tmp, text);
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+}
+
+export const compile: Command = {
+  summary: "write the generated TypeScript module of each architecture in FILE",
+  usage: "compile FILE.arch -o DIR",
+  flags: [],
+  async run(args, io) {
+    const file = args.positional[0];
+    const out = opt(args, "out");
+    if (!file) throw new UsageError("name an .arch file");
+    if (!out) throw new UsageError("name an output folder with -o DIR");
+    const ws = workspaceFor([file]);
+    const shown = displayPath(file);
+    const diags = checkWorkspace(ws, [shown]);
+    if (hasErrors(diags)) failWith(ws, diags);
+    mkdirSync(out, { recursive: true });
+    for (const arch of ws.archs.values()) {
+      if (arch.file !== shown) continue;
+      const g = await generateModule(arch);
+      const path = join(out, g.fileName);
+      writeAtomic(path, g.text);
+      io.out(`wrote ${path}`);
+    }
+    return 0;
+  },
+};

@@ -1,0 +1,20 @@
+import type { Command } from "./command.js";
+import { check } from "./check.js";
+import { compile } from "./compile.js";
+import { print } from "./print.js";
+import { stats } from "./stats.js";
+import { run } from "./run.js";
+import { verify } from "./verify.js";
+import { zoo } from "./zoo.js";
+import { importCmd } from "./import.js";
+
+export const commands: Record<string, Command> = {
+  zoo,
+  check,
+  compile,
+  print,
+  stats,
+  run,
+  verify,
+  import: importCmd,
+};

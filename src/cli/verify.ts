@@ -1,0 +1,107 @@
+// `archc verify CASE_DIR`: runs a conformance case (shared/conformance/README.md) through
+// the generated code and compares every expected tensor and the greedy generation.
+import { existsSync } from "node:fs";
+import { basename, join } from "node:path";
+import { generate, IntTensor, readSafetensors, type Tensor } from "../runtime/index.js";
+import type { Workspace } from "../compiler/workspace.js";
+import { error, DiagnosticError } from "../compiler/diagnostics/diagnostic.js";
+import { loadCheckpoint, readJson } from "./checkpoint.js";
+
+export interface TensorReport {
+  maxAbsErr: number;
+  atol: number;
+  rtol: number;
+  pass: boolean;
+  produced: boolean;
+  shape?: string;
+}
+
+export interface VerifyReport {
+  case: string;
+  pass: boolean;
+  tensors: Record<string, TensorReport>;
+  generate?: { pass: boolean; expected: number[]; actual: number[] };
+}
+
+function intRows(json: Record<string, unknown>, key: string, file: string, vocab?: number): IntTensor | undefined {
+  const v = json[key];
+  if (v === undefined) return undefined;
+  if (!Array.isArray(v) || v.length === 0 || !v.every((r) => Array.isArray(r))) {
+    throw new DiagnosticError([error("E0502", undefined, `${file}: ${key} must be a non-empty list of token lists`)]);
+  }
+  const rows = v as unknown[][];
+  const len = rows[0]!.length;
+  if (len === 0) throw new DiagnosticError([error("E0502", undefined, `${file}: ${key} has an empty sequence`)]);
+  rows.forEach((r, i) => {
+    if (r.length !== len) throw new DiagnosticError([error("E0502", undefined, `${file}: ${key} is ragged: row 0 has ${len} tokens, row ${i} has ${r.length}`)]);
+    r.forEach((x, j) => {
+      if (typeof x !== "number" || !Number.isInteger(x) || x < 0 || (vocab !== undefined && key !== "attention_mask" && key !== "token_type_ids" && x >= vocab)) {
+        throw new DiagnosticError([error("E0502", undefined, `${file}: ${key}[${i}][${j}] = ${JSON.stringify(x)} is not a token id${vocab !== undefined ? ` in 0..${vocab - 1}` : ""}`)]);
+      }
+    });
+  });
+  return new IntTensor(Int32Array.from(rows.flat() as number[]), [rows.length, len]);
+}
+
+export function compare(actual: Tensor | undefined, expected: Tensor, atol: number, rtol: number): TensorReport {
+  if (!actual) return { maxAbsErr: Infinity, atol, rtol, pass: false, produced: false };
+  if (actual.data.length !== expected.data.length) {
+    return { maxAbsErr: Infinity, atol, rtol, pass: false, produced: true, shape: `[${actual.shape.join(", ")}] vs expected [${expected.shape.join(", ")}]` };
+  }
+  let maxAbsErr = 0;
+  let pass = true;
+  for (let i = 0; i < expected.data.length; i++) {
+    const e = expected.data[i]!;
+    const d = Math.abs(actual.data[i]! - e);
+    if (!(d <= atol + rtol * Math.abs(e))) pass = false;
+    if (d > maxAbsErr || Number.isNaN(d)) maxAbsErr = Number.isNaN(d) ? Infinity : d;
+  }
+  return { maxAbsErr, atol, rtol, pass, produced: true };
+}
+
+export async function verifyCase(ws: Workspace, dir: string): Promise<VerifyReport> {
+  const name = basename(dir.replace(/\/+$/, ""));
+  const loaded = await loadCheckpoint(ws, dir);
+  const { session } = loaded;
+  const inputsPath = join(dir, "inputs.json");
+  const inputs = readJson(inputsPath, "inputs.json");
+  const meta = existsSync(join(dir, "meta.json")) ? readJson(join(dir, "meta.json"), "meta.json") : {};
+  const vocab = typeof loaded.config.vocab_size === "number" ? loaded.config.vocab_size : typeof loaded.config.padded_vocab_size === "number" ? loaded.config.padded_vocab_size : undefined;
+  const feed: Record<string, IntTensor | undefined> = {};
+  for (const n of session.inputNames) feed[n] = intRows(inputs, n, inputsPath, vocab);
+  const mask = intRows(inputs, "attention_mask", inputsPath);
+  const { output, emitted } = session.forward(feed, session.newContext(false), mask);
+  const expected = readSafetensors(join(dir, "expected.safetensors")).tensors;
+  const tol = (meta.tolerance_per_tensor ?? {}) as Record<string, { atol: number; rtol: number }>;
+  const dflt = (meta.tolerance ?? { atol: 1e-4, rtol: 1e-4 }) as { atol: number; rtol: number };
+  const tensors: Record<string, TensorReport> = {};
+  for (const [k, t] of expected) {
+    const actual = k === "logits" ? output : emitted.get(k);
+    const { atol, rtol } = tol[k] ?? dflt;
+    tensors[k] = compare(actual, t, atol, rtol);
+  }
+  let gen: VerifyReport["generate"];
+  const genPath = join(dir, "generate.json");
+  if (existsSync(genPath)) {
+    const g = readJson(genPath, "generate.json");
+    const prompt = g.prompt_input_ids as number[];
+    const expectedIds = g.new_token_ids as number[];
+    const actual = generate(session, prompt, { maxNewTokens: Number(g.max_new_tokens ?? expectedIds.length) });
+    gen = { pass: actual.length === expectedIds.length && actual.every((x, i) => x === expectedIds[i]), expected: expectedIds, actual };
+  }
+  const pass = Object.values(tensors).every((t) => t.pass) && (gen?.pass ?? true);
+  return { case: name, pass, tensors, ...(gen ? { generate: gen } : {}) };
+}
+
+export function formatVerify(r: VerifyReport): string {
+  const lines = [`${r.case}: ${r.pass ? "PASS" : "FAIL"}`];
+  const width = Math.max(...Object.keys(r.tensors).map((k) => k.length), 6);
+  for (const [k, t] of Object.entries(r.tensors)) {
+    const err = t.produced ? (Number.isFinite(t.maxAbsErr) ? t.maxAbsErr.toExponential(2) : "shape " + (t.shape ?? "?")) : "not produced";
+    lines.push(`  ${t.pass ? "ok  " : "FAIL"} ${k.padEnd(width)}  max abs err ${err}  (atol ${t.atol}, rtol ${t.rtol})`);
+  }
+  if (r.generate) {
+    lines.push(`  ${r.generate.pass ? "ok  " : "FAIL"} ${"generate".padEnd(width)}  ${r.generate.pass ? `${r.generate.actual.length} greedy tokens identical` : `expected ${r.generate.expected.join(",")} got ${r.generate.actual.join(",")}`}`);
+  }
+  return lines.join("\n");
+}

@@ -1,0 +1,754 @@
+// The shape checker: infers a symbolic type for every expression of every forward body,
+// proving dimension equalities with the Sym algebra and, where the algebra cannot decide,
+// on every concrete configuration the architecture declares (defaults and presets).
+import type * as A from "../ast/nodes.js";
+import type { DiagnosticCode } from "../diagnostics/catalogue.js";
+import { error, type Diagnostic } from "../diagnostics/diagnostic.js";
+import { exprText } from "../eval/config.js";
+import { builtins } from "../eval/evaluate.js";
+import { suggest } from "../ir/flatten.js";
+import type { ArchIR, BlockIR } from "../ir/model.js";
+import { isPrimitive, primitives } from "../ir/primitives.js";
+import { Sym } from "../shapes/sym.js";
+import { ops, type OpArg, type OpContext } from "./ops.js";
+import { evalSym, numericEnvs, toSym, type NumericEnv } from "./symbolic.js";
+import {
+  tensor,
+  typeText,
+  type Annotations,
+  type ModuleListT,
+  type ModuleT,
+  type ModuleVariant,
+  type ScalarT,
+  type TensorT,
+  type Type,
+} from "./types.js";
+
+export interface CheckResult {
+  annotations: Annotations;
+  diagnostics: Diagnostic[];
+  envs: NumericEnv[];
+}
+
+type ListScalar = ScalarT & { items?: ScalarT[] };
+
+export function checkArch(arch: ArchIR): CheckResult {
+  const diagnostics: Diagnostic[] = [];
+  const annotations: Annotations = { types: new WeakMap(), resolutions: new WeakMap(), bindings: new WeakMap() };
+  const envs = numericEnvs(arch);
+  const configSyms = new Map<string, Sym>();
+  const visiting = new Set<string>();
+
+  // A derived value that is a polynomial of others is replaced by its definition, so that
+  // `heads * head_dim` equals `d` when `head_dim = d / heads` is a let.
+  const configSym = (name: string): Sym | undefined => {
+    if (configSyms.has(name)) return configSyms.get(name);
+    if (arch.params.has(name)) {
+      const s = Sym.symbol(name);
+      configSyms.set(name, s);
+      return s;
+    }
+    const l = arch.lets.get(name);
+    if (!l) return undefined;
+    if (visiting.has(name)) return Sym.symbol(name);
+    visiting.add(name);
+    const s = toSym(l.value, configSym) ?? Sym.symbol(name);
+    visiting.delete(name);
+    configSyms.set(name, s);
+    return s;
+  };
+
+  const configBase = (name: string): ScalarT["base"] => {
+    const p = arch.params.get(name);
+    if (p) return p.type.list ? "list" : (p.type.name as ScalarT["base"]);
+    return "any";
+  };
+
+  const fail = (code: DiagnosticCode, span: A.Span, message: string, extras: { expected?: string; found?: string; hint?: string } = {}): undefined => {
+    diagnostics.push(error(code, span, message, extras));
+    return undefined;
+  };
+
+  const valueNote = (s: Sym, env: NumericEnv | undefined, free: Map<string, number>): string => {
+    if (!env || s.isConst()) return s.toString();
+    const v = evalSym(s, env, free);
+    return v === undefined ? s.toString() : `${s.toString()} = ${v} in ${env.label}`;
+  };
+
+  const sameDim = (a: Sym, b: Sym, span: A.Span, code: DiagnosticCode, what: string): boolean => {
+    if (a.equals(b)) return true;
+    const free = new Map<string, number>();
+    const primes = [7, 11, 13, 17, 19, 23, 29, 31, 37, 41];
+    for (const s of [...a.symbols(), ...b.symbols()]) {
+      if (!/^[A-Za-z_]\w*$/.test(s) || configSym(s)) continue;
+      if (!free.has(s)) free.set(s, primes[free.size % primes.length]!);
+    }
+    const probe = envs.length > 0 ? envs : [{ label: "free values", values: new Map() }];
+    for (const env of probe) {
+      const va = evalSym(a, env, free);
+      const vb = evalSym(b, env, free);
+      if (va === undefined || vb === undefined || va === vb) continue;
+      fail(code, span, `shape mismatch: ${what}`, {
+        expected: valueNote(a, env, free),
+        found: valueNote(b, env, free),
+        hint: a.symbols().length + b.symbols().length > 0 ? "the shapes differ symbolically and on this configuration" : undefined,
+      } as { expected: string; found: string; hint?: string });
+      return false;
+    }
+    return true;
+  };
+
+  const divides = (a: Sym, n: Sym, span: A.Span, what: string): boolean => {
+    const q = a.div(n);
+    const provable = [...q.terms.values()].every((t) => Number.isInteger(t.coef) && Object.values(t.mono).every((e) => e > 0));
+    if (provable) return true;
+    for (const env of envs) {
+      const va = evalSym(a, env, new Map([["__", 0]]));
+      const vn = evalSym(n, env);
+      if (va === undefined || vn === undefined || a.symbols().some((s) => /^[A-Za-z_]\w*$/.test(s) && !configSym(s))) continue;
+      if (vn === 0 || va % vn !== 0) {
+        fail("E0304", span, `${what} is not divisible`, {
+          expected: `a multiple of ${n.toString()} (= ${vn} in ${env.label})`,
+          found: `${a.toString()} = ${va}`,
+          hint: "add a `require` that guarantees divisibility, or fix the sizes",
+        });
+        return false;
+      }
+    }
+    return true;
+  };
+
+  // ---- scalar (config-level) expressions inside blocks
+  const scalarOf = (e: A.Expr, lookup: (n: string, span: A.Span) => Type | undefined): ListScalar | undefined => {
+    switch (e.kind) {
+      case "num":
+        return { kind: "scalar", sym: Sym.const(e.value), base: e.isFloat ? "float" : "int" };
+      case "str":
+        return { kind: "scalar", base: "string" };
+      case "bool":
+        return { kind: "scalar", base: "bool" };
+      case "null":
+        return { kind: "scalar", base: "null" };
+      case "list": {
+        const items = e.items.map((i) => scalarOf(i, lookup) ?? { kind: "scalar" as const, base: "any" as const });
+        return { kind: "scalar", base: "list", items };
+      }
+      default: {
+        const symLookup = (n: string): Sym | undefined => {
+          const t = lookup(n, e.span);
+          return t && t.kind === "scalar" ? (t.sym ?? Sym.symbol(n)) : undefined;
+        };
+        const sym = toSym(e, symLookup);
+        return { kind: "scalar", ...(sym ? { sym } : {}), base: "any" };
+      }
+    }
+  };
+
+  // ---- submodule declarations → module types
+  const moduleTypeOf = (e: A.Expr, lookup: (n: string, span: A.Span) => Type | undefined, depth = 0): ModuleT | ModuleListT | undefined => {
+    if (depth > 32) return undefined;
+    switch (e.kind) {
+      case "if": {
+        const a = moduleTypeOf(e.then, lookup, depth + 1);
+        const b = moduleTypeOf(e.else, lookup, depth + 1);
+        if (a?.kind === "module" && b?.kind === "module") return { kind: "module", variants: [...a.variants, ...b.variants] };
+        return a ?? b;
+      }
+      case "list": {
+        const items = e.items.map((i) => moduleTypeOf(i, lookup, depth + 1)).filter((t): t is ModuleT => t?.kind === "module");
+        return { kind: "modlist", item: { kind: "module", variants: items.flatMap((i) => i.variants) }, ...({ items } as object) } as ModuleListT;
+      }
+      case "comprehension": {
+        const inner = moduleTypeOf(e.item, (n, s) => (n === e.variable ? { kind: "scalar", sym: Sym.symbol(e.variable), base: "int" } : lookup(n, s)), depth + 1);
+        return inner?.kind === "module" ? { kind: "modlist", item: inner } : undefined;
+      }
+      case "name":
+      case "call": {
+        const callee = e.kind === "call" ? e.callee : e;
+        if (callee.kind !== "name") return fail("E0103", e.span, "expected a block or primitive name", { found: exprText(e) });
+        const args = e.kind === "call" ? e.args : [];
+        if (isPrimitive(callee.name)) {
+          const p = primitives[callee.name]!;
+          const bound = bindCallArgs(p.params.map((x) => ({ name: x.name, optional: x.default !== undefined })), args, callee.name, e.span, lookup);
+          return bound ? { kind: "module", variants: [{ kind: "primitive", primitive: p, args: bound }] } : undefined;
+        }
+        const b = arch.blocks.get(callee.name);
+        if (!b) {
+          return fail("E0103", callee.span, `unknown block or primitive \`${callee.name}\``, {
+            hint: suggest(callee.name, [...arch.blocks.keys(), ...Object.keys(primitives)]) ?? `primitives: ${Object.keys(primitives).join(", ")}`,
+          });
+        }
+        const bound = bindCallArgs(b.params.map((x) => ({ name: x.name, optional: x.default !== undefined })), args, callee.name, e.span, lookup);
+        if (!bound) return undefined;
+        if (b.alias) {
+          // The alias's own arguments are expressions over the block's parameters.
+          const inner = moduleTypeOf(b.alias, (n, s) => (bound.has(n) ? bound.get(n) : (void s, lookupConfig(n))), depth + 1);
+          if (inner?.kind === "module") return { kind: "module", variants: inner.variants.map((v) => (v.kind === "primitive" ? { ...v, block: b } : v)) };
+          return inner;
+        }
+        return { kind: "module", variants: [{ kind: "block", block: b, args: bound }] };
+      }
+      default:
+        return fail("E0103", e.span, "expected a block, a primitive or a list of them", { found: exprText(e) });
+    }
+  };
+
+  const bindCallArgs = (
+    params: { name: string; optional: boolean }[],
+    args: A.Arg[],
+    target: string,
+    span: A.Span,
+    lookup: (n: string, span: A.Span) => Type | undefined,
+  ): Map<string, ScalarT> | undefined => {
+    const out = new Map<string, ScalarT>();
+    let pos = 0;
+    let ok = true;
+    for (const a of args) {
+      checkNames(a.value, lookup);
+      const v = scalarOf(a.value, lookup) ?? { kind: "scalar", base: "any" };
+      if (a.keyword) {
+        if (!params.some((p) => p.name === a.keyword)) {
+          fail("E0110", a.span, `\`${target}\` has no argument \`${a.keyword}\``, {
+            hint: suggest(a.keyword, params.map((p) => p.name)) ?? `its arguments are: ${params.map((p) => p.name).join(", ") || "none"}`,
+          });
+          ok = false;
+        } else if (out.has(a.keyword)) {
+          fail("E0102", a.span, `argument \`${a.keyword}\` is given twice`);
+          ok = false;
+        } else out.set(a.keyword, v);
+      } else {
+        const p = params[pos++];
+        if (!p) {
+          fail("E0111", a.span, `\`${target}\` takes ${params.length} argument${params.length === 1 ? "" : "s"}, but more were given`, {
+            expected: `${target}(${params.map((x) => x.name).join(", ")})`,
+            found: `${args.length} arguments`,
+          });
+          ok = false;
+        } else out.set(p.name, v);
+      }
+    }
+    for (const p of params) {
+      if (!out.has(p.name) && !p.optional) {
+        fail("E0112", span, `\`${target}\` needs argument \`${p.name}\``, { expected: `${target}(${params.map((x) => x.name).join(", ")})` });
+        ok = false;
+      }
+    }
+    return ok ? out : undefined;
+  };
+
+  // Reports unknown names inside config-level expressions (args, conditions).
+  const checkNames = (e: A.Expr, lookup: (n: string, span: A.Span) => Type | undefined, bound: Set<string> = new Set()): void => {
+    switch (e.kind) {
+      case "name":
+        if (!bound.has(e.name) && !lookup(e.name, e.span)) {
+          fail("E0101", e.span, `unknown name \`${e.name}\``, { hint: suggest(e.name, [...arch.params.keys(), ...arch.lets.keys()]) });
+        }
+        return;
+      case "call":
+        if (e.callee.kind === "name" && !builtins[e.callee.name] && !ops[e.callee.name] && !isPrimitive(e.callee.name) && !arch.blocks.has(e.callee.name)) {
+          checkNames(e.callee, lookup, bound);
+        }
+        for (const a of e.args) checkNames(a.value, lookup, bound);
+        return;
+      case "comprehension":
+        checkNames(e.iter, lookup, bound);
+        checkNames(e.item, lookup, new Set([...bound, e.variable]));
+        return;
+      case "unary":
+        return checkNames(e.operand, lookup, bound);
+      case "binary":
+        checkNames(e.left, lookup, bound);
+        return checkNames(e.right, lookup, bound);
+      case "if":
+        checkNames(e.cond, lookup, bound);
+        checkNames(e.then, lookup, bound);
+        return checkNames(e.else, lookup, bound);
+      case "range":
+        checkNames(e.from, lookup, bound);
+        return checkNames(e.to, lookup, bound);
+      case "list":
+        for (const i of e.items) checkNames(i, lookup, bound);
+        return;
+      case "index":
+        checkNames(e.target, lookup, bound);
+        return checkNames(e.index, lookup, bound);
+      default:
+        return;
+    }
+  };
+
+  const lookupConfig = (n: string): Type | undefined => {
+    const s = configSym(n);
+    if (!s && !arch.params.has(n) && !arch.lets.has(n)) return undefined;
+    return { kind: "scalar", ...(s ? { sym: s } : {}), base: configBase(n) };
+  };
+
+  // ---- calling a module with tensor arguments
+  const callVariant = (v: ModuleVariant, args: OpArg[], span: A.Span): Type | undefined => {
+    if (v.kind === "primitive") {
+      const p = v.primitive;
+      const rule = p.apply;
+      if (rule.kind === "none" || rule.kind === "value") return fail("E0402", span, `\`${p.name}\` cannot be called`, { hint: rule.kind === "value" ? "use it as a tensor value" : undefined } as { hint?: string });
+      if (args.length !== 1) return fail("E0111", span, `\`${p.name}\` takes one input`, { found: `${args.length} inputs` });
+      const x = args[0]!;
+      if (x.type.kind !== "tensor") return fail("E0403", x.expr.span, `the input of \`${p.name}\` must be a tensor`, { found: typeText(x.type) });
+      const dims = x.type.dims;
+      const argSym = (n: string) => v.args.get(n)?.sym;
+      switch (rule.kind) {
+        case "features": {
+          const from = argSym(rule.from);
+          const to = argSym(rule.to);
+          if (!from || !to) return tensor(dims.slice(0, -1).concat([to ?? Sym.atom("?")]));
+          if (dims.length === 0) return fail("E0305", x.expr.span, `the input of \`${p.name}\` has no feature dimension`);
+          sameDim(from, dims[dims.length - 1]!, x.expr.span, "E0303", `input features of ${p.name}(${from.toString()}, ${to.toString()})`);
+          return tensor([...dims.slice(0, -1), to]);
+        }
+        case "lookup": {
+          const d = argSym(rule.dim);
+          return tensor([...dims, d ?? Sym.atom("?")]);
+        }
+        case "same": {
+          const ld = rule.lastDim ? argSym(rule.lastDim) : undefined;
+          if (ld && dims.length > 0) sameDim(ld, dims[dims.length - 1]!, x.expr.span, "E0301", `normalised dimension of ${p.name}`);
+          return x.type;
+        }
+      }
+    }
+    const b = v.block;
+    if (!b.forward) return fail("E0402", span, `block \`${b.name}\` has no forward and cannot be called`, { hint: "give it a `forward(...) -> [...] { ... }`" });
+    const formals = b.forward.params;
+    const required = formals.filter((f) => !f.default).length;
+    if (args.length < required || args.length > formals.length) {
+      return fail("E0111", span, `\`${b.name}\` takes ${required === formals.length ? required : `${required} to ${formals.length}`} input${formals.length === 1 ? "" : "s"}, found ${args.length}`, {
+        expected: `${b.name}(${formals.map((f) => f.name).join(", ")})`,
+      });
+    }
+    const bindings = new Map<string, Sym>();
+    const dimLookup = (n: string): Sym | undefined => v.args.get(n)?.sym ?? bindings.get(n) ?? configSym(n) ?? Sym.symbol(`\u0000${n}`);
+    args.forEach((a, i) => {
+      const f = formals[i]!;
+      if (a.type.kind !== "tensor") {
+        fail("E0403", a.expr.span, `input \`${f.name}\` of \`${b.name}\` must be a tensor`, { found: typeText(a.type) });
+        return;
+      }
+      const actual = a.type.dims;
+      const declared = f.type.dims;
+      if (declared.length !== actual.length) {
+        fail("E0307", a.expr.span, `input \`${f.name}\` of \`${b.name}\` has the wrong rank`, {
+          expected: `[${declared.map(exprText).join(", ")}]`,
+          found: typeText(a.type),
+        });
+        return;
+      }
+      declared.forEach((d, j) => {
+        // A bare free dim (B, T) binds on first sight; anything else must match.
+        if (d.kind === "name" && !v.args.has(d.name) && !configSym(d.name) && !bindings.has(d.name)) {
+          bindings.set(d.name, actual[j]!);
+          return;
+        }
+        const want = toSym(d, dimLookup);
+        if (want) sameDim(want, actual[j]!, a.expr.span, "E0307", `dimension ${j} of input \`${f.name}\` of \`${b.name}\``);
+      });
+    });
+    const result = b.forward.result;
+    if (!result) return { kind: "tuple", items: [] };
+    return tensor(result.dims.map((d) => toSym(d, dimLookup) ?? Sym.atom(exprText(d))), result.ids);
+  };
+
+  const callModule = (t: ModuleT, args: OpArg[], span: A.Span): Type | undefined => {
+    let first: Type | undefined;
+    for (const v of t.variants) {
+      const r = callVariant(v, args, span);
+      if (!first) first = r;
+      else if (r && first.kind === "tensor" && r.kind === "tensor") {
+        first.dims.forEach((d, i) => r.dims[i] && sameDim(d, r.dims[i]!, span, "E0306", `dimension ${i} of the two choices' results`));
+      }
+    }
+    return first;
+  };
+
+  // ---- forward bodies
+  const checkBlock = (b: BlockIR): void => {
+    const submods = new Map<string, ModuleT | ModuleListT>();
+    const blockParams = new Map(b.params.map((p) => [p.name, { kind: "scalar", sym: Sym.symbol(p.name), base: p.type.name } as ScalarT]));
+    const declScope = (n: string): Type | undefined => blockParams.get(n) ?? lookupConfig(n);
+    const seen = new Map<string, A.Span>();
+    for (const sm of b.submodules) {
+      if (seen.has(sm.name)) {
+        fail("E0102", sm.nameSpan, `submodule \`${sm.name}\` is declared twice in \`${b.name}\``, { hint: "parameter names must be unique within a block" });
+        continue;
+      }
+      seen.set(sm.name, sm.nameSpan);
+      if (blockParams.has(sm.name)) fail("E0102", sm.nameSpan, `\`${sm.name}\` is both a parameter and a submodule of \`${b.name}\``);
+      if (sm.cond) checkNames(sm.cond, declScope);
+      if (sm.className) checkNames(sm.className, declScope);
+      const t = moduleTypeOf(sm.module, declScope);
+      if (t) submods.set(sm.name, t);
+    }
+    if (b.alias) moduleTypeOf(b.alias, declScope);
+    for (const p of b.params) if (p.default) checkNames(p.default, lookupConfig);
+    const f = b.forward;
+    if (!f) return;
+
+    const locals = new Map<string, Type>();
+    const loopVars = new Map<string, { type: Type; overModules: boolean }>();
+    let site = 0;
+    const freeDims = new Set<string>();
+    for (const formal of f.params) {
+      const dims = formal.type.dims.map((d) => {
+        if (d.kind === "name" && !blockParams.has(d.name) && !configSym(d.name)) freeDims.add(d.name);
+        return toSym(d, (n) => blockParams.get(n)?.sym ?? configSym(n) ?? Sym.symbol(n)) ?? Sym.atom(exprText(d));
+      });
+      for (const d of formal.type.dims) checkNames(d, (n) => (freeDims.has(n) ? { kind: "scalar", base: "int" } : declScope(n)));
+      locals.set(formal.name, tensor(dims, formal.type.ids));
+    }
+
+    const lookup = (n: string, span: A.Span): Type | undefined => {
+      void span;
+      const lv = loopVars.get(n);
+      if (lv) return lv.type;
+      return locals.get(n) ?? submods.get(n) ?? blockParams.get(n) ?? lookupConfig(n) ?? (freeDims.has(n) ? { kind: "scalar", sym: Sym.symbol(n), base: "int" } : undefined);
+    };
+
+    const resolveName = (e: Extract<A.Expr, { kind: "name" }>): Type | undefined => {
+      const lv = loopVars.get(e.name);
+      if (lv) {
+        annotations.resolutions.set(e, { kind: "loopVar", name: e.name, overModules: lv.overModules });
+        return lv.type;
+      }
+      const local = locals.get(e.name);
+      if (local) {
+        annotations.resolutions.set(e, { kind: "local" });
+        return local;
+      }
+      const sm = submods.get(e.name);
+      if (sm) {
+        annotations.resolutions.set(e, { kind: "submodule", name: e.name, type: sm });
+        return sm;
+      }
+      const bp = blockParams.get(e.name);
+      if (bp) {
+        annotations.resolutions.set(e, { kind: "blockParam", name: e.name });
+        return bp;
+      }
+      const c = lookupConfig(e.name);
+      if (c) {
+        annotations.resolutions.set(e, { kind: "config", name: e.name });
+        return c;
+      }
+      if (freeDims.has(e.name)) {
+        annotations.resolutions.set(e, { kind: "local" });
+        return { kind: "scalar", sym: Sym.symbol(e.name), base: "int" };
+      }
+      return fail("E0101", e.span, `unknown name \`${e.name}\``, {
+        hint: suggest(e.name, [...locals.keys(), ...submods.keys(), ...blockParams.keys(), ...arch.params.keys(), ...arch.lets.keys()]),
+      } as { hint?: string });
+    };
+
+    const infer = (e: A.Expr): Type | undefined => {
+      const t = inferInner(e);
+      if (t) annotations.types.set(e, t);
+      return t;
+    };
+
+    const inferInner = (e: A.Expr): Type | undefined => {
+      switch (e.kind) {
+        case "num":
+        case "str":
+        case "bool":
+        case "null":
+        case "list":
+          if (e.kind === "list") e.items.forEach((i) => infer(i));
+          return scalarOf(e, lookup);
+        case "name":
+          return resolveName(e);
+        case "unary": {
+          const t = infer(e.operand);
+          if (!t) return undefined;
+          if (t.kind === "tensor" || t.kind === "scalar") return t.kind === "scalar" && e.op === "-" && t.sym ? { ...t, sym: t.sym.neg() } : t;
+          return fail("E0403", e.operand.span, `\`${e.op}\` needs a tensor or a number`, { found: typeText(t) });
+        }
+        case "binary":
+          return inferBinary(e);
+        case "if": {
+          infer(e.cond);
+          const a = infer(e.then);
+          const b2 = infer(e.else);
+          if (a?.kind === "tensor" && b2?.kind === "tensor") {
+            if (a.dims.length !== b2.dims.length) return fail("E0305", e.span, "the two branches have different ranks", { expected: typeText(a), found: typeText(b2) });
+            a.dims.forEach((d, i) => sameDim(d, b2.dims[i]!, e.else.span, "E0301", `dimension ${i} of the else branch`));
+          }
+          return a ?? b2;
+        }
+        case "range":
+          infer(e.from);
+          infer(e.to);
+          return { kind: "range" };
+        case "index": {
+          const target = infer(e.target);
+          infer(e.index);
+          if (target?.kind === "modlist") {
+            const items = (target as ModuleListT & { items?: ModuleT[] }).items;
+            const k = e.index.kind === "num" ? e.index.value : undefined;
+            return items && k !== undefined && items[k] ? items[k] : target.item;
+          }
+          if (target?.kind === "scalar") return { kind: "scalar", base: "any", sym: toSym(e, (n) => (lookup(n, e.span) as ScalarT | undefined)?.sym) ?? Sym.atom(exprText(e)) };
+          if (target) return fail("E0201", e.target.span, "only lists of modules and config lists can be indexed in a forward", { found: typeText(target) });
+          return undefined;
+        }
+        case "member": {
+          const target = infer(e.target);
+          if (target?.kind === "module") {
+            const v = target.variants[0]!;
+            if (v.kind === "primitive") {
+              const shapes = v.primitive.weights(Object.fromEntries([...v.args].map(([k, s]) => [k, s.sym?.constValue() ?? 1])));
+              const w = shapes.find((s) => s.name === e.name);
+              if (w) {
+                // Symbolic weight shape: recompute with symbols standing for the arguments.
+                const dims = weightDims(v, e.name);
+                return tensor(dims ?? w.shape.map((n) => Sym.const(n)));
+              }
+            }
+            return fail("E0101", e.span, `\`${exprText(e.target)}\` has no parameter \`${e.name}\``);
+          }
+          return fail("E0201", e.span, "`.` is only for the parameters of a submodule (`lm_head.weight`)");
+        }
+        case "call":
+          return inferCall(e);
+        case "comprehension":
+          return fail("E0201", e.span, "list comprehensions are for submodule lists, not forward bodies");
+      }
+    };
+
+    const weightDims = (v: Extract<ModuleVariant, { kind: "primitive" }>, name: string): Sym[] | undefined => {
+      const a = (n: string) => v.args.get(n)?.sym ?? Sym.atom(n);
+      switch (v.primitive.name) {
+        case "Linear":
+          return name === "weight" ? [a("out_features"), a("in_features")] : [a("out_features")];
+        case "Conv1D":
+          return name === "weight" ? [a("in_features"), a("out_features")] : [a("out_features")];
+        case "Embedding":
+          return [a("num_embeddings"), a("embedding_dim")];
+        case "LayerNorm":
+        case "RMSNorm":
+          return [a("dim")];
+        default:
+          return undefined;
+      }
+    };
+
+    const inferBinary = (e: Extract<A.Expr, { kind: "binary" }>): Type | undefined => {
+      const l = infer(e.left);
+      const r = infer(e.right);
+      if (!l || !r) return undefined;
+      if (l.kind === "scalar" && r.kind === "scalar") {
+        const sym = toSym(e, (n) => (lookup(n, e.span) as ScalarT | undefined)?.sym);
+        const cmp = ["==", "!=", "<", "<=", ">", ">=", "&&", "||", "in"].includes(e.op);
+        return { kind: "scalar", ...(sym && !cmp ? { sym } : {}), base: cmp ? "bool" : "any" };
+      }
+      if (e.op === "@") {
+        if (l.kind !== "tensor" || r.kind !== "tensor") return fail("E0403", e.span, "`@` multiplies two tensors", { found: `${typeText(l)} @ ${typeText(r)}` });
+        if (l.dims.length < 2 || r.dims.length < 2) return fail("E0305", e.span, "`@` needs operands of rank 2 or more", { found: `${typeText(l)} @ ${typeText(r)}` });
+        const k1 = l.dims[l.dims.length - 1]!;
+        const k2 = r.dims[r.dims.length - 2]!;
+        sameDim(k1, k2, e.span, "E0302", `inner dimensions of \`@\` (${typeText(l)} @ ${typeText(r)})`);
+        const batch = broadcastDims(l.dims.slice(0, -2), r.dims.slice(0, -2), e) ?? l.dims.slice(0, -2);
+        return tensor([...batch, l.dims[l.dims.length - 2]!, r.dims[r.dims.length - 1]!]);
+      }
+      if (!["+", "-", "*", "/"].includes(e.op)) return fail("E0403", e.span, `\`${e.op}\` is not defined on tensors`);
+      if (l.kind === "tensor" && r.kind === "scalar") return l;
+      if (l.kind === "scalar" && r.kind === "tensor") return r;
+      if (l.kind !== "tensor" || r.kind !== "tensor") return fail("E0403", e.span, `\`${e.op}\` needs tensors or numbers`, { found: `${typeText(l)} ${e.op} ${typeText(r)}` });
+      const dims = broadcastDims(l.dims, r.dims, e);
+      return dims ? tensor(dims) : undefined;
+    };
+
+    const broadcastDims = (a: Sym[], b: Sym[], e: Extract<A.Expr, { kind: "binary" }>): Sym[] | undefined => {
+      const n = Math.max(a.length, b.length);
+      const out: Sym[] = [];
+      for (let i = 0; i < n; i++) {
+        const x = a[a.length - n + i];
+        const y = b[b.length - n + i];
+        if (!x) out.push(y!);
+        else if (!y) out.push(x);
+        else if (x.constValue() === 1) out.push(y);
+        else if (y.constValue() === 1) out.push(x);
+        else {
+          if (x.equals(y)) {
+            out.push(x);
+            continue;
+          }
+          const ok = sameDim(x, y, e.span, "E0301", `dimension ${i} of \`${exprText(e.left)} ${e.op} ${exprText(e.right)}\``);
+          if (!ok) {
+            const last = diagnostics[diagnostics.length - 1]!;
+            last.expected = `[${a.map(String).join(", ")}]  (${last.expected})`;
+            last.found = `[${b.map(String).join(", ")}]  (${last.found})`;
+            return undefined;
+          }
+          out.push(x);
+        }
+      }
+      return out;
+    };
+
+    const inferCall = (e: Extract<A.Expr, { kind: "call" }>): Type | undefined => {
+      // A submodule (or element of a module list) being applied.
+      if (e.callee.kind !== "name" || locals.has(e.callee.name) || submods.has(e.callee.name) || loopVars.has(e.callee.name)) {
+        const ct = infer(e.callee);
+        if (!ct) return undefined;
+        if (ct.kind !== "module") return fail("E0403", e.callee.span, `\`${exprText(e.callee)}\` is not callable`, { found: typeText(ct) });
+        const args = e.args.map((a) => {
+          if (a.keyword) fail("E0110", a.span, "module inputs are positional");
+          return { type: infer(a.value), expr: a.value };
+        });
+        annotations.resolutions.set(e, { kind: "call-module", type: ct });
+        // An argument that already failed has been reported; checking the call would only cascade.
+        if (args.some((a) => !a.type)) return undefined;
+        return callModule(ct, args as OpArg[], e.span);
+      }
+      const name = e.callee.name;
+      const op = ops[name];
+      if (!op) {
+        if (builtins[name]) {
+          e.args.forEach((a) => infer(a.value));
+          annotations.resolutions.set(e, { kind: "config", name });
+          return { kind: "scalar", ...(toSym(e, (n) => (lookup(n, e.span) as ScalarT | undefined)?.sym) ? {} : {}), base: "any" };
+        }
+        return fail("E0405", e.callee.span, `unknown operation \`${name}\``, {
+          hint: suggest(name, [...Object.keys(ops), ...submods.keys()]) ?? "see docs/language.md for the list of operations",
+        } as { hint?: string });
+      }
+      annotations.resolutions.set(e, { kind: "op", name, site: op.stateful ? site++ : -1 });
+      const named: Record<string, OpArg | undefined> = {};
+      const rest: OpArg[] = [];
+      let pos = 0;
+      const positional = op.params.map((p) => p.replace(/\?$/, ""));
+      let broken = false;
+      for (const a of e.args) {
+        const inferred = infer(a.value);
+        if (!inferred) broken = true;
+        const arg: OpArg = { type: inferred ?? { kind: "scalar", base: "any" }, expr: a.value };
+        if (a.keyword) {
+          if (!positional.includes(a.keyword) && !(op.keywords && a.keyword in op.keywords)) {
+            fail("E0110", a.span, `\`${name}\` has no argument \`${a.keyword}\``, {
+              expected: op.doc,
+              hint: suggest(a.keyword, [...positional, ...Object.keys(op.keywords ?? {})]),
+            } as { expected: string; hint?: string });
+            continue;
+          }
+          named[a.keyword] = arg;
+        } else if (pos < positional.length) named[positional[pos++]!] = arg;
+        else if (op.variadic) rest.push(arg);
+        else {
+          fail("E0111", a.span, `\`${name}\` takes ${positional.length} positional argument${positional.length === 1 ? "" : "s"}`, { expected: op.doc, found: `${e.args.filter((x) => !x.keyword).length}` });
+        }
+      }
+      if (broken) return undefined;
+      const missing = op.params.filter((p) => !p.endsWith("?") && !named[p]);
+      if (missing.length) return fail("E0112", e.span, `\`${name}\` needs argument \`${missing[0]}\``, { expected: op.doc });
+      const ctx: OpContext = { fail, sameDim, divides, callSpan: e.span };
+      return op.infer(named, ctx, rest);
+    };
+
+    const bind = (s: A.Stmt, names: string[], t: Type | undefined, span: A.Span, isLet: boolean): void => {
+      const types: Type[] =
+        names.length === 1 ? (t ? [t] : []) : t?.kind === "tuple" ? t.items : [];
+      if (names.length > 1 && t && t.kind !== "tuple") fail("E0111", span, `cannot unpack ${typeText(t)} into ${names.length} names`);
+      if (names.length > 1 && t?.kind === "tuple" && t.items.length !== names.length) {
+        fail("E0111", span, `cannot unpack ${t.items.length} values into ${names.length} names`, { expected: `${names.length} values`, found: typeText(t) });
+      }
+      const recorded: { name: string; type: Type }[] = [];
+      names.forEach((n, i) => {
+        if (!isLet && !locals.has(n)) {
+          fail("E0101", span, `assignment to undeclared \`${n}\``, { hint: `declare it first with \`let ${n} = …\`` });
+        }
+        if (isLet && (submods.has(n) || blockParams.has(n))) fail("E0102", span, `\`let ${n}\` shadows a submodule or parameter of \`${b.name}\``);
+        const ti = types[i];
+        if (ti) {
+          locals.set(n, ti);
+          recorded.push({ name: n, type: ti });
+        } else if (!locals.has(n)) locals.set(n, { kind: "scalar", base: "any" });
+      });
+      annotations.bindings.set(s, recorded);
+    };
+
+    let returned = false;
+    const declared = f.result;
+    const walk = (stmts: A.Stmt[]): void => {
+      for (const s of stmts) {
+        switch (s.kind) {
+          case "let":
+          case "assign":
+            bind(s, s.names, infer(s.value), s.span, s.kind === "let");
+            break;
+          case "emit": {
+            if (s.index) infer(s.index);
+            const t = infer(s.value);
+            if (t && t.kind !== "tensor") fail("E0403", s.value.span, "only tensors can be emitted", { found: typeText(t) });
+            break;
+          }
+          case "return": {
+            returned = true;
+            const ts = s.values.map((v) => infer(v));
+            if (declared && ts.length === 1 && ts[0]?.kind === "tensor") {
+              const got = ts[0];
+              const want = declared.dims.map((d) => toSym(d, (n) => blockParams.get(n)?.sym ?? configSym(n) ?? Sym.symbol(n)) ?? Sym.atom(exprText(d)));
+              if (want.length !== got.dims.length) {
+                fail("E0306", s.values[0]!.span, `\`${b.name}\` returns a tensor of rank ${got.dims.length}, but declares rank ${want.length}`, {
+                  expected: `[${declared.dims.map(exprText).join(", ")}]`,
+                  found: typeText(got),
+                });
+              } else {
+                want.forEach((w, i) => sameDim(w, got.dims[i]!, s.values[0]!.span, "E0306", `dimension ${i} of the result of \`${b.name}\``));
+              }
+            }
+            break;
+          }
+          case "for": {
+            const it = infer(s.iter);
+            const overModules = it?.kind === "modlist";
+            const vt: Type = overModules ? (it as ModuleListT).item : { kind: "scalar", sym: Sym.symbol(s.variable), base: "int" };
+            if (it && it.kind !== "modlist" && it.kind !== "range" && !(it.kind === "scalar" && it.base === "list")) {
+              fail("E0201", s.iter.span, "`for` iterates over a module list or a range `a..b`", { found: typeText(it) });
+            }
+            loopVars.set(s.variable, { type: vt, overModules });
+            const before = new Map(locals);
+            walk(s.body);
+            loopVars.delete(s.variable);
+            // A loop-carried tensor must keep its shape from one iteration to the next.
+            for (const [n, t0] of before) {
+              const t1 = locals.get(n);
+              if (t0.kind === "tensor" && t1?.kind === "tensor" && t0.dims.length === t1.dims.length) {
+                t0.dims.forEach((d, i) => sameDim(d, t1.dims[i]!, s.span, "E0306", `dimension ${i} of \`${n}\` after one iteration`));
+              }
+            }
+            break;
+          }
+          case "if": {
+            infer(s.cond);
+            walk(s.then);
+            if (s.else) walk(s.else);
+            break;
+          }
+        }
+      }
+    };
+    walk(f.body);
+    if (!returned && declared) fail("E0401", f.span, `forward of \`${b.name}\` declares a result but never returns`, { hint: "end the body with `return …`" });
+  };
+
+  for (const b of arch.blocks.values()) checkBlock(b);
+  if (arch.hf) for (const c of arch.hf.classes) if (!arch.blocks.has(c.block)) fail("E0103", c.span, `\`${c.hfClass}\` maps to unknown block \`${c.block}\``);
+  if (arch.root && !arch.blocks.has(arch.root.block)) fail("E0103", arch.root.span, `unknown root block \`${arch.root.block}\``, { hint: suggest(arch.root.block, arch.blocks.keys()) } as { hint?: string });
+  return { annotations, diagnostics: dedupe(diagnostics), envs };
+}
+
+function dedupe(ds: Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return ds.filter((d) => {
+    const k = `${d.code}@${d.span?.file}:${d.span?.offset}:${d.message}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}

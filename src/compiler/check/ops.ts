@@ -1,0 +1,283 @@
+// The operations a forward body may call, with their argument lists and shape rules.
+// Each op here has a runtime implementation of the same name in src/runtime/lang.
+import type * as A from "../ast/nodes.js";
+import type { DiagnosticCode } from "../diagnostics/catalogue.js";
+import { Sym } from "../shapes/sym.js";
+import { tensor, typeText, type ScalarT, type TensorT, type Type } from "./types.js";
+
+export interface OpArg {
+  type: Type;
+  expr: A.Expr;
+}
+
+export interface OpContext {
+  /** Records an error; returns undefined so that rules can `return c.fail(...)`. */
+  fail(code: DiagnosticCode, span: A.Span, message: string, extras?: { expected?: string; found?: string; hint?: string }): undefined;
+  /** Proves a == b (symbolically, else on every preset); reports `code` when it does not hold. */
+  sameDim(a: Sym, b: Sym, span: A.Span, code: DiagnosticCode, what: string): boolean;
+  /** Proves that n divides a. */
+  divides(a: Sym, n: Sym, span: A.Span, what: string): boolean;
+  callSpan: A.Span;
+}
+
+export type ArgKind = "tensor" | "scalar" | "module" | "any";
+
+export interface OpDef {
+  /** Positional parameters, in order; a `?` suffix marks optional ones. */
+  params: string[];
+  /** Keyword-only parameters with their kind. */
+  keywords?: Record<string, ArgKind>;
+  variadic?: boolean; // extra positional tensors (concat)
+  /** Carries state between decoding steps (KV cache, recurrent state). */
+  stateful?: boolean;
+  doc: string;
+  infer(args: Record<string, OpArg | undefined>, c: OpContext, rest: OpArg[]): Type | undefined;
+}
+
+const asTensor = (a: OpArg | undefined, c: OpContext, what: string, minRank = 1): TensorT | undefined => {
+  if (!a) return undefined;
+  if (a.type.kind !== "tensor") return c.fail("E0403", a.expr.span, `${what} must be a tensor`, { found: typeText(a.type) });
+  if (a.type.dims.length < minRank) {
+    return c.fail("E0305", a.expr.span, `${what} needs at least ${minRank} dimensions`, { expected: `rank >= ${minRank}`, found: typeText(a.type) });
+  }
+  return a.type;
+};
+
+const scalarSym = (a: OpArg | undefined): Sym | undefined => (a && a.type.kind === "scalar" ? a.type.sym : undefined);
+
+const axisOf = (a: OpArg | undefined, rank: number, dflt: number): number => {
+  const v = scalarSym(a)?.constValue() ?? dflt;
+  return v < 0 ? rank + v : v;
+};
+
+const sameShape = (name: string): OpDef => ({
+  params: ["x"],
+  doc: `${name}(x): elementwise; the shape is unchanged`,
+  infer: (a, c) => asTensor(a.x, c, `the argument of ${name}`),
+});
+
+const activationNames = ["silu", "gelu", "gelu_tanh", "relu", "relu2", "tanh", "sigmoid", "exp", "sqrt", "square", "neg"];
+
+export const ops: Record<string, OpDef> = {
+  ...Object.fromEntries(activationNames.map((n) => [n, sameShape(n)])),
+  act: {
+    params: ["x", "kind"],
+    doc: "act(x, kind): the activation named by a config string (silu, gelu, gelu_new, relu, …)",
+    infer: (a, c) => asTensor(a.x, c, "the argument of act"),
+  },
+  softcap: {
+    params: ["x", "cap"],
+    doc: "softcap(x, cap) = cap * tanh(x / cap)",
+    infer: (a, c) => asTensor(a.x, c, "the argument of softcap"),
+  },
+  softmax: {
+    params: ["x", "axis?"],
+    doc: "softmax(x, axis = -1)",
+    infer: (a, c) => asTensor(a.x, c, "the argument of softmax"),
+  },
+  l2_normalize: {
+    params: ["x"],
+    doc: "l2_normalize(x): each row (last axis) divided by its L2 norm",
+    infer: (a, c) => asTensor(a.x, c, "the argument of l2_normalize"),
+  },
+  split_heads: {
+    params: ["x", "heads"],
+    doc: "split_heads(x: [.., T, heads*k], heads) -> [.., heads, T, k]",
+    infer: (a, c) => {
+      const x = asTensor(a.x, c, "the input of split_heads", 2);
+      const n = scalarSym(a.heads);
+      if (!x || !n) return a.heads && !n ? c.fail("E0201", a.heads.expr.span, "the head count must be an integer config value") : undefined;
+      const last = x.dims[x.dims.length - 1]!;
+      c.divides(last, n, c.callSpan, "the last dimension of split_heads' input");
+      return tensor([...x.dims.slice(0, -2), n, x.dims[x.dims.length - 2]!, last.div(n)]);
+    },
+  },
+  merge_heads: {
+    params: ["x"],
+    doc: "merge_heads(x: [.., heads, T, k]) -> [.., T, heads*k]",
+    infer: (a, c) => {
+      const x = asTensor(a.x, c, "the input of merge_heads", 3);
+      if (!x) return undefined;
+      const r = x.dims.length;
+      return tensor([...x.dims.slice(0, r - 3), x.dims[r - 2]!, x.dims[r - 3]!.mul(x.dims[r - 1]!)]);
+    },
+  },
+  rope: {
+    params: ["x"],
+    keywords: { theta: "scalar", style: "scalar", dim: "scalar", scaling: "scalar", factor: "scalar", original: "scalar", positions: "tensor" },
+    doc: "rope(x: [B, H, T, D], theta, style = \"rotate_half\" | \"interleaved\", dim = D, scaling, factor, original)",
+    infer: (a, c) => {
+      const x = asTensor(a.x, c, "the input of rope", 4);
+      if (x && a.dim && scalarSym(a.dim)) {
+        // Rotating more dimensions than a head has is a shape error.
+        const D = x.dims[3]!;
+        const rd = scalarSym(a.dim)!;
+        c.divides(rd, Sym.const(2), a.dim.expr.span, "the rotary dimension");
+        void D;
+      }
+      return x;
+    },
+  },
+  attention: {
+    params: ["q", "k", "v"],
+    keywords: {
+      causal: "scalar",
+      window: "scalar",
+      scale: "scalar",
+      softcap: "scalar",
+      bias: "tensor",
+      alibi: "scalar",
+      padding: "scalar",
+      cache: "scalar",
+    },
+    stateful: true,
+    doc: "attention(q: [B, H, T, D], k: [B, KV, S, D], v: [B, KV, S, Dv], causal, window, scale, softcap, bias, alibi) -> [B, H, T, Dv]",
+    infer: (a, c) => {
+      const q = asTensor(a.q, c, "q", 4);
+      const k = asTensor(a.k, c, "k", 4);
+      const v = asTensor(a.v, c, "v", 4);
+      if (!q || !k || !v) return undefined;
+      for (const r of [q, k, v]) if (r.dims.length !== 4) return c.fail("E0305", c.callSpan, "attention takes rank-4 tensors [B, heads, T, head_dim]", { found: typeText(r) });
+      c.sameDim(q.dims[0]!, k.dims[0]!, a.k!.expr.span, "E0308", "batch of k");
+      c.sameDim(q.dims[3]!, k.dims[3]!, a.k!.expr.span, "E0308", "head size of k (must equal q's)");
+      c.sameDim(k.dims[1]!, v.dims[1]!, a.v!.expr.span, "E0308", "key/value heads of v (must equal k's)");
+      c.divides(q.dims[1]!, k.dims[1]!, c.callSpan, "query heads (a multiple of key/value heads)");
+      return tensor([q.dims[0]!, q.dims[1]!, q.dims[2]!, v.dims[3]!]);
+    },
+  },
+  split: {
+    params: ["x", "sizes", "axis?"],
+    doc: "split(x, [a, b, …], axis = -1) -> (x_a, x_b, …)",
+    infer: (a, c) => {
+      const x = asTensor(a.x, c, "the input of split");
+      if (!x || !a.sizes) return undefined;
+      const sizesExpr = a.sizes.expr;
+      if (sizesExpr.kind !== "list") return c.fail("E0201", sizesExpr.span, "split sizes must be a list literal `[a, b, …]`");
+      const ax = axisOf(a.axis, x.dims.length, -1);
+      const parts = (a.sizes.type as ScalarT & { items?: ScalarT[] }).items ?? [];
+      const syms = parts.map((p) => p.sym);
+      if (syms.some((s) => !s)) return c.fail("E0201", sizesExpr.span, "split sizes must be integer config expressions");
+      const total = syms.reduce<Sym>((acc, s) => acc.add(s!), Sym.const(0));
+      c.sameDim(x.dims[ax]!, total, sizesExpr.span, "E0304", "sum of the split sizes (must equal the split dimension)");
+      return { kind: "tuple", items: syms.map((s) => tensor(x.dims.map((d, i) => (i === ax ? s! : d)), x.ids)) };
+    },
+  },
+  chunk: {
+    params: ["x", "n", "axis?"],
+    doc: "chunk(x, n, axis = -1) -> n equal parts",
+    infer: (a, c) => {
+      const x = asTensor(a.x, c, "the input of chunk");
+      const n = scalarSym(a.n)?.constValue();
+      if (!x || n === undefined) return a.n && n === undefined ? c.fail("E0201", a.n.expr.span, "chunk count must be an integer literal") : undefined;
+      const ax = axisOf(a.axis, x.dims.length, -1);
+      c.divides(x.dims[ax]!, Sym.const(n), c.callSpan, "the chunked dimension");
+      const part = x.dims[ax]!.div(Sym.const(n));
+      return { kind: "tuple", items: Array.from({ length: n }, () => tensor(x.dims.map((d, i) => (i === ax ? part : d)), x.ids)) };
+    },
+  },
+  concat: {
+    params: ["x"],
+    keywords: { axis: "scalar" },
+    variadic: true,
+    doc: "concat(a, b, …, axis = -1)",
+    infer: (a, c, rest) => {
+      const all = [a.x, ...rest].map((t, i) => asTensor(t, c, `concat argument ${i + 1}`));
+      if (all.some((t) => !t)) return undefined;
+      const ts = all as TensorT[];
+      const ax = axisOf(a.axis, ts[0]!.dims.length, -1);
+      let total = Sym.const(0);
+      ts.forEach((t, i) => {
+        if (t.dims.length !== ts[0]!.dims.length) c.fail("E0309", (rest[i - 1] ?? a.x)!.expr.span, "concat arguments differ in rank", { expected: typeText(ts[0]!), found: typeText(t) });
+        t.dims.forEach((d, j) => {
+          if (j !== ax && i > 0) c.sameDim(ts[0]!.dims[j]!, d, (rest[i - 1] ?? a.x)!.expr.span, "E0309", `dimension ${j} of concat argument ${i + 1}`);
+        });
+        total = total.add(t.dims[ax] ?? Sym.const(0));
+      });
+      return tensor(ts[0]!.dims.map((d, j) => (j === ax ? total : d)), ts[0]!.ids);
+    },
+  },
+  reshape: {
+    params: ["x", "shape"],
+    doc: "reshape(x, [d1, d2, …]): same number of elements",
+    infer: (a, c) => {
+      const x = asTensor(a.x, c, "the input of reshape");
+      const items = (a.shape?.type as ScalarT & { items?: ScalarT[] }).items;
+      if (!x || !a.shape) return undefined;
+      if (!items || items.some((i) => !i.sym)) return c.fail("E0201", a.shape.expr.span, "reshape needs a list of integer config expressions");
+      const dims = items.map((i) => i.sym!);
+      const prod = (ds: Sym[]) => ds.reduce((p, d) => p.mul(d), Sym.const(1));
+      c.sameDim(prod(x.dims), prod(dims), a.shape.expr.span, "E0304", "number of elements after reshape");
+      return tensor(dims, x.ids);
+    },
+  },
+  transpose: {
+    params: ["x", "a", "b"],
+    doc: "transpose(x, a, b): swaps two axes",
+    infer: (a, c) => {
+      const x = asTensor(a.x, c, "the input of transpose", 2);
+      if (!x) return undefined;
+      const i = axisOf(a.a, x.dims.length, 0);
+      const j = axisOf(a.b, x.dims.length, 1);
+      if (i >= x.dims.length || j >= x.dims.length || i < 0 || j < 0) return c.fail("E0305", c.callSpan, "transpose axis out of range", { found: typeText(x) });
+      const dims = [...x.dims];
+      [dims[i], dims[j]] = [dims[j]!, dims[i]!];
+      return tensor(dims, x.ids);
+    },
+  },
+  select: {
+    params: ["x", "axis", "index"],
+    doc: "select(x, axis, index): the slice at `index`, dropping `axis`",
+    infer: (a, c) => {
+      const x = asTensor(a.x, c, "the input of select", 1);
+      if (!x) return undefined;
+      const ax = axisOf(a.axis, x.dims.length, 0);
+      return tensor(x.dims.filter((_, i) => i !== ax), x.ids);
+    },
+  },
+  flatten_tokens: {
+    params: ["x"],
+    doc: "flatten_tokens(x: [B, T, d]) -> [B*T, d] (batch-major rows)",
+    infer: (a, c) => {
+      const x = asTensor(a.x, c, "the input of flatten_tokens", 2);
+      if (!x) return undefined;
+      const r = x.dims.length;
+      return tensor([x.dims.slice(0, r - 1).reduce((p, d) => p.mul(d), Sym.const(1)), x.dims[r - 1]!], x.ids);
+    },
+  },
+  position_ids: {
+    params: ["ids"],
+    doc: "position_ids(ids: ids[B, T]) -> ids[B, T]: absolute positions (continuing after the KV cache)",
+    infer: (a, c) => {
+      const x = asTensor(a.ids, c, "the input of position_ids");
+      return x ? tensor(x.dims, true) : undefined;
+    },
+  },
+  linear: {
+    params: ["x", "weight", "bias?"],
+    doc: "linear(x: [.., in], weight: [out, in], bias?: [out]) -> [.., out]",
+    infer: (a, c) => {
+      const x = asTensor(a.x, c, "the input of linear");
+      const w = asTensor(a.weight, c, "the weight of linear", 2);
+      if (!x || !w) return undefined;
+      c.sameDim(x.dims[x.dims.length - 1]!, w.dims[1]!, a.x!.expr.span, "E0303", "input features (the weight's second dimension)");
+      return tensor([...x.dims.slice(0, -1), w.dims[0]!]);
+    },
+  },
+  moe: {
+    params: ["x", "logits", "experts"],
+    keywords: { top_k: "scalar", order: "scalar", normalize: "scalar" },
+    doc: "moe(x: [.., d], logits: [.., E], experts, top_k, order = \"softmax_topk\" | \"topk_softmax\", normalize) -> [.., d]",
+    infer: (a, c) => {
+      const x = asTensor(a.x, c, "the input of moe");
+      const l = asTensor(a.logits, c, "the router logits of moe");
+      if (!x || !l) return undefined;
+      if (a.experts && a.experts.type.kind !== "modlist") return c.fail("E0201", a.experts.expr.span, "experts must be a list of modules", { found: typeText(a.experts.type) });
+      x.dims.slice(0, -1).forEach((d, i) => c.sameDim(d, l.dims[i] ?? Sym.const(1), a.logits!.expr.span, "E0301", `token dimension ${i} of the router logits`));
+      return x;
+    },
+  },
+};
+
+export function opSignature(name: string): string {
+  return ops[name]?.doc ?? name;
+}

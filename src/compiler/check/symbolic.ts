@@ -1,0 +1,86 @@
+// Config expressions as symbolic dimensions, and the numeric environments (one per preset
+// plus the defaults) used where the algebra cannot decide an equality.
+import type * as A from "../ast/nodes.js";
+import type { ArchIR, Value } from "../ir/model.js";
+import { exprText, resolveConfig, type Override } from "../eval/config.js";
+import { Sym } from "../shapes/sym.js";
+
+/** Converts an expression over config names into a Sym, or undefined if it is not numeric. */
+export function toSym(e: A.Expr, lookup: (name: string) => Sym | undefined): Sym | undefined {
+  switch (e.kind) {
+    case "num":
+      return Sym.const(e.value);
+    case "name":
+      return lookup(e.name);
+    case "unary":
+      return e.op === "-" ? toSym(e.operand, lookup)?.neg() : undefined;
+    case "binary": {
+      const l = toSym(e.left, lookup);
+      const r = toSym(e.right, lookup);
+      if (!l || !r) return undefined;
+      switch (e.op) {
+        case "+":
+          return l.add(r);
+        case "-":
+          return l.sub(r);
+        case "*":
+          return l.mul(r);
+        case "/":
+          return l.div(r);
+        case "**": {
+          const k = r.constValue();
+          if (k !== undefined && Number.isInteger(k) && Math.abs(k) <= 8) {
+            let acc = Sym.const(1);
+            for (let i = 0; i < Math.abs(k); i++) acc = acc.mul(l);
+            return k < 0 ? Sym.const(1).div(acc) : acc;
+          }
+          return Sym.atom(exprText(e));
+        }
+        case "//":
+        case "%":
+          return Sym.atom(exprText(e));
+        default:
+          return undefined;
+      }
+    }
+    case "call":
+    case "index":
+    case "if":
+      return Sym.atom(exprText(e));
+    default:
+      return undefined;
+  }
+}
+
+export interface NumericEnv {
+  label: string; // "defaults" or `preset "X"`
+  values: Map<string, Value>;
+}
+
+/** Every concrete configuration the arch declares: its defaults and each preset that resolves. */
+export function numericEnvs(arch: ArchIR): NumericEnv[] {
+  const envs: NumericEnv[] = [];
+  const base = resolveConfig(arch);
+  if (base.diagnostics.length === 0) envs.push({ label: "the defaults", values: base.values });
+  for (const [name, p] of arch.presets) {
+    const overrides = new Map<string, Override>(p.values.map((v) => [v.name, { value: v.value, span: v.span }]));
+    const r = resolveConfig(arch, overrides, name);
+    if (r.diagnostics.length === 0) envs.push({ label: `preset "${name}"`, values: r.values });
+  }
+  return envs;
+}
+
+// Values for free dims (B, T, …) in numeric checks: distinct primes, unlikely to collide.
+const freeDimValues = [7, 11, 13, 17, 19, 23, 29, 31];
+
+export function evalSym(s: Sym, env: NumericEnv, extra: ReadonlyMap<string, number> = new Map()): number | undefined {
+  const free = new Map<string, number>();
+  return s.evaluate((name) => {
+    if (extra.has(name)) return extra.get(name);
+    const v = env.values.get(name);
+    if (typeof v === "number") return v;
+    if (v !== undefined) return undefined;
+    if (!free.has(name)) free.set(name, freeDimValues[free.size % freeDimValues.length]!);
+    return free.get(name);
+  });
+}

@@ -1,0 +1,110 @@
+// Config-level expressions (over hyperparameters, block parameters and loop variables)
+// translated to TypeScript with Python's semantics for `%`, `//` and `round`.
+import type * as A from "../ast/nodes.js";
+import { builtins } from "../eval/evaluate.js";
+import { localName, str } from "./names.js";
+
+export type NameKind = "config" | "blockParam" | "local";
+
+export function configExpr(e: A.Expr, name: (n: string) => NameKind | undefined): string {
+  const go = (x: A.Expr): string => configExpr(x, name);
+  switch (e.kind) {
+    case "num":
+      return Number.isFinite(e.value) ? String(e.value) : e.value > 0 ? "Infinity" : "-Infinity";
+    case "str":
+      return str(e.value);
+    case "bool":
+      return String(e.value);
+    case "null":
+      return "null";
+    case "name": {
+      const k = name(e.name);
+      if (k === "config") return `cfg.${e.name}`;
+      if (k === "blockParam") return `self.${e.name}`;
+      return localName(e.name);
+    }
+    case "unary":
+      return `${e.op}(${go(e.operand)})`;
+    case "binary": {
+      const l = go(e.left);
+      const r = go(e.right);
+      switch (e.op) {
+        case "%":
+          return `rt.cfg.mod(${l}, ${r})`;
+        case "//":
+          return `rt.cfg.floordiv(${l}, ${r})`;
+        case "**":
+          return `(${l}) ** (${r})`;
+        case "==":
+          return `rt.cfg.equal(${l}, ${r})`;
+        case "!=":
+          return `!rt.cfg.equal(${l}, ${r})`;
+        case "in":
+          return `(${r} as unknown[]).some((v) => rt.cfg.equal(v, ${l}))`;
+        case "+":
+          return `((${l}) + (${r}))`;
+        default:
+          return `(${l} ${e.op} ${r})`;
+      }
+    }
+    case "if":
+      return `(${go(e.cond)} ? ${go(e.then)} : ${go(e.else)})`;
+    case "range":
+      return `rt.cfg.range(${go(e.from)}, ${go(e.to)})`;
+    case "list":
+      return `[${e.items.map(go).join(", ")}]`;
+    case "comprehension":
+      return `${go(e.iter)}.map((${localName(e.variable)}: number) => ${configExpr(e.item, (n) => (n === e.variable ? "local" : name(n)))})`;
+    case "index":
+      return `${go(e.target)}[${go(e.index)}]!`;
+    case "call": {
+      const callee = e.callee.kind === "name" ? e.callee.name : "";
+      const fn = callee === "int" ? "trunc" : callee;
+      if (!builtins[callee]) throw new Error(`not a config function: ${callee}`);
+      return `rt.cfg.${fn}(${e.args.map((a) => go(a.value)).join(", ")})`;
+    }
+    case "member":
+      throw new Error("member access is not a config expression");
+  }
+}
+
+/** Names an expression reads (for ordering derived values). */
+export function freeNames(e: A.Expr, bound: Set<string> = new Set()): Set<string> {
+  const out = new Set<string>();
+  const walk = (x: A.Expr, b: Set<string>): void => {
+    switch (x.kind) {
+      case "name":
+        if (!b.has(x.name)) out.add(x.name);
+        return;
+      case "unary":
+        return walk(x.operand, b);
+      case "binary":
+        walk(x.left, b);
+        return walk(x.right, b);
+      case "if":
+        walk(x.cond, b);
+        walk(x.then, b);
+        return walk(x.else, b);
+      case "range":
+        walk(x.from, b);
+        return walk(x.to, b);
+      case "list":
+        return x.items.forEach((i) => walk(i, b));
+      case "comprehension":
+        walk(x.iter, b);
+        return walk(x.item, new Set([...b, x.variable]));
+      case "index":
+        walk(x.target, b);
+        return walk(x.index, b);
+      case "call":
+        if (x.callee.kind !== "name") walk(x.callee, b);
+        return x.args.forEach((a) => walk(a.value, b));
+      case "member":
+        return walk(x.target, b);
+      default:
+        return;
+    }
+  };
+  walk(e, bound);
+  return out;
+}

@@ -1,0 +1,219 @@
+// Forward bodies → TypeScript statements. Every decision (is this name a local, a
+// submodule, a config value; is this call an op or a module) was made by the checker and
+// is read from its annotations; this file only spells it out.
+import type * as A from "../ast/nodes.js";
+import type { ArchIR, BlockIR } from "../ir/model.js";
+import { ops } from "../check/ops.js";
+import { typeText, type Annotations, type ModuleListT, type ModuleT, type ModuleVariant, type Type } from "../check/types.js";
+import { configExpr, type NameKind } from "./config-expr.js";
+import { commentText, localName, str, typeName } from "./names.js";
+
+export interface ForwardEmitter {
+  arch: ArchIR;
+  ann: Annotations;
+}
+
+export function forwardFunctionName(block: string): string {
+  return `forward${typeName(block)}`;
+}
+
+/** How a module value is applied to tensor arguments. */
+export function callVariants(t: ModuleT, target: string, args: string[]): string {
+  const one = (v: ModuleVariant, m: string): string =>
+    v.kind === "primitive" ? `rt.lang.apply(${m}, ${args[0] ?? "undefined"})` : `${forwardFunctionName(v.block.name)}(${[m, "cfg", "ctx", ...args].join(", ")})`;
+  const distinct = dedupeVariants(t.variants);
+  if (distinct.length === 1) return one(distinct[0]!, target);
+  // Chosen per instance at build time: dispatch on the instance's block tag.
+  let expr = "";
+  for (let i = distinct.length - 1; i >= 0; i--) {
+    const v = distinct[i]!;
+    const cast = v.kind === "primitive" ? `${target} as rt.nn.${v.primitive.name}M` : `${target} as ${typeName(v.block.name)}`;
+    const call = one(v, `(${cast})`);
+    if (!expr) expr = call;
+    else {
+      const test = v.kind === "primitive" ? `(${target} as { kind?: string }).kind === ${str(v.primitive.name)}` : `(${target} as { block?: string }).block === ${str(v.block.name)}`;
+      expr = `(${test} ? ${call} : ${expr})`;
+    }
+  }
+  return expr;
+}
+
+export function dedupeVariants(vs: ModuleVariant[]): ModuleVariant[] {
+  const seen = new Set<string>();
+  return vs.filter((v) => {
+    const k = v.kind === "primitive" ? `p:${v.block?.name ?? v.primitive.name}` : `b:${v.block.name}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+export function emitForward(em: ForwardEmitter, b: BlockIR): string[] {
+  const f = b.forward!;
+  const { arch, ann } = em;
+  const blockParams = new Set(b.params.map((p) => p.name));
+  const lines: string[] = [];
+  let indent = 1;
+  const push = (s: string) => lines.push("  ".repeat(indent) + s);
+
+  const nameKind = (n: string): NameKind | undefined => {
+    if (blockParams.has(n)) return "blockParam";
+    if (arch.params.has(n) || arch.lets.has(n)) return "config";
+    return "local";
+  };
+
+  const expr = (e: A.Expr): string => {
+    const res = ann.resolutions.get(e);
+    const type = ann.types.get(e);
+    switch (e.kind) {
+      case "name": {
+        if (!res) return configExpr(e, nameKind);
+        switch (res.kind) {
+          case "local":
+          case "loopVar":
+            return localName(e.name);
+          case "submodule":
+            return `self.${e.name}`;
+          case "blockParam":
+            return `self.${e.name}`;
+          case "config":
+            return `cfg.${e.name}`;
+          default:
+            return localName(e.name);
+        }
+      }
+      case "num":
+      case "str":
+      case "bool":
+      case "null":
+        return configExpr(e, nameKind);
+      case "list":
+        return `[${e.items.map(expr).join(", ")}]`;
+      case "unary":
+        if (type?.kind === "tensor") return `rt.lang.negate(${expr(e.operand)})`;
+        return `${e.op}(${expr(e.operand)})`;
+      case "binary": {
+        const lt = ann.types.get(e.left);
+        const rt_ = ann.types.get(e.right);
+        if (lt?.kind === "tensor" || rt_?.kind === "tensor") {
+          const fn = { "+": "add", "-": "sub", "*": "mul", "/": "div", "@": "matmul" }[e.op as "+"];
+          return `rt.lang.${fn}(${expr(e.left)}, ${expr(e.right)})`;
+        }
+        return configExpr({ ...e, left: rawConfig(e.left), right: rawConfig(e.right) } as A.Expr, nameKind);
+      }
+      case "if":
+        return `(${expr(e.cond)} ? ${expr(e.then)} : ${expr(e.else)})`;
+      case "index": {
+        const tt = ann.types.get(e.target);
+        if (tt?.kind === "modlist") return `${expr(e.target)}[${expr(e.index)}]!`;
+        return `${expr(e.target)}[${expr(e.index)}]!`;
+      }
+      case "member":
+        return `${expr(e.target)}.${e.name}`;
+      case "range":
+        return `rt.cfg.range(${expr(e.from)}, ${expr(e.to)})`;
+      case "call":
+        return call(e);
+      case "comprehension":
+        return "undefined";
+    }
+  };
+
+  // A config-level subexpression inside a forward: keep names resolved the checker's way.
+  const rawConfig = (e: A.Expr): A.Expr => e;
+
+  const call = (e: Extract<A.Expr, { kind: "call" }>): string => {
+    const res = ann.resolutions.get(e);
+    if (res?.kind === "call-module") {
+      return callVariants(res.type, expr(e.callee), e.args.map((a) => expr(a.value)));
+    }
+    if (res?.kind === "config") return configExpr(e, nameKind);
+    const name = e.callee.kind === "name" ? e.callee.name : "";
+    const op = ops[name]!;
+    const positional = op.params.map((p) => p.replace(/\?$/, ""));
+    const pos: (string | undefined)[] = [];
+    const kw: string[] = [];
+    const rest: string[] = [];
+    let i = 0;
+    for (const a of e.args) {
+      const v = argValue(a.value);
+      if (a.keyword && positional.includes(a.keyword)) pos[positional.indexOf(a.keyword)] = v;
+      else if (a.keyword) kw.push(`${a.keyword}: ${v}`);
+      else if (i < positional.length) pos[i++] = v;
+      else rest.push(v);
+    }
+    while (pos.length && pos[pos.length - 1] === undefined) pos.pop();
+    const args = ["ctx"];
+    if (op.stateful) args.push(`\`\${self.path}#${res?.kind === "op" ? res.site : 0}\``);
+    args.push(...pos.map((p) => p ?? "undefined"), ...rest);
+    if (op.keywords) args.push(`{ ${kw.join(", ")} }`);
+    return `rt.lang.${name}(${args.join(", ")})`;
+  };
+
+  // A module list passed to an op (moe experts) becomes a callback on one item.
+  const argValue = (e: A.Expr): string => {
+    const t = ann.types.get(e);
+    if (t?.kind === "modlist") {
+      const item = (t as ModuleListT).item;
+      return `(i: number, rows: rt.Tensor) => ${callVariants(item, `${expr(e)}[i]!`, ["rows"])}`;
+    }
+    return expr(e);
+  };
+
+  const shapeComment = (names: string[], s: A.Stmt): void => {
+    const bound = ann.bindings.get(s) ?? [];
+    const parts = bound.filter((x) => x.type.kind === "tensor").map((x) => `${x.name}: ${typeText(x.type)}`);
+    if (parts.length && names.length) push(`// ${commentText(parts.join(", "))}`);
+  };
+
+  const declared = new Set(f.params.map((p) => p.name));
+  const stmt = (s: A.Stmt): void => {
+    switch (s.kind) {
+      case "let":
+      case "assign": {
+        shapeComment(s.names, s);
+        const target = s.names.length === 1 ? localName(s.names[0]!) : `[${s.names.map(localName).join(", ")}]`;
+        const fresh = s.kind === "let" && !s.names.some((n) => declared.has(n));
+        s.names.forEach((n) => declared.add(n));
+        push(`${fresh ? "let " : ""}${target} = ${expr(s.value)};`);
+        break;
+      }
+      case "return":
+        push(`return ${s.values.length === 1 ? expr(s.values[0]!) : `[${s.values.map(expr).join(", ")}]`};`);
+        break;
+      case "emit":
+        push(`rt.lang.emit(ctx, ${str(s.name)}, ${s.index ? expr(s.index) : "undefined"}, ${expr(s.value)});`);
+        break;
+      case "for": {
+        const it = ann.types.get(s.iter);
+        if (s.iter.kind === "range") push(`for (let ${localName(s.variable)} = ${expr(s.iter.from)}; ${localName(s.variable)} < ${expr(s.iter.to)}; ${localName(s.variable)}++) {`);
+        else push(`for (const ${localName(s.variable)} of ${expr(s.iter)}${it?.kind === "modlist" ? "" : " as number[]"}) {`);
+        indent++;
+        s.body.forEach(stmt);
+        indent--;
+        push("}");
+        break;
+      }
+      case "if":
+        push(`if (${expr(s.cond)}) {`);
+        indent++;
+        s.then.forEach(stmt);
+        indent--;
+        if (s.else) {
+          push("} else {");
+          indent++;
+          s.else.forEach(stmt);
+          indent--;
+        }
+        push("}");
+        break;
+    }
+  };
+  f.body.forEach(stmt);
+  return lines;
+}
+
+export function resultTsType(t: Type | undefined): string {
+  if (!t || t.kind !== "tensor") return "rt.Tensor";
+  return t.ids ? "rt.IntTensor" : "rt.Tensor";
+}

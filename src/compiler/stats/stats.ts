@@ -1,0 +1,160 @@
+// Model statistics from the elaborated module tree: parameters (unique tensors, a tied
+// matrix once), FLOPs per token and KV-cache bytes per token.
+import type * as A from "../ast/nodes.js";
+import type { ElaboratedModel, Instance } from "../elaborate/instance.js";
+import { allWeights, walkInstances } from "../elaborate/instance.js";
+import { checkedArch } from "../pipeline.js";
+import { evalSym } from "../check/symbolic.js";
+import type { TensorT } from "../check/types.js";
+import type { Value } from "../ir/model.js";
+
+export interface ModuleStats {
+  path: string;
+  className: string;
+  params: number;
+}
+
+export interface ModelStats {
+  model: string;
+  preset?: string;
+  params: number;
+  /** Parameters excluding embedding tables. */
+  nonEmbeddingParams: number;
+  /** Multiply-adds ×2 of every matrix a token passes through (MoE: only its top-k experts). */
+  flopsPerToken: number;
+  /** float32 keys + values cached per token, all layers. */
+  kvCacheBytesPerToken: number;
+  modules: ModuleStats[];
+}
+
+const count = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+
+export function computeStats(m: ElaboratedModel): ModelStats {
+  const tiedTargets = new Set(m.ties.map((t) => t.target));
+  const weights = allWeights(m.root).filter((w) => !tiedTargets.has(w.name));
+  const params = weights.reduce((a, w) => a + count(w.shape), 0);
+  let embedding = 0;
+  let flops = 0;
+  const moeFraction = moeFractions(m);
+  const visit = (inst: Instance, fraction: number): void => {
+    const f = moeFraction.get(inst.path) ?? fraction;
+    if (inst.primitive) {
+      const name = inst.primitive.name;
+      if (name === "Embedding") embedding += count(inst.weights[0]?.shape ?? []);
+      if (name === "Linear" || name === "Conv1D" || name === "Conv2d") {
+        const w = inst.weights.find((x) => x.name.endsWith("weight"));
+        if (w) flops += 2 * count(w.shape) * f;
+      }
+    }
+    for (const c of inst.children) visit(c, f);
+  };
+  visit(m.root, 1);
+  const modules: ModuleStats[] = [];
+  for (const inst of walkInstances(m.root)) {
+    if (inst.path === "") continue;
+    const own = allWeights(inst).filter((w) => !tiedTargets.has(w.name)).reduce((a, w) => a + count(w.shape), 0);
+    if (inst.path.split(".").length <= 3) modules.push({ path: inst.path, className: inst.className, params: own });
+  }
+  return {
+    model: m.config.arch.name,
+    ...(m.config.preset ? { preset: m.config.preset } : {}),
+    params,
+    nonEmbeddingParams: params - embedding,
+    flopsPerToken: Math.round(flops),
+    kvCacheBytesPerToken: kvBytes(m),
+    modules,
+  };
+}
+
+// Experts run for top_k of their E rows: each `moe(x, logits, experts, top_k = k)` call
+// marks its expert list's instances with k / E.
+function moeFractions(m: ElaboratedModel): Map<string, number> {
+  const out = new Map<string, number>();
+  const { annotations } = checkedArch(m.config.arch);
+  for (const inst of walkInstances(m.root)) {
+    const b = inst.block;
+    if (!b?.forward || inst.kind !== "block") continue;
+    forEachCall(b.forward.body, (call) => {
+      if (call.callee.kind !== "name" || call.callee.name !== "moe") return;
+      const expertsArg = call.args.filter((a) => !a.keyword)[2];
+      const topK = call.args.find((a) => a.keyword === "top_k");
+      if (!expertsArg || expertsArg.value.kind !== "name" || !topK) return;
+      const list = inst.children.find((c) => c.name === (expertsArg.value as { name: string }).name);
+      const kType = annotations.types.get(topK.value);
+      const k = kType?.kind === "scalar" && kType.sym ? evalSym(kType.sym, { label: "", values: envOf(m, inst) }) : undefined;
+      if (list && k !== undefined && list.children.length > 0) out.set(list.path, k / list.children.length);
+    });
+  }
+  return out;
+}
+
+function envOf(m: ElaboratedModel, inst: Instance): Map<string, Value> {
+  const env = new Map(m.config.values);
+  for (const [k, v] of Object.entries(inst.args)) env.set(k, v);
+  return env;
+}
+
+function kvBytes(m: ElaboratedModel): number {
+  const { annotations } = checkedArch(m.config.arch);
+  let total = 0;
+  for (const inst of walkInstances(m.root)) {
+    const b = inst.block;
+    if (!b?.forward || inst.kind !== "block") continue;
+    forEachCall(b.forward.body, (call) => {
+      if (call.callee.kind !== "name" || call.callee.name !== "attention") return;
+      const pos = call.args.filter((a) => !a.keyword);
+      const cacheArg = call.args.find((a) => a.keyword === "cache");
+      if (cacheArg && cacheArg.value.kind === "bool" && !cacheArg.value.value) return;
+      for (const a of [pos[1], pos[2]]) {
+        const t = a ? (annotations.types.get(a.value) as TensorT | undefined) : undefined;
+        if (!t || t.kind !== "tensor" || t.dims.length !== 4) continue;
+        const env = { label: "", values: envOf(m, inst) };
+        const heads = evalSym(t.dims[1]!, env);
+        const dim = evalSym(t.dims[3]!, env);
+        if (heads !== undefined && dim !== undefined) total += heads * dim * 4;
+      }
+    });
+  }
+  return total;
+}
+
+function forEachCall(stmts: A.Stmt[], f: (call: Extract<A.Expr, { kind: "call" }>) => void): void {
+  const expr = (e: A.Expr): void => {
+    if (e.kind === "call") {
+      f(e);
+      expr(e.callee);
+      e.args.forEach((a) => expr(a.value));
+      return;
+    }
+    for (const v of Object.values(e)) {
+      if (v && typeof v === "object" && "kind" in v && !("file" in v)) expr(v as A.Expr);
+      if (Array.isArray(v)) v.forEach((x) => x && typeof x === "object" && "kind" in x && expr(x as A.Expr));
+    }
+  };
+  const stmt = (s: A.Stmt): void => {
+    switch (s.kind) {
+      case "let":
+      case "assign":
+        return expr(s.value);
+      case "return":
+        return s.values.forEach(expr);
+      case "emit":
+        return expr(s.value);
+      case "for":
+        expr(s.iter);
+        return s.body.forEach(stmt);
+      case "if":
+        expr(s.cond);
+        s.then.forEach(stmt);
+        return s.else?.forEach(stmt);
+    }
+  };
+  stmts.forEach(stmt);
+}
+
+export function formatCount(n: number): string {
+  if (n >= 1e9) return `${(n / 1e9).toFixed(2)}B`;
+  if (n >= 1e6) return `${(n / 1e6).toFixed(2)}M`;
+  if (n >= 1e3) return `${(n / 1e3).toFixed(1)}K`;
+  return String(n);
+}

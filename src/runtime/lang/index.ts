@@ -1,0 +1,191 @@
+// The operations of the .arch language as generated code calls them: one function per op
+// named in src/compiler/check/ops.ts, taking the forward context first and, for ops that
+// keep state across decoding steps, a site key second.
+import * as ops from "../ops/index.js";
+import { IntTensor, Tensor } from "../tensor.js";
+import { RuntimeArgumentError } from "../errors.js";
+import type { ForwardContext } from "../model/context.js";
+import type { PrimitiveModule } from "../nn/primitives.js";
+import { call as callPrimitive } from "../nn/primitives.js";
+
+type Scalar = number | boolean | string | null | undefined;
+
+export const silu = (_c: ForwardContext, x: Tensor) => ops.silu(x);
+export const gelu = (_c: ForwardContext, x: Tensor) => ops.gelu(x);
+export const gelu_tanh = (_c: ForwardContext, x: Tensor) => ops.geluTanh(x);
+export const relu = (_c: ForwardContext, x: Tensor) => ops.relu(x);
+export const relu2 = (_c: ForwardContext, x: Tensor) => ops.activation("relu2", x);
+export const tanh = (_c: ForwardContext, x: Tensor) => ops.tanh(x);
+export const sigmoid = (_c: ForwardContext, x: Tensor) => ops.sigmoid(x);
+export const exp = (_c: ForwardContext, x: Tensor) => ops.exp(x);
+export const sqrt = (_c: ForwardContext, x: Tensor) => ops.sqrt(x);
+export const square = (_c: ForwardContext, x: Tensor) => ops.square(x);
+export const neg = (_c: ForwardContext, x: Tensor) => ops.neg(x);
+export const act = (_c: ForwardContext, x: Tensor, kind: string) => ops.activation(kind, x);
+export const softcap = (_c: ForwardContext, x: Tensor, cap: number) => ops.softcap(x, cap);
+export const softmax = (_c: ForwardContext, x: Tensor, axis = -1) => ops.softmax(x, axis);
+export const l2_normalize = (_c: ForwardContext, x: Tensor) => ops.l2NormalizeRows(x);
+export const split_heads = (_c: ForwardContext, x: Tensor, heads: number) => ops.splitHeads(x, heads);
+export const merge_heads = (_c: ForwardContext, x: Tensor) => ops.mergeHeads(x);
+export const transpose = (_c: ForwardContext, x: Tensor, a: number, b: number) => ops.transpose(x, a, b);
+export const reshape = (_c: ForwardContext, x: Tensor, shape: number[]) => ops.reshape(x, shape);
+export const split = (_c: ForwardContext, x: Tensor, sizes: number[], axis = -1) => ops.split(x, axis, sizes);
+export const linear = (_c: ForwardContext, x: Tensor, w: Tensor, b?: Tensor) => ops.linear(x, w, b);
+
+export function chunk(_c: ForwardContext, x: Tensor, n: number, axis = -1): Tensor[] {
+  const ax = axis < 0 ? x.shape.length + axis : axis;
+  const part = x.shape[ax]! / n;
+  return ops.split(x, ax, Array.from({ length: n }, () => part));
+}
+
+export function concat(_c: ForwardContext, ...args: (Tensor | { axis?: number })[]): Tensor {
+  const last = args[args.length - 1];
+  const opts = last && !(last instanceof Tensor) ? (args.pop() as { axis?: number }) : {};
+  return ops.concat(args as Tensor[], opts.axis ?? -1);
+}
+
+export function select(_c: ForwardContext, x: Tensor, axis: number, index: number): Tensor {
+  const ax = axis < 0 ? x.shape.length + axis : axis;
+  const s = ops.slice(x, ax, index, index + 1);
+  return ops.reshape(s, x.shape.filter((_, i) => i !== ax));
+}
+
+export function flatten_tokens(_c: ForwardContext, x: Tensor): Tensor {
+  const d = x.shape[x.shape.length - 1]!;
+  return ops.reshape(x, [x.data.length / d, d]);
+}
+
+export function position_ids(c: ForwardContext, ids: IntTensor): IntTensor {
+  const [b, t] = ids.shape as [number, number];
+  const out = new Int32Array(b * t);
+  for (let i = 0; i < b; i++) for (let j = 0; j < t; j++) out[i * t + j] = c.offset + j;
+  return new IntTensor(out, [b, t]);
+}
+
+export interface RopeArgs {
+  theta: number;
+  style?: string;
+  dim?: number | null;
+  scaling?: string | null;
+  factor?: number;
+  original?: number;
+}
+
+export function rope(c: ForwardContext, x: Tensor, a: RopeArgs): Tensor {
+  const style = a.style ?? "rotate_half";
+  if (style !== "rotate_half" && style !== "interleaved") throw new RuntimeArgumentError("rope", `unknown style ${JSON.stringify(style)}`);
+  const requested = a.scaling && a.scaling !== "none" && a.scaling !== "default" ? a.scaling : undefined;
+  if (requested && requested !== "linear" && requested !== "dynamic" && requested !== "ntk") {
+    throw new RuntimeArgumentError("rope", `unsupported rope scaling ${JSON.stringify(requested)}`);
+  }
+  const scaling = requested as "linear" | "dynamic" | "ntk" | undefined;
+  return ops.rope(x, c.positions(), {
+    theta: a.theta,
+    style,
+    ...(a.dim ? { rotaryDim: a.dim } : {}),
+    ...(scaling ? { scaling: { type: scaling, factor: a.factor ?? 1, ...(a.original ? { originalMaxPositions: a.original } : {}) } } : {}),
+    seqLen: c.offset + c.length,
+  });
+}
+
+export interface AttentionArgs {
+  causal?: boolean;
+  window?: number | null;
+  scale?: number | null;
+  softcap?: number | null;
+  bias?: Tensor | null;
+  alibi?: boolean;
+  padding?: boolean;
+  cache?: boolean;
+}
+
+/** Attention over the cached keys/values of this site followed by the new ones. */
+export function attention(c: ForwardContext, site: string, q: Tensor, k: Tensor, v: Tensor, a: AttentionArgs = {}): Tensor {
+  let keys = k;
+  let values = v;
+  if (c.useCache && a.cache !== false) {
+    const past = c.kv.get(site);
+    if (past) {
+      keys = ops.concat([past.k, k], 2);
+      values = ops.concat([past.v, v], 2);
+    }
+    c.kv.set(site, { k: keys, v: values });
+  }
+  const heads = q.shape[1]!;
+  const s = keys.shape[2]!;
+  let bias = a.bias ?? undefined;
+  if (a.alibi) {
+    const al = ops.alibiBias(heads, s);
+    bias = bias ? ops.add(bias, al) : al;
+  }
+  const mask = a.padding === false ? undefined : c.attentionMask;
+  return ops.attention(q, keys, values, {
+    ...(a.scale !== undefined && a.scale !== null ? { scale: a.scale } : {}),
+    causal: a.causal ?? false,
+    ...(a.window !== undefined && a.window !== null ? { window: a.window } : {}),
+    queryOffset: s - q.shape[2]!,
+    ...(mask ? { keyPadding: mask } : {}),
+    ...(bias ? { bias } : {}),
+    ...(a.softcap !== undefined && a.softcap !== null ? { softcap: a.softcap } : {}),
+  });
+}
+
+export interface MoeArgs {
+  top_k: number;
+  order?: string;
+  normalize?: boolean;
+}
+
+/** Sparse mixture of experts; `expert(e, rows)` runs expert e on the rows routed to it. */
+export function moe(_c: ForwardContext, x: Tensor, logits: Tensor, expert: (e: number, rows: Tensor) => Tensor, a: MoeArgs): Tensor {
+  const d = x.shape[x.shape.length - 1]!;
+  const e = logits.shape[logits.shape.length - 1]!;
+  const rows = x.data.length / d;
+  const flatX = ops.reshape(x, [rows, d]);
+  const flatL = ops.reshape(logits, [rows, e]);
+  const order = (a.order ?? "softmax_topk") as "softmax_topk" | "topk_softmax";
+  const y = ops.moe(flatX, flatL, a.top_k, { order, normalize: a.normalize ?? true }, expert);
+  return ops.reshape(y, [...x.shape.slice(0, -1), y.shape[1]!]);
+}
+
+/** Applies a primitive module (Linear, norms, activations…) to a tensor. */
+export function apply(m: PrimitiveModule, x: Tensor | IntTensor): Tensor {
+  return callPrimitive(m, x);
+}
+
+export function emit(c: ForwardContext, name: string, index: number | undefined, t: Tensor): void {
+  c.emit(name, index, t);
+}
+
+// Elementwise arithmetic with numpy broadcasting. A number operand is a PyTorch "wrapped
+// scalar": it is rounded to float32 before the float32 operation, so fround it here.
+const f32 = Math.fround;
+
+export function add(a: Tensor | number, b: Tensor | number): Tensor {
+  if (typeof a === "number") return ops.addScalar(b as Tensor, f32(a));
+  if (typeof b === "number") return ops.addScalar(a, f32(b));
+  return ops.add(a, b);
+}
+
+export function sub(a: Tensor | number, b: Tensor | number): Tensor {
+  if (typeof a === "number") return ops.map(b as Tensor, (v) => f32(a) - v);
+  if (typeof b === "number") return ops.map(a, (v) => v - f32(b));
+  return ops.sub(a, b);
+}
+
+export function mul(a: Tensor | number, b: Tensor | number): Tensor {
+  if (typeof a === "number") return ops.scale(b as Tensor, f32(a));
+  if (typeof b === "number") return ops.scale(a, f32(b));
+  return ops.mul(a, b);
+}
+
+export function div(a: Tensor | number, b: Tensor | number): Tensor {
+  if (typeof b === "number") return ops.map(a as Tensor, (v) => v / f32(b));
+  if (typeof a === "number") return ops.map(b, (v) => f32(a) / v);
+  return ops.div(a, b);
+}
+
+export const matmul = (a: Tensor, b: Tensor) => ops.matmul(a, b);
+export const negate = (a: Tensor) => ops.neg(a);
+
+export type { Scalar };

@@ -1,0 +1,57 @@
+// The state one forward call runs in: where the tokens sit (offset after the KV cache),
+// the padding mask, the per-site KV caches and recurrent states that persist across
+// decoding steps, and the tensors the model emits (hidden_states.i, router_logits.i).
+import { IntTensor, Tensor } from "../tensor.js";
+
+export interface KvEntry {
+  k: Tensor;
+  v: Tensor;
+}
+
+export class ForwardContext {
+  /** Absolute position of the first token of this call (tokens already in the cache). */
+  offset = 0;
+  /** Tokens in this call. */
+  length = 0;
+  batch = 1;
+  /** [B, offset + length]: 1 = real token, 0 = padding; absent when every token is real. */
+  attentionMask: IntTensor | undefined;
+  readonly kv = new Map<string, KvEntry>();
+  readonly state = new Map<string, unknown>();
+  readonly emitted = new Map<string, Tensor>();
+  private readonly counters = new Map<string, number>();
+  /** Whether to keep K/V and recurrent state for the next call (generation). */
+  constructor(readonly useCache = false) {}
+
+  /** Prepares for a call over `ids` [B, T]; `mask` covers cached and new tokens. */
+  begin(batch: number, length: number, mask?: IntTensor): void {
+    this.batch = batch;
+    this.length = length;
+    this.attentionMask = mask;
+    this.emitted.clear();
+    this.counters.clear();
+  }
+
+  /** Ends a call: the next one continues after these tokens when caching. */
+  end(): void {
+    if (this.useCache) this.offset += this.length;
+  }
+
+  positions(): Int32Array {
+    const p = new Int32Array(this.length);
+    for (let i = 0; i < this.length; i++) p[i] = this.offset + i;
+    return p;
+  }
+
+  emit(name: string, index: number | undefined, t: Tensor): void {
+    const i = index ?? this.counters.get(name) ?? 0;
+    this.counters.set(name, i + 1);
+    this.emitted.set(`${name}.${i}`, t);
+  }
+
+  reset(): void {
+    this.offset = 0;
+    this.kv.clear();
+    this.state.clear();
+  }
+}

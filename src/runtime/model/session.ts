@@ -1,0 +1,67 @@
+// A built model ready to run: a generated module's root block bound to weights, with the
+// forward context that carries the KV cache and recurrent state between calls.
+import { IntTensor, Tensor } from "../tensor.js";
+import { ForwardContext } from "./context.js";
+import { WeightBinder, type WeightSource } from "./binder.js";
+
+/** What a generated module exports (structurally; see src/compiler/codegen/module.ts). */
+export interface GeneratedModel {
+  configure(given?: Record<string, unknown>): Record<string, unknown>;
+  roots: Record<
+    string,
+    {
+      build(cfg: Record<string, unknown>, w: WeightBinder): unknown;
+      forward?: (self: unknown, cfg: Record<string, unknown>, ctx: ForwardContext, inputs: Record<string, Tensor | IntTensor | undefined>) => Tensor;
+      inputs: string[];
+    }
+  >;
+  defaultRoot: string;
+}
+
+export interface ForwardResult {
+  output: Tensor;
+  emitted: Map<string, Tensor>;
+}
+
+export class ModelSession {
+  readonly cfg: Record<string, unknown>;
+  readonly instance: unknown;
+  readonly parameterCount: number;
+  private readonly root: GeneratedModel["roots"][string];
+
+  constructor(
+    readonly model: GeneratedModel,
+    config: Record<string, unknown>,
+    source: WeightSource,
+    readonly rootName: string = model.defaultRoot,
+  ) {
+    const root = model.roots[rootName];
+    if (!root) throw new Error(`the model has no root block ${rootName}; it has ${Object.keys(model.roots).join(", ")}`);
+    if (!root.forward) throw new Error(`root block ${rootName} has no forward`);
+    this.root = root;
+    this.cfg = model.configure(config);
+    const binder = new WeightBinder(source);
+    this.instance = root.build(this.cfg, binder);
+    binder.finish();
+    this.parameterCount = binder.parameterCount();
+  }
+
+  get inputNames(): string[] {
+    return this.root.inputs;
+  }
+
+  newContext(useCache = false): ForwardContext {
+    return new ForwardContext(useCache);
+  }
+
+  /** One forward call. `inputs` holds the root's inputs by name (input_ids, token_type_ids…). */
+  forward(inputs: Record<string, IntTensor | Tensor | undefined>, ctx: ForwardContext = this.newContext(), mask?: IntTensor): ForwardResult {
+    const first = Object.values(inputs).find((t): t is IntTensor | Tensor => t !== undefined);
+    const [b, t] = (first?.shape ?? [1, 0]) as [number, number];
+    ctx.begin(b, t, mask);
+    const output = this.root.forward!(this.instance, this.cfg, ctx, inputs);
+    const emitted = new Map(ctx.emitted);
+    ctx.end();
+    return { output, emitted };
+  }
+}
