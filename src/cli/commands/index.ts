@@ -7,6 +7,8 @@ import { run } from "./run.js";
 import { verify } from "./verify.js";
 import { zoo } from "./zoo.js";
 import { importCmd } from "./import.js";
+import { diff } from "./diff.js";
+import { table } from "./table.js";
 
 export const commands: Record<string, Command> = {
   zoo,
@@ -17,4 +19,6 @@ export const commands: Record<string, Command> = {
   run,
   verify,
   import: importCmd,
+  diff,
+  table,
 };

@@ -1,0 +1,259 @@
+// The facts a semantic diff compares, read off one elaborated model: hyperparameters keyed by
+// meaning (their config.json key when they have one), every op call of every block with its
+// evaluated attributes, the module structure with parameter shapes, and the stats.
+import type * as A from "../ast/nodes.js";
+import type { ElaboratedModel, Instance } from "../elaborate/instance.js";
+import { walkInstances } from "../elaborate/instance.js";
+import { chainScopes, evaluate, formatValue, mapScope } from "../eval/evaluate.js";
+import { exprText } from "../eval/config.js";
+import type { ArchIR, Value } from "../ir/model.js";
+import { checkedArch } from "../pipeline.js";
+import { evalSym } from "../check/symbolic.js";
+import { computeStats, type ModelStats } from "../stats/stats.js";
+
+export interface HyperFact {
+  key: string; // semantic key: the config.json key, else the name
+  name: string;
+  value: string;
+}
+
+export interface OpFact {
+  op: string;
+  index: number; // n-th call of this op in the block
+  attrs: Record<string, string>;
+}
+
+export interface BlockFact {
+  role: string; // path with list indices as `*` (model.layers.*.self_attn)
+  className: string;
+  ops: OpFact[];
+  /** Leaf modules: name → "Linear(4096 → 1024, bias)". */
+  leaves: Record<string, string>;
+}
+
+export interface ModelFacts {
+  label: string;
+  arch: string;
+  preset?: string;
+  hyper: Map<string, HyperFact>;
+  blocks: Map<string, BlockFact>;
+  tensors: Map<string, string>; // role-path of parameter → shape
+  ties: string[];
+  stats: ModelStats;
+}
+
+/** Names used only to print class names or reprs: renaming them changes nothing that runs. */
+export function cosmeticNames(arch: ArchIR): Set<string> {
+  const used = new Set<string>();
+  const addExpr = (e: A.Expr | undefined): void => {
+    if (!e) return;
+    if (e.kind === "name") used.add(e.name);
+    for (const [k, v] of Object.entries(e)) {
+      if (k === "span") continue;
+      if (v && typeof v === "object") {
+        if ("kind" in v) addExpr(v as A.Expr);
+        else if (Array.isArray(v)) v.forEach((x) => x && typeof x === "object" && ("kind" in x ? addExpr(x as A.Expr) : "value" in x && addExpr((x as A.Arg).value)));
+      }
+    }
+  };
+  const addStmts = (ss: A.Stmt[]): void => {
+    for (const s of ss) {
+      if (s.kind === "let" || s.kind === "assign" || s.kind === "emit") addExpr(s.value);
+      if (s.kind === "emit") addExpr(s.index);
+      if (s.kind === "return") s.values.forEach(addExpr);
+      if (s.kind === "for") {
+        addExpr(s.iter);
+        addStmts(s.body);
+      }
+      if (s.kind === "if") {
+        addExpr(s.cond);
+        addStmts(s.then);
+        addStmts(s.else ?? []);
+      }
+    }
+  };
+  for (const b of arch.blocks.values()) {
+    addExpr(b.alias);
+    for (const sm of b.submodules) {
+      addExpr(sm.module);
+      addExpr(sm.cond);
+    }
+    for (const t of b.ties) addExpr(t.cond);
+    for (const p of b.params) addExpr(p.default);
+    if (b.forward) {
+      addStmts(b.forward.body);
+      for (const f of b.forward.params) f.type.dims.forEach(addExpr);
+      b.forward.result?.dims.forEach(addExpr);
+    }
+  }
+  for (const r of arch.requires) addExpr(r.cond);
+  // Values that feed used values are used too.
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const l of arch.lets.values()) {
+      if (!used.has(l.name)) continue;
+      const before = used.size;
+      addExpr(l.value);
+      if (used.size > before) grew = true;
+    }
+    for (const p of arch.params.values()) {
+      if (!used.has(p.name)) continue;
+      const before = used.size;
+      addExpr(p.default);
+      if (used.size > before) grew = true;
+    }
+  }
+  const out = new Set<string>();
+  for (const n of [...arch.params.keys(), ...arch.lets.keys()]) if (!used.has(n)) out.add(n);
+  return out;
+}
+
+const roleOf = (path: string) => path.replace(/\.\d+(?=\.|$)/g, ".*");
+
+function show(v: Value | undefined): string {
+  if (v === undefined || v === null) return "none";
+  return formatValue(v);
+}
+
+// What a leaf module is, without its sizes (sizes are compared as parameter shapes).
+function leafText(inst: Instance): string {
+  const a = inst.args;
+  switch (inst.primitive?.name) {
+    case "Linear":
+    case "Conv1D":
+      return `${inst.primitive.name}(${a.bias ? "bias" : "no bias"})`;
+    case "Embedding":
+      return "Embedding";
+    case "RMSNorm":
+      return `RMSNorm(eps ${show(a.eps)}${Number(a.offset) ? `, 1 + w (offset ${show(a.offset)})` : ""}${a.affine === false ? ", no weight" : ""})`;
+    case "LayerNorm":
+      return `LayerNorm(eps ${show(a.eps)}${a.affine === false ? ", no affine" : a.bias === false ? ", no bias" : ""})`;
+    case "Activation":
+      return `Activation(${show(a.kind)})`;
+    case "Dropout":
+      return "Dropout";
+    default: {
+      const sizeless = Object.entries(a).filter(([, v]) => typeof v !== "number" || !Number.isInteger(v));
+      return `${inst.primitive?.name ?? inst.className}(${sizeless.map(([k, v]) => `${k}=${show(v)}`).join(", ")})`;
+    }
+  }
+}
+
+function calls(stmts: A.Stmt[]): Extract<A.Expr, { kind: "call" }>[] {
+  const out: Extract<A.Expr, { kind: "call" }>[] = [];
+  const expr = (e: A.Expr | undefined): void => {
+    if (!e) return;
+    if (e.kind === "call") {
+      expr(e.callee);
+      e.args.forEach((a) => expr(a.value));
+      out.push(e);
+      return;
+    }
+    for (const [k, v] of Object.entries(e)) {
+      if (k === "span") continue;
+      if (v && typeof v === "object" && "kind" in v) expr(v as A.Expr);
+      if (Array.isArray(v)) v.forEach((x) => x && typeof x === "object" && "kind" in x && expr(x as A.Expr));
+    }
+  };
+  const stmt = (s: A.Stmt): void => {
+    if (s.kind === "let" || s.kind === "assign" || s.kind === "emit") expr(s.value);
+    else if (s.kind === "return") s.values.forEach(expr);
+    else if (s.kind === "for") {
+      expr(s.iter);
+      s.body.forEach(stmt);
+    } else if (s.kind === "if") {
+      expr(s.cond);
+      s.then.forEach(stmt);
+      s.else?.forEach(stmt);
+    }
+  };
+  stmts.forEach(stmt);
+  return out;
+}
+
+export function extractFacts(m: ElaboratedModel, label: string): ModelFacts {
+  const arch = m.config.arch;
+  const cosmetic = cosmeticNames(arch);
+  const hyper = new Map<string, HyperFact>();
+  for (const p of arch.params.values()) {
+    if (cosmetic.has(p.name)) continue;
+    const key = p.hfKeys[0]?.join(".") ?? p.name;
+    hyper.set(key, { key, name: p.name, value: show(m.config.values.get(p.name)) });
+  }
+  const { annotations } = checkedArch(arch);
+  const blocks = new Map<string, BlockFact>();
+  const tensors = new Map<string, string>();
+  for (const inst of walkInstances(m.root)) {
+    for (const w of inst.weights) tensors.set(roleOf(w.name), `[${w.shape.join(", ")}]`);
+    if (inst.kind !== "block" || !inst.block) continue;
+    const role = roleOf(inst.path) || "(root)";
+    const leaves: Record<string, string> = {};
+    for (const c of inst.children) if (c.kind === "primitive") leaves[c.name] = leafText(c);
+    const ops: OpFact[] = [];
+    const counts = new Map<string, number>();
+    const scope = chainScopes(mapScope(inst.args as Record<string, Value>), mapScope(m.config.values));
+    const env = { label: "", values: new Map([...m.config.values, ...Object.entries(inst.args)]) };
+    for (const c of inst.block.forward ? calls(inst.block.forward.body) : []) {
+      if (c.callee.kind !== "name") continue;
+      const res = annotations.resolutions.get(c);
+      if (res?.kind !== "op") continue;
+      const op = c.callee.name;
+      const index = counts.get(op) ?? 0;
+      counts.set(op, index + 1);
+      const attrs: Record<string, string> = {};
+      for (const a of c.args) {
+        if (!a.keyword) continue;
+        const t = annotations.types.get(a.value);
+        if (t && t.kind !== "scalar") {
+          attrs[a.keyword] = exprText(a.value);
+          continue;
+        }
+        try {
+          attrs[a.keyword] = show(evaluate(a.value, scope));
+        } catch {
+          attrs[a.keyword] = exprText(a.value);
+        }
+      }
+      if (op === "attention") {
+        const [q, k] = c.args.filter((a) => !a.keyword);
+        const qt = q && annotations.types.get(q.value);
+        const kt = k && annotations.types.get(k.value);
+        if (qt?.kind === "tensor" && kt?.kind === "tensor") {
+          const h = evalSym(qt.dims[1]!, env);
+          const kv = evalSym(kt.dims[1]!, env);
+          attrs.heads = show(h);
+          attrs.kv_heads = show(kv);
+          attrs.head_dim = show(evalSym(qt.dims[3]!, env));
+          attrs.kind = h === kv ? "MHA" : kv === 1 ? "MQA" : `GQA(${show(kv)})`;
+        }
+        attrs.causal ??= "false";
+        attrs.window ??= "none";
+      }
+      if (op === "moe") {
+        const experts = c.args.filter((a) => !a.keyword)[2]?.value;
+        const list = experts?.kind === "name" ? inst.children.find((x) => x.name === experts.name) : undefined;
+        attrs.experts = String(list?.children.length ?? "?");
+        attrs.order ??= "softmax_topk";
+        attrs.normalize ??= "true";
+      }
+      ops.push({ op, index, attrs });
+    }
+    const fact: BlockFact = { role, className: inst.className, ops, leaves };
+    const first = blocks.get(role);
+    // Per-layer variation (alternating windows, layer-wise widths): a layer that differs from
+    // the first of its list is its own entry, under its concrete path.
+    if (!first) blocks.set(role, fact);
+    else if (JSON.stringify({ ...first, role: "" }) !== JSON.stringify({ ...fact, role: "" })) blocks.set(inst.path, { ...fact, role: inst.path });
+  }
+  return {
+    label,
+    arch: arch.name,
+    ...(m.config.preset ? { preset: m.config.preset } : {}),
+    hyper,
+    blocks,
+    tensors,
+    ties: m.ties.map((t) => `${t.target} = ${t.source}`),
+    stats: computeStats(m),
+  };
+}

@@ -1,0 +1,109 @@
+// A diff report as coloured terminal text, Markdown, JSON (the stable schema of
+// docs/diff-schema.md) or a side-by-side HTML page.
+import type { DiffReport } from "./diff.js";
+import { isEmpty } from "./diff.js";
+
+const title = (s: DiffReport["a"]) => (s.preset ? `${s.preset} (${s.arch})` : s.arch);
+
+const statNames = { params: "parameters", flopsPerToken: "FLOPs per token", kvCacheBytesPerToken: "KV-cache bytes per token" } as const;
+
+function num(n: number): string {
+  return n.toLocaleString("en-US");
+}
+
+function signed(n: number): string {
+  return `${n > 0 ? "+" : ""}${num(n)}`;
+}
+
+export function renderText(r: DiffReport, color = false): string {
+  const c = (code: string, s: string) => (color ? `\x1b[${code}m${s}\x1b[0m` : s);
+  const red = (s: string) => c("31", s);
+  const green = (s: string) => c("32", s);
+  const bold = (s: string) => c("1", s);
+  const lines = [bold(`${title(r.a)}  →  ${title(r.b)}`)];
+  if (isEmpty(r)) return `${lines[0]}\n  no differences`;
+  if (r.hyperparameters.length) {
+    lines.push(bold("hyperparameters"));
+    for (const h of r.hyperparameters) lines.push(`  ${h.name}${h.key !== h.name ? ` (${h.key})` : ""}: ${red(h.a)} → ${green(h.b)}`);
+  }
+  if (r.attributes.length) {
+    lines.push(bold("operations"));
+    for (const a of r.attributes) lines.push(`  ${a.block}: ${a.op}${a.index ? `#${a.index + 1}` : ""}.${a.attr}: ${red(a.a)} → ${green(a.b)}`);
+  }
+  if (r.structure.length) {
+    lines.push(bold("structure"));
+    for (const s of r.structure) {
+      const mark = s.change === "added" ? green("+") : s.change === "removed" ? red("-") : "~";
+      const body = s.change === "added" ? green(s.b ?? "") : s.change === "removed" ? red(s.a ?? "") : `${red(s.a ?? "")} → ${green(s.b ?? "")}`;
+      lines.push(`  ${mark} ${s.path}: ${body}`);
+    }
+  }
+  if (r.shapes.length) {
+    lines.push(bold("shapes"));
+    for (const s of r.shapes) lines.push(`  ${s.tensor}: ${red(s.a)} → ${green(s.b)}`);
+  }
+  if (r.stats.length) {
+    lines.push(bold("statistics"));
+    for (const s of r.stats) lines.push(`  ${statNames[s.stat]}: ${num(s.a)} → ${num(s.b)} (${signed(s.delta)})`);
+  }
+  return lines.join("\n");
+}
+
+const mdCell = (s: string) => s.replace(/\|/g, "\\|");
+
+export function renderMarkdown(r: DiffReport): string {
+  const out = [`## ${title(r.a)} → ${title(r.b)}`, ""];
+  if (isEmpty(r)) return `${out.join("\n")}No differences.\n`;
+  const table = (head: string[], rows: string[][]) => {
+    out.push(`| ${head.join(" | ")} |`, `| ${head.map(() => "---").join(" | ")} |`, ...rows.map((row) => `| ${row.map(mdCell).join(" | ")} |`), "");
+  };
+  if (r.hyperparameters.length) {
+    out.push("### Hyperparameters", "");
+    table(["hyperparameter", title(r.a), title(r.b)], r.hyperparameters.map((h) => [h.name, h.a, h.b]));
+  }
+  if (r.attributes.length) {
+    out.push("### Operations", "");
+    table(["block", "op", "attribute", title(r.a), title(r.b)], r.attributes.map((a) => [a.block, a.op, a.attr, a.a, a.b]));
+  }
+  if (r.structure.length) {
+    out.push("### Structure", "");
+    table(["path", "change", title(r.a), title(r.b)], r.structure.map((s) => [s.path, s.change, s.a ?? "", s.b ?? ""]));
+  }
+  if (r.shapes.length) {
+    out.push("### Shapes", "");
+    table(["tensor", title(r.a), title(r.b)], r.shapes.map((s) => [s.tensor, s.a, s.b]));
+  }
+  if (r.stats.length) {
+    out.push("### Statistics", "");
+    table(["statistic", title(r.a), title(r.b), "delta"], r.stats.map((s) => [statNames[s.stat], num(s.a), num(s.b), signed(s.delta)]));
+  }
+  return out.join("\n");
+}
+
+export function renderJson(r: DiffReport): string {
+  return JSON.stringify({ schema: "archc-diff/1", ...r, identical: isEmpty(r) }, null, 2);
+}
+
+export function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[ch]!);
+}
+
+/** A self-contained side-by-side page (no scripts, no network). */
+export function renderHtml(r: DiffReport): string {
+  const e = escapeHtml;
+  const rows = (items: [string, string, string][]) => items.map(([k, a, b]) => `<tr><th>${e(k)}</th><td class="a">${e(a)}</td><td class="b">${e(b)}</td></tr>`).join("");
+  const sections: string[] = [];
+  const add = (name: string, items: [string, string, string][]) => {
+    if (items.length) sections.push(`<h2>${e(name)}</h2><table><tr><th></th><th>${e(title(r.a))}</th><th>${e(title(r.b))}</th></tr>${rows(items)}</table>`);
+  };
+  add("Hyperparameters", r.hyperparameters.map((h) => [h.name, h.a, h.b]));
+  add("Operations", r.attributes.map((a) => [`${a.block}: ${a.op}.${a.attr}`, a.a, a.b]));
+  add("Structure", r.structure.map((s) => [`${s.path} (${s.change})`, s.a ?? "", s.b ?? ""]));
+  add("Shapes", r.shapes.map((s) => [s.tensor, s.a, s.b]));
+  add("Statistics", r.stats.map((s) => [statNames[s.stat], num(s.a), num(s.b)]));
+  const body = isEmpty(r) ? "<p class=\"same\">No differences.</p>" : sections.join("\n");
+  return `<!doctype html><html><head><meta charset="utf-8"><title>${e(title(r.a))} vs ${e(title(r.b))}</title><style>${diffCss}</style></head><body><h1>${e(title(r.a))} → ${e(title(r.b))}</h1>${body}</body></html>`;
+}
+
+export const diffCss =
+  "body{font:14px system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse;margin:.5em 0 1.5em}th,td{border:1px solid #ddd;padding:.3em .6em;text-align:left;vertical-align:top;font-family:ui-monospace,monospace}td.a{background:#fdecec}td.b{background:#e9f7ec}h2{font-size:1.1em;margin-top:1.5em}.same{color:#080}";
