@@ -16,7 +16,9 @@ export const Extends = keyword("extends");
 export const Param = keyword("param");
 export const Let = keyword("let");
 export const Require = keyword("require");
-export const Block = keyword("block");
+// `block` starts a declaration only when a name follows on the same line; elsewhere it is an
+// ordinary name, so a submodule can be called `block` (T5-style stacks use it).
+export const Block = createToken({ name: "Block", pattern: /block(?=[ \t]+[A-Za-z_])/, longer_alt: Identifier });
 export const Forward = keyword("forward");
 export const Return = keyword("return");
 export const Emit = keyword("emit");

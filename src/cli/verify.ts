@@ -6,6 +6,7 @@ import { generate, IntTensor, readSafetensors, type Tensor } from "../runtime/in
 import type { Workspace } from "../compiler/workspace.js";
 import { error, DiagnosticError } from "../compiler/diagnostics/diagnostic.js";
 import { loadCheckpoint, readJson } from "./checkpoint.js";
+import { decoderStartOf } from "./generation-config.js";
 
 export interface TensorReport {
   maxAbsErr: number;
@@ -76,7 +77,9 @@ export async function verifyCase(ws: Workspace, dir: string): Promise<VerifyRepo
   const dflt = (meta.tolerance ?? { atol: 1e-4, rtol: 1e-4 }) as { atol: number; rtol: number };
   const tensors: Record<string, TensorReport> = {};
   for (const [k, t] of expected) {
-    const actual = k === "logits" ? output : emitted.get(k);
+    // A name without an index (`last_hidden_state`) is a tensor the model emits once: `name.0`.
+    const single = !/\.\d+$/.test(k) && !emitted.has(`${k}.1`) ? emitted.get(`${k}.0`) : undefined;
+    const actual = k === "logits" ? output : (emitted.get(k) ?? single);
     const { atol, rtol } = tol[k] ?? dflt;
     tensors[k] = compare(actual, t, atol, rtol);
   }
@@ -86,7 +89,7 @@ export async function verifyCase(ws: Workspace, dir: string): Promise<VerifyRepo
     const g = readJson(genPath, "generate.json");
     const prompt = g.prompt_input_ids as number[];
     const expectedIds = g.new_token_ids as number[];
-    const actual = generate(session, prompt, { maxNewTokens: Number(g.max_new_tokens ?? expectedIds.length) });
+    const actual = generate(session, prompt, { maxNewTokens: Number(g.max_new_tokens ?? expectedIds.length), ...decoderStartOf(loaded.config) });
     gen = { pass: actual.length === expectedIds.length && actual.every((x, i) => x === expectedIds[i]), expected: expectedIds, actual };
   }
   const pass = Object.values(tensors).every((t) => t.pass) && (gen?.pass ?? true);

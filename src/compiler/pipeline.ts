@@ -32,10 +32,14 @@ export function configFor(arch: ArchIR, preset?: string, values: Record<string, 
 
 /** Everything `archc check` reports for the archs defined in `files` (all archs when omitted). */
 export function checkWorkspace(ws: Workspace, files?: string[]): Diagnostic[] {
-  const diags: Diagnostic[] = [...ws.diagnostics];
+  // A file with syntax errors has a partial AST: checking it further would only report the
+  // holes error recovery left, so its archs (and archs built on them) stop at the syntax errors.
+  const broken = new Set(ws.diagnostics.filter((d) => d.code === "E0001" || d.code === "E0002").map((d) => d.span?.file));
+  const diags: Diagnostic[] = ws.diagnostics.filter((d) => d.code === "E0001" || d.code === "E0002" || !broken.has(d.span?.file));
   const wanted = files ? new Set(files) : undefined;
   for (const arch of ws.archs.values()) {
     if (wanted && !wanted.has(arch.file)) continue;
+    if (arch.lineage.some((n) => broken.has(ws.archs.get(n)?.file))) continue;
     diags.push(...checkedArch(arch).diagnostics);
     const configs: ResolvedConfig[] = [configFor(arch)];
     for (const p of arch.presets.keys()) configs.push(configFor(arch, p));
@@ -44,7 +48,14 @@ export function checkWorkspace(ws: Workspace, files?: string[]): Diagnostic[] {
       if (c.diagnostics.length === 0) diags.push(...elaborate(c).diagnostics);
     }
   }
-  return uniqueDiagnostics(diags);
+  // Reported in source order, as a reader meets them; a file's own order is kept.
+  const fileOrder = new Map(ws.files.map((f, i) => [f.path, i]));
+  const rank = (d: Diagnostic) => [d.span ? (fileOrder.get(d.span.file) ?? ws.files.length) : ws.files.length + 1, d.span?.offset ?? 0] as const;
+  return uniqueDiagnostics(diags).sort((a, b) => {
+    const [fa, oa] = rank(a);
+    const [fb, ob] = rank(b);
+    return fa - fb || oa - ob;
+  });
 }
 
 export function uniqueDiagnostics(ds: Diagnostic[]): Diagnostic[] {

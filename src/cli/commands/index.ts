@@ -9,6 +9,8 @@ import { zoo } from "./zoo.js";
 import { importCmd } from "./import.js";
 import { diff } from "./diff.js";
 import { table } from "./table.js";
+import { draw } from "./draw.js";
+import { report } from "./report.js";
 
 export const commands: Record<string, Command> = {
   zoo,
@@ -21,4 +23,6 @@ export const commands: Record<string, Command> = {
   import: importCmd,
   diff,
   table,
+  draw,
+  report,
 };

@@ -1,6 +1,7 @@
 import { generate, IntTensor } from "../../runtime/index.js";
 import { flag, intOpt, opt, UsageError } from "../args.js";
 import { loadCheckpoint } from "../checkpoint.js";
+import { decoderStartOf } from "../generation-config.js";
 import { workspaceFor } from "./model-ref.js";
 import type { Command } from "./command.js";
 
@@ -39,6 +40,7 @@ export const run: Command = {
         topK,
         topP,
         seed,
+        ...decoderStartOf(ck.config),
         onToken: (id, step) => {
           if (step === 0) first = performance.now();
           const elapsed = (performance.now() - first) / 1000;
@@ -52,7 +54,12 @@ export const run: Command = {
       else io.out(`${tokens.join(" ")}\n(${n} tokens in ${total.toFixed(2)} s)`);
       return 0;
     }
-    const { output } = ck.session.forward({ [ck.session.inputNames[0] ?? "input_ids"]: new IntTensor(Int32Array.from(ids), [1, ids.length]) });
+    // An encoder-decoder reads the ids as its context (encoder) input; its stream starts from the decoder start token.
+    const asIds = (xs: number[]) => new IntTensor(Int32Array.from(xs), [1, xs.length]);
+    const stream = ck.session.streamInput ?? "input_ids";
+    const context = ck.session.contextInputs[0];
+    const feed = context ? { [context]: asIds(ids), [stream]: asIds(decoderStartOf(ck.config).decoderStart ?? [0]) } : { [stream]: asIds(ids) };
+    const { output } = ck.session.forward(feed);
     const v = output.shape[output.shape.length - 1]!;
     const last = output.data.subarray(output.data.length - v);
     const top = Array.from(last, (x, i) => [x, i] as const).sort((a, b) => b[0] - a[0]).slice(0, 5);

@@ -455,9 +455,12 @@ export function parseArch(path: string, text: string): ParseResult {
       }),
     );
   }
+  // A character the lexer dropped makes the rest of its line unparsable; one error is enough.
+  const lexLines = new Set(out.lexErrors.map((e) => e.line));
   for (const e of out.parseErrors) {
     const t = e.token;
     const atEof = t.tokenType?.name === "EOF" || Number.isNaN(t.startOffset);
+    if (!atEof && lexLines.has(t.startLine)) continue;
     const prev = (e as { previousToken?: IToken }).previousToken;
     const span: A.Span = atEof
       ? prev && !Number.isNaN(prev.startOffset)
@@ -465,7 +468,14 @@ export function parseArch(path: string, text: string): ParseResult {
         : { file: path, line: 1, col: 1, offset: 0, length: 1 }
       : { file: path, line: t.startLine ?? 1, col: t.startColumn ?? 1, offset: t.startOffset, length: t.image.length };
     const found = atEof ? "end of file" : `\`${t.image}\``;
-    diagnostics.push(error("E0002", span, `unexpected ${found}`, { expected: describeExpectation(e.message), found }));
+    const expected = expectedTokens(e.message);
+    const closer = expected.length === 1 && closers.has(expected[0]!) ? expected[0]! : undefined;
+    const prevLine = prev && !Number.isNaN(prev.startOffset) ? (prev.endLine ?? prev.startLine) : undefined;
+    const hint =
+      closer && prevLine !== undefined && (atEof || (t.startLine ?? 0) > prevLine)
+        ? `is a ${tokenWord(closer)} missing at the end of line ${prevLine}?`
+        : undefined;
+    diagnostics.push(error("E0002", span, `expected ${describeExpected(expected)}, found ${found}`, hint ? { hint } : {}));
   }
   let archs: A.ArchDecl[] = [];
   try {
@@ -477,20 +487,37 @@ export function parseArch(path: string, text: string): ParseResult {
   return { file: { path, text, archs }, diagnostics: dedupe(diagnostics) };
 }
 
-// Chevrotain's messages list token type names; turn them into the words a user typed.
-function describeExpectation(message: string): string {
-  const m = /one of these possible Token sequences:([\s\S]*?)but found/.exec(message) ?? /Expecting token of type --> (\w+) <--/.exec(message);
-  if (!m) return message.split("\n")[0] ?? message;
-  const names = Array.from(new Set((m[1] ?? "").match(/[A-Za-z]+/g) ?? []));
-  return names.slice(0, 8).map(tokenWord).join(", ") + (names.length > 8 ? ", …" : "");
+// Chevrotain's messages list token type names (each alternative a sequence, of which the
+// first token is what the user could have typed here); turn them into the words a user types.
+function expectedTokens(message: string): string[] {
+  const single = /Expecting token of type --> (\w+) <--/.exec(message);
+  if (single) return [single[1]!];
+  const seqs = message.split(/but found/)[0]!.match(/\[([A-Za-z]+)/g) ?? [];
+  return Array.from(new Set(seqs.map((s) => s.slice(1))));
+}
+
+// The tokens that can start an expression: listed one by one they would only be noise.
+const expressionStart = ["If", "Minus", "Bang", "Float", "Integer", "StringLit", "True", "False", "Null", "Identifier", "LParen", "LBracket"];
+const closers = new Set(["RParen", "RBracket", "RBrace"]);
+
+function describeExpected(names: string[]): string {
+  let words = names;
+  if (expressionStart.every((n) => names.includes(n))) words = ["expression", ...names.filter((n) => !expressionStart.includes(n))];
+  const shown = words.slice(0, 8).map(tokenWord);
+  if (words.length > 8) shown.push("…");
+  if (shown.length <= 1) return shown[0] ?? "something else";
+  return `${shown.slice(0, -1).join(", ")} or ${shown[shown.length - 1]}`;
 }
 
 const tokenWords: Record<string, string> = {
-  LBrace: "`{`", RBrace: "`}`", LParen: "`(`", RParen: "`)`", LBracket: "`[`", RBracket: "`]`", Comma: "`,`", Colon: "`:`",
-  Assign: "`=`", Arrow: "`->`", LArrow: "`<-`", FatArrow: "`=>`", Identifier: "a name", Integer: "an integer", Float: "a number",
-  StringLit: "a string", DotDot: "`..`", Dot: "`.`", Semicolon: "`;`", EOF: "end of file",
+  expression: "an expression", LBrace: "`{`", RBrace: "`}`", LParen: "`(`", RParen: "`)`", LBracket: "`[`", RBracket: "`]`", Comma: "`,`",
+  Colon: "`:`", Semicolon: "`;`", Assign: "`=`", Arrow: "`->`", LArrow: "`<-`", FatArrow: "`=>`", DotDot: "`..`", Dot: "`.`",
+  EqEq: "`==`", NotEq: "`!=`", LtEq: "`<=`", GtEq: "`>=`", Lt: "`<`", Gt: "`>`", AndAnd: "`&&`", OrOr: "`||`", QQ: "`??`",
+  Question: "`?`", Bang: "`!`", StarStar: "`**`", SlashSlash: "`//`", Plus: "`+`", Minus: "`-`", Star: "`*`", Slash: "`/`",
+  Percent: "`%`", At: "`@`", Identifier: "a name", Integer: "an integer", Float: "a number", StringLit: "a string", EOF: "end of file",
 };
 
+// Keyword tokens are named after their word (`Param` for `param`).
 function tokenWord(name: string): string {
   return tokenWords[name] ?? `\`${name.toLowerCase()}\``;
 }

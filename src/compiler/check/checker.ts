@@ -32,6 +32,16 @@ export interface CheckResult {
 
 type ListScalar = ScalarT & { items?: ScalarT[] };
 
+// What a shape mismatch of each kind asks of the user, when the sizes alone do not say it.
+const mismatchHints: Partial<Record<DiagnosticCode, string>> = {
+  E0301: "elementwise operands must have equal sizes in each dimension, or size 1 there (which broadcasts)",
+  E0302: "`a @ b` contracts the last dimension of `a` with the second-to-last of `b`; `transpose(b, 2, 3)` swaps the last two axes of a rank-4 tensor",
+  E0303: "a linear layer's input features must equal the last dimension of its input",
+  E0306: "the returned tensor must have the shape declared after `->`",
+  E0307: "the argument must have the shape the called block declares for this input",
+  E0309: "concatenated tensors must agree in every dimension except the concatenation axis",
+};
+
 export function checkArch(arch: ArchIR): CheckResult {
   const diagnostics: Diagnostic[] = [];
   const annotations: Annotations = { types: new WeakMap(), resolutions: new WeakMap(), bindings: new WeakMap() };
@@ -52,7 +62,8 @@ export function checkArch(arch: ArchIR): CheckResult {
     if (!l) return undefined;
     if (visiting.has(name)) return Sym.symbol(name);
     visiting.add(name);
-    const s = toSym(l.value, configSym) ?? Sym.symbol(name);
+    // A choice (`if c then a else b`) stays a named symbol: numeric checks then use its value.
+    const s = (l.value.kind === "if" ? undefined : toSym(l.value, configSym)) ?? Sym.symbol(name);
     visiting.delete(name);
     configSyms.set(name, s);
     return s;
@@ -69,13 +80,14 @@ export function checkArch(arch: ArchIR): CheckResult {
     return undefined;
   };
 
+  // A free dimension's probe value is ours, not the user's: such a size prints symbolically.
   const valueNote = (s: Sym, env: NumericEnv | undefined, free: Map<string, number>): string => {
-    if (!env || s.isConst()) return s.toString();
+    if (!env || s.isConst() || s.symbols().some((n) => free.has(n))) return s.toString();
     const v = evalSym(s, env, free);
     return v === undefined ? s.toString() : `${s.toString()} = ${v} in ${env.label}`;
   };
 
-  const sameDim = (a: Sym, b: Sym, span: A.Span, code: DiagnosticCode, what: string): boolean => {
+  const sameDim = (a: Sym, b: Sym, span: A.Span, code: DiagnosticCode, what: string, op?: string): boolean => {
     if (a.equals(b)) return true;
     const free = new Map<string, number>();
     const primes = [7, 11, 13, 17, 19, 23, 29, 31, 37, 41];
@@ -88,11 +100,17 @@ export function checkArch(arch: ArchIR): CheckResult {
       const va = evalSym(a, env, free);
       const vb = evalSym(b, env, free);
       if (va === undefined || vb === undefined || va === vb) continue;
-      fail(code, span, `shape mismatch: ${what}`, {
+      // Free dimensions on one side only explain the mismatch: nothing ties them to the other side.
+      const names = [...free.keys()].filter((n) => a.symbols().includes(n) !== b.symbols().includes(n)).map((n) => `\`${n}\``);
+      const freeHint = names.length
+        ? `${names.join(" and ")} ${names.length > 1 ? "are free dimensions" : "is a free dimension"} (any size), so the two sides are not always equal`
+        : undefined;
+      const hint = code === "E0302" ? mismatchHints[code] : (freeHint ?? mismatchHints[code]);
+      fail(code, span, `shape mismatch${op ? ` in \`${op}\`` : ""}: ${what}`, {
         expected: valueNote(a, env, free),
         found: valueNote(b, env, free),
-        hint: a.symbols().length + b.symbols().length > 0 ? "the shapes differ symbolically and on this configuration" : undefined,
-      } as { expected: string; found: string; hint?: string });
+        ...(hint ? { hint } : {}),
+      });
       return false;
     }
     return true;
@@ -107,10 +125,11 @@ export function checkArch(arch: ArchIR): CheckResult {
       const vn = evalSym(n, env);
       if (va === undefined || vn === undefined || a.symbols().some((s) => /^[A-Za-z_]\w*$/.test(s) && !configSym(s))) continue;
       if (vn === 0 || va % vn !== 0) {
-        fail("E0304", span, `${what} is not divisible`, {
-          expected: `a multiple of ${n.toString()} (= ${vn} in ${env.label})`,
-          found: `${a.toString()} = ${va}`,
-          hint: "add a `require` that guarantees divisibility, or fix the sizes",
+        const wrap = (x: Sym) => (x.terms.size > 1 ? `(${x.toString()})` : x.toString());
+        fail("E0304", span, `${what} is not a multiple of \`${n.toString()}\``, {
+          expected: `a multiple of ${n.toString()} = ${vn} in ${env.label}`,
+          found: `${a.toString()} = ${va} in ${env.label}`,
+          hint: `add \`require ${wrap(a)} % ${wrap(n)} == 0\` so that every configuration is checked up front, or change the sizes`,
         });
         return false;
       }
@@ -283,8 +302,17 @@ export function checkArch(arch: ArchIR): CheckResult {
     return { kind: "scalar", ...(s ? { sym: s } : {}), base: configBase(n) };
   };
 
+  // A bare parameter submodule (Param) stands for the tensor it holds, shaped by its `shape` argument.
+  const paramValue = (t: ModuleT | ModuleListT | undefined): Type | undefined => {
+    if (t?.kind !== "module" || t.variants.length !== 1) return t;
+    const v = t.variants[0]!;
+    if (v.kind !== "primitive" || v.primitive.apply.kind !== "value") return t;
+    const items = (v.args.get("shape") as ListScalar | undefined)?.items ?? [];
+    return tensor(items.map((i, k) => i.sym ?? Sym.atom(`${v.primitive.name}.shape[${k}]`)));
+  };
+
   // ---- calling a module with tensor arguments
-  const callVariant = (v: ModuleVariant, args: OpArg[], span: A.Span): Type | undefined => {
+  const callVariant = (v: ModuleVariant, args: OpArg[], span: A.Span, callee = v.kind === "primitive" ? v.primitive.name : v.block.name): Type | undefined => {
     if (v.kind === "primitive") {
       const p = v.primitive;
       const rule = p.apply;
@@ -300,7 +328,11 @@ export function checkArch(arch: ArchIR): CheckResult {
           const to = argSym(rule.to);
           if (!from || !to) return tensor(dims.slice(0, -1).concat([to ?? Sym.atom("?")]));
           if (dims.length === 0) return fail("E0305", x.expr.span, `the input of \`${p.name}\` has no feature dimension`);
-          sameDim(from, dims[dims.length - 1]!, x.expr.span, "E0303", `input features of ${p.name}(${from.toString()}, ${to.toString()})`);
+          const layer = callee === p.name ? `${p.name}(${from.toString()}, ${to.toString()})` : `\`${callee}\` = ${p.name}(${from.toString()}, ${to.toString()})`;
+          if (!sameDim(from, dims[dims.length - 1]!, x.expr.span, "E0303", `input features of ${layer}`)) {
+            diagnostics[diagnostics.length - 1]!.notes = [{ message: `the input \`${exprText(x.expr)}\` has shape ${typeText(x.type)}` }];
+            return undefined;
+          }
           return tensor([...dims.slice(0, -1), to]);
         }
         case "lookup": {
@@ -309,7 +341,7 @@ export function checkArch(arch: ArchIR): CheckResult {
         }
         case "same": {
           const ld = rule.lastDim ? argSym(rule.lastDim) : undefined;
-          if (ld && dims.length > 0) sameDim(ld, dims[dims.length - 1]!, x.expr.span, "E0301", `normalised dimension of ${p.name}`);
+          if (ld && dims.length > 0) sameDim(ld, dims[dims.length - 1]!, x.expr.span, "E0301", `normalised dimension of ${callee === p.name ? p.name : `\`${callee}\` (${p.name})`}`);
           return x.type;
         }
       }
@@ -355,10 +387,10 @@ export function checkArch(arch: ArchIR): CheckResult {
     return tensor(result.dims.map((d) => toSym(d, dimLookup) ?? Sym.atom(exprText(d))), result.ids);
   };
 
-  const callModule = (t: ModuleT, args: OpArg[], span: A.Span): Type | undefined => {
+  const callModule = (t: ModuleT, args: OpArg[], span: A.Span, callee?: string): Type | undefined => {
     let first: Type | undefined;
     for (const v of t.variants) {
-      const r = callVariant(v, args, span);
+      const r = callVariant(v, args, span, callee);
       if (!first) first = r;
       else if (r && first.kind === "tensor" && r.kind === "tensor") {
         first.dims.forEach((d, i) => r.dims[i] && sameDim(d, r.dims[i]!, span, "E0306", `dimension ${i} of the two choices' results`));
@@ -424,7 +456,7 @@ export function checkArch(arch: ArchIR): CheckResult {
       const sm = submods.get(e.name);
       if (sm) {
         annotations.resolutions.set(e, { kind: "submodule", name: e.name, type: sm });
-        return sm;
+        return paramValue(sm);
       }
       const bp = blockParams.get(e.name);
       if (bp) {
@@ -508,6 +540,10 @@ export function checkArch(arch: ArchIR): CheckResult {
                 const dims = weightDims(v, e.name);
                 return tensor(dims ?? w.shape.map((n) => Sym.const(n)));
               }
+            } else {
+              // A path into a child block (`transformer.wte.weight`): its submodule, typed with the block's arguments.
+              const sm = v.block.submodules.find((s) => s.name === e.name);
+              if (sm) return paramValue(moduleTypeOf(sm.module, (n) => v.args.get(n) ?? lookupConfig(n)));
             }
             return fail("E0101", e.span, `\`${exprText(e.target)}\` has no parameter \`${e.name}\``);
           }
@@ -551,7 +587,11 @@ export function checkArch(arch: ArchIR): CheckResult {
         if (l.dims.length < 2 || r.dims.length < 2) return fail("E0305", e.span, "`@` needs operands of rank 2 or more", { found: `${typeText(l)} @ ${typeText(r)}` });
         const k1 = l.dims[l.dims.length - 1]!;
         const k2 = r.dims[r.dims.length - 2]!;
-        sameDim(k1, k2, e.span, "E0302", `inner dimensions of \`@\` (${typeText(l)} @ ${typeText(r)})`);
+        const what = `the last dimension of \`${exprText(e.left)}\` differs from the second-to-last of \`${exprText(e.right)}\``;
+        if (!sameDim(k1, k2, e.span, "E0302", what)) {
+          diagnostics[diagnostics.length - 1]!.notes = [{ message: `${exprText(e.left)}: ${typeText(l)}` }, { message: `${exprText(e.right)}: ${typeText(r)}` }];
+          return undefined;
+        }
         const batch = broadcastDims(l.dims.slice(0, -2), r.dims.slice(0, -2), e) ?? l.dims.slice(0, -2);
         return tensor([...batch, l.dims[l.dims.length - 2]!, r.dims[r.dims.length - 1]!]);
       }
@@ -592,8 +632,10 @@ export function checkArch(arch: ArchIR): CheckResult {
     };
 
     const inferCall = (e: Extract<A.Expr, { kind: "call" }>): Type | undefined => {
-      // A submodule (or element of a module list) being applied.
-      if (e.callee.kind !== "name" || locals.has(e.callee.name) || submods.has(e.callee.name) || loopVars.has(e.callee.name)) {
+      // A submodule (or element of a module list) being applied. A module list cannot be called, so
+      // an op of the same name stays reachable (`moe(x, logits, moe)` with experts in `moe`).
+      const listNamedLikeOp = e.callee.kind === "name" && !!ops[e.callee.name] && submods.get(e.callee.name)?.kind === "modlist";
+      if (e.callee.kind !== "name" || locals.has(e.callee.name) || (submods.has(e.callee.name) && !listNamedLikeOp) || loopVars.has(e.callee.name)) {
         const ct = infer(e.callee);
         if (!ct) return undefined;
         if (ct.kind !== "module") return fail("E0403", e.callee.span, `\`${exprText(e.callee)}\` is not callable`, { found: typeText(ct) });
@@ -604,7 +646,7 @@ export function checkArch(arch: ArchIR): CheckResult {
         annotations.resolutions.set(e, { kind: "call-module", type: ct });
         // An argument that already failed has been reported; checking the call would only cascade.
         if (args.some((a) => !a.type)) return undefined;
-        return callModule(ct, args as OpArg[], e.span);
+        return callModule(ct, args as OpArg[], e.span, exprText(e.callee));
       }
       const name = e.callee.name;
       const op = ops[name];
@@ -646,7 +688,7 @@ export function checkArch(arch: ArchIR): CheckResult {
       if (broken) return undefined;
       const missing = op.params.filter((p) => !p.endsWith("?") && !named[p]);
       if (missing.length) return fail("E0112", e.span, `\`${name}\` needs argument \`${missing[0]}\``, { expected: op.doc });
-      const ctx: OpContext = { fail, sameDim, divides, callSpan: e.span };
+      const ctx: OpContext = { fail, sameDim: (x, y, sp, code, what) => sameDim(x, y, sp, code, what, name), divides, callSpan: e.span };
       return op.infer(named, ctx, rest);
     };
 
@@ -733,6 +775,25 @@ export function checkArch(arch: ArchIR): CheckResult {
         }
       }
     };
+    // An input's default is computed from the inputs before it when the caller leaves it out.
+    f.params.forEach((formal, i) => {
+      if (!formal.default) {
+        const earlier = f.params.slice(0, i).find((p) => p.default);
+        if (earlier) fail("E0111", formal.span, `input \`${formal.name}\` of \`${b.name}\` has no default but follows \`${earlier.name}\`, which has one`, { hint: "put inputs with defaults last" });
+        return;
+      }
+      const later = f.params.slice(i).map((p) => [p.name, locals.get(p.name)!] as const);
+      for (const [n] of later) locals.delete(n);
+      const t = infer(formal.default);
+      for (const [n, t0] of later) locals.set(n, t0);
+      const want = locals.get(formal.name) as TensorT;
+      if (!t) return;
+      if (t.kind !== "tensor" || t.ids !== want.ids || t.dims.length !== want.dims.length) {
+        fail("E0307", formal.default.span, `the default of input \`${formal.name}\` does not have its declared type`, { expected: typeText(want), found: typeText(t) });
+        return;
+      }
+      want.dims.forEach((d, j) => sameDim(d, t.dims[j]!, formal.default!.span, "E0307", `dimension ${j} of the default of input \`${formal.name}\``));
+    });
     walk(f.body);
     if (!returned && declared) fail("E0401", f.span, `forward of \`${b.name}\` declares a result but never returns`, { hint: "end the body with `return …`" });
   };

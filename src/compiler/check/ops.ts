@@ -4,6 +4,9 @@ import type * as A from "../ast/nodes.js";
 import type { DiagnosticCode } from "../diagnostics/catalogue.js";
 import { Sym } from "../shapes/sym.js";
 import { tensor, typeText, type ScalarT, type TensorT, type Type } from "./types.js";
+import { recurrentOps } from "./ops-recurrent.js";
+import { relativePositionOps } from "./ops-relative-position.js";
+import { onceOps } from "./ops-once.js";
 
 export interface OpArg {
   type: Type;
@@ -30,6 +33,8 @@ export interface OpDef {
   variadic?: boolean; // extra positional tensors (concat)
   /** Carries state between decoding steps (KV cache, recurrent state). */
   stateful?: boolean;
+  /** Positional arguments are passed unevaluated (as thunks): the op decides whether to compute them. */
+  lazy?: boolean;
   doc: string;
   infer(args: Record<string, OpArg | undefined>, c: OpContext, rest: OpArg[]): Type | undefined;
 }
@@ -60,6 +65,9 @@ const activationNames = ["silu", "gelu", "gelu_tanh", "relu", "relu2", "tanh", "
 
 export const ops: Record<string, OpDef> = {
   ...Object.fromEntries(activationNames.map((n) => [n, sameShape(n)])),
+  ...recurrentOps,
+  ...relativePositionOps,
+  ...onceOps,
   act: {
     params: ["x", "kind"],
     doc: "act(x, kind): the activation named by a config string (silu, gelu, gelu_new, relu, …)",
@@ -74,6 +82,21 @@ export const ops: Record<string, OpDef> = {
     params: ["x", "axis?"],
     doc: "softmax(x, axis = -1)",
     infer: (a, c) => asTensor(a.x, c, "the argument of softmax"),
+  },
+  clamp: {
+    params: ["x", "lo", "hi"],
+    doc: "clamp(x, lo, hi): each element limited to [lo, hi] (torch.clamp); a null bound is no bound",
+    infer: (a, c) => asTensor(a.x, c, "the argument of clamp"),
+  },
+  layer_norm: {
+    params: ["x", "eps?"],
+    doc: "layer_norm(x, eps = 1e-5): LayerNorm over the last axis without weight or bias (scale it yourself, e.g. by a Param)",
+    infer: (a, c) => asTensor(a.x, c, "the argument of layer_norm"),
+  },
+  rms_norm: {
+    params: ["x", "eps?"],
+    doc: "rms_norm(x, eps = 1e-6): x / sqrt(mean(x²) + eps) over the last axis, without a weight (scale it yourself, e.g. by a Param)",
+    infer: (a, c) => asTensor(a.x, c, "the argument of rms_norm"),
   },
   l2_normalize: {
     params: ["x"],
@@ -104,8 +127,11 @@ export const ops: Record<string, OpDef> = {
   },
   rope: {
     params: ["x"],
-    keywords: { theta: "scalar", style: "scalar", dim: "scalar", scaling: "scalar", factor: "scalar", original: "scalar", positions: "tensor" },
-    doc: "rope(x: [B, H, T, D], theta, style = \"rotate_half\" | \"interleaved\", dim = D, scaling, factor, original)",
+    keywords: {
+      theta: "scalar", style: "scalar", dim: "scalar", scaling: "scalar", factor: "scalar", original: "scalar", positions: "tensor",
+      short_factor: "scalar", long_factor: "scalar", attention_factor: "scalar",
+    },
+    doc: "rope(x: [B, H, T, D], theta, style = \"rotate_half\" | \"interleaved\", dim = D, scaling, factor, original; scaling = \"longrope\": per-frequency divisors short_factor (length <= original) or long_factor, cos/sin times attention_factor)",
     infer: (a, c) => {
       const x = asTensor(a.x, c, "the input of rope", 4);
       if (x && a.dim && scalarSym(a.dim)) {
@@ -127,11 +153,15 @@ export const ops: Record<string, OpDef> = {
       softcap: "scalar",
       bias: "tensor",
       alibi: "scalar",
+      alibi_dtype: "scalar",
+      scale_bias: "scalar",
       padding: "scalar",
       cache: "scalar",
+      logn: "scalar",
+      segments: "tensor",
     },
     stateful: true,
-    doc: "attention(q: [B, H, T, D], k: [B, KV, S, D], v: [B, KV, S, Dv], causal, window, scale, softcap, bias, alibi) -> [B, H, T, Dv]",
+    doc: "attention(q: [B, H, T, D], k: [B, KV, S, D], v: [B, KV, S, Dv], causal, window, scale, softcap, bias, alibi, alibi_dtype (\"bfloat16\": slopes and slope·position rounded as BLOOM/Falcon build them), scale_bias (bias and ALiBi join q·k before the scale: (q·k + bias)·scale), logn, segments: key j is hidden from query i unless segments[j] == segments[i]) -> [B, H, T, Dv]",
     infer: (a, c) => {
       const q = asTensor(a.q, c, "q", 4);
       const k = asTensor(a.k, c, "k", 4);
@@ -185,9 +215,17 @@ export const ops: Record<string, OpDef> = {
       if (all.some((t) => !t)) return undefined;
       const ts = all as TensorT[];
       const ax = axisOf(a.axis, ts[0]!.dims.length, -1);
+      // A rank mismatch makes every per-dimension comparison meaningless: report it alone.
+      const bad = ts.findIndex((t) => t.dims.length !== ts[0]!.dims.length);
+      if (bad > 0) {
+        return c.fail("E0309", rest[bad - 1]!.expr.span, `concat argument ${bad + 1} has rank ${ts[bad]!.dims.length}, argument 1 has rank ${ts[0]!.dims.length}`, {
+          expected: typeText(ts[0]!),
+          found: typeText(ts[bad]!),
+          hint: "concatenated tensors must have the same rank",
+        });
+      }
       let total = Sym.const(0);
       ts.forEach((t, i) => {
-        if (t.dims.length !== ts[0]!.dims.length) c.fail("E0309", (rest[i - 1] ?? a.x)!.expr.span, "concat arguments differ in rank", { expected: typeText(ts[0]!), found: typeText(t) });
         t.dims.forEach((d, j) => {
           if (j !== ax && i > 0) c.sameDim(ts[0]!.dims[j]!, d, (rest[i - 1] ?? a.x)!.expr.span, "E0309", `dimension ${j} of concat argument ${i + 1}`);
         });
@@ -208,6 +246,34 @@ export const ops: Record<string, OpDef> = {
       const prod = (ds: Sym[]) => ds.reduce((p, d) => p.mul(d), Sym.const(1));
       c.sameDim(prod(x.dims), prod(dims), a.shape.expr.span, "E0304", "number of elements after reshape");
       return tensor(dims, x.ids);
+    },
+  },
+  unflatten: {
+    params: ["x", "axis", "sizes"],
+    doc: "unflatten(x, axis, [a, b, …]): splits one axis into several (torch.unflatten); a·b·… must equal its size",
+    infer: (a, c) => {
+      const x = asTensor(a.x, c, "the input of unflatten");
+      if (!x || !a.sizes) return undefined;
+      const items = (a.sizes.type as ScalarT & { items?: ScalarT[] }).items;
+      if (a.sizes.expr.kind !== "list" || !items || items.some((i) => !i.sym)) return c.fail("E0201", a.sizes.expr.span, "unflatten sizes must be a list of integer config expressions");
+      const ax = axisOf(a.axis, x.dims.length, -1);
+      if (ax < 0 || ax >= x.dims.length) return c.fail("E0305", c.callSpan, "unflatten axis out of range", { found: typeText(x) });
+      const sizes = items.map((i) => i.sym!);
+      c.sameDim(x.dims[ax]!, sizes.reduce((p, d) => p.mul(d), Sym.const(1)), a.sizes.expr.span, "E0304", "product of the unflatten sizes (must equal the unflattened dimension)");
+      return tensor([...x.dims.slice(0, ax), ...sizes, ...x.dims.slice(ax + 1)], x.ids);
+    },
+  },
+  flatten: {
+    params: ["x", "start", "end?"],
+    doc: "flatten(x, start, end = -1): merges axes start..end (inclusive) into one (torch.flatten)",
+    infer: (a, c) => {
+      const x = asTensor(a.x, c, "the input of flatten");
+      if (!x) return undefined;
+      const s = axisOf(a.start, x.dims.length, 0);
+      const e = axisOf(a.end, x.dims.length, -1);
+      if (s < 0 || e >= x.dims.length || s > e) return c.fail("E0305", c.callSpan, "flatten axes out of range", { found: typeText(x) });
+      const merged = x.dims.slice(s, e + 1).reduce((p, d) => p.mul(d), Sym.const(1));
+      return tensor([...x.dims.slice(0, s), merged, ...x.dims.slice(e + 1)], x.ids);
     },
   },
   transpose: {
@@ -244,6 +310,11 @@ export const ops: Record<string, OpDef> = {
       return tensor([x.dims.slice(0, r - 1).reduce((p, d) => p.mul(d), Sym.const(1)), x.dims[r - 1]!], x.ids);
     },
   },
+  zeros_like: {
+    params: ["x"],
+    doc: "zeros_like(x): zeros of x's shape and kind (token ids stay ids), e.g. the default of an optional input",
+    infer: (a, c) => asTensor(a.x, c, "the argument of zeros_like"),
+  },
   position_ids: {
     params: ["ids"],
     doc: "position_ids(ids: ids[B, T]) -> ids[B, T]: absolute positions (continuing after the KV cache)",
@@ -274,6 +345,31 @@ export const ops: Record<string, OpDef> = {
       if (a.experts && a.experts.type.kind !== "modlist") return c.fail("E0201", a.experts.expr.span, "experts must be a list of modules", { found: typeText(a.experts.type) });
       x.dims.slice(0, -1).forEach((d, i) => c.sameDim(d, l.dims[i] ?? Sym.const(1), a.logits!.expr.span, "E0301", `token dimension ${i} of the router logits`));
       return x;
+    },
+  },
+  causal_conv: {
+    params: ["x", "conv"],
+    stateful: true,
+    doc: "causal_conv(x: [B, T, Cin], conv) -> [B, T, Cout]: `conv` (a Conv2d with kernel (K, 1)) over the time axis, zero-padded on the left so that token t sees tokens t-K+1..t; decoding carries the last K-1 inputs",
+    infer: (a, c) => {
+      const x = asTensor(a.x, c, "the input of causal_conv", 2);
+      if (!x || !a.conv) return undefined;
+      const m = a.conv.type;
+      const v = m.kind === "module" && m.variants.length === 1 ? m.variants[0] : undefined;
+      if (!v || v.kind !== "primitive" || v.primitive.name !== "Conv2d") return c.fail("E0201", a.conv.expr.span, "causal_conv applies a Conv2d submodule", { found: typeText(m) });
+      const cin = v.args.get("in_channels")?.sym;
+      const cout = v.args.get("out_channels")?.sym;
+      if (cin) c.sameDim(cin, x.dims[x.dims.length - 1]!, a.x!.expr.span, "E0303", "input channels of the convolution");
+      return tensor([...x.dims.slice(0, -1), cout ?? Sym.atom("?")]);
+    },
+  },
+  segment_ids: {
+    params: ["ids", "boundary"],
+    stateful: true,
+    doc: "segment_ids(ids: ids[B, T], boundary) -> ids[B, T]: how many `boundary` tokens (end of document) precede each position, counting the cached ones; boundary = null gives one segment",
+    infer: (a, c) => {
+      const x = asTensor(a.ids, c, "the input of segment_ids", 2);
+      return x ? tensor(x.dims, true) : undefined;
     },
   },
 };

@@ -109,7 +109,8 @@ export function emitForward(em: ForwardEmitter, b: BlockIR): string[] {
         return `${expr(e.target)}[${expr(e.index)}]!`;
       }
       case "member":
-        return `${expr(e.target)}.${e.name}`;
+        // A path through child blocks may cross an optional submodule (declared with `if`).
+        return `${expr(e.target)}${e.target.kind === "member" ? "!" : ""}.${e.name}`;
       case "range":
         return `rt.cfg.range(${expr(e.from)}, ${expr(e.to)})`;
       case "call":
@@ -145,7 +146,7 @@ export function emitForward(em: ForwardEmitter, b: BlockIR): string[] {
     while (pos.length && pos[pos.length - 1] === undefined) pos.pop();
     const args = ["ctx"];
     if (op.stateful) args.push(`\`\${self.path}#${res?.kind === "op" ? res.site : 0}\``);
-    args.push(...pos.map((p) => p ?? "undefined"), ...rest);
+    args.push(...pos.map((p) => (p === undefined ? "undefined" : op.lazy ? `() => ${p}` : p)), ...rest);
     if (op.keywords) args.push(`{ ${kw.join(", ")} }`);
     return `rt.lang.${name}(${args.join(", ")})`;
   };
@@ -209,8 +210,32 @@ export function emitForward(em: ForwardEmitter, b: BlockIR): string[] {
         break;
     }
   };
+  for (const p of f.params) if (p.default) push(`if (${localName(p.name)} === undefined) ${localName(p.name)} = ${expr(p.default)};`);
+  // Free dims of the inputs (`B`, `T` in `x: [B, T, d]`) used as values (reshape sizes) are
+  // read off the first required input that has them.
+  const used = namesIn(f.body);
+  const bound = new Set<string>();
+  for (const p of f.params) {
+    if (p.default) continue;
+    p.type.dims.forEach((d, j) => {
+      if (d.kind !== "name" || bound.has(d.name) || !used.has(d.name) || nameKind(d.name) !== "local" || declared.has(d.name)) return;
+      bound.add(d.name);
+      push(`const ${localName(d.name)} = ${localName(p.name)}.shape[${j}]!;`);
+    });
+  }
   f.body.forEach(stmt);
   return lines;
+}
+
+/** Every name read anywhere in these statements. */
+function namesIn(node: unknown, out = new Set<string>()): Set<string> {
+  if (Array.isArray(node)) for (const n of node) namesIn(n, out);
+  else if (node && typeof node === "object") {
+    const o = node as { kind?: string; name?: unknown };
+    if (o.kind === "name" && typeof o.name === "string") out.add(o.name);
+    for (const [k, v] of Object.entries(o)) if (k !== "span") namesIn(v, out);
+  }
+  return out;
 }
 
 export function resultTsType(t: Type | undefined): string {

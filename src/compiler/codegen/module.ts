@@ -12,6 +12,7 @@ import type { ModuleListT, ModuleT } from "../check/types.js";
 import { configExpr, freeNames } from "./config-expr.js";
 import { emitForward, forwardFunctionName, dedupeVariants } from "./forward.js";
 import { commentText, localName, str, typeName } from "./names.js";
+import { tokenStreams } from "./token-stream.js";
 
 export interface GeneratedModule {
   fileName: string;
@@ -174,9 +175,12 @@ export async function generateModule(arch: ArchIR): Promise<GeneratedModule> {
     const inputs = (b.forward?.params ?? []).map((p) => p.name);
     const inputTs = `{ ${(b.forward?.params ?? []).map((p) => `${p.name}${p.default ? "?" : ""}: ${p.type.ids ? "rt.IntTensor" : "rt.Tensor"}`).join("; ")} }`;
     const call = b.forward
-      ? `forward: (self: ${typeName(r)}, cfg: Hyper, ctx: rt.ForwardContext, inputs: ${inputTs}) => ${forwardFunctionName(r)}(self, cfg, ctx, ${inputs.map((n) => `inputs.${n}${(b.forward!.params.find((p) => p.name === n)?.default) ? "!" : ""}`).join(", ")})`
+      ? `forward: (self: ${typeName(r)}, cfg: Hyper, ctx: rt.ForwardContext, inputs: ${inputTs}) => ${forwardFunctionName(r)}(self, cfg, ctx, ${inputs.map((n) => `inputs.${n}`).join(", ")})`
       : "forward: undefined";
-    return `${r}: { build: (cfg: Hyper, w: rt.WeightBinder) => build${typeName(r)}(cfg, w, ""), ${call}, inputs: ${JSON.stringify(inputs)} }`;
+    const streams = tokenStreams(b);
+    // A root is built with its parameters' defaults (BertModel with its pooler).
+    const rootArgs = b.params.map((p) => (p.default ? configExpr(p.default, (n) => (arch.params.has(n) || arch.lets.has(n) ? "config" : "local")) : "undefined"));
+    return `${r}: { build: (cfg: Hyper, w: rt.WeightBinder) => build${typeName(r)}(cfg, w, ""${rootArgs.map((a) => `, ${a}`).join("")}), ${call}, inputs: ${JSON.stringify(inputs)}, stream: ${JSON.stringify(streams.stream ?? null)}, context: ${JSON.stringify(streams.context)} }`;
   });
   sf.addVariableStatement({
     isExported: true,
@@ -279,7 +283,7 @@ function emitBlock(sf: ReturnType<Project["createSourceFile"]>, arch: ArchIR, b:
         { name: "self", type: name },
         { name: "cfg", type: "Hyper" },
         { name: "ctx", type: "rt.ForwardContext" },
-        ...f.params.map((p) => ({ name: localName(p.name), type: p.type.ids ? "rt.IntTensor" : "rt.Tensor", hasQuestionToken: false })),
+        ...f.params.map((p) => ({ name: localName(p.name), type: `${p.type.ids ? "rt.IntTensor" : "rt.Tensor"}${p.default ? " | undefined" : ""}`, hasQuestionToken: false })),
       ],
       returnType: returnsTuple ? "rt.Tensor[]" : f.result?.ids ? "rt.IntTensor" : "rt.Tensor",
       statements: lines.map((l) => l.replace(/^ {2}/, "")),
@@ -296,7 +300,8 @@ function primitiveArgs(paramNames: string[], args: A.Arg[], kind: (n: string) =>
     else out[pos++] = v;
   }
   while (out.length && out[out.length - 1] === undefined) out.pop();
-  return out.map((x) => x ?? "undefined");
+  // Array.from, not map: map skips the holes left by keyword arguments past omitted ones.
+  return Array.from(out, (x) => x ?? "undefined");
 }
 
 function buildModuleExpr(arch: ArchIR, e: A.Expr, pathExpr: string, kind: (n: string) => "config" | "local" | "blockParam" | undefined): string {

@@ -79,13 +79,21 @@ function alignBlocks(a: ModelFacts, b: ModelFacts): { pairs: [BlockFact, BlockFa
       usedB.add(role);
     } else restA.push(fa);
   }
-  const restB = [...b.blocks.values()].filter((f) => !usedB.has(f.role));
+  let restB = [...b.blocks.values()].filter((f) => !usedB.has(f.role));
+  // Only unambiguous pairs: the one candidate on each side, so that the pairing does not
+  // depend on which model is A.
+  const matches = (fa: BlockFact, fb: BlockFact) => parentOf(fb.role) === parentOf(fa.role) && fa.ops.length > 0 && opSignature(fb) === opSignature(fa);
   const onlyA: BlockFact[] = [];
+  const pairedB = new Set<BlockFact>();
   for (const fa of restA) {
-    const i = restB.findIndex((fb) => parentOf(fb.role) === parentOf(fa.role) && fa.ops.length > 0 && opSignature(fb) === opSignature(fa));
-    if (i >= 0) pairs.push([fa, restB.splice(i, 1)[0]!]);
-    else onlyA.push(fa);
+    const cands = restB.filter((fb) => matches(fa, fb));
+    const fb = cands[0];
+    if (cands.length === 1 && fb && restA.filter((x) => matches(x, fb)).length === 1) {
+      pairs.push([fa, fb]);
+      pairedB.add(fb);
+    } else onlyA.push(fa);
   }
+  restB = restB.filter((fb) => !pairedB.has(fb));
   return { pairs, onlyA, onlyB: restB };
 }
 
@@ -106,7 +114,8 @@ export function diffFacts(a: ModelFacts, b: ModelFacts): DiffReport {
     const vb = hb?.value ?? ABSENT;
     // A knob one model lacks and the other leaves at "none" is not a difference.
     if (va === vb || (va === ABSENT && vb === "none") || (vb === ABSENT && va === "none")) continue;
-    report.hyperparameters.push({ key, name: ha?.name ?? hb!.name, a: va, b: vb });
+    const name = ha && hb && ha.name !== hb.name ? `${ha.name} ~ ${hb.name}` : (ha?.name ?? hb!.name);
+    report.hyperparameters.push({ key, name, a: va, b: vb });
   }
   const { pairs, onlyA, onlyB } = alignBlocks(a, b);
   for (const [fa, fb] of pairs) {
@@ -190,7 +199,7 @@ export function mirror(r: DiffReport): DiffReport {
   return sortReport({
     a: r.b,
     b: r.a,
-    hyperparameters: r.hyperparameters.map((h) => ({ ...h, a: h.b, b: h.a })),
+    hyperparameters: r.hyperparameters.map((h) => ({ ...h, name: swapPair(h.name), a: h.b, b: h.a })),
     attributes: r.attributes.map((x) => ({ ...x, block: swapPair(x.block), a: x.b, b: x.a })),
     structure: r.structure.map((c) => ({ ...swapChange(c), path: swapPair(c.path) })),
     shapes: r.shapes.map((s) => ({ ...s, a: s.b, b: s.a })),

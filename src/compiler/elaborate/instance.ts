@@ -115,8 +115,9 @@ export function elaborate(config: ResolvedConfig, rootName?: string): Elaborated
           const c = instantiate(sm.module, scope, sm.name, joinPath(path, sm.name));
           if (c && sm.className) {
             const cls = evaluate(sm.className, scope);
-            if (typeof cls !== "string") throw new EvalError(`a class name must be a string, found ${describe(cls)}`, sm.className.span, "E0201");
-            c.className = cls;
+            // `as null` keeps the module's own class name (a child arch undoing its base's rename).
+            if (cls !== null && typeof cls !== "string") throw new EvalError(`a class name must be a string, found ${describe(cls)}`, sm.className.span, "E0201");
+            if (cls !== null) c.className = cls;
           }
           return c;
         });
@@ -238,7 +239,10 @@ export function elaborate(config: ResolvedConfig, rootName?: string): Elaborated
   };
 
   const tieSpans = new Map<string, A.Span>();
-  const root = guard(() => instantiateBlock(block, {}, "", "")) ?? empty;
+  // The root takes its parameters' defaults, as a submodule declared without arguments would.
+  const rootArgs = (): Record<string, Value> =>
+    bindArgs(block.params.map((p) => ({ name: p.name, ...(p.default ? { defaultExpr: p.default } : {}) })), [], configScope, block.name, block.nameSpan);
+  const root = guard(() => instantiateBlock(block, rootArgs(), "", "")) ?? empty;
   // Ties must name parameters that exist.
   const all = new Set(allWeights(root).map((w) => w.name));
   for (const t of ties) {

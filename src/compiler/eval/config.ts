@@ -84,7 +84,7 @@ export function resolveConfig(arch: ArchIR, overrides: ReadonlyMap<string, Overr
     try {
       get(name);
     } catch (e) {
-      if (e instanceof EvalError) diagnostics.push(evalErrorToDiagnostic(e));
+      if (e instanceof EvalError) diagnostics.push(withNameHint(evalErrorToDiagnostic(e), order));
       else if (!(e instanceof Skip)) throw e;
     }
   }
@@ -115,6 +115,13 @@ export function resolveConfig(arch: ArchIR, overrides: ReadonlyMap<string, Overr
 }
 
 class Skip extends Error {}
+
+// An unknown name in a config expression is most often a typo of a hyperparameter.
+function withNameHint(d: Diagnostic, names: string[]): Diagnostic {
+  const m = /^unknown name `(\w+)`$/.exec(d.message);
+  const hint = m && !d.hint ? suggest(m[1]!, names) : undefined;
+  return hint ? { ...d, hint } : d;
+}
 
 function coerce(v: Value, t: A.TypeRef, span: A.Span, name: string): Value {
   if (v === null) {

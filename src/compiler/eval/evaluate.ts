@@ -71,6 +71,12 @@ export const builtins: Record<string, Builtin> = {
     return nv;
   },
   str: (a) => formatValue(a[0] ?? null),
+  // One level of nesting removed: [[a, b], [c]] -> [a, b, c] (expanding per-layer patterns).
+  concat_lists: (a, s) => {
+    const v = a[0];
+    if (!Array.isArray(v) || !v.every((x) => Array.isArray(x))) throw new EvalError(`concat_lists() needs a list of lists, found ${describe(v ?? null)}`, s, "E0201");
+    return (v as Value[][]).flat();
+  },
 };
 
 function flat(a: Value[]): Value[] {

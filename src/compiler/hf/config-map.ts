@@ -55,7 +55,12 @@ export function mapHfConfig(arch: ArchIR, json: Record<string, unknown>, file = 
       const raw = lookup(json, key);
       if (raw === undefined) continue;
       used.add(key[0]!);
-      if (raw === null) continue; // present but null: the default applies
+      if (raw === null) {
+        // Present but null: an optional hyperparameter takes null (HF's None, e.g. no sliding
+        // window) unless a later alternative key has a value; any other takes its default.
+        if (p.type.optional) values[p.name] = null;
+        continue;
+      }
       const v = toValue(raw);
       if (v === undefined) {
         diagnostics.push(error("E0501", undefined, `${file}: key \`${key.join(".")}\` has a value archc cannot read`, { found: JSON.stringify(raw).slice(0, 80) }));

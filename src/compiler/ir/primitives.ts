@@ -161,6 +161,7 @@ export const primitives: Record<string, Primitive> = {
       { name: "kernel", type: "int[]" },
       { name: "stride", type: "int[]", default: [1, 1] },
       { name: "bias", type: "bool", default: true },
+      { name: "padding", type: "int[]", default: [0, 0] },
     ],
     weights: (a) => {
       const k = Array.isArray(a.kernel) ? a.kernel.map((v) => int(v)) : [1, 1];
@@ -173,7 +174,9 @@ export const primitives: Record<string, Primitive> = {
     repr: (a) => {
       const k = Array.isArray(a.kernel) ? a.kernel : [1, 1];
       const s = Array.isArray(a.stride) ? a.stride : [1, 1];
-      return `${int(a.in_channels)}, ${int(a.out_channels)}, kernel_size=${pyValue(k)}, stride=${pyValue(s)}${bool(a.bias) ? "" : ", bias=False"}`;
+      // nn.Conv2d.extra_repr names the padding only when it is not all zeros.
+      const p = Array.isArray(a.padding) && a.padding.some((v) => v !== 0) ? `, padding=${pyValue(a.padding)}` : "";
+      return `${int(a.in_channels)}, ${int(a.out_channels)}, kernel_size=${pyValue(k)}, stride=${pyValue(s)}${p}${bool(a.bias) ? "" : ", bias=False"}`;
     },
     apply: { kind: "features", from: "in_channels", to: "out_channels" },
   },

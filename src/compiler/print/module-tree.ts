@@ -13,7 +13,8 @@ function addIndent(s: string, n: number): string {
 export function printModuleTree(inst: Instance): string {
   if (inst.kind === "list") return printList(inst);
   const extra = inst.repr ? inst.repr.split("\n") : [];
-  const childLines = inst.children.map((c) => `(${c.name}): ${addIndent(printModuleTree(c), 2)}`);
+  // Parameters and buffers owned directly by a module are not submodules: PyTorch does not print them.
+  const childLines = inst.children.filter((c) => c.primitive?.apply.kind !== "value").map((c) => `(${c.name}): ${addIndent(printModuleTree(c), 2)}`);
   const lines = [...extra, ...childLines];
   let s = `${inst.className}(`;
   if (lines.length) {

@@ -140,11 +140,11 @@ export class Sym {
   toString(): string {
     if (this.terms.size === 0) return "0";
     const parts: string[] = [];
-    const sorted = [...this.terms.values()].sort((a, b) => degree(b.mono) - degree(a.mono) || monoKey(a.mono).localeCompare(monoKey(b.mono)));
+    const sorted = [...this.terms.values()].sort((a, b) => degree(b.mono) - degree(a.mono) || byCodePoint(monoKey(a.mono), monoKey(b.mono)));
     for (const t of sorted) {
       const num: string[] = [];
       const den: string[] = [];
-      for (const [s, e] of Object.entries(t.mono).sort(([a], [b]) => a.localeCompare(b))) {
+      for (const [s, e] of Object.entries(t.mono).sort(([a], [b]) => byCodePoint(a, b))) {
         const target = e > 0 ? num : den;
         const p = Math.abs(e);
         target.push(p === 1 ? s : `${s}**${p}`);
@@ -157,6 +157,12 @@ export class Sym {
     }
     return parts.join(" ");
   }
+}
+
+// Not localeCompare: output must not depend on the machine's locale, and free dims written in
+// capitals (B, T) then lead, as in shapes: `B * T * d`.
+function byCodePoint(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function degree(m: Mono): number {

@@ -31,6 +31,8 @@ const count = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
 export function computeStats(m: ElaboratedModel): ModelStats {
   const tiedTargets = new Set(m.ties.map((t) => t.target));
+  // Stored buffers (rotary inv_freq) are checkpoint tensors, not parameters.
+  for (const inst of walkInstances(m.root)) if (inst.primitive?.name === "Buffer") for (const w of inst.weights) tiedTargets.add(w.name);
   const weights = allWeights(m.root).filter((w) => !tiedTargets.has(w.name));
   const params = weights.reduce((a, w) => a + count(w.shape), 0);
   let embedding = 0;

@@ -7,6 +7,10 @@ import { RuntimeArgumentError } from "../errors.js";
 import type { ForwardContext } from "../model/context.js";
 import type { PrimitiveModule } from "../nn/primitives.js";
 import { call as callPrimitive } from "../nn/primitives.js";
+import { keySegments } from "./segments.js";
+
+export { segment_ids } from "./segments.js";
+export { causal_conv } from "./causal-conv.js";
 
 type Scalar = number | boolean | string | null | undefined;
 
@@ -25,12 +29,34 @@ export const act = (_c: ForwardContext, x: Tensor, kind: string) => ops.activati
 export const softcap = (_c: ForwardContext, x: Tensor, cap: number) => ops.softcap(x, cap);
 export const softmax = (_c: ForwardContext, x: Tensor, axis = -1) => ops.softmax(x, axis);
 export const l2_normalize = (_c: ForwardContext, x: Tensor) => ops.l2NormalizeRows(x);
+export const layer_norm = (_c: ForwardContext, x: Tensor, eps = 1e-5) => ops.layerNorm(x, undefined, undefined, eps);
+export const rms_norm = (_c: ForwardContext, x: Tensor, eps = 1e-6) => ops.rmsNorm(x, undefined, eps);
+
+// torch.clamp with Python-number bounds: the bounds are rounded to float32 first.
+export function clamp(_c: ForwardContext, x: Tensor, lo: number | null, hi: number | null): Tensor {
+  const l = lo === null || lo === undefined ? -Infinity : Math.fround(lo);
+  const h = hi === null || hi === undefined ? Infinity : Math.fround(hi);
+  return ops.map(x, (v) => (v < l ? l : v > h ? h : v));
+}
 export const split_heads = (_c: ForwardContext, x: Tensor, heads: number) => ops.splitHeads(x, heads);
 export const merge_heads = (_c: ForwardContext, x: Tensor) => ops.mergeHeads(x);
 export const transpose = (_c: ForwardContext, x: Tensor, a: number, b: number) => ops.transpose(x, a, b);
 export const reshape = (_c: ForwardContext, x: Tensor, shape: number[]) => ops.reshape(x, shape);
 export const split = (_c: ForwardContext, x: Tensor, sizes: number[], axis = -1) => ops.split(x, axis, sizes);
 export const linear = (_c: ForwardContext, x: Tensor, w: Tensor, b?: Tensor) => ops.linear(x, w, b);
+
+export function unflatten(_c: ForwardContext, x: Tensor, axis: number, sizes: number[]): Tensor {
+  const ax = axis < 0 ? x.shape.length + axis : axis;
+  return ops.reshape(x, [...x.shape.slice(0, ax), ...sizes, ...x.shape.slice(ax + 1)]);
+}
+
+export function flatten(_c: ForwardContext, x: Tensor, start: number, end = -1): Tensor {
+  const r = x.shape.length;
+  const s = start < 0 ? r + start : start;
+  const e = end < 0 ? r + end : end;
+  const merged = x.shape.slice(s, e + 1).reduce((p, d) => p * d, 1);
+  return ops.reshape(x, [...x.shape.slice(0, s), merged, ...x.shape.slice(e + 1)]);
+}
 
 export function chunk(_c: ForwardContext, x: Tensor, n: number, axis = -1): Tensor[] {
   const ax = axis < 0 ? x.shape.length + axis : axis;
@@ -55,6 +81,10 @@ export function flatten_tokens(_c: ForwardContext, x: Tensor): Tensor {
   return ops.reshape(x, [x.data.length / d, d]);
 }
 
+export function zeros_like<T extends Tensor | IntTensor>(_c: ForwardContext, x: T): T {
+  return (x instanceof IntTensor ? IntTensor.zeros(x.shape) : Tensor.zeros(x.shape)) as T;
+}
+
 export function position_ids(c: ForwardContext, ids: IntTensor): IntTensor {
   const [b, t] = ids.shape as [number, number];
   const out = new Int32Array(b * t);
@@ -69,12 +99,17 @@ export interface RopeArgs {
   scaling?: string | null;
   factor?: number;
   original?: number;
+  short_factor?: number[] | null;
+  long_factor?: number[] | null;
+  attention_factor?: number | null;
 }
 
 export function rope(c: ForwardContext, x: Tensor, a: RopeArgs): Tensor {
   const style = a.style ?? "rotate_half";
   if (style !== "rotate_half" && style !== "interleaved") throw new RuntimeArgumentError("rope", `unknown style ${JSON.stringify(style)}`);
   const requested = a.scaling && a.scaling !== "none" && a.scaling !== "default" ? a.scaling : undefined;
+  if (requested === "longrope" || requested === "su") return ropeLong(c, x, a, style);
+  if (requested === "dynamic_alpha") return ropeDynamicAlpha(c, x, a, style);
   if (requested && requested !== "linear" && requested !== "dynamic" && requested !== "ntk") {
     throw new RuntimeArgumentError("rope", `unsupported rope scaling ${JSON.stringify(requested)}`);
   }
@@ -88,6 +123,60 @@ export function rope(c: ForwardContext, x: Tensor, a: RopeArgs): Tensor {
   });
 }
 
+// LongRoPE (Phi-3 "longrope", formerly "su"): frequency i is divided by short_factor[i], or by
+// long_factor[i] once the sequence (max position + 1) outgrows `original`; cos and sin are
+// multiplied by attention_factor. Float32 steps as HF: 1 / (factor · θ^(2i/d)).
+function ropeLong(c: ForwardContext, x: Tensor, a: RopeArgs, style: "rotate_half" | "interleaved"): Tensor {
+  const original = a.original;
+  if (!original) throw new RuntimeArgumentError("rope", "longrope scaling needs `original` (the trained length)");
+  const seqLen = c.offset + c.length;
+  const factors = seqLen > original ? a.long_factor : a.short_factor;
+  const rd = a.dim ?? x.shape[3]!;
+  if (!factors || factors.length !== rd / 2) {
+    throw new RuntimeArgumentError("rope", `longrope needs ${rd / 2} ${seqLen > original ? "long" : "short"} factors, got ${factors?.length ?? 0}`);
+  }
+  const f = Math.fround;
+  const base = f(a.theta);
+  const invFreq = new Float32Array(rd / 2);
+  for (let i = 0; i < rd / 2; i++) invFreq[i] = f(1 / f(f(factors[i]!) * f(Math.pow(base, f((2 * i) / rd)))));
+  return ops.rope(x, c.positions(), {
+    theta: a.theta,
+    style,
+    ...(a.dim ? { rotaryDim: a.dim } : {}),
+    invFreq,
+    ...(a.attention_factor !== undefined && a.attention_factor !== null ? { attentionScaling: a.attention_factor } : {}),
+  });
+}
+
+// Power-of-two dynamic NTK (ops/ntk-alpha.ts): alpha comes from the length of the uncached
+// forward — per sequence from its real tokens when padded and longer than `original` — and is
+// kept in the context while decoding, so the rotation does not change as the cache grows.
+function ropeDynamicAlpha(c: ForwardContext, x: Tensor, a: RopeArgs, style: "rotate_half" | "interleaved"): Tensor {
+  const original = a.original;
+  if (!original) throw new RuntimeArgumentError("rope", "dynamic_alpha scaling needs `original` (the trained length)");
+  const key = "rope.dynamic_alpha";
+  let alphas = c.state.get(key) as number[] | undefined;
+  if (c.offset === 0 || !alphas) {
+    const total = c.offset + c.length;
+    const mask = c.attentionMask;
+    if (mask && total > original) {
+      const [rows, cols] = mask.shape as [number, number];
+      alphas = Array.from({ length: rows }, (_, r) => {
+        let real = 0;
+        for (let j = 0; j < cols; j++) real += mask.data[r * cols + j] !== 0 ? 1 : 0;
+        return ops.ntkAlpha(real, original);
+      });
+    } else alphas = [ops.ntkAlpha(total, original)];
+    c.state.set(key, alphas);
+  }
+  const d = x.shape[3]!;
+  const rd = a.dim ?? d;
+  const one = (t: Tensor, alpha: number) =>
+    ops.rope(t, c.positions(), { theta: a.theta, style, ...(a.dim ? { rotaryDim: a.dim } : {}), invFreq: ops.ropeInvFreq(ops.ntkAlphaBase(a.theta, alpha, rd), rd) });
+  if (alphas.length === 1) return one(x, alphas[0]!);
+  return ops.concat(alphas.map((al, b) => one(ops.slice(x, 0, b, b + 1), al)), 0);
+}
+
 export interface AttentionArgs {
   causal?: boolean;
   window?: number | null;
@@ -95,14 +184,23 @@ export interface AttentionArgs {
   softcap?: number | null;
   bias?: Tensor | null;
   alibi?: boolean;
+  /** "bfloat16": ALiBi slopes and slope·position rounded to bfloat16 (BLOOM/Falcon). */
+  alibi_dtype?: string | null;
+  /** Bias and ALiBi are added to q·k before the scale: (q·k + bias)·scale. */
+  scale_bias?: boolean;
   padding?: boolean;
   cache?: boolean;
+  /** Trained length n: queries past it are scaled by log(p)/log(n) (ops/logn-scaling.ts); null = off. */
+  logn?: number | null;
+  /** [B, T] segment of each query (segment_ids): attention stays within a segment. */
+  segments?: IntTensor | null;
 }
 
 /** Attention over the cached keys/values of this site followed by the new ones. */
 export function attention(c: ForwardContext, site: string, q: Tensor, k: Tensor, v: Tensor, a: AttentionArgs = {}): Tensor {
   let keys = k;
   let values = v;
+  const segments = a.segments ? { query: a.segments, key: keySegments(c, site, a.segments, c.useCache && a.cache !== false) } : undefined;
   if (c.useCache && a.cache !== false) {
     const past = c.kv.get(site);
     if (past) {
@@ -115,10 +213,13 @@ export function attention(c: ForwardContext, site: string, q: Tensor, k: Tensor,
   const s = keys.shape[2]!;
   let bias = a.bias ?? undefined;
   if (a.alibi) {
-    const al = ops.alibiBias(heads, s);
+    const dtype = a.alibi_dtype ?? "float32";
+    if (dtype !== "float32" && dtype !== "bfloat16") throw new RuntimeArgumentError("attention", `unknown alibi_dtype ${JSON.stringify(dtype)}`);
+    const al = ops.alibiBias(heads, s, dtype);
     bias = bias ? ops.add(bias, al) : al;
   }
   const mask = a.padding === false ? undefined : c.attentionMask;
+  if (a.logn !== undefined && a.logn !== null) q = ops.lognScaleQueries(q, s - q.shape[2]!, a.logn);
   return ops.attention(q, keys, values, {
     ...(a.scale !== undefined && a.scale !== null ? { scale: a.scale } : {}),
     causal: a.causal ?? false,
@@ -126,7 +227,9 @@ export function attention(c: ForwardContext, site: string, q: Tensor, k: Tensor,
     queryOffset: s - q.shape[2]!,
     ...(mask ? { keyPadding: mask } : {}),
     ...(bias ? { bias } : {}),
+    ...(a.scale_bias ? { biasBeforeScale: true } : {}),
     ...(a.softcap !== undefined && a.softcap !== null ? { softcap: a.softcap } : {}),
+    ...(segments ? { segments } : {}),
   });
 }
 
@@ -187,5 +290,9 @@ export function div(a: Tensor | number, b: Tensor | number): Tensor {
 
 export const matmul = (a: Tensor, b: Tensor) => ops.matmul(a, b);
 export const negate = (a: Tensor) => ops.neg(a);
+
+export * from "./recurrent.js";
+export * from "./relative-position.js";
+export * from "./once.js";
 
 export type { Scalar };

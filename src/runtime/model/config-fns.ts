@@ -32,6 +32,7 @@ export const trunc = Math.trunc;
 export const len = (a: unknown[]): number => a.length;
 export const sum = (...a: (number | number[])[]): number => a.flat().reduce((x, y) => x + y, 0);
 export const str = (v: unknown): string => String(v);
+export const concat_lists = (a: unknown[][]): unknown[] => a.flat();
 
 export function round(x: number): number {
   const r = Math.round(x);

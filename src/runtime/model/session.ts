@@ -13,6 +13,10 @@ export interface GeneratedModel {
       build(cfg: Record<string, unknown>, w: WeightBinder): unknown;
       forward?: (self: unknown, cfg: Record<string, unknown>, ctx: ForwardContext, inputs: Record<string, Tensor | IntTensor | undefined>) => Tensor;
       inputs: string[];
+      /** The token-id input a generation extends (its length is the output's). */
+      stream?: string | null;
+      /** Token-id inputs given once with the prompt (an encoder's input). */
+      context?: string[];
     }
   >;
   defaultRoot: string;
@@ -50,13 +54,24 @@ export class ModelSession {
     return this.root.inputs;
   }
 
+  /** The input whose tokens positions, caches and generation advance over. */
+  get streamInput(): string | undefined {
+    return this.root.stream ?? this.root.inputs[0];
+  }
+
+  /** Inputs read once per generation, e.g. the encoder's tokens of an encoder-decoder model. */
+  get contextInputs(): string[] {
+    return this.root.context ?? [];
+  }
+
   newContext(useCache = false): ForwardContext {
     return new ForwardContext(useCache);
   }
 
   /** One forward call. `inputs` holds the root's inputs by name (input_ids, token_type_ids…). */
   forward(inputs: Record<string, IntTensor | Tensor | undefined>, ctx: ForwardContext = this.newContext(), mask?: IntTensor): ForwardResult {
-    const first = Object.values(inputs).find((t): t is IntTensor | Tensor => t !== undefined);
+    const stream = this.streamInput;
+    const first = (stream ? inputs[stream] : undefined) ?? Object.values(inputs).find((t): t is IntTensor | Tensor => t !== undefined);
     const [b, t] = (first?.shape ?? [1, 0]) as [number, number];
     ctx.begin(b, t, mask);
     const output = this.root.forward!(this.instance, this.cfg, ctx, inputs);

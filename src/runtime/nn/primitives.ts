@@ -56,7 +56,7 @@ export function Dropout(_w: WeightBinder, _path: string, _p = 0.1): DropoutM {
   return { kind: "Dropout" };
 }
 
-export function Conv2d(w: WeightBinder, path: string, inC: number, outC: number, kernel: number[], _stride: number[] = [1, 1], bias = true): Conv2dM {
+export function Conv2d(w: WeightBinder, path: string, inC: number, outC: number, kernel: number[], _stride: number[] = [1, 1], bias = true, _padding: number[] = [0, 0]): Conv2dM {
   return { kind: "Conv2d", kernel, weight: w.param(`${path}.weight`, [outC, inC, ...kernel]), ...opt(bias ? w.param(`${path}.bias`, [outC]) : undefined) };
 }
 

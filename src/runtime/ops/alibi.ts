@@ -7,6 +7,7 @@
  */
 import { RuntimeArgumentError } from "../errors.js";
 import { Tensor } from "../tensor.js";
+import { roundToBfloat16 } from "./bfloat16.js";
 
 export function alibiSlopes(heads: number): Float32Array {
   if (!Number.isInteger(heads) || heads < 1) {
@@ -25,12 +26,18 @@ export function alibiSlopes(heads: number): Float32Array {
  * Bias [1, H, 1, S] with bias[h, j] = slope_h · j (key index), the
  * BLOOM/Baichuan form; per query row it differs from −slope·(i − j) by a
  * constant, which softmax ignores.
+ *
+ * dtype "bfloat16" builds it as BLOOM/Falcon do (`slopes.bfloat16() * positions`): the
+ * slope, the position and their product are each rounded to bfloat16.
  */
-export function alibiBias(heads: number, keyLength: number): Tensor {
+export function alibiBias(heads: number, keyLength: number, dtype: "float32" | "bfloat16" = "float32"): Tensor {
   const slopes = alibiSlopes(heads);
   const out = new Float32Array(heads * keyLength);
+  const bf16 = dtype === "bfloat16";
   for (let h = 0; h < heads; h++) {
-    for (let j = 0; j < keyLength; j++) out[h * keyLength + j] = slopes[h]! * j;
+    const slope = bf16 ? roundToBfloat16(slopes[h]!) : slopes[h]!;
+    // The product of two bfloat16 values is exact in float32, so one rounding follows.
+    for (let j = 0; j < keyLength; j++) out[h * keyLength + j] = bf16 ? roundToBfloat16(slope * roundToBfloat16(j)) : slope * j;
   }
   return new Tensor(out, [1, heads, 1, keyLength]);
 }

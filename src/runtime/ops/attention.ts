@@ -26,6 +26,10 @@ export interface AttentionOptions {
   bias?: Tensor;
   /** cap·tanh(s/cap) on the scaled scores, before bias and masks. */
   softcap?: number;
+  /** The bias joins the raw q·k and is scaled with it, (q·k + bias)·scale, each step rounded to float32 (Falcon's ALiBi). */
+  biasBeforeScale?: boolean;
+  /** Document masking: key j is visible to query i only if key[b, j] == query[b, i] ([B, S] and [B, T]). */
+  segments?: { query: IntTensor; key: IntTensor };
 }
 
 /**
@@ -70,6 +74,12 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOption
     biasStrides = broadcastStrides(bias.shape, full);
   }
   const cap = opts.softcap;
+  const preScaled = opts.biasBeforeScale === true && bias !== undefined;
+  const scaleF32 = Math.fround(scale);
+  const seg = opts.segments;
+  if (seg && (!sameShape(seg.query.shape, [b, t]) || !sameShape(seg.key.shape, [b, s]))) {
+    throw new RuntimeShapeError("attention", `segments [${b}, ${t}] for queries and [${b}, ${s}] for keys`, `${shapeToString(seg.query.shape)} and ${shapeToString(seg.key.shape)}`);
+  }
 
   const qd = q.data;
   const kd = k.data;
@@ -93,17 +103,18 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOption
         // A masked score + finfo.min rounds to finfo.min for any score below ~1e31,
         // so masked dot products need not be computed.
         scores.fill(FLOAT32_MIN);
-        dotProducts(qd, qo, kd, kvBase * d, d, jStart, jEnd, scale, scores);
+        dotProducts(qd, qo, kd, kvBase * d, d, jStart, jEnd, preScaled ? 1 : scale, scores);
         let max = FLOAT32_MIN;
         const biasRow = biasStrides ? bi * biasStrides[0]! + hi * biasStrides[1]! + i * biasStrides[2]! : 0;
         const biasStep = biasStrides ? biasStrides[3]! : 0;
         for (let j = jStart; j < jEnd; j++) {
-          if (pad && pad.data[bi * s + j] === 0) {
+          if ((pad && pad.data[bi * s + j] === 0) || (seg && seg.key.data[bi * s + j] !== seg.query.data[bi * t + i])) {
             scores[j] = FLOAT32_MIN;
             continue;
           }
+          if (preScaled) scores[j] = Math.fround(scores[j]! + bd![biasRow + j * biasStep]!) * scaleF32;
           if (cap !== undefined) scores[j] = cap * Math.tanh(scores[j]! / cap);
-          if (bd) scores[j] = scores[j]! + bd[biasRow + j * biasStep]!;
+          if (bd && !preScaled) scores[j] = scores[j]! + bd[biasRow + j * biasStep]!;
           if (scores[j]! > max) max = scores[j]!;
         }
         // A row with every key masked has all scores at finfo.min: HF's softmax

@@ -12,3 +12,6 @@ export * from "./alibi.js";
 export * from "./conv.js";
 export * from "./moe.js";
 export * from "./recurrence.js";
+export * from "./relative-position.js";
+export * from "./logn-scaling.js";
+export * from "./ntk-alpha.js";

@@ -29,6 +29,8 @@ export interface RopeOptions {
   invFreq?: Float32Array;
   /** Sequence length for dynamic scaling; default max(position) + 1, as HF. */
   seqLen?: number;
+  /** cos and sin multiplied by this factor (HF `attention_scaling`, e.g. LongRoPE's), each product rounded to float32. */
+  attentionScaling?: number;
 }
 
 /**
@@ -99,6 +101,7 @@ export function rope(x: Tensor, positions: IntTensor | Int32Array, opts: RopeOpt
   for (const p of pos.data) if (p > maxPos) maxPos = p;
   const inv = inverseFrequencies(opts, rd, opts.seqLen ?? maxPos + 1);
   const linearFactor = opts.scaling?.type === "linear" ? f(opts.scaling.factor) : 1;
+  const mscale = f(opts.attentionScaling ?? 1);
 
   // cos/sin per (position row, t, frequency): shared by all heads.
   const cos = new Float32Array(pos.rows * t * half);
@@ -109,6 +112,10 @@ export function rope(x: Tensor, positions: IntTensor | Int32Array, opts: RopeOpt
       const angle = f(inv[i]! * p);
       cos[r * half + i] = Math.cos(angle);
       sin[r * half + i] = Math.sin(angle);
+      if (mscale !== 1) {
+        cos[r * half + i] = cos[r * half + i]! * mscale;
+        sin[r * half + i] = sin[r * half + i]! * mscale;
+      }
     }
   }
 

@@ -1,0 +1,106 @@
+// `archc report`: a static site that works from file:// with no server and no network —
+// the zoo table, a page per model (diagram, module tree, stats, highlighted source) and a
+// diff page where any two models are picked and compared side by side.
+import { mkdirSync, renameSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { join, dirname, basename } from "node:path";
+import type { ArchIR } from "../../compiler/ir/model.js";
+import type { Workspace } from "../../compiler/workspace.js";
+import { modelFor } from "../../compiler/pipeline.js";
+import { printModuleTree } from "../../compiler/print/module-tree.js";
+import { computeStats } from "../../compiler/stats/stats.js";
+import { buildFlow } from "../../compiler/draw/dataflow.js";
+import { renderSvg } from "../../compiler/draw/svg.js";
+import { extractFacts, type ModelFacts } from "../../compiler/diff/facts.js";
+import { diffFacts } from "../../compiler/diff/diff.js";
+import { renderHtml as renderDiffPage, escapeHtml, diffCss } from "../../compiler/diff/render.js";
+import { flagshipPreset, tableHtml, tableRows } from "../commands/table.js";
+import { highlightArch } from "./highlight.js";
+
+const css = `${diffCss}
+nav a{margin-right:1em}pre{background:#f6f8fa;padding:1em;overflow:auto;font:12px ui-monospace,monospace}
+.k{color:#a626a4;font-weight:bold}.s{color:#50a14f}.n{color:#986801}.c{color:#a0a1a7;font-style:italic}.t{color:#4078f2}
+table.zoo td,table.zoo th{font:12px ui-monospace,monospace}select{font-size:14px;margin-right:1em}`;
+
+const page = (title: string, body: string, depth = 0) => {
+  const up = depth ? "../" : "";
+  return `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title><style>${css}</style></head><body><nav><a href="${up}index.html">Zoo</a><a href="${up}diff.html">Compare</a></nav><h1>${escapeHtml(title)}</h1>${body}</body></html>\n`;
+};
+
+export const modelSlug = (arch: ArchIR) => arch.name.toLowerCase().replace(/[^a-z0-9]+/g, "-");
+
+export interface ReportProgress {
+  (done: number, total: number, what: string): void;
+}
+
+export function buildReport(ws: Workspace, outDir: string, only?: ReadonlySet<string>, progress: ReportProgress = () => {}): string[] {
+  const archs = [...ws.archs.values()].filter((a) => !only || only.has(a.file)).sort((a, b) => a.name.localeCompare(b.name));
+  const tmp = join(dirname(outDir), `.${basename(outDir)}.tmp-${process.pid}`);
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(join(tmp, "models"), { recursive: true });
+  const written: string[] = [];
+  const write = (rel: string, text: string) => {
+    writeFileSync(join(tmp, rel), text);
+    written.push(rel);
+  };
+  const total = archs.length * 2 + 2;
+  let done = 0;
+  const rows = tableRows(archs);
+  write("index.html", page("archc model zoo", `<p>${archs.length} architectures. Pick two on the <a href="diff.html">compare</a> page.</p>${tableHtml(rows, (r) => `models/${modelSlug(ws.archs.get(r.model)!)}.html`)}`));
+  progress(++done, total, "zoo table");
+  const facts: ModelFacts[] = [];
+  for (const arch of archs) {
+    const preset = flagshipPreset(arch);
+    const m = modelFor(arch, preset);
+    const s = computeStats(m);
+    const svg = renderSvg(buildFlow(m), `${preset ?? arch.name} (${m.root.className})`);
+    const source = ws.files.find((f) => f.path === arch.file)?.text ?? "";
+    const statsTable = `<table><tr><th>parameters</th><td>${s.params.toLocaleString("en-US")}</td></tr><tr><th>non-embedding parameters</th><td>${s.nonEmbeddingParams.toLocaleString("en-US")}</td></tr><tr><th>FLOPs per token</th><td>${s.flopsPerToken.toLocaleString("en-US")}</td></tr><tr><th>KV-cache bytes per token</th><td>${s.kvCacheBytesPerToken.toLocaleString("en-US")}</td></tr></table>`;
+    const presets = [...arch.presets.keys()].map((p) => `<code>${escapeHtml(p)}</code>`).join(", ");
+    write(
+      `models/${modelSlug(arch)}.html`,
+      page(
+        `${arch.name}${preset ? ` — ${preset}` : ""}`,
+        `<p>Presets: ${presets || "none"}</p><h2>Diagram</h2><div class="diagram">${svg}</div><h2>Statistics</h2>${statsTable}<h2>Module tree</h2><pre class="tree">${escapeHtml(printModuleTree(m.root))}</pre><h2>Source <small>${escapeHtml(arch.file)}</small></h2><pre class="source">${highlightArch(source)}</pre>`,
+        1,
+      ),
+    );
+    facts.push(extractFacts(m, preset ?? arch.name));
+    progress(++done, total, `model ${arch.name}`);
+  }
+  // Every ordered pair, pre-rendered: the page then only swaps fragments, so it needs no server.
+  const diffs: Record<string, string> = {};
+  facts.forEach((fa, i) => {
+    facts.forEach((fb, j) => {
+      const html = renderDiffPage(diffFacts(fa, fb));
+      diffs[`${archs[i]!.name}|${archs[j]!.name}`] = html.slice(html.indexOf("<body>") + 6, html.lastIndexOf("</body>"));
+    });
+    progress(++done, total, `diffs of ${archs[i]!.name}`);
+  });
+  write("diff-data.js", `window.ARCHC_DIFFS = ${JSON.stringify(diffs).replace(/</g, "\\u003c")};\n`);
+  const options = archs.map((a) => `<option value="${escapeHtml(a.name)}">${escapeHtml(a.name)}</option>`).join("");
+  write(
+    "diff.html",
+    page(
+      "Compare two models",
+      `<label>A <select id="a">${options}</select></label><label>B <select id="b">${options}</select></label><div id="diff"></div>
+<script src="diff-data.js"></script>
+<script>
+(function () {
+  var a = document.getElementById("a"), b = document.getElementById("b"), out = document.getElementById("diff");
+  var params = new URLSearchParams(location.search);
+  if (params.get("a")) a.value = params.get("a");
+  if (params.get("b")) b.value = params.get("b"); else if (b.options.length > 1) b.selectedIndex = 1;
+  function show() { out.innerHTML = window.ARCHC_DIFFS[a.value + "|" + b.value] || "<p>No diff available.</p>"; }
+  a.addEventListener("change", show); b.addEventListener("change", show); show();
+})();
+</script>`,
+    ),
+  );
+  progress(++done, total, "compare page");
+  // Replace the old site only once the new one is complete.
+  const old = `${tmp}.old`;
+  if (existsSync(outDir)) renameSync(outDir, old);
+  renameSync(tmp, outDir);
+  rmSync(old, { recursive: true, force: true });
+  return written;
+}

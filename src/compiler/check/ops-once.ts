@@ -1,0 +1,13 @@
+// Values computed once per generation and reused by every later decoding step: an encoder's
+// output, the keys and values cross-attention derives from it.
+import type { OpDef } from "./ops.js";
+
+export const onceOps: Record<string, OpDef> = {
+  once: {
+    params: ["x"],
+    stateful: true,
+    lazy: true,
+    doc: "once(x): x, evaluated on the first call of a generation and remembered for the later steps (each call site its own value); without a cache, simply x",
+    infer: (a) => a.x?.type,
+  },
+};
