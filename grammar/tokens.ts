@@ -17,8 +17,8 @@ export const Param = keyword("param");
 export const Let = keyword("let");
 export const Require = keyword("require");
 // `block` starts a declaration only when a name follows on the same line; elsewhere it is an
-// ordinary name, so a submodule can be called `block` (T5-style stacks use it).
-export const Block = createToken({ name: "Block", pattern: /block(?=[ \t]+[A-Za-z_])/, longer_alt: Identifier });
+// ordinary name, so a submodule or loop variable can be called `block` (T5-style stacks use it).
+export const Block = createToken({ name: "Block", pattern: /block(?=[ \t]+(?!in\b)[A-Za-z_])/, longer_alt: Identifier });
 export const Forward = keyword("forward");
 export const Return = keyword("return");
 export const Emit = keyword("emit");

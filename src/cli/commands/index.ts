@@ -11,6 +11,7 @@ import { diff } from "./diff.js";
 import { table } from "./table.js";
 import { draw } from "./draw.js";
 import { report } from "./report.js";
+import { fmt } from "./fmt.js";
 
 export const commands: Record<string, Command> = {
   zoo,
@@ -25,4 +26,5 @@ export const commands: Record<string, Command> = {
   table,
   draw,
   report,
+  fmt,
 };

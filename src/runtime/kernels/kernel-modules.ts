@@ -31,7 +31,7 @@ export function compileKernels(source: string | Partial<Record<KernelName, Uint8
   for (const n of KERNEL_NAMES) {
     const bytes = typeof source === "string" ? readFileSync(join(source, `${n}.wasm`)) : source[n];
     if (!bytes) throw new Error(`no bytes for kernel ${n}`);
-    out[n] = new WebAssembly.Module(bytes);
+    out[n] = new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
   }
   return out as KernelModules;
 }

@@ -10,12 +10,17 @@ export const MAX_PARTS = (CONTROL_INTS - 16) / 2;
 export const WORKER_SOURCE = `
 "use strict";
 const { workerData } = require("node:worker_threads");
-const { memory, modules, id, spin } = workerData;
-const imports = { env: { memory } };
-const kernels = [
-  new WebAssembly.Instance(modules.linear, imports).exports.linear_nt,
-  new WebAssembly.Instance(modules.matmul, imports).exports.matmul_nn,
-];
+const { memory, modules, id, spin, epoch } = workerData;
+let kernels = null;
+try {
+  const imports = { env: { memory } };
+  kernels = [
+    new WebAssembly.Instance(modules.linear, imports).exports.linear_nt,
+    new WebAssembly.Instance(modules.matmul, imports).exports.matmul_nn,
+  ];
+} catch (e) {
+  // Keep answering jobs (flagged as failed) so the main thread never waits forever.
+}
 const ctl = new Int32Array(memory.buffer, 0, ${CONTROL_INTS});
 let seen = workerData.generation;
 for (;;) {
@@ -27,10 +32,11 @@ for (;;) {
     }
   }
   seen = Atomics.load(ctl, 0);
+  if (Atomics.load(ctl, 5) !== epoch) break;
   const op = ctl[2];
-  if (op < 0) break;
   if (id >= ctl[3]) continue;
   try {
+    if (!kernels) throw new Error("kernels failed to instantiate");
     const lo = ctl[16 + 2 * id] >>> 0, hi = ctl[17 + 2 * id] >>> 0;
     if (lo < hi) kernels[op](ctl[8], ctl[9], ctl[10], ctl[11], ctl[12], ctl[13], ctl[14], lo, hi);
   } catch (e) {

@@ -7,6 +7,8 @@ import { broadcastShapes, broadcastStrides } from "../broadcast.js";
 import { RuntimeShapeError } from "../errors.js";
 import { shapeSize, shapeToString } from "../layout.js";
 import { Tensor } from "../tensor.js";
+import { linearKernel } from "../kernels/linear.js";
+import { linearInOutKernel, matmulKernel } from "../kernels/matmul.js";
 
 // Rows of x processed together, so the 4 weight rows of a tile stay in L1
 // while they are reused against each row of the block.
@@ -78,8 +80,13 @@ function tile1x4(
   out[oa + 3] = a3 + (bd ? bd[o + 3]! : 0);
 }
 
-/** y = x·Wᵀ + b with W in PyTorch layout [out, in]. */
+/** y = x·Wᵀ + b with W in PyTorch layout [out, in]: the WebAssembly kernel when loaded. */
 export function linear(x: Tensor, w: Tensor, b?: Tensor): Tensor {
+  return linearKernel(x, w, b) ?? linearPlain(x, w, b);
+}
+
+/** y = x·Wᵀ + b in TypeScript: the fallback, and the reference the kernels are tested against. */
+export function linearPlain(x: Tensor, w: Tensor, b?: Tensor): Tensor {
   if (w.shape.length !== 2) throw new RuntimeShapeError("linear", "weight [out, in]", shapeToString(w.shape));
   const outDim = w.shape[0]!;
   const inDim = w.shape[1]!;
@@ -189,8 +196,13 @@ function gemmRow(ad: Float32Array, ra: number, bd: Float32Array, bOff: number, a
   }
 }
 
-/** y = x·W + b with W in [in, out] layout (GPT-2 / OpenAI-GPT Conv1D). */
+/** y = x·W + b with W in [in, out] layout (GPT-2 / OpenAI-GPT Conv1D): the WebAssembly kernel when loaded. */
 export function linearInOut(x: Tensor, w: Tensor, b?: Tensor): Tensor {
+  return linearInOutKernel(x, w, b) ?? linearInOutPlain(x, w, b);
+}
+
+/** linearInOut in TypeScript (fallback and test reference). */
+export function linearInOutPlain(x: Tensor, w: Tensor, b?: Tensor): Tensor {
   if (w.shape.length !== 2) throw new RuntimeShapeError("linearInOut", "weight [in, out]", shapeToString(w.shape));
   const inDim = w.shape[0]!;
   const outDim = w.shape[1]!;
@@ -202,8 +214,13 @@ export function linearInOut(x: Tensor, w: Tensor, b?: Tensor): Tensor {
   return new Tensor(out, [...x.shape.slice(0, -1), outDim]);
 }
 
-/** Batched a[..., m, k] · b[..., k, n], broadcasting the leading dims. */
+/** Batched a[..., m, k] · b[..., k, n], broadcasting the leading dims: the WebAssembly kernel when loaded. */
 export function matmul(a: Tensor, b: Tensor): Tensor {
+  return matmulKernel(a, b) ?? matmulPlain(a, b);
+}
+
+/** matmul in TypeScript (fallback and test reference). */
+export function matmulPlain(a: Tensor, b: Tensor): Tensor {
   if (a.shape.length < 2 || b.shape.length < 2) {
     throw new RuntimeShapeError("matmul", "operands of rank >= 2", `${shapeToString(a.shape)} and ${shapeToString(b.shape)}`);
   }

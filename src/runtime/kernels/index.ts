@@ -1,0 +1,112 @@
+/**
+ * The fast path of the runtime: WebAssembly SIMD kernels over one shared memory, run by a
+ * pool of worker threads. Everything here is optional: `kernels()` is undefined when the
+ * binaries are missing or disabled (ARCHC_KERNELS=js), and the ops keep their TypeScript
+ * implementations, which compute the same results within float32 rounding.
+ */
+import { availableParallelism } from "node:os";
+import { Tensor } from "../tensor.js";
+import { compileKernels, findKernelDir, type KernelModules } from "./kernel-modules.js";
+import { ThreadPool, type KernelFn } from "./thread-pool.js";
+import { WasmHeap } from "./wasm-heap.js";
+
+export { compileKernels, findKernelDir, KERNEL_NAMES, type KernelModules, type KernelName } from "./kernel-modules.js";
+export { WasmHeap } from "./wasm-heap.js";
+
+export interface Kernels {
+  heap: WasmHeap;
+  pool: ThreadPool;
+  /** Where the modules came from (a folder, or "memory"). */
+  origin: string;
+}
+
+let heap: WasmHeap | undefined;
+/** undefined: not looked for yet; null: unavailable. */
+let state: Kernels | null | undefined;
+let threads = defaultThreads();
+
+function defaultThreads(): number {
+  const env = Number(process.env.ARCHC_THREADS);
+  return Number.isInteger(env) && env > 0 ? env : availableParallelism();
+}
+
+/** The heap is created once per process: weights copied into it stay valid if the kernels are swapped. */
+function sharedHeap(): WasmHeap {
+  heap ??= new WasmHeap();
+  return heap;
+}
+
+function instantiate(modules: KernelModules, origin: string): Kernels {
+  const h = sharedHeap();
+  const imports = { env: { memory: h.memory } };
+  const linear = new WebAssembly.Instance(modules.linear, imports).exports.linear_nt as KernelFn;
+  const matmul = new WebAssembly.Instance(modules.matmul, imports).exports.matmul_nn as KernelFn;
+  return { heap: h, pool: new ThreadPool(h, modules, [linear, matmul]), origin };
+}
+
+/** The kernels, loaded on first use; undefined when the runtime runs on its TypeScript kernels. */
+export function kernels(): Kernels | undefined {
+  if (state === undefined) {
+    state = null;
+    if (process.env.ARCHC_KERNELS !== "js") {
+      const dir = findKernelDir();
+      if (dir) {
+        try {
+          state = instantiate(compileKernels(dir), dir);
+        } catch {
+          // An engine without SIMD or shared memory: stay on the TypeScript kernels.
+          state = null;
+        }
+      }
+    }
+  }
+  return state ?? undefined;
+}
+
+/** Switches to the given modules (tests build them in memory), or to the TypeScript kernels with null. */
+export function useKernels(modules: KernelModules | null, origin = "memory"): void {
+  state?.pool.close();
+  state = modules ? instantiate(modules, origin) : null;
+}
+
+/** Threads that compute (the calling thread included); default: every core, or ARCHC_THREADS. */
+export function setThreads(n: number): void {
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`threads must be a positive integer, got ${n}`);
+  threads = n;
+}
+
+export function getThreads(): number {
+  return threads;
+}
+
+/** Multiply-adds below which a job runs on the calling thread alone: posting it would cost more. */
+const MIN_PARALLEL_WORK = 1 << 17;
+
+/** How many threads a job of `work` multiply-adds gets. */
+export function partsFor(work: number): number {
+  return work < MIN_PARALLEL_WORK ? 1 : threads;
+}
+
+/** "wasm-simd" or "js", for reports. */
+export function kernelBackend(): string {
+  return kernels() ? "wasm-simd" : "js";
+}
+
+/** A float32 array in the kernels' shared memory (for weights), or undefined on the TypeScript path. */
+export function sharedArray(n: number): Float32Array | undefined {
+  return kernels()?.heap.allocArray(n);
+}
+
+/**
+ * `t` with its data in the kernels' shared memory, copied there once, so that every later
+ * product reads it in place (and worker threads can). Unchanged on the TypeScript path or
+ * when the 4 GiB wasm address space is full.
+ */
+export function toSharedMemory(t: Tensor): Tensor {
+  const k = kernels();
+  if (!k || k.heap.contains(t.data)) return t;
+  const a = k.heap.allocArray(t.data.length);
+  if (!a) return t;
+  a.set(t.data);
+  return new Tensor(a, t.shape);
+}

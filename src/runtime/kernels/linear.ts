@@ -1,0 +1,35 @@
+/**
+ * y = x·Wᵀ + b (W [out, in]) on the WebAssembly kernel of linear.wat, split by output
+ * columns across the thread pool. Returns undefined whenever the TypeScript kernel should
+ * answer instead: no wasm, a shape it would reject (it reports the error), an empty
+ * operand, or a full heap.
+ */
+import { Tensor } from "../tensor.js";
+import { kernels, partsFor } from "./index.js";
+import { Staging } from "./staging.js";
+import { OP_LINEAR_NT, splitRange } from "./thread-pool.js";
+
+export function linearKernel(x: Tensor, w: Tensor, b?: Tensor): Tensor | undefined {
+  const k = kernels();
+  if (!k || w.shape.length !== 2 || x.shape.length === 0) return undefined;
+  const outDim = w.shape[0]!;
+  const inDim = w.shape[1]!;
+  if (x.shape[x.shape.length - 1] !== inDim || inDim === 0 || outDim === 0) return undefined;
+  if (b && (b.shape.length !== 1 || b.shape[0] !== outDim)) return undefined;
+  const rows = x.data.length / inDim;
+  if (rows === 0) return undefined;
+  const st = new Staging(k.heap);
+  try {
+    const xp = st.input(x.data);
+    const wp = st.input(w.data);
+    const bp = b ? st.input(b.data) : 0;
+    const yp = st.output(rows * outDim);
+    if (st.failed) return undefined;
+    // Tiles are 3 columns wide (1×4 for a single row); 12 keeps every split on a tile edge.
+    const bounds = splitRange(0, outDim, partsFor(rows * inDim * outDim), rows === 1 ? 4 : 12);
+    k.pool.run(OP_LINEAR_NT, [xp, wp, bp, yp, rows, inDim, outDim], bounds);
+    return new Tensor(k.heap.f32(yp, rows * outDim).slice(), [...x.shape.slice(0, -1), outDim]);
+  } finally {
+    st.release();
+  }
+}

@@ -1,0 +1,38 @@
+/**
+ * Operands of one kernel call placed in the shared memory: arrays already there (weights)
+ * are used in place, others are copied into temporary blocks, and outputs get temporary
+ * blocks; `release` gives every temporary block back. A full heap sets `failed`, and the
+ * caller then takes the TypeScript path.
+ */
+import type { WasmHeap } from "./wasm-heap.js";
+
+export class Staging {
+  private readonly temps: number[] = [];
+  failed = false;
+
+  constructor(readonly heap: WasmHeap) {}
+
+  /** The wasm address of `a`'s data. */
+  input(a: Float32Array): number {
+    if (this.heap.contains(a)) return a.byteOffset;
+    const p = this.output(a.length);
+    if (!this.failed) this.heap.f32(p, a.length).set(a);
+    return p;
+  }
+
+  /** A temporary block of `n` floats (uninitialised). */
+  output(n: number): number {
+    const p = this.heap.alloc(n * 4);
+    if (p < 0) {
+      this.failed = true;
+      return 0;
+    }
+    this.temps.push(p, n * 4);
+    return p;
+  }
+
+  release(): void {
+    for (let i = this.temps.length - 2; i >= 0; i -= 2) this.heap.release(this.temps[i]!, this.temps[i + 1]!);
+    this.temps.length = 0;
+  }
+}
