@@ -8,7 +8,7 @@ import { loadArch } from "../compiler/codegen/load.js";
 import { checkedArch, configFor } from "../compiler/pipeline.js";
 import type { ArchIR, Value } from "../compiler/ir/model.js";
 import type { Workspace } from "../compiler/workspace.js";
-import { ModelSession, mapSource, readCheckpointDir, type WeightSource } from "../runtime/index.js";
+import { ModelSession, mapSource, readCheckpointDir, sharedArray, type WeightSource } from "../runtime/index.js";
 
 export interface LoadedCheckpoint {
   session: ModelSession;
@@ -54,7 +54,8 @@ export async function loadCheckpoint(ws: Workspace, dir: string, source?: Weight
   let warnings: string[] = [];
   let src = source;
   if (!src) {
-    const ck = readCheckpointDir(dir);
+    // Straight into the kernels' shared memory (no second copy) when they are loaded.
+    const ck = readCheckpointDir(dir, { alloc: sharedArray });
     warnings = ck.warnings;
     src = mapSource(dir, ck.tensors);
   }

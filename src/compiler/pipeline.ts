@@ -1,7 +1,7 @@
 // The checking pipeline over a workspace: syntax and inheritance (already in the
 // workspace), then per architecture the shape checker, and per preset the configuration
 // (types, requires) and the elaborated module tree.
-import type { Diagnostic } from "./diagnostics/diagnostic.js";
+import { hasErrors, type Diagnostic } from "./diagnostics/diagnostic.js";
 import { checkArch, type CheckResult } from "./check/checker.js";
 import { resolveConfig, type Override, type ResolvedConfig } from "./eval/config.js";
 import { elaborate, type ElaboratedModel } from "./elaborate/instance.js";
@@ -37,15 +37,19 @@ export function checkWorkspace(ws: Workspace, files?: string[]): Diagnostic[] {
   const broken = new Set(ws.diagnostics.filter((d) => d.code === "E0001" || d.code === "E0002").map((d) => d.span?.file));
   const diags: Diagnostic[] = ws.diagnostics.filter((d) => d.code === "E0001" || d.code === "E0002" || !broken.has(d.span?.file));
   const wanted = files ? new Set(files) : undefined;
+  const unrooted = archsWithBrokenInheritance(ws);
   for (const arch of ws.archs.values()) {
     if (wanted && !wanted.has(arch.file)) continue;
     if (arch.lineage.some((n) => broken.has(ws.archs.get(n)?.file))) continue;
-    diags.push(...checkedArch(arch).diagnostics);
+    if (unrooted.has(arch.name)) continue;
+    const checked = checkedArch(arch).diagnostics;
+    diags.push(...checked);
     const configs: ResolvedConfig[] = [configFor(arch)];
     for (const p of arch.presets.keys()) configs.push(configFor(arch, p));
     for (const c of configs) {
       diags.push(...c.diagnostics);
-      if (c.diagnostics.length === 0) diags.push(...elaborate(c).diagnostics);
+      // Elaboration re-reads what the checker rejected; it would only repeat its errors.
+      if (c.diagnostics.length === 0 && !hasErrors(checked)) diags.push(...elaborate(c).diagnostics);
     }
   }
   // Reported in source order, as a reader meets them; a file's own order is kept.
@@ -56,6 +60,27 @@ export function checkWorkspace(ws: Workspace, files?: string[]): Diagnostic[] {
     const [fb, ob] = rank(b);
     return fa - fb || oa - ob;
   });
+}
+
+// An arch whose chain of bases is unknown or circular was flattened without its base: checking
+// it would report every member it was meant to inherit.
+function archsWithBrokenInheritance(ws: Workspace): Set<string> {
+  const decls = new Map(ws.files.flatMap((f) => f.archs.map((a) => [a.name, a] as const)));
+  const out = new Set<string>();
+  for (const name of decls.keys()) {
+    const seen = new Set<string>();
+    let cur: string | undefined = name;
+    while (cur !== undefined) {
+      const d = decls.get(cur);
+      if (!d || seen.has(cur)) {
+        out.add(name);
+        break;
+      }
+      seen.add(cur);
+      cur = d.base?.name;
+    }
+  }
+  return out;
 }
 
 export function uniqueDiagnostics(ds: Diagnostic[]): Diagnostic[] {

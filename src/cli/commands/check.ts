@@ -13,7 +13,10 @@ export const check: Command = {
     const files = args.positional.length ? args.positional : zooFiles();
     const ws = loadWorkspace(files);
     const shown = files.map(displayPath);
-    const diags = checkWorkspace(ws, shown).filter((d) => !d.span || shown.includes(d.span.file) || d.severity === "error");
+    // Another file's problems matter only when a checked arch builds on an arch defined there.
+    const relevant = new Set(shown);
+    for (const a of ws.archs.values()) if (shown.includes(a.file)) for (const n of a.lineage) relevant.add(ws.archs.get(n)?.file ?? a.file);
+    const diags = checkWorkspace(ws, shown).filter((d) => !d.span || relevant.has(d.span.file));
     if (flag(args, "json")) io.out(JSON.stringify({ files: shown, diagnostics: diagnosticsToJson(diags) }, null, 2));
     else if (diags.length) io.err(renderDiagnostics(diags, ws.sources));
     else io.out(`ok: ${shown.length} file${shown.length === 1 ? "" : "s"}, ${[...ws.archs.values()].filter((a) => shown.includes(a.file)).length} architectures checked`);

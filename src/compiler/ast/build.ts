@@ -2,6 +2,7 @@
 // partial tree must still turn into a partial AST (the syntax errors are already reported).
 import type { CstNode, IToken, CstElement } from "chevrotain";
 import { parseArchText } from "../../../grammar/parser.js";
+import * as T from "../../../grammar/tokens.js";
 import { error, type Diagnostic } from "../diagnostics/diagnostic.js";
 import type * as A from "./nodes.js";
 
@@ -456,11 +457,14 @@ export function parseArch(path: string, text: string): ParseResult {
     );
   }
   // A character the lexer dropped makes the rest of its line unparsable; one error is enough.
+  // Likewise the errors error recovery finds after the first on a line are mostly its echoes.
   const lexLines = new Set(out.lexErrors.map((e) => e.line));
+  const syntaxLines = new Set<number | undefined>();
   for (const e of out.parseErrors) {
     const t = e.token;
     const atEof = t.tokenType?.name === "EOF" || Number.isNaN(t.startOffset);
-    if (!atEof && lexLines.has(t.startLine)) continue;
+    if (!atEof && (lexLines.has(t.startLine) || syntaxLines.has(t.startLine))) continue;
+    if (!atEof) syntaxLines.add(t.startLine);
     const prev = (e as { previousToken?: IToken }).previousToken;
     const span: A.Span = atEof
       ? prev && !Number.isNaN(prev.startOffset)
@@ -469,10 +473,16 @@ export function parseArch(path: string, text: string): ParseResult {
       : { file: path, line: t.startLine ?? 1, col: t.startColumn ?? 1, offset: t.startOffset, length: t.image.length };
     const found = atEof ? "end of file" : `\`${t.image}\``;
     const expected = expectedTokens(e.message);
+    // After an earlier error, "expected end of file" only means recovery lost track of a brace.
+    if (expected.length === 1 && expected[0] === "EOF" && diagnostics.some((d) => d.code === "E0002")) continue;
     const closer = expected.length === 1 && closers.has(expected[0]!) ? expected[0]! : undefined;
     const prevLine = prev && !Number.isNaN(prev.startOffset) ? (prev.endLine ?? prev.startLine) : undefined;
-    const hint =
-      closer && prevLine !== undefined && (atEof || (t.startLine ?? 0) > prevLine)
+    // A keyword where a name belongs (`for block in blocks`, `forward(ids: …)`).
+    const reservedAsName =
+      !atEof && T.keywords.includes(t.tokenType) && (expected.includes("Identifier") || /^\s*[:=,)]/.test(text.slice(t.startOffset + t.image.length)));
+    const hint = reservedAsName
+      ? `\`${t.image}\` is a keyword and cannot be used as a name; choose another name`
+      : closer && prevLine !== undefined && (atEof || (t.startLine ?? 0) > prevLine)
         ? `is a ${tokenWord(closer)} missing at the end of line ${prevLine}?`
         : undefined;
     diagnostics.push(error("E0002", span, `expected ${describeExpected(expected)}, found ${found}`, hint ? { hint } : {}));

@@ -222,33 +222,42 @@ export function checkArch(arch: ArchIR): CheckResult {
     const out = new Map<string, ScalarT>();
     let pos = 0;
     let ok = true;
+    let unknownKeyword = false;
+    const signature = `${target}(${params.map((x) => (x.optional ? `${x.name} = …` : x.name)).join(", ")})`;
+    const positional = args.filter((a) => !a.keyword).length;
     for (const a of args) {
       checkNames(a.value, lookup);
       const v = scalarOf(a.value, lookup) ?? { kind: "scalar", base: "any" };
       if (a.keyword) {
         if (!params.some((p) => p.name === a.keyword)) {
           fail("E0110", a.span, `\`${target}\` has no argument \`${a.keyword}\``, {
+            expected: signature,
             hint: suggest(a.keyword, params.map((p) => p.name)) ?? `its arguments are: ${params.map((p) => p.name).join(", ") || "none"}`,
           });
           ok = false;
+          unknownKeyword = true;
         } else if (out.has(a.keyword)) {
-          fail("E0102", a.span, `argument \`${a.keyword}\` is given twice`);
+          fail("E0102", a.span, `argument \`${a.keyword}\` is given twice`, { expected: signature });
           ok = false;
         } else out.set(a.keyword, v);
       } else {
         const p = params[pos++];
         if (!p) {
-          fail("E0111", a.span, `\`${target}\` takes ${params.length} argument${params.length === 1 ? "" : "s"}, but more were given`, {
-            expected: `${target}(${params.map((x) => x.name).join(", ")})`,
-            found: `${args.length} arguments`,
-          });
+          // Reported once, at the first argument too many.
+          if (pos === params.length + 1) {
+            fail("E0111", a.span, `\`${target}\` takes ${params.length} argument${params.length === 1 ? "" : "s"}, but ${positional} were given`, {
+              expected: signature,
+              found: `${positional} positional arguments`,
+            });
+          }
           ok = false;
         } else out.set(p.name, v);
       }
     }
-    for (const p of params) {
+    // A misspelt keyword usually is the missing argument: one error is enough.
+    for (const p of unknownKeyword ? [] : params) {
       if (!out.has(p.name) && !p.optional) {
-        fail("E0112", span, `\`${target}\` needs argument \`${p.name}\``, { expected: `${target}(${params.map((x) => x.name).join(", ")})` });
+        fail("E0112", span, `\`${target}\` needs argument \`${p.name}\``, { expected: signature });
         ok = false;
       }
     }
@@ -351,7 +360,8 @@ export function checkArch(arch: ArchIR): CheckResult {
     const formals = b.forward.params;
     const required = formals.filter((f) => !f.default).length;
     if (args.length < required || args.length > formals.length) {
-      return fail("E0111", span, `\`${b.name}\` takes ${required === formals.length ? required : `${required} to ${formals.length}`} input${formals.length === 1 ? "" : "s"}, found ${args.length}`, {
+      const who = callee === b.name ? `\`${b.name}\`` : `\`${callee}\` (block ${b.name})`;
+      return fail("E0111", span, `${who} takes ${required === formals.length ? required : `${required} to ${formals.length}`} input${formals.length === 1 ? "" : "s"}, but ${args.length} ${args.length === 1 ? "was" : "were"} given`, {
         expected: `${b.name}(${formals.map((f) => f.name).join(", ")})`,
       });
     }
@@ -405,9 +415,17 @@ export function checkArch(arch: ArchIR): CheckResult {
     const blockParams = new Map(b.params.map((p) => [p.name, { kind: "scalar", sym: Sym.symbol(p.name), base: p.type.name } as ScalarT]));
     const declScope = (n: string): Type | undefined => blockParams.get(n) ?? lookupConfig(n);
     const seen = new Map<string, A.Span>();
+    // Names whose declaration already failed (a submodule, a local): their uses would only echo it.
+    const unresolved = new Set<string>();
     for (const sm of b.submodules) {
-      if (seen.has(sm.name)) {
-        fail("E0102", sm.nameSpan, `submodule \`${sm.name}\` is declared twice in \`${b.name}\``, { hint: "parameter names must be unique within a block" });
+      const first = seen.get(sm.name);
+      if (first) {
+        diagnostics.push(
+          error("E0102", sm.nameSpan, `submodule \`${sm.name}\` is declared twice in \`${b.name}\``, {
+            notes: [{ message: "first declared here", span: first }],
+            hint: "submodule names are parameter-name prefixes and must be unique within a block",
+          }),
+        );
         continue;
       }
       seen.set(sm.name, sm.nameSpan);
@@ -416,6 +434,7 @@ export function checkArch(arch: ArchIR): CheckResult {
       if (sm.className) checkNames(sm.className, declScope);
       const t = moduleTypeOf(sm.module, declScope);
       if (t) submods.set(sm.name, t);
+      else unresolved.add(sm.name);
     }
     if (b.alias) moduleTypeOf(b.alias, declScope);
     for (const p of b.params) if (p.default) checkNames(p.default, lookupConfig);
@@ -444,6 +463,7 @@ export function checkArch(arch: ArchIR): CheckResult {
 
     const resolveName = (e: Extract<A.Expr, { kind: "name" }>): Type | undefined => {
       const lv = loopVars.get(e.name);
+      if (!lv && unresolved.has(e.name)) return undefined;
       if (lv) {
         annotations.resolutions.set(e, { kind: "loopVar", name: e.name, overModules: lv.overModules });
         return lv.type;
@@ -635,9 +655,12 @@ export function checkArch(arch: ArchIR): CheckResult {
       // A submodule (or element of a module list) being applied. A module list cannot be called, so
       // an op of the same name stays reachable (`moe(x, logits, moe)` with experts in `moe`).
       const listNamedLikeOp = e.callee.kind === "name" && !!ops[e.callee.name] && submods.get(e.callee.name)?.kind === "modlist";
-      if (e.callee.kind !== "name" || locals.has(e.callee.name) || (submods.has(e.callee.name) && !listNamedLikeOp) || loopVars.has(e.callee.name)) {
+      if (e.callee.kind !== "name" || locals.has(e.callee.name) || (submods.has(e.callee.name) && !listNamedLikeOp) || loopVars.has(e.callee.name) || unresolved.has(e.callee.name)) {
         const ct = infer(e.callee);
-        if (!ct) return undefined;
+        if (!ct) {
+          e.args.forEach((a) => infer(a.value));
+          return undefined;
+        }
         if (ct.kind !== "module") return fail("E0403", e.callee.span, `\`${exprText(e.callee)}\` is not callable`, { found: typeText(ct) });
         const args = e.args.map((a) => {
           if (a.keyword) fail("E0110", a.span, "module inputs are positional");
@@ -665,6 +688,10 @@ export function checkArch(arch: ArchIR): CheckResult {
       const rest: OpArg[] = [];
       let pos = 0;
       const positional = op.params.map((p) => p.replace(/\?$/, ""));
+      // The argument list (the op's doc string can be long; this is what the call must match).
+      const keywordNames = Object.keys(op.keywords ?? {});
+      const signature = `${name}(${[...op.params.map((p) => (p.endsWith("?") ? `${p.slice(0, -1)} = …` : p)), ...(op.variadic ? ["…"] : []), ...keywordNames.map((k) => `${k} = …`)].join(", ")})`;
+      const positionalGiven = e.args.filter((x) => !x.keyword).length;
       let broken = false;
       for (const a of e.args) {
         const inferred = infer(a.value);
@@ -673,7 +700,7 @@ export function checkArch(arch: ArchIR): CheckResult {
         if (a.keyword) {
           if (!positional.includes(a.keyword) && !(op.keywords && a.keyword in op.keywords)) {
             fail("E0110", a.span, `\`${name}\` has no argument \`${a.keyword}\``, {
-              expected: op.doc,
+              expected: signature,
               hint: suggest(a.keyword, [...positional, ...Object.keys(op.keywords ?? {})]),
             } as { expected: string; hint?: string });
             continue;
@@ -681,13 +708,16 @@ export function checkArch(arch: ArchIR): CheckResult {
           named[a.keyword] = arg;
         } else if (pos < positional.length) named[positional[pos++]!] = arg;
         else if (op.variadic) rest.push(arg);
-        else {
-          fail("E0111", a.span, `\`${name}\` takes ${positional.length} positional argument${positional.length === 1 ? "" : "s"}`, { expected: op.doc, found: `${e.args.filter((x) => !x.keyword).length}` });
+        else if (pos++ === positional.length) {
+          fail("E0111", a.span, `\`${name}\` takes ${positional.length} positional argument${positional.length === 1 ? "" : "s"}, but ${positionalGiven} were given`, {
+            expected: signature,
+            found: `${positionalGiven} positional arguments`,
+          });
         }
       }
-      if (broken) return undefined;
       const missing = op.params.filter((p) => !p.endsWith("?") && !named[p]);
-      if (missing.length) return fail("E0112", e.span, `\`${name}\` needs argument \`${missing[0]}\``, { expected: op.doc });
+      if (missing.length) return fail("E0112", e.span, `\`${name}\` needs argument \`${missing[0]}\``, { expected: signature, hint: op.doc });
+      if (broken) return undefined;
       const ctx: OpContext = { fail, sameDim: (x, y, sp, code, what) => sameDim(x, y, sp, code, what, name), divides, callSpan: e.span };
       return op.infer(named, ctx, rest);
     };
@@ -708,8 +738,12 @@ export function checkArch(arch: ArchIR): CheckResult {
         const ti = types[i];
         if (ti) {
           locals.set(n, ti);
+          unresolved.delete(n);
           recorded.push({ name: n, type: ti });
-        } else if (!locals.has(n)) locals.set(n, { kind: "scalar", base: "any" });
+        } else {
+          if (!locals.has(n)) locals.set(n, { kind: "scalar", base: "any" });
+          unresolved.add(n);
+        }
       });
       annotations.bindings.set(s, recorded);
     };

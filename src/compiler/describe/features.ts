@@ -75,7 +75,8 @@ export function describeModel(m: ElaboratedModel): Features {
       }
     };
     for (const c of calls(b.forward.body)) {
-      if (c.callee.kind !== "name") continue;
+      // Only op calls: a submodule may share an op's name (`act`, `moe`).
+      if (c.callee.kind !== "name" || annotations.resolutions.get(c)?.kind !== "op") continue;
       const name = c.callee.name;
       if (name === "attention") {
         const [q, k] = c.args.filter((a) => !a.keyword);
@@ -100,6 +101,7 @@ export function describeModel(m: ElaboratedModel): Features {
         pos.add(`RoPE(${style}${typeof scaling === "string" && scaling !== "none" ? `, ${scaling}` : ""})`);
       } else if (name === "position_ids") pos.add("learned");
       else if (["silu", "gelu", "gelu_tanh", "relu", "relu2"].includes(name)) acts.add(name);
+      else if (name === "rms_norm") norms.add("RMSNorm");
       else if (name === "act") acts.add(String(val(c.args[1]?.value) ?? exprText(c.args[1]?.value ?? c)));
       else if (name === "moe") {
         const k = val(kw(c, "top_k"));

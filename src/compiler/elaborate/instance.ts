@@ -167,7 +167,7 @@ export function elaborate(config: ResolvedConfig, rootName?: string): Elaborated
     }
     const b = arch.blocks.get(target);
     if (!b) {
-      throw new EvalError(`unknown block or primitive \`${target}\``, callee.span, "E0101", suggest(target, [...arch.blocks.keys(), ...Object.keys(primitives)]));
+      throw new EvalError(`unknown block or primitive \`${target}\``, callee.span, "E0103", suggest(target, [...arch.blocks.keys(), ...Object.keys(primitives)]));
     }
     const args = bindArgs(
       b.params.map((p) => ({ name: p.name, type: "any" as const, ...(p.default ? { defaultExpr: p.default } : {}) })),
@@ -191,12 +191,12 @@ export function elaborate(config: ResolvedConfig, rootName?: string): Elaborated
     for (const a of args) {
       if (a.keyword) {
         if (!params.some((p) => p.name === a.keyword)) {
-          throw new EvalError(`\`${target}\` has no argument \`${a.keyword}\``, a.span, "E0101", suggest(a.keyword, params.map((p) => p.name)) ?? `arguments: ${params.map((p) => p.name).join(", ")}`);
+          throw new EvalError(`\`${target}\` has no argument \`${a.keyword}\``, a.span, "E0110", suggest(a.keyword, params.map((p) => p.name)) ?? `arguments: ${params.map((p) => p.name).join(", ")}`);
         }
         out[a.keyword] = evaluate(a.value, scope);
       } else {
         const p = params[pos++];
-        if (!p) throw new EvalError(`\`${target}\` takes ${params.length} argument(s), found more`, a.span, "E0203");
+        if (!p) throw new EvalError(`\`${target}\` takes ${params.length} argument(s), found more`, a.span, "E0111");
         out[p.name] = evaluate(a.value, scope);
       }
     }
@@ -204,7 +204,7 @@ export function elaborate(config: ResolvedConfig, rootName?: string): Elaborated
       if (p.name in out) continue;
       if (p.default !== undefined) out[p.name] = p.default;
       else if (p.defaultExpr) out[p.name] = evaluate(p.defaultExpr, chainScopes(mapScope(out), scope));
-      else throw new EvalError(`\`${target}\` needs argument \`${p.name}\``, span, "E0203");
+      else throw new EvalError(`\`${target}\` needs argument \`${p.name}\``, span, "E0112");
     }
     return out;
   };

@@ -92,6 +92,7 @@ export function resolveConfig(arch: ArchIR, overrides: ReadonlyMap<string, Overr
   const ordered = new Map<string, Value>();
   for (const name of order) if (values.has(name)) ordered.set(name, values.get(name)!);
 
+  const presetDecl = preset ? arch.presets.get(preset) : undefined;
   if (diagnostics.length === 0) {
     for (const r of arch.requires) {
       try {
@@ -101,7 +102,8 @@ export function resolveConfig(arch: ArchIR, overrides: ReadonlyMap<string, Overr
             error("E0202", r.cond.span, `requirement \`${exprText(r.cond)}\` does not hold${preset ? ` for preset "${preset}"` : ""}`, {
               expected: r.message ?? exprText(r.cond),
               found: explainValues(r.cond, scope),
-              hint: "change the hyperparameters so that the requirement holds",
+              ...(presetDecl ? { notes: [{ message: `preset "${preset}" is defined here`, span: presetDecl.nameSpan }] } : {}),
+              hint: preset ? `change the values in preset "${preset}" so that the requirement holds` : "change the defaults so that the requirement holds",
             }),
           );
         }
@@ -166,9 +168,9 @@ export function exprText(e: A.Expr): string {
     case "name":
       return e.name;
     case "unary":
-      return `${e.op}${exprText(e.operand)}`;
+      return `${e.op}${e.operand.kind === "binary" || e.operand.kind === "if" || e.operand.kind === "range" ? `(${exprText(e.operand)})` : exprText(e.operand)}`;
     case "binary":
-      return `${wrap(e.left)} ${e.op} ${wrap(e.right)}`;
+      return `${operand(e.left, e.op, "left")} ${e.op} ${operand(e.right, e.op, "right")}`;
     case "if":
       return `if ${exprText(e.cond)} then ${exprText(e.then)} else ${exprText(e.else)}`;
     case "range":
@@ -186,8 +188,24 @@ export function exprText(e: A.Expr): string {
   }
 }
 
-function wrap(e: A.Expr): string {
-  return e.kind === "binary" || e.kind === "if" ? `(${exprText(e)})` : exprText(e);
+// Binding strength of each operator, as the grammar parses them (grammar/parser.ts).
+const precedence: Record<A.BinaryOp, number> = {
+  "??": 1, "||": 2, "&&": 3, "==": 4, "!=": 4, "<": 4, "<=": 4, ">": 4, ">=": 4, in: 4,
+  "+": 5, "-": 5, "*": 6, "/": 6, "//": 6, "%": 6, "@": 6, "**": 8,
+};
+
+// Parentheses only where the grammar needs them, so that messages quote what was written.
+function operand(e: A.Expr, parent: A.BinaryOp, side: "left" | "right"): string {
+  const text = exprText(e);
+  if (e.kind === "if" || e.kind === "range") return `(${text})`;
+  if (parent === "**" && side === "left" && (e.kind === "unary" || (e.kind === "num" && e.value < 0))) return `(${text})`;
+  if (e.kind !== "binary") return text;
+  const p = precedence[e.op];
+  const q = precedence[parent];
+  if (p !== q) return p < q ? `(${text})` : text;
+  // Equal strength: left-associative except `**`; comparisons do not chain.
+  const keepsAssociation = q !== 4 && (parent === "**" ? side === "right" : side === "left");
+  return keepsAssociation ? text : `(${text})`;
 }
 
 // "d % heads = 4 (d = 100, heads = 32)": the values a failed requirement was computed from.
@@ -204,7 +222,9 @@ function explainValues(e: A.Expr, scope: Scope): string {
   const parts: string[] = [];
   if (e.kind === "binary" && ["==", "!=", "<", "<=", ">", ">="].includes(e.op)) {
     try {
-      parts.push(`${exprText(e.left)} = ${formatValue(evaluate(e.left, scope))}, ${exprText(e.right)} = ${formatValue(evaluate(e.right, scope))}`);
+      // A literal side (`== 0`) says nothing the condition does not already show.
+      const sides = [e.left, e.right].filter((x) => x.kind !== "num" && x.kind !== "str" && x.kind !== "bool" && x.kind !== "null");
+      if (sides.length) parts.push(sides.map((x) => `${exprText(x)} = ${formatValue(evaluate(x, scope))}`).join(", "));
     } catch {
       /* fall through to the plain values */
     }

@@ -2,13 +2,14 @@
 // submodule arguments and conditions. Tensors never appear here.
 import type * as A from "../ast/nodes.js";
 import type { Value } from "../ir/model.js";
+import type { DiagnosticCode } from "../diagnostics/catalogue.js";
 import { pyFloat } from "./pyformat.js";
 
 export class EvalError extends Error {
   constructor(
     message: string,
     public readonly span: A.Span,
-    public readonly code: "E0101" | "E0201" | "E0203" | "E0204" = "E0203",
+    public readonly code: DiagnosticCode = "E0203",
     public readonly hint?: string,
   ) {
     super(message);

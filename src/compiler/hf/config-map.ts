@@ -15,7 +15,7 @@ const genericKeys = new Set(
     "num_return_sequences output_scores return_dict_in_generate forced_bos_token_id forced_eos_token_id remove_invalid_values " +
     "exponential_decay_length_penalty suppress_tokens begin_suppress_tokens finetuning_task id2label label2id tokenizer_class prefix " +
     "task_specific_params problem_type auto_map quantization_config gradient_checkpointing use_return_dict _attn_implementation " +
-    "_commit_hash attn_implementation router_aux_loss_coef output_router_logits router_jitter_noise use_flash_attn"
+    "_commit_hash attn_implementation router_aux_loss_coef output_router_logits router_jitter_noise use_flash_attn _from_model_config"
   ).split(" "),
 );
 

@@ -33,7 +33,12 @@ export function flattenArchs(files: A.SourceFile[], diagnostics: Diagnostic[]): 
     if (!entry) return undefined;
     const { decl } = entry;
     if (visiting.has(name)) {
-      diagnostics.push(error("E0108", decl.nameSpan, `\`${name}\` extends itself through its bases`, { hint: "remove one `extends` from the cycle" }));
+      const chain = [...visiting].slice([...visiting].indexOf(name));
+      diagnostics.push(
+        error("E0108", decl.nameSpan, `\`${name}\` extends itself: ${[...chain, name].map((n) => `\`${n}\``).join(" extends ")}`, {
+          hint: "remove one `extends` from the cycle",
+        }),
+      );
       return undefined;
     }
     visiting.add(name);
@@ -101,7 +106,11 @@ function applyMembers(decl: A.ArchDecl, file: string, base: ArchIR | undefined, 
     // A let may override a param and vice versa (a fixed value instead of a configurable one);
     // a block may only replace a block.
     if (inherited && (inherited === "block") !== (kind === "block")) {
-      diagnostics.push(error("E0107", span, `\`${name}\` is a ${inherited} in \`${base?.name}\` and cannot be overridden by a ${kind}`));
+      diagnostics.push(
+        error("E0107", span, `\`${name}\` is a ${inherited} in \`${base?.name}\` and cannot be overridden by a ${kind}`, {
+          hint: "a block overrides only a block; a param or let overrides only a param or let",
+        }),
+      );
       return false;
     }
     if (inherited) {

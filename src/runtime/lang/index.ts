@@ -8,6 +8,7 @@ import type { ForwardContext } from "../model/context.js";
 import type { PrimitiveModule } from "../nn/primitives.js";
 import { call as callPrimitive } from "../nn/primitives.js";
 import { keySegments } from "./segments.js";
+import { KvCache, keyColumns } from "../model/kv-cache.js";
 
 export { segment_ids } from "./segments.js";
 export { causal_conv } from "./causal-conv.js";
@@ -200,17 +201,24 @@ export interface AttentionArgs {
 export function attention(c: ForwardContext, site: string, q: Tensor, k: Tensor, v: Tensor, a: AttentionArgs = {}): Tensor {
   let keys = k;
   let values = v;
-  const segments = a.segments ? { query: a.segments, key: keySegments(c, site, a.segments, c.useCache && a.cache !== false) } : undefined;
+  let segments = a.segments ? { query: a.segments, key: keySegments(c, site, a.segments, c.useCache && a.cache !== false) } : undefined;
+  // Cached keys live in preallocated buffers: s of their positions are valid, the first
+  // of them at absolute position `start` (> 0 once a sliding window dropped old ones).
+  let cached: { length: number; start: number } | undefined;
   if (c.useCache && a.cache !== false) {
-    const past = c.kv.get(site);
-    if (past) {
-      keys = ops.concat([past.k, k], 2);
-      values = ops.concat([past.v, v], 2);
-    }
-    c.kv.set(site, { k: keys, v: values });
+    let cache = c.kv.get(site);
+    if (!cache) c.kv.set(site, (cache = KvCache.for(k, v)));
+    // Dropping keys shifts key indices: fine for masks (sliced below), not for a bias
+    // built over absolute key positions, so such sites keep every position.
+    cache.append(k, v, a.bias || a.alibi ? undefined : (a.window ?? undefined));
+    keys = cache.k;
+    values = cache.v;
+    cached = { length: cache.length, start: cache.start };
+    if (segments && cache.start > 0) segments = { query: segments.query, key: keyColumns(segments.key, cache.start, cache.start + cache.length) };
   }
   const heads = q.shape[1]!;
-  const s = keys.shape[2]!;
+  const s = cached?.length ?? keys.shape[2]!;
+  const start = cached?.start ?? 0;
   let bias = a.bias ?? undefined;
   if (a.alibi) {
     const dtype = a.alibi_dtype ?? "float32";
@@ -218,8 +226,9 @@ export function attention(c: ForwardContext, site: string, q: Tensor, k: Tensor,
     const al = ops.alibiBias(heads, s, dtype);
     bias = bias ? ops.add(bias, al) : al;
   }
-  const mask = a.padding === false ? undefined : c.attentionMask;
-  if (a.logn !== undefined && a.logn !== null) q = ops.lognScaleQueries(q, s - q.shape[2]!, a.logn);
+  let mask = a.padding === false ? undefined : c.attentionMask;
+  if (mask && start > 0) mask = keyColumns(mask, start, start + s);
+  if (a.logn !== undefined && a.logn !== null) q = ops.lognScaleQueries(q, start + s - q.shape[2]!, a.logn);
   return ops.attention(q, keys, values, {
     ...(a.scale !== undefined && a.scale !== null ? { scale: a.scale } : {}),
     causal: a.causal ?? false,
@@ -230,6 +239,7 @@ export function attention(c: ForwardContext, site: string, q: Tensor, k: Tensor,
     ...(a.scale_bias ? { biasBeforeScale: true } : {}),
     ...(a.softcap !== undefined && a.softcap !== null ? { softcap: a.softcap } : {}),
     ...(segments ? { segments } : {}),
+    ...(cached ? { keyLength: s } : {}),
   });
 }
 

@@ -4,6 +4,7 @@
 import { shapeToString } from "../layout.js";
 import { Tensor } from "../tensor.js";
 import { mulberry32, normalGenerator } from "../random.js";
+import { toSharedMemory } from "../kernels/index.js";
 
 export interface BindProblem {
   tensor: string;
@@ -94,6 +95,9 @@ export class WeightBinder {
       this.problems.push({ tensor: key, kind: "shape", expected: shapeToString(shape), found: shapeToString(t.shape) });
       t = Tensor.zeros(shape);
     }
+    // Weights move to the kernels' shared memory once, so products (and their worker
+    // threads) read them in place; checkpoints loaded straight into it are not copied.
+    t = toSharedMemory(t);
     this.bound.set(key, t);
     return t;
   }

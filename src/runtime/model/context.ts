@@ -2,11 +2,10 @@
 // the padding mask, the per-site KV caches and recurrent states that persist across
 // decoding steps, and the tensors the model emits (hidden_states.i, router_logits.i).
 import { IntTensor, Tensor } from "../tensor.js";
+import type { KvCache } from "./kv-cache.js";
 
-export interface KvEntry {
-  k: Tensor;
-  v: Tensor;
-}
+/** The cache of one attention site (preallocated buffers; see kv-cache.ts). */
+export type KvEntry = KvCache;
 
 export class ForwardContext {
   /** Absolute position of the first token of this call (tokens already in the cache). */

@@ -30,6 +30,11 @@ export interface AttentionOptions {
   biasBeforeScale?: boolean;
   /** Document masking: key j is visible to query i only if key[b, j] == query[b, i] ([B, S] and [B, T]). */
   segments?: { query: IntTensor; key: IntTensor };
+  /**
+   * S when k and v are preallocated cache buffers [B, KV, capacity, D]: only their first S
+   * positions are keys. Default: all of them.
+   */
+  keyLength?: number;
 }
 
 /**
@@ -41,13 +46,17 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOption
   expectRank("attention", k.shape, 4, "k [B, KV, S, D]");
   expectRank("attention", v.shape, 4, "v [B, KV, S, Dv]");
   const [b, h, t, d] = q.shape as [number, number, number, number];
-  const [, kvHeads, s] = k.shape as [number, number, number, number];
+  const [, kvHeads, capacity] = k.shape as [number, number, number, number];
   const dv = v.shape[3]!;
-  if (!sameShape(k.shape, [b, kvHeads, s, d])) {
+  if (!sameShape(k.shape, [b, kvHeads, capacity, d])) {
     throw new RuntimeShapeError("attention", `k [${b}, KV, S, ${d}] to match q ${shapeToString(q.shape)}`, shapeToString(k.shape));
   }
-  if (!sameShape(v.shape, [b, kvHeads, s, dv])) {
-    throw new RuntimeShapeError("attention", `v [${b}, ${kvHeads}, ${s}, Dv] to match k ${shapeToString(k.shape)}`, shapeToString(v.shape));
+  if (!sameShape(v.shape, [b, kvHeads, capacity, dv])) {
+    throw new RuntimeShapeError("attention", `v [${b}, ${kvHeads}, ${capacity}, Dv] to match k ${shapeToString(k.shape)}`, shapeToString(v.shape));
+  }
+  const s = opts.keyLength ?? capacity;
+  if (!Number.isInteger(s) || s < 0 || s > capacity) {
+    throw new RuntimeArgumentError("attention", `keyLength must be an integer in 0..${capacity}, got ${s}`);
   }
   if (kvHeads === 0 || h % kvHeads !== 0) {
     throw new RuntimeShapeError("attention", `a kv head count dividing ${h} query heads`, String(kvHeads));
@@ -93,7 +102,7 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOption
 
   for (let bi = 0; bi < b; bi++) {
     for (let hi = 0; hi < h; hi++) {
-      const kvBase = (bi * kvHeads + Math.floor(hi / groups)) * s;
+      const kvBase = (bi * kvHeads + Math.floor(hi / groups)) * capacity;
       for (let i = 0; i < t; i++) {
         const qo = ((bi * h + hi) * t + i) * d;
         const qPos = queryOffset + i;

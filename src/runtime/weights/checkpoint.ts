@@ -8,7 +8,7 @@ import { isAbsolute, join, normalize } from "node:path";
 import type { Tensor } from "../tensor.js";
 import type { LoadableDtype } from "./dtypes.js";
 import { WeightsError } from "./errors.js";
-import { readSafetensors } from "./safetensors.js";
+import { readSafetensors, type ReadOptions } from "./safetensors.js";
 
 export const SINGLE_FILE = "model.safetensors";
 export const SHARD_INDEX = "model.safetensors.index.json";
@@ -21,17 +21,17 @@ export interface CheckpointWeights {
   warnings: string[];
 }
 
-export function readCheckpointDir(dir: string): CheckpointWeights {
+export function readCheckpointDir(dir: string, opts: ReadOptions = {}): CheckpointWeights {
   const single = join(dir, SINGLE_FILE);
   if (existsSync(single)) {
-    const f = readSafetensors(single);
+    const f = readSafetensors(single, opts);
     return { tensors: f.tensors, dtypes: f.dtypes, files: [single], warnings: f.warnings };
   }
   const indexPath = join(dir, SHARD_INDEX);
   if (!existsSync(indexPath)) {
     throw new WeightsError({ file: dir, expected: `${SINGLE_FILE} or ${SHARD_INDEX}`, found: "neither" });
   }
-  return readSharded(dir, indexPath);
+  return readSharded(dir, indexPath, opts);
 }
 
 /** weight_map: tensor name → shard file name, which must be a plain file inside `dir`. */
@@ -56,7 +56,7 @@ function readWeightMap(indexPath: string): Map<string, string> {
   return result;
 }
 
-function readSharded(dir: string, indexPath: string): CheckpointWeights {
+function readSharded(dir: string, indexPath: string, opts: ReadOptions): CheckpointWeights {
   const weightMap = readWeightMap(indexPath);
   const shards = [...new Set(weightMap.values())];
   const out: CheckpointWeights = { tensors: new Map(), dtypes: new Map(), files: [], warnings: [] };
@@ -66,7 +66,7 @@ function readSharded(dir: string, indexPath: string): CheckpointWeights {
       const first = [...weightMap].find(([, s]) => s === shard)![0];
       throw new WeightsError({ file: path, tensor: first, expected: `shard ${shard} listed in ${SHARD_INDEX}`, found: "no such file" });
     }
-    const f = readSafetensors(path);
+    const f = readSafetensors(path, opts);
     out.files.push(path);
     out.warnings.push(...f.warnings);
     for (const [name, t] of f.tensors) {

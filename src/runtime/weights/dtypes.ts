@@ -68,6 +68,34 @@ export function decodeToFloat32(dtype: LoadableDtype, raw: Uint8Array): Float32A
   }
 }
 
+/** Whether `dtype` data can be read byte for byte into a Float32Array (then no decoding pass). */
+export function isNativeFloat32(dtype: LoadableDtype): boolean {
+  return dtype === "F32" && HOST_IS_LITTLE_ENDIAN;
+}
+
+/** Decodes little-endian `dtype` values into `out` (an array allocated by the caller, e.g. in shared memory). */
+export function decodeInto(dtype: LoadableDtype, raw: Uint8Array, out: Float32Array): void {
+  const n = out.length;
+  if (isNativeFloat32(dtype)) {
+    new Uint8Array(out.buffer, out.byteOffset, n * 4).set(raw.subarray(0, n * 4));
+    return;
+  }
+  if (!HOST_IS_LITTLE_ENDIAN || dtype === "F64") {
+    out.set(decodeToFloat32(dtype, raw));
+    return;
+  }
+  const bytes = raw.byteOffset % 2 === 0 ? raw : raw.slice();
+  const src = new Uint16Array(bytes.buffer, bytes.byteOffset, n);
+  if (dtype === "F16") {
+    const table = halfLookup();
+    for (let i = 0; i < n; i++) out[i] = table[src[i]!]!;
+  } else {
+    // BF16: the top half of a float32.
+    const bits = new Uint32Array(out.buffer, out.byteOffset, n);
+    for (let i = 0; i < n; i++) bits[i] = src[i]! << 16;
+  }
+}
+
 function decodeWithDataView(dtype: LoadableDtype, bytes: Uint8Array, n: number): Float32Array {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const out = new Float32Array(n);

@@ -5,7 +5,7 @@
  */
 import { closeSync, fstatSync, openSync, readSync, writeFileSync } from "node:fs";
 import { Tensor } from "../tensor.js";
-import { decodeToFloat32, type LoadableDtype } from "./dtypes.js";
+import { decodeInto, decodeToFloat32, DTYPE_BYTES, isNativeFloat32, type LoadableDtype } from "./dtypes.js";
 import { WeightsError } from "./errors.js";
 import { checkPrefix, parseHeader } from "./header.js";
 
@@ -21,7 +21,12 @@ export interface SafetensorsFile {
 }
 
 function readExactly(fd: number, file: string, length: number, position: number): Uint8Array {
-  const buf = new Uint8Array(length);
+  return readInto(fd, file, new Uint8Array(length), position);
+}
+
+/** Fills `buf` from the file at `position`. */
+function readInto(fd: number, file: string, buf: Uint8Array, position: number): Uint8Array {
+  const length = buf.byteLength;
   let done = 0;
   while (done < length) {
     // readSync takes at most 2^31 − 1 bytes per call.
@@ -46,8 +51,17 @@ function nonFiniteWarning(file: string, name: string, data: Float32Array): strin
   return `${file}: tensor ${JSON.stringify(name)} contains ${nan} NaN and ${inf} infinite value(s)`;
 }
 
+export interface ReadOptions {
+  /**
+   * Storage for each tensor's float32 values, e.g. the kernels' shared memory: F32 data is
+   * read straight into it, other dtypes are converted into it. Undefined (or no alloc):
+   * a fresh array.
+   */
+  alloc?: (elements: number) => Float32Array | undefined;
+}
+
 /** Reads every tensor as float32 (F16, BF16 and F64 are converted), validating the file strictly. */
-export function readSafetensors(path: string): SafetensorsFile {
+export function readSafetensors(path: string, opts: ReadOptions = {}): SafetensorsFile {
   let fd: number;
   try {
     fd = openSync(path, "r");
@@ -61,8 +75,7 @@ export function readSafetensors(path: string): SafetensorsFile {
     const header = parseHeader(path, readExactly(fd, path, headerLength, 8), size - 8 - headerLength);
     const result: SafetensorsFile = { path, tensors: new Map(), dtypes: new Map(), metadata: header.metadata, warnings: [] };
     for (const e of header.entries) {
-      const bytes = readExactly(fd, path, e.end - e.begin, header.dataStart + e.begin);
-      const data = decodeToFloat32(e.dtype, bytes);
+      const data = readTensor(fd, path, e.dtype, e.end - e.begin, header.dataStart + e.begin, opts.alloc);
       const warning = nonFiniteWarning(path, e.name, data);
       if (warning) result.warnings.push(warning);
       result.tensors.set(e.name, new Tensor(data, e.shape));
@@ -72,6 +85,17 @@ export function readSafetensors(path: string): SafetensorsFile {
   } finally {
     closeSync(fd);
   }
+}
+
+function readTensor(
+  fd: number, path: string, dtype: LoadableDtype, bytes: number, position: number,
+  alloc: ReadOptions["alloc"],
+): Float32Array {
+  const out = alloc?.(bytes / DTYPE_BYTES[dtype]);
+  if (!out) return decodeToFloat32(dtype, readExactly(fd, path, bytes, position));
+  if (isNativeFloat32(dtype)) readInto(fd, path, new Uint8Array(out.buffer, out.byteOffset, bytes), position);
+  else decodeInto(dtype, readExactly(fd, path, bytes, position), out);
+  return out;
 }
 
 /** The bytes of a float32 safetensors file: tensors stored in the given order, header space-padded to 8 bytes. */

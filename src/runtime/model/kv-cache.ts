@@ -1,0 +1,110 @@
+// Keys and values of one attention site across the calls of a sequence, in buffers that are
+// allocated once and grown geometrically: a decoding step appends its position instead of
+// copying the whole cache (which cost O(S) per step, O(S²) per sequence).
+//
+// Layout [B, KV, capacity, D]: the positions of each (batch, head) are contiguous, as
+// ops.attention reads them with keyLength = length. With a sliding window, positions that
+// no later query can see are dropped when room is needed (`start` counts them), so the
+// buffers stay near window + call length however long the sequence gets.
+import { RuntimeShapeError } from "../errors.js";
+import { shapeToString } from "../layout.js";
+import { IntTensor, Tensor } from "../tensor.js";
+
+/** Room for this many positions beyond the first call before the first grow. */
+const INITIAL_SPARE = 256;
+
+export class KvCache {
+  /** [B, KV, capacity, D] and [B, KV, capacity, Dv]; positions past `length` are unused. */
+  k: Tensor;
+  v: Tensor;
+  /** Cached positions. */
+  length = 0;
+  /** Absolute position of buffer slot 0 (positions dropped by a sliding window before it). */
+  start = 0;
+
+  constructor(
+    readonly batch: number,
+    readonly heads: number,
+    readonly keyDim: number,
+    readonly valueDim: number,
+    capacity: number,
+  ) {
+    this.k = Tensor.zeros([batch, heads, capacity, keyDim]);
+    this.v = Tensor.zeros([batch, heads, capacity, valueDim]);
+  }
+
+  /** A cache for a sequence whose first call brings k [B, KV, T, D] and v [B, KV, T, Dv]. */
+  static for(k: Tensor, v: Tensor): KvCache {
+    const [b, h, t, d] = k.shape as [number, number, number, number];
+    return new KvCache(b, h, d, v.shape[3]!, t + INITIAL_SPARE);
+  }
+
+  get capacity(): number {
+    return this.k.shape[2]!;
+  }
+
+  /**
+   * Appends the positions of k [B, KV, T, D] and v [B, KV, T, Dv]. With `window`, first
+   * drops what the next query (at position start + length) cannot see if that makes room.
+   */
+  append(k: Tensor, v: Tensor, window?: number): void {
+    const t = k.shape[2]!;
+    if (
+      k.shape.length !== 4 || v.shape.length !== 4 ||
+      k.shape[0] !== this.batch || k.shape[1] !== this.heads || k.shape[3] !== this.keyDim ||
+      v.shape[0] !== this.batch || v.shape[1] !== this.heads || v.shape[2] !== t || v.shape[3] !== this.valueDim
+    ) {
+      throw new RuntimeShapeError(
+        "kv cache",
+        `k [${this.batch}, ${this.heads}, T, ${this.keyDim}] and v [${this.batch}, ${this.heads}, T, ${this.valueDim}] as cached before`,
+        `${shapeToString(k.shape)} and ${shapeToString(v.shape)}`,
+      );
+    }
+    if (this.length + t > this.capacity && window !== undefined) {
+      // The next query (position start + length) sees the last window − 1 cached keys.
+      this.drop(this.length - (window - 1));
+    }
+    if (this.length + t > this.capacity) this.resize(Math.max(this.length + t, 2 * this.capacity));
+    const cap = this.capacity;
+    for (let r = 0; r < this.batch * this.heads; r++) {
+      this.k.data.set(k.data.subarray(r * t * this.keyDim, (r + 1) * t * this.keyDim), (r * cap + this.length) * this.keyDim);
+      this.v.data.set(v.data.subarray(r * t * this.valueDim, (r + 1) * t * this.valueDim), (r * cap + this.length) * this.valueDim);
+    }
+    this.length += t;
+  }
+
+  /** Forgets the first n cached positions (n <= 0: none). */
+  private drop(n: number): void {
+    const m = Math.min(Math.max(0, n), this.length);
+    if (m === 0) return;
+    const cap = this.capacity;
+    const keep = this.length - m;
+    for (let r = 0; r < this.batch * this.heads; r++) {
+      this.k.data.copyWithin(r * cap * this.keyDim, (r * cap + m) * this.keyDim, (r * cap + this.length) * this.keyDim);
+      this.v.data.copyWithin(r * cap * this.valueDim, (r * cap + m) * this.valueDim, (r * cap + this.length) * this.valueDim);
+    }
+    this.length = keep;
+    this.start += m;
+  }
+
+  private resize(capacity: number): void {
+    const old = this.capacity;
+    const k = Tensor.zeros([this.batch, this.heads, capacity, this.keyDim]);
+    const v = Tensor.zeros([this.batch, this.heads, capacity, this.valueDim]);
+    for (let r = 0; r < this.batch * this.heads; r++) {
+      k.data.set(this.k.data.subarray(r * old * this.keyDim, (r * old + this.length) * this.keyDim), r * capacity * this.keyDim);
+      v.data.set(this.v.data.subarray(r * old * this.valueDim, (r * old + this.length) * this.valueDim), r * capacity * this.valueDim);
+    }
+    this.k = k;
+    this.v = v;
+  }
+}
+
+/** Columns [from, to) of a [B, N] tensor (masks and segment ids of the keys still cached). */
+export function keyColumns(t: IntTensor, from: number, to: number): IntTensor {
+  const [b, n] = t.shape as [number, number];
+  if (from === 0 && to === n) return t;
+  const out = new Int32Array(b * (to - from));
+  for (let i = 0; i < b; i++) out.set(t.data.subarray(i * n + from, i * n + to), i * (to - from));
+  return new IntTensor(out, [b, to - from]);
+}
