@@ -14,3 +14,4 @@ export { renderDiagnostics, diagnosticsToJson } from "./compiler/diagnostics/ren
 export { catalogue, type DiagnosticCode } from "./compiler/diagnostics/catalogue.js";
 export type { Diagnostic } from "./compiler/diagnostics/diagnostic.js";
 export { main } from "./cli/main.js";
+export * as testing from "./testing/properties.js";

@@ -45,7 +45,9 @@ export function loadWorkspace(paths: string[], options: { includeZoo?: boolean; 
       try {
         text = readFileSync(abs, "utf8");
       } catch (e) {
-        diagnostics.push(error("E0203", undefined, `cannot read ${shown}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`));
+        const code = (e as NodeJS.ErrnoException).code;
+        const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a folder" : code === "EACCES" ? "permission denied" : (code ?? String(e));
+        diagnostics.push(error("E0203", undefined, `cannot read ${shown}: ${why}`));
         continue;
       }
     }

@@ -110,6 +110,26 @@ describe("per-layer attention patterns", () => {
   });
 });
 
+describe("GPT-3's banded layers", () => {
+  // Same parameter names as GPT-2, so a name-seeded random source gives both the same weights.
+  const run = async (name: string, given: Record<string, unknown>) => {
+    const a = arch(name);
+    const values = { ...Object.fromEntries(configFor(a, "tiny").values), ...given };
+    const session = new ModelSession(await loadArch(a), values, randomSource(7));
+    const ids = new IntTensor(Int32Array.from({ length: 14 }, (_, i) => (i * 37) % 96), [2, 7]);
+    return Array.from(session.forward({ input_ids: ids }).output.data);
+  };
+  const base = { vocab: 96, d: 32, n_layers: 3, heads: 4, context: 64 };
+
+  it("a band covering the whole sequence is dense attention: GPT-2 exactly", async () => {
+    expect(await run("GPT3", { ...base, band: 64 })).toEqual(await run("GPT2", base));
+  });
+
+  it("a narrow band changes the output", async () => {
+    expect(await run("GPT3", { ...base, band: 2 })).not.toEqual(await run("GPT2", base));
+  });
+});
+
 describe("optional forward inputs", () => {
   it("BERT's token_type_ids default to zeros", async () => {
     const a = arch("Bert");

@@ -170,6 +170,15 @@ describe("sliding-window attention", () => {
       const { output } = s.forward({ input_ids: ids([prompt[t]!]) }, ctx);
       expectClose(output.data, lastLogits(s, prompt.slice(0, t + 1)), 1e-5, 1e-5);
     }
+    // Long enough for the cache to drop positions no query can see any more.
+    const long = Array.from({ length: 300 }, (_, i) => (i * 37 + 11) % 64);
+    const c2 = s.newContext(true);
+    s.forward({ input_ids: ids(long.slice(0, 4)) }, c2);
+    for (let t = 4; t < long.length; t++) {
+      const { output } = s.forward({ input_ids: ids([long[t]!]) }, c2);
+      if (t === 150 || t === long.length - 1) expectClose(output.data, lastLogits(s, long.slice(0, t + 1)), 1e-5, 1e-5);
+    }
+    expect([...c2.kv.values()].every((e) => (e as unknown as { start: number }).start > 0)).toBe(true);
     // Past the window, a token that left it no longer matters to a one-layer model.
     const one = await session(tinyMistral({ sliding_window: 3 }));
     const cached = (xs: number[]) => {
@@ -356,6 +365,8 @@ describe("RoPE scaling on Llama-family checkpoints", () => {
     const D = 8;
     const base = 10000 * Math.pow((2 * L) / 8 - 1, D / (D - 2));
     const rebased = await session(tinyLlama({ rope_theta: base }));
-    expectClose(dynamic.forward({ input_ids: ids(prompt) }).output.data, rebased.forward({ input_ids: ids(prompt) }).output.data, 1e-4, 1e-4);
+    const long = dynamic.forward({ input_ids: ids(prompt) }).output.data;
+    expectClose(long, rebased.forward({ input_ids: ids(prompt) }).output.data, 1e-4, 1e-4);
+    expect(long).not.toEqual(plain.forward({ input_ids: ids(prompt) }).output.data);
   });
 });

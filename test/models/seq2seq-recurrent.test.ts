@@ -152,6 +152,17 @@ describe("T5", () => {
     expect(cached).toEqual(dec.slice(1));
   });
 
+  it("padded encoder tokens are invisible: a padded row decodes as the same row without its padding", async () => {
+    const s = await tinySession("T5");
+    const vocab = Number(s.cfg.vocab);
+    const enc = randomIds(2, 8, vocab, 13);
+    const dec = randomIds(2, 5, vocab, 14);
+    const mask = new IntTensor(Int32Array.from([1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0]), [2, 8]);
+    const padded = s.forward({ input_ids: idsOf(enc), decoder_input_ids: idsOf(dec) }, s.newContext(false), mask).output;
+    const alone = s.forward({ input_ids: idsOf([enc[1]!.slice(0, 5)]), decoder_input_ids: idsOf([dec[1]!]) }).output;
+    expectClose(ops.slice(padded, 0, 1, 2), alone, 1e-5);
+  });
+
   it("gated-GELU variants (v1.1 / FLAN, untied head) run and decode consistently", async () => {
     const s = await tinySession("T5", { ff_proj: "gated-gelu", tie_embeddings: false });
     expect(s.cfg.gated).toBe(true);
@@ -233,5 +244,179 @@ describe("RWKV-4", () => {
     const h0a = ya.emitted.get("hidden_states.0")!;
     const h0b = yb.emitted.get("hidden_states.0")!;
     expectClose(h0b, ops.scale(h0a, 0.5), 1e-6);
+  });
+});
+
+describe("LSTM language model", () => {
+  it("prints as PyTorch's word_language_model RNNModel and counts its parameters", () => {
+    const ref = preset("word-language-model");
+    const m = modelFor(ref.arch, ref.preset);
+    expect(printModuleTree(m.root)).toBe(
+      [
+        "RNNModel(",
+        "  (drop): Dropout(p=0.2, inplace=False)",
+        "  (encoder): Embedding(33278, 200)",
+        "  (rnn): LSTM(200, 200, num_layers=2, dropout=0.2)",
+        "  (decoder): Linear(in_features=200, out_features=33278, bias=True)",
+        ")",
+      ].join("\n"),
+    );
+    // V·E + Σ_layers (4H·in + 4H·H + 8H) + H·V + V
+    const [V, E, H] = [33278, 200, 200];
+    expect(computeStats(m).params).toBe(V * E + (4 * H * E + 4 * H * H + 8 * H) + (4 * H * H + 4 * H * H + 8 * H) + H * V + V);
+  });
+
+  it("one LSTM unit by hand", () => {
+    // gates (i, f, g, o) = x·[1, 0, 2, 1] + h·[0, 1, 0, 0.5] + b_ih + b_hh with b = [0, 0.5, 0, 0] + [0.25, 0, 0, 0]
+    const layer = {
+      weightIh: Tensor.from([1, 0, 2, 1], [4, 1]),
+      weightHh: Tensor.from([0, 1, 0, 0.5], [4, 1]),
+      biasIh: Tensor.from([0, 0.5, 0, 0]),
+      biasHh: Tensor.from([0.25, 0, 0, 0]),
+    };
+    const sig = (v: number) => 1 / (1 + Math.exp(-v));
+    let h = 0;
+    let c = 0;
+    const expected: number[] = [];
+    for (const x of [1, -0.5, 2]) {
+      const i = sig(x + 0.25);
+      const f = sig(h + 0.5);
+      const g = Math.tanh(2 * x);
+      const o = sig(x + 0.5 * h);
+      c = f * c + i * g;
+      h = o * Math.tanh(c);
+      expected.push(h);
+    }
+    const { out, state } = ops.lstm(Tensor.from([1, -0.5, 2], [1, 3, 1]), [layer]);
+    Array.from(out.data).forEach((v, k) => expect(v).toBeCloseTo(expected[k]!, 6));
+    expect(state.c[0]!.data[0]).toBeCloseTo(c, 6);
+  });
+
+  it("step by step with the (h, c) state equals the whole sequence", async () => {
+    const s = await tinySession("LstmLM");
+    const ids = randomIds(2, 7, Number(s.cfg.vocab), 31);
+    const full = s.forward({ input_ids: idsOf(ids) });
+    const ctx = s.newContext(true);
+    const parts = [s.forward({ input_ids: idsOf(ids, 0, 2) }, ctx)];
+    for (let t = 2; t < 7; t++) parts.push(s.forward({ input_ids: idsOf(ids, t, t + 1) }, ctx));
+    // The recurrence itself is computed token by token: bit for bit the same.
+    const hidden = ops.concat(parts.map((p) => p.emitted.get("hidden_states.0")!), 1);
+    expect(Array.from(hidden.data)).toEqual(Array.from(full.emitted.get("hidden_states.0")!.data));
+    expectClose(ops.concat(parts.map((p) => p.output), 1), full.output, 1e-5);
+    // Log-probabilities: every row sums to 1.
+    const v = Number(s.cfg.vocab);
+    for (let r = 0; r < full.output.data.length / v; r++) {
+      let sum = 0;
+      for (let j = 0; j < v; j++) sum += Math.exp(full.output.data[r * v + j]!);
+      expect(sum).toBeCloseTo(1, 5);
+    }
+  });
+});
+
+describe("Transformer-XL", () => {
+  it("transfo-xl-wt103: parameters by hand (adaptive embedding, 18 layers, adaptive softmax with tied tails)", () => {
+    const sizes = [20000, 20000, 160000, 67735];
+    const widths = [1024, 256, 64, 16];
+    const d = 1024;
+    const emb = sizes.reduce((s, n, i) => s + n * widths[i]!, 0) + widths.reduce((s, w) => s + d * w, 0);
+    const layer = 3 * d * d + d * d + d * d + 2 * d + 2 * 16 * 64 + (d * 4096 + 4096 + 4096 * d + d) + 2 * d;
+    // Head: cluster rows and biases, every out_layer bias; weights tied to the embeddings, projections 1..3 tied.
+    const crit = 3 * d + 3 + sizes.reduce((s, n) => s + n, 0) + d * d;
+    const ref = preset("transfo-xl-wt103");
+    expect(computeStats(modelFor(ref.arch, ref.preset)).params).toBe(emb + 18 * layer + crit);
+  });
+
+  it("relative_scores equals the reference's pad-and-reshape shift of q·r over descending positions", () => {
+    const [H, D, T, S] = [2, 3, 4, 7];
+    const q = randomTensor([1, H, T, D], 41);
+    const r = randomTensor([S, H * D], 42);
+    const got = ops.relativeScores(q, r);
+    for (let h = 0; h < H; h++) {
+      // raw[i][j] = q_i · r_k[j], r_k[j] the embedding of position S−1−j (pos_seq = S−1 … 0).
+      const raw: number[][] = [];
+      for (let i = 0; i < T; i++) {
+        raw.push([]);
+        for (let j = 0; j < S; j++) {
+          let a = 0;
+          for (let c = 0; c < D; c++) a += q.data[(h * T + i) * D + c]! * r.data[(S - 1 - j) * H * D + h * D + c]!;
+          raw[i]!.push(a);
+        }
+      }
+      // _rel_shift: prepend a zero column, view [S+1, T], drop the first row, view [T, S].
+      const padded = raw.flatMap((row) => [0, ...row]);
+      const shifted = padded.slice(T);
+      for (let i = 0; i < T; i++) {
+        for (let j = 0; j <= S - T + i; j++) expect(got.data[(h * T + i) * S + j]).toBeCloseTo(shifted[i * S + j]!, 5);
+      }
+    }
+  });
+
+  it("relative sinusoid rows by hand (and clamped distances)", () => {
+    const t = ops.relativeSinusoid(5, 4, 3);
+    // f = [1, 10000^(-1/2) = 0.01]
+    expect(Array.from(t.data.subarray(0, 4))).toEqual([0, 0, 1, 1]);
+    expect(t.data[4 + 0]).toBeCloseTo(Math.sin(1), 6);
+    expect(t.data[4 + 1]).toBeCloseTo(Math.sin(0.01), 6);
+    expect(t.data[4 + 3]).toBeCloseTo(Math.cos(0.01), 6);
+    expect(Array.from(t.data.subarray(16, 20))).toEqual(Array.from(t.data.subarray(12, 16)));
+  });
+
+  it("adaptive embedding and log-softmax by hand; log-probabilities sum to 1", () => {
+    // Clusters [0, 2) and [2, 5); widths 2 and 1; projections to d = 2.
+    const tables = [Tensor.from([1, 2, 3, 4], [2, 2]), Tensor.from([5, 6, 7], [3, 1])];
+    const projs = [Tensor.from([1, 0, 0, 1], [2, 2]), Tensor.from([2, -1], [2, 1])];
+    const lookup = (i: number, local: IntTensor) => ops.embedding(local, tables[i]!);
+    const e = ops.adaptiveEmbedding(new IntTensor(Int32Array.from([1, 3]), [1, 2]), [2], lookup, projs, 2);
+    // id 1 → [3, 4]·I·2; id 3 → 6·[2, −1]·2
+    expect(Array.from(e.data)).toEqual([6, 8, 24, -12]);
+    const h = randomTensor([3, 2], 5);
+    const layers = [Tensor.from([1, 0, 0, 1], [2, 2]), Tensor.from([1, 2, 3], [3, 1])];
+    const lp = ops.adaptiveLogSoftmax(h, [2], (i, x) => ops.linear(x, layers[i]!), projs, Tensor.from([0.5, -0.5], [1, 2]), Tensor.from([0.1]));
+    expect(lp.shape).toEqual([3, 5]);
+    for (let r = 0; r < 3; r++) {
+      const row = Array.from(lp.data.subarray(r * 5, r * 5 + 5));
+      expect(row.reduce((s, v) => s + Math.exp(v), 0)).toBeCloseTo(1, 5);
+      // Head: softmax over [h·p0·W0ᵀ (2 words), h·p0·cᵀ + 0.1 (the tail cluster)].
+      const x = [h.data[r * 2]!, h.data[r * 2 + 1]!];
+      const head = [x[0]!, x[1]!, 0.5 * x[0]! - 0.5 * x[1]! + 0.1];
+      const z = Math.log(head.reduce((s, v) => s + Math.exp(v), 0));
+      expect(row[0]).toBeCloseTo(head[0]! - z, 5);
+      const u = 2 * x[0]! - x[1]!;
+      const tail = [u, 2 * u, 3 * u];
+      const zt = Math.log(tail.reduce((s, v) => s + Math.exp(v), 0));
+      expect(row[4]).toBeCloseTo(head[2]! - z + tail[2]! - zt, 5);
+    }
+  });
+
+  it("a memory of length 0 is a plain forward: the next segment sees nothing of the previous one", async () => {
+    const s = await tinySession("TransfoXL", { mem_len: 0, same_length: false });
+    const ids = randomIds(2, 8, Number(s.cfg.vocab), 51);
+    const ctx = s.newContext(true);
+    s.forward({ input_ids: idsOf(ids, 0, 5) }, ctx);
+    const second = s.forward({ input_ids: idsOf(ids, 5, 8) }, ctx).output;
+    const alone = s.forward({ input_ids: idsOf(ids, 5, 8) }).output;
+    expect(Array.from(second.data)).toEqual(Array.from(alone.data));
+  });
+
+  it("segment by segment through the memory equals one call over the whole text (same_length attention)", async () => {
+    const s = await tinySession("TransfoXL");
+    const mem = Number(s.cfg.mem_len);
+    const total = mem + 5; // longer than the memory: early tokens fall out of it
+    const ids = randomIds(2, total, Number(s.cfg.vocab), 52);
+    const full = s.forward({ input_ids: idsOf(ids) }).output;
+    const ctx = s.newContext(true);
+    const cuts = [0, 4, 7, 8, total - 1, total];
+    const parts = cuts.slice(1).map((to, k) => s.forward({ input_ids: idsOf(ids, cuts[k]!, to) }, ctx).output);
+    expectClose(ops.concat(parts, 1), full, 1e-5);
+  });
+
+  it("the first call attends to mem_len zero slots, as transformers initialises the memory", async () => {
+    // The output depends on the memory length even before any memory exists.
+    const a = await tinySession("TransfoXL", { mem_len: 6 });
+    const b = await tinySession("TransfoXL", { mem_len: 3 });
+    const ids = idsOf(randomIds(1, 3, Number(a.cfg.vocab), 53));
+    const ya = a.forward({ input_ids: ids }).output;
+    const yb = b.forward({ input_ids: ids }).output;
+    expect(Array.from(ya.data)).not.toEqual(Array.from(yb.data));
   });
 });

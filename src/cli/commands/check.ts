@@ -19,7 +19,10 @@ export const check: Command = {
     const diags = checkWorkspace(ws, shown).filter((d) => !d.span || relevant.has(d.span.file));
     if (flag(args, "json")) io.out(JSON.stringify({ files: shown, diagnostics: diagnosticsToJson(diags) }, null, 2));
     else if (diags.length) io.err(renderDiagnostics(diags, ws.sources));
-    else io.out(`ok: ${shown.length} file${shown.length === 1 ? "" : "s"}, ${[...ws.archs.values()].filter((a) => shown.includes(a.file)).length} architectures checked`);
+    else {
+      const n = [...ws.archs.values()].filter((a) => shown.includes(a.file)).length;
+      io.out(`ok: ${shown.length} file${shown.length === 1 ? "" : "s"}, ${n} architecture${n === 1 ? "" : "s"} checked`);
+    }
     return hasErrors(diags) ? 1 : 0;
   },
 };

@@ -3,6 +3,15 @@ import { UsageError } from "../args.js";
 import { configValues, readJson } from "../checkpoint.js";
 import { workspaceFor } from "./model-ref.js";
 import type { Command } from "./command.js";
+import type { Value } from "../../compiler/ir/model.js";
+
+// A value as .arch source: strings quoted (inside lists too), floats with a point.
+function archLiteral(v: Value): string {
+  if (Array.isArray(v)) return `[${v.map(archLiteral).join(", ")}]`;
+  if (typeof v === "string") return JSON.stringify(v);
+  const text = formatValue(v);
+  return typeof v === "number" && !Number.isInteger(v) && !text.includes(".") && !/e/.test(text) ? `${text}.0` : text;
+}
 
 export const importCmd: Command = {
   summary: "print the .arch preset matching a Hugging Face config.json",
@@ -19,7 +28,7 @@ export const importCmd: Command = {
     const dflt = configFor(arch).values;
     const lines = Object.entries(values)
       .filter(([k, v]) => formatValue(dflt.get(k) ?? null) !== formatValue(v))
-      .map(([k, v]) => `  ${k} = ${typeof v === "string" ? JSON.stringify(v) : formatValue(v)}${typeof v === "number" && !Number.isInteger(v) && !String(v).includes(".") && !/e/.test(String(v)) ? ".0" : ""}`);
+      .map(([k, v]) => `  ${k} = ${archLiteral(v)}`);
     io.out(`# ${arch.name} (${arch.file})\npreset ${JSON.stringify(name)} {\n${lines.join("\n")}\n}`);
     return 0;
   },

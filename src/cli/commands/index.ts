@@ -12,6 +12,7 @@ import { table } from "./table.js";
 import { draw } from "./draw.js";
 import { report } from "./report.js";
 import { fmt } from "./fmt.js";
+import { bench } from "./bench.js";
 
 export const commands: Record<string, Command> = {
   zoo,
@@ -27,4 +28,5 @@ export const commands: Record<string, Command> = {
   draw,
   report,
   fmt,
+  bench,
 };

@@ -478,13 +478,20 @@ export function parseArch(path: string, text: string): ParseResult {
     const closer = expected.length === 1 && closers.has(expected[0]!) ? expected[0]! : undefined;
     const prevLine = prev && !Number.isNaN(prev.startOffset) ? (prev.endLine ?? prev.startLine) : undefined;
     // A keyword where a name belongs (`for block in blocks`, `forward(ids: …)`).
+    const wantsExpression = expressionStart.every((n) => expected.includes(n));
     const reservedAsName =
-      !atEof && T.keywords.includes(t.tokenType) && (expected.includes("Identifier") || /^\s*[:=,)]/.test(text.slice(t.startOffset + t.image.length)));
+      !atEof &&
+      T.keywords.includes(t.tokenType) &&
+      ((expected.includes("Identifier") && !wantsExpression) || /^[ \t]*[:=,)]/.test(text.slice(t.startOffset + t.image.length)));
+    // The token after a gap of lines is usually fine: what is missing ends the line before.
+    const afterLineEnd = prevLine !== undefined && (atEof || (t.startLine ?? 0) > prevLine);
     const hint = reservedAsName
       ? `\`${t.image}\` is a keyword and cannot be used as a name; choose another name`
-      : closer && prevLine !== undefined && (atEof || (t.startLine ?? 0) > prevLine)
+      : closer && afterLineEnd
         ? `is a ${tokenWord(closer)} missing at the end of line ${prevLine}?`
-        : undefined;
+        : wantsExpression && afterLineEnd && prev
+          ? `is a value missing after \`${prev.image}\` at the end of line ${prevLine}?`
+          : undefined;
     diagnostics.push(error("E0002", span, `expected ${describeExpected(expected)}, found ${found}`, hint ? { hint } : {}));
   }
   let archs: A.ArchDecl[] = [];

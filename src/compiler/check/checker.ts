@@ -194,14 +194,21 @@ export function checkArch(arch: ArchIR): CheckResult {
         const b = arch.blocks.get(callee.name);
         if (!b) {
           return fail("E0103", callee.span, `unknown block or primitive \`${callee.name}\``, {
-            hint: suggest(callee.name, [...arch.blocks.keys(), ...Object.keys(primitives)]) ?? `primitives: ${Object.keys(primitives).join(", ")}`,
+            hint: suggest(callee.name, [...arch.blocks.keys(), ...Object.keys(primitives)]) ?? `declare \`block ${callee.name}\` in \`${arch.name}\`, or use a primitive (docs/language.md lists them)`,
           });
         }
         const bound = bindCallArgs(b.params.map((x) => ({ name: x.name, optional: x.default !== undefined })), args, callee.name, e.span, lookup);
         if (!bound) return undefined;
         if (b.alias) {
           // The alias's own arguments are expressions over the block's parameters.
-          const inner = moduleTypeOf(b.alias, (n, s) => (bound.has(n) ? bound.get(n) : (void s, lookupConfig(n))), depth + 1);
+          // A parameter left to its default reads that default (over config values).
+          const aliasScope = (n: string, s: A.Span): Type | undefined => {
+            const given = bound.get(n);
+            if (given) return given;
+            const dflt = b.params.find((p) => p.name === n)?.default;
+            return dflt ? scalarOf(dflt, (m) => lookupConfig(m)) : (void s, lookupConfig(n));
+          };
+          const inner = moduleTypeOf(b.alias, aliasScope, depth + 1);
           if (inner?.kind === "module") return { kind: "module", variants: inner.variants.map((v) => (v.kind === "primitive" ? { ...v, block: b } : v)) };
           return inner;
         }
@@ -492,9 +499,12 @@ export function checkArch(arch: ArchIR): CheckResult {
         annotations.resolutions.set(e, { kind: "local" });
         return { kind: "scalar", sym: Sym.symbol(e.name), base: "int" };
       }
+      const own = [...locals.keys(), ...submods.keys(), ...blockParams.keys()];
       return fail("E0101", e.span, `unknown name \`${e.name}\``, {
-        hint: suggest(e.name, [...locals.keys(), ...submods.keys(), ...blockParams.keys(), ...arch.params.keys(), ...arch.lets.keys()]),
-      } as { hint?: string });
+        hint:
+          suggest(e.name, [...own, ...arch.params.keys(), ...arch.lets.keys()]) ??
+          `in scope in \`${b.name}\`: ${own.slice(0, 10).join(", ")}${own.length > 10 ? ", …" : ""} and the hyperparameters`,
+      });
     };
 
     const infer = (e: A.Expr): Type | undefined => {

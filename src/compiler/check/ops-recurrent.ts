@@ -2,7 +2,8 @@
 // and across decoding steps through the forward context (one state per call site), so that
 // a prompt followed by single tokens computes exactly what the whole sequence does.
 import type { OpArg, OpContext, OpDef } from "./ops.js";
-import { typeText, type TensorT } from "./types.js";
+import { Sym } from "../shapes/sym.js";
+import { tensor, typeText, type TensorT } from "./types.js";
 
 const rank3 = (a: OpArg | undefined, c: OpContext, what: string): TensorT | undefined => {
   if (!a) return undefined;
@@ -20,11 +21,50 @@ const channels = (a: OpArg | undefined, x: TensorT, c: OpContext, what: string):
 };
 
 export const recurrentOps: Record<string, OpDef> = {
+  memory: {
+    params: ["x", "length"],
+    keywords: { zeros: "scalar" },
+    stateful: true,
+    doc:
+      "memory(x: [B, T, d], length) -> [B, M + T, d]: the last M <= length tokens this call site saw before, then x " +
+      "(segment-level recurrence: attention keys and values reach back into earlier calls). `zeros`: start from `length` zero " +
+      "tokens instead of none. Without a cache every call starts afresh",
+    infer: (a, c) => {
+      const x = rank3(a.x, c, "the input of memory");
+      if (!x) return undefined;
+      return tensor([x.dims[0]!, Sym.atom("memory+T"), x.dims[2]!], x.ids);
+    },
+  },
   token_shift: {
     params: ["x"],
     stateful: true,
     doc: "token_shift(x: [B, T, C]) -> [B, T, C]: x one token later (out[t] = x[t-1]); zeros before the first token, the previous call's last token when decoding",
     infer: (a, c) => rank3(a.x, c, "the input of token_shift"),
+  },
+  wkv_heads: {
+    params: ["r", "k", "v", "decay", "bonus", "heads"],
+    stateful: true,
+    doc:
+      "wkv_heads(r, k, v: [B, T, C], decay: [.., C] in (0, 1), bonus: [heads, C/heads], heads) -> [B, T, C]: RWKV-5/6 linear attention " +
+      "with a [D, D] state per head: y_t = r_t·(S + diag(bonus)·k_tᵀv_t), then S = diag(decay_t)·S + k_tᵀv_t",
+    infer: (a, c) => {
+      const r = rank3(a.r, c, "r");
+      const k = rank3(a.k, c, "k");
+      const v = rank3(a.v, c, "v");
+      if (!r || !k || !v) return undefined;
+      for (const [n, x] of [["k", a.k!], ["v", a.v!]] as const) {
+        r.dims.forEach((d, i) => c.sameDim(d, (x.type as TensorT).dims[i]!, x.expr.span, "E0301", `dimension ${i} of ${n} (must equal r's)`));
+      }
+      channels(a.decay, r, c, "decay");
+      const h = a.heads?.type.kind === "scalar" ? a.heads.type.sym : undefined;
+      if (!h) return c.fail("E0201", (a.heads ?? a.r)!.expr.span, "the head count must be an integer config value");
+      c.divides(r.dims[2]!, h, c.callSpan, "the channels of wkv_heads");
+      if (a.bonus?.type.kind === "tensor") {
+        const bd = a.bonus.type.dims;
+        c.sameDim(bd.reduce((p, d) => p.mul(d), Sym.const(1)), r.dims[2]!, a.bonus.expr.span, "E0301", "elements of the bonus (one per channel)");
+      }
+      return r;
+    },
   },
   wkv4: {
     params: ["k", "v", "decay", "first"],

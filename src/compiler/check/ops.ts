@@ -7,6 +7,7 @@ import { tensor, typeText, type ScalarT, type TensorT, type Type } from "./types
 import { recurrentOps } from "./ops-recurrent.js";
 import { relativePositionOps } from "./ops-relative-position.js";
 import { onceOps } from "./ops-once.js";
+import { adaptiveSoftmaxOps } from "./ops-adaptive-softmax.js";
 
 export interface OpArg {
   type: Type;
@@ -68,6 +69,7 @@ export const ops: Record<string, OpDef> = {
   ...recurrentOps,
   ...relativePositionOps,
   ...onceOps,
+  ...adaptiveSoftmaxOps,
   act: {
     params: ["x", "kind"],
     doc: "act(x, kind): the activation named by a config string (silu, gelu, gelu_new, relu, …)",
@@ -82,6 +84,11 @@ export const ops: Record<string, OpDef> = {
     params: ["x", "axis?"],
     doc: "softmax(x, axis = -1)",
     infer: (a, c) => asTensor(a.x, c, "the argument of softmax"),
+  },
+  log_softmax: {
+    params: ["x", "axis?"],
+    doc: "log_softmax(x, axis = -1): log-probabilities (language-model heads that return them)",
+    infer: (a, c) => asTensor(a.x, c, "the argument of log_softmax"),
   },
   clamp: {
     params: ["x", "lo", "hi"],
@@ -171,7 +178,7 @@ export const ops: Record<string, OpDef> = {
       c.sameDim(q.dims[0]!, k.dims[0]!, a.k!.expr.span, "E0308", "batch of k");
       c.sameDim(q.dims[3]!, k.dims[3]!, a.k!.expr.span, "E0308", "head size of k (must equal q's)");
       c.sameDim(k.dims[1]!, v.dims[1]!, a.v!.expr.span, "E0308", "key/value heads of v (must equal k's)");
-      c.divides(q.dims[1]!, k.dims[1]!, c.callSpan, "query heads (a multiple of key/value heads)");
+      c.divides(q.dims[1]!, k.dims[1]!, c.callSpan, "the number of query heads");
       return tensor([q.dims[0]!, q.dims[1]!, q.dims[2]!, v.dims[3]!]);
     },
   },

@@ -35,10 +35,11 @@ export function configExpr(e: A.Expr, name: (n: string) => NameKind | undefined)
           return `rt.cfg.floordiv(${l}, ${r})`;
         case "**":
           return `(${l}) ** (${r})`;
+        // A comparison with null is spelt so that TypeScript narrows `number | null` by it.
         case "==":
-          return `rt.cfg.equal(${l}, ${r})`;
+          return e.right.kind === "null" ? `(${l} === null)` : e.left.kind === "null" ? `(${r} === null)` : `rt.cfg.equal(${l}, ${r})`;
         case "!=":
-          return `!rt.cfg.equal(${l}, ${r})`;
+          return e.right.kind === "null" ? `(${l} !== null)` : e.left.kind === "null" ? `(${r} !== null)` : `!rt.cfg.equal(${l}, ${r})`;
         case "in":
           return `(${r} as unknown[]).some((v) => rt.cfg.equal(v, ${l}))`;
         case "+":
@@ -54,7 +55,8 @@ export function configExpr(e: A.Expr, name: (n: string) => NameKind | undefined)
     case "list":
       return `[${e.items.map(go).join(", ")}]`;
     case "comprehension":
-      return `${go(e.iter)}.map((${localName(e.variable)}: number) => ${configExpr(e.item, (n) => (n === e.variable ? "local" : name(n)))})`;
+      // The variable's type is the list's element type (a range's is number), left to TypeScript.
+      return `${go(e.iter)}.map((${localName(e.variable)}) => ${configExpr(e.item, (n) => (n === e.variable ? "local" : name(n)))})`;
     case "index":
       return `${go(e.target)}[${go(e.index)}]!`;
     case "call": {

@@ -20,7 +20,7 @@ export function forwardFunctionName(block: string): string {
 /** How a module value is applied to tensor arguments. */
 export function callVariants(t: ModuleT, target: string, args: string[]): string {
   const one = (v: ModuleVariant, m: string): string =>
-    v.kind === "primitive" ? `rt.lang.apply(${m}, ${args[0] ?? "undefined"})` : `${forwardFunctionName(v.block.name)}(${[m, "cfg", "ctx", ...args].join(", ")})`;
+    v.kind === "primitive" ? `rt.lang.apply(${m}, ${args[0] ?? "undefined"}, ctx)` : `${forwardFunctionName(v.block.name)}(${[m, "cfg", "ctx", ...args].join(", ")})`;
   const distinct = dedupeVariants(t.variants);
   if (distinct.length === 1) return one(distinct[0]!, target);
   // Chosen per instance at build time: dispatch on the instance's block tag.
@@ -31,7 +31,7 @@ export function callVariants(t: ModuleT, target: string, args: string[]): string
     const call = one(v, `(${cast})`);
     if (!expr) expr = call;
     else {
-      const test = v.kind === "primitive" ? `(${target} as { kind?: string }).kind === ${str(v.primitive.name)}` : `(${target} as { block?: string }).block === ${str(v.block.name)}`;
+      const test = v.kind === "primitive" ? `(${target} as { kind?: string }).kind === ${str(v.primitive.name)}` : `(${target} as { $block?: string }).$block === ${str(v.block.name)}`;
       expr = `(${test} ? ${call} : ${expr})`;
     }
   }
@@ -52,6 +52,9 @@ export function emitForward(em: ForwardEmitter, b: BlockIR): string[] {
   const f = b.forward!;
   const { arch, ann } = em;
   const blockParams = new Set(b.params.map((p) => p.name));
+  // A submodule declared with `if cond` is typed `T | undefined`; the checker cannot see that
+  // its uses are guarded by the same condition, so they assert presence.
+  const conditional = new Set(b.submodules.filter((s) => s.cond).map((s) => s.name));
   const lines: string[] = [];
   let indent = 1;
   const push = (s: string) => lines.push("  ".repeat(indent) + s);
@@ -73,7 +76,7 @@ export function emitForward(em: ForwardEmitter, b: BlockIR): string[] {
           case "loopVar":
             return localName(e.name);
           case "submodule":
-            return `self.${e.name}`;
+            return `self.${e.name}${conditional.has(e.name) ? "!" : ""}`;
           case "blockParam":
             return `self.${e.name}`;
           case "config":
@@ -145,7 +148,7 @@ export function emitForward(em: ForwardEmitter, b: BlockIR): string[] {
     }
     while (pos.length && pos[pos.length - 1] === undefined) pos.pop();
     const args = ["ctx"];
-    if (op.stateful) args.push(`\`\${self.path}#${res?.kind === "op" ? res.site : 0}\``);
+    if (op.stateful) args.push(`\`\${self.$path}#${res?.kind === "op" ? res.site : 0}\``);
     args.push(...pos.map((p) => (p === undefined ? "undefined" : op.lazy ? `() => ${p}` : p)), ...rest);
     if (op.keywords) args.push(`{ ${kw.join(", ")} }`);
     return `rt.lang.${name}(${args.join(", ")})`;
@@ -156,6 +159,8 @@ export function emitForward(em: ForwardEmitter, b: BlockIR): string[] {
     const t = ann.types.get(e);
     if (t?.kind === "modlist") {
       const item = (t as ModuleListT).item;
+      // A list of bare parameters (nn.ParameterList) is passed as its tensors.
+      if (item.variants.length > 0 && item.variants.every((v) => v.kind === "primitive" && v.primitive.apply.kind === "value")) return `${expr(e)} as readonly rt.Tensor[]`;
       return `(i: number, rows: rt.Tensor) => ${callVariants(item, `${expr(e)}[i]!`, ["rows"])}`;
     }
     return expr(e);
@@ -168,6 +173,13 @@ export function emitForward(em: ForwardEmitter, b: BlockIR): string[] {
   };
 
   const declared = new Set(f.params.map((p) => p.name));
+  // A `let` inside a branch is a TypeScript block-scoped variable: the other branch must declare it again.
+  const scoped = (body: A.Stmt[]): void => {
+    const outer = new Set(declared);
+    body.forEach(stmt);
+    declared.clear();
+    outer.forEach((n) => declared.add(n));
+  };
   const stmt = (s: A.Stmt): void => {
     switch (s.kind) {
       case "let":
@@ -198,12 +210,12 @@ export function emitForward(em: ForwardEmitter, b: BlockIR): string[] {
       case "if":
         push(`if (${expr(s.cond)}) {`);
         indent++;
-        s.then.forEach(stmt);
+        scoped(s.then);
         indent--;
         if (s.else) {
           push("} else {");
           indent++;
-          s.else.forEach(stmt);
+          scoped(s.else);
           indent--;
         }
         push("}");

@@ -20,7 +20,8 @@ export interface GeneratedModule {
 }
 
 const tsScalar = (t: A.TypeRef): string => {
-  const base = t.name === "int" || t.name === "float" ? "number" : t.name === "bool" ? "boolean" : t.name === "string" ? "string" : "unknown";
+  // `any` is the .arch type of a value of any shape (a nested list from config.json).
+  const base = t.name === "int" || t.name === "float" ? "number" : t.name === "bool" ? "boolean" : t.name === "string" ? "string" : "any";
   return `${t.list ? `${base}[]` : base}${t.optional ? " | null" : ""}`;
 };
 
@@ -79,7 +80,6 @@ export async function generateModule(arch: ArchIR): Promise<GeneratedModule> {
 
   // ---- configuration
   const params = [...arch.params.values()];
-  const lets = [...arch.lets.values()];
   sf.addInterface({
     name: "Config",
     isExported: true,
@@ -87,25 +87,9 @@ export async function generateModule(arch: ArchIR): Promise<GeneratedModule> {
     properties: params.map((p) => ({
       name: p.name,
       type: tsScalar(p.type),
-      docs: p.hfKeys.length ? [`config.json: ${p.hfKeys.map((k) => k.join(".")).join(" | ")}`] : [],
+      docs: p.hfKeys.length ? [commentText(`config.json: ${p.hfKeys.map((k) => k.join(".")).join(" | ")}`)] : [],
     })),
   });
-  sf.addInterface({
-    name: "Hyper",
-    isExported: true,
-    extends: ["Config"],
-    docs: ["The configuration with every derived value computed."],
-    properties: lets.map((l) => ({ name: l.name, type: "unknown", docs: [commentText(`= ${exprText(l.value)}`)] })),
-  });
-  // Derived values get precise types from their values at generation time.
-  const sample = await import("../eval/config.js").then((m) => m.resolveConfig(arch));
-  const hyper = sf.getInterfaceOrThrow("Hyper");
-  for (const l of lets) {
-    const v = sample.values.get(l.name);
-    const t = typeof v === "number" ? "number" : typeof v === "string" ? "string" : typeof v === "boolean" ? "boolean" : Array.isArray(v) ? (v.every((x) => typeof x === "number") ? "number[]" : "unknown[]") : v === null ? "number | null" : "unknown";
-    hyper.getPropertyOrThrow(l.name).setType(t);
-  }
-
   const order = configOrder(arch);
   const isParam = (n: string) => arch.params.has(n);
   const cfgKind = (n: string) => (arch.params.has(n) || arch.lets.has(n) ? ("local" as const) : undefined);
@@ -130,8 +114,15 @@ export async function generateModule(arch: ArchIR): Promise<GeneratedModule> {
     isExported: true,
     docs: ["Fills in defaults, computes derived values and checks every `require`."],
     parameters: [{ name: "given", type: "Partial<Config>", initializer: "{}" }],
-    returnType: "Hyper",
     statements: body,
+  });
+  // Derived values are typed by what `configure` computes, so that no guess from one sample
+  // configuration (a value null in the defaults, a list of nulls) can contradict their use.
+  sf.addTypeAlias({
+    name: "Hyper",
+    isExported: true,
+    type: "ReturnType<typeof configure>",
+    docs: ["The configuration with every derived value computed."],
   });
 
   const presetEntries = [...arch.presets.values()].map((p) => {
@@ -200,7 +191,7 @@ export async function generateModule(arch: ArchIR): Promise<GeneratedModule> {
 
 function emitBlock(sf: ReturnType<Project["createSourceFile"]>, arch: ArchIR, b: BlockIR, ann: ReturnType<typeof checkedArch>["annotations"]): void {
   const name = typeName(b.name);
-  const cls = b.className ? ` (prints as ${b.className.value})` : "";
+  const cls = b.className ? commentText(` (prints as ${b.className.value})`) : "";
   const paramTs = b.params.map((p) => ({ name: p.name, type: p.type.name === "string" ? "string" : p.type.name === "bool" ? "boolean" : p.type.list ? "number[]" : "number" }));
   const blockScopeKind = (n: string) => (b.params.some((p) => p.name === n) ? ("local" as const) : arch.params.has(n) || arch.lets.has(n) ? ("config" as const) : ("local" as const));
 
@@ -235,11 +226,12 @@ function emitBlock(sf: ReturnType<Project["createSourceFile"]>, arch: ArchIR, b:
   }
 
   const props: OptionalKind<PropertySignatureStructure>[] = [
-    { name: "path", type: "string", isReadonly: true },
-    { name: "block", type: str(b.name), isReadonly: true },
+    // `$` cannot occur in an .arch name: these never collide with a submodule or parameter.
+    { name: "$path", type: "string", isReadonly: true },
+    { name: "$block", type: str(b.name), isReadonly: true },
     ...paramTs.map((p) => ({ name: p.name, type: p.type, isReadonly: true })),
   ];
-  const built: string[] = [`path`, `block: ${str(b.name)}`, ...b.params.map((p) => (localName(p.name) === p.name ? p.name : `${p.name}: ${localName(p.name)}`))];
+  const built: string[] = [`$path: path`, `$block: ${str(b.name)}`, ...b.params.map((p) => (localName(p.name) === p.name ? p.name : `${p.name}: ${localName(p.name)}`))];
   const pre: string[] = [];
   const subTypes = new Map<string, ModuleT | ModuleListT>();
   // The checker typed each submodule; find those types through a forward resolution if any,

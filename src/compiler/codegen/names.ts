@@ -28,5 +28,6 @@ export function str(s: string): string {
 
 /** Text for a comment: no way to close the comment early. */
 export function commentText(s: string): string {
-  return s.replace(/\*\//g, "* /").replace(/[\r\n]+/g, " ");
+  // U+2028 and U+2029 end a `//` comment as a newline does.
+  return s.replace(/\*\//g, "* /").replace(/[\r\n\u2028\u2029]+/g, " ");
 }

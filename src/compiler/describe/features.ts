@@ -61,6 +61,7 @@ export function describeModel(m: ElaboratedModel): Features {
       if (p === "RMSNorm") norms.add(Number(inst.args.offset) === 1 ? "RMSNorm(1+w)" : "RMSNorm");
       if (p === "LayerNorm") norms.add(inst.args.affine === false ? "LayerNorm(no affine)" : inst.args.bias === false ? "LayerNorm(no bias)" : "LayerNorm");
       if (p === "Activation") acts.add(String(inst.args.kind));
+      if (p === "LSTM") attn.add(`LSTM recurrence (${formatValue(inst.args.num_layers ?? 1)}×${formatValue(inst.args.hidden_size ?? null)})`);
     }
     const b = inst.block;
     if (!b?.forward || inst.kind !== "block" || seen.has(`${b.name}:${JSON.stringify(inst.args)}`)) continue;
@@ -100,6 +101,9 @@ export function describeModel(m: ElaboratedModel): Features {
         const scaling = val(kw(c, "scaling"));
         pos.add(`RoPE(${style}${typeof scaling === "string" && scaling !== "none" ? `, ${scaling}` : ""})`);
       } else if (name === "position_ids") pos.add("learned");
+      else if (name === "wkv4") attn.add("WKV recurrence (RWKV-4 linear attention)");
+      else if (name === "token_shift") pos.add("token shift");
+      else if (name === "memory") masks.add(`+ memory of ${formatValue(val(c.args[1]?.value) ?? null)} tokens`);
       else if (["silu", "gelu", "gelu_tanh", "relu", "relu2"].includes(name)) acts.add(name);
       else if (name === "rms_norm") norms.add("RMSNorm");
       else if (name === "act") acts.add(String(val(c.args[1]?.value) ?? exprText(c.args[1]?.value ?? c)));

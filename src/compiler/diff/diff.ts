@@ -2,7 +2,7 @@
 // and, where names differ, by role (the same parent and the same kind of ops), then every
 // op attribute, leaf module, parameter shape and statistic compared. diff(A, A) is empty
 // and diff(B, A) is the mirror image of diff(A, B).
-import type { BlockFact, ModelFacts } from "./facts.js";
+import type { BlockFact, ModelFacts, OpFact } from "./facts.js";
 
 export interface HyperChange {
   key: string;
@@ -56,11 +56,26 @@ export function isEmpty(r: DiffReport): boolean {
   return r.hyperparameters.length + r.attributes.length + r.structure.length + r.shapes.length + r.stats.length === 0;
 }
 
+const opText = (o: OpFact) => {
+  const attrs = Object.entries(o.attrs).map(([k, v]) => `${k}=${v}`).join(", ");
+  return `op ${o.op}${attrs ? `(${attrs})` : ""}`;
+};
+
 const leafPath = (block: string, leaf: string) => (block === "(root)" ? leaf : `${block}.${leaf}`);
 
 function parentOf(role: string): string {
   const i = role.lastIndexOf(".");
   return i < 0 ? "" : role.slice(0, i);
+}
+
+// Ops that say what a block is for: two blocks under the same parent that both route
+// experts (or both attend) play the same role even when their names and helpers differ.
+const anchorOps = ["moe", "attention", "wkv4", "causal_conv"];
+
+function sameRole(a: BlockFact, b: BlockFact): boolean {
+  if (opSignature(a) === opSignature(b)) return true;
+  const opsB = new Set(b.ops.map((o) => o.op));
+  return a.ops.some((o) => anchorOps.includes(o.op) && opsB.has(o.op));
 }
 
 function opSignature(b: BlockFact): string {
@@ -82,7 +97,7 @@ function alignBlocks(a: ModelFacts, b: ModelFacts): { pairs: [BlockFact, BlockFa
   let restB = [...b.blocks.values()].filter((f) => !usedB.has(f.role));
   // Only unambiguous pairs: the one candidate on each side, so that the pairing does not
   // depend on which model is A.
-  const matches = (fa: BlockFact, fb: BlockFact) => parentOf(fb.role) === parentOf(fa.role) && fa.ops.length > 0 && opSignature(fb) === opSignature(fa);
+  const matches = (fa: BlockFact, fb: BlockFact) => parentOf(fb.role) === parentOf(fa.role) && fa.ops.length > 0 && sameRole(fa, fb);
   const onlyA: BlockFact[] = [];
   const pairedB = new Set<BlockFact>();
   for (const fa of restA) {
@@ -94,6 +109,19 @@ function alignBlocks(a: ModelFacts, b: ModelFacts): { pairs: [BlockFact, BlockFa
     } else onlyA.push(fa);
   }
   restB = restB.filter((fb) => !pairedB.has(fb));
+  // Renamed and reworked at once (Mixtral's block_sparse_moe, Qwen2-MoE's mlp with a shared
+  // expert): the one block left on each side under a parent, when they share an op.
+  const loneUnder = (fs: BlockFact[], parent: string) => fs.filter((f) => parentOf(f.role) === parent);
+  const shareOp = (fa: BlockFact, fb: BlockFact) => fa.ops.some((o) => fb.ops.some((p) => p.op === o.op));
+  for (const fa of [...onlyA]) {
+    const as = loneUnder(onlyA, parentOf(fa.role));
+    const bs = loneUnder(restB, parentOf(fa.role));
+    if (as.length === 1 && bs.length === 1 && shareOp(fa, bs[0]!)) {
+      pairs.push([fa, bs[0]!]);
+      onlyA.splice(onlyA.indexOf(fa), 1);
+      restB = restB.filter((fb) => fb !== bs[0]);
+    }
+  }
   return { pairs, onlyA, onlyB: restB };
 }
 
@@ -128,7 +156,7 @@ export function diffFacts(a: ModelFacts, b: ModelFacts): DiffReport {
       seen.add(k);
       const ob = opsB.get(k);
       if (!ob) {
-        report.structure.push({ path: block, change: "removed", a: `op ${oa.op}` });
+        report.structure.push({ path: block, change: "removed", a: opText(oa) });
         continue;
       }
       for (const attr of new Set([...Object.keys(oa.attrs), ...Object.keys(ob.attrs)])) {
@@ -137,7 +165,7 @@ export function diffFacts(a: ModelFacts, b: ModelFacts): DiffReport {
         if (va !== vb) report.attributes.push({ block, op: oa.op, index: oa.index, attr, a: va, b: vb });
       }
     }
-    for (const ob of fb.ops) if (!seen.has(`${ob.op}#${ob.index}`)) report.structure.push({ path: block, change: "added", b: `op ${ob.op}` });
+    for (const ob of fb.ops) if (!seen.has(`${ob.op}#${ob.index}`)) report.structure.push({ path: block, change: "added", b: opText(ob) });
     const leafNames = new Set([...Object.keys(fa.leaves), ...Object.keys(fb.leaves)]);
     const removed: string[] = [];
     const added: string[] = [];

@@ -140,6 +140,47 @@ function leafText(inst: Instance): string {
   }
 }
 
+// What an op does when a keyword is left out, so that spelling a default is no difference.
+const opDefaults: Record<string, Record<string, string>> = {
+  rope: { style: "rotate_half", scaling: "none", factor: "1" },
+  attention: { causal: "false", window: "none", softcap: "none", alibi: "false", padding: "true", cache: "true" },
+  moe: { order: "softmax_topk", normalize: "true" },
+};
+
+function normalizeDefaults(op: string, attrs: Record<string, string>): void {
+  for (const [k, v] of Object.entries(opDefaults[op] ?? {})) attrs[k] ??= v;
+  if (op === "rope" && (attrs.scaling === "none" || attrs.scaling === "default")) {
+    // Without scaling, the scaling factor and original length do nothing.
+    attrs.scaling = "none";
+    delete attrs.factor;
+    delete attrs.original;
+  }
+}
+
+function binaries(stmts: A.Stmt[]): Extract<A.Expr, { kind: "binary" }>[] {
+  const out: Extract<A.Expr, { kind: "binary" }>[] = [];
+  const expr = (e: A.Expr | undefined): void => {
+    if (!e) return;
+    if (e.kind === "binary") out.push(e);
+    for (const [k, v] of Object.entries(e)) {
+      if (k === "span") continue;
+      if (v && typeof v === "object" && "kind" in v) expr(v as A.Expr);
+      if (Array.isArray(v)) v.forEach((x) => x && typeof x === "object" && ("kind" in x ? expr(x as A.Expr) : "value" in x && expr((x as A.Arg).value)));
+    }
+  };
+  const stmt = (s: A.Stmt): void => {
+    if (s.kind === "let" || s.kind === "assign" || s.kind === "emit") expr(s.value);
+    else if (s.kind === "return") s.values.forEach(expr);
+    else if (s.kind === "for") s.body.forEach(stmt);
+    else if (s.kind === "if") {
+      s.then.forEach(stmt);
+      s.else?.forEach(stmt);
+    }
+  };
+  stmts.forEach(stmt);
+  return out;
+}
+
 function calls(stmts: A.Stmt[]): Extract<A.Expr, { kind: "call" }>[] {
   const out: Extract<A.Expr, { kind: "call" }>[] = [];
   const expr = (e: A.Expr | undefined): void => {
@@ -227,17 +268,32 @@ export function extractFacts(m: ElaboratedModel, label: string): ModelFacts {
           attrs.head_dim = show(evalSym(qt.dims[3]!, env));
           attrs.kind = h === kv ? "MHA" : kv === 1 ? "MQA" : `GQA(${show(kv)})`;
         }
-        attrs.causal ??= "false";
-        attrs.window ??= "none";
       }
       if (op === "moe") {
         const experts = c.args.filter((a) => !a.keyword)[2]?.value;
         const list = experts?.kind === "name" ? inst.children.find((x) => x.name === experts.name) : undefined;
         attrs.experts = String(list?.children.length ?? "?");
-        attrs.order ??= "softmax_topk";
-        attrs.normalize ??= "true";
       }
+      normalizeDefaults(op, attrs);
       ops.push({ op, index, attrs });
+    }
+    // Multiplying a tensor by a config value (embedding scale, logit scale, residual scale) is
+    // as much a part of the architecture as an op call.
+    let scales = 0;
+    for (const e of inst.block.forward ? binaries(inst.block.forward.body) : []) {
+      if (e.op !== "*" && e.op !== "/") continue;
+      const lt = annotations.types.get(e.left);
+      const rt = annotations.types.get(e.right);
+      const scalarSide = lt?.kind === "tensor" && rt?.kind === "scalar" ? e.right : rt?.kind === "tensor" && lt?.kind === "scalar" && e.op === "*" ? e.left : undefined;
+      if (!scalarSide) continue;
+      let by: string;
+      try {
+        const v = evaluate(scalarSide, scope);
+        by = typeof v === "number" ? show(e.op === "/" ? 1 / v : v) : show(v);
+      } catch {
+        by = `${e.op === "/" ? "1 / " : ""}${exprText(scalarSide)}`;
+      }
+      ops.push({ op: "scale", index: scales++, attrs: { by } });
     }
     const fact: BlockFact = { role, className: inst.className, ops, leaves };
     const first = blocks.get(role);

@@ -248,7 +248,10 @@ export function elaborate(config: ResolvedConfig, rootName?: string): Elaborated
   for (const t of ties) {
     for (const side of [t.target, t.source]) {
       if (!all.has(side)) {
-        diagnostics.push(error("E0404", tieSpans.get(t.target), `tie refers to \`${side}\`, which is not a parameter of this model`, { hint: suggest(side, all) ?? "" }));
+        const head = side.split(".")[0]!;
+        const near = [...all].filter((w) => w.startsWith(`${head}.`));
+        const hint = suggest(side, all) ?? (near.length ? `parameters under \`${head}\`: ${near.slice(0, 6).join(", ")}${near.length > 6 ? ", …" : ""}` : `the block has no submodule \`${head}\``);
+        diagnostics.push(error("E0404", tieSpans.get(t.target), `tie refers to \`${side}\`, which is not a parameter of this model`, { hint }));
       }
     }
   }

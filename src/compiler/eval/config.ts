@@ -54,7 +54,8 @@ export function resolveConfig(arch: ArchIR, overrides: ReadonlyMap<string, Overr
     if (!param && !let_) return undefined;
     const span = param?.span ?? let_!.span;
     if (computing.has(name)) {
-      throw new EvalError(`\`${name}\` is defined in terms of itself`, span, "E0204", "break the cycle by giving one of the values a literal default");
+      const chain = [...computing].slice([...computing].indexOf(name));
+      throw new EvalError(`\`${name}\` is defined in terms of itself: ${[...chain, name].join(" → ")}`, span, "E0204", "break the cycle by giving one of the values a literal default");
     }
     computing.add(name);
     try {

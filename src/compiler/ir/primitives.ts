@@ -153,6 +153,33 @@ export const primitives: Record<string, Primitive> = {
     repr: () => "",
     apply: { kind: "value" },
   },
+  // torch.nn.LSTM, applied batch-first ([B, T, input] -> [B, T, hidden]) whatever `batch_first`
+  // prints; its (h, c) state carries over to the next call when decoding.
+  LSTM: {
+    name: "LSTM",
+    params: [
+      { name: "input_size", type: "int" },
+      { name: "hidden_size", type: "int" },
+      { name: "num_layers", type: "int", default: 1 },
+      { name: "bias", type: "bool", default: true },
+      { name: "batch_first", type: "bool", default: false },
+      { name: "dropout", type: "float", default: 0.0 },
+    ],
+    weights: (a) =>
+      Array.from({ length: int(a.num_layers) }, (_, k) => [
+        { name: `weight_ih_l${k}`, shape: [4 * int(a.hidden_size), k === 0 ? int(a.input_size) : int(a.hidden_size)] },
+        { name: `weight_hh_l${k}`, shape: [4 * int(a.hidden_size), int(a.hidden_size)] },
+        ...(bool(a.bias) ? [{ name: `bias_ih_l${k}`, shape: [4 * int(a.hidden_size)] }, { name: `bias_hh_l${k}`, shape: [4 * int(a.hidden_size)] }] : []),
+      ]).flat(),
+    className: () => "LSTM",
+    repr: (a) =>
+      `${int(a.input_size)}, ${int(a.hidden_size)}` +
+      (int(a.num_layers) !== 1 ? `, num_layers=${int(a.num_layers)}` : "") +
+      (bool(a.bias) ? "" : ", bias=False") +
+      (bool(a.batch_first) ? ", batch_first=True" : "") +
+      (int(a.dropout) !== 0 ? `, dropout=${pyFloat(int(a.dropout))}` : ""),
+    apply: { kind: "features", from: "input_size", to: "hidden_size" },
+  },
   Conv2d: {
     name: "Conv2d",
     params: [

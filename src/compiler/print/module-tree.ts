@@ -25,6 +25,11 @@ export function printModuleTree(inst: Instance): string {
 }
 
 function printList(inst: Instance): string {
+  // A list of bare parameters is an nn.ParameterList: its extra_repr lists each tensor.
+  if (inst.children.length > 0 && inst.children.every((c) => c.primitive?.apply.kind === "value")) {
+    const lines = inst.children.map((c) => `  (${c.name}): Parameter containing: [torch.float32 of size ${(c.weights[0]?.shape ?? []).join("x")}]`);
+    return `ParameterList(\n  ${lines.join("\n  ")}\n)`;
+  }
   const reprs = inst.children.map(printModuleTree);
   if (reprs.length === 0) return `${inst.className}()`;
   const runs: { start: number; end: number; text: string }[] = [];

@@ -32,7 +32,7 @@ export function generate(session: ModelSession, prompt: number[], opts: Generate
   }
   const out: number[] = [];
   for (let step = 0; step < opts.maxNewTokens; step++) {
-    const { output } = session.forward({ ...fixed, [name]: next }, ctx);
+    const { output } = session.forward({ ...fixed, [name]: next }, ctx, undefined, { lastPosition: true });
     const vocab = output.shape[output.shape.length - 1]!;
     const rows = output.data.length / vocab;
     const id = sampler.pick(output.data, (rows - 1) * vocab, vocab);

@@ -6,6 +6,7 @@
  */
 import { availableParallelism } from "node:os";
 import { Tensor } from "../tensor.js";
+import { DeferredTensor } from "../weights/deferred.js";
 import { compileKernels, findKernelDir, type KernelModules } from "./kernel-modules.js";
 import { ThreadPool, type KernelFn } from "./thread-pool.js";
 import { WasmHeap } from "./wasm-heap.js";
@@ -104,7 +105,8 @@ export function sharedArray(n: number): Float32Array | undefined {
  */
 export function toSharedMemory(t: Tensor): Tensor {
   const k = kernels();
-  if (!k || k.heap.contains(t.data)) return t;
+  // A deferred weight is already in the heap (and reading .data would load it whole).
+  if (!k || t instanceof DeferredTensor || k.heap.contains(t.data)) return t;
   const a = k.heap.allocArray(t.data.length);
   if (!a) return t;
   a.set(t.data);

@@ -7,6 +7,7 @@ import { RuntimeArgumentError } from "../errors.js";
 import type { ForwardContext } from "../model/context.js";
 import type { PrimitiveModule } from "../nn/primitives.js";
 import { call as callPrimitive } from "../nn/primitives.js";
+import { lstmApply } from "./recurrent.js";
 import { keySegments } from "./segments.js";
 import { KvCache, keyColumns } from "../model/kv-cache.js";
 
@@ -29,6 +30,7 @@ export const neg = (_c: ForwardContext, x: Tensor) => ops.neg(x);
 export const act = (_c: ForwardContext, x: Tensor, kind: string) => ops.activation(kind, x);
 export const softcap = (_c: ForwardContext, x: Tensor, cap: number) => ops.softcap(x, cap);
 export const softmax = (_c: ForwardContext, x: Tensor, axis = -1) => ops.softmax(x, axis);
+export const log_softmax = (_c: ForwardContext, x: Tensor, axis = -1) => ops.logSoftmax(x, axis);
 export const l2_normalize = (_c: ForwardContext, x: Tensor) => ops.l2NormalizeRows(x);
 export const layer_norm = (_c: ForwardContext, x: Tensor, eps = 1e-5) => ops.layerNorm(x, undefined, undefined, eps);
 export const rms_norm = (_c: ForwardContext, x: Tensor, eps = 1e-6) => ops.rmsNorm(x, undefined, eps);
@@ -206,11 +208,13 @@ export function attention(c: ForwardContext, site: string, q: Tensor, k: Tensor,
   // of them at absolute position `start` (> 0 once a sliding window dropped old ones).
   let cached: { length: number; start: number } | undefined;
   if (c.useCache && a.cache !== false) {
-    let cache = c.kv.get(site);
-    if (!cache) c.kv.set(site, (cache = KvCache.for(k, v)));
     // Dropping keys shifts key indices: fine for masks (sliced below), not for a bias
     // built over absolute key positions, so such sites keep every position.
-    cache.append(k, v, a.bias || a.alibi ? undefined : (a.window ?? undefined));
+    const rolling = a.bias || a.alibi ? undefined : (a.window ?? undefined);
+    let cache = c.kv.get(site);
+    // A cache emptied by reset keeps its buffers for the next sequence when they fit.
+    if (!cache || (cache.length === 0 && !cache.fits(k, v))) c.kv.set(site, (cache = KvCache.for(k, v, rolling)));
+    cache.append(k, v, rolling);
     keys = cache.k;
     values = cache.v;
     cached = { length: cache.length, start: cache.start };
@@ -262,7 +266,12 @@ export function moe(_c: ForwardContext, x: Tensor, logits: Tensor, expert: (e: n
 }
 
 /** Applies a primitive module (Linear, norms, activations…) to a tensor. */
-export function apply(m: PrimitiveModule, x: Tensor | IntTensor): Tensor {
+export function apply(m: PrimitiveModule, x: Tensor | IntTensor, c?: ForwardContext): Tensor {
+  // A recurrent primitive resumes the state its previous call left in the context.
+  if (m.kind === "LSTM" && c && x instanceof Tensor) return lstmApply(c, m, x);
+  if (c?.lastPositionHeads?.has(m) && x instanceof Tensor && x.shape.length === 3 && x.shape[1]! > 1) {
+    x = ops.slice(x, 1, x.shape[1]! - 1, x.shape[1]!);
+  }
   return callPrimitive(m, x);
 }
 
@@ -304,5 +313,6 @@ export const negate = (a: Tensor) => ops.neg(a);
 export * from "./recurrent.js";
 export * from "./relative-position.js";
 export * from "./once.js";
+export * from "./adaptive-softmax.js";
 
 export type { Scalar };

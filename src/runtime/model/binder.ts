@@ -120,7 +120,8 @@ export class WeightBinder {
   /** Unique parameter tensors bound so far (a tied matrix counts once). */
   parameterCount(): number {
     let n = 0;
-    for (const t of this.bound.values()) n += t.data.length;
+    // From shapes: reading .data would load a deferred weight.
+    for (const t of this.bound.values()) n += t.shape.reduce((a, b) => a * b, 1);
     return n;
   }
 }

@@ -18,6 +18,11 @@ export class ForwardContext {
   readonly kv = new Map<string, KvEntry>();
   readonly state = new Map<string, unknown>();
   readonly emitted = new Map<string, Tensor>();
+  /**
+   * The root's own linear heads, while the caller needs only the last position's output
+   * (generation): they then see only that position (Hugging Face's logits_to_keep = 1).
+   */
+  lastPositionHeads: ReadonlySet<object> | undefined;
   private readonly counters = new Map<string, number>();
   /** Whether to keep K/V and recurrent state for the next call (generation). */
   constructor(readonly useCache = false) {}
@@ -48,9 +53,10 @@ export class ForwardContext {
     this.emitted.set(`${name}.${i}`, t);
   }
 
+  /** Starts a new sequence: empty caches (their buffers are kept for reuse), no state. */
   reset(): void {
     this.offset = 0;
-    this.kv.clear();
+    for (const cache of this.kv.values()) cache.clear();
     this.state.clear();
   }
 }

@@ -33,14 +33,30 @@ export class KvCache {
     this.v = Tensor.zeros([batch, heads, capacity, valueDim]);
   }
 
-  /** A cache for a sequence whose first call brings k [B, KV, T, D] and v [B, KV, T, Dv]. */
-  static for(k: Tensor, v: Tensor): KvCache {
+  /**
+   * A cache for a sequence whose first call brings k [B, KV, T, D] and v [B, KV, T, Dv]; a
+   * sliding window bounds what must be kept, so its spare room is a few windows at most.
+   */
+  static for(k: Tensor, v: Tensor, window?: number): KvCache {
     const [b, h, t, d] = k.shape as [number, number, number, number];
-    return new KvCache(b, h, d, v.shape[3]!, t + INITIAL_SPARE);
+    const spare = window === undefined ? INITIAL_SPARE : Math.min(INITIAL_SPARE, Math.max(2 * window, 16));
+    return new KvCache(b, h, d, v.shape[3]!, t + spare);
   }
 
   get capacity(): number {
     return this.k.shape[2]!;
+  }
+
+  /** Empties the cache for a new sequence, keeping its buffers. */
+  clear(): void {
+    this.length = 0;
+    this.start = 0;
+  }
+
+  /** Whether appending k and v fits this cache's batch, heads and head sizes. */
+  fits(k: Tensor, v: Tensor): boolean {
+    return k.shape.length === 4 && v.shape.length === 4 && k.shape[0] === this.batch && k.shape[1] === this.heads &&
+      k.shape[3] === this.keyDim && v.shape[3] === this.valueDim;
   }
 
   /**

@@ -22,6 +22,11 @@ export interface GeneratedModel {
   defaultRoot: string;
 }
 
+export interface ForwardOptions {
+  /** Only the last position's output is needed: the root's linear heads skip the others. */
+  lastPosition?: boolean;
+}
+
 export interface ForwardResult {
   output: Tensor;
   emitted: Map<string, Tensor>;
@@ -32,6 +37,8 @@ export class ModelSession {
   readonly instance: unknown;
   readonly parameterCount: number;
   private readonly root: GeneratedModel["roots"][string];
+  /** Linear layers that are direct members of the root block: position-wise output heads. */
+  private readonly heads: ReadonlySet<object>;
 
   constructor(
     readonly model: GeneratedModel,
@@ -47,6 +54,7 @@ export class ModelSession {
     const binder = new WeightBinder(source);
     this.instance = root.build(this.cfg, binder);
     binder.finish();
+    this.heads = rootHeads(this.instance);
     this.parameterCount = binder.parameterCount();
   }
 
@@ -69,14 +77,31 @@ export class ModelSession {
   }
 
   /** One forward call. `inputs` holds the root's inputs by name (input_ids, token_type_ids…). */
-  forward(inputs: Record<string, IntTensor | Tensor | undefined>, ctx: ForwardContext = this.newContext(), mask?: IntTensor): ForwardResult {
+  forward(inputs: Record<string, IntTensor | Tensor | undefined>, ctx: ForwardContext = this.newContext(), mask?: IntTensor, opts: ForwardOptions = {}): ForwardResult {
     const stream = this.streamInput;
     const first = (stream ? inputs[stream] : undefined) ?? Object.values(inputs).find((t): t is IntTensor | Tensor => t !== undefined);
     const [b, t] = (first?.shape ?? [1, 0]) as [number, number];
     ctx.begin(b, t, mask);
-    const output = this.root.forward!(this.instance, this.cfg, ctx, inputs);
+    ctx.lastPositionHeads = opts.lastPosition && this.heads.size ? this.heads : undefined;
+    let output: Tensor;
+    try {
+      output = this.root.forward!(this.instance, this.cfg, ctx, inputs);
+    } finally {
+      ctx.lastPositionHeads = undefined;
+    }
     const emitted = new Map(ctx.emitted);
     ctx.end();
     return { output, emitted };
   }
+}
+
+function rootHeads(instance: unknown): Set<object> {
+  const heads = new Set<object>();
+  if (instance && typeof instance === "object") {
+    for (const m of Object.values(instance)) {
+      const kind = (m as { kind?: unknown } | null)?.kind;
+      if (kind === "Linear" || kind === "Conv1D") heads.add(m as object);
+    }
+  }
+  return heads;
 }

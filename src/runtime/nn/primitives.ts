@@ -15,7 +15,10 @@ export interface ActivationM { kind: "Activation"; name: string }
 export interface DropoutM { kind: "Dropout" }
 export interface Conv2dM { kind: "Conv2d"; weight: Tensor; bias?: Tensor; kernel: number[] }
 
-export type PrimitiveModule = LinearM | Conv1DM | EmbeddingM | LayerNormM | RMSNormM | GroupNormM | ActivationM | DropoutM | Conv2dM;
+/** `path` keys its recurrent state in the forward context. */
+export interface LSTMM { kind: "LSTM"; path: string; layers: ops.LstmLayer[] }
+
+export type PrimitiveModule = LinearM | Conv1DM | EmbeddingM | LayerNormM | RMSNormM | GroupNormM | ActivationM | DropoutM | Conv2dM | LSTMM;
 
 const opt = <T>(v: T | undefined): { bias?: T } => (v === undefined ? {} : { bias: v });
 
@@ -60,6 +63,15 @@ export function Conv2d(w: WeightBinder, path: string, inC: number, outC: number,
   return { kind: "Conv2d", kernel, weight: w.param(`${path}.weight`, [outC, inC, ...kernel]), ...opt(bias ? w.param(`${path}.bias`, [outC]) : undefined) };
 }
 
+export function LSTM(w: WeightBinder, path: string, inF: number, hidden: number, numLayers = 1, bias = true, _batchFirst = false, _dropout = 0): LSTMM {
+  const layers = Array.from({ length: numLayers }, (_, k): ops.LstmLayer => ({
+    weightIh: w.param(`${path}.weight_ih_l${k}`, [4 * hidden, k === 0 ? inF : hidden]),
+    weightHh: w.param(`${path}.weight_hh_l${k}`, [4 * hidden, hidden]),
+    ...(bias ? { biasIh: w.param(`${path}.bias_ih_l${k}`, [4 * hidden]), biasHh: w.param(`${path}.bias_hh_l${k}`, [4 * hidden]) } : {}),
+  }));
+  return { kind: "LSTM", path, layers };
+}
+
 export function Param(w: WeightBinder, path: string, shape: number[]): Tensor {
   return w.param(path, shape);
 }
@@ -93,5 +105,8 @@ export function call(m: PrimitiveModule, x: Tensor | IntTensor): Tensor {
       return x;
     case "Conv2d":
       throw new RuntimeArgumentError("Conv2d", "is applied through the causal_conv op");
+    case "LSTM":
+      // From the zero state; rt.lang.apply resumes a decoding state instead.
+      return ops.lstm(x, m.layers).out;
   }
 }

@@ -2,6 +2,7 @@
 import { RuntimeIndexError, RuntimeShapeError } from "../errors.js";
 import { shapeToString } from "../layout.js";
 import { IntTensor, Tensor } from "../tensor.js";
+import { DeferredTensor } from "../weights/deferred.js";
 
 /** ids[...] → table rows, shape [...ids.shape, d]. */
 export function embedding(ids: IntTensor, table: Tensor): Tensor {
@@ -16,7 +17,12 @@ export function embedding(ids: IntTensor, table: Tensor): Tensor {
     if (id < 0 || id >= n) {
       throw new RuntimeIndexError("embedding", id, n, `token id ${id} at flat position ${i} is outside the table of ${n} rows (shape ${shapeToString(table.shape)})`);
     }
-    out.set(table.data.subarray(id * d, id * d + d), i * d);
+  }
+  // A table still in its file is read row by row: only the rows looked up.
+  const data = table instanceof DeferredTensor ? table.rows(ids.data) : table.data;
+  for (let i = 0; i < ids.data.length; i++) {
+    const id = ids.data[i]!;
+    out.set(data.subarray(id * d, id * d + d), i * d);
   }
   return new Tensor(out, [...ids.shape, d]);
 }

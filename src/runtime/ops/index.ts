@@ -13,5 +13,8 @@ export * from "./conv.js";
 export * from "./moe.js";
 export * from "./recurrence.js";
 export * from "./relative-position.js";
+export * from "./lstm.js";
+export * from "./adaptive-softmax.js";
+export * from "./wkv-heads.js";
 export * from "./logn-scaling.js";
 export * from "./ntk-alpha.js";

@@ -61,3 +61,56 @@ export function relativePositionBias(table: Tensor, queryOffset: number, queries
   }
   return new Tensor(out, [1, heads, queries, keys]);
 }
+
+/**
+ * [S, dim]: row r is [sin(r·f_0) … sin(r·f_(dim/2−1)), cos(r·f_0) … cos(r·f_(dim/2−1))] with
+ * f_k = 1 / 10000^(2k/dim) (each step rounded to float32 as the reference builds it); r is
+ * clamped to `clamp` when that is positive.
+ */
+export function relativeSinusoid(positions: number, dim: number, clamp = 0): Tensor {
+  if (!Number.isInteger(dim) || dim % 2 !== 0) throw new RuntimeArgumentError("relativeSinusoid", `dim must be even, got ${dim}`);
+  const half = dim / 2;
+  const inv = new Float32Array(half);
+  for (let k = 0; k < half; k++) inv[k] = f(1 / f(Math.pow(10000, f((2 * k) / dim))));
+  const out = new Float32Array(positions * dim);
+  for (let r = 0; r < positions; r++) {
+    const p = clamp > 0 ? Math.min(r, clamp) : r;
+    for (let k = 0; k < half; k++) {
+      const a = f(p * inv[k]!);
+      out[r * dim + k] = Math.sin(a);
+      out[r * dim + half + k] = Math.cos(a);
+    }
+  }
+  return new Tensor(out, [positions, dim]);
+}
+
+/**
+ * q [B, H, T, D], r [S, H·D] → [B, H, T, S]: q_i · r_(S−T+i−j) (head h reading its D columns),
+ * the query's score against the embedding of its distance to key j; keys after the query
+ * (negative distance) score 0.
+ */
+export function relativeScores(q: Tensor, r: Tensor): Tensor {
+  if (q.shape.length !== 4) throw new RuntimeShapeError("relativeScores", "q [B, H, T, D]", shapeToString(q.shape));
+  const [b, h, t, d] = q.shape as [number, number, number, number];
+  if (r.shape.length !== 2 || r.shape[1] !== h * d) throw new RuntimeShapeError("relativeScores", `r [S, ${h * d}]`, shapeToString(r.shape));
+  const s = r.shape[0]!;
+  if (s < t) throw new RuntimeShapeError("relativeScores", `at least ${t} positions in r`, shapeToString(r.shape));
+  const out = new Float32Array(b * h * t * s);
+  for (let bi = 0; bi < b; bi++) {
+    for (let hi = 0; hi < h; hi++) {
+      for (let i = 0; i < t; i++) {
+        const qo = ((bi * h + hi) * t + i) * d;
+        const row = ((bi * h + hi) * t + i) * s;
+        for (let j = 0; j < s; j++) {
+          const dist = s - t + i - j;
+          if (dist < 0) continue;
+          const ro = dist * h * d + hi * d;
+          let acc = 0;
+          for (let c = 0; c < d; c++) acc += q.data[qo + c]! * r.data[ro + c]!;
+          out[row + j] = acc;
+        }
+      }
+    }
+  }
+  return new Tensor(out, [b, h, t, s]);
+}

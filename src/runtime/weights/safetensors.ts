@@ -8,6 +8,7 @@ import { Tensor } from "../tensor.js";
 import { decodeInto, decodeToFloat32, DTYPE_BYTES, isNativeFloat32, type LoadableDtype } from "./dtypes.js";
 import { WeightsError } from "./errors.js";
 import { checkPrefix, parseHeader } from "./header.js";
+import { DeferredTensor } from "./deferred.js";
 
 export interface SafetensorsFile {
   path: string;
@@ -39,14 +40,16 @@ function readInto(fd: number, file: string, buf: Uint8Array, position: number): 
   return buf;
 }
 
-function nonFiniteWarning(file: string, name: string, data: Float32Array): string | undefined {
-  let nan = 0;
-  let inf = 0;
+function nonFiniteWarning(file: string, name: string, data: Float32Array, counts = [0, 0]): string | undefined {
+  let nan = counts[0]!;
+  let inf = counts[1]!;
   for (let i = 0; i < data.length; i++) {
     const v = data[i]!;
     if (v !== v) nan++;
     else if (v === Infinity || v === -Infinity) inf++;
   }
+  counts[0] = nan;
+  counts[1] = inf;
   if (nan === 0 && inf === 0) return undefined;
   return `${file}: tensor ${JSON.stringify(name)} contains ${nan} NaN and ${inf} infinite value(s)`;
 }
@@ -58,6 +61,11 @@ export interface ReadOptions {
    * a fresh array.
    */
   alloc?: (elements: number) => Float32Array | undefined;
+  /**
+   * With alloc: float32 tensors are read on first use (DeferredTensor), and a table lookup
+   * reads only the rows it needs, so unused embedding rows never become resident.
+   */
+  defer?: boolean;
 }
 
 /** Reads every tensor as float32 (F16, BF16 and F64 are converted), validating the file strictly. */
@@ -74,17 +82,41 @@ export function readSafetensors(path: string, opts: ReadOptions = {}): Safetenso
     const headerLength = checkPrefix(path, size, prefix);
     const header = parseHeader(path, readExactly(fd, path, headerLength, 8), size - 8 - headerLength);
     const result: SafetensorsFile = { path, tensors: new Map(), dtypes: new Map(), metadata: header.metadata, warnings: [] };
+    let scratch: Uint8Array | undefined;
     for (const e of header.entries) {
-      const data = readTensor(fd, path, e.dtype, e.end - e.begin, header.dataStart + e.begin, opts.alloc);
-      const warning = nonFiniteWarning(path, e.name, data);
-      if (warning) result.warnings.push(warning);
-      result.tensors.set(e.name, new Tensor(data, e.shape));
+      const position = header.dataStart + e.begin;
+      const store = opts.defer && isNativeFloat32(e.dtype) ? opts.alloc?.((e.end - e.begin) / 4) : undefined;
+      if (store) {
+        // Checked now through a small buffer; the values are read when first used.
+        scratch ??= new Uint8Array(1 << 22);
+        const warning = scanNonFinite(fd, path, e.name, position, e.end - e.begin, scratch);
+        if (warning) result.warnings.push(warning);
+        result.tensors.set(e.name, new DeferredTensor(store, e.shape, path, position));
+      } else {
+        const data = readTensor(fd, path, e.dtype, e.end - e.begin, position, opts.alloc);
+        const warning = nonFiniteWarning(path, e.name, data);
+        if (warning) result.warnings.push(warning);
+        result.tensors.set(e.name, new Tensor(data, e.shape));
+      }
       result.dtypes.set(e.name, e.dtype);
     }
     return result;
   } finally {
     closeSync(fd);
   }
+}
+
+/** nonFiniteWarning over float32 file bytes, read a few MiB at a time. */
+function scanNonFinite(fd: number, path: string, name: string, position: number, bytes: number, buffer: Uint8Array): string | undefined {
+  const chunk = buffer.subarray(0, Math.min(bytes, buffer.byteLength));
+  const counts = [0, 0];
+  let warning: string | undefined;
+  for (let off = 0; off < bytes; off += chunk.byteLength) {
+    const n = Math.min(chunk.byteLength, bytes - off);
+    readInto(fd, path, chunk.subarray(0, n), position + off);
+    warning = nonFiniteWarning(path, name, new Float32Array(chunk.buffer, 0, n / 4), counts);
+  }
+  return warning;
 }
 
 function readTensor(

@@ -1,0 +1,97 @@
+// `archc bench CKPT_DIR`: the benchmark protocol of shared/bench/README.md. This process
+// compiles the model; a fresh Node process (bench-child.ts) loads the weights and measures,
+// once per thread count, so its peak RSS counts the model and not the TypeScript compiler.
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { basename, dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { ts } from "ts-morph";
+import { generateModule } from "../../compiler/codegen/module.js";
+import { flag, intOpt, opt, UsageError } from "../args.js";
+import { configValues, readJson } from "../checkpoint.js";
+import { PROTOCOL, peakRssMb, type BenchSettings } from "../bench-protocol.js";
+import type { ChildJob } from "../bench-child.js";
+import { workspaceFor } from "./model-ref.js";
+import { getThreads } from "../../runtime/index.js";
+import type { Command } from "./command.js";
+
+function threadCounts(spec: string | undefined): number[] {
+  if (spec === undefined) return [getThreads()];
+  const counts = spec.split(",").map((s) => Number(s.trim()));
+  if (!counts.length || counts.some((n) => !Number.isInteger(n) || n < 1)) throw new UsageError(`--threads needs positive integers (e.g. 2 or 1,2), found ${JSON.stringify(spec)}`);
+  return counts;
+}
+
+/** node [loader] bench-child: the compiled .js next to this file, or the .ts under tsx when running from source. */
+function childCommand(): string[] {
+  const here = fileURLToPath(import.meta.url);
+  const fromSource = here.endsWith(".ts");
+  const entry = join(dirname(here), "..", fromSource ? "bench-child.ts" : "bench-child.js");
+  if (!fromSource) return [entry];
+  const loader = createRequire(import.meta.url).resolve("tsx");
+  return ["--import", pathToFileURL(loader).href, entry];
+}
+
+function runChild(job: ChildJob): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...childCommand(), JSON.stringify(job)], { stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    child.stdout.setEncoding("utf8");
+    child.stdout.on("data", (d: string) => (out += d));
+    child.on("error", reject);
+    child.on("close", (code) => {
+      const line = out.trim().split("\n").pop() ?? "";
+      if (code !== 0 || !line.startsWith("{")) reject(new Error(`the benchmark process failed (exit code ${code})`));
+      else resolve(JSON.parse(line) as Record<string, unknown>);
+    });
+  });
+}
+
+export const bench: Command = {
+  summary: "benchmark a checkpoint by the protocol of shared/bench/README.md (prefill 128, decode 128, median of 3)",
+  usage: "bench CKPT_DIR [--threads N[,N…]] [--json]",
+  flags: [],
+  async run(args, io) {
+    const dir = args.positional[0];
+    if (!dir) throw new UsageError("name a checkpoint folder (config.json + model.safetensors)");
+    // Shrinking the protocol is for tests; the defaults are the protocol's.
+    const settings: BenchSettings = {
+      promptLength: Math.max(1, intOpt(args, "prompt-len", PROTOCOL.promptLength)),
+      steps: intOpt(args, "steps", PROTOCOL.steps),
+      rounds: Math.max(1, intOpt(args, "rounds", PROTOCOL.rounds)),
+      warmupSteps: PROTOCOL.warmupSteps,
+    };
+    const threads = threadCounts(opt(args, "threads"));
+    const cfgPath = join(dir, "config.json");
+    const { arch, root, values } = configValues(workspaceFor([]), readJson(cfgPath, "config.json"), cfgPath);
+    const generated = await generateModule(arch);
+    const js = ts.transpileModule(generated.text, {
+      compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: false },
+    }).outputText;
+    const tmp = mkdtempSync(join(tmpdir(), "archc-bench-"));
+    const moduleFile = join(tmp, `${basename(generated.fileName, ".ts")}.cjs`);
+    writeFileSync(moduleFile, js);
+    const compilerRss = Math.round(peakRssMb() * 100) / 100;
+    try {
+      for (const n of threads) {
+        const result = await runChild({ moduleFile, dir, root, values: values as Record<string, unknown>, threads: n, settings });
+        result.compiler_rss_mb = compilerRss;
+        if (flag(args, "json")) io.out(JSON.stringify(result));
+        else {
+          const fmt = (xs: unknown) => (xs as number[]).map((x) => x.toFixed(1)).join(", ");
+          io.out(
+            `${result.model} (${n} thread${n === 1 ? "" : "s"}, ${result.kernels} kernels): ` +
+              `prefill ${Number(result.prefill_tok_s_median).toFixed(1)} tok/s [${fmt(result.prefill_tok_s)}], ` +
+              `decode ${Number(result.decode_tok_s_median).toFixed(1)} tok/s [${fmt(result.decode_tok_s)}], ` +
+              `peak RSS ${Number(result.peak_rss_mb).toFixed(1)} MB (weights ${Number(result.weight_mb).toFixed(1)} MB), load ${result.load_s} s`,
+          );
+        }
+      }
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+    return 0;
+  },
+};

@@ -1,0 +1,100 @@
+// One-line checker tests: a small model around the construct under test, and the error it
+// must (or must not) produce. The golden baselines in cases/ pin the full rendering.
+import { describe, expect, it } from "vitest";
+import { diagnose, expectError, expectNoErrors } from "./diagnose.js";
+
+/** An arch with common hyperparameters around `members`. */
+const arch = (members: string) => `arch Inline {
+  param d: int = 64
+  param heads: int = 4
+  param kv_heads: int = 2
+  param ffn: int = 256
+  param vocab: int = 1000
+${members}
+}`;
+
+/** One block `M` (the root) with `subs` as submodules and a forward `sig { body }`. */
+const block = (subs: string, sig: string, body: string, extra = "") =>
+  arch(`  block M {\n    ${subs}\n    forward${sig} {\n      ${body}\n    }\n  }\n  root M\n${extra}`);
+
+const x = "(x: [B, T, d]) -> [B, T, d]";
+
+describe("checker: well-formed models", () => {
+  it("accepts a pre-norm GQA attention block", () =>
+    expectNoErrors(
+      block(
+        "q: Linear(d, d)  k: Linear(d, kv_heads * (d / heads))  v: Linear(d, kv_heads * (d / heads))  o: Linear(d, d)",
+        x,
+        "let o2 = attention(split_heads(q(x), heads), split_heads(k(x), kv_heads), split_heads(v(x), kv_heads), causal = true)\n      return o(merge_heads(o2))",
+        "  require d % heads == 0\n  require heads % kv_heads == 0",
+      ),
+    ));
+  it("binds free dims on first use and broadcasts size 1", () => expectNoErrors(block("", "(x: [B, T, d], g: [1, 1, d]) -> [B, T, d]", "return x * g + x")));
+  it("proves heads * (d / heads) = d symbolically", () => expectNoErrors(block("o: Linear(heads * (d / heads), d)", x, "return o(x)")));
+  it("accepts the bundled Llama as a base", () => expectNoErrors("arch Derived extends Llama {\n  override param kv_heads: int = 8\n}", { zoo: true }));
+});
+
+describe("checker: one error per construct", () => {
+  it("E0101 unknown name in forward", () => expectError(block("", x, "return x + bias"), "E0101", /unknown name `bias`/));
+  it("E0101 suggests a close name", () => expect(expectError(arch("  let w = 2 * hedas"), "E0101", /hedas/).hint).toBe("did you mean `heads`?"));
+  it("E0102 duplicate param", () => expectError(arch("  param d: int = 1"), "E0102", /`d` is defined twice/));
+  it("E0102 duplicate submodule", () => expectError(block("a: Linear(d, d)  a: Linear(d, d)", x, "return a(x)"), "E0102", /submodule `a` is declared twice/));
+  it("E0103 unknown primitive", () => expectError(block("n: LayerNrom(d)", x, "return n(x)"), "E0103", /unknown block or primitive `LayerNrom`/));
+  it("E0104 unknown base", () => expectError("arch A extends Nope {\n}", "E0104", /unknown base architecture `Nope`/));
+  it("E0105 override of a missing member", () => expectError(`${arch("")}\narch C extends Inline {\n  override let nope = 1\n}`, "E0105", /has no member `nope`/));
+  it("E0106 redefinition without override", () => expectError(`${arch("")}\narch C extends Inline {\n  param d: int = 1\n}`, "E0106", /already defined by base/));
+  it("E0107 override changes the type", () => expectError(`${arch("")}\narch C extends Inline {\n  override param d: float = 1.0\n}`, "E0107", /changes its type/));
+  it("E0108 inheritance cycle", () => expectError("arch A extends B {\n}\narch B extends A {\n}", "E0108", /extends itself/));
+  it("E0109 unknown preset hyperparameter", () => expectError(arch('  preset "p" { dd = 1 }'), "E0109", /no hyperparameter `dd`/));
+  it("E0110 unknown keyword of a primitive", () => expectError(block("l: Linear(d, d, biass = false)", x, "return l(x)"), "E0110", /`Linear` has no argument `biass`/));
+  it("E0110 unknown keyword of an op", () => expectError(block("", x, "return softmax(x, dim = 1)"), "E0110", /`softmax` has no argument `dim`/));
+  it("E0111 too many arguments", () => expectError(block("l: Linear(d, d, false, 1)", x, "return l(x)"), "E0111", /takes 3 arguments, but 4 were given/));
+  it("E0112 missing argument", () => expectError(block("l: Linear(d)", x, "return l(x)"), "E0112", /needs argument `out_features`/));
+  it("E0113 no root", () => expectError(arch(""), "E0113", /declares no root block/));
+  it("E0201 string for an int", () => expectError(arch('  preset "p" { d = "big" }'), "E0201", /`d` must be int, found string "big"/));
+  it("E0202 violated require names the preset", () => expectError(block("", x, "return x", '  require d % heads == 0\n  preset "odd" { d = 30 }'), "E0202", /does not hold for preset "odd"/));
+  it("E0204 cyclic lets", () => expectError(arch("  let a = b\n  let b = a"), "E0204", /a → b → a/));
+  it("E0301 elementwise mismatch", () => expectError(block("u: Linear(d, ffn)", x, "return x + u(x)"), "E0301", /dimension 2 of `x \+ u\(x\)`/));
+  it("E0302 matmul inner dimensions", () => expectError(block("", "(x: [B, T, d]) -> [B, T, T]", "return x @ x"), "E0302", /last dimension of `x` differs from the second-to-last of `x`/));
+  it("E0303 Linear input features", () => expectError(block("u: Linear(ffn, d)", x, "return u(x)"), "E0303", /input features of `u` = Linear\(ffn, d\)/));
+  it("E0303 linear op", () => expectError(block("e: Embedding(vocab, ffn)", "(x: [B, T, d]) -> [B, T, vocab]", "return linear(x, e.weight)"), "E0303", /in `linear`/));
+  it("E0304 reshape element count", () => expectError(block("", x, "return reshape(x, [B, T, 2, d])"), "E0304", /number of elements/));
+  it("E0304 split sizes", () => expectError(block("", x, "let a, b = split(x, [d, d])\n      return a"), "E0304", /sum of the split sizes/));
+  it("E0304 split_heads not divisible", () => expectError(block("", "(x: [B, T, d]) -> [B, 3, T, d / 3]", "return split_heads(x, 3)"), "E0304", /not a multiple of `3`/));
+  it("E0305 rank", () => expectError(block("", "(x: [B, d]) -> [B, d]", "return merge_heads(x)"), "E0305", /needs at least 3 dimensions/));
+  it("E0306 return shape", () => expectError(block("u: Linear(d, ffn)", x, "return u(x)"), "E0306", /dimension 2 of the result of `M`/));
+  it("E0307 block input shape", () =>
+    expectError(arch(`  block N {\n    forward(y: [B, T, ffn]) -> [B, T, ffn] {\n      return y\n    }\n  }\n  block M {\n    n: N\n    forward${x} {\n      return n(x)\n    }\n  }\n  root M`), "E0307", /input `y` of `N`/));
+  it("E0308 attention head sizes", () =>
+    expectError(block("", "(q: [B, H, T, d], k: [B, H, T, ffn]) -> [B, H, T, ffn]", "return attention(q, k, k)"), "E0308", /head size of k/));
+  it("E0309 concat", () => expectError(block("", "(x: [B, T, d], y: [B, S, d]) -> [B, T, d]", "return concat(x, y)"), "E0309", /dimension 1 of concat argument 2/));
+  it("E0401 no return", () => expectError(block("", x, "let y = x"), "E0401", /never returns/));
+  it("E0402 block without forward", () => expectError(arch(`  block P {\n    class "P"\n  }\n  block M {\n    p: P\n    forward${x} {\n      return p(x)\n    }\n  }\n  root M`), "E0402", /has no forward/));
+  it("E0403 config value where a tensor belongs", () => expectError(block("", x, "return silu(d)"), "E0403", /must be a tensor/));
+  it("E0404 tie to a missing parameter", () =>
+    expectError(block("a: Linear(d, d, bias = false)  b: Linear(d, d)\n    tie a.bias = b.bias", x, "return a(b(x))"), "E0404", /tie refers to `a.bias`/));
+  it("E0405 unknown op", () => expectError(block("", x, "return gleu(x)"), "E0405", /unknown operation `gleu`/));
+});
+
+describe("checker: errors do not cascade", () => {
+  it("a syntax error stops checking of its file", () => {
+    const { diagnostics } = diagnose(arch("  param w: int =\n  let z = w + nope"));
+    expect(diagnostics.map((d) => d.code)).toEqual(["E0002"]);
+  });
+  it("a failed submodule is not reported again where it is used", () => {
+    const { diagnostics } = diagnose(block("q: Linear(d, d, biased = false)", x, "let y = q(x)\n      return silu(y)"));
+    expect(diagnostics.map((d) => d.code)).toEqual(["E0110"]);
+  });
+  it("a misspelt keyword is not also a missing argument", () => {
+    const { diagnostics } = diagnose(arch("  block N(dim: int) = RMSNorm(dim)\n  block M {\n    n: N(dims = d)\n  }\n  root M"));
+    expect(diagnostics.map((d) => d.code)).toEqual(["E0110"]);
+  });
+  it("a mismatched matmul does not also fail the return shape", () => {
+    const { diagnostics } = diagnose(block("", "(x: [B, T, d]) -> [B, T, T]", "return x @ x"));
+    expect(diagnostics.map((d) => d.code)).toEqual(["E0302"]);
+  });
+  it("an unknown base does not also report the members it would have given", () => {
+    const { diagnostics } = diagnose("arch A extends Nope {\n  param d: int = 1\n}");
+    expect(diagnostics.map((d) => d.code)).toEqual(["E0104"]);
+  });
+});

@@ -1,0 +1,213 @@
+// The WebAssembly SIMD kernels against the TypeScript fallback and a float64 triple loop,
+// on shapes that cross every tile edge (1, 3, 17, 33, 1000…); worker threads against a
+// single thread; weights placed in the shared memory; and `archc bench --json`.
+// No timing here: speed is measured by `archc bench` (docs/performance.md).
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { IntTensor, ops, randomTensor, Tensor, setThreads, getThreads, toSharedMemory, kernelBackend } from "../../src/runtime/index.js";
+import { compileKernels, findKernelDir, kernels, useKernels, type KernelModules } from "../../src/runtime/kernels/index.js";
+import { archc } from "../cli/capture.js";
+import { expectClose } from "./close.js";
+
+let modules: KernelModules;
+
+beforeAll(async () => {
+  // The binaries come from `npm run build`; without them, assemble the .wat sources here.
+  const dir = findKernelDir();
+  modules = dir ? compileKernels(dir) : compileKernels(await (await import("../../scripts/build-wasm.mjs")).assembleKernels());
+  if (!kernels()) useKernels(modules);
+});
+
+const threadsBefore = getThreads();
+afterAll(() => setThreads(threadsBefore));
+
+/** y[r, o] = Σ x[r, k]·w[o, k] + b[o] in float64. */
+function naiveLinear(x: Tensor, w: Tensor, b?: Tensor): Float64Array {
+  const [outDim, inDim] = w.shape as [number, number];
+  const rows = x.size / inDim;
+  const y = new Float64Array(rows * outDim);
+  for (let r = 0; r < rows; r++) {
+    for (let o = 0; o < outDim; o++) {
+      let s = b ? b.data[o]! : 0;
+      for (let k = 0; k < inDim; k++) s += x.data[r * inDim + k]! * w.data[o * inDim + k]!;
+      y[r * outDim + o] = s;
+    }
+  }
+  return y;
+}
+
+/** y[i, j] = Σ a[i, k]·b[k, j] in float64 for one matrix pair. */
+function naiveMatmul(a: Float32Array, aOff: number, b: Float32Array, bOff: number, m: number, k: number, n: number, out: Float64Array, outOff: number): void {
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let t = 0; t < k; t++) s += a[aOff + i * k + t]! * b[bOff + t * n + j]!;
+      out[outOff + i * n + j] = s;
+    }
+  }
+}
+
+/** float32 dot products of length k with unit-scale inputs: error grows like sqrt(k)·eps·|terms|. */
+const tol = (k: number) => 2e-6 * Math.sqrt(k) * 4;
+
+// [rows, in, out]: every remainder of the 3×3 and 1×4 tiles and of the 4-lane k loop.
+const LINEAR_SHAPES: [number, number, number][] = [
+  [1, 1, 1], [1, 3, 5], [1, 17, 33], [1, 1000, 7], [1, 64, 1000],
+  [2, 4, 3], [3, 3, 3], [3, 17, 17], [4, 33, 10], [5, 8, 4], [7, 1, 9],
+  [17, 33, 17], [33, 64, 33], [9, 1000, 13], [128, 48, 100], [6, 96, 1000],
+];
+
+describe("linear kernel (W[out, in])", () => {
+  it("runs on WebAssembly SIMD in these tests", () => {
+    expect(kernelBackend()).toBe("wasm-simd");
+  });
+
+  for (const [rows, inDim, outDim] of LINEAR_SHAPES) {
+    it(`matches the fallback and a float64 loop for x[${rows}, ${inDim}] · W[${outDim}, ${inDim}]ᵀ + b`, () => {
+      const seed = rows * 1000003 + inDim * 1009 + outDim;
+      const x = randomTensor([rows, inDim], seed, 1);
+      const w = randomTensor([outDim, inDim], seed + 1, 1);
+      const b = randomTensor([outDim], seed + 2, 1);
+      const ref = naiveLinear(x, w, b);
+      const simd = ops.linear(x, w, b);
+      const plain = ops.linearPlain(x, w, b);
+      expect(simd.shape).toEqual([rows, outDim]);
+      expectClose(simd.data, ref, tol(inDim), 1e-5);
+      expectClose(plain.data, ref, tol(inDim), 1e-5);
+      expectClose(simd.data, plain.data, tol(inDim), 1e-5);
+      // Without a bias, and with leading dims kept.
+      const x3 = new Tensor(x.data, [1, rows, inDim]);
+      const nb = ops.linear(x3, w);
+      expect(nb.shape).toEqual([1, rows, outDim]);
+      expectClose(nb.data, naiveLinear(x, w), tol(inDim), 1e-5);
+    });
+  }
+
+  it("reads weights placed in the shared memory in place, with the same result", () => {
+    const x = randomTensor([5, 33], 7, 1);
+    const w = randomTensor([17, 33], 8, 1);
+    const shared = toSharedMemory(w);
+    expect(shared.data.buffer).not.toBe(w.data.buffer);
+    expect(kernels()!.heap.contains(shared.data)).toBe(true);
+    expect(Array.from(shared.data)).toEqual(Array.from(w.data));
+    expect(Array.from(ops.linear(x, shared).data)).toEqual(Array.from(ops.linear(x, w).data));
+  });
+
+  it("still reports shape errors (through the fallback)", () => {
+    expect(() => ops.linear(Tensor.zeros([2, 4]), Tensor.zeros([3, 5]))).toThrow(/\[2, 4\]/);
+  });
+});
+
+describe("matmul kernel (a[m, k] · b[k, n]; W[in, out])", () => {
+  const SHAPES: [number, number, number][] = [
+    [1, 1, 1], [1, 17, 33], [1, 1000, 9], [2, 3, 7], [3, 33, 17], [4, 5, 8], [4, 17, 16],
+    [5, 64, 33], [17, 17, 17], [33, 9, 1000], [7, 1000, 12],
+  ];
+  for (const [m, k, n] of SHAPES) {
+    it(`linearInOut and matmul match the fallback and a float64 loop for [${m}, ${k}] · [${k}, ${n}]`, () => {
+      const seed = m * 7919 + k * 104729 + n;
+      const a = randomTensor([m, k], seed, 1);
+      const w = randomTensor([k, n], seed + 1, 1);
+      const bias = randomTensor([n], seed + 2, 1);
+      const ref = new Float64Array(m * n);
+      naiveMatmul(a.data, 0, w.data, 0, m, k, n, ref, 0);
+      expectClose(ops.matmul(a, w).data, ref, tol(k), 1e-5);
+      expectClose(ops.matmulPlain(a, w).data, ref, tol(k), 1e-5);
+      for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) ref[i * n + j] += bias.data[j]!;
+      expectClose(ops.linearInOut(a, w, bias).data, ref, tol(k), 1e-5);
+      expectClose(ops.linearInOutPlain(a, w, bias).data, ref, tol(k), 1e-5);
+    });
+  }
+
+  it("broadcasts batch dims like the fallback", () => {
+    const a = randomTensor([2, 1, 5, 17], 3, 1);
+    const b = randomTensor([3, 17, 9], 4, 1);
+    const y = ops.matmul(a, b);
+    expect(y.shape).toEqual([2, 3, 5, 9]);
+    const ref = new Float64Array(2 * 3 * 5 * 9);
+    for (let i = 0; i < 2; i++) for (let j = 0; j < 3; j++) naiveMatmul(a.data, i * 85, b.data, j * 153, 5, 17, 9, ref, (i * 3 + j) * 45);
+    expectClose(y.data, ref, tol(17), 1e-5);
+    expectClose(ops.matmulPlain(a, b).data, ref, tol(17), 1e-5);
+  });
+});
+
+describe("worker threads", () => {
+  // Large enough to be split across threads (the pool skips jobs under ~10^5 multiply-adds).
+  const cases: [string, () => Tensor][] = [
+    ["decode-shaped linear x[1, 1000] · W[999, 1000]ᵀ", () => ops.linear(randomTensor([1, 1000], 11), randomTensor([999, 1000], 12), randomTensor([999], 13))],
+    ["prefill-shaped linear x[37, 256] · W[301, 256]ᵀ", () => ops.linear(randomTensor([37, 256], 14), randomTensor([301, 256], 15))],
+    ["linearInOut x[9, 300] · W[300, 517]", () => ops.linearInOut(randomTensor([9, 300], 16), randomTensor([300, 517], 17), randomTensor([517], 18))],
+    ["batched matmul [3, 40, 64] · [64, 130]", () => ops.matmul(randomTensor([3, 40, 64], 19), randomTensor([64, 130], 20))],
+  ];
+  for (const [name, run] of cases) {
+    it(`${name}: 2 and 3 threads give the single thread's result`, () => {
+      setThreads(1);
+      const one = run();
+      for (const n of [2, 3]) {
+        setThreads(n);
+        const many = run();
+        expect(many.shape).toEqual(one.shape);
+        expectClose(many.data, one.data, 1e-6, 1e-6);
+      }
+      setThreads(threadsBefore);
+    });
+  }
+
+  it("the pool survives a switch of kernels (workers of the old pool exit)", () => {
+    setThreads(2);
+    const x = randomTensor([1, 1000], 21);
+    const w = randomTensor([999, 1000], 22);
+    const before = ops.linear(x, w);
+    useKernels(modules, "test");
+    expect(Array.from(ops.linear(x, w).data)).toEqual(Array.from(before.data));
+    setThreads(threadsBefore);
+  });
+});
+
+describe("TypeScript fallback", () => {
+  it("ops answer without WebAssembly, within float32 rounding of the kernels", () => {
+    const x = randomTensor([6, 33], 31, 1);
+    const w = randomTensor([17, 33], 32, 1);
+    const fast = ops.linear(x, w);
+    useKernels(null);
+    try {
+      expect(kernelBackend()).toBe("js");
+      const slow = ops.linear(x, w);
+      expectClose(slow.data, fast.data, tol(33), 1e-5);
+      expect(toSharedMemory(w)).toBe(w);
+    } finally {
+      useKernels(modules, "test");
+    }
+  });
+});
+
+describe("archc bench --json", () => {
+  it("prints the protocol's fields for a tiny Llama checkpoint", async () => {
+    const dir = join(__dirname, "../../../shared/conformance/llama-tiny");
+    const r = await archc("bench", dir, "--json", "--threads", "1", "--prompt-len", "6", "--steps", "3", "--rounds", "2");
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+    const line = JSON.parse(r.out.trim()) as Record<string, unknown>;
+    expect(line.model).toBe("llama-tiny");
+    expect(line.threads).toBe(1);
+    for (const k of ["prefill_tok_s", "decode_tok_s"]) {
+      const xs = line[k] as number[];
+      expect(xs).toHaveLength(2);
+      for (const x of xs) expect(x).toBeGreaterThan(0);
+    }
+    expect(line.peak_rss_mb).toBeGreaterThan(0);
+    expect(line.prompt_tokens).toBe(6);
+    expect(line.decode_steps).toBe(3);
+  }, 120_000);
+});
+
+describe("protocol prompt", () => {
+  it("is BOS then (1 + 7919·i) mod 32000", async () => {
+    const { protocolPrompt } = await import("../../src/cli/bench-protocol.js");
+    const ids = protocolPrompt(128);
+    expect(ids).toHaveLength(128);
+    expect(ids.slice(0, 4)).toEqual([1, 7920, 15839, 23758]);
+    expect(ids[127]).toBe((1 + 7919 * 127) % 32000);
+    expect(new IntTensor(Int32Array.from(ids), [1, 128]).shape).toEqual([1, 128]);
+  });
+});
