@@ -153,6 +153,19 @@ describe("worker threads", () => {
     });
   }
 
+  it("workers take chunks of the jobs", async () => {
+    setThreads(2);
+    const x = randomTensor([1, 1000], 23);
+    const w = toSharedMemory(randomTensor([999, 1000], 24));
+    ops.linear(x, w);
+    // A worker starts in the background; once up, it claims chunks of every job.
+    await new Promise((r) => setTimeout(r, 300));
+    const before = kernels()!.pool.workerChunks;
+    for (let i = 0; i < 50; i++) ops.linear(x, w);
+    expect(kernels()!.pool.workerChunks).toBeGreaterThan(before);
+    setThreads(threadsBefore);
+  });
+
   it("the pool survives a switch of kernels (workers of the old pool exit)", () => {
     setThreads(2);
     const x = randomTensor([1, 1000], 21);

@@ -1,16 +1,51 @@
 import { formatValue } from "../../compiler/eval/evaluate.js";
-import { UsageError } from "../args.js";
+import { pyFloat } from "../../compiler/eval/pyformat.js";
+import { configFor } from "../../compiler/pipeline.js";
+import type { TypeRef } from "../../compiler/ast/nodes.js";
+import type { ArchIR, Value } from "../../compiler/ir/model.js";
+import { opt, UsageError } from "../args.js";
 import { configValues, readJson } from "../checkpoint.js";
 import { workspaceFor } from "./model-ref.js";
 import type { Command } from "./command.js";
-import type { Value } from "../../compiler/ir/model.js";
 
-// A value as .arch source: strings quoted (inside lists too), floats with a point.
-function archLiteral(v: Value): string {
-  if (Array.isArray(v)) return `[${v.map(archLiteral).join(", ")}]`;
-  if (typeof v === "string") return JSON.stringify(v);
-  const text = formatValue(v);
-  return typeof v === "number" && !Number.isInteger(v) && !text.includes(".") && !/e/.test(text) ? `${text}.0` : text;
+/** A string literal the .arch lexer reads back as `s` (it knows \n, \t, \r and `\` + any other character). */
+export function archString(s: string): string {
+  const escaped = s.replace(/[\\"\n\t\r]/g, (c) => (c === "\n" ? "\\n" : c === "\t" ? "\\t" : c === "\r" ? "\\r" : `\\${c}`));
+  return `"${escaped}"`;
+}
+
+/**
+ * A value as .arch source for a hyperparameter of the given type: a float is written as a
+ * float literal even when its value is integral (`theta = 500000.0`, as Python wrote it),
+ * so that the preset reads as the config does; list elements follow the element type.
+ */
+export function archLiteral(v: Value, type: Pick<TypeRef, "name"> = { name: "any" }): string {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return `[${v.map((x) => archLiteral(x, type)).join(", ")}]`;
+  if (typeof v === "string") return archString(v);
+  if (typeof v === "boolean") return String(v);
+  if (!Number.isFinite(v)) throw new UsageError(`${v} cannot be written as an .arch number`);
+  // Python's float repr (`1e-05`, `500000.0`, `1e+16`) is a valid .arch float literal.
+  const text = type.name === "float" || !Number.isInteger(v) ? pyFloat(Math.abs(v)) : String(Math.abs(v));
+  return v < 0 || Object.is(v, -0) ? `-${text}` : text;
+}
+
+/**
+ * The hyperparameters a preset must set so that it resolves to `values`: those that differ
+ * from the defaults, plus any whose default is computed from a changed one (`kv_heads =
+ * heads` when the config sets both to the old default of `kv_heads`).
+ */
+function presetKeys(arch: ArchIR, values: Record<string, Value>): Set<string> {
+  const same = (a: Value | undefined, b: Value) => a !== undefined && formatValue(a) === formatValue(b);
+  const keys = new Set<string>();
+  for (;;) {
+    const given = Object.fromEntries([...keys].map((k) => [k, values[k]!]));
+    const resolved = configFor(arch, undefined, given).values;
+    const missing = Object.keys(values).filter((k) => !keys.has(k) && !same(resolved.get(k), values[k]!));
+    if (!missing.length) return keys;
+    // One at a time in declaration order: a later default may follow from an earlier value.
+    keys.add(missing[0]!);
+  }
 }
 
 export const importCmd: Command = {
@@ -21,15 +56,13 @@ export const importCmd: Command = {
     const file = args.positional[0];
     if (!file) throw new UsageError("name a config.json");
     const json = readJson(file, "config.json");
-    const { arch, values } = configValues(workspaceFor([]), json, file);
-    const name = args.options.get("name")?.[0] ?? String(json._name_or_path ?? "imported").split("/").pop();
-    // Only what differs from the architecture's defaults.
-    const { configFor } = await import("../../compiler/pipeline.js");
-    const dflt = configFor(arch).values;
-    const lines = Object.entries(values)
-      .filter(([k, v]) => formatValue(dflt.get(k) ?? null) !== formatValue(v))
-      .map(([k, v]) => `  ${k} = ${archLiteral(v)}`);
-    io.out(`# ${arch.name} (${arch.file})\npreset ${JSON.stringify(name)} {\n${lines.join("\n")}\n}`);
+    const { arch, root, values } = configValues(workspaceFor([]), json, file);
+    const name = opt(args, "name") ?? (String(json._name_or_path ?? "").split("/").pop() || "imported");
+    const keys = presetKeys(arch, values);
+    const lines = [...arch.params.values()].filter((p) => keys.has(p.name)).map((p) => `  ${p.name} = ${archLiteral(values[p.name]!, p.type)}`);
+    // The class the config names, when it is not the architecture's own root.
+    const rootClause = root && root !== arch.root?.block ? ` root ${root}` : "";
+    io.out(`# ${arch.name} (${arch.file})\npreset ${archString(name)}${rootClause} {\n${lines.join("\n")}\n}`);
     return 0;
   },
 };

@@ -5,6 +5,7 @@ import { parseArchText } from "../../../grammar/parser.js";
 import * as T from "../../../grammar/tokens.js";
 import { error, type Diagnostic } from "../diagnostics/diagnostic.js";
 import type * as A from "./nodes.js";
+import { isStackOverflow, stackExhausted, tokenNesting, treeNesting } from "./limits.js";
 
 type Children = Record<string, CstElement[] | undefined>;
 
@@ -436,7 +437,7 @@ function joinSpans(a: A.Span, b: A.Span): A.Span {
 
 export function unquote(s: string): string {
   if (s.length < 2) return s;
-  return s.slice(1, -1).replace(/\\(.)/g, (_m, ch: string) => (ch === "n" ? "\n" : ch === "t" ? "\t" : ch));
+  return s.slice(1, -1).replace(/\\(.)/g, (_m, ch: string) => (ch === "n" ? "\n" : ch === "t" ? "\t" : ch === "r" ? "\r" : ch));
 }
 
 export interface ParseResult {
@@ -447,7 +448,15 @@ export interface ParseResult {
 /** Parses one .arch text. Never throws on bad input: problems come back as diagnostics. */
 export function parseArch(path: string, text: string): ParseResult {
   const diagnostics: Diagnostic[] = [];
-  const out = parseArchText(text);
+  const deep = tokenNesting(path, T.archLexer.tokenize(text).tokens);
+  if (deep) return { file: { path, text, archs: [] }, diagnostics: [deep] };
+  let out: ReturnType<typeof parseArchText>;
+  try {
+    out = parseArchText(text);
+  } catch (e) {
+    if (!isStackOverflow(e)) throw e;
+    return { file: { path, text, archs: [] }, diagnostics: [stackExhausted(path)] };
+  }
   for (const e of out.lexErrors) {
     const ch = text.slice(e.offset, e.offset + Math.max(1, e.length));
     diagnostics.push(
@@ -497,9 +506,15 @@ export function parseArch(path: string, text: string): ParseResult {
   let archs: A.ArchDecl[] = [];
   try {
     archs = new Builder(path).file_(out.cst);
-  } catch {
+  } catch (e) {
     // A recovered CST can be arbitrarily partial; the syntax errors above already explain it.
     archs = [];
+    if (isStackOverflow(e) || diagnostics.length === 0) diagnostics.push(stackExhausted(path));
+  }
+  const tooDeep = treeNesting(path, archs);
+  if (tooDeep) {
+    archs = [];
+    diagnostics.push(tooDeep);
   }
   return { file: { path, text, archs }, diagnostics: dedupe(diagnostics) };
 }

@@ -4,6 +4,7 @@
 export const catalogue = {
   E0001: "unrecognised character",
   E0002: "syntax error",
+  E0003: "nesting too deep",
   E0101: "unknown name",
   E0102: "duplicate definition",
   E0103: "unknown block or primitive",

@@ -44,6 +44,15 @@ export interface ElaboratedModel {
 
 const joinPath = (prefix: string, name: string) => (prefix ? `${prefix}.${name}` : name);
 
+/**
+ * More modules than any real checkpoint has (DeepSeek-V3, 257 experts in 58 of its 61
+ * layers, has about 75 000): past this a configuration is a typo (`n_layers = 99999999`),
+ * and building its tree would only exhaust time and memory.
+ */
+export const MAX_MODULES = 120_000;
+
+class TooManyModules extends Error {}
+
 export function rootBlockName(arch: ArchIR, preset?: string): string | undefined {
   const p = preset ? arch.presets.get(preset) : undefined;
   return p?.root ?? arch.root?.block;
@@ -77,6 +86,11 @@ export function elaborate(config: ResolvedConfig, rootName?: string): Elaborated
     }
   };
   let depth = 0;
+  let modules = 0;
+  const counted = (i: Instance): Instance => {
+    if (++modules > MAX_MODULES) throw new TooManyModules();
+    return i;
+  };
 
   const instantiateBlock = (b: BlockIR, args: Record<string, Value>, nm: string, path: string, span?: A.Span): Instance | undefined => {
     if (++depth > 64) {
@@ -97,7 +111,7 @@ export function elaborate(config: ResolvedConfig, rootName?: string): Elaborated
         inner.args = { ...args, ...inner.args };
         return inner;
       }
-      const inst: Instance = {
+      const inst: Instance = counted({
         name: nm,
         path,
         className: b.className ? interpolate(b.className.value, scope, b.className.span) : b.name,
@@ -108,7 +122,7 @@ export function elaborate(config: ResolvedConfig, rootName?: string): Elaborated
         children: [],
         weights: [],
         ...(span ? { span } : {}),
-      };
+      });
       for (const sm of b.submodules) {
         const child = guard(() => {
           if (sm.cond && !truthy(evaluate(sm.cond, scope), sm.cond.span)) return undefined;
@@ -139,7 +153,7 @@ export function elaborate(config: ResolvedConfig, rootName?: string): Elaborated
     }
   };
 
-  const instantiatePrimitive = (p: Primitive, args: Record<string, Value>, nm: string, path: string, span: A.Span): Instance => ({
+  const instantiatePrimitive = (p: Primitive, args: Record<string, Value>, nm: string, path: string, span: A.Span): Instance => counted({
     name: nm,
     path,
     className: p.className(args),
@@ -242,7 +256,14 @@ export function elaborate(config: ResolvedConfig, rootName?: string): Elaborated
   // The root takes its parameters' defaults, as a submodule declared without arguments would.
   const rootArgs = (): Record<string, Value> =>
     bindArgs(block.params.map((p) => ({ name: p.name, ...(p.default ? { defaultExpr: p.default } : {}) })), [], configScope, block.name, block.nameSpan);
-  const root = guard(() => instantiateBlock(block, rootArgs(), "", "")) ?? empty;
+  let root: Instance;
+  try {
+    root = guard(() => instantiateBlock(block, rootArgs(), "", "")) ?? empty;
+  } catch (e) {
+    if (!(e instanceof TooManyModules)) throw e;
+    diagnostics.push(error("E0203", config.preset ? arch.presets.get(config.preset)?.span ?? arch.span : arch.span, `this configuration of ${arch.name} has more than ${MAX_MODULES.toLocaleString("en-US")} modules`, { hint: "check the sizes of module lists (e.g. the number of layers or experts)" }));
+    return { config, root: empty, ties, diagnostics };
+  }
   // Ties must name parameters that exist.
   const all = new Set(allWeights(root).map((w) => w.name));
   for (const t of ties) {
@@ -259,8 +280,13 @@ export function elaborate(config: ResolvedConfig, rootName?: string): Elaborated
 }
 
 export function allWeights(inst: Instance): WeightInstance[] {
-  const out: WeightInstance[] = [...inst.weights];
-  for (const c of inst.children) out.push(...allWeights(c));
+  // One array filled in place: spreading a large subtree's weights overflows the stack.
+  const out: WeightInstance[] = [];
+  const add = (i: Instance): void => {
+    for (const w of i.weights) out.push(w);
+    for (const c of i.children) add(c);
+  };
+  add(inst);
   return out;
 }
 

@@ -5,6 +5,9 @@ import type { Value } from "../ir/model.js";
 import type { DiagnosticCode } from "../diagnostics/catalogue.js";
 import { pyFloat } from "./pyformat.js";
 
+/** Ranges count layers, heads or experts: a longer one is a typo that would exhaust memory. */
+export const MAX_RANGE = 1_000_000;
+
 export class EvalError extends Error {
   constructor(
     message: string,
@@ -133,6 +136,7 @@ export function evaluate(e: A.Expr, scope: Scope): Value {
     case "range": {
       const from = num(evaluate(e.from, scope), e.from.span);
       const to = num(evaluate(e.to, scope), e.to.span);
+      if (to - from > MAX_RANGE) throw new EvalError(`the range ${from}..${to} has more than ${MAX_RANGE.toLocaleString("en-US")} elements`, e.span, "E0203");
       const out: number[] = [];
       for (let i = from; i < to; i++) out.push(i);
       return out;

@@ -46,6 +46,55 @@ function toValue(v: unknown): Value | undefined {
   return undefined;
 }
 
+function fitsScalar(type: string, v: Value): boolean {
+  switch (type) {
+    case "int":
+      return typeof v === "number" && Number.isInteger(v);
+    case "float":
+      return typeof v === "number";
+    case "bool":
+      return typeof v === "boolean";
+    case "string":
+      return typeof v === "string";
+    default:
+      return true;
+  }
+}
+
+// How a JSON value reads to someone who wrote the config: `string "4"`, `float 2.5`, `list`.
+function jsonKind(v: unknown): string {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "a list";
+  if (typeof v === "number") return `${Number.isInteger(v) ? "int" : "float"} ${JSON.stringify(v)}`;
+  if (typeof v === "object") return "an object";
+  return `${typeof v} ${JSON.stringify(v)}`.slice(0, 80);
+}
+
+/**
+ * Sub-keys of the objects that mappings read piecewise (`rope_scaling.factor`) that no
+ * mapping or `ignore` names: a scaling variant with extra parameters must not pass as a
+ * plainer one.
+ */
+function unknownSubKeys(json: Record<string, unknown>, known: string[][]): string[] {
+  const out: string[] = [];
+  const isPrefix = (a: string[], b: string[]) => a.length <= b.length && a.every((x, i) => b[i] === x);
+  const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
+  const walk = (obj: Record<string, unknown>, path: string[]) => {
+    for (const [k, v] of Object.entries(obj)) {
+      const at = [...path, k];
+      if (known.some((p) => isPrefix(p, at))) continue;
+      if (isObject(v) && known.some((p) => p.length > at.length && isPrefix(at, p))) walk(v, at);
+      else out.push(at.join("."));
+    }
+  };
+  const heads = new Set(known.filter((k) => k.length > 1).map((k) => k[0]!));
+  for (const head of heads) {
+    const v = json[head];
+    if (isObject(v) && !known.some((p) => p.length === 1 && p[0] === head)) walk(v, [head]);
+  }
+  return out;
+}
+
 export function mapHfConfig(arch: ArchIR, json: Record<string, unknown>, file = "config.json"): MappedConfig {
   const values: Record<string, Value> = {};
   const diagnostics: Diagnostic[] = [];
@@ -67,11 +116,11 @@ export function mapHfConfig(arch: ArchIR, json: Record<string, unknown>, file = 
         break;
       }
       const want = p.type.name;
-      const ok =
-        p.type.list ? Array.isArray(v) : want === "int" ? typeof v === "number" && Number.isInteger(v) : want === "float" ? typeof v === "number" : want === "bool" ? typeof v === "boolean" : want === "string" ? typeof v === "string" : true;
+      const ok = p.type.list ? Array.isArray(v) && v.every((x) => fitsScalar(want, x)) : fitsScalar(want, v);
       if (!ok) {
+        const expected = `${want}${p.type.list ? "[]" : ""}`;
         diagnostics.push(
-          error("E0501", undefined, `${file}: \`${key.join(".")}\` should be ${want}${p.type.list ? "[]" : ""} for hyperparameter \`${p.name}\``, { expected: `${want}${p.type.list ? "[]" : ""}`, found: JSON.stringify(raw) }),
+          error("E0501", undefined, `${file}: \`${key.join(".")}\` should be ${expected} for hyperparameter \`${p.name}\`, found ${jsonKind(raw)}`, { expected, found: JSON.stringify(raw).slice(0, 80) }),
         );
         break;
       }
@@ -83,7 +132,10 @@ export function mapHfConfig(arch: ArchIR, json: Record<string, unknown>, file = 
   const unknown = Object.keys(json).filter((k) => !used.has(k) && !ignored.has(k) && !genericKeys.has(k) && !isDropout(k) && !arch.params.get(k)?.hfKeys.some((x) => x[0] === k));
   // A key every hyperparameter mapping mentions (even when null/absent here) counts as understood.
   const mentioned = new Set([...arch.params.values()].flatMap((p) => p.hfKeys.map((k) => k[0]!)));
-  const reallyUnknown = unknown.filter((k) => !mentioned.has(k));
+  const reallyUnknown = [
+    ...unknown.filter((k) => !mentioned.has(k)),
+    ...unknownSubKeys(json, [...[...arch.params.values()].flatMap((p) => p.hfKeys), ...arch.ignores]),
+  ];
   if (reallyUnknown.length) {
     diagnostics.push(
       error("E0501", undefined, `${file}: ${reallyUnknown.length} key${reallyUnknown.length > 1 ? "s" : ""} that ${arch.name} does not understand: ${reallyUnknown.join(", ")}`, {

@@ -9,7 +9,7 @@ import { shapeSize } from "../layout.js";
 import { Tensor } from "../tensor.js";
 import { kernels, partsFor } from "./index.js";
 import { Staging } from "./staging.js";
-import { OP_MATMUL_NN, splitRange } from "./thread-pool.js";
+import { OP_MATMUL_NN } from "./thread-pool.js";
 
 /** y = x·W + b with W [in, out]. */
 export function linearInOutKernel(x: Tensor, w: Tensor, b?: Tensor): Tensor | undefined {
@@ -28,7 +28,7 @@ export function linearInOutKernel(x: Tensor, w: Tensor, b?: Tensor): Tensor | un
     const bp = b ? st.input(b.data) : 0;
     const yp = st.output(rows * outDim);
     if (st.failed) return undefined;
-    k.pool.run(OP_MATMUL_NN, [xp, wp, bp, yp, rows, inDim, outDim], splitRange(0, outDim, partsFor(rows * inDim * outDim), 8));
+    k.pool.run(OP_MATMUL_NN, [xp, wp, bp, yp, rows, inDim, outDim], 0, outDim, partsFor(rows * inDim * outDim), 8);
     return new Tensor(k.heap.f32(yp, rows * outDim).slice(), [...x.shape.slice(0, -1), outDim]);
   } finally {
     st.release();
@@ -61,7 +61,7 @@ export function matmulKernel(a: Tensor, b: Tensor): Tensor | undefined {
     const bp = st.input(b.data);
     const yp = st.output(batch * m * n);
     if (st.failed) return undefined;
-    const bounds = splitRange(0, n, partsFor(m * k * n), 8);
+    const threads = partsFor(m * k * n);
     for (let bi = 0; bi < batch; bi++) {
       // Strides count whole matrices, so decompose the flat batch index.
       let rem = bi;
@@ -73,7 +73,7 @@ export function matmulKernel(a: Tensor, b: Tensor): Tensor | undefined {
         ia += idx * sa[d]!;
         ib += idx * sb[d]!;
       }
-      kr.pool.run(OP_MATMUL_NN, [ap + ia * m * k * 4, bp + ib * k * n * 4, 0, yp + bi * m * n * 4, m, k, n], bounds);
+      kr.pool.run(OP_MATMUL_NN, [ap + ia * m * k * 4, bp + ib * k * n * 4, 0, yp + bi * m * n * 4, m, k, n], 0, n, threads, 8);
     }
     return new Tensor(kr.heap.f32(yp, batch * m * n).slice(), [...batchShape, m, n]);
   } finally {

@@ -1,20 +1,24 @@
 /**
  * Compute threads for the WebAssembly kernels. Workers share the kernels' memory, so a job
- * is only a few integers: the kernel, its pointer and size arguments, and one column range
- * per thread. Posting and collecting go through Atomics on a control block at address 0
- * rather than messages, because decoding issues a job per linear layer (~100 per token)
- * and a message round trip would cost more than a small job. Between jobs a worker spins
- * briefly (jobs come back to back within a forward pass), then sleeps in Atomics.wait.
+ * is only a few integers: the kernel, its pointer and size arguments, and a column range
+ * cut into chunks. Posting and collecting go through Atomics on a control block at address
+ * 0 rather than messages, because decoding issues a job per linear layer (~100 per token)
+ * and a message round trip would cost more than a small job.
  *
- * Control block (Int32): [0] job generation, [1] parts still running, [2] kernel, [3] parts,
- * [4] failure flag, [5] pool epoch (workers of an older pool exit when they see a newer
- * one), [8..14] kernel arguments, [16 + 2p, 17 + 2p] the column range of part p. Part 0 is
- * the calling thread; worker i does part i.
+ * Every thread, the calling one included, claims chunks from a shared counter until none
+ * is left, so a worker that the OS has not scheduled (or that is still starting) delays
+ * nothing: the others take its share. Between jobs a worker spins briefly (within a
+ * forward pass jobs come back to back), then sleeps in Atomics.wait.
+ *
+ * Control block (Int32): [0] job generation, [1] chunks done, [2] kernel, [3] chunks,
+ * [4] failure flag, [5] pool epoch (workers of an older pool exit), [6] chunk counter
+ * (generation << 16 | next chunk), [7] first column, [8..14] kernel arguments,
+ * [15] end column, [16] columns per chunk, [17] chunks run by workers (a statistic).
  */
 import { Worker } from "node:worker_threads";
 import type { KernelModules } from "./kernel-modules.js";
 import type { WasmHeap } from "./wasm-heap.js";
-import { CONTROL_INTS, MAX_PARTS, WORKER_SOURCE } from "./worker-source.js";
+import { CLAIM_SOURCE, CONTROL_INTS, WORKER_SOURCE } from "./worker-source.js";
 
 export const OP_LINEAR_NT = 0;
 export const OP_MATMUL_NN = 1;
@@ -24,10 +28,18 @@ export type KernelFn = (a0: number, a1: number, a2: number, a3: number, a4: numb
 
 /** Atomics.load iterations before sleeping: a few hundred microseconds. */
 const SPIN = 1 << 16;
+/** Chunks per thread: enough to even out uneven progress, few enough to keep claims cheap. */
+const CHUNKS_PER_THREAD = 4;
+const MAX_CHUNKS = 0xffff;
+
+type Claim = (ctl: Int32Array, kernels: readonly KernelFn[], gen: number, worker: boolean) => void;
+// The very function the workers run (one source of truth for the claiming protocol).
+const claimChunks = new Function(`${CLAIM_SOURCE}; return claimChunks;`)() as Claim;
 
 export class ThreadPool {
   private readonly ctl: Int32Array;
   private readonly workers: Worker[] = [];
+  private readonly epoch: number;
 
   constructor(
     private readonly heap: WasmHeap,
@@ -38,19 +50,21 @@ export class ThreadPool {
     this.epoch = Atomics.add(this.ctl, 5, 1) + 1;
   }
 
-  private readonly epoch: number;
+  /** Chunks the worker threads have run (not the calling thread): shows that they take part. */
+  get workerChunks(): number {
+    return Atomics.load(this.ctl, 17);
+  }
 
   /** Worker threads started so far. */
   get workerCount(): number {
     return this.workers.length;
   }
 
-  private ensure(parts: number): void {
-    while (this.workers.length < parts - 1) {
-      const id = this.workers.length + 1;
+  private ensure(threads: number): void {
+    while (this.workers.length < threads - 1) {
       const w = new Worker(WORKER_SOURCE, {
         eval: true,
-        workerData: { memory: this.heap.memory, modules: this.modules, id, spin: SPIN, epoch: this.epoch, generation: Atomics.load(this.ctl, 0) },
+        workerData: { memory: this.heap.memory, modules: this.modules, spin: SPIN, epoch: this.epoch, generation: Atomics.load(this.ctl, 0) },
       });
       // Idle workers sleep in Atomics.wait; they must not keep the process alive.
       w.unref();
@@ -59,47 +73,43 @@ export class ThreadPool {
   }
 
   /**
-   * Runs kernel `op` with `args` over the column ranges [bounds[p], bounds[p+1]), part 0 on
-   * this thread; returns when every part is done.
+   * Runs kernel `op` with `args` over the columns [lo, hi) on `threads` threads (this one
+   * included), in chunks whose sizes are multiples of `align`; returns when all are done.
    */
-  run(op: number, args: readonly number[], bounds: readonly number[]): void {
-    const parts = bounds.length - 1;
-    const f = this.local[op]!;
-    if (parts <= 1) {
-      f(args[0]!, args[1]!, args[2]!, args[3]!, args[4]!, args[5]!, args[6]!, bounds[0]!, bounds[1]!);
+  run(op: number, args: readonly number[], lo: number, hi: number, threads: number, align: number): void {
+    if (threads <= 1 || hi - lo <= align) {
+      this.local[op]!(args[0]!, args[1]!, args[2]!, args[3]!, args[4]!, args[5]!, args[6]!, lo, hi);
       return;
     }
-    if (parts > MAX_PARTS) throw new Error(`at most ${MAX_PARTS} threads`);
-    this.ensure(parts);
+    this.ensure(threads);
+    const wanted = Math.min(MAX_CHUNKS, threads * CHUNKS_PER_THREAD);
+    const size = Math.max(align, Math.ceil((hi - lo) / wanted / align) * align);
+    const chunks = Math.ceil((hi - lo) / size);
     const c = this.ctl;
-    for (let i = 0; i < 7; i++) c[8 + i] = args[i]!;
-    for (let p = 0; p < parts; p++) {
-      c[16 + 2 * p] = bounds[p]!;
-      c[17 + 2 * p] = bounds[p + 1]!;
-    }
+    const gen = (c[0]! + 1) | 0;
+    c[1] = 0;
     c[2] = op;
-    c[3] = parts;
+    c[3] = chunks;
     c[4] = 0;
-    Atomics.store(c, 1, parts - 1);
-    Atomics.add(c, 0, 1);
+    c[7] = lo;
+    for (let i = 0; i < 7; i++) c[8 + i] = args[i]!;
+    c[15] = hi;
+    c[16] = size;
+    Atomics.store(c, 6, (gen & 0xffff) << 16);
+    Atomics.store(c, 0, gen);
     Atomics.notify(c, 0);
-    let error: unknown;
-    try {
-      f(args[0]!, args[1]!, args[2]!, args[3]!, args[4]!, args[5]!, args[6]!, bounds[0]!, bounds[1]!);
-    } catch (e) {
-      error = e;
-    }
+    claimChunks(c, this.local, gen, false);
+    // What is left are chunks other threads claimed and are still running.
     let n = 0;
     for (;;) {
-      const pending = Atomics.load(c, 1);
-      if (pending === 0) break;
+      const done = Atomics.load(c, 1);
+      if (done === chunks) break;
       if (++n > SPIN) {
-        Atomics.wait(c, 1, pending);
+        Atomics.wait(c, 1, done);
         n = 0;
       }
     }
-    if (error) throw error;
-    if (Atomics.load(c, 4)) throw new Error("a compute worker failed (kernel trap or instantiation error)");
+    if (Atomics.load(c, 4)) throw new Error("a kernel failed (out-of-bounds access in a worker thread or on this one)");
   }
 
   /** Stops the workers: a new epoch makes them exit at their next look at the control block. */
@@ -111,13 +121,4 @@ export class ThreadPool {
     for (const w of this.workers) void w.terminate();
     this.workers.length = 0;
   }
-}
-
-/** parts + 1 boundaries splitting [lo, hi) into equal runs, each a multiple of `align` but the last. */
-export function splitRange(lo: number, hi: number, parts: number, align: number): number[] {
-  const chunk = Math.max(align, Math.ceil((hi - lo) / parts / align) * align);
-  const b: number[] = [];
-  for (let p = 0; p <= parts; p++) b.push(Math.min(hi, lo + p * chunk));
-  b[parts] = hi;
-  return b;
 }

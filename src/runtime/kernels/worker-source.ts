@@ -1,17 +1,45 @@
 /**
  * The body of a compute worker, as source text: workers start with `eval: true`, so they
  * need no file on disk (the runtime runs from src/ under tsx and vitest as well as from
- * dist/), and they load nothing but the kernels. The protocol is that of thread-pool.ts.
+ * dist/), and they load nothing but the kernels. The protocol is that of thread-pool.ts;
+ * `claimChunks` is shared verbatim with the calling thread.
  */
-/** Int32 slots of the control block: 16 header slots, then [lo, hi) for up to 120 parts. */
-export const CONTROL_INTS = 256;
-export const MAX_PARTS = (CONTROL_INTS - 16) / 2;
+
+/** Int32 slots of the control block (see thread-pool.ts for the layout). */
+export const CONTROL_INTS = 32;
+
+/**
+ * Claims chunks of job `gen` until none is left, running `kernels[op]` on each. The chunk
+ * counter (slot 6) carries the job's generation in its high 16 bits, so a thread that
+ * wakes late for a finished job claims nothing; a claimed chunk keeps its job (and so the
+ * arguments) alive until it is counted done (slot 1).
+ */
+export const CLAIM_SOURCE = `function claimChunks(ctl, kernels, gen, worker) {
+  const tag = gen & 0xffff;
+  for (;;) {
+    const w = Atomics.load(ctl, 6);
+    if ((w >>> 16) !== tag) return;
+    const c = w & 0xffff;
+    if (c >= ctl[3]) return;
+    if (Atomics.compareExchange(ctl, 6, w, w + 1) !== w) continue;
+    try {
+      const lo = ctl[7] + c * ctl[16];
+      const hi = Math.min(ctl[15], lo + ctl[16]);
+      kernels[ctl[2]](ctl[8], ctl[9], ctl[10], ctl[11], ctl[12], ctl[13], ctl[14], lo, hi);
+    } catch (e) {
+      Atomics.store(ctl, 4, 1);
+    }
+    if (worker) Atomics.add(ctl, 17, 1);
+    if (Atomics.add(ctl, 1, 1) + 1 === ctl[3]) Atomics.notify(ctl, 1);
+  }
+}`;
 
 export const WORKER_SOURCE = `
 "use strict";
 const { workerData } = require("node:worker_threads");
-const { memory, modules, id, spin, epoch } = workerData;
-let kernels = null;
+const { memory, modules, spin, epoch } = workerData;
+const ctl = new Int32Array(memory.buffer, 0, ${CONTROL_INTS});
+let kernels;
 try {
   const imports = { env: { memory } };
   kernels = [
@@ -19,11 +47,12 @@ try {
     new WebAssembly.Instance(modules.matmul, imports).exports.matmul_nn,
   ];
 } catch (e) {
-  // Keep answering jobs (flagged as failed) so the main thread never waits forever.
+  // Claim nothing: the calling thread runs every chunk of every job itself.
+  kernels = undefined;
 }
-const ctl = new Int32Array(memory.buffer, 0, ${CONTROL_INTS});
+${CLAIM_SOURCE}
 let seen = workerData.generation;
-for (;;) {
+while (kernels) {
   let n = 0;
   while (Atomics.load(ctl, 0) === seen) {
     if (++n > spin) {
@@ -33,15 +62,6 @@ for (;;) {
   }
   seen = Atomics.load(ctl, 0);
   if (Atomics.load(ctl, 5) !== epoch) break;
-  const op = ctl[2];
-  if (id >= ctl[3]) continue;
-  try {
-    if (!kernels) throw new Error("kernels failed to instantiate");
-    const lo = ctl[16 + 2 * id] >>> 0, hi = ctl[17 + 2 * id] >>> 0;
-    if (lo < hi) kernels[op](ctl[8], ctl[9], ctl[10], ctl[11], ctl[12], ctl[13], ctl[14], lo, hi);
-  } catch (e) {
-    Atomics.store(ctl, 4, 1);
-  }
-  if (Atomics.sub(ctl, 1, 1) === 1) Atomics.notify(ctl, 1);
+  claimChunks(ctl, kernels, seen, true);
 }
 `;

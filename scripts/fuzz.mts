@@ -1,0 +1,123 @@
+// Long fuzzing runs of the compiler front end (docs/reliability.md):
+//
+//   npx tsx scripts/fuzz.mts [--runs N] [--seed S] [--kind mutations|tokens|all] [--budget MS]
+//
+// Each case is a zoo file with random token-level damage, or random token soup, checked the
+// way `archc check` does. Case i of a run is fully determined by (seed, i): a failure prints
+// both, and `--seed S --only i` replays exactly that case. The cases run in a child process
+// (same loader flags) so that a case that hangs is reported (and the run stopped) instead of waiting forever.
+import fc from "fast-check";
+import { fork } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { arbMutatedFile, arbTokenStream, describeCase, mutate, type MutatedFile } from "../test/fuzz/mutations.js";
+import { checkSource, failure, BUDGET_MS } from "../test/fuzz/harness.js";
+
+interface Options {
+  runs: number;
+  seed: number;
+  kind: "mutations" | "tokens" | "all";
+  budget: number;
+  only?: number;
+}
+
+function parseOptions(argv: string[]): Options {
+  const get = (name: string) => {
+    const i = argv.indexOf(`--${name}`);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const kind = (get("kind") ?? "all") as Options["kind"];
+  if (!["mutations", "tokens", "all"].includes(kind)) throw new Error(`--kind must be mutations, tokens or all, not ${kind}`);
+  const only = get("only");
+  return {
+    runs: Number(get("runs") ?? 5000),
+    seed: Number(get("seed") ?? Date.now() % 2 ** 31),
+    kind,
+    budget: Number(get("budget") ?? BUDGET_MS),
+    ...(only !== undefined ? { only: Number(only) } : {}),
+  };
+}
+
+type Case = { kind: "mutations"; mf: MutatedFile } | { kind: "tokens"; text: string };
+
+/** Case i of a run: sampled from its own seed, so any one case can be replayed alone. */
+function caseAt(o: Options, i: number): Case {
+  const kind = o.kind === "all" ? (i % 4 === 3 ? "tokens" : "mutations") : o.kind;
+  const seed = (o.seed + i * 7919) | 0;
+  if (kind === "tokens") return { kind, text: fc.sample(arbTokenStream, { seed, numRuns: 1 })[0]! };
+  return { kind, mf: fc.sample(arbMutatedFile(), { seed, numRuns: 1 })[0]! };
+}
+
+function describe(c: Case): string {
+  return c.kind === "tokens" ? `token soup ${JSON.stringify(c.text).slice(0, 300)}` : describeCase(c.mf);
+}
+
+type Message = { start: number } | { done: number; ms: number; failure?: string };
+
+function runWorker(o: Options): void {
+  const first = o.only ?? 0;
+  const last = o.only !== undefined ? o.only + 1 : o.runs;
+  for (let i = first; i < last; i++) {
+    const c = caseAt(o, i);
+    process.send!({ start: i } satisfies Message);
+    const outcome = c.kind === "tokens" ? checkSource("fuzz.arch", c.text) : checkSource(c.mf.file, mutate(c.mf));
+    const f = outcome.ms > o.budget ? `took ${outcome.ms.toFixed(0)} ms (budget ${o.budget} ms)` : failure({ ...outcome, ms: 0 });
+    process.send!({ done: i, ms: outcome.ms, ...(f ? { failure: f } : {}) } satisfies Message);
+  }
+  process.disconnect();
+}
+
+function runMain(o: Options): void {
+  const n = o.only !== undefined ? 1 : o.runs;
+  console.log(`fuzz: ${n} case(s), kind ${o.kind}, seed ${o.seed}, budget ${o.budget} ms per case`);
+  // The worker is this same file in a child process, under the same (tsx) loader flags.
+  const worker = fork(fileURLToPath(import.meta.url), ["--worker", JSON.stringify(o)], { execArgv: process.execArgv });
+  let current = -1;
+  let startedAt = 0;
+  let failures = 0;
+  let done = 0;
+  let worst = 0;
+  let hung = false;
+  const t0 = performance.now();
+  const report = (i: number, why: string) => {
+    failures++;
+    console.log(`\nFAIL case ${i} (replay: npx tsx scripts/fuzz.mts --seed ${o.seed} --kind ${o.kind} --only ${i})\n  ${describe(caseAt(o, i))}\n  ${why.replace(/\n/g, "\n  ")}`);
+  };
+  // A case that never finishes cannot report itself: the main thread notices and stops it.
+  const watchdog = setInterval(() => {
+    if (current >= 0 && performance.now() - startedAt > Math.max(10 * o.budget, 20_000)) {
+      hung = true;
+      report(current, `hung: no result after ${((performance.now() - startedAt) / 1000).toFixed(0)} s`);
+      worker.kill("SIGKILL");
+    }
+  }, 1000);
+  worker.on("message", (m: Message) => {
+    if ("start" in m) {
+      current = m.start;
+      startedAt = performance.now();
+      return;
+    }
+    current = -1;
+    done++;
+    worst = Math.max(worst, m.ms);
+    if (m.failure) report(m.done, m.failure);
+    if (done % 500 === 0) process.stderr.write(`  ${done}/${n} cases, ${failures} failure(s)\n`);
+  });
+  worker.on("error", (e) => {
+    if (current >= 0) report(current, `worker died: ${e.message}`);
+    else {
+      failures++;
+      console.log(`\nthe worker failed before any case: ${e.message}`);
+    }
+  });
+  worker.on("exit", (code, signal) => {
+    clearInterval(watchdog);
+    // A crash of the process itself (stack or heap exhausted): the case it was running.
+    if (current >= 0 && !hung) report(current, `the process died (exit code ${code}, signal ${signal})`);
+    console.log(`\n${done} case(s) in ${((performance.now() - t0) / 1000).toFixed(1)} s, slowest ${worst.toFixed(0)} ms, ${failures} failure(s)`);
+    process.exitCode = failures ? 1 : 0;
+  });
+}
+
+const w = process.argv.indexOf("--worker");
+if (w >= 0) runWorker(JSON.parse(process.argv[w + 1]!) as Options);
+else runMain(parseOptions(process.argv.slice(2)));
