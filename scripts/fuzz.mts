@@ -1,6 +1,6 @@
 // Long fuzzing runs of the compiler front end (docs/reliability.md):
 //
-//   npx tsx scripts/fuzz.mts [--runs N] [--seed S] [--kind mutations|tokens|all] [--budget MS]
+//   npx tsx scripts/fuzz.mts [--runs N] [--seed S] [--kind mutations|tokens|all] [--budget MS] [--from I]
 //
 // Each case is a zoo file with random token-level damage, or random token soup, checked the
 // way `archc check` does. Case i of a run is fully determined by (seed, i): a failure prints
@@ -18,6 +18,7 @@ interface Options {
   kind: "mutations" | "tokens" | "all";
   budget: number;
   only?: number;
+  from: number;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -33,6 +34,7 @@ function parseOptions(argv: string[]): Options {
     seed: Number(get("seed") ?? Date.now() % 2 ** 31),
     kind,
     budget: Number(get("budget") ?? BUDGET_MS),
+    from: Number(get("from") ?? 0),
     ...(only !== undefined ? { only: Number(only) } : {}),
   };
 }
@@ -54,7 +56,7 @@ function describe(c: Case): string {
 type Message = { start: number } | { done: number; ms: number; failure?: string };
 
 function runWorker(o: Options): void {
-  const first = o.only ?? 0;
+  const first = o.only ?? o.from;
   const last = o.only !== undefined ? o.only + 1 : o.runs;
   for (let i = first; i < last; i++) {
     const c = caseAt(o, i);
@@ -67,7 +69,7 @@ function runWorker(o: Options): void {
 }
 
 function runMain(o: Options): void {
-  const n = o.only !== undefined ? 1 : o.runs;
+  const n = o.only !== undefined ? 1 : o.runs - o.from;
   console.log(`fuzz: ${n} case(s), kind ${o.kind}, seed ${o.seed}, budget ${o.budget} ms per case`);
   // The worker is this same file in a child process, under the same (tsx) loader flags.
   const worker = fork(fileURLToPath(import.meta.url), ["--worker", JSON.stringify(o)], { execArgv: process.execArgv });

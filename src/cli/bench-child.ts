@@ -4,6 +4,7 @@
 // straight into the kernels' shared memory), activations and KV cache. Prints one JSON
 // line on stdout; progress goes to stderr.
 import { readFileSync } from "node:fs";
+import { loadavg } from "node:os";
 import { basename } from "node:path";
 import * as runtime from "../runtime/index.js";
 import { mapSource, ModelSession, readCheckpointDir, setThreads, sharedArray, kernelBackend, type GeneratedModel } from "../runtime/index.js";
@@ -61,7 +62,10 @@ export function runChild(job: ChildJob): Record<string, unknown> {
     peak_rss_mb: round(peakRssMb()),
     prefill_tok_s_median: round(median(r.prefill_tok_s)),
     decode_tok_s_median: round(median(r.decode_tok_s)),
+    prefill_tok_per_cpu_s: r.prefill_tok_per_cpu_s.map(round),
+    decode_tok_per_cpu_s: r.decode_tok_per_cpu_s.map(round),
     load_s: round(loadSeconds),
+    load_avg_1m: round(loadavg()[0]!),
     weight_mb: round(weightBytes / 2 ** 20),
     kernels: kernelBackend(),
     prompt_tokens: prompt.length,

@@ -28,7 +28,15 @@ export function protocolPrompt(length: number, vocab = 32000): number[] {
 export interface RoundTimes {
   prefillSeconds: number;
   decodeSeconds: number;
+  /** CPU time of the process (every thread) over the same calls: on a shared machine, what wall time would be if it had the cores alone. */
+  prefillCpuSeconds: number;
+  decodeCpuSeconds: number;
   tokens: number[];
+}
+
+function cpuSeconds(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
 }
 
 export type Progress = (phase: "prefill" | "decode", step: number, of: number) => void;
@@ -49,27 +57,35 @@ export function runRound(session: ModelSession, prompt: number[], steps: number,
   // round's to the garbage collector.
   ctx.reset();
   progress?.("prefill", 0, 1);
+  let c0 = cpuSeconds();
   let t0 = performance.now();
   // The protocol's prefill produces the logits of the last position only.
   let output = session.forward({ [input]: new IntTensor(Int32Array.from(prompt), [1, prompt.length]) }, ctx, undefined, { lastPosition: true }).output;
   const prefillSeconds = (performance.now() - t0) / 1000;
+  const prefillCpuSeconds = cpuSeconds() - c0;
   progress?.("decode", 0, steps);
   let decodeMs = 0;
+  let decodeCpu = 0;
   const tokens: number[] = [];
   for (let step = 0; step < steps; step++) {
+    c0 = cpuSeconds();
     t0 = performance.now();
     const id = lastLogitsArgmax(output);
     output = session.forward({ [input]: new IntTensor(Int32Array.of(id), [1, 1]) }, ctx).output;
     decodeMs += performance.now() - t0;
+    decodeCpu += cpuSeconds() - c0;
     tokens.push(id);
     if ((step + 1) % 16 === 0 || step + 1 === steps) progress?.("decode", step + 1, steps);
   }
-  return { prefillSeconds, decodeSeconds: decodeMs / 1000, tokens };
+  return { prefillSeconds, decodeSeconds: decodeMs / 1000, prefillCpuSeconds, decodeCpuSeconds: decodeCpu, tokens };
 }
 
 export interface BenchResult {
   prefill_tok_s: number[];
   decode_tok_s: number[];
+  /** Tokens per CPU-second of the process (all threads): a supplement for shared machines, not the protocol's figure. */
+  prefill_tok_per_cpu_s: number[];
+  decode_tok_per_cpu_s: number[];
   tokens: number[];
 }
 
@@ -81,15 +97,19 @@ export function runBench(session: ModelSession, prompt: number[], s: BenchSettin
   runRound(session, prompt, Math.min(s.warmupSteps, s.steps), (_p, step, of) => progress?.(0, s.rounds, "warmup", step, of), ctx);
   const prefill: number[] = [];
   const decode: number[] = [];
+  const prefillCpu: number[] = [];
+  const decodeCpu: number[] = [];
   let tokens: number[] = [];
   for (let r = 1; r <= s.rounds; r++) {
     const t = runRound(session, prompt, s.steps, (phase, step, of) => progress?.(r, s.rounds, phase, step, of), ctx);
     prefill.push(prompt.length / t.prefillSeconds);
     decode.push(s.steps / t.decodeSeconds);
+    prefillCpu.push(prompt.length / t.prefillCpuSeconds);
+    decodeCpu.push(s.steps / t.decodeCpuSeconds);
     tokens = t.tokens;
     progress?.(r, s.rounds, "decode", s.steps, s.steps, t);
   }
-  return { prefill_tok_s: prefill, decode_tok_s: decode, tokens };
+  return { prefill_tok_s: prefill, decode_tok_s: decode, prefill_tok_per_cpu_s: prefillCpu, decode_tok_per_cpu_s: decodeCpu, tokens };
 }
 
 export function median(xs: readonly number[]): number {

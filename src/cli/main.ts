@@ -9,11 +9,18 @@ import { commands } from "./commands/index.js";
 export interface Io {
   out: (s: string) => void;
   err: (s: string) => void;
+  /**
+   * A status line redrawn in place (`\r`-prefixed, no newline): live progress for a person
+   * at a terminal. Absent, or a no-op when stderr is a file or pipe, where `\r` redraws
+   * would pile up in one line; a command ends its progress with a summary through `err`.
+   */
+  progress?: (s: string) => void;
 }
 
 const defaultIo: Io = {
   out: (s) => process.stdout.write(s.endsWith("\n") ? s : `${s}\n`),
   err: (s) => process.stderr.write(s.endsWith("\n") ? s : `${s}\n`),
+  progress: (s) => void (process.stderr.isTTY && process.stderr.write(s)),
 };
 
 export function usage(): string {

@@ -34,8 +34,9 @@ export function configFor(arch: ArchIR, preset?: string, values: Record<string, 
 export function checkWorkspace(ws: Workspace, files?: string[]): Diagnostic[] {
   // A file with syntax errors has a partial AST: checking it further would only report the
   // holes error recovery left, so its archs (and archs built on them) stop at the syntax errors.
-  const broken = new Set(ws.diagnostics.filter((d) => d.code === "E0001" || d.code === "E0002").map((d) => d.span?.file));
-  const diags: Diagnostic[] = ws.diagnostics.filter((d) => d.code === "E0001" || d.code === "E0002" || !broken.has(d.span?.file));
+  const syntax = (d: Diagnostic) => d.code === "E0001" || d.code === "E0002" || d.code === "E0003";
+  const broken = new Set(ws.diagnostics.filter(syntax).map((d) => d.span?.file));
+  const diags: Diagnostic[] = ws.diagnostics.filter((d) => syntax(d) || !broken.has(d.span?.file));
   const wanted = files ? new Set(files) : undefined;
   const unrooted = archsWithBrokenInheritance(ws);
   for (const arch of ws.archs.values()) {

@@ -6,8 +6,8 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
-import { main, type Io } from "../../src/cli/main.js";
 import { catalogue } from "../../src/compiler/diagnostics/catalogue.js";
+import { archc } from "../cli/capture.js";
 import { diagnoseFile } from "./diagnose.js";
 
 const casesDir = join(__dirname, "cases");
@@ -45,10 +45,7 @@ describe("diagnostic baselines", () => {
 describe("archc check prints the baselines", () => {
   for (const c of ["syntax-errors.arch", "shape-matmul.arch", "inheritance.arch"]) {
     it(c, async () => {
-      let out = "";
-      let err = "";
-      const io: Io = { out: (s) => void (out += s.endsWith("\n") ? s : `${s}\n`), err: (s) => void (err += s.endsWith("\n") ? s : `${s}\n`) };
-      const code = await main(["check", shown(c)], io);
+      const { code, out, err } = await archc("check", shown(c));
       expect(code).toBe(1);
       expect(out).toBe("");
       expect(err).toBe(readFileSync(baselineOf(c), "utf8"));

@@ -131,6 +131,38 @@ describe("matmul kernel (a[m, k] · b[k, n]; W[in, out])", () => {
   });
 });
 
+describe("attention kernel (causal / sliding-window row loop)", () => {
+  // [B, H, KV, T, S, D, Dv, options]
+  const CASES: [number, number, number, number, number, number, number, { causal?: boolean; window?: number; queryOffset?: number; keyLength?: number }][] = [
+    [1, 2, 2, 5, 5, 4, 4, { causal: true }],
+    [2, 4, 2, 7, 7, 8, 12, { causal: true }],
+    [1, 3, 1, 1, 33, 16, 16, { causal: true }],
+    [1, 2, 2, 9, 9, 64, 64, { window: 3 }],
+    [1, 2, 1, 1, 40, 8, 8, { window: 5 }],
+    [1, 2, 2, 6, 6, 4, 8, {}],
+    [1, 1, 1, 3, 17, 12, 4, { causal: true, keyLength: 13 }],
+    // Queries before every key: all masked (equal weights over every key).
+    [1, 1, 1, 2, 5, 4, 4, { causal: true, queryOffset: -3 }],
+  ];
+  for (const [b, h, kv, t, s, d, dv, o] of CASES) {
+    it(`matches the TypeScript loop for q[${b}, ${h}, ${t}, ${d}] over ${o.keyLength ?? s} keys ${JSON.stringify(o)}`, () => {
+      const seed = b * 31 + h * 17 + t * 7 + s * 3 + d + dv;
+      const q = randomTensor([b, h, t, d], seed, 1);
+      const k = randomTensor([b, kv, s, d], seed + 1, 1);
+      const v = randomTensor([b, kv, s, dv], seed + 2, 1);
+      const fast = ops.attention(q, k, v, o);
+      useKernels(null);
+      try {
+        const plain = ops.attention(q, k, v, o);
+        expect(fast.shape).toEqual(plain.shape);
+        expectClose(fast.data, plain.data, 2e-6, 1e-5);
+      } finally {
+        useKernels(modules, "test");
+      }
+    });
+  }
+});
+
 describe("worker threads", () => {
   // Large enough to be split across threads (the pool skips jobs under ~10^5 multiply-adds).
   const cases: [string, () => Tensor][] = [

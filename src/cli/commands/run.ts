@@ -1,5 +1,6 @@
-import { generate, IntTensor } from "../../runtime/index.js";
-import { flag, intOpt, opt, UsageError } from "../args.js";
+import { generate, IntTensor, setThreads, type SamplingOptions } from "../../runtime/index.js";
+import { flag, intOpt, opt, UsageError, type ParsedArgs } from "../args.js";
+import { TokenMeter } from "../token-meter.js";
 import { loadCheckpoint } from "../checkpoint.js";
 import { decoderStartOf } from "../generation-config.js";
 import { workspaceFor } from "./model-ref.js";
@@ -11,47 +12,54 @@ function parseIds(s: string): number[] {
   return ids;
 }
 
+/** --temperature/--top-k/--top-p/--seed, validated: a typo must not fall back to greedy decoding. */
+function samplingOptions(args: ParsedArgs): Required<SamplingOptions> {
+  const num = (name: string, dflt: number, ok: (x: number) => boolean, what: string) => {
+    const v = opt(args, name);
+    if (v === undefined) return dflt;
+    const x = Number(v);
+    if (v.trim() === "" || !Number.isFinite(x) || !ok(x)) throw new UsageError(`--${name} needs ${what}, found ${JSON.stringify(v)}`);
+    return x;
+  };
+  return {
+    temperature: num("temperature", 0, (x) => x >= 0, "a number >= 0 (0: greedy)"),
+    topK: intOpt(args, "top-k", 0),
+    topP: num("top-p", 1, (x) => x > 0 && x <= 1, "a number in (0, 1]"),
+    seed: intOpt(args, "seed", 0),
+  };
+}
+
 export const run: Command = {
   summary: "load a Hugging Face checkpoint folder and run it (forward, or --generate N tokens)",
-  usage: "run CKPT_DIR [--ids 1,2,3] [--generate N] [--temperature T --top-k K --top-p P --seed S] [--json]",
+  usage: "run CKPT_DIR [--ids 1,2,3] [--generate N] [--temperature T --top-k K --top-p P --seed S] [--threads N] [--json]",
   flags: [],
   async run(args, io) {
     const dir = args.positional[0];
     if (!dir) throw new UsageError("name a checkpoint folder (config.json + model.safetensors)");
+    // Compute threads, this one included (default: every core).
+    if (opt(args, "threads") !== undefined) setThreads(Math.max(1, intOpt(args, "threads", 1)));
+    // Every option is checked before the (possibly long) load.
+    const n = intOpt(args, "generate", 0);
+    const sampling = samplingOptions(args);
+    const ids = parseIds(opt(args, "ids") ?? "1");
     const t0 = performance.now();
     const ck = await loadCheckpoint(workspaceFor([]), dir);
     const loadMs = performance.now() - t0;
     for (const w of ck.warnings) io.err(`warning: ${w}`);
     const vocab = Number(ck.session.cfg.vocab ?? ck.config.vocab_size ?? 0);
-    const ids = parseIds(opt(args, "ids") ?? "1");
     for (const id of ids) if (vocab && id >= vocab) throw new UsageError(`token id ${id} is outside the vocabulary (0..${vocab - 1})`);
-    const n = intOpt(args, "generate", 0);
     io.err(`${ck.arch.name} (${ck.root}), ${ck.session.parameterCount.toLocaleString("en-US")} parameters, loaded in ${(loadMs / 1000).toFixed(2)} s`);
     if (n > 0) {
-      const temperature = Number(opt(args, "temperature") ?? 0);
-      const topK = intOpt(args, "top-k", 0);
-      const topP = Number(opt(args, "top-p") ?? 1);
-      const seed = intOpt(args, "seed", 0);
-      const start = performance.now();
-      let first = 0;
-      const tokens = generate(ck.session, ids, {
-        maxNewTokens: n,
-        temperature,
-        topK,
-        topP,
-        seed,
-        ...decoderStartOf(ck.config),
-        onToken: (id, step) => {
-          if (step === 0) first = performance.now();
-          const elapsed = (performance.now() - first) / 1000;
-          const rate = step > 0 && elapsed > 0 ? `${(step / elapsed).toFixed(1)} tok/s` : "prefill";
-          if (!flag(args, "json")) process.stderr.write(`\rtoken ${step + 1}/${n}: ${id}  [${rate}]   `);
-        },
-      });
-      const total = (performance.now() - start) / 1000;
-      if (!flag(args, "json")) process.stderr.write("\n");
-      if (flag(args, "json")) io.out(JSON.stringify({ prompt: ids, tokens, seconds: total }));
-      else io.out(`${tokens.join(" ")}\n(${n} tokens in ${total.toFixed(2)} s)`);
+      const json = flag(args, "json");
+      const meter = new TokenMeter(n, json ? undefined : io.progress);
+      const tokens = generate(ck.session, ids, { maxNewTokens: n, ...sampling, ...decoderStartOf(ck.config), onToken: (id) => meter.token(id) });
+      const s = meter.finish();
+      if (json) {
+        io.out(JSON.stringify({ prompt: ids, tokens, seconds: s.seconds, prefill_seconds: s.prefillSeconds, tokens_per_second: s.tokensPerSecond, ...sampling }));
+      } else {
+        io.out(tokens.join(" "));
+        io.err(s.summary);
+      }
       return 0;
     }
     // An encoder-decoder reads the ids as its context (encoder) input; its stream starts from the decoder start token.

@@ -2,7 +2,6 @@
 // checked, compiled to TypeScript, instantiated at its `tiny` preset with random weights
 // and run on a random batch; the table lists what each model is.
 import { loadArch } from "../../compiler/codegen/load.js";
-import { hasErrors } from "../../compiler/diagnostics/diagnostic.js";
 import { renderDiagnostics } from "../../compiler/diagnostics/render.js";
 import { describeModel } from "../../compiler/describe/features.js";
 import { checkWorkspace, configFor, modelFor } from "../../compiler/pipeline.js";
@@ -57,22 +56,24 @@ export const zoo: Command = {
   flags: [],
   async run(args, io) {
     const ws = loadWorkspace([]);
-    const diags = checkWorkspace(ws);
-    if (hasErrors(diags)) {
-      io.err(renderDiagnostics(diags, ws.sources));
-      return 1;
-    }
+    // A model file with errors fails its own row (and those of archs built on it), not the zoo.
+    const errors = checkWorkspace(ws).filter((d) => d.severity === "error");
+    if (errors.length) io.err(renderDiagnostics(errors, ws.sources));
     const rows: ZooRow[] = [];
     let failed = 0;
     const archs = [...ws.archs.values()];
+    const progress = flag(args, "json") ? undefined : io.progress;
     for (const [i, arch] of archs.entries()) {
-      if (!flag(args, "json")) process.stderr.write(`\r[${i + 1}/${archs.length}] ${arch.name}…`.padEnd(40));
+      progress?.(`\r[${i + 1}/${archs.length}] ${arch.name}…`.padEnd(40));
       const preset = flagship(arch);
-      const m = modelFor(arch, preset);
-      const s = computeStats(m);
-      const f = describeModel(m);
+      const files = new Set([arch.file, ...arch.lineage.map((n) => ws.archs.get(n)?.file)]);
+      const own = errors.filter((d) => !d.span || files.has(d.span.file));
+      let row: Omit<ZooRow, "run"> = { model: arch.name, preset: preset ?? "(defaults)", params: "?", attention: "", positions: "", norm: "", activation: "", moe: "" };
       let runText: string;
       try {
+        if (own.length) throw new Error(`${own.length} error${own.length > 1 ? "s" : ""} in check: ${own[0]!.message}`);
+        const m = modelFor(arch, preset);
+        row = { ...row, params: formatCount(computeStats(m).params), ...describeModel(m) };
         const r = await runZooModel(arch);
         runText = r.ok ? `ok ${r.detail}` : `FAILED: ${r.detail}`;
         if (!r.ok) failed++;
@@ -80,9 +81,9 @@ export const zoo: Command = {
         failed++;
         runText = `FAILED: ${(e as Error).message.split("\n")[0]}`;
       }
-      rows.push({ model: arch.name, preset: preset ?? "(defaults)", params: formatCount(s.params), ...f, run: runText });
+      rows.push({ ...row, run: runText });
     }
-    if (!flag(args, "json")) process.stderr.write("\r".padEnd(41) + "\r");
+    progress?.("\r".padEnd(41) + "\r");
     if (flag(args, "json")) io.out(JSON.stringify(rows, null, 2));
     else io.out(renderTable(rows));
     return failed ? 1 : 0;

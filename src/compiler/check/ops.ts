@@ -53,8 +53,11 @@ const scalarSym = (a: OpArg | undefined): Sym | undefined => (a && a.type.kind =
 
 const axisOf = (a: OpArg | undefined, rank: number, dflt: number): number => {
   const v = scalarSym(a)?.constValue() ?? dflt;
+  // A fractional axis is no axis: -1 is out of range for every caller's check.
+  if (!Number.isInteger(v)) return -1;
   return v < 0 ? rank + v : v;
 };
+const axisInRange = (ax: number, rank: number): boolean => ax >= 0 && ax < rank;
 
 const sameShape = (name: string): OpDef => ({
   params: ["x"],
@@ -191,6 +194,7 @@ export const ops: Record<string, OpDef> = {
       const sizesExpr = a.sizes.expr;
       if (sizesExpr.kind !== "list") return c.fail("E0201", sizesExpr.span, "split sizes must be a list literal `[a, b, …]`");
       const ax = axisOf(a.axis, x.dims.length, -1);
+      if (!axisInRange(ax, x.dims.length)) return c.fail("E0305", c.callSpan, "split axis out of range", { found: typeText(x) });
       const parts = (a.sizes.type as ScalarT & { items?: ScalarT[] }).items ?? [];
       const syms = parts.map((p) => p.sym);
       if (syms.some((s) => !s)) return c.fail("E0201", sizesExpr.span, "split sizes must be integer config expressions");
@@ -206,7 +210,10 @@ export const ops: Record<string, OpDef> = {
       const x = asTensor(a.x, c, "the input of chunk");
       const n = scalarSym(a.n)?.constValue();
       if (!x || n === undefined) return a.n && n === undefined ? c.fail("E0201", a.n.expr.span, "chunk count must be an integer literal") : undefined;
+      // Each part is a value of its own: a count of 10^29 would exhaust memory, not be checked.
+      if (!Number.isInteger(n) || n < 1 || n > 65536) return c.fail("E0203", a.n!.expr.span, `chunk count must be an integer from 1 to 65536, found ${n}`);
       const ax = axisOf(a.axis, x.dims.length, -1);
+      if (!axisInRange(ax, x.dims.length)) return c.fail("E0305", c.callSpan, "chunk axis out of range", { found: typeText(x) });
       c.divides(x.dims[ax]!, Sym.const(n), c.callSpan, "the chunked dimension");
       const part = x.dims[ax]!.div(Sym.const(n));
       return { kind: "tuple", items: Array.from({ length: n }, () => tensor(x.dims.map((d, i) => (i === ax ? part : d)), x.ids)) };
@@ -222,6 +229,7 @@ export const ops: Record<string, OpDef> = {
       if (all.some((t) => !t)) return undefined;
       const ts = all as TensorT[];
       const ax = axisOf(a.axis, ts[0]!.dims.length, -1);
+      if (!axisInRange(ax, ts[0]!.dims.length)) return c.fail("E0305", c.callSpan, "concat axis out of range", { found: typeText(ts[0]!) });
       // A rank mismatch makes every per-dimension comparison meaningless: report it alone.
       const bad = ts.findIndex((t) => t.dims.length !== ts[0]!.dims.length);
       if (bad > 0) {
@@ -304,6 +312,7 @@ export const ops: Record<string, OpDef> = {
       const x = asTensor(a.x, c, "the input of select", 1);
       if (!x) return undefined;
       const ax = axisOf(a.axis, x.dims.length, 0);
+      if (!axisInRange(ax, x.dims.length)) return c.fail("E0305", c.callSpan, "select axis out of range", { found: typeText(x) });
       return tensor(x.dims.filter((_, i) => i !== ax), x.ids);
     },
   },

@@ -102,6 +102,7 @@ export function describeModel(m: ElaboratedModel): Features {
         pos.add(`RoPE(${style}${typeof scaling === "string" && scaling !== "none" ? `, ${scaling}` : ""})`);
       } else if (name === "position_ids") pos.add("learned");
       else if (name === "wkv4") attn.add("WKV recurrence (RWKV-4 linear attention)");
+      else if (name === "wkv_heads") attn.add(`WKV recurrence (${formatValue(val(c.args[5]?.value) ?? null)} heads, matrix state)`);
       else if (name === "token_shift") pos.add("token shift");
       else if (name === "memory") masks.add(`+ memory of ${formatValue(val(c.args[1]?.value) ?? null)} tokens`);
       else if (["silu", "gelu", "gelu_tanh", "relu", "relu2"].includes(name)) acts.add(name);

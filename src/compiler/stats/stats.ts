@@ -43,6 +43,8 @@ export function computeStats(m: ElaboratedModel): ModelStats {
     if (inst.primitive) {
       const name = inst.primitive.name;
       if (name === "Embedding") embedding += count(inst.weights[0]?.shape ?? []);
+      // A recurrent cell multiplies every token by each of its weight matrices (input and hidden).
+      if (name === "LSTM") for (const w of inst.weights) if (w.shape.length === 2) flops += 2 * count(w.shape) * f;
       if (name === "Linear" || name === "Conv1D" || name === "Conv2d") {
         const w = inst.weights.find((x) => x.name.endsWith("weight"));
         if (w) flops += 2 * count(w.shape) * f;

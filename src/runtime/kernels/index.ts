@@ -17,6 +17,7 @@ export { WasmHeap } from "./wasm-heap.js";
 export interface Kernels {
   heap: WasmHeap;
   pool: ThreadPool;
+  modules: KernelModules;
   /** Where the modules came from (a folder, or "memory"). */
   origin: string;
 }
@@ -42,7 +43,7 @@ function instantiate(modules: KernelModules, origin: string): Kernels {
   const imports = { env: { memory: h.memory } };
   const linear = new WebAssembly.Instance(modules.linear, imports).exports.linear_nt as KernelFn;
   const matmul = new WebAssembly.Instance(modules.matmul, imports).exports.matmul_nn as KernelFn;
-  return { heap: h, pool: new ThreadPool(h, modules, [linear, matmul]), origin };
+  return { heap: h, pool: new ThreadPool(h, modules, [linear, matmul]), modules, origin };
 }
 
 /** The kernels, loaded on first use; undefined when the runtime runs on its TypeScript kernels. */

@@ -9,6 +9,7 @@
 import { RuntimeShapeError } from "../errors.js";
 import { shapeToString } from "../layout.js";
 import { IntTensor, Tensor } from "../tensor.js";
+import { sharedArray } from "../kernels/index.js";
 
 /** Room for this many positions beyond the first call before the first grow. */
 const INITIAL_SPARE = 256;
@@ -29,8 +30,8 @@ export class KvCache {
     readonly valueDim: number,
     capacity: number,
   ) {
-    this.k = Tensor.zeros([batch, heads, capacity, keyDim]);
-    this.v = Tensor.zeros([batch, heads, capacity, valueDim]);
+    this.k = buffer([batch, heads, capacity, keyDim]);
+    this.v = buffer([batch, heads, capacity, valueDim]);
   }
 
   /**
@@ -105,8 +106,8 @@ export class KvCache {
 
   private resize(capacity: number): void {
     const old = this.capacity;
-    const k = Tensor.zeros([this.batch, this.heads, capacity, this.keyDim]);
-    const v = Tensor.zeros([this.batch, this.heads, capacity, this.valueDim]);
+    const k = buffer([this.batch, this.heads, capacity, this.keyDim]);
+    const v = buffer([this.batch, this.heads, capacity, this.valueDim]);
     for (let r = 0; r < this.batch * this.heads; r++) {
       k.data.set(this.k.data.subarray(r * old * this.keyDim, (r * old + this.length) * this.keyDim), r * capacity * this.keyDim);
       v.data.set(this.v.data.subarray(r * old * this.valueDim, (r * old + this.length) * this.valueDim), r * capacity * this.valueDim);
@@ -114,6 +115,12 @@ export class KvCache {
     this.k = k;
     this.v = v;
   }
+}
+
+/** Cache storage in the kernels' shared memory, so attention reads it in place (contents unset). */
+function buffer(shape: number[]): Tensor {
+  const n = shape.reduce((a, b) => a * b, 1);
+  return new Tensor(sharedArray(n) ?? new Float32Array(n), shape);
 }
 
 /** Columns [from, to) of a [B, N] tensor (masks and segment ids of the keys still cached). */

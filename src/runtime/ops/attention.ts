@@ -7,6 +7,7 @@ import { broadcastShapes, broadcastStrides } from "../broadcast.js";
 import { RuntimeArgumentError, RuntimeShapeError } from "../errors.js";
 import { expectRank, sameShape, shapeToString } from "../layout.js";
 import { IntTensor, Tensor } from "../tensor.js";
+import { attentionKernel } from "../kernels/attention.js";
 
 /** torch.finfo(torch.float32).min: what HF adds to masked scores. */
 export const FLOAT32_MIN = -3.4028234663852886e38;
@@ -88,6 +89,11 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOption
   const seg = opts.segments;
   if (seg && (!sameShape(seg.query.shape, [b, t]) || !sameShape(seg.key.shape, [b, s]))) {
     throw new RuntimeShapeError("attention", `segments [${b}, ${t}] for queries and [${b}, ${s}] for keys`, `${shapeToString(seg.query.shape)} and ${shapeToString(seg.key.shape)}`);
+  }
+
+  if (!bias && cap === undefined && !pad && !seg) {
+    const fast = attentionKernel(q, k, v, s, scale, queryOffset, window, causal);
+    if (fast) return fast;
   }
 
   const qd = q.data;
