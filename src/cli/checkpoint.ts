@@ -6,9 +6,10 @@ import { mapHfConfig, selectArchForConfig } from "../compiler/hf/config-map.js";
 import { error, DiagnosticError, type Diagnostic } from "../compiler/diagnostics/diagnostic.js";
 import { loadArch } from "../compiler/codegen/load.js";
 import { checkedArch, configFor } from "../compiler/pipeline.js";
+import { elaborate } from "../compiler/elaborate/instance.js";
 import type { ArchIR, Value } from "../compiler/ir/model.js";
 import type { Workspace } from "../compiler/workspace.js";
-import { ModelSession, mapSource, readCheckpointDir, sharedArray, type WeightSource } from "../runtime/index.js";
+import { ModelSession, mapSource, readCheckpointDir, sharedArray, WeightBindError, type WeightSource } from "../runtime/index.js";
 
 export interface LoadedCheckpoint {
   session: ModelSession;
@@ -40,10 +41,20 @@ export function configValues(ws: Workspace, config: Record<string, unknown>, fil
   const mapped = mapHfConfig(sel.arch, config, file);
   if (mapped.diagnostics.length) throw new DiagnosticError(mapped.diagnostics);
   const resolved = configFor(sel.arch, undefined, mapped.values);
-  if (resolved.diagnostics.length) {
-    throw new DiagnosticError(resolved.diagnostics.map((d) => ({ ...d, message: `${file}: ${d.message}` })));
+  // The module tree is built (and checked against size limits) before any weight is read.
+  const tree = elaborate(resolved, sel.root).diagnostics.filter((d) => d.severity === "error");
+  if (resolved.diagnostics.length || tree.length) {
+    throw new DiagnosticError([...resolved.diagnostics, ...tree].map((d) => ({ ...d, message: `${file}: ${d.message}` })));
   }
   return { arch: sel.arch, root: sel.root, values: mapped.values };
+}
+
+/** Hyperparameters that decide shapes but that config.json leaves to the .arch defaults. */
+function defaultedSizes(arch: ArchIR, values: Record<string, Value>, file: string): string[] {
+  const resolved = configFor(arch, undefined, values).values;
+  return [...arch.params.values()]
+    .filter((p) => p.hfKeys.length > 0 && !(p.name in values) && p.type.name === "int")
+    .map((p) => `${file} has no \`${p.hfKeys.map((k) => k.join(".")).join("` or `")}\`: ${p.name} = ${JSON.stringify(resolved.get(p.name) ?? null)}, the default in ${arch.file}`);
 }
 
 export async function loadCheckpoint(ws: Workspace, dir: string, source?: WeightSource): Promise<LoadedCheckpoint> {
@@ -57,8 +68,14 @@ export async function loadCheckpoint(ws: Workspace, dir: string, source?: Weight
     // Straight into the kernels' shared memory (no second copy) when they are loaded.
     const ck = readCheckpointDir(dir, { alloc: sharedArray });
     warnings = ck.warnings;
-    src = mapSource(dir, ck.tensors);
+    src = mapSource(ck.files.join(", "), ck.tensors);
   }
-  const session = new ModelSession(mod, values, src, root);
+  let session: ModelSession;
+  try {
+    session = new ModelSession(mod, values, src, root);
+  } catch (e) {
+    if (e instanceof WeightBindError) throw new WeightBindError(e.source, e.problems, [...e.notes, ...defaultedSizes(arch, values, cfgPath)]);
+    throw e;
+  }
   return { session, arch, root, values, config, warnings };
 }

@@ -22,6 +22,8 @@ export interface VerifyReport {
   pass: boolean;
   tensors: Record<string, TensorReport>;
   generate?: { pass: boolean; expected: number[]; actual: number[] };
+  /** Non-fatal findings while loading (e.g. weights holding NaN or infinite values). */
+  warnings: string[];
 }
 
 function intRows(json: Record<string, unknown>, key: string, file: string, vocab?: number): IntTensor | undefined {
@@ -93,7 +95,7 @@ export async function verifyCase(ws: Workspace, dir: string): Promise<VerifyRepo
     gen = { pass: actual.length === expectedIds.length && actual.every((x, i) => x === expectedIds[i]), expected: expectedIds, actual };
   }
   const pass = Object.values(tensors).every((t) => t.pass) && (gen?.pass ?? true);
-  return { case: name, pass, tensors, ...(gen ? { generate: gen } : {}) };
+  return { case: name, pass, tensors, ...(gen ? { generate: gen } : {}), warnings: loaded.warnings };
 }
 
 export function formatVerify(r: VerifyReport): string {

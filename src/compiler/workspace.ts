@@ -80,6 +80,13 @@ export function allPresets(ws: Workspace): string[] {
  */
 export function resolveModelRef(ws: Workspace, spec: string | undefined, preset: string | undefined): ModelRef | Diagnostic {
   if (preset !== undefined && spec === undefined) {
+    const owners = [...ws.archs.values()].filter((a) => a.presets.has(preset));
+    if (owners.length > 1) {
+      // `tiny` exists in every family: a bare preset name must pick exactly one.
+      return error("E0114", undefined, `preset "${preset}" is defined by ${owners.length} architectures: ${owners.map((a) => a.name).join(", ")}`, {
+        hint: `name the file as well, e.g. ${owners[0]!.file}:${preset}`,
+      });
+    }
     return findPreset(ws, preset) ?? error("E0114", undefined, `no preset named "${preset}" in the loaded .arch files`, { hint: suggest(preset, allPresets(ws)) ?? "list presets with `archc zoo`" });
   }
   if (spec === undefined) return error("E0114", undefined, "name a model: FILE.arch[:PRESET] or --preset NAME");

@@ -62,8 +62,9 @@ describe("archc import: every conformance config", () => {
       const printed = rest.join("\n");
       // What verify runs: the same config.json through the checkpoint loader.
       const ws = loadWorkspace([]);
-      const { arch, values } = configValues(ws, json, file);
+      const { arch, root, values } = configValues(ws, json, file);
       expect(arch.name).toBe(archName);
+      expect(/^preset "(?:[^"\\]|\\.)*" root (\w+) \{/m.exec(printed)?.[1] ?? arch.root?.block).toBe(root);
       const expected = configFor(arch, undefined, values);
       expect(expected.diagnostics).toEqual([]);
       const actual = resolvePrinted(archName!, printed);

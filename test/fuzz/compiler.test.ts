@@ -60,6 +60,10 @@ describe("parse + check never throw or hang", () => {
     ["if … then if … 3000 deep", llama, zooSource(llama).replace('let prefix = "Llama"', `let prefix = "Llama"\n  let deep = ${"if true then ".repeat(3000)}1${" else 2".repeat(3000)}`)],
     ["n_layers = 10^29 (a range of that many layers)", llama, zooSource(llama).replace("n_layers = 2", "n_layers = 123456789012345678901234567890")],
     ["n_layers = 65536 (a module tree of millions)", llama, zooSource(llama).replace("n_layers = 2", "n_layers = 65536")],
+    ["chunk(x, 99999999) (a tuple of 10^8 parts)", "models/phi3.arch", zooSource("models/phi3.arch").replace("chunk(gate_up_proj(x), 2)", "chunk(gate_up_proj(x), 99999999)")],
+    ["split(…, axis = 10^29) (an axis past the rank)", "models/chatglm2.arch", zooSource("models/chatglm2.arch").replace("[heads, kv_heads, kv_heads], 2)", "[heads, kv_heads, kv_heads], 123456789012345678901234567890)")],
+    ["an LSTM of 2^32 layers (its weight list)", "models/lstm.arch", zooSource("models/lstm.arch").replace("n_layers = 2 }", "n_layers = 4294967296 }")],
+    ["a 100 000-character name in a tie (the did-you-mean edit distance)", "models/transfo-xl.arch", zooSource("models/transfo-xl.arch").replace("transformer.word_emb.emb_layers.2.weight", `transformer.word_emb${"x".repeat(100_000)}.emb_layers.2.weight`)],
   ];
   for (const [what, path, text] of found) {
     it(`regression: ${what}`, () => {

@@ -1,3 +1,5 @@
+// `archc import CONFIG.json`: the preset a Hugging Face config amounts to, as .arch source
+// that resolves to exactly the configuration `run` and `verify` build from that file.
 import { formatValue } from "../../compiler/eval/evaluate.js";
 import { pyFloat } from "../../compiler/eval/pyformat.js";
 import { configFor } from "../../compiler/pipeline.js";
@@ -32,8 +34,8 @@ export function archLiteral(v: Value, type: Pick<TypeRef, "name"> = { name: "any
 
 /**
  * The hyperparameters a preset must set so that it resolves to `values`: those that differ
- * from the defaults, plus any whose default is computed from a changed one (`kv_heads =
- * heads` when the config sets both to the old default of `kv_heads`).
+ * from the defaults, plus any whose default is computed from a changed one (`head_dim = d /
+ * heads` when the config changes d or heads but keeps head_dim at its old default).
  */
 function presetKeys(arch: ArchIR, values: Record<string, Value>): Set<string> {
   const same = (a: Value | undefined, b: Value) => a !== undefined && formatValue(a) === formatValue(b);

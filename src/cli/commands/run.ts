@@ -55,7 +55,7 @@ export const run: Command = {
       const tokens = generate(ck.session, ids, { maxNewTokens: n, ...sampling, ...decoderStartOf(ck.config), onToken: (id) => meter.token(id) });
       const s = meter.finish();
       if (json) {
-        io.out(JSON.stringify({ prompt: ids, tokens, seconds: s.seconds, prefill_seconds: s.prefillSeconds, tokens_per_second: s.tokensPerSecond, ...sampling }));
+        io.out(JSON.stringify({ prompt: ids, tokens, seconds: s.seconds, prefill_seconds: s.prefillSeconds, tokens_per_second: s.tokensPerSecond, temperature: sampling.temperature, top_k: sampling.topK, top_p: sampling.topP, seed: sampling.seed }));
       } else {
         io.out(tokens.join(" "));
         io.err(s.summary);

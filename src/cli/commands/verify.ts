@@ -11,6 +11,7 @@ export const verify: Command = {
     const dir = args.positional[0];
     if (!dir) throw new UsageError("name a conformance case folder");
     const r = await verifyCase(workspaceFor([]), dir);
+    for (const w of r.warnings) io.err(`warning: ${w}`);
     if (flag(args, "json")) {
       const tensors = Object.fromEntries(Object.entries(r.tensors).map(([k, t]) => [k, { maxAbsErr: Number.isFinite(t.maxAbsErr) ? t.maxAbsErr : null, atol: t.atol, pass: t.pass }]));
       io.out(JSON.stringify({ case: r.case, pass: r.pass, tensors, ...(r.generate ? { generate: { pass: r.generate.pass } } : {}) }));

@@ -8,7 +8,7 @@ import { exprText } from "../eval/config.js";
 import { builtins } from "../eval/evaluate.js";
 import { suggest } from "../ir/flatten.js";
 import type { ArchIR, BlockIR } from "../ir/model.js";
-import { isPrimitive, primitives } from "../ir/primitives.js";
+import { isPrimitive, primitives, PrimitiveArgumentError } from "../ir/primitives.js";
 import { Sym } from "../shapes/sym.js";
 import { ops, type OpArg, type OpContext } from "./ops.js";
 import { evalSym, numericEnvs, toSym, type NumericEnv } from "./symbolic.js";
@@ -563,7 +563,13 @@ export function checkArch(arch: ArchIR): CheckResult {
           if (target?.kind === "module") {
             const v = target.variants[0]!;
             if (v.kind === "primitive") {
-              const shapes = v.primitive.weights(Object.fromEntries([...v.args].map(([k, s]) => [k, s.sym?.constValue() ?? 1])));
+              let shapes: ReturnType<typeof v.primitive.weights>;
+              try {
+                shapes = v.primitive.weights(Object.fromEntries([...v.args].map(([k, s]) => [k, s.sym?.constValue() ?? 1])));
+              } catch (err) {
+                if (err instanceof PrimitiveArgumentError) return fail("E0203", e.target.span, `${v.primitive.name}: ${err.message}`);
+                throw err;
+              }
               const w = shapes.find((s) => s.name === e.name);
               if (w) {
                 // Symbolic weight shape: recompute with symbols standing for the arguments.

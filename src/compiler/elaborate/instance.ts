@@ -4,7 +4,7 @@
 import type * as A from "../ast/nodes.js";
 import { error, type Diagnostic } from "../diagnostics/diagnostic.js";
 import type { ArchIR, BlockIR, Value } from "../ir/model.js";
-import { isPrimitive, primitives, type Primitive } from "../ir/primitives.js";
+import { isPrimitive, primitives, PrimitiveArgumentError, type Primitive } from "../ir/primitives.js";
 import { suggest } from "../ir/flatten.js";
 import type { ResolvedConfig } from "../eval/config.js";
 import { chainScopes, describe, evaluate, EvalError, interpolate, mapScope, truthy, type Scope } from "../eval/evaluate.js";
@@ -162,7 +162,7 @@ export function elaborate(config: ResolvedConfig, rootName?: string): Elaborated
     primitive: p,
     args,
     children: [],
-    weights: p.weights(args).map((w) => ({ name: w.name ? joinPath(path, w.name) : path, shape: w.shape })),
+    weights: primitiveWeights(p, args, span).map((w) => ({ name: w.name ? joinPath(path, w.name) : path, shape: w.shape })),
     span,
   });
 
@@ -277,6 +277,15 @@ export function elaborate(config: ResolvedConfig, rootName?: string): Elaborated
     }
   }
   return { config, root, ties, diagnostics };
+}
+
+function primitiveWeights(p: Primitive, args: Record<string, Value>, span: A.Span) {
+  try {
+    return p.weights(args);
+  } catch (e) {
+    if (e instanceof PrimitiveArgumentError) throw new EvalError(`${p.name}: ${e.message}`, span, "E0203");
+    throw e;
+  }
 }
 
 export function allWeights(inst: Instance): WeightInstance[] {

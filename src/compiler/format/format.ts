@@ -35,6 +35,13 @@ function spaceBetween(prev: IToken, next: IToken, prevPrev: IToken | undefined):
   return true;
 }
 
+// Two tokens written without a space must still lex as those two tokens: `.` `.` is not
+// `..`, `-` `>` is not `->`, `1` `.5`… is not a number.
+function staysApart(prev: IToken, next: IToken): boolean {
+  const joined = archLexer.tokenize(prev.image + next.image);
+  return joined.errors.length === 0 && joined.tokens.length === 2 && joined.tokens[0]!.tokenType === prev.tokenType && joined.tokens[1]!.tokenType === next.tokenType;
+}
+
 export interface FormatResult {
   text: string;
   /** False when the text does not lex; nothing was changed then. */
@@ -68,7 +75,7 @@ export function formatArch(text: string): FormatResult {
       } else if (name === "Identifier" && tokens[i + 1]?.tokenType.name === "Assign" && operandEnd.has(prev.tokenType.name)) {
         // Several `name = value` on one line (a preset): two spaces keep them apart.
         line += "  ";
-      } else if (spaceBetween(prev, t, prevPrev)) line += " ";
+      } else if (spaceBetween(prev, t, prevPrev) || !staysApart(prev, t)) line += " ";
     }
     if (line.length === 0) {
       lineDepth = closes.has(name) ? depth - 1 : depth;

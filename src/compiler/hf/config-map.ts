@@ -37,6 +37,17 @@ function lookup(json: Record<string, unknown>, path: string[]): unknown {
   return cur;
 }
 
+/** A key path whose parent is present but not an object (`"rope_scaling": 7` for `rope_scaling.type`). */
+function nonObjectParent(json: Record<string, unknown>, path: string[]): { at: string; value: unknown } | undefined {
+  let cur: unknown = json;
+  for (let i = 0; i < path.length - 1; i++) {
+    cur = (cur as Record<string, unknown>)[path[i]!];
+    if (cur === undefined || cur === null) return undefined;
+    if (typeof cur !== "object" || Array.isArray(cur)) return { at: path.slice(0, i + 1).join("."), value: cur };
+  }
+  return undefined;
+}
+
 function toValue(v: unknown): Value | undefined {
   if (v === null || typeof v === "number" || typeof v === "boolean" || typeof v === "string") return v;
   if (Array.isArray(v)) {
@@ -102,7 +113,15 @@ export function mapHfConfig(arch: ArchIR, json: Record<string, unknown>, file = 
   for (const p of arch.params.values()) {
     for (const key of p.hfKeys) {
       const raw = lookup(json, key);
-      if (raw === undefined) continue;
+      if (raw === undefined) {
+        const parent = nonObjectParent(json, key);
+        if (!parent) continue;
+        used.add(key[0]!);
+        diagnostics.push(
+          error("E0501", undefined, `${file}: \`${parent.at}\` should be an object (with \`${key.join(".")}\`) for hyperparameter \`${p.name}\``, { expected: "an object or null", found: JSON.stringify(parent.value).slice(0, 80) }),
+        );
+        break;
+      }
       used.add(key[0]!);
       if (raw === null) {
         // Present but null: an optional hyperparameter takes null (HF's None, e.g. no sliding

@@ -180,16 +180,21 @@ export function typeText(t: A.TypeRef): string {
 
 /** "did you mean" by edit distance, for unknown-name hints. */
 export function suggest(name: string, candidates: Iterable<string>): string | undefined {
+  // Edit distance is quadratic: a name thousands of characters long is no typo to correct.
+  if (name.length > 256) return undefined;
+  const limit = Math.max(2, Math.floor(name.length / 3));
   let best: string | undefined;
   let bestD = Infinity;
   for (const c of candidates) {
+    // The distance is at least the difference in length: such a candidate cannot win.
+    if (Math.abs(c.length - name.length) > Math.min(limit, bestD)) continue;
     const d = editDistance(name.toLowerCase(), c.toLowerCase());
     if (d < bestD) {
       bestD = d;
       best = c;
     }
   }
-  return best !== undefined && bestD <= Math.max(2, Math.floor(name.length / 3)) ? `did you mean \`${best}\`?` : undefined;
+  return best !== undefined && bestD <= limit ? `did you mean \`${best}\`?` : undefined;
 }
 
 function editDistance(a: string, b: string): number {

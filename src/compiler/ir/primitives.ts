@@ -33,6 +33,17 @@ export interface Primitive {
 }
 
 const int = (v: Value | undefined): number => (typeof v === "number" ? v : 0);
+
+/** An argument no module can have (an LSTM of 10^9 layers); the caller reports it at the call. */
+export class PrimitiveArgumentError extends Error {}
+
+const MAX_REPEATS = 65536;
+/** A count of repeated parts: each becomes weights of its own, so it must be a sane integer. */
+const repeats = (v: Value | undefined, what: string): number => {
+  const n = int(v);
+  if (!Number.isInteger(n) || n < 0 || n > MAX_REPEATS) throw new PrimitiveArgumentError(`${what} must be an integer from 0 to ${MAX_REPEATS}, found ${n}`);
+  return n;
+};
 const bool = (v: Value | undefined): boolean => v === true;
 
 // Default class names PyTorch/transformers print for activation modules.
@@ -166,7 +177,7 @@ export const primitives: Record<string, Primitive> = {
       { name: "dropout", type: "float", default: 0.0 },
     ],
     weights: (a) =>
-      Array.from({ length: int(a.num_layers) }, (_, k) => [
+      Array.from({ length: repeats(a.num_layers, "num_layers") }, (_, k) => [
         { name: `weight_ih_l${k}`, shape: [4 * int(a.hidden_size), k === 0 ? int(a.input_size) : int(a.hidden_size)] },
         { name: `weight_hh_l${k}`, shape: [4 * int(a.hidden_size), int(a.hidden_size)] },
         ...(bool(a.bias) ? [{ name: `bias_ih_l${k}`, shape: [4 * int(a.hidden_size)] }, { name: `bias_hh_l${k}`, shape: [4 * int(a.hidden_size)] }] : []),

@@ -17,6 +17,8 @@ export class WeightBindError extends Error {
   constructor(
     readonly source: string,
     readonly problems: BindProblem[],
+    /** What may explain the problems (e.g. hyperparameters config.json left at their defaults). */
+    readonly notes: string[] = [],
   ) {
     super(
       `${source}: ${problems.length} weight problem${problems.length === 1 ? "" : "s"}\n` +
@@ -28,7 +30,8 @@ export class WeightBindError extends Error {
                 ? `  unexpected tensor ${p.tensor} (shape ${p.found}): the model declares no such parameter`
                 : `  tensor ${p.tensor}: expected shape ${p.expected}, found ${p.found}`,
           )
-          .join("\n"),
+          .join("\n") +
+        notes.map((n) => `\n  note: ${n}`).join(""),
     );
   }
 }
@@ -88,12 +91,14 @@ export class WeightBinder {
     if (hit) return hit;
     let t = this.source.get(key);
     if (!t && this.source.make) t = this.source.make(key, shape);
-    if (!t) {
-      this.problems.push({ tensor: key, kind: "missing", expected: shapeToString(shape) });
-      t = Tensor.zeros(shape);
-    } else if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
-      this.problems.push({ tensor: key, kind: "shape", expected: shapeToString(shape), found: shapeToString(t.shape) });
-      t = Tensor.zeros(shape);
+    if (!t || t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
+      this.problems.push(t ? { tensor: key, kind: "shape", expected: shapeToString(shape), found: shapeToString(t.shape) } : { tensor: key, kind: "missing", expected: shapeToString(shape) });
+      // A stand-in so building can go on and report every problem; `finish` throws before any
+      // use. Its zeros are never touched (not copied to shared memory), so a model the
+      // checkpoint does not match (hidden size 4096 over a tiny checkpoint) costs no memory.
+      const standIn = Tensor.zeros(shape);
+      this.bound.set(key, standIn);
+      return standIn;
     }
     // Weights move to the kernels' shared memory once, so products (and their worker
     // threads) read them in place; checkpoints loaded straight into it are not copied.

@@ -45,7 +45,11 @@ export function make_divisible(v: number, divisor: number, minValue: number = di
   return nv;
 }
 
+/** As the compiler's evaluator (MAX_RANGE): a longer range is a typo that would exhaust memory. */
+const MAX_RANGE = 1_000_000;
+
 export function range(a: number, b: number): number[] {
+  if (b - a > MAX_RANGE) throw new ConfigError(`the range ${a}..${b} has more than ${MAX_RANGE.toLocaleString("en-US")} elements`);
   const out: number[] = [];
   for (let i = a; i < b; i++) out.push(i);
   return out;
