@@ -42,7 +42,7 @@ export function configValues(ws: Workspace, config: Record<string, unknown>, fil
   if (mapped.diagnostics.length) throw new DiagnosticError(mapped.diagnostics);
   const resolved = configFor(sel.arch, undefined, mapped.values);
   // The module tree is built (and checked against size limits) before any weight is read.
-  const tree = elaborate(resolved, sel.root).diagnostics.filter((d) => d.severity === "error");
+  const tree = resolved.diagnostics.length ? [] : elaborate(resolved, sel.root).diagnostics.filter((d) => d.severity === "error");
   if (resolved.diagnostics.length || tree.length) {
     throw new DiagnosticError([...resolved.diagnostics, ...tree].map((d) => ({ ...d, message: `${file}: ${d.message}` })));
   }
@@ -53,7 +53,7 @@ export function configValues(ws: Workspace, config: Record<string, unknown>, fil
 function defaultedSizes(arch: ArchIR, values: Record<string, Value>, file: string): string[] {
   const resolved = configFor(arch, undefined, values).values;
   return [...arch.params.values()]
-    .filter((p) => p.hfKeys.length > 0 && !(p.name in values) && p.type.name === "int")
+    .filter((p) => p.hfKeys.length > 0 && !(p.name in values) && p.type.name === "int" && !p.type.optional && !p.type.list)
     .map((p) => `${file} has no \`${p.hfKeys.map((k) => k.join(".")).join("` or `")}\`: ${p.name} = ${JSON.stringify(resolved.get(p.name) ?? null)}, the default in ${arch.file}`);
 }
 

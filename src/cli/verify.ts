@@ -71,8 +71,18 @@ export async function verifyCase(ws: Workspace, dir: string): Promise<VerifyRepo
   const meta = existsSync(join(dir, "meta.json")) ? readJson(join(dir, "meta.json"), "meta.json") : {};
   const vocab = typeof loaded.config.vocab_size === "number" ? loaded.config.vocab_size : typeof loaded.config.padded_vocab_size === "number" ? loaded.config.padded_vocab_size : undefined;
   const feed: Record<string, IntTensor | undefined> = {};
+  const bad = (message: string) => new DiagnosticError([error("E0502", undefined, `${inputsPath}: ${message}`)]);
+  const reads = `${loaded.arch.name} (${loaded.root}) reads ${[...session.inputNames, "attention_mask"].join(", ")}`;
+  const unknown = Object.keys(inputs).filter((k) => k !== "attention_mask" && !session.inputNames.includes(k));
+  if (unknown.length) throw bad(`${unknown.map((k) => `\`${k}\``).join(", ")} ${unknown.length > 1 ? "are not inputs" : "is not an input"} of the model: ${reads}`);
   for (const n of session.inputNames) feed[n] = intRows(inputs, n, inputsPath, vocab);
+  const required = (loaded.arch.blocks.get(loaded.root)?.forward?.params ?? []).filter((p) => p.type.ids && !p.default).map((p) => p.name);
+  const absent = required.filter((n) => feed[n] === undefined);
+  if (absent.length) throw bad(`no ${absent.map((k) => `\`${k}\``).join(", ")}: ${reads}`);
   const mask = intRows(inputs, "attention_mask", inputsPath);
+  const rows = [...Object.entries(feed), ["attention_mask", mask] as const].filter(([, t]) => t !== undefined) as [string, IntTensor][];
+  const mixed = rows.find(([, t]) => t.shape[0] !== rows[0]![1].shape[0]);
+  if (mixed) throw bad(`${rows[0]![0]} has ${rows[0]![1].shape[0]} rows but ${mixed[0]} has ${mixed[1].shape[0]}`);
   const { output, emitted } = session.forward(feed, session.newContext(false), mask);
   const expected = readSafetensors(join(dir, "expected.safetensors")).tensors;
   const tol = (meta.tolerance_per_tensor ?? {}) as Record<string, { atol: number; rtol: number }>;
@@ -102,7 +112,7 @@ export function formatVerify(r: VerifyReport): string {
   const lines = [`${r.case}: ${r.pass ? "PASS" : "FAIL"}`];
   const width = Math.max(...Object.keys(r.tensors).map((k) => k.length), 6);
   for (const [k, t] of Object.entries(r.tensors)) {
-    const err = t.produced ? (Number.isFinite(t.maxAbsErr) ? t.maxAbsErr.toExponential(2) : "shape " + (t.shape ?? "?")) : "not produced";
+    const err = t.produced ? (Number.isFinite(t.maxAbsErr) ? t.maxAbsErr.toExponential(2) : t.shape ? `shape ${t.shape}` : "not finite (NaN or infinity)") : "not produced";
     lines.push(`  ${t.pass ? "ok  " : "FAIL"} ${k.padEnd(width)}  max abs err ${err}  (atol ${t.atol}, rtol ${t.rtol})`);
   }
   if (r.generate) {

@@ -43,14 +43,14 @@ const f32bits = (x: number) => {
 };
 
 /** float32 → bfloat16 bits, round to nearest even (as torch's .to(torch.bfloat16)). */
-export function toBf16(x: number): number {
+function toBf16(x: number): number {
   const u = f32bits(x);
   if ((u & 0x7fffffff) > 0x7f800000) return 0x7fc0;
   return ((u + 0x7fff + ((u >>> 16) & 1)) >>> 16) & 0xffff;
 }
 
 /** float32 → IEEE binary16 bits, round to nearest even, overflow to ±Inf, subnormals kept. */
-export function toF16(x: number): number {
+function toF16(x: number): number {
   const u = f32bits(x);
   const sign = (u >>> 16) & 0x8000;
   const exp = (u >>> 23) & 0xff;

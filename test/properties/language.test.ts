@@ -95,6 +95,12 @@ describe("archc fmt", () => {
     );
   });
 
+  it("never joins tokens into other tokens (found by the damage below: `. .` became `..`)", () => {
+    for (const text of ["let a = b . . c", "let a = 1 . 5", "let a = - > b", "let a = < - b", "let a = = > b", "let a = * * b", "let a = / / b", "let a = ? ? b", "let a = ! = b", "let a = - 1 - - 1"]) {
+      expectLayoutOnly(text, JSON.stringify(text));
+    }
+  });
+
   it("on damaged files: idempotent, the tokens unchanged, the parse unchanged when there is one", () => {
     fc.assert(
       fc.property(arbMutatedFile(), (mf) => expectLayoutOnly(mutate(mf), describeCase(mf))),

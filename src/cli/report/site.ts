@@ -32,10 +32,38 @@ export interface ReportProgress {
   (done: number, total: number, what: string): void;
 }
 
+/**
+ * Writes the site into a temporary folder next to `outDir`, then swaps it in: a run that
+ * fails part way (a full disk, a model that does not elaborate) leaves the previous site as
+ * it was, and no half-written folder behind.
+ */
 export function buildReport(ws: Workspace, outDir: string, only?: ReadonlySet<string>, progress: ReportProgress = () => {}): string[] {
-  const archs = [...ws.archs.values()].filter((a) => !only || only.has(a.file)).sort((a, b) => a.name.localeCompare(b.name));
   const tmp = join(dirname(outDir), `.${basename(outDir)}.tmp-${process.pid}`);
   rmSync(tmp, { recursive: true, force: true });
+  let written: string[];
+  try {
+    written = writeSite(ws, tmp, only, progress);
+  } catch (e) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw e;
+  }
+  const old = `${tmp}.old`;
+  rmSync(old, { recursive: true, force: true });
+  const hadOld = existsSync(outDir);
+  if (hadOld) renameSync(outDir, old);
+  try {
+    renameSync(tmp, outDir);
+  } catch (e) {
+    if (hadOld) renameSync(old, outDir);
+    rmSync(tmp, { recursive: true, force: true });
+    throw e;
+  }
+  rmSync(old, { recursive: true, force: true });
+  return written;
+}
+
+function writeSite(ws: Workspace, tmp: string, only: ReadonlySet<string> | undefined, progress: ReportProgress): string[] {
+  const archs = [...ws.archs.values()].filter((a) => !only || only.has(a.file)).sort((a, b) => a.name.localeCompare(b.name));
   mkdirSync(join(tmp, "models"), { recursive: true });
   const written: string[] = [];
   const write = (rel: string, text: string) => {
@@ -97,10 +125,5 @@ export function buildReport(ws: Workspace, outDir: string, only?: ReadonlySet<st
     ),
   );
   progress(++done, total, "compare page");
-  // Replace the old site only once the new one is complete.
-  const old = `${tmp}.old`;
-  if (existsSync(outDir)) renameSync(outDir, old);
-  renameSync(tmp, outDir);
-  rmSync(old, { recursive: true, force: true });
   return written;
 }

@@ -1,6 +1,7 @@
 // The survey's comparison columns, read off the checked IR and one concrete configuration:
 // attention kind with head counts, mask, positions, norm, activation, MoE.
 import type * as A from "../ast/nodes.js";
+import { callsIn } from "../ast/walk.js";
 import type { ElaboratedModel, Instance } from "../elaborate/instance.js";
 import { walkInstances } from "../elaborate/instance.js";
 import { checkedArch } from "../pipeline.js";
@@ -18,31 +19,6 @@ export interface Features {
   moe: string;
 }
 
-function calls(stmts: A.Stmt[]): Extract<A.Expr, { kind: "call" }>[] {
-  const out: Extract<A.Expr, { kind: "call" }>[] = [];
-  const expr = (e: A.Expr): void => {
-    if (e.kind === "call") out.push(e);
-    for (const [k, v] of Object.entries(e)) {
-      if (k === "span") continue;
-      if (v && typeof v === "object" && "kind" in v) expr(v as A.Expr);
-      if (Array.isArray(v)) v.forEach((x) => x && typeof x === "object" && ("kind" in x ? expr(x as A.Expr) : "value" in x && expr((x as A.Arg).value)));
-    }
-  };
-  const stmt = (s: A.Stmt): void => {
-    if (s.kind === "let" || s.kind === "assign" || s.kind === "emit") expr(s.value);
-    else if (s.kind === "return") s.values.forEach(expr);
-    else if (s.kind === "for") {
-      expr(s.iter);
-      s.body.forEach(stmt);
-    } else if (s.kind === "if") {
-      expr(s.cond);
-      s.then.forEach(stmt);
-      s.else?.forEach(stmt);
-    }
-  };
-  stmts.forEach(stmt);
-  return out;
-}
 
 const kw = (c: Extract<A.Expr, { kind: "call" }>, name: string) => c.args.find((a) => a.keyword === name)?.value;
 
@@ -75,7 +51,7 @@ export function describeModel(m: ElaboratedModel): Features {
         return undefined;
       }
     };
-    for (const c of calls(b.forward.body)) {
+    for (const c of callsIn(b.forward.body)) {
       // Only op calls: a submodule may share an op's name (`act`, `moe`).
       if (c.callee.kind !== "name" || annotations.resolutions.get(c)?.kind !== "op") continue;
       const name = c.callee.name;

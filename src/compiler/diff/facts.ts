@@ -2,6 +2,7 @@
 // meaning (their config.json key when they have one), every op call of every block with its
 // evaluated attributes, the module structure with parameter shapes, and the stats.
 import type * as A from "../ast/nodes.js";
+import { binariesIn, callsIn } from "../ast/walk.js";
 import type { ElaboratedModel, Instance } from "../elaborate/instance.js";
 import { walkInstances } from "../elaborate/instance.js";
 import { chainScopes, evaluate, formatValue, mapScope } from "../eval/evaluate.js";
@@ -157,61 +158,7 @@ function normalizeDefaults(op: string, attrs: Record<string, string>): void {
   }
 }
 
-function binaries(stmts: A.Stmt[]): Extract<A.Expr, { kind: "binary" }>[] {
-  const out: Extract<A.Expr, { kind: "binary" }>[] = [];
-  const expr = (e: A.Expr | undefined): void => {
-    if (!e) return;
-    if (e.kind === "binary") out.push(e);
-    for (const [k, v] of Object.entries(e)) {
-      if (k === "span") continue;
-      if (v && typeof v === "object" && "kind" in v) expr(v as A.Expr);
-      if (Array.isArray(v)) v.forEach((x) => x && typeof x === "object" && ("kind" in x ? expr(x as A.Expr) : "value" in x && expr((x as A.Arg).value)));
-    }
-  };
-  const stmt = (s: A.Stmt): void => {
-    if (s.kind === "let" || s.kind === "assign" || s.kind === "emit") expr(s.value);
-    else if (s.kind === "return") s.values.forEach(expr);
-    else if (s.kind === "for") s.body.forEach(stmt);
-    else if (s.kind === "if") {
-      s.then.forEach(stmt);
-      s.else?.forEach(stmt);
-    }
-  };
-  stmts.forEach(stmt);
-  return out;
-}
 
-function calls(stmts: A.Stmt[]): Extract<A.Expr, { kind: "call" }>[] {
-  const out: Extract<A.Expr, { kind: "call" }>[] = [];
-  const expr = (e: A.Expr | undefined): void => {
-    if (!e) return;
-    if (e.kind === "call") {
-      expr(e.callee);
-      e.args.forEach((a) => expr(a.value));
-      out.push(e);
-      return;
-    }
-    for (const [k, v] of Object.entries(e)) {
-      if (k === "span") continue;
-      if (v && typeof v === "object" && "kind" in v) expr(v as A.Expr);
-      if (Array.isArray(v)) v.forEach((x) => x && typeof x === "object" && "kind" in x && expr(x as A.Expr));
-    }
-  };
-  const stmt = (s: A.Stmt): void => {
-    if (s.kind === "let" || s.kind === "assign" || s.kind === "emit") expr(s.value);
-    else if (s.kind === "return") s.values.forEach(expr);
-    else if (s.kind === "for") {
-      expr(s.iter);
-      s.body.forEach(stmt);
-    } else if (s.kind === "if") {
-      expr(s.cond);
-      s.then.forEach(stmt);
-      s.else?.forEach(stmt);
-    }
-  };
-  stmts.forEach(stmt);
-  return out;
-}
 
 export function extractFacts(m: ElaboratedModel, label: string): ModelFacts {
   const arch = m.config.arch;
@@ -235,7 +182,7 @@ export function extractFacts(m: ElaboratedModel, label: string): ModelFacts {
     const counts = new Map<string, number>();
     const scope = chainScopes(mapScope(inst.args as Record<string, Value>), mapScope(m.config.values));
     const env = { label: "", values: new Map([...m.config.values, ...Object.entries(inst.args)]) };
-    for (const c of inst.block.forward ? calls(inst.block.forward.body) : []) {
+    for (const c of inst.block.forward ? callsIn(inst.block.forward.body) : []) {
       if (c.callee.kind !== "name") continue;
       const res = annotations.resolutions.get(c);
       if (res?.kind !== "op") continue;
@@ -280,7 +227,7 @@ export function extractFacts(m: ElaboratedModel, label: string): ModelFacts {
     // Multiplying a tensor by a config value (embedding scale, logit scale, residual scale) is
     // as much a part of the architecture as an op call.
     let scales = 0;
-    for (const e of inst.block.forward ? binaries(inst.block.forward.body) : []) {
+    for (const e of inst.block.forward ? binariesIn(inst.block.forward.body) : []) {
       if (e.op !== "*" && e.op !== "/") continue;
       const lt = annotations.types.get(e.left);
       const rt = annotations.types.get(e.right);

@@ -35,11 +35,13 @@ function spaceBetween(prev: IToken, next: IToken, prevPrev: IToken | undefined):
   return true;
 }
 
-// Two tokens written without a space must still lex as those two tokens: `.` `.` is not
-// `..`, `-` `>` is not `->`, `1` `.5`… is not a number.
-function staysApart(prev: IToken, next: IToken): boolean {
-  const joined = archLexer.tokenize(prev.image + next.image);
-  return joined.errors.length === 0 && joined.tokens.length === 2 && joined.tokens[0]!.tokenType === prev.tokenType && joined.tokens[1]!.tokenType === next.tokenType;
+// Tokens written without a space must still lex as those tokens: `.` `.` is not `..`,
+// `-` `>` is not `->`, `1` `.` `5` is not `1.5`. `tail` is the end of the line so far,
+// holding the last token or two (no token of the grammar spans more than three).
+function staysApart(tail: string, expected: readonly IToken[], next: IToken): boolean {
+  const lexed = archLexer.tokenize(tail + next.image);
+  const want = [...expected, next];
+  return lexed.errors.length === 0 && lexed.tokens.length === want.length && lexed.tokens.every((t, i) => t.tokenType === want[i]!.tokenType && t.image === want[i]!.image);
 }
 
 export interface FormatResult {
@@ -60,6 +62,9 @@ export function formatArch(text: string): FormatResult {
   const stack: string[] = [];
   let prev: IToken | undefined;
   let prevPrev: IToken | undefined;
+  // Where the last two tokens of the current line start in it (for staysApart).
+  let lastStart = -1;
+  let prevStart = -1;
   const flush = () => {
     out.push(line.length ? INDENT.repeat(Math.max(0, lineDepth)) + line : "");
     line = "";
@@ -75,7 +80,11 @@ export function formatArch(text: string): FormatResult {
       } else if (name === "Identifier" && tokens[i + 1]?.tokenType.name === "Assign" && operandEnd.has(prev.tokenType.name)) {
         // Several `name = value` on one line (a preset): two spaces keep them apart.
         line += "  ";
-      } else if (spaceBetween(prev, t, prevPrev) || !staysApart(prev, t)) line += " ";
+      } else if (spaceBetween(prev, t, prevPrev)) line += " ";
+      else {
+        const from = prevStart >= 0 && prevPrev ? prevStart : lastStart;
+        if (!staysApart(line.slice(from), from === prevStart ? [prevPrev!, prev] : [prev], t)) line += " ";
+      }
     }
     if (line.length === 0) {
       lineDepth = closes.has(name) ? depth - 1 : depth;
@@ -83,6 +92,9 @@ export function formatArch(text: string): FormatResult {
       const prevName = prev?.tokenType.name ?? "";
       if (inBraces && prev && name !== "Comment" && !closes.has(name) && (continuesAfter.has(prevName) || continuesBefore.has(name))) lineDepth++;
     }
+    if (line.length === 0) prevStart = lastStart = -1;
+    prevStart = lastStart;
+    lastStart = line.length;
     line += name === "Comment" ? t.image.trimEnd() : t.image;
     if (opens.has(name)) {
       depth++;

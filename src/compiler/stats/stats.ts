@@ -1,6 +1,6 @@
 // Model statistics from the elaborated module tree: parameters (unique tensors, a tied
 // matrix once), FLOPs per token and KV-cache bytes per token.
-import type * as A from "../ast/nodes.js";
+import { callsIn } from "../ast/walk.js";
 import type { ElaboratedModel, Instance } from "../elaborate/instance.js";
 import { allWeights, walkInstances } from "../elaborate/instance.js";
 import { checkedArch } from "../pipeline.js";
@@ -78,7 +78,7 @@ function moeFractions(m: ElaboratedModel): Map<string, number> {
   for (const inst of walkInstances(m.root)) {
     const b = inst.block;
     if (!b?.forward || inst.kind !== "block") continue;
-    forEachCall(b.forward.body, (call) => {
+    callsIn(b.forward.body).forEach((call) => {
       if (call.callee.kind !== "name" || call.callee.name !== "moe") return;
       const expertsArg = call.args.filter((a) => !a.keyword)[2];
       const topK = call.args.find((a) => a.keyword === "top_k");
@@ -104,7 +104,7 @@ function kvBytes(m: ElaboratedModel): number {
   for (const inst of walkInstances(m.root)) {
     const b = inst.block;
     if (!b?.forward || inst.kind !== "block") continue;
-    forEachCall(b.forward.body, (call) => {
+    callsIn(b.forward.body).forEach((call) => {
       if (call.callee.kind !== "name" || call.callee.name !== "attention") return;
       const pos = call.args.filter((a) => !a.keyword);
       const cacheArg = call.args.find((a) => a.keyword === "cache");
@@ -122,39 +122,6 @@ function kvBytes(m: ElaboratedModel): number {
   return total;
 }
 
-function forEachCall(stmts: A.Stmt[], f: (call: Extract<A.Expr, { kind: "call" }>) => void): void {
-  const expr = (e: A.Expr): void => {
-    if (e.kind === "call") {
-      f(e);
-      expr(e.callee);
-      e.args.forEach((a) => expr(a.value));
-      return;
-    }
-    for (const v of Object.values(e)) {
-      if (v && typeof v === "object" && "kind" in v && !("file" in v)) expr(v as A.Expr);
-      if (Array.isArray(v)) v.forEach((x) => x && typeof x === "object" && "kind" in x && expr(x as A.Expr));
-    }
-  };
-  const stmt = (s: A.Stmt): void => {
-    switch (s.kind) {
-      case "let":
-      case "assign":
-        return expr(s.value);
-      case "return":
-        return s.values.forEach(expr);
-      case "emit":
-        return expr(s.value);
-      case "for":
-        expr(s.iter);
-        return s.body.forEach(stmt);
-      case "if":
-        expr(s.cond);
-        s.then.forEach(stmt);
-        return s.else?.forEach(stmt);
-    }
-  };
-  stmts.forEach(stmt);
-}
 
 export function formatCount(n: number): string {
   if (n >= 1e9) return `${(n / 1e9).toFixed(2)}B`;

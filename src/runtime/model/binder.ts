@@ -13,6 +13,9 @@ export interface BindProblem {
   found?: string;
 }
 
+/** A checkpoint for another configuration mismatches every tensor: the first ones tell the story. */
+const SHOWN_PROBLEMS = 20;
+
 export class WeightBindError extends Error {
   constructor(
     readonly source: string,
@@ -23,6 +26,7 @@ export class WeightBindError extends Error {
     super(
       `${source}: ${problems.length} weight problem${problems.length === 1 ? "" : "s"}\n` +
         problems
+          .slice(0, SHOWN_PROBLEMS)
           .map((p) =>
             p.kind === "missing"
               ? `  missing tensor ${p.tensor} (expected shape ${p.expected})`
@@ -31,6 +35,7 @@ export class WeightBindError extends Error {
                 : `  tensor ${p.tensor}: expected shape ${p.expected}, found ${p.found}`,
           )
           .join("\n") +
+        (problems.length > SHOWN_PROBLEMS ? `\n  … and ${problems.length - SHOWN_PROBLEMS} more` : "") +
         notes.map((n) => `\n  note: ${n}`).join(""),
     );
   }
