@@ -1,7 +1,7 @@
 // Loads .arch sources (the bundled zoo plus any files named on the command line), parses
 // and flattens them, and finds architectures and presets by name.
 import { readdirSync, readFileSync } from "node:fs";
-import { join, relative, resolve } from "node:path";
+import { isAbsolute, join, relative, resolve } from "node:path";
 import type * as A from "./ast/nodes.js";
 import { parseArch } from "./ast/build.js";
 import { error, type Diagnostic } from "./diagnostics/diagnostic.js";
@@ -27,7 +27,8 @@ export function zooFiles(): string[] {
 /** Shown paths are relative to the working directory when that is shorter. */
 export function displayPath(p: string): string {
   const rel = relative(process.cwd(), p);
-  return rel.length < p.length ? rel : p;
+  // Relative only below the working directory; `../../x.arch` reads worse than the full path.
+  return rel && !rel.startsWith("..") && !isAbsolute(rel) ? rel : p;
 }
 
 export function loadWorkspace(paths: string[], options: { includeZoo?: boolean; texts?: Map<string, string> } = {}): Workspace {
