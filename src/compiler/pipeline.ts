@@ -1,7 +1,7 @@
 // The checking pipeline over a workspace: syntax and inheritance (already in the
 // workspace), then per architecture the shape checker, and per preset the configuration
 // (types, requires) and the elaborated module tree.
-import { hasErrors, type Diagnostic } from "./diagnostics/diagnostic.js";
+import { hasErrors, uniqueDiagnostics, type Diagnostic } from "./diagnostics/diagnostic.js";
 import { checkArch, type CheckResult } from "./check/checker.js";
 import { resolveConfig, type Override, type ResolvedConfig } from "./eval/config.js";
 import { elaborate, type ElaboratedModel } from "./elaborate/instance.js";
@@ -82,16 +82,6 @@ function archsWithBrokenInheritance(ws: Workspace): Set<string> {
     }
   }
   return out;
-}
-
-export function uniqueDiagnostics(ds: Diagnostic[]): Diagnostic[] {
-  const seen = new Set<string>();
-  return ds.filter((d) => {
-    const k = `${d.code}@${d.span?.file}:${d.span?.offset}:${d.message}`;
-    if (seen.has(k)) return false;
-    seen.add(k);
-    return true;
-  });
 }
 
 export function modelFor(arch: ArchIR, preset?: string, values: Record<string, Value> = {}, root?: string): ElaboratedModel {

@@ -37,12 +37,32 @@ function toFlat(op: string, values: Nested | ArrayLike<number>, shape?: readonly
   return { flat, shape: shape ? [...shape] : [flat.length] };
 }
 
-export class Tensor {
+/** What float and integer tensors share: contiguous row-major data and its shape. */
+export abstract class DenseTensor<D extends Float32Array | Int32Array> {
   constructor(
-    public data: Float32Array,
+    public data: D,
     public shape: number[],
+    kind: string,
   ) {
-    checkShape("Tensor", shape, data.length);
+    checkShape(kind, shape, data.length);
+  }
+
+  get size(): number {
+    return this.data.length;
+  }
+
+  get rank(): number {
+    return this.shape.length;
+  }
+
+  toNested(): Nested {
+    return unflatten(this.data, this.shape);
+  }
+}
+
+export class Tensor extends DenseTensor<Float32Array> {
+  constructor(data: Float32Array, shape: number[]) {
+    super(data, shape, "Tensor");
   }
 
   static zeros(shape: readonly number[]): Tensor {
@@ -62,27 +82,12 @@ export class Tensor {
     checkShape("Tensor.from", s, flat.length);
     return new Tensor(Float32Array.from(flat), s);
   }
-
-  get size(): number {
-    return this.data.length;
-  }
-
-  get rank(): number {
-    return this.shape.length;
-  }
-
-  toNested(): Nested {
-    return unflatten(this.data, this.shape);
-  }
 }
 
 /** Integer tensors for token ids, positions and masks. */
-export class IntTensor {
-  constructor(
-    public data: Int32Array,
-    public shape: number[],
-  ) {
-    checkShape("IntTensor", shape, data.length);
+export class IntTensor extends DenseTensor<Int32Array> {
+  constructor(data: Int32Array, shape: number[]) {
+    super(data, shape, "IntTensor");
   }
 
   static zeros(shape: readonly number[]): IntTensor {
@@ -100,17 +105,5 @@ export class IntTensor {
       }
     }
     return new IntTensor(Int32Array.from(flat), s);
-  }
-
-  get size(): number {
-    return this.data.length;
-  }
-
-  get rank(): number {
-    return this.shape.length;
-  }
-
-  toNested(): Nested {
-    return unflatten(this.data, this.shape);
   }
 }

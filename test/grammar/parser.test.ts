@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { archLexer } from "../../grammar/tokens.js";
 import type * as A from "../../src/compiler/ast/nodes.js";
 import { parseArch } from "../../src/compiler/ast/build.js";
+import { exprText } from "../../src/compiler/ast/expr-text.js";
 
 function parse(text: string): A.ArchDecl[] {
   const r = parseArch("t.arch", text);
@@ -12,19 +13,19 @@ function parse(text: string): A.ArchDecl[] {
   return r.file.archs;
 }
 
-/** Fully parenthesised prefix form, so that a test states the tree it expects. */
+/**
+ * Fully parenthesised prefix form, so that a test states the tree it expects. Leaves print as
+ * written (a float marked `f`, since `1.0` and `1` parse to different nodes).
+ */
 function sexp(e: A.Expr): string {
   switch (e.kind) {
     case "num":
       return e.isFloat ? `${e.value}f` : String(e.value);
     case "str":
-      return JSON.stringify(e.value);
     case "bool":
-      return String(e.value);
     case "null":
-      return "null";
     case "name":
-      return e.name;
+      return exprText(e);
     case "unary":
       return `(${e.op} ${sexp(e.operand)})`;
     case "binary":

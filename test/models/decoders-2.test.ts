@@ -2,31 +2,12 @@
 // of Command-R (shared/seed/trees), parameter counts published for the checkpoints (and
 // re-derived by hand from their configs below), and the parameter counts transformers
 // reported for the conformance checkpoints.
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadWorkspace, resolveModelRef } from "../../src/compiler/workspace.js";
-import { modelFor } from "../../src/compiler/pipeline.js";
-import { printModuleTree } from "../../src/compiler/print/module-tree.js";
-import { computeStats } from "../../src/compiler/stats/stats.js";
-import { loadCheckpoint } from "../../src/cli/checkpoint.js";
 import { ops, Tensor } from "../../src/runtime/index.js";
-
-const shared = join(__dirname, "../../../shared");
-const ws = loadWorkspace([]);
-
-function preset(name: string) {
-  const ref = resolveModelRef(ws, undefined, name);
-  if ("code" in ref) throw new Error(ref.message);
-  return ref;
-}
+import { itBindsConformanceParams, itCountsPublishedParams, itPrintsAsSeedTrees } from "./zoo-helpers.js";
 
 describe("print matches PyTorch's module tree", () => {
-  it("c4ai-command-r-v01 prints as command-r.txt", () => {
-    const ref = preset("c4ai-command-r-v01");
-    const expected = readFileSync(join(shared, "seed/trees/command-r.txt"), "utf8").trimEnd();
-    expect(printModuleTree(modelFor(ref.arch, ref.preset).root)).toBe(expected);
-  });
+  itPrintsAsSeedTrees([["c4ai-command-r-v01", "command-r.txt"]]);
 });
 
 describe("parameter counts (stats --json)", () => {
@@ -53,24 +34,10 @@ describe("parameter counts (stats --json)", () => {
     ["Phi-3-mini-4k-instruct", 3_821_079_552],
     ["OLMo-7B", 6_888_095_744],
   ];
-  for (const [p, n] of published) {
-    it(`${p}: ${n.toLocaleString("en")}`, () => {
-      const ref = preset(p);
-      const m = modelFor(ref.arch, ref.preset);
-      expect(m.diagnostics).toEqual([]);
-      expect(computeStats(m).params).toBe(n);
-    });
-  }
+  itCountsPublishedParams(published);
 
   // transformers' num_parameters() of each conformance checkpoint (meta.json).
-  for (const c of ["cohere-tiny", "phi3-tiny", "olmo-tiny", "falcon-tiny"]) {
-    it(`${c} binds exactly the parameters transformers counted`, async () => {
-      const dir = join(shared, "conformance", c);
-      const meta = JSON.parse(readFileSync(join(dir, "meta.json"), "utf8")) as { num_parameters: number };
-      const { session } = await loadCheckpoint(ws, dir);
-      expect(session.parameterCount).toBe(meta.num_parameters);
-    });
-  }
+  itBindsConformanceParams(["cohere-tiny", "phi3-tiny", "olmo-tiny", "falcon-tiny"]);
 });
 
 describe("the general pieces Falcon needs", () => {

@@ -2,44 +2,19 @@
 // PyTorch's printed module trees (shared/seed/trees), published parameter counts, the
 // parameter counts transformers reported for the conformance checkpoints, and the layer
 // patterns their configs spell out.
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadWorkspace, resolveModelRef } from "../../src/compiler/workspace.js";
 import { configFor, modelFor } from "../../src/compiler/pipeline.js";
-import { printModuleTree } from "../../src/compiler/print/module-tree.js";
 import { computeStats } from "../../src/compiler/stats/stats.js";
 import { loadArch } from "../../src/compiler/codegen/load.js";
-import { loadCheckpoint } from "../../src/cli/checkpoint.js";
 import { IntTensor, ModelSession, randomSource } from "../../src/runtime/index.js";
-
-const shared = join(__dirname, "../../../shared");
-const ws = loadWorkspace([]);
-
-function preset(name: string) {
-  const ref = resolveModelRef(ws, undefined, name);
-  if ("code" in ref) throw new Error(ref.message);
-  return ref;
-}
-
-function arch(name: string) {
-  const a = ws.archs.get(name);
-  if (!a) throw new Error(`no arch ${name}`);
-  return a;
-}
+import { arch, itBindsConformanceParams, itCountsPublishedParams, itPrintsAsSeedTrees, preset } from "./zoo-helpers.js";
 
 describe("print matches PyTorch's module tree", () => {
-  for (const [p, tree] of [
+  itPrintsAsSeedTrees([
     ["gpt2", "gpt2.txt"],
     ["bert-base-cased", "bert.txt"],
     ["openai-gpt", "openai-gpt.txt"],
-  ] as const) {
-    it(`${p} prints as ${tree}`, () => {
-      const ref = preset(p);
-      const expected = readFileSync(join(shared, "seed/trees", tree), "utf8").trimEnd();
-      expect(printModuleTree(modelFor(ref.arch, ref.preset).root)).toBe(expected);
-    });
-  }
+  ]);
 });
 
 describe("parameter counts", () => {
@@ -54,24 +29,10 @@ describe("parameter counts", () => {
     ["openai-gpt", 116_534_784],
     ["gpt-neo-125m", 125_198_592],
   ];
-  for (const [p, n] of published) {
-    it(`${p}: ${n.toLocaleString("en")}`, () => {
-      const ref = preset(p);
-      const m = modelFor(ref.arch, ref.preset);
-      expect(m.diagnostics).toEqual([]);
-      expect(computeStats(m).params).toBe(n);
-    });
-  }
+  itCountsPublishedParams(published);
 
   // transformers' num_parameters() of each conformance checkpoint (meta.json).
-  for (const c of ["gpt2-tiny", "openai-gpt-tiny", "gpt_neo-tiny", "bert-tiny"]) {
-    it(`${c} binds exactly the parameters transformers counted`, async () => {
-      const dir = join(shared, "conformance", c);
-      const meta = JSON.parse(readFileSync(join(dir, "meta.json"), "utf8")) as { num_parameters: number };
-      const { session } = await loadCheckpoint(ws, dir);
-      expect(session.parameterCount).toBe(meta.num_parameters);
-    });
-  }
+  itBindsConformanceParams(["gpt2-tiny", "openai-gpt-tiny", "gpt_neo-tiny", "bert-tiny"]);
 });
 
 describe("per-layer attention patterns", () => {

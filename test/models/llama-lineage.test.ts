@@ -4,42 +4,23 @@
 // parameter counts transformers reported for the conformance checkpoints, and properties that
 // follow from the definitions (what a sliding window may see, identities of RoPE scaling and
 // of top-k renormalisation, HF's rule for which Qwen2-MoE layers are sparse).
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadWorkspace, resolveModelRef } from "../../src/compiler/workspace.js";
 import { modelFor } from "../../src/compiler/pipeline.js";
-import { printModuleTree } from "../../src/compiler/print/module-tree.js";
 import { computeStats } from "../../src/compiler/stats/stats.js";
 import { walkInstances } from "../../src/compiler/elaborate/instance.js";
 import { loadArch } from "../../src/compiler/codegen/load.js";
-import { configValues, loadCheckpoint } from "../../src/cli/checkpoint.js";
+import { configValues } from "../../src/cli/checkpoint.js";
 import { ForwardContext, IntTensor, lang, ModelSession, ops, randomSource, Tensor } from "../../src/runtime/index.js";
 import { expectClose } from "../runtime/close.js";
-
-const shared = join(__dirname, "../../../shared");
-const ws = loadWorkspace([]);
-
-function preset(name: string) {
-  const ref = resolveModelRef(ws, undefined, name);
-  if ("code" in ref) throw new Error(ref.message);
-  return ref;
-}
+import { ids, itBindsConformanceParams, itCountsPublishedParams, itPrintsAsSeedTrees, preset, ws } from "./zoo-helpers.js";
 
 describe("print matches PyTorch's module tree", () => {
-  const trees: [string, string][] = [
+  itPrintsAsSeedTrees([
     ["Mistral-7B-v0.1", "mistral.txt"],
     ["Qwen1.5-0.5B", "qwen2.txt"],
     ["Qwen1.5-MoE-A2.7B", "qwen2-moe.txt"],
     ["gemma-2b", "gemma.txt"],
-  ];
-  for (const [p, file] of trees) {
-    it(`${p} prints as ${file}`, () => {
-      const ref = preset(p);
-      const expected = readFileSync(join(shared, "seed/trees", file), "utf8").trimEnd();
-      expect(printModuleTree(modelFor(ref.arch, ref.preset).root).trimEnd()).toBe(expected);
-    });
-  }
+  ]);
 });
 
 describe("parameter counts (stats --json)", () => {
@@ -83,24 +64,10 @@ describe("parameter counts (stats --json)", () => {
     ["gemma-7b", 8_537_680_896],
     ["gemma-2-9b", 9_241_705_984],
   ];
-  for (const [p, n] of published) {
-    it(`${p}: ${n.toLocaleString("en")}`, () => {
-      const ref = preset(p);
-      const m = modelFor(ref.arch, ref.preset);
-      expect(m.diagnostics).toEqual([]);
-      expect(computeStats(m).params).toBe(n);
-    });
-  }
+  itCountsPublishedParams(published);
 
   // transformers' num_parameters() of each conformance checkpoint (meta.json).
-  for (const c of ["mistral-tiny", "mixtral-tiny", "qwen2-tiny", "qwen2_moe-tiny", "gemma-tiny", "gemma2-tiny"]) {
-    it(`${c} binds exactly the parameters transformers counted`, async () => {
-      const dir = join(shared, "conformance", c);
-      const meta = JSON.parse(readFileSync(join(dir, "meta.json"), "utf8")) as { num_parameters: number };
-      const { session } = await loadCheckpoint(ws, dir);
-      expect(session.parameterCount).toBe(meta.num_parameters);
-    });
-  }
+  itBindsConformanceParams(["mistral-tiny", "mixtral-tiny", "qwen2-tiny", "qwen2_moe-tiny", "gemma-tiny", "gemma2-tiny"]);
 });
 
 describe("MoE FLOPs per token count only the top-k experts", () => {
@@ -127,8 +94,6 @@ async function session(config: Record<string, unknown>, seed = 7): Promise<Model
   return new ModelSession(await loadArch(arch), values, randomSource(seed), root);
 }
 
-const ids = (xs: number[]) => new IntTensor(Int32Array.from(xs), [1, xs.length]);
-
 /** Logits of the last position after a full pass over `xs`. */
 function lastLogits(s: ModelSession, xs: number[]): Float32Array {
   const { output } = s.forward({ input_ids: ids(xs) });
@@ -136,15 +101,20 @@ function lastLogits(s: ModelSession, xs: number[]): Float32Array {
   return output.data.slice((xs.length - 1) * v, xs.length * v);
 }
 
-const tinyMistral = (extra: Record<string, unknown>) => ({
-  architectures: ["MistralForCausalLM"],
-  model_type: "mistral",
+// The sizes of every tiny config.json below: 64 tokens, width 32, 4 query heads over 2 KV heads.
+const tinySizes = {
   vocab_size: 64,
   hidden_size: 32,
   intermediate_size: 48,
   num_hidden_layers: 1,
   num_attention_heads: 4,
   num_key_value_heads: 2,
+};
+
+const tinyMistral = (extra: Record<string, unknown>) => ({
+  architectures: ["MistralForCausalLM"],
+  model_type: "mistral",
+  ...tinySizes,
   max_position_embeddings: 64,
   ...extra,
 });
@@ -218,12 +188,7 @@ describe("Gemma 2", () => {
   const tinyGemma2 = (extra: Record<string, unknown>) => ({
     architectures: ["Gemma2ForCausalLM"],
     model_type: "gemma2",
-    vocab_size: 64,
-    hidden_size: 32,
-    intermediate_size: 48,
-    num_hidden_layers: 1,
-    num_attention_heads: 4,
-    num_key_value_heads: 2,
+    ...tinySizes,
     head_dim: 8,
     query_pre_attn_scalar: 12,
     sliding_window: 3,
@@ -284,16 +249,12 @@ describe("Qwen2-MoE", () => {
   const tinyMoe = (extra: Record<string, unknown>) => ({
     architectures: ["Qwen2MoeForCausalLM"],
     model_type: "qwen2_moe",
-    vocab_size: 64,
-    hidden_size: 32,
-    intermediate_size: 48,
+    ...tinySizes,
     moe_intermediate_size: 16,
     shared_expert_intermediate_size: 40,
     num_experts: 4,
     num_experts_per_tok: 2,
     num_hidden_layers: 2,
-    num_attention_heads: 4,
-    num_key_value_heads: 2,
     ...extra,
   });
 
@@ -325,12 +286,8 @@ describe("RoPE scaling on Llama-family checkpoints", () => {
   const tinyLlama = (extra: Record<string, unknown>) => ({
     architectures: ["LlamaForCausalLM"],
     model_type: "llama",
-    vocab_size: 64,
-    hidden_size: 32,
-    intermediate_size: 48,
+    ...tinySizes,
     num_hidden_layers: 2,
-    num_attention_heads: 4,
-    num_key_value_heads: 2,
     max_position_embeddings: 8,
     rope_theta: 10000.0,
     ...extra,

@@ -4,31 +4,15 @@
 // published config.json files as `archc import` reads them, and the configurations the
 // conformance fixtures do not reach: ChatGLM without multi-query groups or qkv bias,
 // Baichuan ALiBi with head counts that are not powers of two, Qwen past its trained length.
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { findPreset, loadWorkspace } from "../../src/compiler/workspace.js";
 import { configFor, modelFor } from "../../src/compiler/pipeline.js";
 import { printModuleTree } from "../../src/compiler/print/module-tree.js";
-import { computeStats } from "../../src/compiler/stats/stats.js";
 import { allWeights } from "../../src/compiler/elaborate/instance.js";
 import { loadArch } from "../../src/compiler/codegen/load.js";
 import { configValues } from "../../src/cli/checkpoint.js";
 import type { Value } from "../../src/compiler/ir/model.js";
-import { IntTensor, ModelSession, mapSource, ops, randomSource, type Tensor, type WeightSource } from "../../src/runtime/index.js";
-
-const ws = loadWorkspace([]);
-const seedTree = (name: string) => readFileSync(join(__dirname, "../../../shared/seed/trees", name), "utf8").replace(/\n$/, "");
-
-function model(preset: string, values: Record<string, Value> = {}) {
-  const ref = findPreset(ws, preset);
-  if (!ref) throw new Error(`no preset ${preset}`);
-  const m = modelFor(ref.arch, ref.preset, values);
-  expect([...m.config.diagnostics, ...m.diagnostics]).toEqual([]);
-  return m;
-}
-
-const params = (preset: string) => computeStats(model(preset)).params;
+import { ModelSession, mapSource, ops, randomSource, type Tensor, type WeightSource } from "../../src/runtime/index.js";
+import { ids, model, params, preset, seedTree, ws } from "./zoo-helpers.js";
 
 describe("ChatGLM2-6B print tree of the seed survey", () => {
   it("fused qkv 4096→4608, fused SwiGLU 4096→27392, RMSNorm() without size, output_layer inside the transformer", () => {
@@ -75,16 +59,12 @@ describe("parameter counts of the published checkpoints", () => {
 // `archc run` read them: model_type/architectures pick the .arch, every key is understood.
 describe("published config.json files", () => {
   const imported = (json: Record<string, unknown>) => configValues(ws, json, "config.json");
-  const presetValues = (preset: string) => {
-    const ref = findPreset(ws, preset)!;
-    return configFor(ref.arch, preset).values;
-  };
-  const sameAsPreset = (json: Record<string, unknown>, preset: string) => {
+  const presetValues = (name: string) => configFor(preset(name).arch, name).values;
+  const sameAsPreset = (json: Record<string, unknown>, name: string) => {
     const r = imported(json);
-    const ref = findPreset(ws, preset)!;
-    expect(r.arch.name).toBe(ref.arch.name);
+    expect(r.arch.name).toBe(preset(name).arch.name);
     const got = configFor(r.arch, undefined, r.values).values;
-    expect(Object.fromEntries(got)).toEqual(Object.fromEntries(presetValues(preset)));
+    expect(Object.fromEntries(got)).toEqual(Object.fromEntries(presetValues(name)));
     return r;
   };
 
@@ -150,8 +130,6 @@ describe("published config.json files", () => {
 });
 
 // ---- running other configurations (random weights)
-
-const ids = (xs: number[]) => new IntTensor(Int32Array.from(xs), [1, xs.length]);
 
 async function session(archName: string, values: Record<string, Value>, source: WeightSource): Promise<ModelSession> {
   const arch = ws.archs.get(archName)!;

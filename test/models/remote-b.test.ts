@@ -2,30 +2,15 @@
 // real checkpoints (the seed survey), parameter counts against published figures or counts
 // derived by hand from the published configs, and decoding with a cache that must reproduce
 // the full pass (Yuan's localized-filtering state and document mask).
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { findPreset, loadWorkspace } from "../../src/compiler/workspace.js";
-import { configFor, modelFor } from "../../src/compiler/pipeline.js";
+import { configFor } from "../../src/compiler/pipeline.js";
 import { printModuleTree } from "../../src/compiler/print/module-tree.js";
-import { computeStats } from "../../src/compiler/stats/stats.js";
 import { loadArch } from "../../src/compiler/codegen/load.js";
 import type { Value } from "../../src/compiler/ir/model.js";
 import { IntTensor, ModelSession, randomSource, type Tensor } from "../../src/runtime/index.js";
+import { model, params, preset, seedTree, ws } from "./zoo-helpers.js";
 
-const ws = loadWorkspace([]);
-const seedTree = (name: string) => readFileSync(join(__dirname, "../../../shared/seed/trees", name), "utf8").replace(/\n$/, "");
-
-function model(preset: string) {
-  const ref = findPreset(ws, preset);
-  if (!ref) throw new Error(`no preset ${preset}`);
-  const m = modelFor(ref.arch, ref.preset);
-  expect([...m.config.diagnostics, ...m.diagnostics]).toEqual([]);
-  return m;
-}
-
-const printed = (preset: string) => printModuleTree(model(preset).root);
-const params = (preset: string) => computeStats(model(preset)).params;
+const printed = (name: string) => printModuleTree(model(name).root);
 
 describe("print trees of the seed survey", () => {
   it("OpenELM-270M: per-layer heads and FFN widths, tab in the rotary repr", () => {
@@ -87,7 +72,7 @@ describe("parameter counts", () => {
 
 describe("OpenELM layer-wise scaling", () => {
   it("270M heads and FFN widths as listed in its config.json", () => {
-    const cfg = configFor(findPreset(ws, "OpenELM-270M")!.arch, "OpenELM-270M").values;
+    const cfg = configFor(preset("OpenELM-270M").arch, "OpenELM-270M").values;
     expect(cfg.get("query_heads")).toEqual([12, 12, 12, 12, 12, 16, 16, 16, 16, 16, 16, 16, 20, 20, 20, 20]);
     expect(cfg.get("kv_heads")).toEqual([3, 3, 3, 3, 3, 4, 4, 4, 4, 4, 4, 4, 5, 5, 5, 5]);
     expect(cfg.get("ffn_dims")).toEqual([768, 1024, 1280, 1536, 1792, 2048, 2560, 2816, 3072, 3328, 3584, 3840, 4352, 4608, 4864, 5120]);

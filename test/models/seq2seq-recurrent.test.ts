@@ -4,35 +4,22 @@
 // reported for the conformance checkpoints, hand-derived bucket values, and the defining
 // property of any cache or recurrent state: decoding token by token computes exactly what
 // one call over the whole sequence does.
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadWorkspace, resolveModelRef } from "../../src/compiler/workspace.js";
 import { configFor, modelFor } from "../../src/compiler/pipeline.js";
 import { printModuleTree } from "../../src/compiler/print/module-tree.js";
 import { computeStats } from "../../src/compiler/stats/stats.js";
 import { loadArch } from "../../src/compiler/codegen/load.js";
-import { loadCheckpoint } from "../../src/cli/checkpoint.js";
 import { ForwardContext, IntTensor, ModelSession, generate, lang, mulberry32, ops, randomSource, randomTensor, Tensor } from "../../src/runtime/index.js";
 import type { Value } from "../../src/compiler/ir/model.js";
-
-const shared = join(__dirname, "../../../shared");
-const ws = loadWorkspace([]);
-
-function preset(name: string) {
-  const ref = resolveModelRef(ws, undefined, name);
-  if ("code" in ref) throw new Error(ref.message);
-  return ref;
-}
+import { arch, conformanceCheckpoint, preset, seedTree } from "./zoo-helpers.js";
 
 async function tinySession(archName: string, overrides: Record<string, Value> = {}, seed = 7): Promise<ModelSession> {
-  const arch = ws.archs.get(archName);
-  if (!arch) throw new Error(`no arch ${archName}`);
-  const mod = await loadArch(arch);
-  const resolved = configFor(arch, "tiny", overrides);
+  const a = arch(archName);
+  const mod = await loadArch(a);
+  const resolved = configFor(a, "tiny", overrides);
   expect(resolved.diagnostics).toEqual([]);
   // Only what the tiny preset and the overrides set: derived defaults follow the overrides.
-  const given = new Set([...(arch.presets.get("tiny")?.values.map((v) => v.name) ?? []), ...Object.keys(overrides)]);
+  const given = new Set([...(a.presets.get("tiny")?.values.map((v) => v.name) ?? []), ...Object.keys(overrides)]);
   const values = Object.fromEntries([...resolved.values].filter(([k]) => given.has(k))) as Record<string, Value>;
   return new ModelSession(mod, values, randomSource(seed));
 }
@@ -58,8 +45,7 @@ function expectClose(actual: Tensor, expected: Tensor, tol: number): void {
 describe("T5", () => {
   it("t5-base prints exactly as PyTorch's module tree (only block 0 holds relative_attention_bias)", () => {
     const ref = preset("t5-base");
-    const expected = readFileSync(join(shared, "seed/trees/t5.txt"), "utf8").trimEnd();
-    expect(printModuleTree(modelFor(ref.arch, ref.preset).root)).toBe(expected);
+    expect(printModuleTree(modelFor(ref.arch, ref.preset).root)).toBe(seedTree("t5.txt"));
   });
 
   // Published counts (model.num_parameters(): shared embedding once; v1.1/FLAN have an untied lm_head).
@@ -78,10 +64,8 @@ describe("T5", () => {
   }
 
   it("binds the conformance checkpoint with transformers' parameter count", async () => {
-    const dir = join(shared, "conformance/t5-tiny");
-    const meta = JSON.parse(readFileSync(join(dir, "meta.json"), "utf8")) as { num_parameters: number };
-    const ck = await loadCheckpoint(ws, dir);
-    expect(ck.session.parameterCount).toBe(meta.num_parameters);
+    const ck = await conformanceCheckpoint("t5-tiny");
+    expect(ck.session.parameterCount).toBe(ck.transformersParams);
     expect(ck.session.streamInput).toBe("decoder_input_ids");
     expect(ck.session.contextInputs).toEqual(["input_ids"]);
   });
@@ -188,10 +172,8 @@ describe("RWKV-4", () => {
   });
 
   it("binds the conformance checkpoint with transformers' parameter count", async () => {
-    const dir = join(shared, "conformance/rwkv-tiny");
-    const meta = JSON.parse(readFileSync(join(dir, "meta.json"), "utf8")) as { num_parameters: number };
-    const ck = await loadCheckpoint(ws, dir);
-    expect(ck.session.parameterCount).toBe(meta.num_parameters);
+    const ck = await conformanceCheckpoint("rwkv-tiny");
+    expect(ck.session.parameterCount).toBe(ck.transformersParams);
   });
 
   for (const rescale of [0, 2]) {

@@ -36,7 +36,9 @@ function childCommand(): string[] {
 
 function runChild(job: ChildJob): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...childCommand(), JSON.stringify(job)], { stdio: ["ignore", "pipe", "inherit"] });
+    // ARCHC_BENCH_NODE_ARGS (e.g. "--cpu-prof") reaches the measuring process only: for profiling.
+    const nodeArgs = (process.env.ARCHC_BENCH_NODE_ARGS ?? "").split(/\s+/).filter(Boolean);
+    const child = spawn(process.execPath, [...nodeArgs, ...childCommand(), JSON.stringify(job)], { stdio: ["ignore", "pipe", "inherit"] });
     let out = "";
     child.stdout.setEncoding("utf8");
     child.stdout.on("data", (d: string) => (out += d));

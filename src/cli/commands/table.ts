@@ -1,6 +1,6 @@
 // `archc table`: the survey's comparison, generated from the IR — one row per model
 // (its flagship preset) with attention, mask, positions, norm, activation, MoE, size.
-import { describeModel } from "../../compiler/describe/features.js";
+import { describeModel, type Features } from "../../compiler/describe/features.js";
 import { checkWorkspace, modelFor } from "../../compiler/pipeline.js";
 import { computeStats, formatCount } from "../../compiler/stats/stats.js";
 import { displayPath, loadWorkspace, zooFiles } from "../../compiler/workspace.js";
@@ -11,15 +11,10 @@ import { flag } from "../args.js";
 import { failWith } from "./model-ref.js";
 import type { Command } from "./command.js";
 
-export interface TableRow {
+/** One model: its features (describeModel) with the name, preset, size, context and vocabulary. */
+export interface TableRow extends Features {
   model: string;
   preset: string;
-  attention: string;
-  mask: string;
-  positions: string;
-  norm: string;
-  activation: string;
-  moe: string;
   params: number;
   context: string;
   vocab: string;

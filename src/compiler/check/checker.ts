@@ -3,8 +3,8 @@
 // on every concrete configuration the architecture declares (defaults and presets).
 import type * as A from "../ast/nodes.js";
 import type { DiagnosticCode } from "../diagnostics/catalogue.js";
-import { error, type Diagnostic } from "../diagnostics/diagnostic.js";
-import { exprText } from "../eval/config.js";
+import { error, uniqueDiagnostics, type Diagnostic } from "../diagnostics/diagnostic.js";
+import { exprText } from "../ast/expr-text.js";
 import { builtins } from "../eval/evaluate.js";
 import { suggest } from "../ir/flatten.js";
 import type { ArchIR, BlockIR } from "../ir/model.js";
@@ -851,15 +851,5 @@ export function checkArch(arch: ArchIR): CheckResult {
   for (const b of arch.blocks.values()) checkBlock(b);
   if (arch.hf) for (const c of arch.hf.classes) if (!arch.blocks.has(c.block)) fail("E0103", c.span, `\`${c.hfClass}\` maps to unknown block \`${c.block}\``);
   if (arch.root && !arch.blocks.has(arch.root.block)) fail("E0103", arch.root.span, `unknown root block \`${arch.root.block}\``, { hint: suggest(arch.root.block, arch.blocks.keys()) } as { hint?: string });
-  return { annotations, diagnostics: dedupe(diagnostics), envs };
-}
-
-function dedupe(ds: Diagnostic[]): Diagnostic[] {
-  const seen = new Set<string>();
-  return ds.filter((d) => {
-    const k = `${d.code}@${d.span?.file}:${d.span?.offset}:${d.message}`;
-    if (seen.has(k)) return false;
-    seen.add(k);
-    return true;
-  });
+  return { annotations, diagnostics: uniqueDiagnostics(diagnostics), envs };
 }

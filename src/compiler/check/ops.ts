@@ -2,6 +2,7 @@
 // Each op here has a runtime implementation of the same name in src/runtime/lang.
 import type * as A from "../ast/nodes.js";
 import type { DiagnosticCode } from "../diagnostics/catalogue.js";
+import type { Value } from "../ir/model.js";
 import { Sym } from "../shapes/sym.js";
 import { tensor, typeText, type ScalarT, type TensorT, type Type } from "./types.js";
 import { recurrentOps } from "./ops-recurrent.js";
@@ -31,6 +32,8 @@ export interface OpDef {
   params: string[];
   /** Keyword-only parameters with their kind. */
   keywords?: Record<string, ArgKind>;
+  /** What a left-out keyword means (the runtime's default): writing it out changes nothing. */
+  defaults?: Record<string, Value>;
   variadic?: boolean; // extra positional tensors (concat)
   /** Carries state between decoding steps (KV cache, recurrent state). */
   stateful?: boolean;
@@ -141,6 +144,7 @@ export const ops: Record<string, OpDef> = {
       theta: "scalar", style: "scalar", dim: "scalar", scaling: "scalar", factor: "scalar", original: "scalar", positions: "tensor",
       short_factor: "scalar", long_factor: "scalar", attention_factor: "scalar",
     },
+    defaults: { style: "rotate_half", scaling: null, factor: 1 },
     doc: "rope(x: [B, H, T, D], theta, style = \"rotate_half\" | \"interleaved\", dim = D, scaling, factor, original; scaling = \"longrope\": per-frequency divisors short_factor (length <= original) or long_factor, cos/sin times attention_factor)",
     infer: (a, c) => {
       const x = asTensor(a.x, c, "the input of rope", 4);
@@ -170,6 +174,7 @@ export const ops: Record<string, OpDef> = {
       logn: "scalar",
       segments: "tensor",
     },
+    defaults: { causal: false, window: null, softcap: null, alibi: false, padding: true, cache: true },
     stateful: true,
     doc: "attention(q: [B, H, T, D], k: [B, KV, S, D], v: [B, KV, S, Dv], causal, window, scale, softcap, bias, alibi, alibi_dtype (\"bfloat16\": slopes and slope·position rounded as BLOOM/Falcon build them), scale_bias (bias and ALiBi join q·k before the scale: (q·k + bias)·scale), logn, segments: key j is hidden from query i unless segments[j] == segments[i]) -> [B, H, T, Dv]",
     infer: (a, c) => {
@@ -353,6 +358,7 @@ export const ops: Record<string, OpDef> = {
   moe: {
     params: ["x", "logits", "experts"],
     keywords: { top_k: "scalar", order: "scalar", normalize: "scalar" },
+    defaults: { order: "softmax_topk", normalize: true },
     doc: "moe(x: [.., d], logits: [.., E], experts, top_k, order = \"softmax_topk\" | \"topk_softmax\", normalize) -> [.., d]",
     infer: (a, c) => {
       const x = asTensor(a.x, c, "the input of moe");

@@ -2,7 +2,8 @@
 // plus the defaults) used where the algebra cannot decide an equality.
 import type * as A from "../ast/nodes.js";
 import type { ArchIR, Value } from "../ir/model.js";
-import { exprText, resolveConfig, type Override } from "../eval/config.js";
+import { exprText } from "../ast/expr-text.js";
+import { resolveConfig, type Override } from "../eval/config.js";
 import { Sym } from "../shapes/sym.js";
 
 /** Converts an expression over config names into a Sym, or undefined if it is not numeric. */

@@ -7,7 +7,7 @@ import type * as A from "../ast/nodes.js";
 import type { ArchIR, BlockIR, Value } from "../ir/model.js";
 import { primitives } from "../ir/primitives.js";
 import { checkedArch } from "../pipeline.js";
-import { exprText } from "../eval/config.js";
+import { exprText } from "../ast/expr-text.js";
 import type { ModuleListT, ModuleT } from "../check/types.js";
 import { configExpr, freeNames } from "./config-expr.js";
 import { emitForward, forwardFunctionName, dedupeVariants } from "./forward.js";

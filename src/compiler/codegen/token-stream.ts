@@ -4,7 +4,7 @@
 // of their own are context, given once with the prompt (an encoder's `input_ids: ids[B, S]`).
 import type * as A from "../ast/nodes.js";
 import type { BlockIR } from "../ir/model.js";
-import { exprText } from "../eval/config.js";
+import { exprText } from "../ast/expr-text.js";
 
 export interface TokenStreams {
   stream?: string;

@@ -6,7 +6,7 @@ import type { ElaboratedModel, Instance } from "../elaborate/instance.js";
 import { walkInstances } from "../elaborate/instance.js";
 import { checkedArch } from "../pipeline.js";
 import { evalSym } from "../check/symbolic.js";
-import { exprText } from "../eval/config.js";
+import { exprText } from "../ast/expr-text.js";
 import { evaluate, mapScope, chainScopes, formatValue } from "../eval/evaluate.js";
 import type { Value } from "../ir/model.js";
 

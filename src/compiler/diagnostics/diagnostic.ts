@@ -45,3 +45,14 @@ export class DiagnosticError extends Error {
 export function hasErrors(diags: readonly Diagnostic[]): boolean {
   return diags.some((d) => d.severity === "error");
 }
+
+/** The first of each diagnostic reported again (same code, place and message). */
+export function uniqueDiagnostics(ds: Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return ds.filter((d) => {
+    const k = `${d.code}@${d.span?.file}:${d.span?.offset}:${d.message}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}

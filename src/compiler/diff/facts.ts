@@ -6,10 +6,11 @@ import { binariesIn, callsIn } from "../ast/walk.js";
 import type { ElaboratedModel, Instance } from "../elaborate/instance.js";
 import { walkInstances } from "../elaborate/instance.js";
 import { chainScopes, evaluate, formatValue, mapScope } from "../eval/evaluate.js";
-import { exprText } from "../eval/config.js";
+import { exprText } from "../ast/expr-text.js";
 import type { ArchIR, Value } from "../ir/model.js";
 import { checkedArch } from "../pipeline.js";
 import { evalSym } from "../check/symbolic.js";
+import { ops as opCatalogue } from "../check/ops.js";
 import { computeStats, type ModelStats } from "../stats/stats.js";
 
 export interface HyperFact {
@@ -141,15 +142,9 @@ function leafText(inst: Instance): string {
   }
 }
 
-// What an op does when a keyword is left out, so that spelling a default is no difference.
-const opDefaults: Record<string, Record<string, string>> = {
-  rope: { style: "rotate_half", scaling: "none", factor: "1" },
-  attention: { causal: "false", window: "none", softcap: "none", alibi: "false", padding: "true", cache: "true" },
-  moe: { order: "softmax_topk", normalize: "true" },
-};
-
+// Spelling out a default is no difference: a left-out keyword reads as its default.
 function normalizeDefaults(op: string, attrs: Record<string, string>): void {
-  for (const [k, v] of Object.entries(opDefaults[op] ?? {})) attrs[k] ??= v;
+  for (const [k, v] of Object.entries(opCatalogue[op]?.defaults ?? {})) attrs[k] ??= show(v);
   if (op === "rope" && (attrs.scaling === "none" || attrs.scaling === "default")) {
     // Without scaling, the scaling factor and original length do nothing.
     attrs.scaling = "none";
@@ -157,8 +152,6 @@ function normalizeDefaults(op: string, attrs: Record<string, string>): void {
     delete attrs.original;
   }
 }
-
-
 
 export function extractFacts(m: ElaboratedModel, label: string): ModelFacts {
   const arch = m.config.arch;

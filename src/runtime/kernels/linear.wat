@@ -6,10 +6,10 @@
 ;; of y[rows, out] for every row; a thread pool hands each thread its own column range.
 ;; Pointers are byte offsets into the shared memory; b = 0 means no bias.
 ;;
-;; Register budget: x86-64 has 16 vector registers. A tile of 3 x-rows by 3 w-rows keeps its
-;; 9 accumulators, 3 w vectors and 1 x vector in registers (measured best among 2×2 … 4×3
-;; on V8's code generator); single rows (decoding) use a 1×4 tile that streams four weight
-;; rows at once.
+;; Register budget: x86-64 has 16 vector registers, V8 keeps one for itself. A tile of 2 x-rows
+;; by 4 w-rows holds 8 accumulators, 2 x vectors and one w vector at a time (measured best
+;; among 1×4 … 4×3 on V8's code generator, by CPU time: ~1.5× the 3×3 tile); single rows
+;; (decoding) use a 1×4 tile that streams four weight rows at once.
 (module
   (import "env" "memory" (memory 1 65536 shared))
 
@@ -32,57 +32,47 @@
       (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $ab) (local.get $cd))
       (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $ab) (local.get $cd))))
 
-  ;; Nine dot products: rows x, x+s, x+2s against rows w, w+s, w+2s over n bytes (a multiple
-  ;; of 16). Results go to y[i*ys + j*4] for x-row i and w-row j.
-  (func $dot3x3 (param $x i32) (param $w i32) (param $y i32) (param $s i32) (param $n i32) (param $ys i32)
-    (local $x0 i32) (local $x1 i32) (local $x2 i32) (local $w0 i32) (local $w1 i32) (local $w2 i32) (local $end i32)
-    (local $v0 v128) (local $v1 v128) (local $v2 v128) (local $u v128)
-    (local $a00 v128) (local $a01 v128) (local $a02 v128)
-    (local $a10 v128) (local $a11 v128) (local $a12 v128)
-    (local $a20 v128) (local $a21 v128) (local $a22 v128)
-    (local.set $x0 (local.get $x))
-    (local.set $x1 (i32.add (local.get $x0) (local.get $s)))
-    (local.set $x2 (i32.add (local.get $x1) (local.get $s)))
-    (local.set $w0 (local.get $w))
-    (local.set $w1 (i32.add (local.get $w0) (local.get $s)))
+;; Eight dot products: rows x, x+s against rows w, w+s, w+2s, w+3s over n bytes (a multiple
+  ;; of 16). Row i's four results go to y + i*ys as one vector. Each weight vector is loaded
+  ;; right before its two uses: written so, V8 keeps the 8 accumulators in registers, where
+  ;; the 3×3 tile (and any tile with all its loads up front) spilled accumulators to the
+  ;; stack on every iteration and ran at two thirds of the speed.
+  (func $dot2x4 (param $x i32) (param $w i32) (param $y i32) (param $s i32) (param $n i32) (param $ys i32)
+    (local $x1 i32) (local $w1 i32) (local $w2 i32) (local $w3 i32) (local $end i32)
+    (local $u0 v128) (local $u1 v128) (local $v v128)
+    (local $a00 v128) (local $a01 v128) (local $a02 v128) (local $a03 v128)
+    (local $a10 v128) (local $a11 v128) (local $a12 v128) (local $a13 v128)
+    (local.set $x1 (i32.add (local.get $x) (local.get $s)))
+    (local.set $w1 (i32.add (local.get $w) (local.get $s)))
     (local.set $w2 (i32.add (local.get $w1) (local.get $s)))
-    (local.set $end (i32.add (local.get $x0) (local.get $n)))
+    (local.set $w3 (i32.add (local.get $w2) (local.get $s)))
+    (local.set $end (i32.add (local.get $x) (local.get $n)))
     (if (local.get $n)
       (then
         (loop $k
-          (local.set $v0 (v128.load (local.get $w0)))
-          (local.set $v1 (v128.load (local.get $w1)))
-          (local.set $v2 (v128.load (local.get $w2)))
-          (local.set $u (v128.load (local.get $x0)))
-          (local.set $a00 (f32x4.add (local.get $a00) (f32x4.mul (local.get $u) (local.get $v0))))
-          (local.set $a01 (f32x4.add (local.get $a01) (f32x4.mul (local.get $u) (local.get $v1))))
-          (local.set $a02 (f32x4.add (local.get $a02) (f32x4.mul (local.get $u) (local.get $v2))))
-          (local.set $u (v128.load (local.get $x1)))
-          (local.set $a10 (f32x4.add (local.get $a10) (f32x4.mul (local.get $u) (local.get $v0))))
-          (local.set $a11 (f32x4.add (local.get $a11) (f32x4.mul (local.get $u) (local.get $v1))))
-          (local.set $a12 (f32x4.add (local.get $a12) (f32x4.mul (local.get $u) (local.get $v2))))
-          (local.set $u (v128.load (local.get $x2)))
-          (local.set $a20 (f32x4.add (local.get $a20) (f32x4.mul (local.get $u) (local.get $v0))))
-          (local.set $a21 (f32x4.add (local.get $a21) (f32x4.mul (local.get $u) (local.get $v1))))
-          (local.set $a22 (f32x4.add (local.get $a22) (f32x4.mul (local.get $u) (local.get $v2))))
-          (local.set $w0 (i32.add (local.get $w0) (i32.const 16)))
+          (local.set $u0 (v128.load (local.get $x)))
+          (local.set $u1 (v128.load (local.get $x1)))
+          (local.set $v (v128.load (local.get $w)))
+          (local.set $a00 (f32x4.add (local.get $a00) (f32x4.mul (local.get $u0) (local.get $v))))
+          (local.set $a10 (f32x4.add (local.get $a10) (f32x4.mul (local.get $u1) (local.get $v))))
+          (local.set $v (v128.load (local.get $w1)))
+          (local.set $a01 (f32x4.add (local.get $a01) (f32x4.mul (local.get $u0) (local.get $v))))
+          (local.set $a11 (f32x4.add (local.get $a11) (f32x4.mul (local.get $u1) (local.get $v))))
+          (local.set $v (v128.load (local.get $w2)))
+          (local.set $a02 (f32x4.add (local.get $a02) (f32x4.mul (local.get $u0) (local.get $v))))
+          (local.set $a12 (f32x4.add (local.get $a12) (f32x4.mul (local.get $u1) (local.get $v))))
+          (local.set $v (v128.load (local.get $w3)))
+          (local.set $a03 (f32x4.add (local.get $a03) (f32x4.mul (local.get $u0) (local.get $v))))
+          (local.set $a13 (f32x4.add (local.get $a13) (f32x4.mul (local.get $u1) (local.get $v))))
+          (local.set $w (i32.add (local.get $w) (i32.const 16)))
           (local.set $w1 (i32.add (local.get $w1) (i32.const 16)))
           (local.set $w2 (i32.add (local.get $w2) (i32.const 16)))
-          (local.set $x0 (i32.add (local.get $x0) (i32.const 16)))
+          (local.set $w3 (i32.add (local.get $w3) (i32.const 16)))
           (local.set $x1 (i32.add (local.get $x1) (i32.const 16)))
-          (local.set $x2 (i32.add (local.get $x2) (i32.const 16)))
-          (br_if $k (i32.lt_u (local.get $x0) (local.get $end))))))
-    (f32.store offset=0 (local.get $y) (call $hsum (local.get $a00)))
-    (f32.store offset=4 (local.get $y) (call $hsum (local.get $a01)))
-    (f32.store offset=8 (local.get $y) (call $hsum (local.get $a02)))
-    (local.set $y (i32.add (local.get $y) (local.get $ys)))
-    (f32.store offset=0 (local.get $y) (call $hsum (local.get $a10)))
-    (f32.store offset=4 (local.get $y) (call $hsum (local.get $a11)))
-    (f32.store offset=8 (local.get $y) (call $hsum (local.get $a12)))
-    (local.set $y (i32.add (local.get $y) (local.get $ys)))
-    (f32.store offset=0 (local.get $y) (call $hsum (local.get $a20)))
-    (f32.store offset=4 (local.get $y) (call $hsum (local.get $a21)))
-    (f32.store offset=8 (local.get $y) (call $hsum (local.get $a22))))
+          (local.set $x (i32.add (local.get $x) (i32.const 16)))
+          (br_if $k (i32.lt_u (local.get $x) (local.get $end))))))
+    (v128.store (local.get $y) (call $hsum4 (local.get $a00) (local.get $a01) (local.get $a02) (local.get $a03)))
+    (v128.store (i32.add (local.get $y) (local.get $ys)) (call $hsum4 (local.get $a10) (local.get $a11) (local.get $a12) (local.get $a13))))
 
   ;; Four dot products: row x against rows w, w+s, w+2s, w+3s over n bytes (a multiple of 16);
   ;; the four results are stored contiguously at y.
@@ -149,7 +139,7 @@
     (param $x i32) (param $w i32) (param $b i32) (param $y i32)
     (param $rows i32) (param $in i32) (param $out i32) (param $o0 i32) (param $o1 i32)
     (local $s i32) (local $n i32) (local $ys i32) (local $r i32) (local $o i32)
-    (local $blk i32) (local $b0 i32) (local $b1 i32) (local $oEnd3 i32) (local $k i32) (local $acc f32)
+    (local $blk i32) (local $b0 i32) (local $b1 i32) (local $oEnd4 i32) (local $k i32) (local $acc f32)
     (local $xr i32) (local $yr i32)
     (if (i32.or (i32.ge_u (local.get $o0) (local.get $o1)) (i32.eqz (local.get $rows))) (then (return)))
     (local.set $s (i32.shl (local.get $in) (i32.const 2)))
@@ -157,41 +147,41 @@
     (local.set $n (i32.shl (i32.and (local.get $in) (i32.const -4)) (i32.const 2)))
     (local.set $ys (i32.shl (local.get $out) (i32.const 2)))
     (local.set $r (i32.const 0))
-    (if (i32.ge_u (local.get $rows) (i32.const 3))
+    (if (i32.ge_u (local.get $rows) (i32.const 2))
       (then
         ;; A block of weight rows (~96 KiB) that stays in L2, next to the x rows streaming
-        ;; through, while every group of three x-rows (in L1) passes over it; a multiple of 3
-        ;; so tiles never straddle blocks. (48–96 KiB measured best; 192 KiB and up slower.)
-        (local.set $blk (i32.mul (i32.const 3)
-          (i32.div_u (i32.div_u (i32.const 98304) (i32.add (local.get $s) (i32.const 1))) (i32.const 3))))
-        (if (i32.lt_u (local.get $blk) (i32.const 3)) (then (local.set $blk (i32.const 3))))
-        ;; Columns a 3-tile covers; the last (o1 - o0) % 3 go through the single-row path.
-        (local.set $oEnd3 (i32.sub (local.get $o1) (i32.rem_u (i32.sub (local.get $o1) (local.get $o0)) (i32.const 3))))
+        ;; through, while every pair of x-rows (in L1) passes over it; a multiple of 4 so
+        ;; tiles never straddle blocks. (48–96 KiB measured best; 192 KiB slower.)
+        (local.set $blk (i32.shl
+          (i32.shr_u (i32.div_u (i32.const 98304) (i32.add (local.get $s) (i32.const 1))) (i32.const 2)) (i32.const 2)))
+        (if (i32.lt_u (local.get $blk) (i32.const 4)) (then (local.set $blk (i32.const 4))))
+        ;; Columns a 4-tile covers; the last (o1 - o0) % 4 go through the single-row path.
+        (local.set $oEnd4 (i32.sub (local.get $o1) (i32.and (i32.sub (local.get $o1) (local.get $o0)) (i32.const 3))))
         (local.set $b0 (local.get $o0))
         (block $blocksDone
           (loop $blocks
-            (br_if $blocksDone (i32.ge_u (local.get $b0) (local.get $oEnd3)))
+            (br_if $blocksDone (i32.ge_u (local.get $b0) (local.get $oEnd4)))
             (local.set $b1 (i32.add (local.get $b0) (local.get $blk)))
-            (if (i32.gt_u (local.get $b1) (local.get $oEnd3)) (then (local.set $b1 (local.get $oEnd3))))
+            (if (i32.gt_u (local.get $b1) (local.get $oEnd4)) (then (local.set $b1 (local.get $oEnd4))))
             (local.set $r (i32.const 0))
             (block $rowsDone
               (loop $rowTiles
-                (br_if $rowsDone (i32.gt_u (i32.add (local.get $r) (i32.const 3)) (local.get $rows)))
+                (br_if $rowsDone (i32.gt_u (i32.add (local.get $r) (i32.const 2)) (local.get $rows)))
                 (local.set $o (local.get $b0))
                 (loop $colTiles
-                  (call $dot3x3
+                  (call $dot2x4
                     (i32.add (local.get $x) (i32.mul (local.get $r) (local.get $s)))
                     (i32.add (local.get $w) (i32.mul (local.get $o) (local.get $s)))
                     (i32.add (local.get $y) (i32.add (i32.mul (local.get $r) (local.get $ys)) (i32.shl (local.get $o) (i32.const 2))))
                     (local.get $s) (local.get $n) (local.get $ys))
-                  (local.set $o (i32.add (local.get $o) (i32.const 3)))
+                  (local.set $o (i32.add (local.get $o) (i32.const 4)))
                   (br_if $colTiles (i32.lt_u (local.get $o) (local.get $b1))))
-                (local.set $r (i32.add (local.get $r) (i32.const 3)))
+                (local.set $r (i32.add (local.get $r) (i32.const 2)))
                 (br $rowTiles)))
             (local.set $b0 (local.get $b1))
             (br $blocks)))
         ;; Leftover columns of the tiled rows.
-        (if (i32.lt_u (local.get $oEnd3) (local.get $o1))
+        (if (i32.lt_u (local.get $oEnd4) (local.get $o1))
           (then
             (local.set $k (i32.const 0))
             (block $done
@@ -201,10 +191,10 @@
                   (i32.add (local.get $x) (i32.mul (local.get $k) (local.get $s)))
                   (local.get $w)
                   (i32.add (local.get $y) (i32.mul (local.get $k) (local.get $ys)))
-                  (local.get $s) (local.get $n) (local.get $oEnd3) (local.get $o1))
+                  (local.get $s) (local.get $n) (local.get $oEnd4) (local.get $o1))
                 (local.set $k (i32.add (local.get $k) (i32.const 1)))
                 (br $lr)))))))
-    ;; Rows not covered by 3-row tiles (all of them when rows < 3).
+    ;; The row left over by 2-row tiles (every row when rows < 2).
     (block $done
       (loop $rest
         (br_if $done (i32.ge_u (local.get $r) (local.get $rows)))

@@ -21,31 +21,36 @@ function checkParam(op: string, what: string, p: Tensor | undefined, c: number):
   return p.data;
 }
 
+/**
+ * out[o, o+n) = (xd[o, o+n) − mean) / sqrt(biased variance + eps), then times w and plus b
+ * read from channel `ch0` on: the step LayerNorm takes per row and GroupNorm per group.
+ */
+function standardize(xd: Float32Array, out: Float32Array, o: number, n: number, eps: number, w: Float32Array | undefined, b: Float32Array | undefined, ch0: number): void {
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += xd[o + i]!;
+  const mean = sum / n;
+  // Two-pass variance: no cancellation when |mean| is large relative to the spread.
+  let sq = 0;
+  for (let i = 0; i < n; i++) {
+    const dev = xd[o + i]! - mean;
+    sq += dev * dev;
+  }
+  const rstd = 1 / Math.sqrt(sq / n + eps);
+  for (let i = 0; i < n; i++) {
+    let y = (xd[o + i]! - mean) * rstd;
+    if (w) y *= w[ch0 + i]!;
+    if (b) y += b[ch0 + i]!;
+    out[o + i] = y;
+  }
+}
+
 /** PyTorch LayerNorm over the last dim: biased variance, optional affine. */
 export function layerNorm(x: Tensor, weight: Tensor | undefined, bias: Tensor | undefined, eps: number): Tensor {
   const c = lastDimOf("layerNorm", x);
   const w = checkParam("layerNorm", "weight", weight, c);
   const b = checkParam("layerNorm", "bias", bias, c);
-  const xd = x.data;
-  const out = new Float32Array(xd.length);
-  for (let o = 0; o < xd.length; o += c) {
-    let sum = 0;
-    for (let i = 0; i < c; i++) sum += xd[o + i]!;
-    const mean = sum / c;
-    // Two-pass variance: no cancellation when |mean| is large relative to the spread.
-    let sq = 0;
-    for (let i = 0; i < c; i++) {
-      const dev = xd[o + i]! - mean;
-      sq += dev * dev;
-    }
-    const rstd = 1 / Math.sqrt(sq / c + eps);
-    for (let i = 0; i < c; i++) {
-      let y = (xd[o + i]! - mean) * rstd;
-      if (w) y *= w[i]!;
-      if (b) y += b[i]!;
-      out[o + i] = y;
-    }
-  }
+  const out = new Float32Array(x.data.length);
+  for (let o = 0; o < out.length; o += c) standardize(x.data, out, o, c, eps, w, b, 0);
   return new Tensor(out, [...x.shape]);
 }
 
@@ -77,26 +82,8 @@ export function groupNorm(x: Tensor, groups: number, weight: Tensor | undefined,
   const w = checkParam("groupNorm", "weight", weight, c);
   const b = checkParam("groupNorm", "bias", bias, c);
   const cg = c / groups;
-  const xd = x.data;
-  const out = new Float32Array(xd.length);
-  for (let o = 0; o < xd.length; o += cg) {
-    const ch0 = o % c;
-    let sum = 0;
-    for (let i = 0; i < cg; i++) sum += xd[o + i]!;
-    const mean = sum / cg;
-    let sq = 0;
-    for (let i = 0; i < cg; i++) {
-      const dev = xd[o + i]! - mean;
-      sq += dev * dev;
-    }
-    const rstd = 1 / Math.sqrt(sq / cg + eps);
-    for (let i = 0; i < cg; i++) {
-      let y = (xd[o + i]! - mean) * rstd;
-      if (w) y *= w[ch0 + i]!;
-      if (b) y += b[ch0 + i]!;
-      out[o + i] = y;
-    }
-  }
+  const out = new Float32Array(x.data.length);
+  for (let o = 0; o < out.length; o += cg) standardize(x.data, out, o, cg, eps, w, b, o % c);
   return new Tensor(out, [...x.shape]);
 }
 
