@@ -19,7 +19,8 @@ export async function assembleKernels(srcDir = KERNEL_SOURCE_DIR) {
   const wabt = await init();
   const out = {};
   for (const file of readdirSync(srcDir).filter((f) => f.endsWith(".wat")).sort()) {
-    const text = readFileSync(join(srcDir, file), "utf8");
+    // (;include NAME;) splices in a shared part (e.g. exp4.wat.part): wat has no includes.
+    const text = readFileSync(join(srcDir, file), "utf8").replace(/\(;include ([\w.-]+);\)/g, (_, part) => readFileSync(join(srcDir, part), "utf8"));
     const mod = wabt.parseWat(file, text, FEATURES);
     try {
       const bytes = mod.toBinary({}).buffer;

@@ -163,6 +163,37 @@ describe("attention kernel (causal / sliding-window row loop)", () => {
   }
 });
 
+describe("SiLU kernel", () => {
+  /** x·σ(x) in float64, the truth both paths are held to. */
+  const silu64 = (v: number) => v / (1 + Math.exp(-v));
+  // Lengths around the 4-lane loop's tail, and one split across threads.
+  for (const n of [1, 3, 4, 5, 17, 1000, 300_001]) {
+    it(`matches x·σ(x) in float64 and the TypeScript loop over ${n} elements`, () => {
+      const x = randomTensor([n], n, 8);
+      const y = ops.silu(x);
+      const plain = ops.siluPlain(x);
+      for (let i = 0; i < n; i++) {
+        const want = silu64(x.data[i]!);
+        // A few float32 ulps: the kernel's e^x has a relative error under 2e-7.
+        expect(Math.abs(y.data[i]! - want)).toBeLessThanOrEqual(6e-7 * Math.abs(want) + 1e-30);
+        expect(Math.abs(plain.data[i]! - want)).toBeLessThanOrEqual(6e-8 * Math.abs(want) + 1e-30);
+      }
+    });
+  }
+
+  it("saturates without overflow: x for large x, about 0 for very negative x, NaN as PyTorch gives it", () => {
+    const x = new Tensor(Float32Array.from([0, -0, 1, -1, 20, -20, 88, 89, 100, 1e30, -88, -89, -100, -1e30, Infinity, -Infinity, NaN]), [17]);
+    const y = ops.silu(x).data;
+    // x/(1 + e^−x): ∞ for +∞, NaN for −∞ (−∞/∞) and NaN.
+    const want = Array.from(x.data, (v) => (v === Infinity ? Infinity : silu64(v)));
+    for (let i = 0; i < want.length; i++) {
+      if (Number.isNaN(want[i]!)) expect(y[i]).toBeNaN();
+      else if (want[i] === Infinity) expect(y[i]).toBe(Infinity);
+      else expect(Math.abs(y[i]! - want[i]!)).toBeLessThanOrEqual(6e-7 * Math.abs(want[i]!) + 1e-30);
+    }
+  });
+});
+
 describe("worker threads", () => {
   // Large enough to be split across threads (the pool skips jobs under ~10^5 multiply-adds).
   const cases: [string, () => Tensor][] = [
@@ -170,6 +201,7 @@ describe("worker threads", () => {
     ["prefill-shaped linear x[37, 256] · W[301, 256]ᵀ", () => ops.linear(randomTensor([37, 256], 14), randomTensor([301, 256], 15))],
     ["linearInOut x[9, 300] · W[300, 517]", () => ops.linearInOut(randomTensor([9, 300], 16), randomTensor([300, 517], 17), randomTensor([517], 18))],
     ["batched matmul [3, 40, 64] · [64, 130]", () => ops.matmul(randomTensor([3, 40, 64], 19), randomTensor([64, 130], 20))],
+    ["SiLU over 300,001 elements", () => ops.silu(randomTensor([300_001], 21, 8))],
   ];
   for (const [name, run] of cases) {
     it(`${name}: 2 and 3 threads give the single thread's result`, () => {

@@ -23,25 +23,7 @@
       (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $ab) (local.get $cd))
       (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $ab) (local.get $cd))))
 
-  ;; e^x for x <= 0 in four lanes: x = n·ln2 + r with |r| <= ln2/2, e^r by its degree-6
-  ;; Taylor polynomial (relative error < 2e-7), times 2^n built in the exponent bits.
-  ;; Inputs below −87.3 give ~1e-38 (the smallest normal) instead of a denormal or 0: next to
-  ;; the row maximum's e^0 = 1 in the sum, the difference is far below float32 resolution.
-  (func $exp4 (param $x v128) (result v128)
-    (local $n v128) (local $r v128) (local $p v128)
-    (local.set $x (f32x4.max (local.get $x) (f32x4.splat (f32.const -87.3))))
-    (local.set $n (f32x4.nearest (f32x4.mul (local.get $x) (f32x4.splat (f32.const 1.44269504)))))
-    (local.set $r (f32x4.sub (local.get $x) (f32x4.mul (local.get $n) (f32x4.splat (f32.const 0.693145752)))))
-    (local.set $r (f32x4.sub (local.get $r) (f32x4.mul (local.get $n) (f32x4.splat (f32.const 1.42860677e-6)))))
-    (local.set $p (f32x4.add (f32x4.splat (f32.const 0.00138888889)) (f32x4.mul (local.get $r) (f32x4.splat (f32.const 0.000198412698)))))
-    (local.set $p (f32x4.add (f32x4.splat (f32.const 0.00833333333)) (f32x4.mul (local.get $r) (local.get $p))))
-    (local.set $p (f32x4.add (f32x4.splat (f32.const 0.0416666667)) (f32x4.mul (local.get $r) (local.get $p))))
-    (local.set $p (f32x4.add (f32x4.splat (f32.const 0.166666667)) (f32x4.mul (local.get $r) (local.get $p))))
-    (local.set $p (f32x4.add (f32x4.splat (f32.const 0.5)) (f32x4.mul (local.get $r) (local.get $p))))
-    (local.set $p (f32x4.add (f32x4.splat (f32.const 1)) (f32x4.mul (local.get $r) (local.get $p))))
-    (local.set $p (f32x4.add (f32x4.splat (f32.const 1)) (f32x4.mul (local.get $r) (local.get $p))))
-    (f32x4.mul (local.get $p)
-      (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $n)) (i32x4.splat (i32.const 127))) (i32.const 23))))
+  (;include exp4.wat.part;)
 
   ;; Dot product of rows a and b over n bytes (a multiple of 16, > 0).
   (func $dot (param $a i32) (param $b i32) (param $n i32) (result f32)

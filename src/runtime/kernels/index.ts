@@ -43,7 +43,8 @@ function instantiate(modules: KernelModules, origin: string): Kernels {
   const imports = { env: { memory: h.memory } };
   const linear = new WebAssembly.Instance(modules.linear, imports).exports.linear_nt as KernelFn;
   const matmul = new WebAssembly.Instance(modules.matmul, imports).exports.matmul_nn as KernelFn;
-  return { heap: h, pool: new ThreadPool(h, modules, [linear, matmul]), modules, origin };
+  const silu = new WebAssembly.Instance(modules.activation, imports).exports.silu as KernelFn;
+  return { heap: h, pool: new ThreadPool(h, modules, [linear, matmul, silu]), modules, origin };
 }
 
 /** The kernels, loaded on first use; undefined when the runtime runs on its TypeScript kernels. */

@@ -45,6 +45,7 @@ try {
   kernels = [
     new WebAssembly.Instance(modules.linear, imports).exports.linear_nt,
     new WebAssembly.Instance(modules.matmul, imports).exports.matmul_nn,
+    new WebAssembly.Instance(modules.activation, imports).exports.silu,
   ];
 } catch (e) {
   // Claim nothing: the calling thread runs every chunk of every job itself.
