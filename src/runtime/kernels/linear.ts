@@ -25,8 +25,9 @@ export function linearKernel(x: Tensor, w: Tensor, b?: Tensor): Tensor | undefin
     const bp = b ? st.input(b.data) : 0;
     const yp = st.output(rows * outDim);
     if (st.failed) return undefined;
-    // Tiles are 4 columns wide: chunks of a multiple of 4 keep every chunk on a tile edge.
-    k.pool.run(OP_LINEAR_NT, [xp, wp, bp, yp, rows, inDim, outDim], 0, outDim, partsFor(rows * inDim * outDim), 4);
+    // Tiles are 4 columns wide (8 for a single row): chunks of a multiple of 8 keep every
+    // chunk on a tile edge.
+    k.pool.run(OP_LINEAR_NT, [xp, wp, bp, yp, rows, inDim, outDim], 0, outDim, partsFor(rows * inDim * outDim), 8);
     return new Tensor(k.heap.f32(yp, rows * outDim).slice(), [...x.shape.slice(0, -1), outDim]);
   } finally {
     st.release();
