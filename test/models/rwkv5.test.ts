@@ -4,24 +4,15 @@
 // the formulas (ChatRWKV's form: ln_x eps 1e-5·8² on the undivided heads' output), and the
 // defining property of the recurrent state: decoding token by token computes the whole sequence.
 import { describe, expect, it } from "vitest";
-import { findPreset, loadWorkspace } from "../../src/compiler/workspace.js";
-import { configFor, modelFor } from "../../src/compiler/pipeline.js";
+import { configFor } from "../../src/compiler/pipeline.js";
 import { printModuleTree } from "../../src/compiler/print/module-tree.js";
 import { computeStats } from "../../src/compiler/stats/stats.js";
 import { allWeights } from "../../src/compiler/elaborate/instance.js";
 import { loadArch } from "../../src/compiler/codegen/load.js";
 import { configValues } from "../../src/cli/checkpoint.js";
+import { model, preset, ws } from "./zoo-helpers.js";
 import { IntTensor, ModelSession, mapSource, mulberry32, ops, randomSource, Tensor } from "../../src/runtime/index.js";
 
-const ws = loadWorkspace([]);
-
-function model(preset: string) {
-  const ref = findPreset(ws, preset);
-  if (!ref) throw new Error(`no preset ${preset}`);
-  const m = modelFor(ref.arch, ref.preset);
-  expect([...m.config.diagnostics, ...m.diagnostics]).toEqual([]);
-  return m;
-}
 
 // Per block: receptance/key/value/gate/output 5·d², channel mixing d² + 2·d·ffn; vectors:
 // time_decay + time_faaaa (2d), four time_mix (4d), ln_x (2d), two FFN mixes (2d), ln1 + ln2 (4d).
@@ -93,12 +84,12 @@ describe("RWKV-5 config.json", () => {
     intermediate_size: null, layer_norm_epsilon: 1e-5, model_type: "rwkv5", num_hidden_layers: 24, rescale_every: 6,
     tie_word_embeddings: false, transformers_version: "4.33.1", use_cache: true, vocab_size: 65536,
   };
-  const asPreset = (json: Record<string, unknown>, preset: string) => {
+  const asPreset = (json: Record<string, unknown>, name: string) => {
     const r = configValues(ws, json, "config.json");
     expect(r.arch.name).toBe("Rwkv5");
     expect(r.root).toBe("ForCausalLM");
-    const ref = findPreset(ws, preset)!;
-    expect(Object.fromEntries(configFor(r.arch, undefined, r.values).values)).toEqual(Object.fromEntries(configFor(ref.arch, preset).values));
+    const ref = preset(name);
+    expect(Object.fromEntries(configFor(r.arch, undefined, r.values).values)).toEqual(Object.fromEntries(configFor(ref.arch, name).values));
   };
 
   it("rwkv-5-world-1b5's config.json is the preset", () => asPreset(published, "rwkv-5-world-1b5"));

@@ -163,10 +163,48 @@
           (br_if $k (i32.lt_u (local.get $x) (local.get $end))))))
     (call $hsum (local.get $a)))
 
-  ;; Columns [o0, o1) of one row: eight weight rows at a time, then four, then single ones.
+;; One dot product of rows x and w over n bytes (a multiple of 16), 64 bytes a step into four
+  ;; accumulators: for short rows (under 768 floats) a single row at a time is one sequential
+  ;; stream through W, which the hardware prefetcher follows better than the eight short
+  ;; interleaved streams of $dot1x8 (measured 9.3 vs 6.6 GB/s for 288-float rows).
+  (func $dot1seq (param $x i32) (param $w i32) (param $n i32) (result f32)
+    (local $end i32) (local $a v128) (local $b v128) (local $c v128) (local $d v128)
+    (local.set $end (i32.add (local.get $x) (local.get $n)))
+    (block $done
+      (loop $k
+        (br_if $done (i32.gt_u (i32.add (local.get $x) (i32.const 64)) (local.get $end)))
+        (local.set $a (f32x4.add (local.get $a) (f32x4.mul (v128.load (local.get $x)) (v128.load (local.get $w)))))
+        (local.set $b (f32x4.add (local.get $b) (f32x4.mul (v128.load offset=16 (local.get $x)) (v128.load offset=16 (local.get $w)))))
+        (local.set $c (f32x4.add (local.get $c) (f32x4.mul (v128.load offset=32 (local.get $x)) (v128.load offset=32 (local.get $w)))))
+        (local.set $d (f32x4.add (local.get $d) (f32x4.mul (v128.load offset=48 (local.get $x)) (v128.load offset=48 (local.get $w)))))
+        (local.set $w (i32.add (local.get $w) (i32.const 64)))
+        (local.set $x (i32.add (local.get $x) (i32.const 64)))
+        (br $k)))
+    (block $done
+      (loop $k
+        (br_if $done (i32.ge_u (local.get $x) (local.get $end)))
+        (local.set $a (f32x4.add (local.get $a) (f32x4.mul (v128.load (local.get $x)) (v128.load (local.get $w)))))
+        (local.set $w (i32.add (local.get $w) (i32.const 16)))
+        (local.set $x (i32.add (local.get $x) (i32.const 16)))
+        (br $k)))
+    (call $hsum (f32x4.add (f32x4.add (local.get $a) (local.get $b)) (f32x4.add (local.get $c) (local.get $d)))))
+
+  ;; Columns [o0, o1) of one row: short rows one at a time; longer ones eight weight rows at a
+  ;; time, then four, then single ones.
   (func $row (param $x i32) (param $w i32) (param $y i32) (param $s i32) (param $n i32) (param $o0 i32) (param $o1 i32)
     (local $o i32)
     (local.set $o (local.get $o0))
+    (if (i32.lt_u (local.get $s) (i32.const 3072))
+      (then
+        (block $done
+          (loop $seq
+            (br_if $done (i32.ge_u (local.get $o) (local.get $o1)))
+            (f32.store
+              (i32.add (local.get $y) (i32.shl (local.get $o) (i32.const 2)))
+              (call $dot1seq (local.get $x) (i32.add (local.get $w) (i32.mul (local.get $o) (local.get $s))) (local.get $n)))
+            (local.set $o (i32.add (local.get $o) (i32.const 1)))
+            (br $seq)))
+        (return)))
     (block $done
       (loop $oct
         (br_if $done (i32.gt_u (i32.add (local.get $o) (i32.const 8)) (local.get $o1)))
