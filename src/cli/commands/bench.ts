@@ -44,7 +44,10 @@ function runChild(job: ChildJob): Promise<Record<string, unknown>> {
     child.stdout.on("data", (d: string) => (out += d));
     child.on("error", reject);
     child.on("close", (code) => {
-      const line = out.trim().split("\n").pop() ?? "";
+      const lines = out.trim().split("\n");
+      const line = lines.pop() ?? "";
+      // Anything else the process printed (e.g. --trace-gc through ARCHC_BENCH_NODE_ARGS) is not lost.
+      if (lines.length) process.stderr.write(`${lines.join("\n")}\n`);
       if (code !== 0 || !line.startsWith("{")) reject(new Error(`the benchmark process failed (exit code ${code})`));
       else resolve(JSON.parse(line) as Record<string, unknown>);
     });
