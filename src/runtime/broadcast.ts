@@ -39,3 +39,27 @@ export function broadcastStrides(shape: readonly number[], outShape: readonly nu
   }
   return strides;
 }
+
+/**
+ * The batch pairs of a broadcasting batched product: for the batch dims `aBatch` and
+ * `bBatch` (without the two matrix dims), the broadcast batch shape and, per flat output
+ * batch index, which matrix of a and of b it reads (counted in whole matrices).
+ */
+export function broadcastBatches(op: string, aBatch: readonly number[], bBatch: readonly number[]): { shape: number[]; a: Int32Array; b: Int32Array } {
+  const shape = broadcastShapes(op, aBatch, bBatch);
+  const sa = broadcastStrides(aBatch, shape);
+  const sb = broadcastStrides(bBatch, shape);
+  const count = shape.reduce((x, y) => x * y, 1);
+  const a = new Int32Array(count);
+  const b = new Int32Array(count);
+  for (let bi = 0; bi < count; bi++) {
+    let rem = bi;
+    for (let d = shape.length - 1; d >= 0; d--) {
+      const idx = rem % shape[d]!;
+      rem = (rem - idx) / shape[d]!;
+      a[bi] += idx * sa[d]!;
+      b[bi] += idx * sb[d]!;
+    }
+  }
+  return { shape, a, b };
+}

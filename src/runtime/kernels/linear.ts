@@ -1,19 +1,28 @@
 /**
- * y = x·Wᵀ + b (W [out, in]) on the WebAssembly kernel of linear.wat, split by output
- * columns across the thread pool. Returns undefined whenever the TypeScript kernel should
- * answer instead: no wasm, a shape it would reject (it reports the error), an empty
- * operand, or a full heap.
+ * y = x·Wᵀ + b (W [out, in], PyTorch's layout) and y = x·W + b (W [in, out], GPT-2's Conv1D)
+ * on the WebAssembly kernels of linear.wat and matmul.wat, split by output columns across
+ * the thread pool. Returns undefined whenever the TypeScript kernel should answer instead:
+ * no wasm, a shape it would reject (it reports the error), an empty operand, or a full heap.
  */
 import { Tensor } from "../tensor.js";
 import { kernels, partsFor } from "./index.js";
 import { Staging } from "./staging.js";
-import { OP_LINEAR_NT } from "./thread-pool.js";
+import { OP_LINEAR_NT, OP_MATMUL_NN } from "./thread-pool.js";
 
 export function linearKernel(x: Tensor, w: Tensor, b?: Tensor): Tensor | undefined {
+  // Tiles are 4 columns wide (8 for a single row): chunks of a multiple of 8 keep every
+  // chunk on a tile edge.
+  return w.shape.length === 2 ? product(OP_LINEAR_NT, x, w, b, w.shape[1]!, w.shape[0]!, 8) : undefined;
+}
+
+/** y = x·W + b with W [in, out]. */
+export function linearInOutKernel(x: Tensor, w: Tensor, b?: Tensor): Tensor | undefined {
+  return w.shape.length === 2 ? product(OP_MATMUL_NN, x, w, b, w.shape[0]!, w.shape[1]!, 8) : undefined;
+}
+
+function product(op: number, x: Tensor, w: Tensor, b: Tensor | undefined, inDim: number, outDim: number, align: number): Tensor | undefined {
   const k = kernels();
-  if (!k || w.shape.length !== 2 || x.shape.length === 0) return undefined;
-  const outDim = w.shape[0]!;
-  const inDim = w.shape[1]!;
+  if (!k || x.shape.length === 0) return undefined;
   if (x.shape[x.shape.length - 1] !== inDim || inDim === 0 || outDim === 0) return undefined;
   if (b && (b.shape.length !== 1 || b.shape[0] !== outDim)) return undefined;
   const rows = x.data.length / inDim;
@@ -25,9 +34,7 @@ export function linearKernel(x: Tensor, w: Tensor, b?: Tensor): Tensor | undefin
     const bp = b ? st.input(b.data) : 0;
     const yp = st.output(rows * outDim);
     if (st.failed) return undefined;
-    // Tiles are 4 columns wide (8 for a single row): chunks of a multiple of 8 keep every
-    // chunk on a tile edge.
-    k.pool.run(OP_LINEAR_NT, [xp, wp, bp, yp, rows, inDim, outDim], 0, outDim, partsFor(rows * inDim * outDim), 8);
+    k.pool.run(op, [xp, wp, bp, yp, rows, inDim, outDim], 0, outDim, partsFor(rows * inDim * outDim), align);
     return new Tensor(k.heap.f32(yp, rows * outDim).slice(), [...x.shape.slice(0, -1), outDim]);
   } finally {
     st.release();

@@ -3,12 +3,12 @@
  * pass. Dot products accumulate in doubles (JS numbers) and round once on
  * store, so results are at least as accurate as PyTorch's float32 GEMM.
  */
-import { broadcastShapes, broadcastStrides } from "../broadcast.js";
+import { broadcastBatches } from "../broadcast.js";
 import { RuntimeShapeError } from "../errors.js";
 import { shapeSize, shapeToString } from "../layout.js";
 import { Tensor } from "../tensor.js";
-import { linearKernel } from "../kernels/linear.js";
-import { linearInOutKernel, matmulKernel } from "../kernels/matmul.js";
+import { linearInOutKernel, linearKernel } from "../kernels/linear.js";
+import { matmulKernel } from "../kernels/matmul.js";
 
 // Rows of x processed together, so the 4 weight rows of a tile stay in L1
 // while they are reused against each row of the block.
@@ -231,25 +231,11 @@ export function matmulPlain(a: Tensor, b: Tensor): Tensor {
   if (k !== k2) {
     throw new RuntimeShapeError("matmul", `b [..., ${k}, n] to match a ${shapeToString(a.shape)}`, shapeToString(b.shape));
   }
-  const aBatch = a.shape.slice(0, -2);
-  const bBatch = b.shape.slice(0, -2);
-  const batchShape = broadcastShapes("matmul", aBatch, bBatch);
-  const batch = shapeSize(batchShape);
-  const sa = broadcastStrides(aBatch, batchShape);
-  const sb = broadcastStrides(bBatch, batchShape);
+  const batches = broadcastBatches("matmul", a.shape.slice(0, -2), b.shape.slice(0, -2));
+  const batch = batches.a.length;
   const out = new Float32Array(batch * m * n);
   for (let bi = 0; bi < batch; bi++) {
-    // Strides count whole matrices, so decompose the flat batch index.
-    let rem = bi;
-    let ia = 0;
-    let ib = 0;
-    for (let d = batchShape.length - 1; d >= 0; d--) {
-      const idx = rem % batchShape[d]!;
-      rem = (rem - idx) / batchShape[d]!;
-      ia += idx * sa[d]!;
-      ib += idx * sb[d]!;
-    }
-    gemm(a.data, ia * m * k, b.data, ib * k * n, out, bi * m * n, m, k, n, undefined);
+    gemm(a.data, batches.a[bi]! * m * k, b.data, batches.b[bi]! * k * n, out, bi * m * n, m, k, n, undefined);
   }
-  return new Tensor(out, [...batchShape, m, n]);
+  return new Tensor(out, [...batches.shape, m, n]);
 }
