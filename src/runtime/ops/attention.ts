@@ -8,6 +8,7 @@ import { RuntimeArgumentError, RuntimeShapeError } from "../errors.js";
 import { expectRank, sameShape, shapeToString } from "../layout.js";
 import { IntTensor, Tensor } from "../tensor.js";
 import { attentionKernel } from "../kernels/attention.js";
+import { addWeightedRows } from "./weighted-rows.js";
 
 /** torch.finfo(torch.float32).min: what HF adds to masked scores. */
 export const FLOAT32_MIN = -3.4028234663852886e38;
@@ -185,24 +186,11 @@ function dotProducts(
   }
 }
 
-/** acc = Σ_{j in [from, to)} probs[j]·v_j; four value rows per pass cut accumulator traffic. */
+/** acc = Σ_{j in [from, to)} probs[j]·v_j. */
 function weightedValues(
   vd: Float32Array, vBase: number, dv: number, from: number, to: number,
   probs: Float64Array, acc: Float64Array,
 ): void {
   acc.fill(0);
-  let j = from;
-  for (; j + 4 <= to; j += 4) {
-    const p0 = probs[j]!, p1 = probs[j + 1]!, p2 = probs[j + 2]!, p3 = probs[j + 3]!;
-    const v0 = vBase + j * dv;
-    const v1 = v0 + dv;
-    const v2 = v1 + dv;
-    const v3 = v2 + dv;
-    for (let c = 0; c < dv; c++) acc[c] += p0 * vd[v0 + c]! + p1 * vd[v1 + c]! + p2 * vd[v2 + c]! + p3 * vd[v3 + c]!;
-  }
-  for (; j < to; j++) {
-    const p0 = probs[j]!;
-    const v0 = vBase + j * dv;
-    for (let c = 0; c < dv; c++) acc[c] += p0 * vd[v0 + c]!;
-  }
+  addWeightedRows(acc, probs, 0, vd, vBase, from, to, dv);
 }

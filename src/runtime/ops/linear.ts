@@ -9,6 +9,7 @@ import { shapeSize, shapeToString } from "../layout.js";
 import { Tensor } from "../tensor.js";
 import { linearInOutKernel, linearKernel } from "../kernels/linear.js";
 import { matmulKernel } from "../kernels/matmul.js";
+import { addWeightedRows } from "./weighted-rows.js";
 
 // Rows of x processed together, so the 4 weight rows of a tile stay in L1
 // while they are reused against each row of the block.
@@ -140,7 +141,7 @@ function gemm(
   }
   if (i < m) {
     initAccumulator(acc, bias, n, 1);
-    gemmRow(ad, aOff + i * k, bd, bOff, acc, k, n);
+    addWeightedRows(acc, ad, aOff + i * k, bd, bOff, 0, k, n);
     out.set(acc.subarray(0, n), outOff + i * n);
   }
 }
@@ -178,23 +179,6 @@ function gemmRowPair(ad: Float32Array, ra: number, bd: Float32Array, bOff: numbe
   }
 }
 
-/** acc[0..n) += row ra of a times b. */
-function gemmRow(ad: Float32Array, ra: number, bd: Float32Array, bOff: number, acc: Float64Array, k: number, n: number): void {
-  let kk = 0;
-  for (; kk + 4 <= k; kk += 4) {
-    const a0 = ad[ra + kk]!, a1 = ad[ra + kk + 1]!, a2 = ad[ra + kk + 2]!, a3 = ad[ra + kk + 3]!;
-    const b0 = bOff + kk * n;
-    const b1 = b0 + n;
-    const b2 = b1 + n;
-    const b3 = b2 + n;
-    for (let j = 0; j < n; j++) acc[j] += a0 * bd[b0 + j]! + a1 * bd[b1 + j]! + a2 * bd[b2 + j]! + a3 * bd[b3 + j]!;
-  }
-  for (; kk < k; kk++) {
-    const a0 = ad[ra + kk]!;
-    const b0 = bOff + kk * n;
-    for (let j = 0; j < n; j++) acc[j] += a0 * bd[b0 + j]!;
-  }
-}
 
 /** y = x·W + b with W in [in, out] layout (GPT-2 / OpenAI-GPT Conv1D): the WebAssembly kernel when loaded. */
 export function linearInOut(x: Tensor, w: Tensor, b?: Tensor): Tensor {
