@@ -8,6 +8,7 @@ import { loadavg } from "node:os";
 import { basename } from "node:path";
 import * as runtime from "../runtime/index.js";
 import { mapSource, ModelSession, readCheckpointDir, setThreads, sharedArray, kernelBackend, type GeneratedModel } from "../runtime/index.js";
+import { kernels } from "../runtime/kernels/index.js";
 import { median, peakRssMb, protocolPrompt, runBench, type BenchSettings } from "./bench-protocol.js";
 
 export interface ChildJob {
@@ -68,6 +69,8 @@ export function runChild(job: ChildJob): Record<string, unknown> {
     load_avg_1m: round(loadavg()[0]!),
     weight_mb: round(weightBytes / 2 ** 20),
     kernels: kernelBackend(),
+    // Where the resident memory is: the kernels' heap (weights, KV cache, staged activations).
+    wasm_heap_mb: round((kernels()?.heap.reservedBytes ?? 0) / 2 ** 20),
     prompt_tokens: prompt.length,
     decode_steps: job.settings.steps,
     prefill: "batched",
