@@ -10,6 +10,7 @@ import { DeferredTensor } from "../weights/deferred.js";
 import { compileKernels, findKernelDir, type KernelModules } from "./kernel-modules.js";
 import { ThreadPool, type KernelFn } from "./thread-pool.js";
 import { WasmHeap } from "./wasm-heap.js";
+import { POOL_KERNELS } from "./worker-source.js";
 
 export { compileKernels, findKernelDir, KERNEL_NAMES, type KernelModules, type KernelName } from "./kernel-modules.js";
 export { WasmHeap } from "./wasm-heap.js";
@@ -41,10 +42,8 @@ function sharedHeap(): WasmHeap {
 function instantiate(modules: KernelModules, origin: string): Kernels {
   const h = sharedHeap();
   const imports = { env: { memory: h.memory } };
-  const linear = new WebAssembly.Instance(modules.linear, imports).exports.linear_nt as KernelFn;
-  const matmul = new WebAssembly.Instance(modules.matmul, imports).exports.matmul_nn as KernelFn;
-  const silu = new WebAssembly.Instance(modules.activation, imports).exports.silu as KernelFn;
-  return { heap: h, pool: new ThreadPool(h, modules, [linear, matmul, silu]), modules, origin };
+  const local = POOL_KERNELS.map(([m, f]) => new WebAssembly.Instance(modules[m], imports).exports[f] as KernelFn);
+  return { heap: h, pool: new ThreadPool(h, modules, local), modules, origin };
 }
 
 /** The kernels, loaded on first use; undefined when the runtime runs on its TypeScript kernels. */

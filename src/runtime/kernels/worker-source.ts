@@ -9,6 +9,20 @@
 export const CONTROL_INTS = 32;
 
 /**
+ * The kernels a pool job can run, by op number (the index): module and export name. The
+ * calling thread and the workers instantiate them from this one list, so op numbers agree.
+ */
+export const POOL_KERNELS = [
+  ["linear", "linear_nt"],
+  ["matmul", "matmul_nn"],
+  ["activation", "silu"],
+] as const;
+
+export const OP_LINEAR_NT = 0;
+export const OP_MATMUL_NN = 1;
+export const OP_SILU = 2;
+
+/**
  * Claims chunks of job `gen` until none is left, running `kernels[op]` on each. The chunk
  * counter (slot 6) carries the job's generation in its high 16 bits, so a thread that
  * wakes late for a finished job claims nothing; a claimed chunk keeps its job (and so the
@@ -42,11 +56,7 @@ const ctl = new Int32Array(memory.buffer, 0, ${CONTROL_INTS});
 let kernels;
 try {
   const imports = { env: { memory } };
-  kernels = [
-    new WebAssembly.Instance(modules.linear, imports).exports.linear_nt,
-    new WebAssembly.Instance(modules.matmul, imports).exports.matmul_nn,
-    new WebAssembly.Instance(modules.activation, imports).exports.silu,
-  ];
+  kernels = ${JSON.stringify(POOL_KERNELS)}.map(([m, f]) => new WebAssembly.Instance(modules[m], imports).exports[f]);
 } catch (e) {
   // Claim nothing: the calling thread runs every chunk of every job itself.
   kernels = undefined;
