@@ -47,8 +47,11 @@ export function permute(x: Tensor, perm: readonly number[]): Tensor {
   const innerStride = src[rank - 1]!;
   const counter = new Array<number>(rank).fill(0);
   let off = 0;
+  // Runs that stay contiguous (head split/merge: the last axis does not move) are block copies.
+  const blocks = innerStride === 1 && inner >= 16;
   for (let o = 0; o < out.length; o += inner) {
-    for (let j = 0, p = off; j < inner; j++, p += innerStride) out[o + j] = xd[p]!;
+    if (blocks) out.set(xd.subarray(off, off + inner), o);
+    else for (let j = 0, p = off; j < inner; j++, p += innerStride) out[o + j] = xd[p]!;
     for (let d = rank - 2; d >= 0; d--) {
       counter[d]!++;
       off += src[d]!;
