@@ -236,7 +236,9 @@ function equal(a: Value, b: Value): boolean {
 
 /** Replaces `{expr}` in class names and reprs; numbers print the Python way. */
 export function interpolate(template: string, scope: Scope, span: A.Span, format: (v: Value) => string = formatValue): string {
-  return template.replace(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_m, name: string) => {
+  // {{ and }} stand for literal braces, as in Python's str.format.
+  return template.replace(/\{\{|\}\}|\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (m, name: string | undefined) => {
+    if (name === undefined) return m[0]!;
     const v = scope(name, span);
     if (v === undefined) throw new EvalError(`unknown name \`${name}\` in string`, span, "E0101");
     return format(v);
