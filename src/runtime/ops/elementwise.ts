@@ -135,11 +135,12 @@ export function relu(x: Tensor): Tensor {
   return new Tensor(out, [...x.shape]);
 }
 
-/** x·σ(x): on the WebAssembly kernel when there is one (within 3 float32 ulps of this loop). */
+/** x·σ(x): on the WebAssembly kernel when there is one (within a few float32 ulps of siluPlain). */
 export function silu(x: Tensor): Tensor {
   return siluKernel(x) ?? siluPlain(x);
 }
 
+/** silu in TypeScript (fallback and test reference): x/(1 + e^−x), as PyTorch computes it. */
 export function siluPlain(x: Tensor): Tensor {
   const src = x.data;
   const out = new Float32Array(src.length);
