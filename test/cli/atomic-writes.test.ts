@@ -10,6 +10,7 @@ import { writeAtomic } from "../../src/cli/commands/compile.js";
 import { buildReport } from "../../src/cli/report/site.js";
 import { loadWorkspace } from "../../src/compiler/workspace.js";
 import { archc } from "./capture.js";
+import { tinyArch } from "./tiny-arch.js";
 
 // Which writes (by path) and renames (by "from -> to") fail, switched per test.
 const faults = vi.hoisted(() => ({ write: undefined as RegExp | undefined, rename: undefined as RegExp | undefined }));
@@ -42,18 +43,7 @@ afterEach(() => {
 
 const leftovers = (d: string) => readdirSync(d).filter((f) => f.includes(".tmp-"));
 
-const model = `arch Atomic {
-  param d: int = 8
-  block M {
-    l: Linear(d, d)
-    forward(x: [B, T, d]) -> [B, T, d] {
-      return l(x)
-    }
-  }
-  root M
-  preset "tiny" { d = 4 }
-}
-`;
+const model = tinyArch("Atomic");
 
 describe("writeAtomic", () => {
   it("a write that fails part way leaves the old file as it was, and no temporary file", () => {

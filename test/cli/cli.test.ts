@@ -7,25 +7,12 @@ import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 import { commands } from "../../src/cli/commands/index.js";
 import { archc } from "./capture.js";
+import { tinyArch } from "./tiny-arch.js";
 
 const caseFile = (name: string) => relative(process.cwd(), join(__dirname, "../check/cases", name));
 const tmp = mkdtempSync(join(tmpdir(), "archc-cli-"));
 const good = join(tmp, "good.arch");
-writeFileSync(
-  good,
-  `arch CliGood {
-  param d: int = 8
-  block M {
-    l: Linear(d, d)
-    forward(x: [B, T, d]) -> [B, T, d] {
-      return l(x)
-    }
-  }
-  root M
-  preset "tiny" { d = 4 }
-}
-`,
-);
+writeFileSync(good, tinyArch("CliGood"));
 
 const noStackTrace = (s: string) => {
   expect(s).not.toMatch(/internal error/);
