@@ -3,31 +3,34 @@ import { exprText } from "../ast/expr-text.js";
 import { asTensor } from "./argument-checks.js";
 import { noFeatures, noStats, plainDiff, type Feature, type OpDef } from "./op-def.js";
 
-/** An elementwise function of one tensor; `labelled` ones show in the activation column. */
-const elementwise = (name: string, labelled: boolean): OpDef => ({
+/** The shared part of an elementwise function of one tensor; each op below is its own literal. */
+const elementwise = (name: string): OpDef => ({
   name,
   params: ["x"],
   doc: `${name}(x): elementwise; the shape is unchanged`,
   infer: (a, c) => asTensor(a.x, c, `the argument of ${name}`),
   runtime: name,
-  features: labelled ? (): Feature[] => [{ column: "activation", label: name }] : noFeatures,
+  features: noFeatures,
   stats: noStats,
   diff: plainDiff,
 });
 
+/** A model's activation function: it shows in the activation column. */
+const activationColumn = (name: string) => (): Feature[] => [{ column: "activation", label: name }];
+
 export const elementwiseOps: OpDef[] = [
-  elementwise("silu", true),
-  elementwise("gelu", true),
-  elementwise("gelu_tanh", true),
-  elementwise("relu", true),
-  elementwise("relu2", true),
+  { ...elementwise("silu"), features: activationColumn("silu") },
+  { ...elementwise("gelu"), features: activationColumn("gelu") },
+  { ...elementwise("gelu_tanh"), features: activationColumn("gelu_tanh") },
+  { ...elementwise("relu"), features: activationColumn("relu") },
+  { ...elementwise("relu2"), features: activationColumn("relu2") },
   // Pieces of larger formulas rather than a model's activation: not labelled.
-  elementwise("tanh", false),
-  elementwise("sigmoid", false),
-  elementwise("exp", false),
-  elementwise("sqrt", false),
-  elementwise("square", false),
-  elementwise("neg", false),
+  { ...elementwise("tanh") },
+  { ...elementwise("sigmoid") },
+  { ...elementwise("exp") },
+  { ...elementwise("sqrt") },
+  { ...elementwise("square") },
+  { ...elementwise("neg") },
 ];
 
 export const activationOps: OpDef[] = [

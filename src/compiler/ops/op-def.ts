@@ -99,6 +99,8 @@ export interface OpDef {
   stats: OpStats;
   /** How diff describes and aligns it. */
   diff: OpDiff;
+  // Lowerings to other targets (PyTorch, ONNX export) are optional fields here, each op's
+  // written in its own definition object.
 }
 
 /** For ops that fill no column of the feature table. */
