@@ -6,7 +6,7 @@ import type { DiagnosticCode } from "../diagnostics/catalogue.js";
 import { error, uniqueDiagnostics, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { exprText } from "../ast/expr-text.js";
 import { builtins } from "../eval/evaluate.js";
-import { suggest } from "../ir/flatten.js";
+import { suggest } from "../diagnostics/suggest.js";
 import type { ArchIR, BlockIR } from "../ir/model.js";
 import { isPrimitive, primitives, PrimitiveArgumentError } from "../ir/primitives.js";
 import { Sym } from "../shapes/sym.js";
