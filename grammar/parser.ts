@@ -2,10 +2,11 @@
 // every syntax error it can re-synchronise past; src/compiler/ast turns the CST into the AST.
 import { CstParser, type CstNode, type IRecognitionException, type ILexingError } from "chevrotain";
 import * as T from "./tokens.js";
+import { syntaxErrorData } from "./syntax-errors.js";
 
 export class ArchParser extends CstParser {
   constructor() {
-    super(T.allTokens, { recoveryEnabled: true, maxLookahead: 3, nodeLocationTracking: "full" });
+    super(T.allTokens, { recoveryEnabled: true, maxLookahead: 3, nodeLocationTracking: "full", errorMessageProvider: syntaxErrorData });
     this.performSelfAnalysis();
   }
 

@@ -5,17 +5,9 @@ import { DiagnosticError } from "../compiler/diagnostics/diagnostic.js";
 import { renderDiagnostics, diagnosticsToJson } from "../compiler/diagnostics/render.js";
 import { WeightsError, WeightBindError, ConfigError, RuntimeShapeError, RuntimeArgumentError, RuntimeIndexError } from "../runtime/index.js";
 import { commands } from "./commands/index.js";
+import type { Io } from "./io.js";
 
-export interface Io {
-  out: (s: string) => void;
-  err: (s: string) => void;
-  /**
-   * A status line redrawn in place (`\r`-prefixed, no newline): live progress for a person
-   * at a terminal. Absent, or a no-op when stderr is a file or pipe, where `\r` redraws
-   * would pile up in one line; a command ends its progress with a summary through `err`.
-   */
-  progress?: (s: string) => void;
-}
+export type { Io } from "./io.js";
 
 const defaultIo: Io = {
   out: (s) => process.stdout.write(s.endsWith("\n") ? s : `${s}\n`),

@@ -5,7 +5,8 @@ import { isAbsolute, join, relative, resolve } from "node:path";
 import type * as A from "./ast/nodes.js";
 import { parseArch } from "./ast/build.js";
 import { error, type Diagnostic } from "./diagnostics/diagnostic.js";
-import { flattenArchs, suggest } from "./ir/flatten.js";
+import { flattenArchs } from "./ir/flatten.js";
+import { suggest } from "./diagnostics/suggest.js";
 import type { ArchIR } from "./ir/model.js";
 import { modelsDir } from "./package-root.js";
 

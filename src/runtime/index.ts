@@ -21,6 +21,7 @@ export { ForwardContext, type KvEntry } from "./model/context.js";
 export { WeightBinder, WeightBindError, mapSource, randomSource, type WeightSource, type BindProblem } from "./model/binder.js";
 export * as cfg from "./model/config-fns.js";
 export { joinPath, ConfigError } from "./model/config-fns.js";
-export { ModelSession, type ForwardOptions, type GeneratedModel, type ForwardResult } from "./model/session.js";
+export { ModelSession, type ForwardOptions, type ForwardResult } from "./model/session.js";
+export type { GeneratedModel, GeneratedRoot, GeneratedHfMapping } from "./model/generated-model.js";
 export { generate, type GenerateOptions } from "./generate/generate.js";
 export { Sampler, argmaxRow, type SamplingOptions } from "./generate/sampling.js";

@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
-import { writeAtomic } from "../../src/cli/commands/compile.js";
+import { writeAtomic } from "../../src/cli/write-atomic.js";
 import { buildReport } from "../../src/cli/report/site.js";
 import { loadWorkspace } from "../../src/compiler/workspace.js";
 import { archc } from "./capture.js";

@@ -25,6 +25,16 @@ describe("codegen", () => {
     await expect(await generate(llamaFile, "Llama")).toMatchFileSnapshot("./__snapshots__/llama.ts.snap");
   });
 
+  // One of each kind besides the decoder: an encoder, a mixture of experts, a recurrence
+  // (the zoo is loaded too, for the families that extend another).
+  for (const [file, arch] of [["bert.arch", "Bert"], ["mixtral.arch", "Mixtral"], ["rwkv5.arch", "Rwkv5"]] as const) {
+    it(`generates the reviewed module for models/${file}`, async () => {
+      const ws = loadWorkspace([join(modelsDir(), file)]);
+      expect(checkWorkspace(ws).filter((d) => d.severity === "error")).toEqual([]);
+      await expect((await generateModule(ws.archs.get(arch)!)).text).toMatchFileSnapshot(`./__snapshots__/${arch.toLowerCase()}.ts.snap`);
+    });
+  }
+
   it("is deterministic: two independent runs give identical text", async () => {
     const a = await generate(llamaFile, "Llama");
     const b = await generate(llamaFile, "Llama");

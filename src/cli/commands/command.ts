@@ -1,5 +1,5 @@
 import type { ParsedArgs } from "../args.js";
-import type { Io } from "../main.js";
+import type { Io } from "../io.js";
 
 export interface Command {
   summary: string;

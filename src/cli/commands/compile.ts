@@ -1,4 +1,4 @@
-import { mkdirSync, renameSync, writeFileSync, rmSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { generateModule } from "../../compiler/codegen/module.js";
 import { hasErrors } from "../../compiler/diagnostics/diagnostic.js";
@@ -7,18 +7,7 @@ import { displayPath } from "../../compiler/workspace.js";
 import { opt, UsageError } from "../args.js";
 import { failWith, workspaceFor } from "./model-ref.js";
 import type { Command } from "./command.js";
-
-/** Writes through a temporary file and a rename, so an interrupted run never leaves half a module. */
-export function writeAtomic(path: string, text: string): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  try {
-    writeFileSync(tmp, text);
-    renameSync(tmp, path);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
-  }
-}
+import { writeAtomic } from "../write-atomic.js";
 
 export const compile: Command = {
   summary: "write the generated TypeScript module of each architecture in FILE",

@@ -1,7 +1,7 @@
 import { buildFlow } from "../../compiler/draw/dataflow.js";
 import { renderSvg } from "../../compiler/draw/svg.js";
 import { opt, UsageError } from "../args.js";
-import { writeAtomic } from "./compile.js";
+import { writeAtomic } from "../write-atomic.js";
 import { elaborated, selectModel } from "./model-ref.js";
 import type { Command } from "./command.js";
 

@@ -4,7 +4,7 @@ import { formatArch } from "../../compiler/format/format.js";
 import { renderDiagnostics } from "../../compiler/diagnostics/render.js";
 import { displayPath, zooFiles } from "../../compiler/workspace.js";
 import { flag } from "../args.js";
-import { writeAtomic } from "./compile.js";
+import { writeAtomic } from "../write-atomic.js";
 import type { Command } from "./command.js";
 
 export const fmt: Command = {

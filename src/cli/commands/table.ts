@@ -5,7 +5,7 @@ import { checkWorkspace, modelFor } from "../../compiler/pipeline.js";
 import { computeStats, formatCount } from "../../compiler/stats/stats.js";
 import { displayPath, loadWorkspace, zooFiles } from "../../compiler/workspace.js";
 import type { ArchIR } from "../../compiler/ir/model.js";
-import { escapeHtml } from "../../compiler/diff/render.js";
+import { escapeHtml } from "../../compiler/escape-html.js";
 import { hasErrors } from "../../compiler/diagnostics/diagnostic.js";
 import { flag } from "../args.js";
 import { failWith } from "./model-ref.js";

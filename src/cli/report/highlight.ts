@@ -1,7 +1,7 @@
 // .arch source as HTML, coloured by the language's own lexer so that the highlighting can
 // never disagree with the grammar.
 import { archLexer, keywords } from "../../../grammar/tokens.js";
-import { escapeHtml } from "../../compiler/diff/render.js";
+import { escapeHtml } from "../../compiler/escape-html.js";
 
 const keywordNames = new Set(keywords.map((k) => k.name));
 

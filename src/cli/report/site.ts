@@ -12,7 +12,8 @@ import { buildFlow } from "../../compiler/draw/dataflow.js";
 import { renderSvg } from "../../compiler/draw/svg.js";
 import { extractFacts, type ModelFacts } from "../../compiler/diff/facts.js";
 import { diffFacts } from "../../compiler/diff/diff.js";
-import { renderHtml as renderDiffPage, escapeHtml, diffCss } from "../../compiler/diff/render.js";
+import { renderHtml as renderDiffPage, diffCss } from "../../compiler/diff/render.js";
+import { escapeHtml } from "../../compiler/escape-html.js";
 import { flagshipPreset, tableHtml, tableRows } from "../commands/table.js";
 import { highlightArch } from "./highlight.js";
 

@@ -2,6 +2,8 @@
 // partial tree must still turn into a partial AST (the syntax errors are already reported).
 import type { CstNode, IToken, CstElement } from "chevrotain";
 import { parseArchText } from "../../../grammar/parser.js";
+import { expectedTokens } from "../../../grammar/syntax-errors.js";
+import { childLabels } from "../../../grammar/cst-labels.js";
 import * as T from "../../../grammar/tokens.js";
 import { error, type Diagnostic } from "../diagnostics/diagnostic.js";
 import type * as A from "./nodes.js";
@@ -13,8 +15,46 @@ function isToken(e: CstElement | undefined): e is IToken {
   return e !== undefined && (e as IToken).image !== undefined;
 }
 
+/** The builder asked a CST node for a child its grammar rule never produces: a bug in this file. */
+export class CstLabelError extends Error {
+  constructor(rule: string, label: string) {
+    super(`the grammar rule \`${rule}\` has no child labelled \`${label}\` (see grammar/parser.ts)`);
+  }
+}
+
+/** Each CST node's children object → the node's rule, so that child reads can be checked. */
+function indexRules(root: CstNode): WeakMap<Children, string> {
+  const out = new WeakMap<Children, string>();
+  const stack: CstNode[] = [root];
+  while (stack.length) {
+    const n = stack.pop()!;
+    out.set(n.children, n.name);
+    for (const list of Object.values(n.children)) for (const e of list ?? []) if (!isToken(e)) stack.push(e as CstNode);
+  }
+  return out;
+}
+
 class Builder {
-  constructor(private readonly file: string) {}
+  private readonly ruleOf: WeakMap<Children, string>;
+
+  constructor(
+    private readonly file: string,
+    root: CstNode,
+  ) {
+    this.ruleOf = indexRules(root);
+  }
+
+  /** The children under `label`; a label the node's rule cannot have throws rather than reads as missing. */
+  children(c: Children, label: string): CstElement[] | undefined {
+    const rule = this.ruleOf.get(c) ?? "<unknown>";
+    if (!childLabels.get(rule)?.has(label)) throw new CstLabelError(rule, label);
+    return c[label];
+  }
+
+  /** Whether the node has a child under `label` (an optional keyword or bracket was written). */
+  has(c: Children, label: string): boolean {
+    return (this.children(c, label)?.length ?? 0) > 0;
+  }
 
   tokenSpan(t: IToken): A.Span {
     return { file: this.file, line: t.startLine ?? 1, col: t.startColumn ?? 1, offset: t.startOffset, length: t.image.length };
@@ -28,21 +68,21 @@ class Builder {
   }
 
   tok(c: Children, label: string, i = 0): IToken | undefined {
-    const e = c[label]?.[i];
+    const e = this.children(c, label)?.[i];
     return isToken(e) ? e : undefined;
   }
 
   toks(c: Children, label: string): IToken[] {
-    return (c[label] ?? []).filter(isToken);
+    return (this.children(c, label) ?? []).filter(isToken);
   }
 
   node(c: Children, label: string, i = 0): CstNode | undefined {
-    const e = c[label]?.[i];
+    const e = this.children(c, label)?.[i];
     return e && !isToken(e) ? (e as CstNode) : undefined;
   }
 
   nodes(c: Children, label: string): CstNode[] {
-    return (c[label] ?? []).filter((e): e is CstNode => !isToken(e));
+    return (this.children(c, label) ?? []).filter((e): e is CstNode => !isToken(e));
   }
 
   image(c: Children, label: string, i = 0): string {
@@ -108,7 +148,7 @@ class Builder {
   typeRef(n: CstNode | undefined): A.TypeRef {
     if (!n) return { name: "int", list: false, optional: false, span: { file: this.file, line: 1, col: 1, offset: 0, length: 0 } };
     const c = n.children;
-    return { name: this.image(c, "name"), list: (c["LBracket"]?.length ?? 0) > 0, optional: (c["Question"]?.length ?? 0) > 0, span: this.nodeSpan(n) };
+    return { name: this.image(c, "name"), list: this.has(c, "LBracket"), optional: this.has(c, "Question"), span: this.nodeSpan(n) };
   }
 
   param(n: CstNode): A.ParamDecl {
@@ -117,7 +157,7 @@ class Builder {
     const def = this.node(c, "default");
     return {
       kind: "param",
-      override: (c["Override"]?.length ?? 0) > 0,
+      override: this.has(c, "Override"),
       name: nameTok?.image ?? "<missing>",
       type: this.typeRef(this.node(c, "typeRef")),
       ...(def ? { default: this.expr(def) } : {}),
@@ -132,7 +172,7 @@ class Builder {
     const nameTok = this.tok(c, "name");
     return {
       kind: "let",
-      override: (c["Override"]?.length ?? 0) > 0,
+      override: this.has(c, "Override"),
       name: nameTok?.image ?? "<missing>",
       value: this.exprOr(this.node(c, "value"), n),
       span: this.nodeSpan(n),
@@ -171,7 +211,7 @@ class Builder {
     const alias = this.node(c, "alias");
     const decl: A.BlockDecl = {
       kind: "block",
-      override: (c["Override"]?.length ?? 0) > 0,
+      override: this.has(c, "Override"),
       name: nameTok?.image ?? "<missing>",
       params: paramsNode ? this.nodes(paramsNode.children, "blockParam").map((p) => this.blockParam(p)) : [],
       ...(alias ? { alias: this.expr(alias) } : {}),
@@ -265,7 +305,7 @@ class Builder {
   tensorType(n: CstNode | undefined, around: CstNode): A.TensorType {
     if (!n) return { ids: false, dims: [], span: this.nodeSpan(around) };
     const c = n.children;
-    return { ids: (c["Ids"]?.length ?? 0) > 0, dims: this.nodes(c, "dim").map((d) => this.expr(d)), span: this.nodeSpan(n) };
+    return { ids: this.has(c, "Ids"), dims: this.nodes(c, "dim").map((d) => this.expr(d)), span: this.nodeSpan(n) };
   }
 
   stmts(block: CstNode): A.Stmt[] {
@@ -481,7 +521,7 @@ export function parseArch(path: string, text: string): ParseResult {
         : { file: path, line: 1, col: 1, offset: 0, length: 1 }
       : { file: path, line: t.startLine ?? 1, col: t.startColumn ?? 1, offset: t.startOffset, length: t.image.length };
     const found = atEof ? "end of file" : `\`${t.image}\``;
-    const expected = expectedTokens(e.message);
+    const expected = expectedTokens(e);
     // After an earlier error, "expected end of file" only means recovery lost track of a brace.
     if (expected.length === 1 && expected[0] === "EOF" && diagnostics.some((d) => d.code === "E0002")) continue;
     const closer = expected.length === 1 && closers.has(expected[0]!) ? expected[0]! : undefined;
@@ -505,8 +545,9 @@ export function parseArch(path: string, text: string): ParseResult {
   }
   let archs: A.ArchDecl[] = [];
   try {
-    archs = new Builder(path).file_(out.cst);
+    archs = new Builder(path, out.cst).file_(out.cst);
   } catch (e) {
+    if (e instanceof CstLabelError) throw e;
     // A recovered CST can be arbitrarily partial; the syntax errors above already explain it.
     archs = [];
     if (isStackOverflow(e) || diagnostics.length === 0) diagnostics.push(stackExhausted(path));
@@ -517,15 +558,6 @@ export function parseArch(path: string, text: string): ParseResult {
     diagnostics.push(tooDeep);
   }
   return { file: { path, text, archs }, diagnostics: dedupe(diagnostics) };
-}
-
-// Chevrotain's messages list token type names (each alternative a sequence, of which the
-// first token is what the user could have typed here); turn them into the words a user types.
-function expectedTokens(message: string): string[] {
-  const single = /Expecting token of type --> (\w+) <--/.exec(message);
-  if (single) return [single[1]!];
-  const seqs = message.split(/but found/)[0]!.match(/\[([A-Za-z]+)/g) ?? [];
-  return Array.from(new Set(seqs.map((s) => s.slice(1))));
 }
 
 // The tokens that can start an expression: listed one by one they would only be noise.

@@ -1,13 +1,9 @@
 // The abstract syntax of .arch files. Every node carries the span it came from so that
 // any later stage can point a diagnostic at the exact source text.
 
-export interface Span {
-  file: string;
-  line: number; // 1-based
-  col: number; // 1-based
-  offset: number;
-  length: number;
-}
+import type { Span } from "../span.js";
+
+export type { Span } from "../span.js";
 
 export type Expr =
   | { kind: "num"; value: number; isFloat: boolean; span: Span }

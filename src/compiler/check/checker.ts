@@ -6,11 +6,12 @@ import type { DiagnosticCode } from "../diagnostics/catalogue.js";
 import { error, uniqueDiagnostics, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { exprText } from "../ast/expr-text.js";
 import { builtins } from "../eval/evaluate.js";
-import { suggest } from "../ir/flatten.js";
+import { suggest } from "../diagnostics/suggest.js";
 import type { ArchIR, BlockIR } from "../ir/model.js";
 import { isPrimitive, primitives, PrimitiveArgumentError } from "../ir/primitives.js";
 import { Sym } from "../shapes/sym.js";
-import { ops, type OpArg, type OpContext } from "./ops.js";
+import { ops } from "../ops/catalogue.js";
+import type { OpArg, OpContext } from "../ops/op-def.js";
 import { evalSym, numericEnvs, toSym, type NumericEnv } from "./symbolic.js";
 import {
   tensor,

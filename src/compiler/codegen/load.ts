@@ -5,21 +5,8 @@ import * as runtime from "../../runtime/index.js";
 import type { ArchIR } from "../ir/model.js";
 import { generateModule } from "./module.js";
 
-export interface RootEntry {
-  build(cfg: Record<string, unknown>, w: runtime.WeightBinder): unknown;
-  forward?: (self: unknown, cfg: Record<string, unknown>, ctx: runtime.ForwardContext, inputs: Record<string, runtime.Tensor | runtime.IntTensor | undefined>) => runtime.Tensor;
-  inputs: string[];
-}
-
-/** The shape every generated module has (see codegen/module.ts). */
-export interface LoadedModule {
-  configure(given?: Record<string, unknown>): Record<string, unknown>;
-  presets: Record<string, Record<string, unknown>>;
-  hf: { modelTypes: string[]; classes: Record<string, string>; keys: Record<string, string[][]>; ignored: string[][] };
-  roots: Record<string, RootEntry>;
-  defaultRoot: string;
-  source: string;
-}
+/** A generated module loaded in this process: the runtime's contract, and the source it came from. */
+export type LoadedModule = runtime.GeneratedModel & { source: string };
 
 export function instantiate(tsSource: string): LoadedModule {
   const js = ts.transpileModule(tsSource, {

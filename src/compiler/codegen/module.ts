@@ -184,6 +184,8 @@ export async function generateModule(arch: ArchIR): Promise<GeneratedModule> {
     declarationKind: VariableDeclarationKind.Const,
     declarations: [{ name: "defaultRoot", initializer: str(arch.root?.block ?? roots[0] ?? "") }],
   });
+  // The runtime's contract for generated modules, checked by the TypeScript compiler here.
+  sf.addStatements("export default { configure, presets, hf, roots, defaultRoot } satisfies rt.GeneratedModel;");
 
   const text = await prettier.format(sf.getFullText(), { parser: "typescript", printWidth: 120 });
   return { fileName, text };

@@ -1,4 +1,4 @@
-import type { Span } from "../ast/nodes.js";
+import type { Span } from "../span.js";
 import { catalogue, type DiagnosticCode } from "./catalogue.js";
 
 export type Severity = "error" | "warning";

@@ -2,6 +2,7 @@
 // docs/diff-schema.md) or a side-by-side HTML page.
 import type { DiffReport } from "./diff.js";
 import { isEmpty } from "./diff.js";
+import { escapeHtml } from "../escape-html.js";
 
 const title = (s: DiffReport["a"]) => (s.preset ? `${s.preset} (${s.arch})` : s.arch);
 
@@ -82,10 +83,6 @@ export function renderMarkdown(r: DiffReport): string {
 
 export function renderJson(r: DiffReport): string {
   return JSON.stringify({ schema: "archc-diff/1", ...r, identical: isEmpty(r) }, null, 2);
-}
-
-export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[ch]!);
 }
 
 /** A self-contained side-by-side page (no scripts, no network). */

@@ -1,7 +1,7 @@
 // Lays a dataflow graph out as one column, top to bottom in evaluation order: straight
 // edges between neighbours carry their shape, edges that skip ahead (residual paths) arc
 // to the right, and the repeated layer sits in a frame labelled ×N.
-import { escapeHtml } from "../diff/render.js";
+import { escapeHtml } from "../escape-html.js";
 import type { FlowGraph } from "./dataflow.js";
 
 const W = 320;

@@ -5,7 +5,7 @@ import type * as A from "../ast/nodes.js";
 import { error, type Diagnostic } from "../diagnostics/diagnostic.js";
 import type { ArchIR, BlockIR, Value } from "../ir/model.js";
 import { isPrimitive, primitives, PrimitiveArgumentError, type Primitive } from "../ir/primitives.js";
-import { suggest } from "../ir/flatten.js";
+import { suggest } from "../diagnostics/suggest.js";
 import type { ResolvedConfig } from "../eval/config.js";
 import { chainScopes, describe, evaluate, EvalError, interpolate, mapScope, truthy, type Scope } from "../eval/evaluate.js";
 import { evalErrorToDiagnostic } from "../eval/config.js";

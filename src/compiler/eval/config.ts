@@ -3,7 +3,8 @@
 import type * as A from "../ast/nodes.js";
 import { error, type Diagnostic } from "../diagnostics/diagnostic.js";
 import type { ArchIR, Value } from "../ir/model.js";
-import { suggest, typeText } from "../ir/flatten.js";
+import { typeText } from "../ir/flatten.js";
+import { suggest } from "../diagnostics/suggest.js";
 import { describe, evaluate, EvalError, formatValue, type Scope } from "./evaluate.js";
 import { exprText } from "../ast/expr-text.js";
 

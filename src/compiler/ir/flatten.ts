@@ -3,6 +3,7 @@
 import type * as A from "../ast/nodes.js";
 import { error, type Diagnostic } from "../diagnostics/diagnostic.js";
 import type { ArchIR, BlockIR } from "./model.js";
+import { suggest } from "../diagnostics/suggest.js";
 
 type MemberKind = "param" | "let" | "block";
 
@@ -178,35 +179,3 @@ export function typeText(t: A.TypeRef): string {
   return `${t.name}${t.list ? "[]" : ""}${t.optional ? "?" : ""}`;
 }
 
-/** "did you mean" by edit distance, for unknown-name hints. */
-export function suggest(name: string, candidates: Iterable<string>): string | undefined {
-  // Edit distance is quadratic: a name thousands of characters long is no typo to correct.
-  if (name.length > 256) return undefined;
-  const limit = Math.max(2, Math.floor(name.length / 3));
-  let best: string | undefined;
-  let bestD = Infinity;
-  for (const c of candidates) {
-    // The distance is at least the difference in length: such a candidate cannot win.
-    if (Math.abs(c.length - name.length) > Math.min(limit, bestD)) continue;
-    const d = editDistance(name.toLowerCase(), c.toLowerCase());
-    if (d < bestD) {
-      bestD = d;
-      best = c;
-    }
-  }
-  return best !== undefined && bestD <= limit ? `did you mean \`${best}\`?` : undefined;
-}
-
-function editDistance(a: string, b: string): number {
-  const dp = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = dp[0]!;
-    dp[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = dp[j]!;
-      dp[j] = Math.min(dp[j]! + 1, dp[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return dp[b.length]!;
-}

@@ -44,6 +44,6 @@ export interface ArchIR {
   presets: Map<string, A.PresetDecl>;
 }
 
-/** Names of the built-in primitives a submodule may instantiate (see src/compiler/check/primitives.ts). */
+/** Names of the built-in primitives a submodule may instantiate (see src/compiler/ir/primitives.ts). */
 export type ScalarValue = number | boolean | string | null;
 export type Value = ScalarValue | Value[];

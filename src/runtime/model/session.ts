@@ -3,24 +3,7 @@
 import { IntTensor, Tensor } from "../tensor.js";
 import { ForwardContext } from "./context.js";
 import { WeightBinder, type WeightSource } from "./binder.js";
-
-/** What a generated module exports (structurally; see src/compiler/codegen/module.ts). */
-export interface GeneratedModel {
-  configure(given?: Record<string, unknown>): Record<string, unknown>;
-  roots: Record<
-    string,
-    {
-      build(cfg: Record<string, unknown>, w: WeightBinder): unknown;
-      forward?: (self: unknown, cfg: Record<string, unknown>, ctx: ForwardContext, inputs: Record<string, Tensor | IntTensor | undefined>) => Tensor;
-      inputs: string[];
-      /** The token-id input a generation extends (its length is the output's). */
-      stream?: string | null;
-      /** Token-id inputs given once with the prompt (an encoder's input). */
-      context?: string[];
-    }
-  >;
-  defaultRoot: string;
-}
+import type { GeneratedModel } from "./generated-model.js";
 
 export interface ForwardOptions {
   /** Only the last position's output is needed: the root's linear heads skip the others. */
