@@ -195,7 +195,7 @@ export function emitForward(em: ForwardEmitter, b: BlockIR): string[] {
         push(`return ${s.values.length === 1 ? expr(s.values[0]!) : `[${s.values.map(expr).join(", ")}]`};`);
         break;
       case "emit":
-        push(`rt.lang.emit(ctx, ${str(s.name)}, ${s.index ? expr(s.index) : "undefined"}, ${expr(s.value)});`);
+        push(`rt.lang.emit(ctx, ${str(s.name)}, ${s.index ? expr(s.index) : "undefined"}, ${expr(s.value)}, self.$path);`);
         break;
       case "for": {
         const it = ann.types.get(s.iter);

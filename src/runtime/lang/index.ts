@@ -275,8 +275,20 @@ export function apply(m: PrimitiveModule, x: Tensor | IntTensor, c?: ForwardCont
   return callPrimitive(m, x);
 }
 
-export function emit(c: ForwardContext, name: string, index: number | undefined, t: Tensor): void {
-  c.emit(name, index, t);
+/**
+ * Exports `t` as `name.index`. Without an index, an emit made inside an element of a module
+ * list (`model.layers.2.mlp`) takes that element's position in the outermost list: a tensor
+ * emitted per layer is named by its layer, also when some layers do not emit it (dense
+ * layers between sparse ones). Elsewhere each emit of a name takes the next number.
+ */
+export function emit(c: ForwardContext, name: string, index: number | undefined, t: Tensor, modulePath = ""): void {
+  c.emit(name, index ?? listPosition(modulePath), t);
+}
+
+/** The first numeric segment of a module path (`model.layers.2.mlp` → 2), if any. */
+function listPosition(path: string): number | undefined {
+  for (const segment of path.split(".")) if (/^\d+$/.test(segment)) return Number(segment);
+  return undefined;
 }
 
 // Elementwise arithmetic with numpy broadcasting. A number operand is a PyTorch "wrapped
