@@ -98,3 +98,29 @@ describe("checker: errors do not cascade", () => {
     expect(diagnostics.map((d) => d.code)).toEqual(["E0104"]);
   });
 });
+
+// Opaque terms (a call, `//`, `%`) are evaluated with each configuration's real values.
+describe("checker: opaque config terms take the configuration's values", () => {
+  const rotary = (lets: string, extra = "") =>
+    arch(`  param pct: float = 0.375
+  let head_dim = d / heads
+${lets}
+${extra}
+  block M {
+    forward(x: [B, H, T, head_dim]) -> [B, H, T, head_dim] {
+      return rope(x, theta = 10000.0, dim = rot)
+    }
+  }
+  root M`);
+  // head_dim = 64 / 4 = 16; 16 * 0.375 = 6, 16 // 4 = 4, 16 % 10 = 6: all even.
+  it("int(head_dim * pct)", () => expectNoErrors(rotary("  let rot = int(head_dim * pct)")));
+  it("head_dim // 4", () => expectNoErrors(rotary("  let rot = head_dim // 4")));
+  it("head_dim % 10", () => expectNoErrors(rotary("  let rot = head_dim % 10")));
+  it("an odd value is reported on the configuration where it is odd, with its real value", () => {
+    // defaults: 16 * 0.375 + 3 = 9; preset "even": 16 * 0.4375 + 3 = 10 (the probe 7 would give 10 on both).
+    const { diagnostics } = diagnose(rotary("  let rot = int(head_dim * pct) + 3", '  preset "even" { pct = 0.4375 }'));
+    expect(diagnostics.map((d) => `${d.code} ${d.found}`)).toEqual(["E0304 (int(head_dim * pct)) + 3 = 9 in the defaults"]);
+  });
+  it("`require rot % 2 == 0` holds on every configuration and is honoured", () =>
+    expectNoErrors(rotary("  let rot = int(head_dim * pct)", "  require rot % 2 == 0")));
+});

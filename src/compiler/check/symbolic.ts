@@ -4,7 +4,19 @@ import type * as A from "../ast/nodes.js";
 import type { ArchIR, Value } from "../ir/model.js";
 import { exprText } from "../ast/expr-text.js";
 import { resolveConfig, type Override } from "../eval/config.js";
+import { evaluate, EvalError } from "../eval/evaluate.js";
 import { Sym } from "../shapes/sym.js";
+
+// An opaque term (`int(head_dim * pct)`, `a // b`, `n % k`, a call, an index, a choice) is an atom
+// of the Sym algebra, identified by its text. Its expression is kept so that a concrete
+// configuration evaluates it with the real values instead of a probe.
+const atomExprs = new Map<string, A.Expr>();
+
+function opaque(e: A.Expr): Sym {
+  const s = Sym.atom(exprText(e));
+  atomExprs.set(s.symbols()[0]!, e);
+  return s;
+}
 
 /** Converts an expression over config names into a Sym, or undefined if it is not numeric. */
 export function toSym(e: A.Expr, lookup: (name: string) => Sym | undefined): Sym | undefined {
@@ -35,11 +47,11 @@ export function toSym(e: A.Expr, lookup: (name: string) => Sym | undefined): Sym
             for (let i = 0; i < Math.abs(k); i++) acc = acc.mul(l);
             return k < 0 ? Sym.const(1).div(acc) : acc;
           }
-          return Sym.atom(exprText(e));
+          return opaque(e);
         }
         case "//":
         case "%":
-          return Sym.atom(exprText(e));
+          return opaque(e);
         default:
           return undefined;
       }
@@ -47,7 +59,7 @@ export function toSym(e: A.Expr, lookup: (name: string) => Sym | undefined): Sym
     case "call":
     case "index":
     case "if":
-      return Sym.atom(exprText(e));
+      return opaque(e);
     default:
       return undefined;
   }
@@ -81,7 +93,21 @@ export function evalSym(s: Sym, env: NumericEnv, extra: ReadonlyMap<string, numb
     const v = env.values.get(name);
     if (typeof v === "number") return v;
     if (v !== undefined) return undefined;
+    const atom = atomExprs.get(name);
+    if (atom) return evalAtom(atom, env, extra);
     if (!free.has(name)) free.set(name, freeDimValues[free.size % freeDimValues.length]!);
     return free.get(name);
   });
+}
+
+// An opaque term over the configuration's values (and the probe values of free dimensions
+// already chosen); a name it cannot see (a block parameter) leaves it undecided.
+function evalAtom(e: A.Expr, env: NumericEnv, extra: ReadonlyMap<string, number>): number | undefined {
+  try {
+    const v = evaluate(e, (n) => (extra.has(n) ? extra.get(n) : env.values.get(n)));
+    return typeof v === "number" ? v : undefined;
+  } catch (err) {
+    if (err instanceof EvalError) return undefined;
+    throw err;
+  }
 }
