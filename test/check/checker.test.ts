@@ -124,3 +124,34 @@ ${extra}
   it("`require rot % 2 == 0` holds on every configuration and is honoured", () =>
     expectNoErrors(rotary("  let rot = int(head_dim * pct)", "  require rot % 2 == 0")));
 });
+
+// Each configuration is checked along the branches it takes (issue 12, items 2 and 4).
+describe("checker: branches a configuration never takes are not checked on it", () => {
+  const projected = (body: string, extraSubs = "") => `arch Projected {
+  param vocab: int = 100
+  param emb: int = 16
+  param d: int = 32
+  param use_norm: bool = false
+  block Model {
+    embed_tokens: Embedding(vocab, emb)
+    project_in: Linear(emb, d, bias = false) if emb != d
+    project_out: Linear(d, emb, bias = false) if emb != d
+    norm: LayerNorm(emb) if use_norm
+    ${extraSubs}
+    forward(input_ids: ids[B, T]) -> [B, T, emb] {
+      let h = embed_tokens(input_ids)
+      ${body}
+    }
+  }
+  root Model
+  preset "same" { emb = 32  d = 32  use_norm = true }
+}`;
+  it("`if c { … }` statements", () => expectNoErrors(projected("if emb != d {\n h = project_in(h)\n h = project_out(h)\n }\n if use_norm {\n h = norm(h)\n }\n return h")));
+  it("`if c then a else b` expressions", () => expectNoErrors(projected("let g = if emb != d then project_in(h) else h\n return if emb != d then project_out(g) else g")));
+  it("a local's type after `if` follows the branch taken", () =>
+    expectNoErrors(projected("if emb != d {\n h = project_in(h)\n }\n let g = mixer(h)\n return if emb != d then project_out(g) else g", "mixer: if emb != d then Linear(d, d) else Linear(emb, emb)")));
+  it("after `if c { return … }` the rest runs where c does not hold", () =>
+    expectNoErrors(projected("if emb == d {\n return h\n }\n return project_out(project_in(h))")));
+  it("a mismatch on a branch that runs is still reported", () =>
+    expectError(projected("let g = if emb != d then project_in(h) else h\n return if emb != d then g else g"), "E0306", /dimension 2 of the result/));
+});

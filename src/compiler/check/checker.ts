@@ -11,7 +11,7 @@ import type { ArchIR, BlockIR } from "../ir/model.js";
 import { isPrimitive, primitives, PrimitiveArgumentError } from "../ir/primitives.js";
 import { Sym } from "../shapes/sym.js";
 import { ops, type OpArg, type OpContext } from "./ops.js";
-import { evalSym, numericEnvs, toSym, type NumericEnv } from "./symbolic.js";
+import { choiceSym, condition, evalSym, numericEnvs, toSym, type Condition, type NumericEnv } from "./symbolic.js";
 import {
   tensor,
   typeText,
@@ -48,6 +48,25 @@ export function checkArch(arch: ArchIR): CheckResult {
   const envs = numericEnvs(arch);
   const configSyms = new Map<string, Sym>();
   const visiting = new Set<string>();
+  // The branches the code being checked sits in (`if c { … }`, `if c then … else …`, a choice
+  // of module): a configuration where one of them is not taken never runs that code, so its
+  // numeric checks skip that configuration.
+  const guards: Condition[] = [];
+  const live = (env: NumericEnv): boolean => guards.every((g) => g(env) !== false);
+  const liveEnvs = (): NumericEnv[] => envs.filter(live);
+  const guarded = <T>(when: Condition[], fn: () => T): T => {
+    guards.push(...when);
+    try {
+      return fn();
+    } finally {
+      guards.length -= when.length;
+    }
+  };
+  const negate = (c: Condition): Condition => (env) => {
+    const v = c(env);
+    return v === undefined ? undefined : !v;
+  };
+  const undecided = (cs: Condition[]): Condition => (env) => cs.every((c) => c(env) === undefined);
 
   // A derived value that is a polynomial of others is replaced by its definition, so that
   // `heads * head_dim` equals `d` when `head_dim = d / heads` is a let.
@@ -95,7 +114,7 @@ export function checkArch(arch: ArchIR): CheckResult {
       if (!/^[A-Za-z_]\w*$/.test(s) || configSym(s)) continue;
       if (!free.has(s)) free.set(s, primes[free.size % primes.length]!);
     }
-    const probe = envs.length > 0 ? envs : [{ label: "free values", values: new Map() }];
+    const probe = envs.length > 0 ? liveEnvs() : [{ label: "free values", values: new Map() }];
     for (const env of probe) {
       const va = evalSym(a, env, free);
       const vb = evalSym(b, env, free);
@@ -120,7 +139,7 @@ export function checkArch(arch: ArchIR): CheckResult {
     const q = a.div(n);
     const provable = [...q.terms.values()].every((t) => Number.isInteger(t.coef) && Object.values(t.mono).every((e) => e > 0));
     if (provable) return true;
-    for (const env of envs) {
+    for (const env of liveEnvs()) {
       const va = evalSym(a, env, new Map([["__", 0]]));
       const vn = evalSym(n, env);
       if (va === undefined || vn === undefined || a.symbols().some((s) => /^[A-Za-z_]\w*$/.test(s) && !configSym(s))) continue;
@@ -164,21 +183,26 @@ export function checkArch(arch: ArchIR): CheckResult {
   };
 
   // ---- submodule declarations → module types
-  const moduleTypeOf = (e: A.Expr, lookup: (n: string, span: A.Span) => Type | undefined, depth = 0): ModuleT | ModuleListT | undefined => {
+  const isConfigName = (n: string): boolean => arch.params.has(n) || arch.lets.has(n);
+  const moduleTypeOf = (e: A.Expr, lookup: (n: string, span: A.Span) => Type | undefined, depth = 0, isConfig = isConfigName): ModuleT | ModuleListT | undefined => {
     if (depth > 32) return undefined;
     switch (e.kind) {
       case "if": {
-        const a = moduleTypeOf(e.then, lookup, depth + 1);
-        const b = moduleTypeOf(e.else, lookup, depth + 1);
+        // Each variant remembers the choice that selects it, so that it is checked only where it is built.
+        const c = condition(e.cond, isConfig);
+        const when = (t: ModuleT | ModuleListT | undefined, w: Condition): ModuleT | ModuleListT | undefined =>
+          t?.kind === "module" ? { kind: "module", variants: t.variants.map((v) => ({ ...v, when: [...(v.when ?? []), w] })) } : t;
+        const a = when(moduleTypeOf(e.then, lookup, depth + 1, isConfig), c);
+        const b = when(moduleTypeOf(e.else, lookup, depth + 1, isConfig), negate(c));
         if (a?.kind === "module" && b?.kind === "module") return { kind: "module", variants: [...a.variants, ...b.variants] };
         return a ?? b;
       }
       case "list": {
-        const items = e.items.map((i) => moduleTypeOf(i, lookup, depth + 1)).filter((t): t is ModuleT => t?.kind === "module");
+        const items = e.items.map((i) => moduleTypeOf(i, lookup, depth + 1, isConfig)).filter((t): t is ModuleT => t?.kind === "module");
         return { kind: "modlist", item: { kind: "module", variants: items.flatMap((i) => i.variants) }, ...({ items } as object) } as ModuleListT;
       }
       case "comprehension": {
-        const inner = moduleTypeOf(e.item, (n, s) => (n === e.variable ? { kind: "scalar", sym: Sym.symbol(e.variable), base: "int" } : lookup(n, s)), depth + 1);
+        const inner = moduleTypeOf(e.item, (n, s) => (n === e.variable ? { kind: "scalar", sym: Sym.symbol(e.variable), base: "int" } : lookup(n, s)), depth + 1, (n) => n !== e.variable && isConfig(n));
         return inner?.kind === "module" ? { kind: "modlist", item: inner } : undefined;
       }
       case "name":
@@ -405,15 +429,29 @@ export function checkArch(arch: ArchIR): CheckResult {
   };
 
   const callModule = (t: ModuleT, args: OpArg[], span: A.Span, callee?: string): Type | undefined => {
-    let first: Type | undefined;
-    for (const v of t.variants) {
-      const r = callVariant(v, args, span, callee);
-      if (!first) first = r;
-      else if (r && first.kind === "tensor" && r.kind === "tensor") {
-        first.dims.forEach((d, i) => r.dims[i] && sameDim(d, r.dims[i]!, span, "E0306", `dimension ${i} of the two choices' results`));
-      }
-    }
-    return first;
+    // Each variant is checked where it is the one built; results are compared where that cannot be told.
+    const results = t.variants.map((v) => ({ when: v.when ?? [], type: guarded(v.when ?? [], () => callVariant(v, args, span, callee)) }));
+    const first = results[0]?.type;
+    const choices = results.filter((r) => r.type?.kind === "tensor") as { when: Condition[]; type: TensorT }[];
+    if (first?.kind !== "tensor" || choices.length < 2) return first;
+    guarded([undecided(choices.flatMap((c) => c.when))], () => {
+      for (const r of choices.slice(1)) first.dims.forEach((d, i) => r.type.dims[i] && sameDim(d, r.type.dims[i]!, span, "E0306", `dimension ${i} of the two choices' results`));
+    });
+    const cond = choices.length === 2 ? choices[0]!.when.at(-1)?.text : undefined;
+    return chosenTensor(choices, (ds) => (cond ? `if ${cond} then ${ds[0]} else ${ds[1]}` : ds.join(" | ")));
+  };
+
+  // The type of a value chosen per configuration: a size that differs between the options is
+  // the size of the option that configuration takes.
+  const chosenTensor = (options: { when: Condition[]; type: TensorT }[], text: (dims: string[]) => string): TensorT => {
+    const first = options[0]!.type;
+    const all = (cs: Condition[]): Condition => (env) => (cs.some((c) => c(env) === false) ? false : cs.every((c) => c(env) === true) ? true : undefined);
+    const dims = first.dims.map((d, i) => {
+      const syms = options.map((o) => o.type.dims[i] ?? d);
+      if (syms.every((x) => x.equals(d))) return d;
+      return choiceSym(text(syms.map(String)), options.map((o, k) => ({ when: all(o.when), sym: syms[k]! })));
+    });
+    return tensor(dims, first.ids);
   };
 
   // ---- forward bodies
@@ -439,7 +477,7 @@ export function checkArch(arch: ArchIR): CheckResult {
       if (blockParams.has(sm.name)) fail("E0102", sm.nameSpan, `\`${sm.name}\` is both a parameter and a submodule of \`${b.name}\``);
       if (sm.cond) checkNames(sm.cond, declScope);
       if (sm.className) checkNames(sm.className, declScope);
-      const t = moduleTypeOf(sm.module, declScope);
+      const t = moduleTypeOf(sm.module, declScope, 0, (n) => !blockParams.has(n) && isConfigName(n));
       if (t) submods.set(sm.name, t);
       else unresolved.add(sm.name);
     }
@@ -460,6 +498,13 @@ export function checkArch(arch: ArchIR): CheckResult {
       for (const d of formal.type.dims) checkNames(d, (n) => (freeDims.has(n) ? { kind: "scalar", base: "int" } : declScope(n)));
       locals.set(formal.name, tensor(dims, formal.type.ids));
     }
+
+    // A condition in the body reads config values; a local, loop variable or block parameter
+    // of the same name (as they are when the condition is met) makes it undecided.
+    const bodyCondition = (cond: A.Expr): Condition => {
+      const shadowed = new Set([...locals.keys(), ...loopVars.keys(), ...blockParams.keys(), ...submods.keys(), ...freeDims]);
+      return condition(cond, (n) => !shadowed.has(n) && isConfigName(n));
+    };
 
     const lookup = (n: string, span: A.Span): Type | undefined => {
       void span;
@@ -534,11 +579,21 @@ export function checkArch(arch: ArchIR): CheckResult {
           return inferBinary(e);
         case "if": {
           infer(e.cond);
-          const a = infer(e.then);
-          const b2 = infer(e.else);
+          // Each branch is checked on the configurations that take it; their sizes are compared
+          // only where the condition cannot be told (it reads a block parameter or a local).
+          const c = bodyCondition(e.cond);
+          const a = guarded([c], () => infer(e.then));
+          const b2 = guarded([negate(c)], () => infer(e.else));
           if (a?.kind === "tensor" && b2?.kind === "tensor") {
             if (a.dims.length !== b2.dims.length) return fail("E0305", e.span, "the two branches have different ranks", { expected: typeText(a), found: typeText(b2) });
-            a.dims.forEach((d, i) => sameDim(d, b2.dims[i]!, e.else.span, "E0301", `dimension ${i} of the else branch`));
+            guarded([undecided([c])], () => a.dims.forEach((d, i) => sameDim(d, b2.dims[i]!, e.else.span, "E0301", `dimension ${i} of the else branch`)));
+            return chosenTensor(
+              [
+                { when: [c], type: a },
+                { when: [negate(c)], type: b2 },
+              ],
+              ([x, y]) => `if ${exprText(e.cond)} then ${x} else ${y}`,
+            );
           }
           return a ?? b2;
         }
@@ -766,7 +821,11 @@ export function checkArch(arch: ArchIR): CheckResult {
 
     let returned = false;
     const declared = f.result;
-    const walk = (stmts: A.Stmt[]): void => {
+    // Walks statements; true when they always end in a `return`. After `if c { … return }`, the
+    // rest of the list runs only where c does not hold.
+    const walk = (stmts: A.Stmt[]): boolean => {
+      const depth = guards.length;
+      let ends = false;
       for (const s of stmts) {
         switch (s.kind) {
           case "let":
@@ -781,6 +840,7 @@ export function checkArch(arch: ArchIR): CheckResult {
           }
           case "return": {
             returned = true;
+            ends = true;
             const ts = s.values.map((v) => infer(v));
             if (declared && ts.length === 1 && ts[0]?.kind === "tensor") {
               const got = ts[0];
@@ -818,12 +878,35 @@ export function checkArch(arch: ArchIR): CheckResult {
           }
           case "if": {
             infer(s.cond);
-            walk(s.then);
-            if (s.else) walk(s.else);
+            const c = bodyCondition(s.cond);
+            const before = new Map(locals);
+            const thenEnds = guarded([c], () => walk(s.then));
+            const afterThen = new Map(locals);
+            let elseEnds = false;
+            locals.clear();
+            for (const [n, t] of before) locals.set(n, t);
+            if (s.else) elseEnds = guarded([negate(c)], () => walk(s.else!));
+            if (thenEnds && elseEnds) ends = true;
+            else if (thenEnds) guards.push(negate(c));
+            else if (elseEnds) {
+              guards.push(c);
+              locals.clear();
+              for (const [n, t] of afterThen) locals.set(n, t);
+            }
+            // After the statement a local has the type of the branch the configuration took.
+            for (const [n, t1] of thenEnds || elseEnds ? [] : afterThen) {
+              const t2 = locals.get(n);
+              if (!t2) locals.set(n, t1);
+              else if (t1 !== t2 && t1.kind === "tensor" && t2.kind === "tensor" && t1.dims.length === t2.dims.length) {
+                locals.set(n, chosenTensor([{ when: [c], type: t1 }, { when: [negate(c)], type: t2 }], ([x, y]) => `if ${exprText(s.cond)} then ${x} else ${y}`));
+              }
+            }
             break;
           }
         }
       }
+      guards.length = depth;
+      return ends;
     };
     // An input's default is computed from the inputs before it when the caller leaves it out.
     f.params.forEach((formal, i) => {
