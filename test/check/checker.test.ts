@@ -154,4 +154,8 @@ describe("checker: branches a configuration never takes are not checked on it", 
     expectNoErrors(projected("if emb == d {\n return h\n }\n return project_out(project_in(h))")));
   it("a mismatch on a branch that runs is still reported", () =>
     expectError(projected("let g = if emb != d then project_in(h) else h\n return if emb != d then g else g"), "E0306", /dimension 2 of the result/));
+  it("E0406: an optional submodule used where its condition is false", () => {
+    const e = expectError(projected("return norm(h)"), "E0406", /`norm` is used where it does not exist: it is declared `if use_norm`, which is false in the defaults/);
+    expect(e.span?.line).toBe(14);
+  });
 });

@@ -462,6 +462,7 @@ export function checkArch(arch: ArchIR): CheckResult {
     const seen = new Map<string, A.Span>();
     // Names whose declaration already failed (a submodule, a local): their uses would only echo it.
     const unresolved = new Set<string>();
+    const conditional = new Map<string, A.Expr>();
     for (const sm of b.submodules) {
       const first = seen.get(sm.name);
       if (first) {
@@ -475,7 +476,10 @@ export function checkArch(arch: ArchIR): CheckResult {
       }
       seen.set(sm.name, sm.nameSpan);
       if (blockParams.has(sm.name)) fail("E0102", sm.nameSpan, `\`${sm.name}\` is both a parameter and a submodule of \`${b.name}\``);
-      if (sm.cond) checkNames(sm.cond, declScope);
+      if (sm.cond) {
+        checkNames(sm.cond, declScope);
+        conditional.set(sm.name, sm.cond);
+      }
       if (sm.className) checkNames(sm.className, declScope);
       const t = moduleTypeOf(sm.module, declScope, 0, (n) => !blockParams.has(n) && isConfigName(n));
       if (t) submods.set(sm.name, t);
@@ -513,6 +517,20 @@ export function checkArch(arch: ArchIR): CheckResult {
       return locals.get(n) ?? submods.get(n) ?? blockParams.get(n) ?? lookupConfig(n) ?? (freeDims.has(n) ? { kind: "scalar", sym: Sym.symbol(n), base: "int" } : undefined);
     };
 
+    // A submodule declared `name: X if cond` exists only where cond holds: a use that runs on a
+    // configuration without it would fail at run time.
+    const presentHere = (e: Extract<A.Expr, { kind: "name" }>): boolean => {
+      const decl = conditional.get(e.name);
+      if (!decl) return true;
+      const exists = condition(decl, (n) => !blockParams.has(n) && isConfigName(n));
+      const missing = liveEnvs().find((env) => exists(env) === false);
+      if (!missing) return true;
+      fail("E0406", e.span, `\`${e.name}\` is used where it does not exist: it is declared \`if ${exprText(decl)}\`, which is false in ${missing.label}`, {
+        hint: `use it under the same condition: \`if ${exprText(decl)} { … }\` or \`if ${exprText(decl)} then ${e.name}(x) else x\``,
+      });
+      return false;
+    };
+
     const resolveName = (e: Extract<A.Expr, { kind: "name" }>): Type | undefined => {
       const lv = loopVars.get(e.name);
       if (!lv && unresolved.has(e.name)) return undefined;
@@ -527,6 +545,7 @@ export function checkArch(arch: ArchIR): CheckResult {
       }
       const sm = submods.get(e.name);
       if (sm) {
+        if (!presentHere(e)) return undefined;
         annotations.resolutions.set(e, { kind: "submodule", name: e.name, type: sm });
         return paramValue(sm);
       }

@@ -37,6 +37,7 @@ export const catalogue = {
   E0403: "not a tensor",
   E0404: "tie refers to a missing parameter",
   E0405: "unknown operation",
+  E0406: "optional submodule used where it does not exist",
   E0501: "config.json does not match the architecture",
   E0502: "inputs do not match the model",
   W0001: "unused hyperparameter",
