@@ -424,7 +424,15 @@ export function checkArch(arch: ArchIR): CheckResult {
       });
     });
     const result = b.forward.result;
-    if (!result) return { kind: "tuple", items: [] };
+    if (!result) {
+      // No declared result: what its `return` gives (`return x, x` is a pair), in the caller's sizes.
+      const returned = returnedTypes(b);
+      if (!returned) return { kind: "tuple", items: [] };
+      const subst = new Map<string, Sym>(bindings);
+      for (const [n, a] of v.args) if (a.sym) subst.set(n, a.sym);
+      const items = returned.map((t) => (t.kind === "tensor" ? tensor(t.dims.map((d) => d.substitute(subst)), t.ids) : t));
+      return items.length === 1 ? items[0] : { kind: "tuple", items };
+    }
     return tensor(result.dims.map((d) => toSym(d, dimLookup) ?? Sym.atom(exprText(d))), result.ids);
   };
 
@@ -455,7 +463,34 @@ export function checkArch(arch: ArchIR): CheckResult {
   };
 
   // ---- forward bodies
+  // Each block is checked once, a called block before its caller when the caller needs what
+  // it returns (a block without a declared result).
+  const returns = new Map<BlockIR, Type[] | undefined>();
+  const checking = new Set<BlockIR>();
+  const returnedTypes = (b: BlockIR): Type[] | undefined => {
+    if (!returns.has(b) && !checking.has(b)) {
+      const outer = guards.splice(0);
+      try {
+        checkBlock(b);
+      } finally {
+        guards.push(...outer);
+      }
+    }
+    return returns.get(b);
+  };
+
   const checkBlock = (b: BlockIR): void => {
+    if (returns.has(b) || checking.has(b)) return;
+    checking.add(b);
+    try {
+      checkBlockBody(b);
+    } finally {
+      checking.delete(b);
+      if (!returns.has(b)) returns.set(b, undefined);
+    }
+  };
+
+  const checkBlockBody = (b: BlockIR): void => {
     const submods = new Map<string, ModuleT | ModuleListT>();
     const blockParams = new Map(b.params.map((p) => [p.name, { kind: "scalar", sym: Sym.symbol(p.name), base: p.type.name } as ScalarT]));
     const declScope = (n: string): Type | undefined => blockParams.get(n) ?? lookupConfig(n);
@@ -861,6 +896,7 @@ export function checkArch(arch: ArchIR): CheckResult {
             returned = true;
             ends = true;
             const ts = s.values.map((v) => infer(v));
+            if (!declared && !returns.has(b) && ts.every((t) => t?.kind === "tensor")) returns.set(b, ts as Type[]);
             if (declared && ts.length === 1 && ts[0]?.kind === "tensor") {
               const got = ts[0];
               const want = declared.dims.map((d) => toSym(d, (n) => blockParams.get(n)?.sym ?? configSym(n) ?? Sym.symbol(n)) ?? Sym.atom(exprText(d)));
