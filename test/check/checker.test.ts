@@ -159,3 +159,28 @@ describe("checker: branches a configuration never takes are not checked on it", 
     expect(e.span?.line).toBe(14);
   });
 });
+
+describe("checker: arithmetic on a nullable config value in a forward body", () => {
+  const clip = (body: string, extra = "") => `arch Clip {
+  param d: int = 8
+  param p: float? = null
+${extra}
+  block M {
+    forward(x: [B, T, d]) -> [B, T, d] {
+      return ${body}
+    }
+  }
+  root M
+}`;
+  it("E0201 for `-p` when p is null, as in a `let`", () => {
+    const e = expectError(clip("clamp(x, -p, p)"), "E0201", /`-p` does arithmetic on `p`, which is null in the defaults/);
+    expect([e.span?.line, e.span?.col]).toEqual([7, 24]);
+    expectError(clip("x", "  let q = -p"), "E0201", /./);
+  });
+  it("E0201 for `p * 2.0` too", () => expectError(clip("x * (p * 2.0)"), "E0201", /`p \* 2.0` does arithmetic on `p`/));
+  it("no error where the null case is taken care of, or p has a value", () => {
+    expectNoErrors(clip("if p == null then x else clamp(x, -p, p)"));
+    expectNoErrors(clip("clamp(x, -p, p)").replace("float? = null", "float? = 3.0"));
+    expectNoErrors(clip("clamp(x, null, p)"));
+  });
+});

@@ -545,6 +545,18 @@ export function checkArch(arch: ArchIR): CheckResult {
       return condition(cond, (n) => !shadowed.has(n) && isConfigName(n));
     };
 
+    // Arithmetic on a config value that is null on a configuration running this code is the
+    // same error as in a `let` (`-p` with `param p: float? = null`), not a silent -0.
+    const nullOperand = (operand: A.Expr, op: A.Expr): boolean => {
+      if (operand.kind !== "name" || !isConfigName(operand.name) || locals.has(operand.name) || loopVars.has(operand.name) || blockParams.has(operand.name)) return false;
+      const env = liveEnvs().find((v) => v.values.get(operand.name) === null);
+      if (!env) return false;
+      fail("E0201", operand.span, `\`${exprText(op)}\` does arithmetic on \`${operand.name}\`, which is null in ${env.label}`, {
+        hint: `choose a value for the null case: \`if ${operand.name} == null then … else ${exprText(op)}\`, or give \`${operand.name}\` a number`,
+      });
+      return true;
+    };
+
     const lookup = (n: string, span: A.Span): Type | undefined => {
       void span;
       const lv = loopVars.get(n);
@@ -626,6 +638,7 @@ export function checkArch(arch: ArchIR): CheckResult {
         case "unary": {
           const t = infer(e.operand);
           if (!t) return undefined;
+          if (e.op === "-" && t.kind === "scalar" && nullOperand(e.operand, e)) return undefined;
           if (t.kind === "tensor" || t.kind === "scalar") return t.kind === "scalar" && e.op === "-" && t.sym ? { ...t, sym: t.sym.neg() } : t;
           return fail("E0403", e.operand.span, `\`${e.op}\` needs a tensor or a number`, { found: typeText(t) });
         }
@@ -722,6 +735,7 @@ export function checkArch(arch: ArchIR): CheckResult {
       const l = infer(e.left);
       const r = infer(e.right);
       if (!l || !r) return undefined;
+      if (["+", "-", "*", "/", "//", "%", "**"].includes(e.op) && ((l.kind === "scalar" && nullOperand(e.left, e)) || (r.kind === "scalar" && nullOperand(e.right, e)))) return undefined;
       if (l.kind === "scalar" && r.kind === "scalar") {
         const sym = toSym(e, (n) => (lookup(n, e.span) as ScalarT | undefined)?.sym);
         const cmp = ["==", "!=", "<", "<=", ">", ">=", "&&", "||", "in"].includes(e.op);
