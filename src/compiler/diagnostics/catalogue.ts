@@ -32,6 +32,7 @@ export const catalogue = {
   E0307: "argument shape differs from the parameter shape",
   E0308: "incompatible attention shapes",
   E0309: "shape mismatch in concatenation",
+  E0310: "tied parameters differ in shape",
   E0401: "forward has no return",
   E0402: "called block has no forward",
   E0403: "not a tensor",
