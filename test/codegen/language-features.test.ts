@@ -64,3 +64,43 @@ describe("a block returning two values", () => {
     expect(ds.map((d) => `${d.span?.line} ${d.code}`)).toEqual(["14 E0301"]);
   });
 });
+
+describe("token ids", () => {
+  // OPT's learned positions: the table has 2 extra rows and is read at position + 2.
+  const positions = (body: string, input = "input_ids: ids[B, T]") => `arch Pos {
+  param vocab: int = 16
+  param d: int = 4
+  param context: int = 8
+  param offset: int = 2
+  block M {
+    pos: Embedding(context + offset, d)
+    forward(${input}) -> [B, T, d] {
+      ${body}
+    }
+  }
+  root M
+}`;
+  it("a learned position table read at `position_ids(ids) + 2` runs end to end", async () => {
+    const shifted = await runModel(checked(positions("return pos(position_ids(input_ids) + 2)")), {}, idsOf([9, 9, 9]));
+    const withOffset = await runModel(checked(positions("return pos(position_ids(input_ids) + offset)")), {}, idsOf([9, 9, 9]));
+    // The same table (same name and shape, same seed) read directly at rows 2, 3, 4.
+    const direct = await runModel(checked(positions("return pos(input_ids)")), {}, idsOf([2, 3, 4]));
+    expect([...shifted.output.data]).toEqual([...direct.output.data]);
+    expect([...withOffset.output.data]).toEqual([...direct.output.data]);
+  });
+  it("split, concat, select and reshape of ids give ids", async () => {
+    const body = `let a, b = split(concat(input_ids, input_ids * 1 - 0, axis = 1), [2, 2], axis = 1)
+      let row = select(reshape(b, [1, 1, 2]), 0, 0)
+      return pos(concat(a, row, axis = 1) + 1)`;
+    const r = await runModel(checked(positions(body, "input_ids: ids[1, 2]").replace("-> [B, T, d]", "-> [1, 4, d]")), {}, idsOf([3, 5]));
+    const direct = await runModel(checked(positions("return pos(input_ids)")), {}, idsOf([4, 6, 4, 6]));
+    expect([...r.output.data]).toEqual([...direct.output.data]);
+  });
+  it("Embedding rejects a float tensor at check time", () => {
+    const a = archFromText(positions("return pos(position_ids(input_ids) * 0.5)"));
+    const ds = checkedArch(a.arch).diagnostics;
+    expect(ds.map((d) => `${d.span?.line}:${d.span?.col} ${d.code} ${d.message}`)).toEqual([
+      "9:18 E0403 `pos` (Embedding) looks up token ids, but `position_ids(input_ids) * 0.5` is a float tensor",
+    ]);
+  });
+});

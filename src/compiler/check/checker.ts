@@ -377,6 +377,14 @@ export function checkArch(arch: ArchIR): CheckResult {
           return tensor([...dims.slice(0, -1), to]);
         }
         case "lookup": {
+          if (!x.type.ids) {
+            const who = callee === p.name ? p.name : `\`${callee}\` (${p.name})`;
+            return fail("E0403", x.expr.span, `${who} looks up token ids, but \`${exprText(x.expr)}\` is a float tensor`, {
+              expected: `ids[${dims.map(String).join(", ")}]`,
+              found: typeText(x.type),
+              hint: "token ids come from an `ids[…]` input, `position_ids`, or integer arithmetic on them (`p + 2`)",
+            });
+          }
           const d = argSym(rule.dim);
           return tensor([...dims, d ?? Sym.atom("?")]);
         }
@@ -756,11 +764,14 @@ export function checkArch(arch: ArchIR): CheckResult {
         return tensor([...batch, l.dims[l.dims.length - 2]!, r.dims[r.dims.length - 1]!]);
       }
       if (!["+", "-", "*", "/"].includes(e.op)) return fail("E0403", e.span, `\`${e.op}\` is not defined on tensors`);
-      if (l.kind === "tensor" && r.kind === "scalar") return l;
-      if (l.kind === "scalar" && r.kind === "tensor") return r;
+      // Ids with ids or integers under + - * stay ids (positions `p + 2` index a table); anything else is float.
+      const integral = (t: Type) => (t.kind === "tensor" ? t.ids : t.kind === "scalar" && (t.base === "int" || (t.base === "any" && !!t.sym)));
+      const ids = ["+", "-", "*"].includes(e.op) && integral(l) && integral(r);
+      if (l.kind === "tensor" && r.kind === "scalar") return tensor(l.dims, ids);
+      if (l.kind === "scalar" && r.kind === "tensor") return tensor(r.dims, ids);
       if (l.kind !== "tensor" || r.kind !== "tensor") return fail("E0403", e.span, `\`${e.op}\` needs tensors or numbers`, { found: `${typeText(l)} ${e.op} ${typeText(r)}` });
       const dims = broadcastDims(l.dims, r.dims, e);
-      return dims ? tensor(dims) : undefined;
+      return dims ? tensor(dims, ids) : undefined;
     };
 
     const broadcastDims = (a: Sym[], b: Sym[], e: Extract<A.Expr, { kind: "binary" }>): Sym[] | undefined => {

@@ -101,7 +101,7 @@ export function emitForward(em: ForwardEmitter, b: BlockIR): string[] {
         const lt = ann.types.get(e.left);
         const rt_ = ann.types.get(e.right);
         if (lt?.kind === "tensor" || rt_?.kind === "tensor") {
-          const fn = { "+": "add", "-": "sub", "*": "mul", "/": "div", "@": "matmul" }[e.op as "+"];
+          const fn = { "+": "add", "-": "sub", "*": "mul", "/": "div", "@": "matmul" }[e.op as "+"] + (type?.kind === "tensor" && type.ids ? "_ids" : "");
           return `rt.lang.${fn}(${expr(e.left)}, ${expr(e.right)})`;
         }
         return configExpr({ ...e, left: rawConfig(e.left), right: rawConfig(e.right) } as A.Expr, nameKind);
