@@ -104,3 +104,28 @@ describe("token ids", () => {
     ]);
   });
 });
+
+describe("runtime errors name the .arch statement that failed", () => {
+  it("a token id outside the embedding table: file, line and column of the statement", async () => {
+    const a = checked(`arch Small {
+  param vocab: int = 8
+  param d: int = 4
+  block Inner {
+    embed: Embedding(vocab, d)
+    forward(input_ids: ids[B, T]) -> [B, T, d] {
+      let h = embed(input_ids)
+      return h
+    }
+  }
+  block M {
+    inner: Inner
+    forward(input_ids: ids[B, T]) -> [B, T, d] {
+      return inner(input_ids) * 2.0
+    }
+  }
+  root M
+}`);
+    // The innermost statement is named (line 7, `let h = …`), not the caller's.
+    await expect(runModel(a, {}, idsOf([1, 99]))).rejects.toThrow(/^inline\.arch:7:7: embedding: token id 99/);
+  });
+});

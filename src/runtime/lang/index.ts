@@ -283,6 +283,19 @@ export function apply(m: PrimitiveModule, x: Tensor | IntTensor, c?: ForwardCont
  * emitted per layer is named by its layer, also when some layers do not emit it (dense
  * layers between sparse ones). Elsewhere each emit of a name takes the next number.
  */
+const located_ = new WeakSet<Error>();
+
+/**
+ * An error raised inside a statement of a generated forward pass, prefixed with that
+ * statement's place in the .arch file (`model.arch:12:7: …`); the innermost statement wins.
+ */
+export function located(e: unknown, where: string | undefined): unknown {
+  if (!(e instanceof Error) || where === undefined || located_.has(e)) return e;
+  e.message = `${where}: ${e.message}`;
+  located_.add(e);
+  return e;
+}
+
 export function emit(c: ForwardContext, name: string, index: number | undefined, t: Tensor, modulePath = ""): void {
   c.emit(name, index ?? listPosition(modulePath), t);
 }
