@@ -184,3 +184,15 @@ ${extra}
     expectNoErrors(clip("clamp(x, null, p)"));
   });
 });
+
+describe("checker: one root cause, one error", () => {
+  it("a wrong split axis is reported at the split only, not at every use of its parts", () => {
+    const src = block(
+      "qkv: Linear(d, 3 * d)  o: Linear(d, d)",
+      x,
+      "let q, k, v = split(qkv(x), [d, d, d], axis = 1)\n      let a = attention(split_heads(q, heads), split_heads(k, heads), split_heads(v, heads), causal = true)\n      return o(merge_heads(a)) + q + k + v",
+    );
+    const { diagnostics } = diagnose(src);
+    expect(diagnostics.map((d) => `${d.code} ${d.message}`)).toEqual(["E0304 shape mismatch in `split`: sum of the split sizes (must equal the split dimension)"]);
+  });
+});

@@ -53,6 +53,8 @@ export function checkArch(arch: ArchIR): CheckResult {
   // of module): a configuration where one of them is not taken never runs that code, so its
   // numeric checks skip that configuration.
   const guards: Condition[] = [];
+  // What the non-config names of the block being checked are (block parameters, loop variables).
+  let symbolRoles = new Map<string, string>();
   const live = (env: NumericEnv): boolean => guards.every((g) => g(env) !== false);
   const liveEnvs = (): NumericEnv[] => envs.filter(live);
   const guarded = <T>(when: Condition[], fn: () => T): T => {
@@ -120,11 +122,16 @@ export function checkArch(arch: ArchIR): CheckResult {
       const va = evalSym(a, env, free);
       const vb = evalSym(b, env, free);
       if (va === undefined || vb === undefined || va === vb) continue;
-      // Free dimensions on one side only explain the mismatch: nothing ties them to the other side.
-      const names = [...free.keys()].filter((n) => a.symbols().includes(n) !== b.symbols().includes(n)).map((n) => `\`${n}\``);
-      const freeHint = names.length
-        ? `${names.join(" and ")} ${names.length > 1 ? "are free dimensions" : "is a free dimension"} (any size), so the two sides are not always equal`
-        : undefined;
+      // Names on one side only explain the mismatch: nothing ties them to the other side. A block
+      // parameter or loop variable is named as what it is, not as a free dimension.
+      const oneSided = [...free.keys()].filter((n) => a.symbols().includes(n) !== b.symbols().includes(n));
+      const names = oneSided.filter((n) => !symbolRoles.has(n)).map((n) => `\`${n}\``);
+      const roles = oneSided.filter((n) => symbolRoles.has(n)).map((n) => `\`${n}\` is ${symbolRoles.get(n)}`);
+      const freeHint =
+        names.length || roles.length
+          ? [...(names.length ? [`${names.join(" and ")} ${names.length > 1 ? "are free dimensions" : "is a free dimension"} (any size)`] : []), ...roles].join("; ") +
+            ", so the two sides are not always equal"
+          : undefined;
       const hint = code === "E0302" ? mismatchHints[code] : (freeHint ?? mismatchHints[code]);
       fail(code, span, `shape mismatch${op ? ` in \`${op}\`` : ""}: ${what}`, {
         expected: valueNote(a, env, free),
@@ -352,6 +359,14 @@ export function checkArch(arch: ArchIR): CheckResult {
     return tensor(items.map((i, k) => i.sym ?? Sym.atom(`${v.primitive.name}.shape[${k}]`)));
   };
 
+  // A call that reported an error has no type: what is computed from it is not checked again,
+  // so one wrong size gives one error, at its root cause, not one per later use.
+  const rootCause = (infer: () => Type | undefined): Type | undefined => {
+    const before = diagnostics.length;
+    const t = infer();
+    return diagnostics.length > before ? undefined : t;
+  };
+
   // ---- calling a module with tensor arguments
   const callVariant = (v: ModuleVariant, args: OpArg[], span: A.Span, callee = v.kind === "primitive" ? v.primitive.name : v.block.name): Type | undefined => {
     if (v.kind === "primitive") {
@@ -479,10 +494,12 @@ export function checkArch(arch: ArchIR): CheckResult {
   const returnedTypes = (b: BlockIR): Type[] | undefined => {
     if (!returns.has(b) && !checking.has(b)) {
       const outer = guards.splice(0);
+      const roles = symbolRoles;
       try {
         checkBlock(b);
       } finally {
         guards.push(...outer);
+        symbolRoles = roles;
       }
     }
     return returns.get(b);
@@ -491,6 +508,7 @@ export function checkArch(arch: ArchIR): CheckResult {
   const checkBlock = (b: BlockIR): void => {
     if (returns.has(b) || checking.has(b)) return;
     checking.add(b);
+    symbolRoles = new Map(b.params.map((p) => [p.name, `a parameter of block \`${b.name}\` (each use gives its own value)`]));
     try {
       checkBlockBody(b);
     } finally {
@@ -820,7 +838,7 @@ export function checkArch(arch: ArchIR): CheckResult {
         annotations.resolutions.set(e, { kind: "call-module", type: ct });
         // An argument that already failed has been reported; checking the call would only cascade.
         if (args.some((a) => !a.type)) return undefined;
-        return callModule(ct, args as OpArg[], e.span, exprText(e.callee));
+        return rootCause(() => callModule(ct, args as OpArg[], e.span, exprText(e.callee)));
       }
       const name = e.callee.name;
       const op = ops[name];
@@ -870,7 +888,7 @@ export function checkArch(arch: ArchIR): CheckResult {
       if (missing.length) return fail("E0112", e.span, `\`${name}\` needs argument \`${missing[0]}\``, { expected: signature, hint: op.doc });
       if (broken) return undefined;
       const ctx: OpContext = { fail, sameDim: (x, y, sp, code, what) => sameDim(x, y, sp, code, what, name), divides, callSpan: e.span };
-      return op.infer(named, ctx, rest);
+      return rootCause(() => op.infer(named, ctx, rest));
     };
 
     const bind = (s: A.Stmt, names: string[], t: Type | undefined, span: A.Span, isLet: boolean): void => {
@@ -945,9 +963,11 @@ export function checkArch(arch: ArchIR): CheckResult {
               fail("E0201", s.iter.span, "`for` iterates over a module list or a range `a..b`", { found: typeText(it) });
             }
             loopVars.set(s.variable, { type: vt, overModules });
+            if (!overModules) symbolRoles.set(s.variable, "a loop variable (it takes each value of its range)");
             const before = new Map(locals);
             walk(s.body);
             loopVars.delete(s.variable);
+            symbolRoles.delete(s.variable);
             // A loop-carried tensor must keep its shape from one iteration to the next.
             for (const [n, t0] of before) {
               const t1 = locals.get(n);
