@@ -98,3 +98,101 @@ describe("checker: errors do not cascade", () => {
     expect(diagnostics.map((d) => d.code)).toEqual(["E0104"]);
   });
 });
+
+// Opaque terms (a call, `//`, `%`) are evaluated with each configuration's real values.
+describe("checker: opaque config terms take the configuration's values", () => {
+  const rotary = (lets: string, extra = "") =>
+    arch(`  param pct: float = 0.375
+  let head_dim = d / heads
+${lets}
+${extra}
+  block M {
+    forward(x: [B, H, T, head_dim]) -> [B, H, T, head_dim] {
+      return rope(x, theta = 10000.0, dim = rot)
+    }
+  }
+  root M`);
+  // head_dim = 64 / 4 = 16; 16 * 0.375 = 6, 16 // 4 = 4, 16 % 10 = 6: all even.
+  it("int(head_dim * pct)", () => expectNoErrors(rotary("  let rot = int(head_dim * pct)")));
+  it("head_dim // 4", () => expectNoErrors(rotary("  let rot = head_dim // 4")));
+  it("head_dim % 10", () => expectNoErrors(rotary("  let rot = head_dim % 10")));
+  it("an odd value is reported on the configuration where it is odd, with its real value", () => {
+    // defaults: 16 * 0.375 + 3 = 9; preset "even": 16 * 0.4375 + 3 = 10 (the probe 7 would give 10 on both).
+    const { diagnostics } = diagnose(rotary("  let rot = int(head_dim * pct) + 3", '  preset "even" { pct = 0.4375 }'));
+    expect(diagnostics.map((d) => `${d.code} ${d.found}`)).toEqual(["E0304 (int(head_dim * pct)) + 3 = 9 in the defaults"]);
+  });
+  it("`require rot % 2 == 0` holds on every configuration and is honoured", () =>
+    expectNoErrors(rotary("  let rot = int(head_dim * pct)", "  require rot % 2 == 0")));
+});
+
+// Each configuration is checked along the branches it takes (issue 12, items 2 and 4).
+describe("checker: branches a configuration never takes are not checked on it", () => {
+  const projected = (body: string, extraSubs = "") => `arch Projected {
+  param vocab: int = 100
+  param emb: int = 16
+  param d: int = 32
+  param use_norm: bool = false
+  block Model {
+    embed_tokens: Embedding(vocab, emb)
+    project_in: Linear(emb, d, bias = false) if emb != d
+    project_out: Linear(d, emb, bias = false) if emb != d
+    norm: LayerNorm(emb) if use_norm
+    ${extraSubs}
+    forward(input_ids: ids[B, T]) -> [B, T, emb] {
+      let h = embed_tokens(input_ids)
+      ${body}
+    }
+  }
+  root Model
+  preset "same" { emb = 32  d = 32  use_norm = true }
+}`;
+  it("`if c { … }` statements", () => expectNoErrors(projected("if emb != d {\n h = project_in(h)\n h = project_out(h)\n }\n if use_norm {\n h = norm(h)\n }\n return h")));
+  it("`if c then a else b` expressions", () => expectNoErrors(projected("let g = if emb != d then project_in(h) else h\n return if emb != d then project_out(g) else g")));
+  it("a local's type after `if` follows the branch taken", () =>
+    expectNoErrors(projected("if emb != d {\n h = project_in(h)\n }\n let g = mixer(h)\n return if emb != d then project_out(g) else g", "mixer: if emb != d then Linear(d, d) else Linear(emb, emb)")));
+  it("after `if c { return … }` the rest runs where c does not hold", () =>
+    expectNoErrors(projected("if emb == d {\n return h\n }\n return project_out(project_in(h))")));
+  it("a mismatch on a branch that runs is still reported", () =>
+    expectError(projected("let g = if emb != d then project_in(h) else h\n return if emb != d then g else g"), "E0306", /dimension 2 of the result/));
+  it("E0406: an optional submodule used where its condition is false", () => {
+    const e = expectError(projected("return norm(h)"), "E0406", /`norm` is used where it does not exist: it is declared `if use_norm`, which is false in the defaults/);
+    expect(e.span?.line).toBe(14);
+  });
+});
+
+describe("checker: arithmetic on a nullable config value in a forward body", () => {
+  const clip = (body: string, extra = "") => `arch Clip {
+  param d: int = 8
+  param p: float? = null
+${extra}
+  block M {
+    forward(x: [B, T, d]) -> [B, T, d] {
+      return ${body}
+    }
+  }
+  root M
+}`;
+  it("E0201 for `-p` when p is null, as in a `let`", () => {
+    const e = expectError(clip("clamp(x, -p, p)"), "E0201", /`-p` does arithmetic on `p`, which is null in the defaults/);
+    expect([e.span?.line, e.span?.col]).toEqual([7, 24]);
+    expectError(clip("x", "  let q = -p"), "E0201", /./);
+  });
+  it("E0201 for `p * 2.0` too", () => expectError(clip("x * (p * 2.0)"), "E0201", /`p \* 2.0` does arithmetic on `p`/));
+  it("no error where the null case is taken care of, or p has a value", () => {
+    expectNoErrors(clip("if p == null then x else clamp(x, -p, p)"));
+    expectNoErrors(clip("clamp(x, -p, p)").replace("float? = null", "float? = 3.0"));
+    expectNoErrors(clip("clamp(x, null, p)"));
+  });
+});
+
+describe("checker: one root cause, one error", () => {
+  it("a wrong split axis is reported at the split only, not at every use of its parts", () => {
+    const src = block(
+      "qkv: Linear(d, 3 * d)  o: Linear(d, d)",
+      x,
+      "let q, k, v = split(qkv(x), [d, d, d], axis = 1)\n      let a = attention(split_heads(q, heads), split_heads(k, heads), split_heads(v, heads), causal = true)\n      return o(merge_heads(a)) + q + k + v",
+    );
+    const { diagnostics } = diagnose(src);
+    expect(diagnostics.map((d) => `${d.code} ${d.message}`)).toEqual(["E0304 shape mismatch in `split`: sum of the split sizes (must equal the split dimension)"]);
+  });
+});

@@ -113,3 +113,12 @@ describe("user errors exit 1 (2 for a malformed command line), never with a stac
     });
   }
 });
+
+// The zoo is what newcomers copy: it is in the canonical layout `archc fmt` writes.
+describe("archc fmt --check on the zoo", () => {
+  it("every file in models/ is formatted", async () => {
+    const { code, out, err } = await archc("fmt", "--check");
+    expect(out + err).toBe("");
+    expect(code).toBe(0);
+  });
+});

@@ -267,12 +267,18 @@ describe("Qwen2-MoE", () => {
     ]);
   });
 
-  it("emits router logits [B*T, E] for the sparse layers only", async () => {
-    const s = await session(tinyMoe({ num_hidden_layers: 3, mlp_only_layers: [1] }));
-    const { emitted } = s.forward({ input_ids: new IntTensor(Int32Array.from([...prompt, ...prompt]), [2, prompt.length]) });
-    const router = [...emitted.keys()].filter((k) => k.startsWith("router_logits.")).sort();
-    expect(router).toEqual(["router_logits.0", "router_logits.1"]);
-    expect(emitted.get("router_logits.0")!.shape).toEqual([2 * prompt.length, 4]);
+  // shared/conformance/README.md names them router_logits.<layer>: numbered by layer, not by occurrence.
+  it("emits router logits [B*T, E] for the sparse layers only, named by their layer", async () => {
+    const routerNames = async (extra: Record<string, unknown>) => {
+      const s = await session(tinyMoe(extra));
+      const { emitted } = s.forward({ input_ids: new IntTensor(Int32Array.from([...prompt, ...prompt]), [2, prompt.length]) });
+      for (const [k, t] of emitted) if (k.startsWith("router_logits.")) expect(t.shape).toEqual([2 * prompt.length, 4]);
+      return [...emitted.keys()].filter((k) => k.startsWith("router_logits.")).sort();
+    };
+    // Layer 1 dense (mlp_only_layers): sparse layers 0 and 2.
+    expect(await routerNames({ num_hidden_layers: 3, mlp_only_layers: [1] })).toEqual(["router_logits.0", "router_logits.2"]);
+    // decoder_sparse_step 2 over 5 layers: (i + 1) % 2 == 0 at layers 1 and 3.
+    expect(await routerNames({ num_hidden_layers: 5, decoder_sparse_step: 2 })).toEqual(["router_logits.1", "router_logits.3"]);
   });
 
   it("norm_topk_prob renormalises the top-k gates: a no-op when k = E, a change when k < E", async () => {

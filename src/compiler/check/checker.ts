@@ -12,7 +12,7 @@ import { isPrimitive, primitives, PrimitiveArgumentError } from "../ir/primitive
 import { Sym } from "../shapes/sym.js";
 import { ops } from "../ops/catalogue.js";
 import type { OpArg, OpContext } from "../ops/op-def.js";
-import { evalSym, numericEnvs, toSym, type NumericEnv } from "./symbolic.js";
+import { choiceSym, condition, evalSym, numericEnvs, toSym, type Condition, type NumericEnv } from "./symbolic.js";
 import {
   tensor,
   typeText,
@@ -49,6 +49,27 @@ export function checkArch(arch: ArchIR): CheckResult {
   const envs = numericEnvs(arch);
   const configSyms = new Map<string, Sym>();
   const visiting = new Set<string>();
+  // The branches the code being checked sits in (`if c { … }`, `if c then … else …`, a choice
+  // of module): a configuration where one of them is not taken never runs that code, so its
+  // numeric checks skip that configuration.
+  const guards: Condition[] = [];
+  // What the non-config names of the block being checked are (block parameters, loop variables).
+  let symbolRoles = new Map<string, string>();
+  const live = (env: NumericEnv): boolean => guards.every((g) => g(env) !== false);
+  const liveEnvs = (): NumericEnv[] => envs.filter(live);
+  const guarded = <T>(when: Condition[], fn: () => T): T => {
+    guards.push(...when);
+    try {
+      return fn();
+    } finally {
+      guards.length -= when.length;
+    }
+  };
+  const negate = (c: Condition): Condition => (env) => {
+    const v = c(env);
+    return v === undefined ? undefined : !v;
+  };
+  const undecided = (cs: Condition[]): Condition => (env) => cs.every((c) => c(env) === undefined);
 
   // A derived value that is a polynomial of others is replaced by its definition, so that
   // `heads * head_dim` equals `d` when `head_dim = d / heads` is a let.
@@ -96,16 +117,21 @@ export function checkArch(arch: ArchIR): CheckResult {
       if (!/^[A-Za-z_]\w*$/.test(s) || configSym(s)) continue;
       if (!free.has(s)) free.set(s, primes[free.size % primes.length]!);
     }
-    const probe = envs.length > 0 ? envs : [{ label: "free values", values: new Map() }];
+    const probe = envs.length > 0 ? liveEnvs() : [{ label: "free values", values: new Map() }];
     for (const env of probe) {
       const va = evalSym(a, env, free);
       const vb = evalSym(b, env, free);
       if (va === undefined || vb === undefined || va === vb) continue;
-      // Free dimensions on one side only explain the mismatch: nothing ties them to the other side.
-      const names = [...free.keys()].filter((n) => a.symbols().includes(n) !== b.symbols().includes(n)).map((n) => `\`${n}\``);
-      const freeHint = names.length
-        ? `${names.join(" and ")} ${names.length > 1 ? "are free dimensions" : "is a free dimension"} (any size), so the two sides are not always equal`
-        : undefined;
+      // Names on one side only explain the mismatch: nothing ties them to the other side. A block
+      // parameter or loop variable is named as what it is, not as a free dimension.
+      const oneSided = [...free.keys()].filter((n) => a.symbols().includes(n) !== b.symbols().includes(n));
+      const names = oneSided.filter((n) => !symbolRoles.has(n)).map((n) => `\`${n}\``);
+      const roles = oneSided.filter((n) => symbolRoles.has(n)).map((n) => `\`${n}\` is ${symbolRoles.get(n)}`);
+      const freeHint =
+        names.length || roles.length
+          ? [...(names.length ? [`${names.join(" and ")} ${names.length > 1 ? "are free dimensions" : "is a free dimension"} (any size)`] : []), ...roles].join("; ") +
+            ", so the two sides are not always equal"
+          : undefined;
       const hint = code === "E0302" ? mismatchHints[code] : (freeHint ?? mismatchHints[code]);
       fail(code, span, `shape mismatch${op ? ` in \`${op}\`` : ""}: ${what}`, {
         expected: valueNote(a, env, free),
@@ -121,7 +147,7 @@ export function checkArch(arch: ArchIR): CheckResult {
     const q = a.div(n);
     const provable = [...q.terms.values()].every((t) => Number.isInteger(t.coef) && Object.values(t.mono).every((e) => e > 0));
     if (provable) return true;
-    for (const env of envs) {
+    for (const env of liveEnvs()) {
       const va = evalSym(a, env, new Map([["__", 0]]));
       const vn = evalSym(n, env);
       if (va === undefined || vn === undefined || a.symbols().some((s) => /^[A-Za-z_]\w*$/.test(s) && !configSym(s))) continue;
@@ -165,21 +191,26 @@ export function checkArch(arch: ArchIR): CheckResult {
   };
 
   // ---- submodule declarations → module types
-  const moduleTypeOf = (e: A.Expr, lookup: (n: string, span: A.Span) => Type | undefined, depth = 0): ModuleT | ModuleListT | undefined => {
+  const isConfigName = (n: string): boolean => arch.params.has(n) || arch.lets.has(n);
+  const moduleTypeOf = (e: A.Expr, lookup: (n: string, span: A.Span) => Type | undefined, depth = 0, isConfig = isConfigName): ModuleT | ModuleListT | undefined => {
     if (depth > 32) return undefined;
     switch (e.kind) {
       case "if": {
-        const a = moduleTypeOf(e.then, lookup, depth + 1);
-        const b = moduleTypeOf(e.else, lookup, depth + 1);
+        // Each variant remembers the choice that selects it, so that it is checked only where it is built.
+        const c = condition(e.cond, isConfig);
+        const when = (t: ModuleT | ModuleListT | undefined, w: Condition): ModuleT | ModuleListT | undefined =>
+          t?.kind === "module" ? { kind: "module", variants: t.variants.map((v) => ({ ...v, when: [...(v.when ?? []), w] })) } : t;
+        const a = when(moduleTypeOf(e.then, lookup, depth + 1, isConfig), c);
+        const b = when(moduleTypeOf(e.else, lookup, depth + 1, isConfig), negate(c));
         if (a?.kind === "module" && b?.kind === "module") return { kind: "module", variants: [...a.variants, ...b.variants] };
         return a ?? b;
       }
       case "list": {
-        const items = e.items.map((i) => moduleTypeOf(i, lookup, depth + 1)).filter((t): t is ModuleT => t?.kind === "module");
+        const items = e.items.map((i) => moduleTypeOf(i, lookup, depth + 1, isConfig)).filter((t): t is ModuleT => t?.kind === "module");
         return { kind: "modlist", item: { kind: "module", variants: items.flatMap((i) => i.variants) }, ...({ items } as object) } as ModuleListT;
       }
       case "comprehension": {
-        const inner = moduleTypeOf(e.item, (n, s) => (n === e.variable ? { kind: "scalar", sym: Sym.symbol(e.variable), base: "int" } : lookup(n, s)), depth + 1);
+        const inner = moduleTypeOf(e.item, (n, s) => (n === e.variable ? { kind: "scalar", sym: Sym.symbol(e.variable), base: "int" } : lookup(n, s)), depth + 1, (n) => n !== e.variable && isConfig(n));
         return inner?.kind === "module" ? { kind: "modlist", item: inner } : undefined;
       }
       case "name":
@@ -328,6 +359,14 @@ export function checkArch(arch: ArchIR): CheckResult {
     return tensor(items.map((i, k) => i.sym ?? Sym.atom(`${v.primitive.name}.shape[${k}]`)));
   };
 
+  // A call that reported an error has no type: what is computed from it is not checked again,
+  // so one wrong size gives one error, at its root cause, not one per later use.
+  const rootCause = (infer: () => Type | undefined): Type | undefined => {
+    const before = diagnostics.length;
+    const t = infer();
+    return diagnostics.length > before ? undefined : t;
+  };
+
   // ---- calling a module with tensor arguments
   const callVariant = (v: ModuleVariant, args: OpArg[], span: A.Span, callee = v.kind === "primitive" ? v.primitive.name : v.block.name): Type | undefined => {
     if (v.kind === "primitive") {
@@ -353,6 +392,14 @@ export function checkArch(arch: ArchIR): CheckResult {
           return tensor([...dims.slice(0, -1), to]);
         }
         case "lookup": {
+          if (!x.type.ids) {
+            const who = callee === p.name ? p.name : `\`${callee}\` (${p.name})`;
+            return fail("E0403", x.expr.span, `${who} looks up token ids, but \`${exprText(x.expr)}\` is a float tensor`, {
+              expected: `ids[${dims.map(String).join(", ")}]`,
+              found: typeText(x.type),
+              hint: "token ids come from an `ids[…]` input, `position_ids`, or integer arithmetic on them (`p + 2`)",
+            });
+          }
           const d = argSym(rule.dim);
           return tensor([...dims, d ?? Sym.atom("?")]);
         }
@@ -401,30 +448,83 @@ export function checkArch(arch: ArchIR): CheckResult {
       });
     });
     const result = b.forward.result;
-    if (!result) return { kind: "tuple", items: [] };
+    if (!result) {
+      // No declared result: what its `return` gives (`return x, x` is a pair), in the caller's sizes.
+      const returned = returnedTypes(b);
+      if (!returned) return { kind: "tuple", items: [] };
+      const subst = new Map<string, Sym>(bindings);
+      for (const [n, a] of v.args) if (a.sym) subst.set(n, a.sym);
+      const items = returned.map((t) => (t.kind === "tensor" ? tensor(t.dims.map((d) => d.substitute(subst)), t.ids) : t));
+      return items.length === 1 ? items[0] : { kind: "tuple", items };
+    }
     return tensor(result.dims.map((d) => toSym(d, dimLookup) ?? Sym.atom(exprText(d))), result.ids);
   };
 
   const callModule = (t: ModuleT, args: OpArg[], span: A.Span, callee?: string): Type | undefined => {
-    let first: Type | undefined;
-    for (const v of t.variants) {
-      const r = callVariant(v, args, span, callee);
-      if (!first) first = r;
-      else if (r && first.kind === "tensor" && r.kind === "tensor") {
-        first.dims.forEach((d, i) => r.dims[i] && sameDim(d, r.dims[i]!, span, "E0306", `dimension ${i} of the two choices' results`));
-      }
-    }
-    return first;
+    // Each variant is checked where it is the one built; results are compared where that cannot be told.
+    const results = t.variants.map((v) => ({ when: v.when ?? [], type: guarded(v.when ?? [], () => callVariant(v, args, span, callee)) }));
+    const first = results[0]?.type;
+    const choices = results.filter((r) => r.type?.kind === "tensor") as { when: Condition[]; type: TensorT }[];
+    if (first?.kind !== "tensor" || choices.length < 2) return first;
+    guarded([undecided(choices.flatMap((c) => c.when))], () => {
+      for (const r of choices.slice(1)) first.dims.forEach((d, i) => r.type.dims[i] && sameDim(d, r.type.dims[i]!, span, "E0306", `dimension ${i} of the two choices' results`));
+    });
+    const cond = choices.length === 2 ? choices[0]!.when.at(-1)?.text : undefined;
+    return chosenTensor(choices, (ds) => (cond ? `if ${cond} then ${ds[0]} else ${ds[1]}` : ds.join(" | ")));
+  };
+
+  // The type of a value chosen per configuration: a size that differs between the options is
+  // the size of the option that configuration takes.
+  const chosenTensor = (options: { when: Condition[]; type: TensorT }[], text: (dims: string[]) => string): TensorT => {
+    const first = options[0]!.type;
+    const all = (cs: Condition[]): Condition => (env) => (cs.some((c) => c(env) === false) ? false : cs.every((c) => c(env) === true) ? true : undefined);
+    const dims = first.dims.map((d, i) => {
+      const syms = options.map((o) => o.type.dims[i] ?? d);
+      if (syms.every((x) => x.equals(d))) return d;
+      return choiceSym(text(syms.map(String)), options.map((o, k) => ({ when: all(o.when), sym: syms[k]! })));
+    });
+    return tensor(dims, first.ids);
   };
 
   // ---- forward bodies
+  // Each block is checked once, a called block before its caller when the caller needs what
+  // it returns (a block without a declared result).
+  const returns = new Map<BlockIR, Type[] | undefined>();
+  const checking = new Set<BlockIR>();
+  const returnedTypes = (b: BlockIR): Type[] | undefined => {
+    if (!returns.has(b) && !checking.has(b)) {
+      const outer = guards.splice(0);
+      const roles = symbolRoles;
+      try {
+        checkBlock(b);
+      } finally {
+        guards.push(...outer);
+        symbolRoles = roles;
+      }
+    }
+    return returns.get(b);
+  };
+
   const checkBlock = (b: BlockIR): void => {
+    if (returns.has(b) || checking.has(b)) return;
+    checking.add(b);
+    symbolRoles = new Map(b.params.map((p) => [p.name, `a parameter of block \`${b.name}\` (each use gives its own value)`]));
+    try {
+      checkBlockBody(b);
+    } finally {
+      checking.delete(b);
+      if (!returns.has(b)) returns.set(b, undefined);
+    }
+  };
+
+  const checkBlockBody = (b: BlockIR): void => {
     const submods = new Map<string, ModuleT | ModuleListT>();
     const blockParams = new Map(b.params.map((p) => [p.name, { kind: "scalar", sym: Sym.symbol(p.name), base: p.type.name } as ScalarT]));
     const declScope = (n: string): Type | undefined => blockParams.get(n) ?? lookupConfig(n);
     const seen = new Map<string, A.Span>();
     // Names whose declaration already failed (a submodule, a local): their uses would only echo it.
     const unresolved = new Set<string>();
+    const conditional = new Map<string, A.Expr>();
     for (const sm of b.submodules) {
       const first = seen.get(sm.name);
       if (first) {
@@ -438,9 +538,12 @@ export function checkArch(arch: ArchIR): CheckResult {
       }
       seen.set(sm.name, sm.nameSpan);
       if (blockParams.has(sm.name)) fail("E0102", sm.nameSpan, `\`${sm.name}\` is both a parameter and a submodule of \`${b.name}\``);
-      if (sm.cond) checkNames(sm.cond, declScope);
+      if (sm.cond) {
+        checkNames(sm.cond, declScope);
+        conditional.set(sm.name, sm.cond);
+      }
       if (sm.className) checkNames(sm.className, declScope);
-      const t = moduleTypeOf(sm.module, declScope);
+      const t = moduleTypeOf(sm.module, declScope, 0, (n) => !blockParams.has(n) && isConfigName(n));
       if (t) submods.set(sm.name, t);
       else unresolved.add(sm.name);
     }
@@ -462,11 +565,44 @@ export function checkArch(arch: ArchIR): CheckResult {
       locals.set(formal.name, tensor(dims, formal.type.ids));
     }
 
+    // A condition in the body reads config values; a local, loop variable or block parameter
+    // of the same name (as they are when the condition is met) makes it undecided.
+    const bodyCondition = (cond: A.Expr): Condition => {
+      const shadowed = new Set([...locals.keys(), ...loopVars.keys(), ...blockParams.keys(), ...submods.keys(), ...freeDims]);
+      return condition(cond, (n) => !shadowed.has(n) && isConfigName(n));
+    };
+
+    // Arithmetic on a config value that is null on a configuration running this code is the
+    // same error as in a `let` (`-p` with `param p: float? = null`), not a silent -0.
+    const nullOperand = (operand: A.Expr, op: A.Expr): boolean => {
+      if (operand.kind !== "name" || !isConfigName(operand.name) || locals.has(operand.name) || loopVars.has(operand.name) || blockParams.has(operand.name)) return false;
+      const env = liveEnvs().find((v) => v.values.get(operand.name) === null);
+      if (!env) return false;
+      fail("E0201", operand.span, `\`${exprText(op)}\` does arithmetic on \`${operand.name}\`, which is null in ${env.label}`, {
+        hint: `choose a value for the null case: \`if ${operand.name} == null then … else ${exprText(op)}\`, or give \`${operand.name}\` a number`,
+      });
+      return true;
+    };
+
     const lookup = (n: string, span: A.Span): Type | undefined => {
       void span;
       const lv = loopVars.get(n);
       if (lv) return lv.type;
       return locals.get(n) ?? submods.get(n) ?? blockParams.get(n) ?? lookupConfig(n) ?? (freeDims.has(n) ? { kind: "scalar", sym: Sym.symbol(n), base: "int" } : undefined);
+    };
+
+    // A submodule declared `name: X if cond` exists only where cond holds: a use that runs on a
+    // configuration without it would fail at run time.
+    const presentHere = (e: Extract<A.Expr, { kind: "name" }>): boolean => {
+      const decl = conditional.get(e.name);
+      if (!decl) return true;
+      const exists = condition(decl, (n) => !blockParams.has(n) && isConfigName(n));
+      const missing = liveEnvs().find((env) => exists(env) === false);
+      if (!missing) return true;
+      fail("E0406", e.span, `\`${e.name}\` is used where it does not exist: it is declared \`if ${exprText(decl)}\`, which is false in ${missing.label}`, {
+        hint: `use it under the same condition: \`if ${exprText(decl)} { … }\` or \`if ${exprText(decl)} then ${e.name}(x) else x\``,
+      });
+      return false;
     };
 
     const resolveName = (e: Extract<A.Expr, { kind: "name" }>): Type | undefined => {
@@ -483,6 +619,7 @@ export function checkArch(arch: ArchIR): CheckResult {
       }
       const sm = submods.get(e.name);
       if (sm) {
+        if (!presentHere(e)) return undefined;
         annotations.resolutions.set(e, { kind: "submodule", name: e.name, type: sm });
         return paramValue(sm);
       }
@@ -528,6 +665,7 @@ export function checkArch(arch: ArchIR): CheckResult {
         case "unary": {
           const t = infer(e.operand);
           if (!t) return undefined;
+          if (e.op === "-" && t.kind === "scalar" && nullOperand(e.operand, e)) return undefined;
           if (t.kind === "tensor" || t.kind === "scalar") return t.kind === "scalar" && e.op === "-" && t.sym ? { ...t, sym: t.sym.neg() } : t;
           return fail("E0403", e.operand.span, `\`${e.op}\` needs a tensor or a number`, { found: typeText(t) });
         }
@@ -535,11 +673,21 @@ export function checkArch(arch: ArchIR): CheckResult {
           return inferBinary(e);
         case "if": {
           infer(e.cond);
-          const a = infer(e.then);
-          const b2 = infer(e.else);
+          // Each branch is checked on the configurations that take it; their sizes are compared
+          // only where the condition cannot be told (it reads a block parameter or a local).
+          const c = bodyCondition(e.cond);
+          const a = guarded([c], () => infer(e.then));
+          const b2 = guarded([negate(c)], () => infer(e.else));
           if (a?.kind === "tensor" && b2?.kind === "tensor") {
             if (a.dims.length !== b2.dims.length) return fail("E0305", e.span, "the two branches have different ranks", { expected: typeText(a), found: typeText(b2) });
-            a.dims.forEach((d, i) => sameDim(d, b2.dims[i]!, e.else.span, "E0301", `dimension ${i} of the else branch`));
+            guarded([undecided([c])], () => a.dims.forEach((d, i) => sameDim(d, b2.dims[i]!, e.else.span, "E0301", `dimension ${i} of the else branch`)));
+            return chosenTensor(
+              [
+                { when: [c], type: a },
+                { when: [negate(c)], type: b2 },
+              ],
+              ([x, y]) => `if ${exprText(e.cond)} then ${x} else ${y}`,
+            );
           }
           return a ?? b2;
         }
@@ -614,6 +762,7 @@ export function checkArch(arch: ArchIR): CheckResult {
       const l = infer(e.left);
       const r = infer(e.right);
       if (!l || !r) return undefined;
+      if (["+", "-", "*", "/", "//", "%", "**"].includes(e.op) && ((l.kind === "scalar" && nullOperand(e.left, e)) || (r.kind === "scalar" && nullOperand(e.right, e)))) return undefined;
       if (l.kind === "scalar" && r.kind === "scalar") {
         const sym = toSym(e, (n) => (lookup(n, e.span) as ScalarT | undefined)?.sym);
         const cmp = ["==", "!=", "<", "<=", ">", ">=", "&&", "||", "in"].includes(e.op);
@@ -633,11 +782,14 @@ export function checkArch(arch: ArchIR): CheckResult {
         return tensor([...batch, l.dims[l.dims.length - 2]!, r.dims[r.dims.length - 1]!]);
       }
       if (!["+", "-", "*", "/"].includes(e.op)) return fail("E0403", e.span, `\`${e.op}\` is not defined on tensors`);
-      if (l.kind === "tensor" && r.kind === "scalar") return l;
-      if (l.kind === "scalar" && r.kind === "tensor") return r;
+      // Ids with ids or integers under + - * stay ids (positions `p + 2` index a table); anything else is float.
+      const integral = (t: Type) => (t.kind === "tensor" ? t.ids : t.kind === "scalar" && (t.base === "int" || (t.base === "any" && !!t.sym)));
+      const ids = ["+", "-", "*"].includes(e.op) && integral(l) && integral(r);
+      if (l.kind === "tensor" && r.kind === "scalar") return tensor(l.dims, ids);
+      if (l.kind === "scalar" && r.kind === "tensor") return tensor(r.dims, ids);
       if (l.kind !== "tensor" || r.kind !== "tensor") return fail("E0403", e.span, `\`${e.op}\` needs tensors or numbers`, { found: `${typeText(l)} ${e.op} ${typeText(r)}` });
       const dims = broadcastDims(l.dims, r.dims, e);
-      return dims ? tensor(dims) : undefined;
+      return dims ? tensor(dims, ids) : undefined;
     };
 
     const broadcastDims = (a: Sym[], b: Sym[], e: Extract<A.Expr, { kind: "binary" }>): Sym[] | undefined => {
@@ -686,7 +838,7 @@ export function checkArch(arch: ArchIR): CheckResult {
         annotations.resolutions.set(e, { kind: "call-module", type: ct });
         // An argument that already failed has been reported; checking the call would only cascade.
         if (args.some((a) => !a.type)) return undefined;
-        return callModule(ct, args as OpArg[], e.span, exprText(e.callee));
+        return rootCause(() => callModule(ct, args as OpArg[], e.span, exprText(e.callee)));
       }
       const name = e.callee.name;
       const op = ops[name];
@@ -736,7 +888,7 @@ export function checkArch(arch: ArchIR): CheckResult {
       if (missing.length) return fail("E0112", e.span, `\`${name}\` needs argument \`${missing[0]}\``, { expected: signature, hint: op.doc });
       if (broken) return undefined;
       const ctx: OpContext = { fail, sameDim: (x, y, sp, code, what) => sameDim(x, y, sp, code, what, name), divides, callSpan: e.span };
-      return op.infer(named, ctx, rest);
+      return rootCause(() => op.infer(named, ctx, rest));
     };
 
     const bind = (s: A.Stmt, names: string[], t: Type | undefined, span: A.Span, isLet: boolean): void => {
@@ -767,7 +919,11 @@ export function checkArch(arch: ArchIR): CheckResult {
 
     let returned = false;
     const declared = f.result;
-    const walk = (stmts: A.Stmt[]): void => {
+    // Walks statements; true when they always end in a `return`. After `if c { … return }`, the
+    // rest of the list runs only where c does not hold.
+    const walk = (stmts: A.Stmt[]): boolean => {
+      const depth = guards.length;
+      let ends = false;
       for (const s of stmts) {
         switch (s.kind) {
           case "let":
@@ -782,7 +938,9 @@ export function checkArch(arch: ArchIR): CheckResult {
           }
           case "return": {
             returned = true;
+            ends = true;
             const ts = s.values.map((v) => infer(v));
+            if (!declared && !returns.has(b) && ts.every((t) => t?.kind === "tensor")) returns.set(b, ts as Type[]);
             if (declared && ts.length === 1 && ts[0]?.kind === "tensor") {
               const got = ts[0];
               const want = declared.dims.map((d) => toSym(d, (n) => blockParams.get(n)?.sym ?? configSym(n) ?? Sym.symbol(n)) ?? Sym.atom(exprText(d)));
@@ -805,9 +963,11 @@ export function checkArch(arch: ArchIR): CheckResult {
               fail("E0201", s.iter.span, "`for` iterates over a module list or a range `a..b`", { found: typeText(it) });
             }
             loopVars.set(s.variable, { type: vt, overModules });
+            if (!overModules) symbolRoles.set(s.variable, "a loop variable (it takes each value of its range)");
             const before = new Map(locals);
             walk(s.body);
             loopVars.delete(s.variable);
+            symbolRoles.delete(s.variable);
             // A loop-carried tensor must keep its shape from one iteration to the next.
             for (const [n, t0] of before) {
               const t1 = locals.get(n);
@@ -819,12 +979,35 @@ export function checkArch(arch: ArchIR): CheckResult {
           }
           case "if": {
             infer(s.cond);
-            walk(s.then);
-            if (s.else) walk(s.else);
+            const c = bodyCondition(s.cond);
+            const before = new Map(locals);
+            const thenEnds = guarded([c], () => walk(s.then));
+            const afterThen = new Map(locals);
+            let elseEnds = false;
+            locals.clear();
+            for (const [n, t] of before) locals.set(n, t);
+            if (s.else) elseEnds = guarded([negate(c)], () => walk(s.else!));
+            if (thenEnds && elseEnds) ends = true;
+            else if (thenEnds) guards.push(negate(c));
+            else if (elseEnds) {
+              guards.push(c);
+              locals.clear();
+              for (const [n, t] of afterThen) locals.set(n, t);
+            }
+            // After the statement a local has the type of the branch the configuration took.
+            for (const [n, t1] of thenEnds || elseEnds ? [] : afterThen) {
+              const t2 = locals.get(n);
+              if (!t2) locals.set(n, t1);
+              else if (t1 !== t2 && t1.kind === "tensor" && t2.kind === "tensor" && t1.dims.length === t2.dims.length) {
+                locals.set(n, chosenTensor([{ when: [c], type: t1 }, { when: [negate(c)], type: t2 }], ([x, y]) => `if ${exprText(s.cond)} then ${x} else ${y}`));
+              }
+            }
             break;
           }
         }
       }
+      guards.length = depth;
+      return ends;
     };
     // An input's default is computed from the inputs before it when the caller leaves it out.
     f.params.forEach((formal, i) => {

@@ -4,7 +4,53 @@ import type * as A from "../ast/nodes.js";
 import type { ArchIR, Value } from "../ir/model.js";
 import { exprText } from "../ast/expr-text.js";
 import { resolveConfig, type Override } from "../eval/config.js";
+import { evaluate, EvalError } from "../eval/evaluate.js";
 import { Sym } from "../shapes/sym.js";
+
+// An opaque term (`int(head_dim * pct)`, `a // b`, `n % k`, a call, an index, a choice) is an atom
+// of the Sym algebra, identified by its text. Its expression is kept so that a concrete
+// configuration evaluates it with the real values instead of a probe.
+type AtomValue = (env: NumericEnv, extra: ReadonlyMap<string, number>) => number | undefined;
+const atomValues = new Map<string, AtomValue>();
+
+function opaque(e: A.Expr): Sym {
+  const s = Sym.atom(exprText(e));
+  atomValues.set(s.symbols()[0]!, (env, extra) => evalAtom(e, env, extra));
+  return s;
+}
+
+/** Whether a condition holds in a configuration; undefined when it cannot be told there. */
+export type Condition = ((env: NumericEnv) => boolean | undefined) & { text?: string };
+
+/**
+ * A condition over config values (`use_norm`, `d != emb`); names `isConfig` rejects (locals,
+ * block parameters) make it undecided.
+ */
+export function condition(e: A.Expr, isConfig: (name: string) => boolean): Condition {
+  return Object.assign(holds, { text: exprText(e) });
+  function holds(env: NumericEnv): boolean | undefined {
+    try {
+      const v = evaluate(e, (n) => (isConfig(n) ? env.values.get(n) : undefined));
+      return typeof v === "boolean" ? v : undefined;
+    } catch (err) {
+      if (err instanceof EvalError) return undefined;
+      throw err;
+    }
+  }
+}
+
+/**
+ * A size that depends on a choice made per configuration (`if c then proj(x) else x`): the
+ * size of the first option whose condition holds there; the first option's where none can be told.
+ */
+export function choiceSym(text: string, options: { when: Condition; sym: Sym }[]): Sym {
+  const s = Sym.atom(text);
+  atomValues.set(s.symbols()[0]!, (env, extra) => {
+    const taken = options.find((o) => o.when(env) === true) ?? options[0]!;
+    return evalSym(taken.sym, env, extra);
+  });
+  return s;
+}
 
 /** Converts an expression over config names into a Sym, or undefined if it is not numeric. */
 export function toSym(e: A.Expr, lookup: (name: string) => Sym | undefined): Sym | undefined {
@@ -35,11 +81,11 @@ export function toSym(e: A.Expr, lookup: (name: string) => Sym | undefined): Sym
             for (let i = 0; i < Math.abs(k); i++) acc = acc.mul(l);
             return k < 0 ? Sym.const(1).div(acc) : acc;
           }
-          return Sym.atom(exprText(e));
+          return opaque(e);
         }
         case "//":
         case "%":
-          return Sym.atom(exprText(e));
+          return opaque(e);
         default:
           return undefined;
       }
@@ -47,7 +93,7 @@ export function toSym(e: A.Expr, lookup: (name: string) => Sym | undefined): Sym
     case "call":
     case "index":
     case "if":
-      return Sym.atom(exprText(e));
+      return opaque(e);
     default:
       return undefined;
   }
@@ -81,7 +127,21 @@ export function evalSym(s: Sym, env: NumericEnv, extra: ReadonlyMap<string, numb
     const v = env.values.get(name);
     if (typeof v === "number") return v;
     if (v !== undefined) return undefined;
+    const atom = atomValues.get(name);
+    if (atom) return atom(env, extra);
     if (!free.has(name)) free.set(name, freeDimValues[free.size % freeDimValues.length]!);
     return free.get(name);
   });
+}
+
+// An opaque term over the configuration's values (and the probe values of free dimensions
+// already chosen); a name it cannot see (a block parameter) leaves it undecided.
+function evalAtom(e: A.Expr, env: NumericEnv, extra: ReadonlyMap<string, number>): number | undefined {
+  try {
+    const v = evaluate(e, (n) => (extra.has(n) ? extra.get(n) : env.values.get(n)));
+    return typeof v === "number" ? v : undefined;
+  } catch (err) {
+    if (err instanceof EvalError) return undefined;
+    throw err;
+  }
 }

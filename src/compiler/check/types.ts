@@ -3,6 +3,7 @@ import type * as A from "../ast/nodes.js";
 import type { BlockIR } from "../ir/model.js";
 import type { Primitive } from "../ir/primitives.js";
 import { Sym } from "../shapes/sym.js";
+import type { Condition } from "./symbolic.js";
 
 export interface TensorT {
   kind: "tensor";
@@ -37,9 +38,10 @@ export interface RangeT {
   kind: "range";
 }
 
+/** A module; `when`: the choices (`if c then A else B`) under which it is the one built. */
 export type ModuleVariant =
-  | { kind: "primitive"; primitive: Primitive; args: Map<string, ScalarT>; block?: BlockIR }
-  | { kind: "block"; block: BlockIR; args: Map<string, ScalarT> };
+  | { kind: "primitive"; primitive: Primitive; args: Map<string, ScalarT>; block?: BlockIR; when?: Condition[] }
+  | { kind: "block"; block: BlockIR; args: Map<string, ScalarT>; when?: Condition[] };
 
 export type Type = TensorT | TupleT | ScalarT | ModuleT | ModuleListT | RangeT;
 

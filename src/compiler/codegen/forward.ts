@@ -13,6 +13,13 @@ import { commentText, localName, str, typeName } from "./names.js";
 export interface ForwardEmitter {
   arch: ArchIR;
   ann: Annotations;
+  /** The module's `$source` table: `file:line:col` of each statement, indexed by `$at`. */
+  sources: string[];
+}
+
+/** Where a statement is, as a runtime error names it. */
+export function sourceLocation(span: A.Span): string {
+  return `${span.file}:${span.line}:${span.col}`;
 }
 
 export function forwardFunctionName(block: string): string {
@@ -101,7 +108,7 @@ export function emitForward(em: ForwardEmitter, b: BlockIR): string[] {
         const lt = ann.types.get(e.left);
         const rt_ = ann.types.get(e.right);
         if (lt?.kind === "tensor" || rt_?.kind === "tensor") {
-          const fn = { "+": "add", "-": "sub", "*": "mul", "/": "div", "@": "matmul" }[e.op as "+"];
+          const fn = { "+": "add", "-": "sub", "*": "mul", "/": "div", "@": "matmul" }[e.op as "+"] + (type?.kind === "tensor" && type.ids ? "_ids" : "");
           return `rt.lang.${fn}(${expr(e.left)}, ${expr(e.right)})`;
         }
         return configExpr({ ...e, left: rawConfig(e.left), right: rawConfig(e.right) } as A.Expr, nameKind);
@@ -177,6 +184,9 @@ export function emitForward(em: ForwardEmitter, b: BlockIR): string[] {
     outer.forEach((n) => declared.add(n));
   };
   const stmt = (s: A.Stmt): void => {
+    // A runtime error inside this statement names its place in the .arch file.
+    em.sources.push(sourceLocation(s.span));
+    push(`$at = ${em.sources.length - 1};`);
     switch (s.kind) {
       case "let":
       case "assign": {
@@ -191,7 +201,7 @@ export function emitForward(em: ForwardEmitter, b: BlockIR): string[] {
         push(`return ${s.values.length === 1 ? expr(s.values[0]!) : `[${s.values.map(expr).join(", ")}]`};`);
         break;
       case "emit":
-        push(`rt.lang.emit(ctx, ${str(s.name)}, ${s.index ? expr(s.index) : "undefined"}, ${expr(s.value)});`);
+        push(`rt.lang.emit(ctx, ${str(s.name)}, ${s.index ? expr(s.index) : "undefined"}, ${expr(s.value)}, self.$path);`);
         break;
       case "for": {
         const it = ann.types.get(s.iter);
@@ -231,8 +241,19 @@ export function emitForward(em: ForwardEmitter, b: BlockIR): string[] {
       push(`const ${localName(d.name)} = ${localName(p.name)}.shape[${j}]!;`);
     });
   }
+  const header = lines.splice(0);
+  indent++;
   f.body.forEach(stmt);
-  return lines;
+  const body = lines.splice(0);
+  return [
+    ...header,
+    "  let $at = -1;",
+    "  try {",
+    ...body,
+    "  } catch (e) {",
+    "    throw rt.lang.located(e, $source[$at]);",
+    "  }",
+  ];
 }
 
 /** Every name read anywhere in these statements. */

@@ -157,7 +157,13 @@ export async function generateModule(arch: ArchIR): Promise<GeneratedModule> {
   });
 
   // ---- blocks
-  for (const b of arch.blocks.values()) emitBlock(sf, arch, b, annotations);
+  const sources: string[] = [];
+  for (const b of arch.blocks.values()) emitBlock(sf, arch, b, annotations, sources);
+  sf.addVariableStatement({
+    declarationKind: VariableDeclarationKind.Const,
+    docs: ["Where each statement of the forward passes is in the .arch source (`$at` indexes it), for runtime errors."],
+    declarations: [{ name: "$source", type: "readonly string[]", initializer: JSON.stringify(sources) }],
+  });
 
   // ---- roots
   const roots = [...new Set([arch.root?.block, ...(arch.hf?.classes ?? []).map((c) => c.block), ...[...arch.presets.values()].map((p) => p.root)].filter((x): x is string => !!x && arch.blocks.has(x)))];
@@ -191,7 +197,7 @@ export async function generateModule(arch: ArchIR): Promise<GeneratedModule> {
   return { fileName, text };
 }
 
-function emitBlock(sf: ReturnType<Project["createSourceFile"]>, arch: ArchIR, b: BlockIR, ann: ReturnType<typeof checkedArch>["annotations"]): void {
+function emitBlock(sf: ReturnType<Project["createSourceFile"]>, arch: ArchIR, b: BlockIR, ann: ReturnType<typeof checkedArch>["annotations"], sources: string[]): void {
   const name = typeName(b.name);
   const cls = b.className ? commentText(` (prints as ${b.className.value})`) : "";
   const paramTs = b.params.map((p) => ({ name: p.name, type: p.type.name === "string" ? "string" : p.type.name === "bool" ? "boolean" : p.type.list ? "number[]" : "number" }));
@@ -267,7 +273,7 @@ function emitBlock(sf: ReturnType<Project["createSourceFile"]>, arch: ArchIR, b:
   if (b.forward) {
     const f = b.forward;
     const sig = `forward(${f.params.map((p) => `${p.name}: ${p.type.ids ? "ids" : ""}[${p.type.dims.map(exprText).join(", ")}]`).join(", ")})${f.result ? ` -> ${f.result.ids ? "ids" : ""}[${f.result.dims.map(exprText).join(", ")}]` : ""}`;
-    const lines = emitForward({ arch, ann }, b);
+    const lines = emitForward({ arch, ann, sources }, b);
     const returnsTuple = f.body.some((s) => s.kind === "return" && s.values.length > 1);
     sf.addFunction({
       name: forwardFunctionName(b.name),

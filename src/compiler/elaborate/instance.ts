@@ -264,9 +264,21 @@ export function elaborate(config: ResolvedConfig, rootName?: string): Elaborated
     diagnostics.push(error("E0203", config.preset ? arch.presets.get(config.preset)?.span ?? arch.span : arch.span, `this configuration of ${arch.name} has more than ${MAX_MODULES.toLocaleString("en-US")} modules`, { hint: "check the sizes of module lists (e.g. the number of layers or experts)" }));
     return { config, root: empty, ties, diagnostics };
   }
-  // Ties must name parameters that exist.
-  const all = new Set(allWeights(root).map((w) => w.name));
+  // Ties must name parameters that exist, of one shape: the target is the source's tensor.
+  const shapes = new Map(allWeights(root).map((w) => [w.name, w.shape]));
+  const all = new Set(shapes.keys());
   for (const t of ties) {
+    const [ts, ss] = [shapes.get(t.target), shapes.get(t.source)];
+    if (ts && ss && ts.join(",") !== ss.join(",")) {
+      const where = config.preset ? `preset "${config.preset}"` : "the defaults";
+      diagnostics.push(
+        error("E0310", tieSpans.get(t.target), `tied parameters differ in shape: \`${t.target}\` and \`${t.source}\` in ${where}`, {
+          expected: `\`${t.source}\`: [${ss.join(", ")}]`,
+          found: `\`${t.target}\`: [${ts.join(", ")}]`,
+          hint: "a tied parameter is the source's tensor: declare both with the same sizes, or tie them only where they agree (`tie … if cond`)",
+        }),
+      );
+    }
     for (const side of [t.target, t.source]) {
       if (!all.has(side)) {
         const head = side.split(".")[0]!;

@@ -10,8 +10,10 @@ import { call as callPrimitive } from "../nn/primitives.js";
 import { lstmApply } from "./recurrent.js";
 import { keySegments } from "./segments.js";
 import { KvCache, keyColumns } from "../model/kv-cache.js";
+import { asFloat, keepsIds } from "./ids.js";
 
 export { segment_ids } from "./segments.js";
+export { add_ids, sub_ids, mul_ids } from "./ids.js";
 export { causal_conv } from "./causal-conv.js";
 
 type Scalar = number | boolean | string | null | undefined;
@@ -43,46 +45,46 @@ export function clamp(_c: ForwardContext, x: Tensor, lo: number | null, hi: numb
 }
 export const split_heads = (_c: ForwardContext, x: Tensor, heads: number) => ops.splitHeads(x, heads);
 export const merge_heads = (_c: ForwardContext, x: Tensor) => ops.mergeHeads(x);
-export const transpose = (_c: ForwardContext, x: Tensor, a: number, b: number) => ops.transpose(x, a, b);
-export const reshape = (_c: ForwardContext, x: Tensor, shape: number[]) => ops.reshape(x, shape);
-export const split = (_c: ForwardContext, x: Tensor, sizes: number[], axis = -1) => ops.split(x, axis, sizes);
+export const transpose = keepsIds((_c: ForwardContext, x: Tensor, a: number, b: number) => ops.transpose(x, a, b));
+export const reshape = keepsIds((_c: ForwardContext, x: Tensor, shape: number[]) => ops.reshape(x, shape));
+export const split = keepsIds((_c: ForwardContext, x: Tensor, sizes: number[], axis: number = -1) => ops.split(x, axis, sizes));
 export const linear = (_c: ForwardContext, x: Tensor, w: Tensor, b?: Tensor) => ops.linear(x, w, b);
 
-export function unflatten(_c: ForwardContext, x: Tensor, axis: number, sizes: number[]): Tensor {
+export const unflatten = keepsIds(function unflatten(_c: ForwardContext, x: Tensor, axis: number, sizes: number[]): Tensor {
   const ax = axis < 0 ? x.shape.length + axis : axis;
   return ops.reshape(x, [...x.shape.slice(0, ax), ...sizes, ...x.shape.slice(ax + 1)]);
-}
+});
 
-export function flatten(_c: ForwardContext, x: Tensor, start: number, end = -1): Tensor {
+export const flatten = keepsIds(function flatten(_c: ForwardContext, x: Tensor, start: number, end: number = -1): Tensor {
   const r = x.shape.length;
   const s = start < 0 ? r + start : start;
   const e = end < 0 ? r + end : end;
   const merged = x.shape.slice(s, e + 1).reduce((p, d) => p * d, 1);
   return ops.reshape(x, [...x.shape.slice(0, s), merged, ...x.shape.slice(e + 1)]);
-}
+});
 
-export function chunk(_c: ForwardContext, x: Tensor, n: number, axis = -1): Tensor[] {
+export const chunk = keepsIds(function chunk(_c: ForwardContext, x: Tensor, n: number, axis: number = -1): Tensor[] {
   const ax = axis < 0 ? x.shape.length + axis : axis;
   const part = x.shape[ax]! / n;
   return ops.split(x, ax, Array.from({ length: n }, () => part));
-}
+});
 
-export function concat(_c: ForwardContext, ...args: (Tensor | { axis?: number })[]): Tensor {
+export const concat = keepsIds(function concat(_c: ForwardContext, ...args: (Tensor | { axis?: number })[]): Tensor {
   const last = args[args.length - 1];
   const opts = last && !(last instanceof Tensor) ? (args.pop() as { axis?: number }) : {};
   return ops.concat(args as Tensor[], opts.axis ?? -1);
-}
+});
 
-export function select(_c: ForwardContext, x: Tensor, axis: number, index: number): Tensor {
+export const select = keepsIds(function select(_c: ForwardContext, x: Tensor, axis: number, index: number): Tensor {
   const ax = axis < 0 ? x.shape.length + axis : axis;
   const s = ops.slice(x, ax, index, index + 1);
   return ops.reshape(s, x.shape.filter((_, i) => i !== ax));
-}
+});
 
-export function flatten_tokens(_c: ForwardContext, x: Tensor): Tensor {
+export const flatten_tokens = keepsIds(function flatten_tokens(_c: ForwardContext, x: Tensor): Tensor {
   const d = x.shape[x.shape.length - 1]!;
   return ops.reshape(x, [x.data.length / d, d]);
-}
+});
 
 export function zeros_like<T extends Tensor | IntTensor>(_c: ForwardContext, x: T): T {
   return (x instanceof IntTensor ? IntTensor.zeros(x.shape) : Tensor.zeros(x.shape)) as T;
@@ -275,33 +277,68 @@ export function apply(m: PrimitiveModule, x: Tensor | IntTensor, c?: ForwardCont
   return callPrimitive(m, x);
 }
 
-export function emit(c: ForwardContext, name: string, index: number | undefined, t: Tensor): void {
-  c.emit(name, index, t);
+/**
+ * Exports `t` as `name.index`. Without an index, an emit made inside an element of a module
+ * list (`model.layers.2.mlp`) takes that element's position in the outermost list: a tensor
+ * emitted per layer is named by its layer, also when some layers do not emit it (dense
+ * layers between sparse ones). Elsewhere each emit of a name takes the next number.
+ */
+const located_ = new WeakSet<Error>();
+
+/**
+ * An error raised inside a statement of a generated forward pass, prefixed with that
+ * statement's place in the .arch file (`model.arch:12:7: …`); the innermost statement wins.
+ */
+export function located(e: unknown, where: string | undefined): unknown {
+  if (!(e instanceof Error) || where === undefined || located_.has(e)) return e;
+  e.message = `${where}: ${e.message}`;
+  located_.add(e);
+  return e;
 }
+
+export function emit(c: ForwardContext, name: string, index: number | undefined, t: Tensor, modulePath = ""): void {
+  c.emit(name, index ?? listPosition(modulePath), t);
+}
+
+/** The first numeric segment of a module path (`model.layers.2.mlp` → 2), if any. */
+function listPosition(path: string): number | undefined {
+  for (const segment of path.split(".")) if (/^\d+$/.test(segment)) return Number(segment);
+  return undefined;
+}
+
+// Ids in float arithmetic (`ids * 0.5`) are their values as floats.
+const floats = (a: Tensor | IntTensor | number, b: Tensor | IntTensor | number): [Tensor | number, Tensor | number] => [
+  typeof a === "number" ? a : asFloat(a),
+  typeof b === "number" ? b : asFloat(b),
+];
 
 // Elementwise arithmetic with numpy broadcasting. A number operand is a PyTorch "wrapped
 // scalar": it is rounded to float32 before the float32 operation, so fround it here.
 const f32 = Math.fround;
 
-export function add(a: Tensor | number, b: Tensor | number): Tensor {
+export function add(a: Tensor | IntTensor | number, b: Tensor | IntTensor | number): Tensor {
+  [a, b] = floats(a, b);
   if (typeof a === "number") return ops.addScalar(b as Tensor, f32(a));
   if (typeof b === "number") return ops.addScalar(a, f32(b));
   return ops.add(a, b);
 }
 
-export function sub(a: Tensor | number, b: Tensor | number): Tensor {
+export function sub(a: Tensor | IntTensor | number, b: Tensor | IntTensor | number): Tensor {
+  [a, b] = floats(a, b);
   if (typeof a === "number") return ops.map(b as Tensor, (v) => f32(a) - v);
   if (typeof b === "number") return ops.map(a, (v) => v - f32(b));
   return ops.sub(a, b);
 }
 
-export function mul(a: Tensor | number, b: Tensor | number): Tensor {
+export function mul(a: Tensor | IntTensor | number, b: Tensor | IntTensor | number): Tensor {
+  [a, b] = floats(a, b);
   if (typeof a === "number") return ops.scale(b as Tensor, f32(a));
   if (typeof b === "number") return ops.scale(a, f32(b));
   return ops.mul(a, b);
 }
 
-export function div(a: Tensor | number, b: Tensor | number): Tensor {
+export function div(a: Tensor | IntTensor | number, b: Tensor | IntTensor | number): Tensor {
+  [a, b] = floats(a, b);
   if (typeof b === "number") return ops.map(a as Tensor, (v) => v / f32(b));
   if (typeof a === "number") return ops.map(b, (v) => f32(a) / v);
   return ops.div(a, b);
