@@ -31,7 +31,10 @@ export function displayPath(p: string): string {
   return rel && !rel.startsWith("..") && !isAbsolute(rel) ? rel : p;
 }
 
-export function loadWorkspace(paths: string[], options: { includeZoo?: boolean; texts?: Map<string, string> } = {}): Workspace {
+/** Parses kept across workspaces by a long-lived caller (the language server), keyed by path. */
+export type ParseCache = Map<string, { text: string; parsed: ReturnType<typeof parseArch> }>;
+
+export function loadWorkspace(paths: string[], options: { includeZoo?: boolean; texts?: Map<string, string>; parseCache?: ParseCache } = {}): Workspace {
   const diagnostics: Diagnostic[] = [];
   const sources = new Map<string, string>();
   const files: A.SourceFile[] = [];
@@ -53,7 +56,9 @@ export function loadWorkspace(paths: string[], options: { includeZoo?: boolean; 
       }
     }
     sources.set(shown, text);
-    const parsed = parseArch(shown, text);
+    const cached = options.parseCache?.get(shown);
+    const parsed = cached?.text === text ? cached.parsed : parseArch(shown, text);
+    options.parseCache?.set(shown, { text, parsed });
     diagnostics.push(...parsed.diagnostics);
     files.push(parsed.file);
   }

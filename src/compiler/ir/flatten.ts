@@ -1,7 +1,7 @@
 // Builds ArchIR from parsed files: resolves `extends` across every loaded file and applies
 // overrides. Reports duplicates, bad overrides and cycles; never throws.
 import type * as A from "../ast/nodes.js";
-import { error, type Diagnostic } from "../diagnostics/diagnostic.js";
+import { error, type Diagnostic, type Fix } from "../diagnostics/diagnostic.js";
 import type { ArchIR, BlockIR } from "./model.js";
 
 type MemberKind = "param" | "let" | "block";
@@ -81,7 +81,7 @@ function applyMembers(decl: A.ArchDecl, file: string, base: ArchIR | undefined, 
   const inheritedKind = (n: string): MemberKind | undefined =>
     base?.params.has(n) ? "param" : base?.lets.has(n) ? "let" : base?.blocks.has(n) ? "block" : undefined;
 
-  const declare = (kind: MemberKind, name: string, isOverride: boolean, span: A.Span): boolean => {
+  const declare = (kind: MemberKind, name: string, isOverride: boolean, span: A.Span, member: A.Span): boolean => {
     const own = ownNames.get(name);
     if (own) {
       diagnostics.push(error("E0102", span, `\`${name}\` is defined twice in \`${decl.name}\``, { notes: [{ message: "first defined here", span: own.span }] }));
@@ -99,7 +99,10 @@ function applyMembers(decl: A.ArchDecl, file: string, base: ArchIR | undefined, 
     }
     if (inherited && !isOverride) {
       diagnostics.push(
-        error("E0106", span, `\`${name}\` is already defined by base \`${base?.name}\``, { hint: `write \`override ${kind} ${name}\` to replace it` }),
+        error("E0106", span, `\`${name}\` is already defined by base \`${base?.name}\``, {
+          hint: `write \`override ${kind} ${name}\` to replace it`,
+          fixes: [{ title: `Add \`override\``, span: { ...member, length: 0 }, text: "override " }],
+        }),
       );
       return false;
     }
@@ -129,7 +132,7 @@ function applyMembers(decl: A.ArchDecl, file: string, base: ArchIR | undefined, 
         ir.hf = m;
         break;
       case "param":
-        if (declare("param", m.name, m.override, m.nameSpan)) {
+        if (declare("param", m.name, m.override, m.nameSpan, m.span)) {
           const prev = base?.params.get(m.name);
           if (prev && prev.type.name !== m.type.name) {
             diagnostics.push(
@@ -148,7 +151,7 @@ function applyMembers(decl: A.ArchDecl, file: string, base: ArchIR | undefined, 
         }
         break;
       case "let":
-        if (declare("let", m.name, m.override, m.nameSpan)) ir.lets.set(m.name, { name: m.name, value: m.value, definedIn: decl.name, span: m.span });
+        if (declare("let", m.name, m.override, m.nameSpan, m.span)) ir.lets.set(m.name, { name: m.name, value: m.value, definedIn: decl.name, span: m.span });
         break;
       case "require":
         ir.requires.push({ cond: m.cond, ...(m.message ? { message: m.message } : {}), definedIn: decl.name, span: m.span });
@@ -157,7 +160,7 @@ function applyMembers(decl: A.ArchDecl, file: string, base: ArchIR | undefined, 
         ir.ignores.push(...m.keys);
         break;
       case "block":
-        if (declare("block", m.name, m.override, m.nameSpan)) ir.blocks.set(m.name, { ...m, definedIn: decl.name } as BlockIR);
+        if (declare("block", m.name, m.override, m.nameSpan, m.span)) ir.blocks.set(m.name, { ...m, definedIn: decl.name } as BlockIR);
         break;
       case "root":
         ir.root = { block: m.block, span: m.span };
@@ -180,6 +183,17 @@ export function typeText(t: A.TypeRef): string {
 
 /** "did you mean" by edit distance, for unknown-name hints. */
 export function suggest(name: string, candidates: Iterable<string>): string | undefined {
+  const best = closestName(name, candidates);
+  return best !== undefined ? `did you mean \`${best}\`?` : undefined;
+}
+
+/** The hint and the quick fix for a misspelt name written at `span`. */
+export function suggestAt(name: string, candidates: Iterable<string>, span: A.Span): { hint?: string; fixes?: Fix[] } {
+  const best = closestName(name, candidates);
+  return best === undefined ? {} : { hint: `did you mean \`${best}\`?`, fixes: [{ title: `Change to \`${best}\``, span, text: best }] };
+}
+
+function closestName(name: string, candidates: Iterable<string>): string | undefined {
   // Edit distance is quadratic: a name thousands of characters long is no typo to correct.
   if (name.length > 256) return undefined;
   const limit = Math.max(2, Math.floor(name.length / 3));
@@ -194,7 +208,7 @@ export function suggest(name: string, candidates: Iterable<string>): string | un
       best = c;
     }
   }
-  return best !== undefined && bestD <= limit ? `did you mean \`${best}\`?` : undefined;
+  return bestD <= limit ? best : undefined;
 }
 
 function editDistance(a: string, b: string): number {
