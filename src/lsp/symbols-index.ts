@@ -49,12 +49,17 @@ export class SymbolIndex {
 
   constructor(private readonly ws: Workspace) {
     for (const f of ws.files) for (const a of f.archs) this.archDecls.set(a.name, { kind: "arch", name: a.name, span: a.nameSpan, arch: a.name });
-    for (const f of ws.files) this.occurrences.set(f.path, new FileIndexer(ws, f, this.archDecls).run());
   }
 
-  /** Every occurrence in a file, in source order. */
+  /** Every occurrence in a file, in source order. A file is indexed when first asked about: a hover needs one file, references need them all. */
   in(file: string): readonly Occurrence[] {
-    return this.occurrences.get(file) ?? [];
+    let found = this.occurrences.get(file);
+    if (!found) {
+      const f = this.ws.files.find((x) => x.path === file);
+      found = f ? new FileIndexer(this.ws, f, this.archDecls).run() : [];
+      this.occurrences.set(file, found);
+    }
+    return found;
   }
 
   /** The occurrence covering `offset` in `file`, if a name is there. */
@@ -65,7 +70,7 @@ export class SymbolIndex {
   /** Every occurrence of a declaration across the workspace (its own name included). */
   references(d: Declaration): Occurrence[] {
     const key = declarationKey(d);
-    return [...this.occurrences.values()].flat().filter((o) => declarationKey(o.declaration) === key);
+    return this.ws.files.flatMap((f) => this.in(f.path)).filter((o) => declarationKey(o.declaration) === key);
   }
 
   /** Top-level declarations of a file: archs with their params, lets, blocks and presets. */
