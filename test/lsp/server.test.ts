@@ -80,6 +80,17 @@ describe("archc lsp --stdio", () => {
     expect(diags).toEqual([]);
   });
 
+  it("re-checks a file that extends the changed one: dropping a param the derived file overrides is reported in the derived file", async () => {
+    const dropped = base.replace("  param heads: int = 2\n", "");
+    change(baseUri, dropped);
+    let diags = await c.diagnosticsFor(derivedUri);
+    while (diags.length === 0) diags = await c.diagnosticsFor(derivedUri);
+    expect(diags.map((d: any) => d.code)).toEqual(["E0105"]);
+    expect(diags[0].range.start).toEqual(pos(derived, "heads"));
+    change(baseUri, base);
+    while ((await c.diagnosticsFor(derivedUri)).length) {}
+  });
+
   it("hovers a local with its symbolic shape and the chosen preset's numbers", async () => {
     const h = await c.request("textDocument/hover", { textDocument: { uri: baseUri }, position: pos(base, "y + x") });
     expect(h.contents.value).toContain("y: [B, T, d]");
