@@ -3,12 +3,13 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { isAbsolute, join, relative, resolve } from "node:path";
 import type * as A from "./ast/nodes.js";
-import { parseArch } from "./ast/build.js";
 import { error, type Diagnostic } from "./diagnostics/diagnostic.js";
-import { flattenArchs } from "./ir/flatten.js";
 import { suggest } from "./diagnostics/suggest.js";
+import { workspaceFromSources, type ParseCache } from "./workspace-sources.js";
 import type { ArchIR } from "./ir/model.js";
 import { modelsDir } from "./package-root.js";
+
+export type { ParseCache } from "./workspace-sources.js";
 
 export interface Workspace {
   files: A.SourceFile[];
@@ -32,10 +33,9 @@ export function displayPath(p: string): string {
   return rel && !rel.startsWith("..") && !isAbsolute(rel) ? rel : p;
 }
 
-export function loadWorkspace(paths: string[], options: { includeZoo?: boolean; texts?: Map<string, string> } = {}): Workspace {
+export function loadWorkspace(paths: string[], options: { includeZoo?: boolean; texts?: Map<string, string>; parseCache?: ParseCache } = {}): Workspace {
   const diagnostics: Diagnostic[] = [];
   const sources = new Map<string, string>();
-  const files: A.SourceFile[] = [];
   const seen = new Set<string>();
   const all = [...paths.map((p) => resolve(p)), ...(options.includeZoo !== false ? zooFiles() : [])];
   for (const abs of all) {
@@ -54,12 +54,8 @@ export function loadWorkspace(paths: string[], options: { includeZoo?: boolean; 
       }
     }
     sources.set(shown, text);
-    const parsed = parseArch(shown, text);
-    diagnostics.push(...parsed.diagnostics);
-    files.push(parsed.file);
   }
-  const archs = flattenArchs(files, diagnostics);
-  return { files, sources, archs, diagnostics };
+  return workspaceFromSources(sources, diagnostics, options.parseCache);
 }
 
 export interface ModelRef {

@@ -1,7 +1,7 @@
 // The static report, opened from disk in a real browser (Debian's Chromium driven by
 // playwright-core): the zoo table, a model page and a diff of two chosen models.
 // Screenshots are kept in test-artifacts/ for a person to look at.
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -70,6 +70,41 @@ describe.runIf(haveBrowser)("report in a browser", () => {
       expect(await page.locator("#diff td.a").count()).toBeGreaterThan(0);
     }
     await page.screenshot({ path: join(artifacts, "report-diff.png"), fullPage: true });
+    await page.close();
+  });
+
+  it("playground: typing a shape error shows the checker's diagnostic at its line; fixing it brings the diagram back", async () => {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    await page.goto(`${pathToFileURL(join(site, "playground.html")).href}?model=llama.arch`);
+    await expect.poll(() => page.locator("#status").textContent(), { timeout: 30_000 }).toContain("Llama");
+    expect(await page.locator("#diagnostics").textContent()).toContain("No problems.");
+    expect(await page.locator("#diagram svg").count()).toBe(1);
+    expect(await page.locator("#tree").textContent()).toContain("(self_attn): LlamaAttention(");
+
+    // Make o_proj's output 2 * d, as a person would: go to line 52, column of `d, bias`, type.
+    const source = readFileSync(join(__dirname, "../../models/llama.arch"), "utf8").split("\n");
+    const line = source.findIndex((l) => l.includes("o_proj: Linear(heads * head_dim, d,"));
+    const column = source[line]!.indexOf(" d, bias") + 1;
+    await page.locator(".cm-content").click();
+    await page.keyboard.press("Control+Home");
+    for (let i = 0; i < line; i++) await page.keyboard.press("ArrowDown");
+    await page.keyboard.press("Home");
+    // Home may stop at the indentation; go to the line start, then right to the column.
+    await page.keyboard.press("Home");
+    for (let i = 0; i < column; i++) await page.keyboard.press("ArrowRight");
+    await page.keyboard.type("2 * ");
+    const returnLine = source.findIndex((l) => l.includes("return o_proj(merge_heads(o))")) + 1;
+    await expect.poll(() => page.locator("#diagnostics").textContent(), { timeout: 30_000 }).toContain(`${returnLine}:14: error[E0306]`);
+    expect(await page.locator("#status").textContent()).toContain("fix the errors");
+    await page.screenshot({ path: join(artifacts, "report-playground-error.png"), fullPage: true });
+
+    for (let i = 0; i < 4; i++) await page.keyboard.press("Backspace");
+    await expect.poll(() => page.locator("#diagnostics").textContent(), { timeout: 30_000 }).toContain("No problems.");
+    await expect.poll(() => page.locator("#diagram svg").count()).toBe(1);
+    await page.screenshot({ path: join(artifacts, "report-playground.png"), fullPage: true });
+    expect(errors).toEqual([]);
     await page.close();
   });
 });

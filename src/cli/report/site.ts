@@ -1,7 +1,7 @@
 // `archc report`: a static site that works from file:// with no server and no network —
 // the zoo table, a page per model (diagram, module tree, stats, highlighted source) and a
 // diff page where any two models are picked and compared side by side.
-import { mkdirSync, renameSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { copyFileSync, mkdirSync, renameSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { join, dirname, basename } from "node:path";
 import type { ArchIR } from "../../compiler/ir/model.js";
 import type { Workspace } from "../../compiler/workspace.js";
@@ -16,6 +16,7 @@ import { renderHtml as renderDiffPage, diffCss } from "../../compiler/diff/rende
 import { escapeHtml } from "../../compiler/escape-html.js";
 import { flagshipPreset, tableHtml, tableRows } from "../commands/table.js";
 import { highlightArch } from "./highlight.js";
+import { packageRoot } from "../../compiler/package-root.js";
 
 const css = `${diffCss}
 nav a{margin-right:1em}pre{background:#f6f8fa;padding:1em;overflow:auto;font:12px ui-monospace,monospace}
@@ -24,7 +25,7 @@ table.zoo td,table.zoo th{font:12px ui-monospace,monospace}select{font-size:14px
 
 const page = (title: string, body: string, depth = 0) => {
   const up = depth ? "../" : "";
-  return `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title><style>${css}</style></head><body><nav><a href="${up}index.html">Zoo</a><a href="${up}diff.html">Compare</a></nav><h1>${escapeHtml(title)}</h1>${body}</body></html>\n`;
+  return `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title><style>${css}</style></head><body><nav><a href="${up}index.html">Zoo</a><a href="${up}diff.html">Compare</a><a href="${up}playground.html">Playground</a></nav><h1>${escapeHtml(title)}</h1>${body}</body></html>\n`;
 };
 
 export const modelSlug = (arch: ArchIR) => arch.name.toLowerCase().replace(/[^a-z0-9]+/g, "-");
@@ -71,7 +72,7 @@ function writeSite(ws: Workspace, tmp: string, only: ReadonlySet<string> | undef
     writeFileSync(join(tmp, rel), text);
     written.push(rel);
   };
-  const total = archs.length * 2 + 2;
+  const total = archs.length * 2 + 3;
   let done = 0;
   const rows = tableRows(archs);
   write("index.html", page("archc model zoo", `<p>${archs.length} architectures. Pick two on the <a href="diff.html">compare</a> page.</p>${tableHtml(rows, (r) => `models/${modelSlug(ws.archs.get(r.model)!)}.html`)}`));
@@ -126,5 +127,34 @@ function writeSite(ws: Workspace, tmp: string, only: ReadonlySet<string> | undef
     ),
   );
   progress(++done, total, "compare page");
+  writePlayground(ws, tmp, archs, write);
+  written.push("playground.js");
+  progress(++done, total, "playground");
   return written;
+}
+
+/** The bundle `npm run build` makes of src/playground (CodeMirror + the compiler). */
+export const playgroundBundle = () => join(packageRoot(), "dist", "playground", "playground.js");
+
+const playgroundCss = `main.play{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);gap:1em}
+#editor .cm-editor{height:80vh;border:1px solid #ccc;font-size:12px}#panels{overflow:auto;max-height:82vh}
+pre.diagnostic{background:#fff0f0;border-left:3px solid #d00;padding:.5em;white-space:pre-wrap;margin:.3em 0}
+pre.diagnostic.warning{background:#fffbe6;border-color:#e0a000}.stale #diagram,.stale #stats,.stale #tree{opacity:.35}p.ok{color:#080}#status{font-weight:bold}`;
+
+function writePlayground(ws: Workspace, tmp: string, archs: ArchIR[], write: (rel: string, text: string) => void): void {
+  const bundle = playgroundBundle();
+  if (!existsSync(bundle)) throw new Error(`the playground bundle ${bundle} is missing: run \`npm run build\``);
+  copyFileSync(bundle, join(tmp, "playground.js"));
+  const files = [...new Set(archs.map((a) => a.file))].sort();
+  const zoo = files.map((path) => ({ path, text: ws.sources.get(path) ?? "" }));
+  write("playground-data.js", `window.ARCHC_ZOO = ${JSON.stringify(zoo).replace(/</g, "\\u003c")};\n`);
+  write(
+    "playground.html",
+    page(
+      "Playground",
+      `<style>${playgroundCss}</style><p><label>Start from <select id="model"></select></label><label>preset <select id="preset"></select></label> <span id="status"></span></p>
+<main class="play"><div id="editor"></div><div id="panels"><h2>Diagnostics</h2><div id="diagnostics"></div><h2>Diagram</h2><div id="diagram" class="diagram"></div><h2>Statistics</h2><div id="stats"></div><h2>Module tree</h2><pre id="tree" class="tree"></pre></div></main>
+<script src="playground-data.js"></script><script src="playground.js"></script>`,
+    ),
+  );
 }

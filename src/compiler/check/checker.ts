@@ -3,10 +3,10 @@
 // on every concrete configuration the architecture declares (defaults and presets).
 import type * as A from "../ast/nodes.js";
 import type { DiagnosticCode } from "../diagnostics/catalogue.js";
-import { error, uniqueDiagnostics, type Diagnostic } from "../diagnostics/diagnostic.js";
+import { error, uniqueDiagnostics, type Diagnostic, type DiagnosticExtras, type Fix } from "../diagnostics/diagnostic.js";
 import { exprText } from "../ast/expr-text.js";
 import { builtins } from "../eval/evaluate.js";
-import { suggest } from "../diagnostics/suggest.js";
+import { suggest, suggestAt } from "../diagnostics/suggest.js";
 import type { ArchIR, BlockIR } from "../ir/model.js";
 import { isPrimitive, primitives, PrimitiveArgumentError } from "../ir/primitives.js";
 import { Sym } from "../shapes/sym.js";
@@ -97,9 +97,16 @@ export function checkArch(arch: ArchIR): CheckResult {
     return "any";
   };
 
-  const fail = (code: DiagnosticCode, span: A.Span, message: string, extras: { expected?: string; found?: string; hint?: string } = {}): undefined => {
+  const fail = (code: DiagnosticCode, span: A.Span, message: string, extras: DiagnosticExtras = {}): undefined => {
     diagnostics.push(error(code, span, message, extras));
     return undefined;
+  };
+
+  // A suggested `require` goes after the last hyperparameter declaration of the same file.
+  const requirementFix = (file: string, requirement: string): Fix[] => {
+    const decls = [...arch.params.values(), ...arch.lets.values(), ...arch.requires].map((m) => m.span).filter((s) => s.file === file);
+    const last = decls.sort((x, y) => y.offset - x.offset)[0];
+    return last ? [{ title: `Add \`${requirement}\``, span: { ...last, offset: last.offset + last.length, length: 0 }, text: `\n  ${requirement}` }] : [];
   };
 
   // A free dimension's probe value is ours, not the user's: such a size prints symbolically.
@@ -153,10 +160,12 @@ export function checkArch(arch: ArchIR): CheckResult {
       if (va === undefined || vn === undefined || a.symbols().some((s) => /^[A-Za-z_]\w*$/.test(s) && !configSym(s))) continue;
       if (vn === 0 || va % vn !== 0) {
         const wrap = (x: Sym) => (x.terms.size > 1 ? `(${x.toString()})` : x.toString());
+        const requirement = `require ${wrap(a)} % ${wrap(n)} == 0`;
         fail("E0304", span, `${what} is not a multiple of \`${n.toString()}\``, {
           expected: `a multiple of ${n.toString()} = ${vn} in ${env.label}`,
           found: `${a.toString()} = ${va} in ${env.label}`,
-          hint: `add \`require ${wrap(a)} % ${wrap(n)} == 0\` so that every configuration is checked up front, or change the sizes`,
+          hint: `add \`${requirement}\` so that every configuration is checked up front, or change the sizes`,
+          fixes: requirementFix(span.file, requirement),
         });
         return false;
       }
@@ -308,7 +317,7 @@ export function checkArch(arch: ArchIR): CheckResult {
     switch (e.kind) {
       case "name":
         if (!bound.has(e.name) && !lookup(e.name, e.span)) {
-          fail("E0101", e.span, `unknown name \`${e.name}\``, { hint: suggest(e.name, [...arch.params.keys(), ...arch.lets.keys()]) });
+          fail("E0101", e.span, `unknown name \`${e.name}\``, suggestAt(e.name, [...arch.params.keys(), ...arch.lets.keys()], e.span));
         }
         return;
       case "call":
@@ -638,10 +647,10 @@ export function checkArch(arch: ArchIR): CheckResult {
         return { kind: "scalar", sym: Sym.symbol(e.name), base: "int" };
       }
       const own = [...locals.keys(), ...submods.keys(), ...blockParams.keys()];
+      const fix = suggestAt(e.name, [...own, ...arch.params.keys(), ...arch.lets.keys()], e.span);
       return fail("E0101", e.span, `unknown name \`${e.name}\``, {
-        hint:
-          suggest(e.name, [...own, ...arch.params.keys(), ...arch.lets.keys()]) ??
-          `in scope in \`${b.name}\`: ${own.slice(0, 10).join(", ")}${own.length > 10 ? ", …" : ""} and the hyperparameters`,
+        ...fix,
+        hint: fix.hint ?? `in scope in \`${b.name}\`: ${own.slice(0, 10).join(", ")}${own.length > 10 ? ", …" : ""} and the hyperparameters`,
       });
     };
 

@@ -8,6 +8,13 @@ export interface Note {
   span?: Span;
 }
 
+/** An edit that would fix the problem, for editors' quick fixes: `text` replaces `span`. */
+export interface Fix {
+  title: string;
+  span: Span;
+  text: string;
+}
+
 /** A diagnostic is data; rendering to text or JSON happens at the edge (render.ts, CLI). */
 export interface Diagnostic {
   code: DiagnosticCode;
@@ -18,6 +25,7 @@ export interface Diagnostic {
   found?: string;
   hint?: string;
   notes?: Note[];
+  fixes?: Fix[];
 }
 
 export interface DiagnosticExtras {
@@ -25,6 +33,7 @@ export interface DiagnosticExtras {
   found?: string;
   hint?: string;
   notes?: Note[];
+  fixes?: Fix[];
 }
 
 export function error(code: DiagnosticCode, span: Span | undefined, message: string, extras: DiagnosticExtras = {}): Diagnostic {

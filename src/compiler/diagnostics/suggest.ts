@@ -1,6 +1,20 @@
-// "Did you mean …?" hints for unknown names: the closest candidate by edit distance.
+// "Did you mean …?" hints for unknown names: the closest candidate by edit distance, as a
+// hint and, where the name's span is known, as the edit an editor offers as a quick fix.
+import type { Span } from "../ast/nodes.js";
+import type { Fix } from "./diagnostic.js";
 
 export function suggest(name: string, candidates: Iterable<string>): string | undefined {
+  const best = closestName(name, candidates);
+  return best !== undefined ? `did you mean \`${best}\`?` : undefined;
+}
+
+/** The hint and the quick fix for a misspelt name written at `span`. */
+export function suggestAt(name: string, candidates: Iterable<string>, span: Span): { hint?: string; fixes?: Fix[] } {
+  const best = closestName(name, candidates);
+  return best === undefined ? {} : { hint: `did you mean \`${best}\`?`, fixes: [{ title: `Change to \`${best}\``, span, text: best }] };
+}
+
+function closestName(name: string, candidates: Iterable<string>): string | undefined {
   // Edit distance is quadratic: a name thousands of characters long is no typo to correct.
   if (name.length > 256) return undefined;
   const limit = Math.max(2, Math.floor(name.length / 3));
@@ -15,7 +29,7 @@ export function suggest(name: string, candidates: Iterable<string>): string | un
       best = c;
     }
   }
-  return best !== undefined && bestD <= limit ? `did you mean \`${best}\`?` : undefined;
+  return bestD <= limit ? best : undefined;
 }
 
 function editDistance(a: string, b: string): number {

@@ -1,7 +1,7 @@
 // Builds ArchIR from parsed files: resolves `extends` across every loaded file and applies
 // overrides. Reports duplicates, bad overrides and cycles; never throws.
 import type * as A from "../ast/nodes.js";
-import { error, type Diagnostic } from "../diagnostics/diagnostic.js";
+import { error, type Diagnostic, type Fix } from "../diagnostics/diagnostic.js";
 import type { ArchIR, BlockIR } from "./model.js";
 import { suggest } from "../diagnostics/suggest.js";
 
@@ -82,7 +82,7 @@ function applyMembers(decl: A.ArchDecl, file: string, base: ArchIR | undefined, 
   const inheritedKind = (n: string): MemberKind | undefined =>
     base?.params.has(n) ? "param" : base?.lets.has(n) ? "let" : base?.blocks.has(n) ? "block" : undefined;
 
-  const declare = (kind: MemberKind, name: string, isOverride: boolean, span: A.Span): boolean => {
+  const declare = (kind: MemberKind, name: string, isOverride: boolean, span: A.Span, member: A.Span): boolean => {
     const own = ownNames.get(name);
     if (own) {
       diagnostics.push(error("E0102", span, `\`${name}\` is defined twice in \`${decl.name}\``, { notes: [{ message: "first defined here", span: own.span }] }));
@@ -100,7 +100,10 @@ function applyMembers(decl: A.ArchDecl, file: string, base: ArchIR | undefined, 
     }
     if (inherited && !isOverride) {
       diagnostics.push(
-        error("E0106", span, `\`${name}\` is already defined by base \`${base?.name}\``, { hint: `write \`override ${kind} ${name}\` to replace it` }),
+        error("E0106", span, `\`${name}\` is already defined by base \`${base?.name}\``, {
+          hint: `write \`override ${kind} ${name}\` to replace it`,
+          fixes: [{ title: `Add \`override\``, span: { ...member, length: 0 }, text: "override " }],
+        }),
       );
       return false;
     }
@@ -130,7 +133,7 @@ function applyMembers(decl: A.ArchDecl, file: string, base: ArchIR | undefined, 
         ir.hf = m;
         break;
       case "param":
-        if (declare("param", m.name, m.override, m.nameSpan)) {
+        if (declare("param", m.name, m.override, m.nameSpan, m.span)) {
           const prev = base?.params.get(m.name);
           if (prev && prev.type.name !== m.type.name) {
             diagnostics.push(
@@ -149,7 +152,7 @@ function applyMembers(decl: A.ArchDecl, file: string, base: ArchIR | undefined, 
         }
         break;
       case "let":
-        if (declare("let", m.name, m.override, m.nameSpan)) ir.lets.set(m.name, { name: m.name, value: m.value, definedIn: decl.name, span: m.span });
+        if (declare("let", m.name, m.override, m.nameSpan, m.span)) ir.lets.set(m.name, { name: m.name, value: m.value, definedIn: decl.name, span: m.span });
         break;
       case "require":
         ir.requires.push({ cond: m.cond, ...(m.message ? { message: m.message } : {}), definedIn: decl.name, span: m.span });
@@ -158,7 +161,7 @@ function applyMembers(decl: A.ArchDecl, file: string, base: ArchIR | undefined, 
         ir.ignores.push(...m.keys);
         break;
       case "block":
-        if (declare("block", m.name, m.override, m.nameSpan)) ir.blocks.set(m.name, { ...m, definedIn: decl.name } as BlockIR);
+        if (declare("block", m.name, m.override, m.nameSpan, m.span)) ir.blocks.set(m.name, { ...m, definedIn: decl.name } as BlockIR);
         break;
       case "root":
         ir.root = { block: m.block, span: m.span };

@@ -1,0 +1,22 @@
+// A workspace from texts already in hand: parsing and inheritance flattening, with no file
+// system. The CLI reads files first (workspace.ts); the browser playground has only texts.
+import { parseArch } from "./ast/build.js";
+import type { Diagnostic } from "./diagnostics/diagnostic.js";
+import { flattenArchs } from "./ir/flatten.js";
+import type { Workspace } from "./workspace.js";
+
+/** Parses kept across workspaces by a long-lived caller (the language server), keyed by path. */
+export type ParseCache = Map<string, { text: string; parsed: ReturnType<typeof parseArch> }>;
+
+/** `sources` in load order (a path given twice counts once); `diagnostics` are reading problems found before. */
+export function workspaceFromSources(sources: ReadonlyMap<string, string>, diagnostics: Diagnostic[] = [], parseCache?: ParseCache): Workspace {
+  const files = [...sources].map(([path, text]) => {
+    const cached = parseCache?.get(path);
+    const parsed = cached?.text === text ? cached.parsed : parseArch(path, text);
+    parseCache?.set(path, { text, parsed });
+    diagnostics.push(...parsed.diagnostics);
+    return parsed.file;
+  });
+  const archs = flattenArchs(files, diagnostics);
+  return { files, sources: new Map(sources), archs, diagnostics };
+}
