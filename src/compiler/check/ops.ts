@@ -9,6 +9,8 @@ import { recurrentOps } from "./ops-recurrent.js";
 import { relativePositionOps } from "./ops-relative-position.js";
 import { onceOps } from "./ops-once.js";
 import { adaptiveSoftmaxOps } from "./ops-adaptive-softmax.js";
+import { ssmOps } from "./ops-ssm.js";
+import { moeGateOps } from "./ops-moe-gate.js";
 
 export interface OpArg {
   type: Type;
@@ -68,7 +70,7 @@ const sameShape = (name: string): OpDef => ({
   infer: (a, c) => asTensor(a.x, c, `the argument of ${name}`),
 });
 
-const activationNames = ["silu", "gelu", "gelu_tanh", "relu", "relu2", "tanh", "sigmoid", "exp", "sqrt", "square", "neg"];
+const activationNames = ["silu", "gelu", "gelu_tanh", "relu", "relu2", "tanh", "sigmoid", "exp", "sqrt", "square", "neg", "softplus", "log", "abs", "rsqrt"];
 
 export const ops: Record<string, OpDef> = {
   ...Object.fromEntries(activationNames.map((n) => [n, sameShape(n)])),
@@ -76,6 +78,8 @@ export const ops: Record<string, OpDef> = {
   ...relativePositionOps,
   ...onceOps,
   ...adaptiveSoftmaxOps,
+  ...ssmOps,
+  ...moeGateOps,
   act: {
     params: ["x", "kind"],
     doc: "act(x, kind): the activation named by a config string (silu, gelu, gelu_new, relu, …)",
@@ -359,12 +363,17 @@ export const ops: Record<string, OpDef> = {
     params: ["x", "logits", "experts"],
     keywords: { top_k: "scalar", order: "scalar", normalize: "scalar" },
     defaults: { order: "softmax_topk", normalize: true },
-    doc: "moe(x: [.., d], logits: [.., E], experts, top_k, order = \"softmax_topk\" | \"topk_softmax\", normalize) -> [.., d]",
+    doc:
+      "moe(x: [.., d], logits: [.., E], experts, top_k, order = \"softmax_topk\" | \"topk_softmax\", normalize = true | false | p) -> [.., d]: " +
+      "each token's top_k experts (only those run), weighted by their gates; `experts` is a list of E modules, or one block with fused expert " +
+      "weights whose forward takes the rows and the expert index (`forward(x: [N, d], e: int)`); normalize as in topk_gates",
     infer: (a, c) => {
       const x = asTensor(a.x, c, "the input of moe");
       const l = asTensor(a.logits, c, "the router logits of moe");
       if (!x || !l) return undefined;
-      if (a.experts && a.experts.type.kind !== "modlist") return c.fail("E0201", a.experts.expr.span, "experts must be a list of modules", { found: typeText(a.experts.type) });
+      if (a.experts && a.experts.type.kind !== "modlist" && !fusedExperts(a.experts.type)) {
+        return c.fail("E0201", a.experts.expr.span, "experts must be a list of modules, or a block whose forward takes (rows, e: int)", { found: typeText(a.experts.type) });
+      }
       x.dims.slice(0, -1).forEach((d, i) => c.sameDim(d, l.dims[i] ?? Sym.const(1), a.logits!.expr.span, "E0301", `token dimension ${i} of the router logits`));
       return x;
     },
@@ -372,16 +381,25 @@ export const ops: Record<string, OpDef> = {
   causal_conv: {
     params: ["x", "conv"],
     stateful: true,
-    doc: "causal_conv(x: [B, T, Cin], conv) -> [B, T, Cout]: `conv` (a Conv2d with kernel (K, 1)) over the time axis, zero-padded on the left so that token t sees tokens t-K+1..t; decoding carries the last K-1 inputs",
+    doc:
+      "causal_conv(x: [B, T, Cin], conv) -> [B, T, Cout]: `conv` (a Conv1d with groups 1 or groups = channels (depthwise), or a Conv2d with kernel (K, 1)) " +
+      "over the time axis, zero-padded on the left so that token t sees tokens t-K+1..t (PyTorch's padding K-1 cut to the first T outputs); decoding carries the last K-1 inputs",
     infer: (a, c) => {
       const x = asTensor(a.x, c, "the input of causal_conv", 2);
       if (!x || !a.conv) return undefined;
       const m = a.conv.type;
       const v = m.kind === "module" && m.variants.length === 1 ? m.variants[0] : undefined;
-      if (!v || v.kind !== "primitive" || v.primitive.name !== "Conv2d") return c.fail("E0201", a.conv.expr.span, "causal_conv applies a Conv2d submodule", { found: typeText(m) });
+      const prim = v?.kind === "primitive" ? v.primitive.name : undefined;
+      if (!v || (prim !== "Conv2d" && prim !== "Conv1d")) return c.fail("E0201", a.conv.expr.span, "causal_conv applies a Conv1d or Conv2d submodule", { found: typeText(m) });
       const cin = v.args.get("in_channels")?.sym;
       const cout = v.args.get("out_channels")?.sym;
       if (cin) c.sameDim(cin, x.dims[x.dims.length - 1]!, a.x!.expr.span, "E0303", "input channels of the convolution");
+      const groups = v.args.get("groups")?.sym;
+      // Grouped convolutions other than depthwise have no kernel in the runtime.
+      if (prim === "Conv1d" && groups && groups.constValue() !== 1 && cin && cout) {
+        c.sameDim(groups, cin, a.conv.expr.span, "E0304", "groups of the Conv1d (1, or the channel count for a depthwise convolution)");
+        c.sameDim(cout, cin, a.conv.expr.span, "E0304", "output channels of the depthwise Conv1d (must equal its input channels)");
+      }
       return tensor([...x.dims.slice(0, -1), cout ?? Sym.atom("?")]);
     },
   },
@@ -395,6 +413,14 @@ export const ops: Record<string, OpDef> = {
     },
   },
 };
+
+/** A block computing any one of several experts from fused weights: `forward(x: [N, d], e: int)`. */
+export function fusedExperts(t: Type): boolean {
+  if (t.kind !== "module" || t.variants.length !== 1) return false;
+  const v = t.variants[0]!;
+  const params = v.kind === "block" ? v.block.forward?.params : undefined;
+  return params?.length === 2 && !params[0]!.scalar && params[1]!.scalar?.name === "int";
+}
 
 export function opSignature(name: string): string {
   return ops[name]?.doc ?? name;

@@ -3,7 +3,7 @@
 // is read from its annotations; this file only spells it out.
 import type * as A from "../ast/nodes.js";
 import type { ArchIR, BlockIR } from "../ir/model.js";
-import { ops } from "../check/ops.js";
+import { fusedExperts, ops } from "../check/ops.js";
 import { typeText, type Annotations, type ModuleListT, type ModuleT, type ModuleVariant, type Type } from "../check/types.js";
 import { configExpr, type NameKind } from "./config-expr.js";
 import { commentText, localName, str, typeName } from "./names.js";
@@ -163,6 +163,8 @@ export function emitForward(em: ForwardEmitter, b: BlockIR): string[] {
       if (item.variants.length > 0 && item.variants.every((v) => v.kind === "primitive" && v.primitive.apply.kind === "value")) return `${expr(e)} as readonly rt.Tensor[]`;
       return `(i: number, rows: rt.Tensor) => ${callVariants(item, `${expr(e)}[i]!`, ["rows"])}`;
     }
+    // One block holding every expert's weights: told which expert to compute.
+    if (t && fusedExperts(t)) return `(i: number, rows: rt.Tensor) => ${callVariants(t as ModuleT, expr(e), ["rows", "i"])}`;
     return expr(e);
   };
 

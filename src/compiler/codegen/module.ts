@@ -164,7 +164,7 @@ export async function generateModule(arch: ArchIR): Promise<GeneratedModule> {
   const rootEntries = roots.map((r) => {
     const b = arch.blocks.get(r)!;
     const inputs = (b.forward?.params ?? []).map((p) => p.name);
-    const inputTs = `{ ${(b.forward?.params ?? []).map((p) => `${p.name}${p.default ? "?" : ""}: ${p.type.ids ? "rt.IntTensor" : "rt.Tensor"}`).join("; ")} }`;
+    const inputTs = `{ ${(b.forward?.params ?? []).map((p) => `${p.name}${p.default ? "?" : ""}: ${p.scalar ? "number" : p.type.ids ? "rt.IntTensor" : "rt.Tensor"}`).join("; ")} }`;
     const call = b.forward
       ? `forward: (self: ${typeName(r)}, cfg: Hyper, ctx: rt.ForwardContext, inputs: ${inputTs}) => ${forwardFunctionName(r)}(self, cfg, ctx, ${inputs.map((n) => `inputs.${n}`).join(", ")})`
       : "forward: undefined";
@@ -264,7 +264,7 @@ function emitBlock(sf: ReturnType<Project["createSourceFile"]>, arch: ArchIR, b:
   });
   if (b.forward) {
     const f = b.forward;
-    const sig = `forward(${f.params.map((p) => `${p.name}: ${p.type.ids ? "ids" : ""}[${p.type.dims.map(exprText).join(", ")}]`).join(", ")})${f.result ? ` -> ${f.result.ids ? "ids" : ""}[${f.result.dims.map(exprText).join(", ")}]` : ""}`;
+    const sig = `forward(${f.params.map((p) => `${p.name}: ${p.scalar ? p.scalar.name : `${p.type.ids ? "ids" : ""}[${p.type.dims.map(exprText).join(", ")}]`}`).join(", ")})${f.result ? ` -> ${f.result.ids ? "ids" : ""}[${f.result.dims.map(exprText).join(", ")}]` : ""}`;
     const lines = emitForward({ arch, ann }, b);
     const returnsTuple = f.body.some((s) => s.kind === "return" && s.values.length > 1);
     sf.addFunction({
@@ -275,7 +275,7 @@ function emitBlock(sf: ReturnType<Project["createSourceFile"]>, arch: ArchIR, b:
         { name: "self", type: name },
         { name: "cfg", type: "Hyper" },
         { name: "ctx", type: "rt.ForwardContext" },
-        ...f.params.map((p) => ({ name: localName(p.name), type: `${p.type.ids ? "rt.IntTensor" : "rt.Tensor"}${p.default ? " | undefined" : ""}`, hasQuestionToken: false })),
+        ...f.params.map((p) => ({ name: localName(p.name), type: `${p.scalar ? "number" : p.type.ids ? "rt.IntTensor" : "rt.Tensor"}${p.default ? " | undefined" : ""}`, hasQuestionToken: false })),
       ],
       returnType: returnsTuple ? "rt.Tensor[]" : f.result?.ids ? "rt.IntTensor" : "rt.Tensor",
       statements: lines.map((l) => l.replace(/^ {2}/, "")),
