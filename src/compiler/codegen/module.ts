@@ -98,7 +98,14 @@ export async function generateModule(arch: ArchIR): Promise<GeneratedModule> {
     if (isParam(n)) {
       const p = arch.params.get(n)!;
       const dflt = p.default ? configExpr(p.default, cfgKind) : p.type.optional ? "null" : undefined;
-      body.push(`const ${localName(n)}: ${tsScalar(p.type)} = given.${n} ?? ${dflt ?? `rt.cfg.missing(${str(n)})`};`);
+      // An optional hyperparameter given as null is null (DBRX's moe_normalize_expert_weights: None
+      // means raw gates), not its default.
+      const keepsNull = p.type.optional && dflt !== undefined && dflt !== "null";
+      body.push(
+        keepsNull
+          ? `const ${localName(n)}: ${tsScalar(p.type)} = given.${n} === undefined ? ${dflt} : given.${n};`
+          : `const ${localName(n)}: ${tsScalar(p.type)} = given.${n} ?? ${dflt ?? `rt.cfg.missing(${str(n)})`};`,
+      );
       if (p.type.name === "int" && !p.type.list) body.push(p.type.optional ? `if (${localName(n)} !== null) rt.cfg.int(${str(n)}, ${localName(n)});` : `rt.cfg.int(${str(n)}, ${localName(n)});`);
     } else {
       const l = arch.lets.get(n)!;
