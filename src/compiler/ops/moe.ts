@@ -41,12 +41,16 @@ export const moe: OpDef = {
   runtime: "moe",
   features: (call) => [{ column: "moe", label: `${expertCount(call) ?? "?"} experts, top-${formatValue(call.value("top_k") ?? null)}` }],
   stats: {
-    // Each token runs top_k of the E experts: the list's weights count k / E of their FLOPs.
+    // Each token runs top_k of the E experts: a list's weights count k / E of their FLOPs; a
+    // fused-experts block computes one expert per call and runs k times.
     sparseSubmodules: (call) => {
       const list = call.submodule("experts");
       const k = call.type("top_k");
       const topK = k?.kind === "scalar" && k.sym ? call.size(k.sym) : undefined;
-      return list && topK !== undefined && list.children.length > 0 ? { list, fraction: topK / list.children.length } : undefined;
+      if (!list || topK === undefined) return undefined;
+      const e = call.type("experts");
+      if (e && fusedExperts(e)) return { list, fraction: topK };
+      return list.children.length > 0 ? { list, fraction: topK / list.children.length } : undefined;
     },
   },
   diff: {

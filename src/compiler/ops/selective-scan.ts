@@ -46,7 +46,17 @@ export const selectiveScan: OpDef = {
     const n = A?.kind === "tensor" && A.dims.length === 2 ? call.size(A.dims[1]!) : undefined;
     return [{ column: "attention", label: `selective state-space scan (state ${n ?? "N"} per channel)` }];
   },
-  stats: {},
+  stats: {
+    // Per channel i and state entry n: Δ·A, exp(·)·h, + Δ·B·x (two products), C·h and its sum:
+    // 7 operations (the exponential not counted); the D skip adds D·x + y per channel.
+    flopsPerToken: (call) => {
+      const A = call.type("A");
+      if (A?.kind !== "tensor" || A.dims.length !== 2) return 0;
+      const [i, n] = [call.size(A.dims[0]!), call.size(A.dims[1]!)];
+      if (i === undefined || n === undefined) return 0;
+      return 7 * i * n + (call.arg("D") ? 2 * i : 0);
+    },
+  },
   // The token mixer of a state-space block: it says what the block is for.
   diff: { anchor: true },
 };
