@@ -245,7 +245,7 @@ export class ArchParser extends CstParser {
   formal = this.RULE("formal", () => {
     this.CONSUME(T.Identifier, { LABEL: "name" });
     this.CONSUME(T.Colon);
-    this.SUBRULE(this.tensorType);
+    this.OR([{ ALT: () => this.SUBRULE(this.tensorType) }, { ALT: () => this.CONSUME2(T.Identifier, { LABEL: "scalarType" }) }]);
     this.OPTION(() => {
       this.CONSUME(T.Assign);
       this.SUBRULE(this.expr, { LABEL: "default" });

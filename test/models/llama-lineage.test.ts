@@ -72,18 +72,20 @@ describe("parameter counts (stats --json)", () => {
 
 describe("MoE FLOPs per token count only the top-k experts", () => {
   // 2 × (every matrix a token passes through): attention, the router, k of the E experts
-  // (and Qwen's shared expert and its gate), and the LM head.
+  // (and Qwen's shared expert and its gate), and the LM head; plus, for the token at position
+  // 1000, its attention over 1000 keys: 2 · heads · 1000 · (head_dim for q·k + head_dim for p·v).
+  const at = { context: 1000 };
   it("Mixtral-8x7B-v0.1: 2 experts of 8", () => {
     const [V, d, L, kv, f] = [32000, 4096, 32, 1024, 14336];
     const perLayer = 2 * d * d + 2 * d * kv + d * 8 + 2 * 3 * d * f;
     const ref = preset("Mixtral-8x7B-v0.1");
-    expect(computeStats(modelFor(ref.arch, ref.preset)).flopsPerToken).toBe(2 * (L * perLayer + V * d));
+    expect(computeStats(modelFor(ref.arch, ref.preset), at).flopsPerToken).toBe(2 * (L * perLayer + V * d) + L * 2 * 32 * 1000 * (128 + 128));
   });
   it("Qwen1.5-MoE-A2.7B: 4 experts of 60 plus the shared expert", () => {
     const [V, d, L] = [151936, 2048, 24];
     const perLayer = 4 * d * d + d * 60 + 4 * 3 * d * 1408 + 3 * d * 5632 + d;
     const ref = preset("Qwen1.5-MoE-A2.7B");
-    expect(computeStats(modelFor(ref.arch, ref.preset)).flopsPerToken).toBe(2 * (L * perLayer + V * d));
+    expect(computeStats(modelFor(ref.arch, ref.preset), at).flopsPerToken).toBe(2 * (L * perLayer + V * d) + L * 2 * 16 * 1000 * (128 + 128));
   });
 });
 

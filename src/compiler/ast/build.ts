@@ -289,9 +289,11 @@ class Builder {
       kind: "forward",
       params: this.nodes(c, "formal").map((f) => {
         const def = this.node(f.children, "default");
+        const scalar = this.tok(f.children, "scalarType");
         return {
           name: this.image(f.children, "name"),
           type: this.tensorType(this.node(f.children, "tensorType"), f),
+          ...(scalar ? { scalar: { name: scalar.image, span: this.tokenSpan(scalar) } } : {}),
           ...(def ? { default: this.expr(def) } : {}),
           span: this.nodeSpan(f),
         };

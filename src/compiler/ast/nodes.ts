@@ -127,7 +127,9 @@ export interface TieDecl {
 
 export interface Formal {
   name: string;
+  /** For a scalar input (`e: int`, the expert a fused-expert block computes) `type` has no dims. */
   type: TensorType;
+  scalar?: { name: string; span: Span };
   default?: Expr;
   span: Span;
 }

@@ -433,6 +433,12 @@ export function checkArch(arch: ArchIR): CheckResult {
     const dimLookup = (n: string): Sym | undefined => v.args.get(n)?.sym ?? bindings.get(n) ?? configSym(n) ?? Sym.symbol(`\u0000${n}`);
     args.forEach((a, i) => {
       const f = formals[i]!;
+      if (f.scalar) {
+        if (a.type.kind !== "scalar" || (a.type.base !== "int" && a.type.base !== "any")) {
+          fail("E0201", a.expr.span, `input \`${f.name}\` of \`${b.name}\` is an int`, { found: typeText(a.type) });
+        }
+        return;
+      }
       if (a.type.kind !== "tensor") {
         fail("E0403", a.expr.span, `input \`${f.name}\` of \`${b.name}\` must be a tensor`, { found: typeText(a.type) });
         return;
@@ -566,6 +572,13 @@ export function checkArch(arch: ArchIR): CheckResult {
     let site = 0;
     const freeDims = new Set<string>();
     for (const formal of f.params) {
+      if (formal.scalar) {
+        if (formal.scalar.name !== "int") fail("E0201", formal.scalar.span, `a forward input is a tensor (\`[…]\`, \`ids[…]\`) or an \`int\`, found \`${formal.scalar.name}\``);
+        if (formal.default) fail("E0201", formal.default.span, `the int input \`${formal.name}\` cannot have a default`);
+        // Its value is known only at run time (the expert `moe` computes): not a dimension.
+        locals.set(formal.name, { kind: "scalar", base: "int" });
+        continue;
+      }
       const dims = formal.type.dims.map((d) => {
         if (d.kind === "name" && !blockParams.has(d.name) && !configSym(d.name)) freeDims.add(d.name);
         return toSym(d, (n) => blockParams.get(n)?.sym ?? configSym(n) ?? Sym.symbol(n)) ?? Sym.atom(exprText(d));
@@ -1020,6 +1033,7 @@ export function checkArch(arch: ArchIR): CheckResult {
     };
     // An input's default is computed from the inputs before it when the caller leaves it out.
     f.params.forEach((formal, i) => {
+      if (formal.scalar) return;
       if (!formal.default) {
         const earlier = f.params.slice(0, i).find((p) => p.default);
         if (earlier) fail("E0111", formal.span, `input \`${formal.name}\` of \`${b.name}\` has no default but follows \`${earlier.name}\`, which has one`, { hint: "put inputs with defaults last" });

@@ -5,6 +5,7 @@ import type * as A from "../ast/nodes.js";
 import type { ArchIR, BlockIR } from "../ir/model.js";
 import { opNamed } from "../ops/catalogue.js";
 import { bindArguments } from "../ops/bound-call.js";
+import { fusedExperts } from "../ops/moe.js";
 import { paramName } from "../ops/op-def.js";
 import { typeText, type Annotations, type ModuleListT, type ModuleT, type ModuleVariant, type Type } from "../check/types.js";
 import { configExpr, type NameKind } from "./config-expr.js";
@@ -166,6 +167,8 @@ export function emitForward(em: ForwardEmitter, b: BlockIR): string[] {
       if (item.variants.length > 0 && item.variants.every((v) => v.kind === "primitive" && v.primitive.apply.kind === "value")) return `${expr(e)} as readonly rt.Tensor[]`;
       return `(i: number, rows: rt.Tensor) => ${callVariants(item, `${expr(e)}[i]!`, ["rows"])}`;
     }
+    // One block holding every expert's weights: told which expert to compute.
+    if (t && fusedExperts(t)) return `(i: number, rows: rt.Tensor) => ${callVariants(t as ModuleT, expr(e), ["rows", "i"])}`;
     return expr(e);
   };
 

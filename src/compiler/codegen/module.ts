@@ -98,7 +98,14 @@ export async function generateModule(arch: ArchIR): Promise<GeneratedModule> {
     if (isParam(n)) {
       const p = arch.params.get(n)!;
       const dflt = p.default ? configExpr(p.default, cfgKind) : p.type.optional ? "null" : undefined;
-      body.push(`const ${localName(n)}: ${tsScalar(p.type)} = given.${n} ?? ${dflt ?? `rt.cfg.missing(${str(n)})`};`);
+      // An optional hyperparameter given as null is null (DBRX's moe_normalize_expert_weights: None
+      // means raw gates), not its default.
+      const keepsNull = p.type.optional && dflt !== undefined && dflt !== "null";
+      body.push(
+        keepsNull
+          ? `const ${localName(n)}: ${tsScalar(p.type)} = given.${n} === undefined ? ${dflt} : given.${n};`
+          : `const ${localName(n)}: ${tsScalar(p.type)} = given.${n} ?? ${dflt ?? `rt.cfg.missing(${str(n)})`};`,
+      );
       if (p.type.name === "int" && !p.type.list) body.push(p.type.optional ? `if (${localName(n)} !== null) rt.cfg.int(${str(n)}, ${localName(n)});` : `rt.cfg.int(${str(n)}, ${localName(n)});`);
     } else {
       const l = arch.lets.get(n)!;
@@ -170,7 +177,7 @@ export async function generateModule(arch: ArchIR): Promise<GeneratedModule> {
   const rootEntries = roots.map((r) => {
     const b = arch.blocks.get(r)!;
     const inputs = (b.forward?.params ?? []).map((p) => p.name);
-    const inputTs = `{ ${(b.forward?.params ?? []).map((p) => `${p.name}${p.default ? "?" : ""}: ${p.type.ids ? "rt.IntTensor" : "rt.Tensor"}`).join("; ")} }`;
+    const inputTs = `{ ${(b.forward?.params ?? []).map((p) => `${p.name}${p.default ? "?" : ""}: ${p.scalar ? "number" : p.type.ids ? "rt.IntTensor" : "rt.Tensor"}`).join("; ")} }`;
     const call = b.forward
       ? `forward: (self: ${typeName(r)}, cfg: Hyper, ctx: rt.ForwardContext, inputs: ${inputTs}) => ${forwardFunctionName(r)}(self, cfg, ctx, ${inputs.map((n) => `inputs.${n}`).join(", ")})`
       : "forward: undefined";
@@ -272,7 +279,7 @@ function emitBlock(sf: ReturnType<Project["createSourceFile"]>, arch: ArchIR, b:
   });
   if (b.forward) {
     const f = b.forward;
-    const sig = `forward(${f.params.map((p) => `${p.name}: ${p.type.ids ? "ids" : ""}[${p.type.dims.map(exprText).join(", ")}]`).join(", ")})${f.result ? ` -> ${f.result.ids ? "ids" : ""}[${f.result.dims.map(exprText).join(", ")}]` : ""}`;
+    const sig = `forward(${f.params.map((p) => `${p.name}: ${p.scalar ? p.scalar.name : `${p.type.ids ? "ids" : ""}[${p.type.dims.map(exprText).join(", ")}]`}`).join(", ")})${f.result ? ` -> ${f.result.ids ? "ids" : ""}[${f.result.dims.map(exprText).join(", ")}]` : ""}`;
     const lines = emitForward({ arch, ann, sources }, b);
     const returnsTuple = f.body.some((s) => s.kind === "return" && s.values.length > 1);
     sf.addFunction({
@@ -283,7 +290,7 @@ function emitBlock(sf: ReturnType<Project["createSourceFile"]>, arch: ArchIR, b:
         { name: "self", type: name },
         { name: "cfg", type: "Hyper" },
         { name: "ctx", type: "rt.ForwardContext" },
-        ...f.params.map((p) => ({ name: localName(p.name), type: `${p.type.ids ? "rt.IntTensor" : "rt.Tensor"}${p.default ? " | undefined" : ""}`, hasQuestionToken: false })),
+        ...f.params.map((p) => ({ name: localName(p.name), type: `${p.scalar ? "number" : p.type.ids ? "rt.IntTensor" : "rt.Tensor"}${p.default ? " | undefined" : ""}`, hasQuestionToken: false })),
       ],
       returnType: returnsTuple ? "rt.Tensor[]" : f.result?.ids ? "rt.IntTensor" : "rt.Tensor",
       statements: lines.map((l) => l.replace(/^ {2}/, "")),

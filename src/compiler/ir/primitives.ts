@@ -95,6 +95,13 @@ export const activationClasses: Record<string, string> = {
   tanh: "Tanh",
   sigmoid: "Sigmoid",
   identity: "Identity",
+  linear: "LinearActivation",
+  softplus: "Softplus",
+  quick_gelu: "QuickGELUActivation",
+  gelu_fast: "FastGELUActivation",
+  relu6: "ReLU6",
+  mish: "MishActivation",
+  leaky_relu: "LeakyReLU",
 };
 
 export const primitives: Record<string, Primitive> = {
@@ -261,6 +268,40 @@ export const primitives: Record<string, Primitive> = {
     // Every token is multiplied by each of its weight matrices (input and hidden, every layer).
     stats: { flopsPerToken: (ws) => ws.reduce((f, w) => f + (w.shape.length === 2 ? 2 * count(w.shape) : 0), 0), weightKind: "parameters" },
     diffText: sizelessText("LSTM"),
+  },
+  // torch.nn.Conv1d over the time axis, applied through `causal_conv` ([B, T, C] channels-last).
+  // groups = channels is a depthwise convolution (Mamba's short convolution): weight [C, 1, K].
+  Conv1d: {
+    name: "Conv1d",
+    params: [
+      { name: "in_channels", type: "int" },
+      { name: "out_channels", type: "int" },
+      { name: "kernel", type: "int" },
+      { name: "stride", type: "int", default: 1 },
+      { name: "padding", type: "int", default: 0 },
+      { name: "groups", type: "int", default: 1 },
+      { name: "bias", type: "bool", default: true },
+    ],
+    weights: (a) => {
+      const groups = Math.max(int(a.groups), 1);
+      return [
+        { name: "weight", shape: [int(a.out_channels), int(a.in_channels) / groups, int(a.kernel)] },
+        ...(bool(a.bias) ? [{ name: "bias", shape: [int(a.out_channels)] }] : []),
+      ];
+    },
+    className: () => "Conv1d",
+    // nn.Conv1d.extra_repr: one-element tuples, padding and groups only when not the default.
+    repr: (a) =>
+      `${int(a.in_channels)}, ${int(a.out_channels)}, kernel_size=(${int(a.kernel)},), stride=(${int(a.stride)},)` +
+      (int(a.padding) !== 0 ? `, padding=(${int(a.padding)},)` : "") +
+      (int(a.groups) !== 1 ? `, groups=${int(a.groups)}` : "") +
+      (bool(a.bias) ? "" : ", bias=False"),
+    apply: { kind: "none" },
+    features: () => [],
+    // Depthwise: each of the C channels has a K-tap kernel, C·K multiply-adds per token.
+    stats: matrixFlops,
+    // Whether it is depthwise is structure; the sizes are compared as parameter shapes.
+    diffText: (a) => `Conv1d(depthwise=${pyValue(int(a.groups) > 1 && int(a.groups) === int(a.in_channels))}, bias=${pyValue(bool(a.bias))})`,
   },
   Conv2d: {
     name: "Conv2d",

@@ -31,6 +31,11 @@ export const elementwiseOps: OpDef[] = [
   { ...elementwise("sqrt") },
   { ...elementwise("square") },
   { ...elementwise("neg") },
+  // log(1 + e^x) (x itself above 20, as PyTorch): Mamba's time step.
+  { ...elementwise("softplus") },
+  { ...elementwise("log") },
+  { ...elementwise("abs") },
+  { ...elementwise("rsqrt") },
 ];
 
 export const activationOps: OpDef[] = [

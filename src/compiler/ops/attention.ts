@@ -65,6 +65,18 @@ export const attention: OpDef = {
     return out;
   },
   stats: {
+    // The query of the token at position `context` meets min(context, window) keys: per query
+    // head 2·D per key for the scores and 2·Dv per key for the weighted values.
+    flopsPerToken: (call, at) => {
+      const q = call.type("q");
+      const v = call.type("v");
+      if (q?.kind !== "tensor" || v?.kind !== "tensor") return 0;
+      const [heads, d, dv] = [call.size(q.dims[1]!), call.size(q.dims[3]!), call.size(v.dims[3]!)];
+      if (heads === undefined || d === undefined || dv === undefined) return 0;
+      const window = call.value("window");
+      const keys = typeof window === "number" ? Math.min(window, at.context) : at.context;
+      return 2 * heads * keys * (d + dv);
+    },
     // float32 keys and values of every cached position. A site is uncached only when it
     // says `cache = false` literally (a config-valued `cache` is counted).
     kvBytesPerToken: (call) => {

@@ -78,10 +78,21 @@ function readCall(def: OpDef, expr: CallExpr, site: CallSite, evaluated: (e: A.E
       const e = named.get(name);
       return e ? annotations.types.get(e) : undefined;
     },
-    size: (s) => evalSym(s, env),
+    // A free dimension (B, T) has no value here: evalSym would probe it with a sample size.
+    size: (s) => (s.symbols().every((n) => typeof env.values.get(n) === "number") ? evalSym(s, env) : undefined),
     submodule: (name) => {
       const e = named.get(name);
-      return e?.kind === "name" ? instance.children.find((x) => x.name === e.name) : undefined;
+      return e ? submoduleAt(instance, e) : undefined;
     },
   };
+}
+
+/** The child instance a name or a path of names (`experts.mlp`) denotes. */
+function submoduleAt(instance: Instance, e: A.Expr): Instance | undefined {
+  if (e.kind === "name") return instance.children.find((x) => x.name === e.name);
+  if (e.kind === "member") {
+    const parent = submoduleAt(instance, e.target);
+    return parent?.children.find((x) => x.name === e.name);
+  }
+  return undefined;
 }

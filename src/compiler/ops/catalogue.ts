@@ -16,6 +16,9 @@ import { positionIds, segmentIds } from "./positions.js";
 import { recurrentOps } from "./recurrent.js";
 import { relativePositionOps } from "./relative-position.js";
 import { rope } from "./rope.js";
+import { selectiveScan } from "./selective-scan.js";
+import { topkGates } from "./moe-gates.js";
+import { reductionOps } from "./reductions.js";
 
 // The order is the one suggestions for a misspelt op walk (the first of equally close names
 // wins), so it stays as the golden diagnostics expect.
@@ -36,6 +39,9 @@ const all: OpDef[] = [
   moe,
   causalConv,
   segmentIds,
+  selectiveScan,
+  topkGates,
+  ...reductionOps,
 ];
 
 function byName(defs: OpDef[]): Readonly<Record<string, OpDef>> {

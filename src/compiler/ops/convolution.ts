@@ -8,16 +8,25 @@ export const causalConv: OpDef = {
   name: "causal_conv",
   params: ["x", "conv"],
   stateful: true,
-  doc: "causal_conv(x: [B, T, Cin], conv) -> [B, T, Cout]: `conv` (a Conv2d with kernel (K, 1)) over the time axis, zero-padded on the left so that token t sees tokens t-K+1..t; decoding carries the last K-1 inputs",
+  doc:
+    "causal_conv(x: [B, T, Cin], conv) -> [B, T, Cout]: `conv` (a Conv1d with groups 1 or groups = channels (depthwise), or a Conv2d with kernel (K, 1)) " +
+    "over the time axis, zero-padded on the left so that token t sees tokens t-K+1..t (PyTorch's padding K-1 cut to the first T outputs); decoding carries the last K-1 inputs",
   infer: (a, c) => {
     const x = asTensor(a.x, c, "the input of causal_conv", 2);
     if (!x || !a.conv) return undefined;
     const m = a.conv.type;
     const v = m.kind === "module" && m.variants.length === 1 ? m.variants[0] : undefined;
-    if (!v || v.kind !== "primitive" || v.primitive.name !== "Conv2d") return c.fail("E0201", a.conv.expr.span, "causal_conv applies a Conv2d submodule", { found: typeText(m) });
+    const prim = v?.kind === "primitive" ? v.primitive.name : undefined;
+    if (!v || (prim !== "Conv2d" && prim !== "Conv1d")) return c.fail("E0201", a.conv.expr.span, "causal_conv applies a Conv1d or Conv2d submodule", { found: typeText(m) });
     const cin = v.args.get("in_channels")?.sym;
     const cout = v.args.get("out_channels")?.sym;
     if (cin) c.sameDim(cin, x.dims[x.dims.length - 1]!, a.x!.expr.span, "E0303", "input channels of the convolution");
+    const groups = v.args.get("groups")?.sym;
+    // Grouped convolutions other than depthwise have no kernel in the runtime.
+    if (prim === "Conv1d" && groups && groups.constValue() !== 1 && cin && cout) {
+      c.sameDim(groups, cin, a.conv.expr.span, "E0304", "groups of the Conv1d (1, or the channel count for a depthwise convolution)");
+      c.sameDim(cout, cin, a.conv.expr.span, "E0304", "output channels of the depthwise Conv1d (must equal its input channels)");
+    }
     return tensor([...x.dims.slice(0, -1), cout ?? Sym.atom("?")]);
   },
   runtime: "causal_conv",

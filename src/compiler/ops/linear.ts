@@ -2,7 +2,7 @@
 // is the primitive Linear.
 import { tensor } from "../check/types.js";
 import { asTensor } from "./argument-checks.js";
-import { noFeatures, noStats, plainDiff, type OpDef } from "./op-def.js";
+import { noFeatures, plainDiff, type OpDef } from "./op-def.js";
 
 export const linear: OpDef = {
   name: "linear",
@@ -17,6 +17,14 @@ export const linear: OpDef = {
   },
   runtime: "linear",
   features: noFeatures,
-  stats: noStats,
+  stats: {
+    // Every token is multiplied by the [out, in] weight once.
+    flopsPerToken: (call) => {
+      const w = call.type("weight");
+      if (w?.kind !== "tensor" || w.dims.length !== 2) return 0;
+      const [out, inF] = [call.size(w.dims[0]!), call.size(w.dims[1]!)];
+      return out !== undefined && inF !== undefined ? 2 * out * inF : 0;
+    },
+  },
   diff: plainDiff,
 };

@@ -1,37 +1,60 @@
 // Sparse mixture of experts: a router's logits pick top_k experts per token.
 import { formatValue } from "../eval/evaluate.js";
 import { Sym } from "../shapes/sym.js";
-import { typeText } from "../check/types.js";
+import { typeText, type Type } from "../check/types.js";
 import { asTensor } from "./argument-checks.js";
-import type { OpDef } from "./op-def.js";
+import type { OpCall, OpDef } from "./op-def.js";
+
+/** A block computing any one of several experts from fused weights: `forward(x: [N, d], e: int)`. */
+export function fusedExperts(t: Type): boolean {
+  if (t.kind !== "module" || t.variants.length !== 1) return false;
+  const v = t.variants[0]!;
+  const params = v.kind === "block" ? v.block.forward?.params : undefined;
+  return params?.length === 2 && !params[0]!.scalar && params[1]!.scalar?.name === "int";
+}
+
+/** The expert count: the router logits' last dimension in this instance. */
+function expertCount(call: OpCall): number | undefined {
+  const l = call.type("logits");
+  return l?.kind === "tensor" && l.dims.length > 0 ? call.size(l.dims[l.dims.length - 1]!) : undefined;
+}
 
 export const moe: OpDef = {
   name: "moe",
   params: ["x", "logits", "experts"],
   keywords: { top_k: "scalar", order: "scalar", normalize: "scalar" },
   defaults: { order: "softmax_topk", normalize: true },
-  doc: "moe(x: [.., d], logits: [.., E], experts, top_k, order = \"softmax_topk\" | \"topk_softmax\", normalize) -> [.., d]",
+  doc:
+    "moe(x: [.., d], logits: [.., E], experts, top_k, order = \"softmax_topk\" | \"topk_softmax\", normalize = true | false | p) -> [.., d]: " +
+    "each token's top_k experts (only those run), weighted by their gates; `experts` is a list of E modules, or one block with fused expert " +
+    "weights whose forward takes the rows and the expert index (`forward(x: [N, d], e: int)`); normalize as in topk_gates",
   infer: (a, c) => {
     const x = asTensor(a.x, c, "the input of moe");
     const l = asTensor(a.logits, c, "the router logits of moe");
     if (!x || !l) return undefined;
-    if (a.experts && a.experts.type.kind !== "modlist") return c.fail("E0201", a.experts.expr.span, "experts must be a list of modules", { found: typeText(a.experts.type) });
+    if (a.experts && a.experts.type.kind !== "modlist" && !fusedExperts(a.experts.type)) {
+      return c.fail("E0201", a.experts.expr.span, "experts must be a list of modules, or a block whose forward takes (rows, e: int)", { found: typeText(a.experts.type) });
+    }
     x.dims.slice(0, -1).forEach((d, i) => c.sameDim(d, l.dims[i] ?? Sym.const(1), a.logits!.expr.span, "E0301", `token dimension ${i} of the router logits`));
     return x;
   },
   runtime: "moe",
-  features: (call) => [{ column: "moe", label: `${call.submodule("experts")?.children.length ?? "?"} experts, top-${formatValue(call.value("top_k") ?? null)}` }],
+  features: (call) => [{ column: "moe", label: `${expertCount(call) ?? "?"} experts, top-${formatValue(call.value("top_k") ?? null)}` }],
   stats: {
-    // Each token runs top_k of the E experts: the list's weights count k / E of their FLOPs.
+    // Each token runs top_k of the E experts: a list's weights count k / E of their FLOPs; a
+    // fused-experts block computes one expert per call and runs k times.
     sparseSubmodules: (call) => {
       const list = call.submodule("experts");
       const k = call.type("top_k");
       const topK = k?.kind === "scalar" && k.sym ? call.size(k.sym) : undefined;
-      return list && topK !== undefined && list.children.length > 0 ? { list, fraction: topK / list.children.length } : undefined;
+      if (!list || topK === undefined) return undefined;
+      const e = call.type("experts");
+      if (e && fusedExperts(e)) return { list, fraction: topK };
+      return list.children.length > 0 ? { list, fraction: topK / list.children.length } : undefined;
     },
   },
   diff: {
     anchor: true,
-    attrs: (call) => ({ experts: String(call.submodule("experts")?.children.length ?? "?") }),
+    attrs: (call) => ({ experts: String(expertCount(call) ?? "?") }),
   },
 };

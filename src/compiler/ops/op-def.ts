@@ -51,11 +51,25 @@ export interface OpCall {
   submodule(name: string): Instance | undefined;
 }
 
+/** Where a token sits when its FLOPs are counted: attention reaches `context` keys (itself included). */
+export interface FlopsAt {
+  context: number;
+}
+
 /** What `archc stats` counts for a call (only what the op costs beyond its submodules' weights). */
 export interface OpStats {
+  /**
+   * Float operations one token costs in this call beyond its submodules' weights: products
+   * with weight tensors (`linear`), attention's scores and weighted values, a recurrence's
+   * state update. Multiply-adds count 2; exponentials and divisions of a softmax are not counted.
+   */
+  flopsPerToken?(call: OpCall, at: FlopsAt): number;
   /** float32 bytes this call keeps per token between decoding steps (cached keys and values). */
   kvBytesPerToken?(call: OpCall): number;
-  /** A module list of which each token runs only a share (moe: top_k of the E experts). */
+  /**
+   * A submodule of which each token runs only a share: a list's items each run for top_k / E
+   * of the tokens (moe); a fused-experts block, computing one expert per call, runs top_k times.
+   */
   sparseSubmodules?(call: OpCall): { list: Instance; fraction: number } | undefined;
 }
 

@@ -64,7 +64,16 @@ export const recurrentOps: OpDef[] = [
     },
     runtime: "wkv_heads",
     features: (call) => [{ column: "attention", label: `WKV recurrence (${formatValue(call.value("heads") ?? null)} heads, matrix state)` }],
-    stats: noStats,
+    stats: {
+      // Per head, with D = C / heads: kᵀv (D²), bonus·kᵀv (D²), S + it (D²), r·(…) (2D²) and
+      // the state update decay·S + kᵀv (2D²): 7·D² per head, 7·C·D in all.
+      flopsPerToken: (call) => {
+        const r = call.type("r");
+        const heads = call.value("heads");
+        const c = r?.kind === "tensor" && r.dims.length === 3 ? call.size(r.dims[2]!) : undefined;
+        return c !== undefined && typeof heads === "number" && heads > 0 ? (7 * c * c) / heads : 0;
+      },
+    },
     diff: plainDiff,
   },
   {
@@ -83,7 +92,15 @@ export const recurrentOps: OpDef[] = [
     },
     runtime: "wkv4",
     features: () => [{ column: "attention", label: "WKV recurrence (RWKV-4 linear attention)" }],
-    stats: noStats,
+    stats: {
+      // Per channel: the output (e1·a + e2·v) / (e1·b + e2) takes 6 operations and the state
+      // update a = e1'·a + e2'·v, b = e1'·b + e2' takes 5 (exponentials and maxima not counted).
+      flopsPerToken: (call) => {
+        const k = call.type("k");
+        const c = k?.kind === "tensor" && k.dims.length === 3 ? call.size(k.dims[2]!) : undefined;
+        return c !== undefined ? 11 * c : 0;
+      },
+    },
     diff: { anchor: true },
   },
 ];

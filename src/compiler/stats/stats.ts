@@ -3,8 +3,12 @@
 import type { ElaboratedModel, Instance } from "../elaborate/instance.js";
 import { allWeights, walkInstances } from "../elaborate/instance.js";
 import { checkedArch } from "../pipeline.js";
+import { binariesIn } from "../ast/walk.js";
 import { opCallsOf } from "../ops/bound-call.js";
-import type { OpCall } from "../ops/op-def.js";
+import type { FlopsAt, OpCall } from "../ops/op-def.js";
+import type { Annotations } from "../check/types.js";
+import type { Sym } from "../shapes/sym.js";
+import type { Value } from "../ir/model.js";
 
 export interface ModuleStats {
   path: string;
@@ -18,8 +22,14 @@ export interface ModelStats {
   params: number;
   /** Parameters excluding embedding tables. */
   nonEmbeddingParams: number;
-  /** Multiply-adds ×2 of every matrix a token passes through (MoE: only its top-k experts). */
+  /**
+   * Float operations of one token at position `context`: multiply-adds ×2 of every weight matrix
+   * it passes through (modules, `linear()` and `@` with weight tensors; MoE: only its top-k
+   * experts), attention's scores and weighted values over its keys, and recurrent state updates.
+   */
   flopsPerToken: number;
+  /** The number of keys (the token itself included) attention's FLOPs are counted over. */
+  context: number;
   /** float32 keys + values cached per token, all layers. */
   kvCacheBytesPerToken: number;
   modules: ModuleStats[];
@@ -27,7 +37,10 @@ export interface ModelStats {
 
 const count = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
-export function computeStats(m: ElaboratedModel): ModelStats {
+/** The context length FLOPs per token are counted at unless the caller gives one. */
+export const DEFAULT_FLOPS_CONTEXT = 2048;
+
+export function computeStats(m: ElaboratedModel, at: FlopsAt = { context: DEFAULT_FLOPS_CONTEXT }): ModelStats {
   const tiedTargets = new Set(m.ties.map((t) => t.target));
   // Stored buffers (rotary inv_freq) are checkpoint tensors, not parameters.
   for (const inst of walkInstances(m.root)) if (inst.primitive?.stats.weightKind === "buffer") for (const w of inst.weights) tiedTargets.add(w.name);
@@ -35,7 +48,9 @@ export function computeStats(m: ElaboratedModel): ModelStats {
   const params = weights.reduce((a, w) => a + count(w.shape), 0);
   let embedding = 0;
   let flops = 0;
-  const calls = opCalls(m);
+  const { annotations } = checkedArch(m.config.arch);
+  const callsByInstance = opCalls(m, annotations);
+  const calls = [...callsByInstance.values()].flat();
   const shares = sparseShares(calls);
   const visit = (inst: Instance, fraction: number): void => {
     const f = shares.get(inst.path) ?? fraction;
@@ -43,6 +58,8 @@ export function computeStats(m: ElaboratedModel): ModelStats {
       if (inst.primitive.stats.weightKind === "embedding") embedding += inst.weights.reduce((a, w) => a + count(w.shape), 0);
       flops += inst.primitive.stats.flopsPerToken(inst.weights) * f;
     }
+    for (const c of callsByInstance.get(inst) ?? []) flops += (c.def.stats.flopsPerToken?.(c, at) ?? 0) * f;
+    if (inst.kind === "block") flops += weightProductFlops(inst, annotations, m.config.values) * f;
     for (const c of inst.children) visit(c, f);
   };
   visit(m.root, 1);
@@ -58,19 +75,44 @@ export function computeStats(m: ElaboratedModel): ModelStats {
     params,
     nonEmbeddingParams: params - embedding,
     flopsPerToken: Math.round(flops),
+    context: at.context,
     kvCacheBytesPerToken: calls.reduce((a, c) => a + (c.def.stats.kvBytesPerToken?.(c) ?? 0), 0),
     modules,
   };
 }
 
 /** Every op call of every block instance, bound for the ops' stats hooks. */
-function opCalls(m: ElaboratedModel): OpCall[] {
-  const { annotations } = checkedArch(m.config.arch);
-  const out: OpCall[] = [];
+function opCalls(m: ElaboratedModel, annotations: Annotations): Map<Instance, OpCall[]> {
+  const out = new Map<Instance, OpCall[]>();
   for (const inst of walkInstances(m.root)) {
-    if (inst.kind === "block") out.push(...opCallsOf({ annotations, config: m.config.values, instance: inst }));
+    if (inst.kind === "block") out.set(inst, opCallsOf({ annotations, config: m.config.values, instance: inst }));
   }
   return out;
+}
+
+/**
+ * `x @ W` (or `W @ x`) in a forward body where W's dimensions are all config values (a weight,
+ * a slice of one): each token is multiplied by the whole matrix. Products of two activations
+ * (attention written out by hand) have a free dimension on both sides and are not counted here.
+ */
+function weightProductFlops(inst: Instance, annotations: Annotations, config: ReadonlyMap<string, Value>): number {
+  const body = inst.block?.forward?.body;
+  if (!body) return 0;
+  const values = new Map<string, Value>([...config, ...Object.entries(inst.args)]);
+  const size = (s: Sym): number | undefined => s.evaluate((n) => (typeof values.get(n) === "number" ? (values.get(n) as number) : undefined));
+  const matrix = (e: Parameters<typeof annotations.types.get>[0]): number | undefined => {
+    const t = annotations.types.get(e);
+    if (t?.kind !== "tensor" || t.dims.length !== 2) return undefined;
+    const [r, c] = [size(t.dims[0]!), size(t.dims[1]!)];
+    return r !== undefined && c !== undefined ? r * c : undefined;
+  };
+  let flops = 0;
+  for (const b of binariesIn(body)) {
+    if (b.op !== "@") continue;
+    const w = matrix(b.right) ?? matrix(b.left);
+    if (w !== undefined) flops += 2 * w;
+  }
+  return flops;
 }
 
 // Module lists of which each token runs a share (moe: top_k of E experts): instance path → share.

@@ -29,6 +29,10 @@ export const exp = (_c: ForwardContext, x: Tensor) => ops.exp(x);
 export const sqrt = (_c: ForwardContext, x: Tensor) => ops.sqrt(x);
 export const square = (_c: ForwardContext, x: Tensor) => ops.square(x);
 export const neg = (_c: ForwardContext, x: Tensor) => ops.neg(x);
+export const softplus = (_c: ForwardContext, x: Tensor) => ops.softplus(x);
+export const log = (_c: ForwardContext, x: Tensor) => ops.log(x);
+export const abs = (_c: ForwardContext, x: Tensor) => ops.abs(x);
+export const rsqrt = (_c: ForwardContext, x: Tensor) => ops.rsqrt(x);
 export const act = (_c: ForwardContext, x: Tensor, kind: string) => ops.activation(kind, x);
 export const softcap = (_c: ForwardContext, x: Tensor, cap: number) => ops.softcap(x, cap);
 export const softmax = (_c: ForwardContext, x: Tensor, axis = -1) => ops.softmax(x, axis);
@@ -252,7 +256,42 @@ export function attention(c: ForwardContext, site: string, q: Tensor, k: Tensor,
 export interface MoeArgs {
   top_k: number;
   order?: string;
-  normalize?: boolean;
+  normalize?: boolean | number | null;
+}
+
+function moeOptions(a: MoeArgs): ops.MoeOptions {
+  const order = a.order ?? "softmax_topk";
+  if (order !== "softmax_topk" && order !== "topk_softmax") throw new RuntimeArgumentError("moe", `unknown order ${JSON.stringify(order)}; expected "softmax_topk" or "topk_softmax"`);
+  return { order, normalize: a.normalize === undefined ? true : a.normalize };
+}
+
+/** Router gates [.., E], zero outside each row's top-k experts. */
+export function topk_gates(_c: ForwardContext, logits: Tensor, a: MoeArgs): Tensor {
+  const e = logits.shape[logits.shape.length - 1]!;
+  const g = ops.topkGates(ops.reshape(logits, [logits.size / e, e]), a.top_k, moeOptions(a));
+  return ops.reshape(g, logits.shape);
+}
+
+export function sum(_c: ForwardContext, x: Tensor, axis: number): Tensor {
+  const ax = axis < 0 ? x.shape.length + axis : axis;
+  const outer = x.shape.slice(0, ax).reduce((p, d) => p * d, 1);
+  const n = x.shape[ax]!;
+  const inner = x.shape.slice(ax + 1).reduce((p, d) => p * d, 1);
+  const out = new Float32Array(outer * inner);
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      let s = 0;
+      for (let j = 0; j < n; j++) s += x.data[(o * n + j) * inner + i]!;
+      out[o * inner + i] = s;
+    }
+  }
+  return new Tensor(out, x.shape.filter((_, i) => i !== ax));
+}
+
+export function unsqueeze<T extends Tensor | IntTensor>(_c: ForwardContext, x: T, axis: number): T {
+  const ax = axis < 0 ? x.shape.length + 1 + axis : axis;
+  const shape = [...x.shape.slice(0, ax), 1, ...x.shape.slice(ax)];
+  return (x instanceof IntTensor ? new IntTensor(x.data, shape) : ops.reshape(x as Tensor, shape)) as T;
 }
 
 /** Sparse mixture of experts; `expert(e, rows)` runs expert e on the rows routed to it. */
@@ -262,8 +301,7 @@ export function moe(_c: ForwardContext, x: Tensor, logits: Tensor, expert: (e: n
   const rows = x.data.length / d;
   const flatX = ops.reshape(x, [rows, d]);
   const flatL = ops.reshape(logits, [rows, e]);
-  const order = (a.order ?? "softmax_topk") as "softmax_topk" | "topk_softmax";
-  const y = ops.moe(flatX, flatL, a.top_k, { order, normalize: a.normalize ?? true }, expert);
+  const y = ops.moe(flatX, flatL, a.top_k, moeOptions(a), expert);
   return ops.reshape(y, [...x.shape.slice(0, -1), y.shape[1]!]);
 }
 

@@ -58,3 +58,11 @@ export function wkv_heads(c: ForwardContext, site: string, r: Tensor, k: Tensor,
   if (c.useCache) c.state.set(site, state);
   return out;
 }
+
+/** Mamba's selective scan; its [B, I, N] state carries over to the next call when decoding. */
+export function selective_scan(c: ForwardContext, site: string, x: Tensor, delta: Tensor, a: Tensor, b: Tensor, cm: Tensor, d?: Tensor): Tensor {
+  const past = c.useCache ? (c.state.get(site) as Tensor | undefined) : undefined;
+  const { out, state } = ops.selectiveScan(x, delta, a, b, cm, d, past);
+  if (c.useCache) c.state.set(site, state);
+  return out;
+}

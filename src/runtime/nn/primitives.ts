@@ -14,11 +14,13 @@ export interface GroupNormM { kind: "GroupNorm"; weight: Tensor; bias: Tensor; g
 export interface ActivationM { kind: "Activation"; name: string }
 export interface DropoutM { kind: "Dropout" }
 export interface Conv2dM { kind: "Conv2d"; weight: Tensor; bias?: Tensor; kernel: number[] }
+/** torch.nn.Conv1d over time; `groups` = channels makes it depthwise (Mamba). */
+export interface Conv1dM { kind: "Conv1d"; weight: Tensor; bias?: Tensor; kernel: number; groups: number }
 
 /** `path` keys its recurrent state in the forward context. */
 export interface LSTMM { kind: "LSTM"; path: string; layers: ops.LstmLayer[] }
 
-export type PrimitiveModule = LinearM | Conv1DM | EmbeddingM | LayerNormM | RMSNormM | GroupNormM | ActivationM | DropoutM | Conv2dM | LSTMM;
+export type PrimitiveModule = LinearM | Conv1DM | EmbeddingM | LayerNormM | RMSNormM | GroupNormM | ActivationM | DropoutM | Conv2dM | Conv1dM | LSTMM;
 
 const opt = <T>(v: T | undefined): { bias?: T } => (v === undefined ? {} : { bias: v });
 
@@ -63,6 +65,10 @@ export function Conv2d(w: WeightBinder, path: string, inC: number, outC: number,
   return { kind: "Conv2d", kernel, weight: w.param(`${path}.weight`, [outC, inC, ...kernel]), ...opt(bias ? w.param(`${path}.bias`, [outC]) : undefined) };
 }
 
+export function Conv1d(w: WeightBinder, path: string, inC: number, outC: number, kernel: number, _stride = 1, _padding = 0, groups = 1, bias = true): Conv1dM {
+  return { kind: "Conv1d", kernel, groups, weight: w.param(`${path}.weight`, [outC, inC / groups, kernel]), ...opt(bias ? w.param(`${path}.bias`, [outC]) : undefined) };
+}
+
 export function LSTM(w: WeightBinder, path: string, inF: number, hidden: number, numLayers = 1, bias = true, _batchFirst = false, _dropout = 0): LSTMM {
   const layers = Array.from({ length: numLayers }, (_, k): ops.LstmLayer => ({
     weightIh: w.param(`${path}.weight_ih_l${k}`, [4 * hidden, k === 0 ? inF : hidden]),
@@ -103,8 +109,9 @@ export function call(m: PrimitiveModule, x: Tensor | IntTensor): Tensor {
       return ops.activation(m.name, x);
     case "Dropout":
       return x;
+    case "Conv1d":
     case "Conv2d":
-      throw new RuntimeArgumentError("Conv2d", "is applied through the causal_conv op");
+      throw new RuntimeArgumentError(m.kind, "is applied through the causal_conv op");
     case "LSTM":
       // From the zero state; rt.lang.apply resumes a decoding state instead.
       return ops.lstm(x, m.layers).out;

@@ -112,6 +112,15 @@ export const exp = (x: Tensor): Tensor => map(x, Math.exp);
 export const sqrt = (x: Tensor): Tensor => map(x, Math.sqrt);
 export const square = (x: Tensor): Tensor => map(x, (v) => v * v);
 export const tanh = (x: Tensor): Tensor => map(x, Math.tanh);
+export const log = (x: Tensor): Tensor => map(x, Math.log);
+export const abs = (x: Tensor): Tensor => map(x, Math.abs);
+export const rsqrt = (x: Tensor): Tensor => map(x, (v) => 1 / Math.sqrt(v));
+
+// torch.nn.functional.softplus (beta 1, threshold 20): above the threshold log(1 + e^x) is x
+// to float32 precision, and PyTorch returns x itself there.
+const softplusScalar = (v: number): number => (v > 20 ? v : Math.log1p(Math.exp(v)));
+/** log(1 + e^x) (Mamba's time step). */
+export const softplus = (x: Tensor): Tensor => map(x, softplusScalar);
 
 const sigmoidScalar = (v: number): number => 1 / (1 + Math.exp(-v));
 const SQRT1_2 = Math.SQRT1_2;
@@ -180,7 +189,15 @@ const ACTIVATIONS: Record<string, (x: Tensor) => Tensor> = {
   relu2: (x) => map(x, (v) => (v > 0 ? v * v : 0)),
   tanh,
   sigmoid,
+  softplus,
   identity: (x) => map(x, (v) => v),
+  linear: (x) => map(x, (v) => v),
+  // transformers' QuickGELUActivation, FastGELUActivation, ReLU6, MishActivation, LeakyReLU(0.01).
+  quick_gelu: (x) => map(x, (v) => v * sigmoidScalar(1.702 * v)),
+  gelu_fast: (x) => map(x, (v) => 0.5 * v * (1 + Math.tanh(v * 0.7978845608 * (1 + 0.044715 * v * v)))),
+  relu6: (x) => map(x, (v) => Math.min(Math.max(v, 0), 6)),
+  mish: (x) => map(x, (v) => v * Math.tanh(softplusScalar(v))),
+  leaky_relu: (x) => map(x, (v) => (v >= 0 ? v : 0.01 * v)),
 };
 
 /** Applies an activation by its Hugging Face `hidden_act` name. */

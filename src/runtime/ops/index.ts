@@ -18,3 +18,4 @@ export * from "./adaptive-softmax.js";
 export * from "./wkv-heads.js";
 export * from "./logn-scaling.js";
 export * from "./ntk-alpha.js";
+export * from "./selective-scan.js";

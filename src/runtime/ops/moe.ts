@@ -14,8 +14,12 @@ export interface MoeOptions {
    * topk_softmax: the k largest logits, then softmax over those k.
    */
   order: "softmax_topk" | "topk_softmax";
-  /** Renormalise the k gates to sum to 1 (Mixtral; not Qwen2-MoE with norm_topk_prob=false, nor Grok). */
-  normalize: boolean;
+  /**
+   * true: renormalise the k gates to sum to 1 (Mixtral; not Qwen2-MoE with norm_topk_prob=false,
+   * nor Grok); a number p: divide them by their p-norm (DBRX's moe_normalize_expert_weights);
+   * false or null: keep them as they are.
+   */
+  normalize: boolean | number | null;
 }
 
 export interface MoeRouting {
@@ -38,14 +42,32 @@ export function moeRoute(routerLogits: Tensor, topK: number, opts: MoeOptions): 
     throw new RuntimeArgumentError("moeRoute", `unknown order ${JSON.stringify(opts.order)}; expected "softmax_topk" or "topk_softmax"`);
   }
   const w = routed.values.data;
-  if (opts.normalize) {
+  const p = opts.normalize === true ? 1 : typeof opts.normalize === "number" ? opts.normalize : undefined;
+  if (p !== undefined) {
+    if (!(p > 0)) throw new RuntimeArgumentError("moeRoute", `the gate norm must be a positive p, got ${p}`);
     for (let o = 0; o < w.length; o += topK) {
-      let sum = 0;
-      for (let j = 0; j < topK; j++) sum += w[o + j]!;
-      for (let j = 0; j < topK; j++) w[o + j] = w[o + j]! / sum;
+      // torch.norm(p): (Σ|w|^p)^(1/p); for p = 1 the plain sum of the (non-negative) gates.
+      let norm = 0;
+      if (p === 1) for (let j = 0; j < topK; j++) norm += w[o + j]!;
+      else if (p === Infinity) for (let j = 0; j < topK; j++) norm = Math.max(norm, Math.abs(w[o + j]!));
+      else {
+        for (let j = 0; j < topK; j++) norm += Math.abs(w[o + j]!) ** p;
+        norm = norm ** (1 / p);
+      }
+      norm = Math.fround(norm);
+      for (let j = 0; j < topK; j++) w[o + j] = w[o + j]! / norm;
     }
   }
   return { weights: routed.values, indices: routed.indices };
+}
+
+/** Dense gates [N, E]: each row's k routed gates at their experts' columns, zeros elsewhere. */
+export function topkGates(routerLogits: Tensor, topK: number, opts: MoeOptions): Tensor {
+  const [n, e] = routerLogits.shape as [number, number];
+  const { weights, indices } = moeRoute(routerLogits, topK, opts);
+  const out = new Float32Array(n * e);
+  for (let r = 0; r < n; r++) for (let j = 0; j < topK; j++) out[r * e + indices.data[r * topK + j]!] = weights.data[r * topK + j]!;
+  return new Tensor(out, [n, e]);
 }
 
 /**
