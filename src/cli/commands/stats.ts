@@ -1,15 +1,14 @@
 import { computeStats, formatCount } from "../../compiler/stats/stats.js";
-import { flag, opt } from "../args.js";
-import { elaborated, selectModel } from "./model-ref.js";
+import { flag } from "../args.js";
+import { selectElaborated } from "./model-ref.js";
 import type { Command } from "./command.js";
 
 export const stats: Command = {
   summary: "parameter count (total and per module), FLOPs and KV-cache bytes per token",
-  usage: "stats [FILE.arch[:PRESET]] [--preset NAME] [--json]",
+  usage: "stats [FILE.arch[:PRESET] | config.json | CKPT_DIR] [--preset NAME] [--json]",
   flags: [],
   async run(args, io) {
-    const { ws, ref } = selectModel(args);
-    const s = computeStats(elaborated(ws, ref, opt(args, "root")));
+    const s = computeStats(selectElaborated(args).model);
     if (flag(args, "json")) {
       io.out(JSON.stringify(s, null, 2));
       return 0;
