@@ -134,6 +134,7 @@ class Builder {
       kind: "let",
       override: (c["Override"]?.length ?? 0) > 0,
       name: nameTok?.image ?? "<missing>",
+      ...(c["LParen"] ? { params: ((c["fnParam"] ?? []) as IToken[]).map((t) => t.image) } : {}),
       value: this.exprOr(this.node(c, "value"), n),
       span: this.nodeSpan(n),
       nameSpan: nameTok ? this.tokenSpan(nameTok) : this.nodeSpan(n),

@@ -3,6 +3,7 @@
 import type * as A from "../ast/nodes.js";
 import { error, type Diagnostic } from "../diagnostics/diagnostic.js";
 import type { ArchIR, BlockIR } from "./model.js";
+import { expandFunctions } from "./functions.js";
 
 type MemberKind = "param" | "let" | "block";
 
@@ -53,7 +54,7 @@ export function flattenArchs(files: A.SourceFile[], diagnostics: Diagnostic[]): 
         );
       }
     }
-    const ir = applyMembers(decl, entry.file, base, diagnostics);
+    const ir = expandFunctions(applyMembers(decl, entry.file, base, diagnostics), diagnostics);
     visiting.delete(name);
     done.set(name, ir);
     return ir;
@@ -71,6 +72,7 @@ function applyMembers(decl: A.ArchDecl, file: string, base: ArchIR | undefined, 
     ...(base?.hf ? { hf: base.hf } : {}),
     params: new Map(base?.params),
     lets: new Map(base?.lets),
+    functions: new Map(base?.functions),
     requires: [...(base?.requires ?? [])],
     ignores: [...(base?.ignores ?? [])],
     blocks: new Map(base?.blocks),
@@ -79,7 +81,7 @@ function applyMembers(decl: A.ArchDecl, file: string, base: ArchIR | undefined, 
   };
   const ownNames = new Map<string, { kind: MemberKind; span: A.Span }>();
   const inheritedKind = (n: string): MemberKind | undefined =>
-    base?.params.has(n) ? "param" : base?.lets.has(n) ? "let" : base?.blocks.has(n) ? "block" : undefined;
+    base?.params.has(n) ? "param" : base?.lets.has(n) || base?.functions.has(n) ? "let" : base?.blocks.has(n) ? "block" : undefined;
 
   const declare = (kind: MemberKind, name: string, isOverride: boolean, span: A.Span): boolean => {
     const own = ownNames.get(name);
@@ -116,6 +118,7 @@ function applyMembers(decl: A.ArchDecl, file: string, base: ArchIR | undefined, 
     if (inherited) {
       ir.params.delete(name);
       ir.lets.delete(name);
+      ir.functions.delete(name);
     }
     return true;
   };
@@ -148,7 +151,9 @@ function applyMembers(decl: A.ArchDecl, file: string, base: ArchIR | undefined, 
         }
         break;
       case "let":
-        if (declare("let", m.name, m.override, m.nameSpan)) ir.lets.set(m.name, { name: m.name, value: m.value, definedIn: decl.name, span: m.span });
+        if (!declare("let", m.name, m.override, m.nameSpan)) break;
+        if (m.params) ir.functions.set(m.name, { name: m.name, params: m.params, body: m.value, definedIn: decl.name, span: m.span });
+        else ir.lets.set(m.name, { name: m.name, value: m.value, definedIn: decl.name, span: m.span });
         break;
       case "require":
         ir.requires.push({ cond: m.cond, ...(m.message ? { message: m.message } : {}), definedIn: decl.name, span: m.span });
