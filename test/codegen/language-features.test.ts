@@ -162,3 +162,25 @@ describe("stateful ops in loops keep one state per iteration", () => {
     });
   });
 });
+
+describe("an optional submodule on a configuration that does not build it", () => {
+  it("is a located runtime error naming the submodule and its condition, not a crash", async () => {
+    const a = checked(`arch Opt {
+  param vocab: int = 8
+  param d: int = 4
+  param use_norm: bool = true
+  block M {
+    embed: Embedding(vocab, d)
+    norm: LayerNorm(d) if use_norm
+    forward(input_ids: ids[B, T]) -> [B, T, d] {
+      return norm(embed(input_ids))
+    }
+  }
+  root M
+}`);
+    // The declared configurations (the defaults) build it; a checkpoint's config may not.
+    await expect(runModel(a, { use_norm: false }, idsOf([1, 2]))).rejects.toThrow(
+      "inline.arch:9:7: norm: the submodule is used, but this configuration does not build it (it is declared `if use_norm`)",
+    );
+  });
+});

@@ -9,6 +9,7 @@ import { paramName } from "../ops/op-def.js";
 import { typeText, type Annotations, type ModuleListT, type ModuleT, type ModuleVariant, type Type } from "../check/types.js";
 import { configExpr, type NameKind } from "./config-expr.js";
 import { commentText, localName, str, typeName } from "./names.js";
+import { exprText } from "../ast/expr-text.js";
 
 export interface ForwardEmitter {
   arch: ArchIR;
@@ -61,9 +62,8 @@ export function emitForward(em: ForwardEmitter, b: BlockIR): string[] {
   const f = b.forward!;
   const { arch, ann } = em;
   const blockParams = new Set(b.params.map((p) => p.name));
-  // A submodule declared with `if cond` is typed `T | undefined`; the checker cannot see that
-  // its uses are guarded by the same condition, so they assert presence.
-  const conditional = new Set(b.submodules.filter((s) => s.cond).map((s) => s.name));
+  // A submodule declared with `if cond` is typed `T | undefined`: its uses go through `present`.
+  const conditional = new Map(b.submodules.filter((s) => s.cond).map((s) => [s.name, exprText(s.cond!)]));
   const lines: string[] = [];
   let indent = 1;
   const push = (s: string) => lines.push("  ".repeat(indent) + s);
@@ -85,7 +85,9 @@ export function emitForward(em: ForwardEmitter, b: BlockIR): string[] {
           case "loopVar":
             return localName(e.name);
           case "submodule":
-            return `self.${e.name}${conditional.has(e.name) ? "!" : ""}`;
+            // The checker proves presence on the declared configurations; any other one (a
+            // checkpoint's config.json) gets a located error rather than a crash.
+            return conditional.has(e.name) ? `rt.lang.present(self.${e.name}, ${str(e.name)}, ${str(conditional.get(e.name)!)})` : `self.${e.name}`;
           case "blockParam":
             return `self.${e.name}`;
           case "config":
