@@ -98,6 +98,12 @@ export class ArchParser extends CstParser {
     this.OPTION(() => this.CONSUME(T.Override));
     this.CONSUME(T.Let);
     this.CONSUME(T.Identifier, { LABEL: "name" });
+    // `let mix(x, prev, m) = …`: a function of tensor expressions, expanded where it is called.
+    this.OPTION2(() => {
+      this.CONSUME(T.LParen);
+      this.MANY_SEP({ SEP: T.Comma, DEF: () => this.CONSUME2(T.Identifier, { LABEL: "fnParam" }) });
+      this.CONSUME(T.RParen);
+    });
     this.CONSUME(T.Assign);
     this.SUBRULE(this.expr, { LABEL: "value" });
   });

@@ -29,7 +29,7 @@ export function opsSection(): string {
   ];
   for (const n of names.filter((x) => !elementwise.includes(x))) {
     const op = ops[n]!;
-    const notes = [op.stateful ? "keeps state between decoding steps (one state per call site)" : "", op.variadic ? "takes any number of positional tensors" : ""].filter(Boolean);
+    const notes = [op.stateful ? "keeps state between decoding steps (one state per call site and loop iteration)" : "", op.variadic ? "takes any number of positional tensors" : ""].filter(Boolean);
     lines.push(`#### \`${n}\``, "", "```", callForm(n, op), "```", "", op.doc + (notes.length ? ` — *${notes.join("; ")}*` : ""), "");
   }
   return lines.join("\n").trimEnd();

@@ -33,8 +33,9 @@ export function readJson(path: string, what: string): Record<string, unknown> {
 }
 
 /** Hyperparameters for a config.json, with every problem as a diagnostic. */
-export function configValues(ws: Workspace, config: Record<string, unknown>, file: string): { arch: ArchIR; root: string; values: Record<string, Value> } {
-  const sel = selectArchForConfig(ws.archs.values(), config);
+/** `archs`: the architectures that may take the config (default: every one loaded). */
+export function configValues(ws: Workspace, config: Record<string, unknown>, file: string, archs: Iterable<ArchIR> = ws.archs.values()): { arch: ArchIR; root: string; values: Record<string, Value> } {
+  const sel = selectArchForConfig(archs, config);
   if ("code" in sel) throw new DiagnosticError([{ ...sel, message: `${file}: ${sel.message}` } as Diagnostic]);
   const errs = checkedArch(sel.arch).diagnostics.filter((d) => d.severity === "error");
   if (errs.length) throw new DiagnosticError(errs);
@@ -57,10 +58,10 @@ function defaultedSizes(arch: ArchIR, values: Record<string, Value>, file: strin
     .map((p) => `${file} has no \`${p.hfKeys.map((k) => k.join(".")).join("` or `")}\`: ${p.name} = ${JSON.stringify(resolved.get(p.name) ?? null)}, the default in ${arch.file}`);
 }
 
-export async function loadCheckpoint(ws: Workspace, dir: string, source?: WeightSource): Promise<LoadedCheckpoint> {
+export async function loadCheckpoint(ws: Workspace, dir: string, source?: WeightSource, archs?: Iterable<ArchIR>): Promise<LoadedCheckpoint> {
   const cfgPath = join(dir, "config.json");
   const config = readJson(cfgPath, "config.json");
-  const { arch, root, values } = configValues(ws, config, cfgPath);
+  const { arch, root, values } = configValues(ws, config, cfgPath, archs);
   const mod = await loadArch(arch);
   let warnings: string[] = [];
   let src = source;

@@ -4,6 +4,7 @@ import { existsSync } from "node:fs";
 import { basename, join } from "node:path";
 import { generate, IntTensor, readSafetensors, type Tensor } from "../runtime/index.js";
 import type { Workspace } from "../compiler/workspace.js";
+import type { ArchIR } from "../compiler/ir/model.js";
 import { error, DiagnosticError } from "../compiler/diagnostics/diagnostic.js";
 import { loadCheckpoint, readJson } from "./checkpoint.js";
 import { decoderStartOf } from "./generation-config.js";
@@ -62,9 +63,10 @@ export function compare(actual: Tensor | undefined, expected: Tensor, atol: numb
   return { maxAbsErr, atol, rtol, pass, produced: true };
 }
 
-export async function verifyCase(ws: Workspace, dir: string): Promise<VerifyReport> {
+/** `archs`: the architectures that may run the case (default: every one loaded, i.e. the zoo). */
+export async function verifyCase(ws: Workspace, dir: string, archs?: Iterable<ArchIR>): Promise<VerifyReport> {
   const name = basename(dir.replace(/\/+$/, ""));
-  const loaded = await loadCheckpoint(ws, dir);
+  const loaded = await loadCheckpoint(ws, dir, undefined, archs);
   const { session } = loaded;
   const inputsPath = join(dir, "inputs.json");
   const inputs = readJson(inputsPath, "inputs.json");

@@ -196,3 +196,17 @@ describe("checker: one root cause, one error", () => {
     expect(diagnostics.map((d) => `${d.code} ${d.message}`)).toEqual(["E0304 shape mismatch in `split`: sum of the split sizes (must equal the split dimension)"]);
   });
 });
+
+describe("checker: functions of tensor expressions", () => {
+  const withFn = (fn: string, body: string, subs = "") => block(subs, x, body, `  ${fn}`);
+  it("a function is expanded where it is called and checked there", () => expectNoErrors(withFn("let mix(a, b, m) = a * m + b * (1.0 - m)", "return mix(x, x, 0.5)")));
+  it("a shape error inside the body is reported in the body, with the call's sizes", () => {
+    const e = expectError(withFn("let twice(a) = a + a @ a", "return twice(x)"), "E0302", /last dimension/);
+    expect(e.span?.line).toBe(14);
+  });
+  it("E0111 wrong number of arguments", () => expectError(withFn("let mix(a, b, m) = a * m + b * (1.0 - m)", "return mix(x, x)"), "E0111", /function `mix` takes 3 arguments, but 2 were given/));
+  it("E0201 an argument that calls something would run once per use", () =>
+    expectError(withFn("let sq(a) = a * a", "return sq(u(x))", "u: Linear(d, d)"), "E0201", /an argument of function `sq` calls an operation or module/));
+  it("E0204 a function that calls itself", () => expectError(withFn("let f(a) = f(a)", "return f(x)"), "E0204", /calls itself/));
+  it("a submodule of the same name is the submodule", () => expectNoErrors(withFn("let mix(a) = a @ a", "return mix(x)", "mix: Linear(d, d)")));
+});

@@ -1,7 +1,7 @@
 // The CLI contract (DESIGN.md): diagnostics as `file:line:col: error[CODE]: message`, a stable
 // `--json` shape, exit 1 on any error in the input, 2 on a malformed command line, and never
 // a stack trace for a user's mistake.
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -120,5 +120,38 @@ describe("archc fmt --check on the zoo", () => {
     const { code, out, err } = await archc("fmt", "--check");
     expect(out + err).toBe("");
     expect(code).toBe(0);
+  });
+});
+
+// A new .arch is compared with Hugging Face without a throwaway preset: the commands that take a
+// model also take a config.json or a checkpoint folder, and verify runs a case on a given file.
+describe("models from a config.json or checkpoint folder; verify --arch", () => {
+  const conformance = join(__dirname, "../../../shared/conformance");
+  const llama = join(conformance, "llama-tiny");
+  const meta = (c: string) => JSON.parse(readFileSync(join(conformance, c, "meta.json"), "utf8")) as { num_parameters: number; hf_class: string };
+
+  it("stats of a checkpoint folder and of its config.json count what transformers counted", async () => {
+    for (const spec of [llama, join(llama, "config.json")]) {
+      const { code, out } = await archc("stats", spec, "--json");
+      expect(code).toBe(0);
+      expect((JSON.parse(out) as { params: number }).params).toBe(meta("llama-tiny").num_parameters);
+    }
+  });
+  it("print and draw build the config's root class; diff compares two checkpoints", async () => {
+    const p = await archc("print", llama);
+    expect(p.out.split("\n")[0]).toBe(`${meta("llama-tiny").hf_class}(`);
+    const d = await archc("diff", llama, join(conformance, "mistral-tiny"), "--json");
+    expect(d.code).toBe(0);
+    expect(d.out).toContain("window");
+    const svg = join(mkdtempSync(join(tmpdir(), "archc-draw-")), "m.svg");
+    expect((await archc("draw", llama, "-o", svg)).code).toBe(0);
+  });
+  it("verify --arch FILE runs the case on that file's architecture", async () => {
+    const ok = await archc("verify", llama, "--arch", "models/llama.arch", "--json");
+    expect(ok.code).toBe(0);
+    expect((JSON.parse(ok.out) as { pass: boolean }).pass).toBe(true);
+    const other = await archc("verify", llama, "--arch", "models/gpt2.arch");
+    expect(other.code).toBe(1);
+    expect(other.err).toMatch(/E0501.*model_type "llama"/);
   });
 });

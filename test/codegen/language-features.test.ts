@@ -1,7 +1,7 @@
 // Language features end to end: .arch text → checker → generated TypeScript → runtime, on
 // small inline models whose outputs are derived by hand.
 import { describe, expect, it } from "vitest";
-import { archFromText, runModel } from "../../src/testing/properties.js";
+import { archFromText, runModel, sessionFor } from "../../src/testing/properties.js";
 import { checkedArch } from "../../src/compiler/pipeline.js";
 import { IntTensor } from "../../src/runtime/index.js";
 
@@ -127,5 +127,60 @@ describe("runtime errors name the .arch statement that failed", () => {
 }`);
     // The innermost statement is named (line 7, `let h = …`), not the caller's.
     await expect(runModel(a, {}, idsOf([1, 99]))).rejects.toThrow(/^inline\.arch:7:7: embedding: token id 99/);
+  });
+});
+
+describe("stateful ops in loops keep one state per iteration", () => {
+  // Two token_shifts in a `for` over a range: decoding one token at a time must give what the
+  // full sequence gives, which needs each iteration's own previous token.
+  it("token_shift inside `for i in 0..n` decodes like the full sequence", async () => {
+    const a = checked(`arch Shifted {
+  param vocab: int = 8
+  param d: int = 4
+  param n: int = 3
+  block M {
+    embed: Embedding(vocab, d)
+    mix: [Linear(d, d) for i in 0..n]
+    forward(input_ids: ids[B, T]) -> [B, T, d] {
+      let x = embed(input_ids)
+      for i in 0..n {
+        x = mix[i](x + token_shift(x))
+      }
+      return x
+    }
+  }
+  root M
+}`);
+    const s = await sessionFor(a, {});
+    const tokens = [1, 5, 2, 7];
+    const full = s.forward(idsOf(tokens)).output;
+    const ctx = s.newContext(true);
+    const steps = tokens.map((t) => s.forward(idsOf([t]), ctx).output);
+    tokens.forEach((_, i) => {
+      const want = full.data.slice(i * 4, (i + 1) * 4);
+      expect([...steps[i]!.data].map((v) => v.toFixed(5))).toEqual([...want].map((v) => v.toFixed(5)));
+    });
+  });
+});
+
+describe("an optional submodule on a configuration that does not build it", () => {
+  it("is a located runtime error naming the submodule and its condition, not a crash", async () => {
+    const a = checked(`arch Opt {
+  param vocab: int = 8
+  param d: int = 4
+  param use_norm: bool = true
+  block M {
+    embed: Embedding(vocab, d)
+    norm: LayerNorm(d) if use_norm
+    forward(input_ids: ids[B, T]) -> [B, T, d] {
+      return norm(embed(input_ids))
+    }
+  }
+  root M
+}`);
+    // The declared configurations (the defaults) build it; a checkpoint's config may not.
+    await expect(runModel(a, { use_norm: false }, idsOf([1, 2]))).rejects.toThrow(
+      "inline.arch:9:7: norm: the submodule is used, but this configuration does not build it (it is declared `if use_norm`)",
+    );
   });
 });

@@ -2,19 +2,18 @@ import { buildFlow } from "../../compiler/draw/dataflow.js";
 import { renderSvg } from "../../compiler/draw/svg.js";
 import { opt, UsageError } from "../args.js";
 import { writeAtomic } from "../write-atomic.js";
-import { elaborated, selectModel } from "./model-ref.js";
+import { selectElaborated } from "./model-ref.js";
 import type { Command } from "./command.js";
 
 export const draw: Command = {
   summary: "a block diagram of the model (embedding, one layer expanded with residual paths, ×N, head) as SVG",
-  usage: "draw [FILE.arch[:PRESET]] [--preset NAME] -o OUT.svg",
+  usage: "draw [FILE.arch[:PRESET] | config.json | CKPT_DIR] [--preset NAME] -o OUT.svg",
   flags: [],
   async run(args, io) {
     const out = opt(args, "out");
     if (!out) throw new UsageError("name the output file with -o OUT.svg");
-    const { ws, ref } = selectModel(args);
-    const m = elaborated(ws, ref);
-    writeAtomic(out, renderSvg(buildFlow(m), `${ref.preset ?? ref.arch.name} (${m.root.className})`));
+    const { model: m, label } = selectElaborated(args);
+    writeAtomic(out, renderSvg(buildFlow(m), `${label} (${m.root.className})`));
     io.out(`wrote ${out}`);
     return 0;
   },

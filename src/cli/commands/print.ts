@@ -1,15 +1,13 @@
 import { printModuleTree } from "../../compiler/print/module-tree.js";
-import { opt } from "../args.js";
-import { elaborated, selectModel } from "./model-ref.js";
+import { selectElaborated } from "./model-ref.js";
 import type { Command } from "./command.js";
 
 export const print: Command = {
   summary: "print the module tree exactly as PyTorch's print(model) does",
-  usage: "print [FILE.arch[:PRESET]] [--preset NAME] [--root BLOCK]",
+  usage: "print [FILE.arch[:PRESET] | config.json | CKPT_DIR] [--preset NAME] [--root BLOCK]",
   flags: [],
   async run(args, io) {
-    const { ws, ref } = selectModel(args);
-    io.out(printModuleTree(elaborated(ws, ref, opt(args, "root")).root));
+    io.out(printModuleTree(selectElaborated(args).model.root));
     return 0;
   },
 };

@@ -1,17 +1,16 @@
 import { computeStats, DEFAULT_FLOPS_CONTEXT, formatCount } from "../../compiler/stats/stats.js";
-import { flag, intOpt, opt, UsageError } from "../args.js";
-import { elaborated, selectModel } from "./model-ref.js";
+import { flag, intOpt, UsageError } from "../args.js";
+import { selectElaborated } from "./model-ref.js";
 import type { Command } from "./command.js";
 
 export const stats: Command = {
   summary: "parameter count (total and per module), FLOPs and KV-cache bytes per token",
-  usage: `stats [FILE.arch[:PRESET]] [--preset NAME] [--context N (FLOPs of the token at position N, default ${DEFAULT_FLOPS_CONTEXT})] [--json]`,
+  usage: `stats [FILE.arch[:PRESET] | config.json | CKPT_DIR] [--preset NAME] [--context N (FLOPs of the token at position N, default ${DEFAULT_FLOPS_CONTEXT})] [--json]`,
   flags: [],
   async run(args, io) {
-    const { ws, ref } = selectModel(args);
     const context = intOpt(args, "context", DEFAULT_FLOPS_CONTEXT);
     if (context < 1) throw new UsageError("--context needs a position of at least 1");
-    const s = computeStats(elaborated(ws, ref, opt(args, "root")), { context });
+    const s = computeStats(selectElaborated(args).model, { context });
     if (flag(args, "json")) {
       io.out(JSON.stringify(s, null, 2));
       return 0;

@@ -174,6 +174,7 @@ class Builder {
       kind: "let",
       override: this.has(c, "Override"),
       name: nameTok?.image ?? "<missing>",
+      ...(c["LParen"] ? { params: ((c["fnParam"] ?? []) as IToken[]).map((t) => t.image) } : {}),
       value: this.exprOr(this.node(c, "value"), n),
       span: this.nodeSpan(n),
       nameSpan: nameTok ? this.tokenSpan(nameTok) : this.nodeSpan(n),

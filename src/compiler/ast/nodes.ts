@@ -67,6 +67,8 @@ export interface LetDecl {
   kind: "let";
   override: boolean;
   name: string;
+  /** Present for a function (`let mix(x, prev, m) = …`): its parameter names. */
+  params?: string[];
   value: Expr;
   span: Span;
   nameSpan: Span;

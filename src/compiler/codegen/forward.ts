@@ -10,6 +10,7 @@ import { paramName } from "../ops/op-def.js";
 import { typeText, type Annotations, type ModuleListT, type ModuleT, type ModuleVariant, type Type } from "../check/types.js";
 import { configExpr, type NameKind } from "./config-expr.js";
 import { commentText, localName, str, typeName } from "./names.js";
+import { exprText } from "../ast/expr-text.js";
 
 export interface ForwardEmitter {
   arch: ArchIR;
@@ -62,9 +63,8 @@ export function emitForward(em: ForwardEmitter, b: BlockIR): string[] {
   const f = b.forward!;
   const { arch, ann } = em;
   const blockParams = new Set(b.params.map((p) => p.name));
-  // A submodule declared with `if cond` is typed `T | undefined`; the checker cannot see that
-  // its uses are guarded by the same condition, so they assert presence.
-  const conditional = new Set(b.submodules.filter((s) => s.cond).map((s) => s.name));
+  // A submodule declared with `if cond` is typed `T | undefined`: its uses go through `present`.
+  const conditional = new Map(b.submodules.filter((s) => s.cond).map((s) => [s.name, exprText(s.cond!)]));
   const lines: string[] = [];
   let indent = 1;
   const push = (s: string) => lines.push("  ".repeat(indent) + s);
@@ -86,7 +86,9 @@ export function emitForward(em: ForwardEmitter, b: BlockIR): string[] {
           case "loopVar":
             return localName(e.name);
           case "submodule":
-            return `self.${e.name}${conditional.has(e.name) ? "!" : ""}`;
+            // The checker proves presence on the declared configurations; any other one (a
+            // checkpoint's config.json) gets a located error rather than a crash.
+            return conditional.has(e.name) ? `rt.lang.present(self.${e.name}, ${str(e.name)}, ${str(conditional.get(e.name)!)})` : `self.${e.name}`;
           case "blockParam":
             return `self.${e.name}`;
           case "config":
@@ -152,7 +154,8 @@ export function emitForward(em: ForwardEmitter, b: BlockIR): string[] {
     while (pos.length && pos[pos.length - 1] === undefined) pos.pop();
     const kw = [...named].filter(([k]) => !positional.includes(k)).map(([k, v]) => `${k}: ${argValue(v)}`);
     const args = ["ctx"];
-    if (op.stateful) args.push(`\`\${self.$path}#${res?.kind === "op" ? res.site : 0}\``);
+    // A stateful op keeps its state per call site and, inside loops, per iteration.
+    if (op.stateful) args.push(`\`\${self.$path}#${res?.kind === "op" ? res.site : 0}${iterationKeys.map((k) => `.\${${k}}`).join("")}\``);
     args.push(...pos.map((p) => (p === undefined ? "undefined" : op.lazy ? `() => ${argValue(p)}` : argValue(p))), ...rest.map(argValue));
     if (op.keywords) args.push(`{ ${kw.join(", ")} }`);
     return `rt.lang.${op.runtime}(${args.join(", ")})`;
@@ -179,6 +182,14 @@ export function emitForward(em: ForwardEmitter, b: BlockIR): string[] {
   };
 
   const declared = new Set(f.params.map((p) => p.name));
+  const iterationKeys: string[] = [];
+  const holdsStatefulOp = (node: unknown): boolean => {
+    if (Array.isArray(node)) return node.some(holdsStatefulOp);
+    if (!node || typeof node !== "object") return false;
+    const res = ann.resolutions.get(node as A.Expr);
+    if (res?.kind === "op" && opNamed(res.name)?.stateful) return true;
+    return Object.entries(node).some(([k, x]) => k !== "span" && holdsStatefulOp(x));
+  };
   // A `let` inside a branch is a TypeScript block-scoped variable: the other branch must declare it again.
   const scoped = (body: A.Stmt[]): void => {
     const outer = new Set(declared);
@@ -208,11 +219,24 @@ export function emitForward(em: ForwardEmitter, b: BlockIR): string[] {
         break;
       case "for": {
         const it = ann.types.get(s.iter);
-        if (s.iter.kind === "range") push(`for (let ${localName(s.variable)} = ${expr(s.iter.from)}; ${localName(s.variable)} < ${expr(s.iter.to)}; ${localName(s.variable)}++) {`);
-        else push(`for (const ${localName(s.variable)} of ${expr(s.iter)}${it?.kind === "modlist" ? "" : " as number[]"}) {`);
+        const v = localName(s.variable);
+        // Each iteration of a loop holding a stateful op (token_shift, a KV cache) keeps its own
+        // state: the iteration's range value, module path or list position joins the site key.
+        const keyed = holdsStatefulOp(s.body);
+        if (s.iter.kind === "range") {
+          push(`for (let ${v} = ${expr(s.iter.from)}; ${v} < ${expr(s.iter.to)}; ${v}++) {`);
+          if (keyed) iterationKeys.push(v);
+        } else if (it?.kind === "modlist") {
+          push(`for (const ${v} of ${expr(s.iter)}) {`);
+          if (keyed) iterationKeys.push(`${v}.$path`);
+        } else if (keyed) {
+          push(`for (const [${v}$i, ${v}] of (${expr(s.iter)} as number[]).entries()) {`);
+          iterationKeys.push(`${v}$i`);
+        } else push(`for (const ${v} of ${expr(s.iter)} as number[]) {`);
         indent++;
         s.body.forEach(stmt);
         indent--;
+        if (keyed) iterationKeys.pop();
         push("}");
         break;
       }

@@ -4,6 +4,7 @@ import type * as A from "../ast/nodes.js";
 import { error, type Diagnostic, type Fix } from "../diagnostics/diagnostic.js";
 import type { ArchIR, BlockIR } from "./model.js";
 import { suggest } from "../diagnostics/suggest.js";
+import { expandFunctions } from "./functions.js";
 
 type MemberKind = "param" | "let" | "block";
 
@@ -54,7 +55,7 @@ export function flattenArchs(files: A.SourceFile[], diagnostics: Diagnostic[]): 
         );
       }
     }
-    const ir = applyMembers(decl, entry.file, base, diagnostics);
+    const ir = expandFunctions(applyMembers(decl, entry.file, base, diagnostics), diagnostics);
     visiting.delete(name);
     done.set(name, ir);
     return ir;
@@ -72,6 +73,7 @@ function applyMembers(decl: A.ArchDecl, file: string, base: ArchIR | undefined, 
     ...(base?.hf ? { hf: base.hf } : {}),
     params: new Map(base?.params),
     lets: new Map(base?.lets),
+    functions: new Map(base?.functions),
     requires: [...(base?.requires ?? [])],
     ignores: [...(base?.ignores ?? [])],
     blocks: new Map(base?.blocks),
@@ -80,7 +82,7 @@ function applyMembers(decl: A.ArchDecl, file: string, base: ArchIR | undefined, 
   };
   const ownNames = new Map<string, { kind: MemberKind; span: A.Span }>();
   const inheritedKind = (n: string): MemberKind | undefined =>
-    base?.params.has(n) ? "param" : base?.lets.has(n) ? "let" : base?.blocks.has(n) ? "block" : undefined;
+    base?.params.has(n) ? "param" : base?.lets.has(n) || base?.functions.has(n) ? "let" : base?.blocks.has(n) ? "block" : undefined;
 
   const declare = (kind: MemberKind, name: string, isOverride: boolean, span: A.Span, member: A.Span): boolean => {
     const own = ownNames.get(name);
@@ -120,6 +122,7 @@ function applyMembers(decl: A.ArchDecl, file: string, base: ArchIR | undefined, 
     if (inherited) {
       ir.params.delete(name);
       ir.lets.delete(name);
+      ir.functions.delete(name);
     }
     return true;
   };
@@ -152,7 +155,9 @@ function applyMembers(decl: A.ArchDecl, file: string, base: ArchIR | undefined, 
         }
         break;
       case "let":
-        if (declare("let", m.name, m.override, m.nameSpan, m.span)) ir.lets.set(m.name, { name: m.name, value: m.value, definedIn: decl.name, span: m.span });
+        if (!declare("let", m.name, m.override, m.nameSpan, m.span)) break;
+        if (m.params) ir.functions.set(m.name, { name: m.name, params: m.params, body: m.value, definedIn: decl.name, span: m.span });
+        else ir.lets.set(m.name, { name: m.name, value: m.value, definedIn: decl.name, span: m.span });
         break;
       case "require":
         ir.requires.push({ cond: m.cond, ...(m.message ? { message: m.message } : {}), definedIn: decl.name, span: m.span });

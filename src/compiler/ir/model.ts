@@ -18,6 +18,15 @@ export interface LetIR {
   span: A.Span;
 }
 
+/** `let mix(x, prev, m) = x * m + prev * (1.0 - m)`: expanded at each call in a forward body. */
+export interface FunctionIR {
+  name: string;
+  params: string[];
+  body: A.Expr;
+  definedIn: string;
+  span: A.Span;
+}
+
 export interface RequireIR {
   cond: A.Expr;
   message?: string;
@@ -37,6 +46,7 @@ export interface ArchIR {
   hf?: A.HfDecl;
   params: Map<string, ParamIR>;
   lets: Map<string, LetIR>;
+  functions: Map<string, FunctionIR>;
   requires: RequireIR[];
   ignores: string[][];
   blocks: Map<string, BlockIR>;

@@ -1,5 +1,5 @@
 // Ops that carry a recurrent state along the sequence: within one call from token to token,
-// and across decoding steps through the forward context (one state per call site), so that
+// and across decoding steps through the forward context (one state per call site and loop iteration), so that
 // a prompt followed by single tokens computes exactly what the whole sequence does.
 import { formatValue } from "../eval/evaluate.js";
 import { Sym } from "../shapes/sym.js";

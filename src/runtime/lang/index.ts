@@ -321,6 +321,12 @@ export function apply(m: PrimitiveModule, x: Tensor | IntTensor, c?: ForwardCont
  * emitted per layer is named by its layer, also when some layers do not emit it (dense
  * layers between sparse ones). Elsewhere each emit of a name takes the next number.
  */
+/** An optional submodule (declared `name: X if cond`) where it must exist. */
+export function present<T>(m: T | undefined, name: string, cond: string): T {
+  if (m === undefined) throw new RuntimeArgumentError(name, `the submodule is used, but this configuration does not build it (it is declared \`if ${cond}\`)`);
+  return m;
+}
+
 const located_ = new WeakSet<Error>();
 
 /**
