@@ -48,6 +48,16 @@ describe("int forward inputs and fused experts", () => {
       "E0201",
       /input `k` of `Experts` is an int/,
     ));
+  it("a root cannot take an int input", () =>
+    expectError(
+      arch(`  block M {
+    forward(x: [N, d], k: int) -> [N, d] {
+      return x
+    }
+  }`),
+      "E0201",
+      /a root's inputs are tensors/,
+    ));
 });
 
 const scan = (args: string) =>

@@ -155,3 +155,26 @@ describe("models from a config.json or checkpoint folder; verify --arch", () => 
     expect(other.err).toMatch(/E0501.*model_type "llama"/);
   });
 });
+
+describe("archc stats --context", () => {
+  it("counts attention's FLOPs at the given position and says which", async () => {
+    const at = async (...extra: string[]) => {
+      const r = await archc("stats", "--preset", "Mistral-7B-v0.1", "--json", ...extra);
+      expect(r.code, r.err).toBe(0);
+      return JSON.parse(r.out) as { flopsPerToken: number; context: number };
+    };
+    const [one, two] = [await at("--context", "1000"), await at("--context", "2000")];
+    expect([one.context, two.context]).toEqual([1000, 2000]);
+    // 1000 more keys in each of 32 layers: 2 · 32 heads · 1000 · (128 + 128).
+    expect(two.flopsPerToken - one.flopsPerToken).toBe(32 * 2 * 32 * 1000 * 256);
+    expect((await at()).context).toBe(2048);
+  });
+
+  it("a context that is no position is a command-line error", async () => {
+    for (const bad of ["0", "-3", "x"]) {
+      const r = await archc("stats", "--preset", "Mistral-7B-v0.1", "--context", bad);
+      expect(r.code, bad).toBe(2);
+      noStackTrace(r.err + r.out);
+    }
+  });
+});

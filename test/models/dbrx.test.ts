@@ -9,7 +9,7 @@ import { configValues } from "../../src/cli/checkpoint.js";
 import { loadArch } from "../../src/compiler/codegen/load.js";
 import { allWeights } from "../../src/compiler/elaborate/instance.js";
 import { mapHfConfig } from "../../src/compiler/hf/config-map.js";
-import { modelFor } from "../../src/compiler/pipeline.js";
+import { configFor, modelFor } from "../../src/compiler/pipeline.js";
 import { printModuleTree } from "../../src/compiler/print/module-tree.js";
 import { computeStats } from "../../src/compiler/stats/stats.js";
 import { mapSource, ModelSession, randomTensor, type Tensor } from "../../src/runtime/index.js";
@@ -106,6 +106,17 @@ describe("DBRX config.json: nested keys", () => {
     const mapped = mapHfConfig(arch("Dbrx"), cfg);
     expect(mapped.diagnostics).toEqual([]);
     expect(mapped.values).toMatchObject({ kv_heads: 2, clip_qkv: null, act: "gelu", gate_norm: null, ffn: 24, n_experts: 3, top_k: 2, theta: 500000 });
+  });
+
+  it("databricks/dbrx-instruct's config.json gives the dbrx-instruct preset", () => {
+    const published = {"architectures": ["DbrxForCausalLM"], "attn_config": {"clip_qkv": 8, "kv_n_heads": 8, "model_type": "", "rope_theta": 500000}, "d_model": 6144, "emb_pdrop": 0.0, "ffn_config": {"ffn_hidden_size": 10752, "model_type": "", "moe_jitter_eps": 0.01, "moe_loss_weight": 0.05, "moe_num_experts": 16, "moe_top_k": 4}, "initializer_range": 0.02, "max_seq_len": 32768, "model_type": "dbrx", "n_heads": 48, "n_layers": 40, "output_router_logits": false, "resid_pdrop": 0.0, "router_aux_loss_coef": 0.05, "tie_word_embeddings": false, "torch_dtype": "bfloat16", "transformers_version": "4.40.0.dev0", "use_cache": true, "vocab_size": 100352};
+    const mapped = mapHfConfig(arch("Dbrx"), published);
+    expect(mapped.diagnostics).toEqual([]);
+    const fromConfig = configFor(arch("Dbrx"), undefined, mapped.values).values;
+    const fromPreset = configFor(arch("Dbrx"), "dbrx-instruct").values;
+    for (const k of ["vocab", "d", "n_layers", "heads", "kv_heads", "clip_qkv", "theta", "ffn", "n_experts", "top_k", "gate_norm", "act", "tie_embeddings"]) {
+      expect(fromConfig.get(k), k).toEqual(fromPreset.get(k));
+    }
   });
 
   it("an unknown nested key is an error naming its full path", () => {

@@ -9,11 +9,12 @@ import { describe, expect, it } from "vitest";
 import { configValues } from "../../src/cli/checkpoint.js";
 import { loadArch } from "../../src/compiler/codegen/load.js";
 import { allWeights } from "../../src/compiler/elaborate/instance.js";
-import { modelFor } from "../../src/compiler/pipeline.js";
+import { mapHfConfig } from "../../src/compiler/hf/config-map.js";
+import { configFor, modelFor } from "../../src/compiler/pipeline.js";
 import { printModuleTree } from "../../src/compiler/print/module-tree.js";
 import { computeStats } from "../../src/compiler/stats/stats.js";
 import { mapSource, ModelSession, randomTensor, type Tensor } from "../../src/runtime/index.js";
-import { ids, itBindsConformanceParams, model, preset, ws } from "./zoo-helpers.js";
+import { arch, ids, itBindsConformanceParams, model, preset, ws } from "./zoo-helpers.js";
 
 // Per block: in_proj d·2I (+2I), conv1d I·K + I, x_proj I·(R + 2N), dt_proj R·I + I, A_log I·N,
 // D I, out_proj I·d (+d), norm d. Plus embeddings V·d, norm_f d, and an untied head V·d.
@@ -211,5 +212,20 @@ describe("Mamba decoding one token at a time equals the full pass", () => {
     let worst = 0;
     stepped.forEach((x, i) => (worst = Math.max(worst, Math.abs(x - full.data[i]!))));
     expect(worst).toBeLessThan(1e-5);
+  });
+});
+
+describe("Mamba config.json", () => {
+  // state-spaces/mamba-130m-hf as converted: MambaConfig's keys plus the original mamba_ssm ones.
+  const published = {"architectures": ["MambaForCausalLM"], "bos_token_id": 0, "conv_kernel": 4, "eos_token_id": 0, "expand": 2, "fused_add_norm": true, "hidden_act": "silu", "hidden_size": 768, "initializer_range": 0.1, "intermediate_size": 1536, "layer_norm_epsilon": 1e-05, "model_type": "mamba", "n_layer": 24, "num_hidden_layers": 24, "pad_token_id": 0, "pad_vocab_size_multiple": 8, "rescale_prenorm_residual": false, "residual_in_fp32": true, "rms_norm": true, "state_size": 16, "time_step_floor": 0.0001, "time_step_init_scheme": "random", "time_step_max": 0.1, "time_step_min": 0.001, "time_step_rank": 48, "time_step_scale": 1.0, "torch_dtype": "float32", "transformers_version": "4.39.0.dev0", "use_bias": false, "use_cache": true, "use_conv_bias": true, "vocab_size": 50280, "d_model": 768, "d_inner": 1536, "ssm_cfg": {}};
+  it("the published mamba-130m-hf config gives the mamba-130m-hf preset", () => {
+    const mapped = mapHfConfig(arch("Mamba"), published);
+    expect(mapped.diagnostics).toEqual([]);
+    const fromConfig = configFor(arch("Mamba"), undefined, mapped.values).values;
+    const fromPreset = configFor(arch("Mamba"), "mamba-130m-hf").values;
+    for (const k of ["vocab", "d", "n_layers", "n_state", "inner", "conv_kernel", "dt_rank", "use_bias", "use_conv_bias", "tie_embeddings"]) {
+      expect(fromConfig.get(k), k).toEqual(fromPreset.get(k));
+    }
+    expect(fromConfig.get("dt_rank")).toBe(48);
   });
 });

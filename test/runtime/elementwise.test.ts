@@ -120,8 +120,8 @@ describe("activation by name", () => {
   });
 
   it("rejects unknown names clearly", () => {
-    expect(() => ops.activation("mish", x)).toThrow(RuntimeArgumentError);
-    expect(() => ops.activation("mish", x)).toThrow(/unknown activation "mish"/);
+    expect(() => ops.activation("swiglu", x)).toThrow(RuntimeArgumentError);
+    expect(() => ops.activation("swiglu", x)).toThrow(/unknown activation "swiglu"/);
     expect(() => ops.activation("toString", x)).toThrow(RuntimeArgumentError);
   });
 });

@@ -119,6 +119,22 @@ describe("top-k gates", () => {
   });
 });
 
+describe("dense gates and the sparse moe agree", () => {
+  it("Σ_e gate_e · expert_e(x) over every expert equals moe, which runs only the chosen ones", () => {
+    const x = randomTensor([5, 3], 11);
+    const logits = randomTensor([5, 4], 12);
+    const scales = [0.5, -1, 2, 3];
+    const expert = (e: number, rows: Tensor) => ops.scale(rows, scales[e]!);
+    for (const normalize of [true, false, 2] as const) {
+      const sparse = ops.moe(x, logits, 2, { order: "softmax_topk", normalize }, expert);
+      const gates = lang.topk_gates(new ForwardContext(), logits, { top_k: 2, normalize });
+      const dense = new Float32Array(15);
+      for (let r = 0; r < 5; r++) for (let e = 0; e < 4; e++) for (let c = 0; c < 3; c++) dense[r * 3 + c] += gates.data[r * 4 + e]! * scales[e]! * x.data[r * 3 + c]!;
+      expectClose(sparse.data, dense, 1e-5);
+    }
+  });
+});
+
 describe("sum and unsqueeze", () => {
   const x = Tensor.from([[[1, 2], [3, 4], [5, 6]]]);
   it("sum drops the summed axis", () => {

@@ -1056,6 +1056,11 @@ export function checkArch(arch: ArchIR): CheckResult {
   };
 
   for (const b of arch.blocks.values()) checkBlock(b);
+  // A root is called with the model's tensors: an int input (a fused expert's index) has no caller there.
+  for (const rootName of new Set([arch.root?.block, ...(arch.hf?.classes ?? []).map((c) => c.block)])) {
+    const input = rootName ? arch.blocks.get(rootName)?.forward?.params.find((p) => p.scalar) : undefined;
+    if (input) fail("E0201", input.span, `\`${rootName}\` is a root, and a root's inputs are tensors: \`${input.name}\` is an ${input.scalar!.name}`, { hint: "int inputs belong to blocks that `moe` calls with an expert index" });
+  }
   if (arch.hf) for (const c of arch.hf.classes) if (!arch.blocks.has(c.block)) fail("E0103", c.span, `\`${c.hfClass}\` maps to unknown block \`${c.block}\``);
   if (arch.root && !arch.blocks.has(arch.root.block)) fail("E0103", arch.root.span, `unknown root block \`${arch.root.block}\``, { hint: suggest(arch.root.block, arch.blocks.keys()) } as { hint?: string });
   return { annotations, diagnostics: uniqueDiagnostics(diagnostics), envs };
