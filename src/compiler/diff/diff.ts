@@ -1,14 +1,37 @@
-// Semantic diff of two models: hyperparameters aligned by meaning, blocks aligned by path
-// and, where names differ, by role (the same parent and the same kind of ops), then every
-// op attribute, leaf module, parameter shape and statistic compared. diff(A, A) is empty
-// and diff(B, A) is the mirror image of diff(A, B).
+// Semantic diff of two models. Modules are aligned by the role their dataflow gives them
+// (anatomy.ts), so Falcon's `transformer.h.*.self_attention` and Llama's
+// `model.layers.*.self_attn` are one row, with both names listed once; hyperparameters by
+// meaning (meaning.ts); the layers compared as aspects in words; then every op attribute,
+// leaf module, parameter shape and statistic. diff(A, A) is empty and diff(B, A) is the
+// mirror image of diff(A, B).
+import type { Anatomy } from "./anatomy.js";
 import type { BlockFact, ModelFacts, OpFact } from "./facts.js";
+import { pairConcepts, rowKey, type Concept } from "./meaning.js";
+import { opMeaning } from "./op-meaning.js";
+import { RoleNames } from "./role-names.js";
 
 export interface HyperChange {
   key: string;
   name: string;
   a: string;
   b: string;
+  /** The config keys on each side when they differ ("derived" for a `let`). */
+  keys?: { a: string; b: string };
+}
+
+export interface NameChange {
+  role: string;
+  a: string;
+  b: string;
+}
+
+export interface LayerChange {
+  aspect: string;
+  a: string;
+  b: string;
+  /** The aspect in a few words, as the summary uses it. */
+  shortA: string;
+  shortB: string;
 }
 
 export interface AttributeChange {
@@ -43,17 +66,25 @@ export interface StatChange {
 export interface DiffReport {
   a: { label: string; arch: string; preset?: string };
   b: { label: string; arch: string; preset?: string };
+  names: NameChange[];
+  layer: LayerChange[];
   hyperparameters: HyperChange[];
   attributes: AttributeChange[];
   structure: StructureChange[];
   shapes: ShapeChange[];
   stats: StatChange[];
+  /** What B does differently from A, in clauses ("RMSNorm instead of LayerNorm"). */
+  summary: string[];
 }
 
-const ABSENT = "absent";
+export interface Side {
+  facts: ModelFacts;
+  anatomy: Anatomy;
+  concepts: Concept[];
+}
 
 export function isEmpty(r: DiffReport): boolean {
-  return r.hyperparameters.length + r.attributes.length + r.structure.length + r.shapes.length + r.stats.length === 0;
+  return r.names.length + r.layer.length + r.hyperparameters.length + r.attributes.length + r.structure.length + r.shapes.length + r.stats.length === 0;
 }
 
 const opText = (o: OpFact) => {
@@ -61,12 +92,13 @@ const opText = (o: OpFact) => {
   return `op ${o.op}${attrs ? `(${attrs})` : ""}`;
 };
 
-const leafPath = (block: string, leaf: string) => (block === "(root)" ? leaf : `${block}.${leaf}`);
-
 function parentOf(role: string): string {
   const i = role.lastIndexOf(".");
   return i < 0 ? "" : role.slice(0, i);
 }
+
+/** An op with a role (attention, routing, positions, norm, activation) or a scale: what a block computes, beyond layout. */
+const hasRole = (op: string) => op === "scale" || opMeaning(op).roles.length > 0;
 
 // Ops that say what a block is for: two blocks under the same parent that both route
 // experts (or both attend) play the same role even when their names and helpers differ.
@@ -82,19 +114,19 @@ function opSignature(b: BlockFact): string {
   return b.ops.map((o) => o.op).sort().join(",");
 }
 
-/** Pairs blocks: same role first, then the same parent with the same ops (a renamed submodule). */
-function alignBlocks(a: ModelFacts, b: ModelFacts): { pairs: [BlockFact, BlockFact][]; onlyA: BlockFact[]; onlyB: BlockFact[] } {
+/** Pairs blocks: the same role path first, then the same parent with the same ops (a renamed submodule). */
+function alignBlocks(a: Map<string, BlockFact>, b: Map<string, BlockFact>): { pairs: [BlockFact, BlockFact][]; onlyA: BlockFact[]; onlyB: BlockFact[] } {
   const pairs: [BlockFact, BlockFact][] = [];
   const restA: BlockFact[] = [];
   const usedB = new Set<string>();
-  for (const [role, fa] of a.blocks) {
-    const fb = b.blocks.get(role);
+  for (const [role, fa] of a) {
+    const fb = b.get(role);
     if (fb) {
       pairs.push([fa, fb]);
       usedB.add(role);
     } else restA.push(fa);
   }
-  let restB = [...b.blocks.values()].filter((f) => !usedB.has(f.role));
+  let restB = [...b.values()].filter((f) => !usedB.has(f.role));
   // Only unambiguous pairs: the one candidate on each side, so that the pairing does not
   // depend on which model is A.
   const matches = (fa: BlockFact, fb: BlockFact) => parentOf(fb.role) === parentOf(fa.role) && fa.ops.length > 0 && sameRole(fa, fb);
@@ -109,52 +141,129 @@ function alignBlocks(a: ModelFacts, b: ModelFacts): { pairs: [BlockFact, BlockFa
     } else onlyA.push(fa);
   }
   restB = restB.filter((fb) => !pairedB.has(fb));
-  // Renamed and reworked at once (Mixtral's block_sparse_moe, Qwen2-MoE's mlp with a shared
-  // expert): the one block left on each side under a parent, when they share an op.
-  const loneUnder = (fs: BlockFact[], parent: string) => fs.filter((f) => parentOf(f.role) === parent);
-  const shareOp = (fa: BlockFact, fb: BlockFact) => fa.ops.some((o) => fb.ops.some((p) => p.op === o.op));
-  for (const fa of [...onlyA]) {
-    const as = loneUnder(onlyA, parentOf(fa.role));
-    const bs = loneUnder(restB, parentOf(fa.role));
-    if (as.length === 1 && bs.length === 1 && shareOp(fa, bs[0]!)) {
-      pairs.push([fa, bs[0]!]);
-      onlyA.splice(onlyA.indexOf(fa), 1);
-      restB = restB.filter((fb) => fb !== bs[0]);
-    }
-  }
   return { pairs, onlyA, onlyB: restB };
 }
 
-export function diffFacts(a: ModelFacts, b: ModelFacts): DiffReport {
+interface Leaf {
+  text: string;
+  /** Its role comes from the dataflow (a projection, a norm by position, an embedding). */
+  roled: boolean;
+  /** Called by the executed forward or owning weights: a module that does something. */
+  live: boolean;
+  block: string;
+}
+
+function leavesOf(s: Side, names: RoleNames): Map<string, Leaf> {
+  const out = new Map<string, Leaf>();
+  for (const f of s.facts.blocks.values()) {
+    for (const [n, text] of Object.entries(f.leaves)) {
+      const concrete = f.role === "(root)" ? n : `${f.role}.${n}`;
+      const canon = names.canon(concrete);
+      const hasWeights = [...s.facts.tensors.keys()].some((t) => t.startsWith(`${concrete}.`));
+      out.set(canon, { text, roled: s.anatomy.roles.has(concrete), live: hasWeights || s.anatomy.called.has(concrete), block: names.canon(f.role) });
+    }
+  }
+  return out;
+}
+
+const epsOf = (t: string) => /eps [^,)]+/.exec(t)?.[0] ?? "";
+const isNormText = (t: string) => /^(LayerNorm|RMSNorm)\(/.test(t);
+const isActivationText = (t: string) => t.startsWith("Activation(");
+
+/** A block's ops gathered by region: the nearest enclosing block that has a role, so ops compare across differently nested helpers (BERT's attention.self). */
+function opsByRegion(blocks: Map<string, BlockFact>, regions: Set<string>): Map<string, OpFact[]> {
+  const out = new Map<string, OpFact[]>();
+  const keys = [...blocks.keys()].sort();
+  for (const k of keys) {
+    let r = k;
+    while (r && !regions.has(r) && r.includes(".")) r = parentOf(r);
+    const region = regions.has(r) ? r : k;
+    out.set(region, [...(out.get(region) ?? []), ...blocks.get(k)!.ops]);
+  }
+  for (const [k, ops] of out) {
+    const counts = new Map<string, number>();
+    out.set(
+      k,
+      ops.map((o) => {
+        const index = counts.get(o.op) ?? 0;
+        counts.set(o.op, index + 1);
+        return { ...o, index };
+      }),
+    );
+  }
+  return out;
+}
+
+const layerOrder = ["residual", "norm placement", "norm", "positions", "qkv projection", "mlp", "shared expert"];
+
+export function diffSides(sa: Side, sb: Side): DiffReport {
+  const a = sa.facts;
+  const b = sb.facts;
+  const na = new RoleNames(sa.anatomy.roles);
+  const nb = new RoleNames(sb.anatomy.roles);
+  // Both sides' canonical paths must be known before display names are read.
+  const canonBlocks = (f: ModelFacts, n: RoleNames) => new Map([...f.blocks.values()].map((x) => [n.canon(x.role), { ...x, role: n.canon(x.role) }]));
+  const blocksA = canonBlocks(a, na);
+  const blocksB = canonBlocks(b, nb);
+  const leavesA = leavesOf(sa, na);
+  const leavesB = leavesOf(sb, nb);
+  const tensorsA = new Map([...a.tensors].map(([t, s]) => [na.canon(t), s]));
+  const tensorsB = new Map([...b.tensors].map(([t, s]) => [nb.canon(t), s]));
+  const show = (canon: string) => RoleNames.display(canon, na, nb);
   const report: DiffReport = {
     a: { label: a.label, arch: a.arch, ...(a.preset ? { preset: a.preset } : {}) },
     b: { label: b.label, arch: b.arch, ...(b.preset ? { preset: b.preset } : {}) },
+    names: RoleNames.changes(na, nb),
+    layer: [],
     hyperparameters: [],
     attributes: [],
     structure: [],
     shapes: [],
     stats: [],
+    summary: [],
   };
-  for (const key of new Set([...a.hyper.keys(), ...b.hyper.keys()])) {
-    const ha = a.hyper.get(key);
-    const hb = b.hyper.get(key);
-    const va = ha?.value ?? ABSENT;
-    const vb = hb?.value ?? ABSENT;
-    // A knob one model lacks and the other leaves at "none" is not a difference.
-    if (va === vb || (va === ABSENT && vb === "none") || (vb === ABSENT && va === "none")) continue;
-    const name = ha && hb && ha.name !== hb.name ? `${ha.name} ~ ${hb.name}` : (ha?.name ?? hb!.name);
-    report.hyperparameters.push({ key, name, a: va, b: vb });
+
+  for (const aspect of layerOrder) {
+    const x = sa.anatomy.aspects.get(aspect);
+    const y = sb.anatomy.aspects.get(aspect);
+    if (!x && !y) continue;
+    // Equal in a few words is equal: the details differ only in what other aspects report.
+    if (x && y && x.short === y.short) continue;
+    report.layer.push({ aspect, a: x?.detail ?? "none", b: y?.detail ?? "none", shortA: x?.short ?? `no ${aspect}`, shortB: y?.short ?? `no ${aspect}` });
   }
-  const { pairs, onlyA, onlyB } = alignBlocks(a, b);
-  for (const [fa, fb] of pairs) {
-    const block = fa.role === fb.role ? fa.role : `${fa.role} ~ ${fb.role}`;
-    if (fa.role !== fb.role) report.structure.push({ path: parentOf(fa.role) || "(root)", change: "renamed", a: fa.role, b: fb.role });
-    const opsB = new Map(fb.ops.map((o) => [`${o.op}#${o.index}`, o]));
+
+  for (const p of pairConcepts(sa.concepts, sb.concepts)) {
+    if (p.a.value === p.b.value) continue;
+    const ka = p.a.keys[0] ?? "derived";
+    const kb = p.b.keys[0] ?? "derived";
+    const shared = p.a.keys.some((k) => p.b.keys.includes(k));
+    report.hyperparameters.push({
+      key: rowKey(p),
+      name: p.a.name === p.b.name ? p.a.name : `${p.a.name} ~ ${p.b.name}`,
+      a: p.a.value,
+      b: p.b.value,
+      ...(!shared && ka !== kb ? { keys: { a: ka, b: kb } } : {}),
+    });
+  }
+
+  // Ops, by region: those with a role pair by their index among calls of that op; layout
+  // ops pair only when both regions lay out alike (else the layer's qkv aspect says how).
+  const regions = new Set(["(root)", ...[...sa.anatomy.roles.values(), ...sb.anatomy.roles.values()].filter((r) => blocksA.has(r) || blocksB.has(r))]);
+  const opsA = opsByRegion(blocksA, regions);
+  const opsB = opsByRegion(blocksB, regions);
+  for (const [region, la] of opsA) {
+    const lb = opsB.get(region);
+    if (!lb) continue;
+    const block = show(region);
+    const layout = (l: OpFact[]) => l.filter((o) => !hasRole(o.op)).map((o) => o.op).join(",");
+    const alike = layout(la) === layout(lb);
+    const byKey = new Map(lb.map((o) => [`${o.op}#${o.index}`, o]));
     const seen = new Set<string>();
-    for (const oa of fa.ops) {
+    for (const oa of la) {
       const k = `${oa.op}#${oa.index}`;
       seen.add(k);
-      const ob = opsB.get(k);
+      const ob = byKey.get(k);
+      if (!hasRole(oa.op) && !alike) continue;
       if (!ob) {
         report.structure.push({ path: block, change: "removed", a: opText(oa) });
         continue;
@@ -165,38 +274,51 @@ export function diffFacts(a: ModelFacts, b: ModelFacts): DiffReport {
         if (va !== vb) report.attributes.push({ block, op: oa.op, index: oa.index, attr, a: va, b: vb });
       }
     }
-    for (const ob of fb.ops) if (!seen.has(`${ob.op}#${ob.index}`)) report.structure.push({ path: block, change: "added", b: opText(ob) });
-    const leafNames = new Set([...Object.keys(fa.leaves), ...Object.keys(fb.leaves)]);
-    const removed: string[] = [];
-    const added: string[] = [];
-    for (const n of leafNames) {
-      const la = fa.leaves[n];
-      const lb = fb.leaves[n];
-      if (la && !lb) removed.push(n);
-      else if (!la && lb) added.push(n);
-      else if (la !== lb) report.structure.push({ path: leafPath(block, n), change: "changed", a: la!, b: lb! });
-    }
-    if (removed.length && added.length) {
-      report.structure.push({
-        path: block,
-        change: "renamed",
-        a: removed.map((n) => `${n}: ${fa.leaves[n]}`).join("; "),
-        b: added.map((n) => `${n}: ${fb.leaves[n]}`).join("; "),
-      });
-    } else {
-      for (const n of removed) report.structure.push({ path: leafPath(block, n), change: "removed", a: fa.leaves[n]! });
-      for (const n of added) report.structure.push({ path: leafPath(block, n), change: "added", b: fb.leaves[n]! });
-    }
+    for (const ob of lb) if (!seen.has(`${ob.op}#${ob.index}`) && (hasRole(ob.op) || alike)) report.structure.push({ path: block, change: "added", b: opText(ob) });
   }
-  for (const f of onlyA) report.structure.push({ path: f.role, change: "removed", a: f.className });
-  for (const f of onlyB) report.structure.push({ path: f.role, change: "added", b: f.className });
-  for (const t of new Set([...a.tensors.keys(), ...b.tensors.keys()])) {
-    const sa = a.tensors.get(t);
-    const sb = b.tensors.get(t);
-    if (sa && sb && sa !== sb) report.shapes.push({ tensor: t, a: sa, b: sb });
+
+  const { pairs, onlyA, onlyB } = alignBlocks(blocksA, blocksB);
+  for (const [fa, fb] of pairs) if (fa.role !== fb.role) report.structure.push({ path: show(parentOf(fa.role)) || "(root)", change: "renamed", a: show(fa.role), b: show(fb.role) });
+  // A block on one side only is listed unless every module in it has a role the layer
+  // comparison already describes (BERT's attention.self holds q, k and v).
+  const explained = (f: BlockFact, leaves: Map<string, Leaf>) => [...leaves.values()].filter((l) => l.block === f.role && l.live).every((l) => l.roled) && f.role.startsWith("layers.") && regions.has(regionOf(f.role, regions));
+  for (const f of onlyA) if (!explained(f, leavesA)) report.structure.push({ path: show(f.role), change: "removed", a: f.className });
+  for (const f of onlyB) if (!explained(f, leavesB)) report.structure.push({ path: show(f.role), change: "added", b: f.className });
+  const listedBlocks = new Set([...onlyA, ...onlyB].map((f) => f.role));
+
+  for (const path of new Set([...leavesA.keys(), ...leavesB.keys()])) {
+    const la = leavesA.get(path);
+    const lb = leavesB.get(path);
+    if (la && lb) {
+      // Norm and activation kinds are the layer's aspects; here only what those leave out.
+      const differs = isNormText(la.text) && isNormText(lb.text) ? epsOf(la.text) !== epsOf(lb.text) : isActivationText(la.text) && isActivationText(lb.text) && path.startsWith("layers.") ? false : la.text !== lb.text;
+      if (differs) report.structure.push({ path: show(path), change: "changed", a: la.text, b: lb.text });
+      // Parameters a module gains or loses (a LayerNorm's bias where an RMSNorm had none).
+      for (const t of new Set([...tensorsA.keys(), ...tensorsB.keys()])) {
+        if (!t.startsWith(`${path}.`) || t.slice(path.length + 1).includes(".")) continue;
+        const ta = tensorsA.get(t);
+        const tb = tensorsB.get(t);
+        if (ta && !tb) report.structure.push({ path: show(t), change: "removed", a: ta });
+        if (!ta && tb) report.structure.push({ path: show(t), change: "added", b: tb });
+      }
+      continue;
+    }
+    const l = (la ?? lb)!;
+    // Inside the layer, a module with a role is described by the layer comparison; a
+    // module that neither computes nor holds weights (an unused dropout) is no difference.
+    if (!l.live || (l.roled && path.startsWith("layers.")) || listedBlocks.has(l.block)) continue;
+    if (la) report.structure.push({ path: show(path), change: "removed", a: la.text });
+    else report.structure.push({ path: show(path), change: "added", b: lb!.text });
   }
-  const tiedA = a.ties.length > 0 ? a.ties.join("; ") : "untied";
-  const tiedB = b.ties.length > 0 ? b.ties.join("; ") : "untied";
+
+  for (const t of new Set([...tensorsA.keys(), ...tensorsB.keys()])) {
+    const ta = tensorsA.get(t);
+    const tb = tensorsB.get(t);
+    if (ta && tb && ta !== tb) report.shapes.push({ tensor: show(t), a: ta, b: tb });
+  }
+  const ties = (f: ModelFacts, n: RoleNames) => (f.ties.length > 0 ? f.ties.map((t) => t.split(" = ").map((x) => show(n.canon(x))).join(" = ")).sort().join("; ") : "untied");
+  const tiedA = ties(a, na);
+  const tiedB = ties(b, nb);
   if (tiedA !== tiedB) report.structure.push({ path: "(weights)", change: "changed", a: `tied: ${tiedA}`, b: `tied: ${tiedB}` });
   for (const stat of ["params", "flopsPerToken", "kvCacheBytesPerToken"] as const) {
     const va = a.stats[stat];
@@ -206,13 +328,51 @@ export function diffFacts(a: ModelFacts, b: ModelFacts): DiffReport {
   return sortReport(report);
 }
 
+function regionOf(path: string, regions: Set<string>): string {
+  let r = path;
+  while (r.includes(".") && !regions.has(r)) r = parentOf(r);
+  return r;
+}
+
+/** "32 kv heads" instead of "1 kv heads" reads "32 kv heads instead of 1". */
+function insteadOf(a: string, b: string): string {
+  if (a.startsWith("no ") || b.startsWith("no ")) return b;
+  const wa = a.split(" ");
+  const wb = b.split(" ");
+  let k = 0;
+  while (k < wa.length - 1 && k < wb.length && wa[wa.length - 1 - k] === wb[wb.length - 1 - k]) k++;
+  return `${b} instead of ${wa.slice(0, wa.length - k).join(" ")}`;
+}
+
+/** The summary clauses: the layer's aspects, the op attributes that have words, and weight tying. */
+function summarize(r: DiffReport): string[] {
+  const out: string[] = [];
+  for (const l of r.layer) out.push(insteadOf(l.shortA, l.shortB));
+  for (const x of r.attributes) {
+    const m = opMeaning(x.op);
+    const pa = m.phrase?.(x.attr, x.a);
+    const pb = m.phrase?.(x.attr, x.b);
+    if (pa && pb) out.push(insteadOf(pa, pb));
+  }
+  const tie = r.structure.find((s) => s.path === "(weights)");
+  if (tie) {
+    const head = (s: string | undefined) => (s === "tied: untied" ? "untied" : "tied");
+    const what = /\bhead\b/.test(`${tie.a}${tie.b}`) ? "head" : "weights";
+    out.push(insteadOf(`${head(tie.a)} ${what}`, `${head(tie.b)} ${what}`));
+  }
+  return [...new Set(out)];
+}
+
 // A canonical order, independent of which side came first.
 function sortReport(r: DiffReport): DiffReport {
   const by = <T>(key: (x: T) => string) => (x: T, y: T) => (key(x) < key(y) ? -1 : key(x) > key(y) ? 1 : 0);
+  r.names.sort(by((n) => n.role));
+  r.layer.sort(by((l) => String(layerOrder.indexOf(l.aspect)).padStart(3, "0") + l.aspect));
   r.hyperparameters.sort(by((h) => h.key));
   r.attributes.sort(by((x) => `${x.block}\u0000${x.op}\u0000${x.index}\u0000${x.attr}`));
   r.structure.sort(by((x) => `${x.path}\u0000${x.change}\u0000${x.a ?? ""}${x.b ?? ""}`));
   r.shapes.sort(by((x) => x.tensor));
+  r.summary = summarize(r);
   return r;
 }
 
@@ -227,10 +387,13 @@ export function mirror(r: DiffReport): DiffReport {
   return sortReport({
     a: r.b,
     b: r.a,
-    hyperparameters: r.hyperparameters.map((h) => ({ ...h, name: swapPair(h.name), a: h.b, b: h.a })),
+    names: r.names.map((n) => ({ role: n.role, a: n.b, b: n.a })),
+    layer: r.layer.map((l) => ({ aspect: l.aspect, a: l.b, b: l.a, shortA: l.shortB, shortB: l.shortA })),
+    hyperparameters: r.hyperparameters.map((h) => ({ key: h.key, name: swapPair(h.name), a: h.b, b: h.a, ...(h.keys ? { keys: { a: h.keys.b, b: h.keys.a } } : {}) })),
     attributes: r.attributes.map((x) => ({ ...x, block: swapPair(x.block), a: x.b, b: x.a })),
     structure: r.structure.map((c) => ({ ...swapChange(c), path: swapPair(c.path) })),
     shapes: r.shapes.map((s) => ({ ...s, a: s.b, b: s.a })),
     stats: r.stats.map((s) => ({ ...s, a: s.b, b: s.a, delta: -s.delta })),
+    summary: [],
   });
 }

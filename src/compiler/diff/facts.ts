@@ -12,6 +12,7 @@ import { checkedArch } from "../pipeline.js";
 import { evalSym } from "../check/symbolic.js";
 import { ops as opCatalogue } from "../check/ops.js";
 import { computeStats, type ModelStats } from "../stats/stats.js";
+import { executedBody } from "./executed.js";
 
 export interface HyperFact {
   key: string; // semantic key: the config.json key, else the name
@@ -145,6 +146,16 @@ function leafText(inst: Instance): string {
 // Spelling out a default is no difference: a left-out keyword reads as its default.
 function normalizeDefaults(op: string, attrs: Record<string, string>): void {
   for (const [k, v] of Object.entries(opCatalogue[op]?.defaults ?? {})) attrs[k] ??= show(v);
+  if (op === "attention") {
+    // How ALiBi slopes are rounded and where a bias joins q·k matter only with a bias or ALiBi.
+    if (attrs.alibi === "false" && attrs.bias === undefined) {
+      delete attrs.alibi_dtype;
+      delete attrs.scale_bias;
+    }
+    // The default scale is 1/sqrt(head_dim): spelling it out is no difference.
+    const hd = Number(attrs.head_dim);
+    if (attrs.scale !== undefined && hd > 0 && Math.abs(Number(attrs.scale) - 1 / Math.sqrt(hd)) < 1e-12) delete attrs.scale;
+  }
   if (op === "rope" && (attrs.scaling === "none" || attrs.scaling === "default")) {
     // Without scaling, the scaling factor and original length do nothing.
     attrs.scaling = "none";
@@ -175,7 +186,8 @@ export function extractFacts(m: ElaboratedModel, label: string): ModelFacts {
     const counts = new Map<string, number>();
     const scope = chainScopes(mapScope(inst.args as Record<string, Value>), mapScope(m.config.values));
     const env = { label: "", values: new Map([...m.config.values, ...Object.entries(inst.args)]) };
-    for (const c of inst.block.forward ? callsIn(inst.block.forward.body) : []) {
+    const body = inst.block.forward ? executedBody(inst.block.forward.body, scope) : [];
+    for (const c of callsIn(body)) {
       if (c.callee.kind !== "name") continue;
       const res = annotations.resolutions.get(c);
       if (res?.kind !== "op") continue;
@@ -183,9 +195,22 @@ export function extractFacts(m: ElaboratedModel, label: string): ModelFacts {
       const index = counts.get(op) ?? 0;
       counts.set(op, index + 1);
       const attrs: Record<string, string> = {};
+      const positional = c.args.filter((a) => !a.keyword);
+      const params = (opCatalogue[op]?.params ?? []).map((p) => p.replace(/\?$/, ""));
       for (const a of c.args) {
-        if (!a.keyword) continue;
         const t = annotations.types.get(a.value);
+        // Positional arguments that are not tensors change the computation too (split sizes, unflatten sizes).
+        if (!a.keyword) {
+          const name = params[positional.indexOf(a)];
+          if (!name || (t && t.kind !== "scalar")) continue;
+          try {
+            const v = evaluate(a.value, scope);
+            if (typeof v === "number" || (Array.isArray(v) && v.every((x) => typeof x === "number"))) attrs[name] = show(v);
+          } catch {
+            // Depends on the input: not an attribute of the architecture.
+          }
+          continue;
+        }
         if (t && t.kind !== "scalar") {
           attrs[a.keyword] = exprText(a.value);
           continue;
@@ -220,7 +245,7 @@ export function extractFacts(m: ElaboratedModel, label: string): ModelFacts {
     // Multiplying a tensor by a config value (embedding scale, logit scale, residual scale) is
     // as much a part of the architecture as an op call.
     let scales = 0;
-    for (const e of inst.block.forward ? binariesIn(inst.block.forward.body) : []) {
+    for (const e of binariesIn(body)) {
       if (e.op !== "*" && e.op !== "/") continue;
       const lt = annotations.types.get(e.left);
       const rt = annotations.types.get(e.right);
