@@ -9,7 +9,7 @@ import { checkedArch } from "../pipeline.js";
 import type { Annotations } from "../check/types.js";
 import { formatValue } from "../eval/evaluate.js";
 import { buildGraph, type FlowGraph, type FlowNode } from "./layer-graph.js";
-import { opMeaning, type OpRole } from "./op-meaning.js";
+import { opRole } from "./op-meaning.js";
 
 /** A described feature of a layer: a short name for summaries and a sentence for the report. */
 export interface Aspect {
@@ -31,13 +31,13 @@ export interface Anatomy {
 const starred = (path: string) => path.replace(/\.\d+(?=\.|$)/g, ".*");
 const under = (path: string, prefix: string) => prefix === "" || path === prefix || path.startsWith(`${prefix}.`);
 
-const roles = (n: FlowNode): OpRole[] => (n.kind === "op" ? opMeaning(n.what).roles : []);
-const isNorm = (n: FlowNode) => (n.kind === "module" && /Norm$/.test(n.instance?.primitive?.name ?? "")) || roles(n).includes("norm");
+const roleOf = (n: FlowNode) => (n.kind === "op" ? opRole(n.what) : undefined);
+const isNorm = (n: FlowNode) => (n.kind === "module" && /Norm$/.test(n.instance?.primitive?.name ?? "")) || roleOf(n) === "norm";
 const isProjection = (n: FlowNode) => n.kind === "module" && n.instance?.primitive?.apply.kind === "features";
 const isLookup = (n: FlowNode) => n.kind === "module" && n.instance?.primitive?.apply.kind === "lookup";
-const isActivation = (n: FlowNode) => (n.kind === "module" && n.instance?.primitive?.name === "Activation") || roles(n).includes("activation");
-const isAttention = (n: FlowNode) => roles(n).includes("attention");
-const isRouting = (n: FlowNode) => roles(n).includes("moe");
+const isActivation = (n: FlowNode) => (n.kind === "module" && n.instance?.primitive?.name === "Activation") || roleOf(n) === "activation";
+const isAttention = (n: FlowNode) => roleOf(n) === "mixing";
+const isRouting = (n: FlowNode) => roleOf(n) === "routing";
 
 const activationNames: Record<string, string> = {
   silu: "SiLU",
@@ -155,7 +155,7 @@ function describeRoot(g: FlowGraph, layersPath: string | undefined, setRole: (p:
   for (const n of g.nodes) {
     if (!isLookup(n) || inLayers(n) || !n.instance) continue;
     const src = g.nodes[n.inputs[0] ?? -1];
-    const role = src?.kind === "input" ? (src.id === g.inputs[0] ? "token_embedding" : `${src.what}_embedding`) : roles(src ?? n).includes("positions") || src?.kind === "op" ? "position_embedding" : undefined;
+    const role = src?.kind === "input" ? (src.id === g.inputs[0] ? "token_embedding" : `${src.what}_embedding`) : (src && roleOf(src) === "positions") || src?.kind === "op" ? "position_embedding" : undefined;
     if (role) setRole(n.instance.path, role);
     if (role === "token_embedding" && n.owner.path && !(layersPath && under(layersPath, n.owner.path))) setRole(n.owner.path, "embeddings");
   }

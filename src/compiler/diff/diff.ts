@@ -7,7 +7,7 @@
 import type { Anatomy } from "./anatomy.js";
 import type { BlockFact, ModelFacts, OpFact } from "./facts.js";
 import { pairConcepts, rowKey, type Concept } from "./meaning.js";
-import { opMeaning } from "./op-meaning.js";
+import { opPhrase, opRole } from "./op-meaning.js";
 import { RoleNames } from "./role-names.js";
 
 export interface HyperChange {
@@ -97,17 +97,16 @@ function parentOf(role: string): string {
   return i < 0 ? "" : role.slice(0, i);
 }
 
-/** An op with a role (attention, routing, positions, norm, activation) or a scale: what a block computes, beyond layout. */
-const hasRole = (op: string) => op === "scale" || opMeaning(op).roles.length > 0;
+/** An op with a role (mixing, routing, positions, norm, activation) or a scale: what a block computes, beyond layout. */
+const hasRole = (op: string) => op === "scale" || opRole(op) !== undefined;
 
-// Ops that say what a block is for: two blocks under the same parent that both route
-// experts (or both attend) play the same role even when their names and helpers differ.
-const anchorOps = ["moe", "attention", "wkv4", "causal_conv"];
-
+// Ops that say what a block is for (their definition's `diff.anchor`): two blocks under the
+// same parent that both route experts (or both attend) play the same role even when their
+// names and helpers differ.
 function sameRole(a: BlockFact, b: BlockFact): boolean {
   if (opSignature(a) === opSignature(b)) return true;
   const opsB = new Set(b.ops.map((o) => o.op));
-  return a.ops.some((o) => anchorOps.includes(o.op) && opsB.has(o.op));
+  return a.ops.some((o) => o.anchor && opsB.has(o.op));
 }
 
 function opSignature(b: BlockFact): string {
@@ -251,6 +250,7 @@ export function diffSides(sa: Side, sb: Side): DiffReport {
   const regions = new Set(["(root)", ...[...sa.anatomy.roles.values(), ...sb.anatomy.roles.values()].filter((r) => blocksA.has(r) || blocksB.has(r))]);
   const opsA = opsByRegion(blocksA, regions);
   const opsB = opsByRegion(blocksB, regions);
+  const oneSided: StructureChange[] = [];
   for (const [region, la] of opsA) {
     const lb = opsB.get(region);
     if (!lb) continue;
@@ -265,7 +265,7 @@ export function diffSides(sa: Side, sb: Side): DiffReport {
       const ob = byKey.get(k);
       if (!hasRole(oa.op) && !alike) continue;
       if (!ob) {
-        report.structure.push({ path: block, change: "removed", a: opText(oa) });
+        oneSided.push({ path: block, change: "removed", a: opText(oa) });
         continue;
       }
       for (const attr of new Set([...Object.keys(oa.attrs), ...Object.keys(ob.attrs)])) {
@@ -274,17 +274,25 @@ export function diffSides(sa: Side, sb: Side): DiffReport {
         if (va !== vb) report.attributes.push({ block, op: oa.op, index: oa.index, attr, a: va, b: vb });
       }
     }
-    for (const ob of lb) if (!seen.has(`${ob.op}#${ob.index}`) && (hasRole(ob.op) || alike)) report.structure.push({ path: block, change: "added", b: opText(ob) });
+    for (const ob of lb) if (!seen.has(`${ob.op}#${ob.index}`) && (hasRole(ob.op) || alike)) oneSided.push({ path: block, change: "added", b: opText(ob) });
   }
+  // An op that one model calls in one module and the other in another (BERT computes
+  // position ids in its embeddings, GPT-2 in the backbone) has moved, not changed.
+  const unpaired = (mine: Map<string, OpFact[]>, other: Map<string, OpFact[]>) => [...mine].filter(([r]) => !other.has(r)).flatMap(([, l]) => l.filter((o) => hasRole(o.op)).map(opText));
+  const texts = (c: StructureChange["change"]) => [...oneSided.filter((x) => x.change === c).map((x) => x.a ?? x.b), ...(c === "removed" ? unpaired(opsA, opsB) : unpaired(opsB, opsA))];
+  const removedTexts = texts("removed");
+  const addedTexts = texts("added");
+  for (const x of oneSided) if (!(x.change === "removed" ? addedTexts : removedTexts).includes(x.a ?? x.b)) report.structure.push(x);
 
   const { pairs, onlyA, onlyB } = alignBlocks(blocksA, blocksB);
   for (const [fa, fb] of pairs) if (fa.role !== fb.role) report.structure.push({ path: show(parentOf(fa.role)) || "(root)", change: "renamed", a: show(fa.role), b: show(fb.role) });
   // A block on one side only is listed unless every module in it has a role the layer
   // comparison already describes (BERT's attention.self holds q, k and v).
-  const explained = (f: BlockFact, leaves: Map<string, Leaf>) => [...leaves.values()].filter((l) => l.block === f.role && l.live).every((l) => l.roled) && f.role.startsWith("layers.") && regions.has(regionOf(f.role, regions));
+  const explained = (f: BlockFact, leaves: Map<string, Leaf>) => f.role.startsWith("layers.") && [...leaves.values()].filter((l) => l.block === f.role && l.live).every((l) => l.roled);
   for (const f of onlyA) if (!explained(f, leavesA)) report.structure.push({ path: show(f.role), change: "removed", a: f.className });
   for (const f of onlyB) if (!explained(f, leavesB)) report.structure.push({ path: show(f.role), change: "added", b: f.className });
-  const listedBlocks = new Set([...onlyA, ...onlyB].map((f) => f.role));
+  // Inside the layer a block's row stands for its modules; outside it (BERT's embeddings) they are listed.
+  const listedBlocks = new Set([...onlyA, ...onlyB].map((f) => f.role).filter((r) => r.startsWith("layers.")));
 
   for (const path of new Set([...leavesA.keys(), ...leavesB.keys()])) {
     const la = leavesA.get(path);
@@ -328,12 +336,6 @@ export function diffSides(sa: Side, sb: Side): DiffReport {
   return sortReport(report);
 }
 
-function regionOf(path: string, regions: Set<string>): string {
-  let r = path;
-  while (r.includes(".") && !regions.has(r)) r = parentOf(r);
-  return r;
-}
-
 /** "32 kv heads" instead of "1 kv heads" reads "32 kv heads instead of 1". */
 function insteadOf(a: string, b: string): string {
   if (a.startsWith("no ") || b.startsWith("no ")) return b;
@@ -349,15 +351,14 @@ function summarize(r: DiffReport): string[] {
   const out: string[] = [];
   for (const l of r.layer) out.push(insteadOf(l.shortA, l.shortB));
   for (const x of r.attributes) {
-    const m = opMeaning(x.op);
-    const pa = m.phrase?.(x.attr, x.a);
-    const pb = m.phrase?.(x.attr, x.b);
+    const pa = opPhrase(x.op, x.attr, x.a);
+    const pb = opPhrase(x.op, x.attr, x.b);
     if (pa && pb) out.push(insteadOf(pa, pb));
   }
   const tie = r.structure.find((s) => s.path === "(weights)");
   if (tie) {
     const head = (s: string | undefined) => (s === "tied: untied" ? "untied" : "tied");
-    const what = /\bhead\b/.test(`${tie.a}${tie.b}`) ? "head" : "weights";
+    const what = /head/.test(`${tie.a}${tie.b}`) ? "head" : "weights";
     out.push(insteadOf(`${head(tie.a)} ${what}`, `${head(tie.b)} ${what}`));
   }
   return [...new Set(out)];

@@ -3,14 +3,14 @@
 // evaluated attributes, the module structure with parameter shapes, and the stats.
 import type * as A from "../ast/nodes.js";
 import { binariesIn, callsIn } from "../ast/walk.js";
-import type { ElaboratedModel, Instance } from "../elaborate/instance.js";
+import type { ElaboratedModel } from "../elaborate/instance.js";
 import { walkInstances } from "../elaborate/instance.js";
 import { chainScopes, evaluate, formatValue, mapScope } from "../eval/evaluate.js";
 import { exprText } from "../ast/expr-text.js";
 import type { ArchIR, Value } from "../ir/model.js";
 import { checkedArch } from "../pipeline.js";
-import { evalSym } from "../check/symbolic.js";
-import { ops as opCatalogue } from "../check/ops.js";
+import { opCallsOf } from "../ops/bound-call.js";
+import { paramName, type OpDef } from "../ops/op-def.js";
 import { computeStats, type ModelStats } from "../stats/stats.js";
 import { executedBody } from "./executed.js";
 
@@ -24,6 +24,8 @@ export interface OpFact {
   op: string;
   index: number; // n-th call of this op in the block
   attrs: Record<string, string>;
+  /** The op says what its block is for (attention, expert routing, a recurrence): set only then. */
+  anchor?: true;
 }
 
 export interface BlockFact {
@@ -119,49 +121,10 @@ function show(v: Value | undefined): string {
   return formatValue(v);
 }
 
-// What a leaf module is, without its sizes (sizes are compared as parameter shapes).
-function leafText(inst: Instance): string {
-  const a = inst.args;
-  switch (inst.primitive?.name) {
-    case "Linear":
-    case "Conv1D":
-      return `${inst.primitive.name}(${a.bias ? "bias" : "no bias"})`;
-    case "Embedding":
-      return "Embedding";
-    case "RMSNorm":
-      return `RMSNorm(eps ${show(a.eps)}${Number(a.offset) ? `, 1 + w (offset ${show(a.offset)})` : ""}${a.affine === false ? ", no weight" : ""})`;
-    case "LayerNorm":
-      return `LayerNorm(eps ${show(a.eps)}${a.affine === false ? ", no affine" : a.bias === false ? ", no bias" : ""})`;
-    case "Activation":
-      return `Activation(${show(a.kind)})`;
-    case "Dropout":
-      return "Dropout";
-    default: {
-      const sizeless = Object.entries(a).filter(([, v]) => typeof v !== "number" || !Number.isInteger(v));
-      return `${inst.primitive?.name ?? inst.className}(${sizeless.map(([k, v]) => `${k}=${show(v)}`).join(", ")})`;
-    }
-  }
-}
-
 // Spelling out a default is no difference: a left-out keyword reads as its default.
-function normalizeDefaults(op: string, attrs: Record<string, string>): void {
-  for (const [k, v] of Object.entries(opCatalogue[op]?.defaults ?? {})) attrs[k] ??= show(v);
-  if (op === "attention") {
-    // How ALiBi slopes are rounded and where a bias joins q·k matter only with a bias or ALiBi.
-    if (attrs.alibi === "false" && attrs.bias === undefined) {
-      delete attrs.alibi_dtype;
-      delete attrs.scale_bias;
-    }
-    // The default scale is 1/sqrt(head_dim): spelling it out is no difference.
-    const hd = Number(attrs.head_dim);
-    if (attrs.scale !== undefined && hd > 0 && Math.abs(Number(attrs.scale) - 1 / Math.sqrt(hd)) < 1e-12) delete attrs.scale;
-  }
-  if (op === "rope" && (attrs.scaling === "none" || attrs.scaling === "default")) {
-    // Without scaling, the scaling factor and original length do nothing.
-    attrs.scaling = "none";
-    delete attrs.factor;
-    delete attrs.original;
-  }
+function normalizeDefaults(op: OpDef, attrs: Record<string, string>): void {
+  for (const [k, v] of Object.entries(op.defaults ?? {})) attrs[k] ??= show(v);
+  op.diff.normalize?.(attrs);
 }
 
 export function extractFacts(m: ElaboratedModel, label: string): ModelFacts {
@@ -181,36 +144,28 @@ export function extractFacts(m: ElaboratedModel, label: string): ModelFacts {
     if (inst.kind !== "block" || !inst.block) continue;
     const role = roleOf(inst.path) || "(root)";
     const leaves: Record<string, string> = {};
-    for (const c of inst.children) if (c.kind === "primitive") leaves[c.name] = leafText(c);
+    for (const c of inst.children) if (c.kind === "primitive") leaves[c.name] = c.primitive ? c.primitive.diffText(c.args) : c.className;
     const ops: OpFact[] = [];
     const counts = new Map<string, number>();
     const scope = chainScopes(mapScope(inst.args as Record<string, Value>), mapScope(m.config.values));
-    const env = { label: "", values: new Map([...m.config.values, ...Object.entries(inst.args)]) };
+    // Only the branches this configuration runs: no rope under ALiBi.
     const body = inst.block.forward ? executedBody(inst.block.forward.body, scope) : [];
-    for (const c of callsIn(body)) {
-      if (c.callee.kind !== "name") continue;
-      const res = annotations.resolutions.get(c);
-      if (res?.kind !== "op") continue;
-      const op = c.callee.name;
+    const executed = new Set(callsIn(body));
+    for (const call of opCallsOf({ annotations, config: m.config.values, instance: inst })) {
+      if (!executed.has(call.expr)) continue;
+      const op = call.def.name;
       const index = counts.get(op) ?? 0;
       counts.set(op, index + 1);
       const attrs: Record<string, string> = {};
-      const positional = c.args.filter((a) => !a.keyword);
-      const params = (opCatalogue[op]?.params ?? []).map((p) => p.replace(/\?$/, ""));
-      for (const a of c.args) {
+      // Positional arguments that are numbers change the computation too (split sizes, unflatten sizes).
+      for (const p of call.def.params.map(paramName)) {
+        const t = call.type(p);
+        const v = call.arg(p) && (!t || t.kind === "scalar") ? call.value(p) : undefined;
+        if (typeof v === "number" || (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === "number"))) attrs[p] = show(v);
+      }
+      for (const a of call.expr.args) {
+        if (!a.keyword) continue;
         const t = annotations.types.get(a.value);
-        // Positional arguments that are not tensors change the computation too (split sizes, unflatten sizes).
-        if (!a.keyword) {
-          const name = params[positional.indexOf(a)];
-          if (!name || (t && t.kind !== "scalar")) continue;
-          try {
-            const v = evaluate(a.value, scope);
-            if (typeof v === "number" || (Array.isArray(v) && v.every((x) => typeof x === "number"))) attrs[name] = show(v);
-          } catch {
-            // Depends on the input: not an attribute of the architecture.
-          }
-          continue;
-        }
         if (t && t.kind !== "scalar") {
           attrs[a.keyword] = exprText(a.value);
           continue;
@@ -221,26 +176,9 @@ export function extractFacts(m: ElaboratedModel, label: string): ModelFacts {
           attrs[a.keyword] = exprText(a.value);
         }
       }
-      if (op === "attention") {
-        const [q, k] = c.args.filter((a) => !a.keyword);
-        const qt = q && annotations.types.get(q.value);
-        const kt = k && annotations.types.get(k.value);
-        if (qt?.kind === "tensor" && kt?.kind === "tensor") {
-          const h = evalSym(qt.dims[1]!, env);
-          const kv = evalSym(kt.dims[1]!, env);
-          attrs.heads = show(h);
-          attrs.kv_heads = show(kv);
-          attrs.head_dim = show(evalSym(qt.dims[3]!, env));
-          attrs.kind = h === kv ? "MHA" : kv === 1 ? "MQA" : `GQA(${show(kv)})`;
-        }
-      }
-      if (op === "moe") {
-        const experts = c.args.filter((a) => !a.keyword)[2]?.value;
-        const list = experts?.kind === "name" ? inst.children.find((x) => x.name === experts.name) : undefined;
-        attrs.experts = String(list?.children.length ?? "?");
-      }
-      normalizeDefaults(op, attrs);
-      ops.push({ op, index, attrs });
+      for (const [k, v] of Object.entries(call.def.diff.attrs?.(call) ?? {})) attrs[k] = show(v);
+      normalizeDefaults(call.def, attrs);
+      ops.push({ op, index, attrs, ...(call.def.diff.anchor ? { anchor: true } : {}) });
     }
     // Multiplying a tensor by a config value (embedding scale, logit scale, residual scale) is
     // as much a part of the architecture as an op call.

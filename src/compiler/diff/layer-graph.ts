@@ -6,7 +6,7 @@
 import type * as A from "../ast/nodes.js";
 import type { CallExpr } from "../ast/walk.js";
 import type { Annotations } from "../check/types.js";
-import { ops as opCatalogue } from "../check/ops.js";
+import { opNamed } from "../ops/catalogue.js";
 import type { ElaboratedModel, Instance } from "../elaborate/instance.js";
 import { chainScopes, evaluate, mapScope, type Scope } from "../eval/evaluate.js";
 import type { Value } from "../ir/model.js";
@@ -115,7 +115,7 @@ export function buildGraph(m: ElaboratedModel, inst: Instance, ann: Annotations)
         return add({ kind: "module", what: mod?.primitive?.name ?? mod?.className ?? "module", path: mod?.path ?? self.path, inputs: flat(refs), owner: self, ...(mod ? { instance: mod } : {}) });
       }
       if (res?.kind === "op" && e.callee.kind === "name") {
-        const def = opCatalogue[e.callee.name];
+        const def = opNamed(e.callee.name);
         const params = (def?.params ?? []).map(paramName);
         const inputs: number[] = [];
         const values: Record<string, Value> = {};
