@@ -282,6 +282,8 @@ function describeLayer(m: ElaboratedModel, layer: Instance, count: number, ann: 
     const experts = r.submodules[0]?.children[0];
     const eg = experts?.block?.forward ? buildGraph(m, experts, ann) : undefined;
     const shape = eg ? mlpShape(eg, ancestors(eg), eg.nodes.filter(isActivation)) : undefined;
+    if (r.submodules[0]) setRole(r.submodules[0].path, "layers.*.mlp.experts");
+    if (eg && shape) projectionRoles(eg, ancestors(eg), eg.nodes.filter(isActivation), shape.gated, (n, x) => n.instance && setRole(n.instance.path, `layers.*.mlp.experts.*.${x}`));
     const router = sourceOf(g, r.inputs[1]);
     if (router) role(router.proj, "mlp.router");
     out.aspects.set("mlp", { short: `mixture of ${shape ? mlpWords(shape) : "MLP"} experts`, detail: `routed experts: ${r.submodules[0]?.children.length ?? "?"} × ${shape ? mlpWords(shape) : "MLP"}` });
@@ -307,19 +309,24 @@ function describeLayer(m: ElaboratedModel, layer: Instance, count: number, ann: 
       out.aspects.set("mlp", { short: mlpWords(shape), detail: mlpWords(shape) });
       const act = acts[0]!;
       if (act.instance) role(act, "mlp.act");
-      const feeding = g.nodes.filter((n) => isProjection(n) && !(attnBlock && under(n.path, attnBlock)) && anc[act.id]!.has(n.id) && !attention.some((x) => anc[n.id]!.has(x.id) && false));
-      const before = feeding.filter((n) => !depends(n.id, attention) || !attention.length || depends(act.id, attention));
-      const first = before[before.length - 1];
-      if (first) role(first, shape.gated ? "mlp.gate" : "mlp.up");
-      if (shape.gated) {
-        const mul = g.nodes.find((n) => n.kind === "mul" && anc[n.id]!.has(act.id));
-        const other = mul?.inputs.map((i) => g.nodes[i]!).find((n) => !anc[n.id]!.has(act.id) && n.id !== act.id);
-        const up = other && (isProjection(other) ? other : sourceOf(g, other.id)?.proj);
-        if (up) role(up, "mlp.up");
-      }
-      const down = g.nodes.find((n) => isProjection(n) && anc[n.id]!.has(act.id));
-      if (down) role(down, "mlp.down");
+      projectionRoles(g, anc, acts, shape.gated, (n, x) => role(n, `mlp.${x}`));
     }
   }
   out.layer = { className: layer.className, count, graph: g, nodeRoles };
+}
+
+/** The MLP's projections by what they do: `gate` feeds the activation of a gated MLP (else `up`), `up` the other factor, `down` takes the result. */
+function projectionRoles(g: FlowGraph, anc: Set<number>[], acts: FlowNode[], gated: boolean, assign: (n: FlowNode, role: string) => void): void {
+  const act = acts[0];
+  if (!act) return;
+  const into = sourceOf(g, act.inputs[0]);
+  if (into) assign(into.proj, gated ? "gate" : "up");
+  if (gated) {
+    const mul = g.nodes.find((n) => n.kind === "mul" && (anc[n.id]!.has(act.id) || n.inputs.includes(act.id)));
+    const other = mul?.inputs.map((i) => g.nodes[i]!).find((n) => n.id !== act.id && !anc[n.id]!.has(act.id));
+    const up = other && sourceOf(g, other.id)?.proj;
+    if (up) assign(up, "up");
+  }
+  const down = g.nodes.find((n) => isProjection(n) && anc[n.id]!.has(act.id));
+  if (down) assign(down, "down");
 }
