@@ -59,11 +59,10 @@ export function pairConcepts(as: Concept[], bs: Concept[]): ConceptPair[] {
   return pairs;
 }
 
-/** The config key a row is filed under: a common key, else the smaller of the two first keys (the same for either order). */
+/** The config key a row is filed under: a common key, else the smaller of the two first keys, else the name (the same for either order). */
 export function rowKey(p: ConceptPair): string {
   const common = p.a.keys.filter((k) => p.b.keys.includes(k));
   if (common.length) return common.sort()[0]!;
-  const ka = p.a.keys[0] ?? p.a.name;
-  const kb = p.b.keys[0] ?? p.b.name;
-  return ka < kb ? ka : kb;
+  const firsts = [p.a.keys[0], p.b.keys[0]].filter((k): k is string => k !== undefined).sort();
+  return firsts[0] ?? p.a.name;
 }
