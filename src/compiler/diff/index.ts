@@ -15,5 +15,6 @@ export function diffModels(a: ElaboratedModel, b: ElaboratedModel, labels: [stri
 }
 
 export { anatomyOf, type Anatomy } from "./anatomy.js";
-export { isEmpty, mirror, type DiffReport } from "./diff.js";
+export { diffSides, isEmpty, mirror, type DiffReport, type Side } from "./diff.js";
+export { layerDrawing } from "./layer-drawing.js";
 export { renderText, renderMarkdown, renderJson, renderHtml } from "./render.js";
