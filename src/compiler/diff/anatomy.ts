@@ -10,6 +10,8 @@ import type { Annotations } from "../check/types.js";
 import { formatValue } from "../eval/evaluate.js";
 import { buildGraph, type FlowGraph, type FlowNode } from "./layer-graph.js";
 import { opRole } from "./op-meaning.js";
+import { opCallsOf } from "../ops/bound-call.js";
+import type { FeatureColumn } from "../ops/op-def.js";
 
 /** A described feature of a layer: a short name for summaries and a sentence for the report. */
 export interface Aspect {
@@ -142,6 +144,12 @@ export function anatomyOf(m: ElaboratedModel): Anatomy {
   }
   describeRoot(rootGraph, list?.path, setRole, out);
   if (layer?.block?.forward) describeLayer(m, layer, list!.children.length, annotations, setRole, out);
+  // Position encoding, in the feature table's words: what every op of the executed forward says about positions.
+  const layerGraph = out.layer?.graph;
+  const positions = new Set<string>();
+  for (const g of [rootGraph, ...(layerGraph ? [layerGraph] : [])]) for (const l of featureLabels(m, g, annotations, "positions")) positions.add(l);
+  const pos = positions.size ? `${[...positions].sort().join(" and ")} positions` : "no position encoding";
+  out.aspects.set("positions", { short: pos, detail: pos });
   // Every norm in the model, the final one included.
   const norms = new Set(rootGraph.nodes.filter(isNorm).map(normKind));
   out.aspects.set("norm", { short: norms.size ? [...norms].sort().join(" and ") : "no norm", detail: norms.size ? [...norms].sort().join(" and ") : "no norm" });
@@ -329,4 +337,17 @@ function projectionRoles(g: FlowGraph, anc: Set<number>[], acts: FlowNode[], gat
   }
   const down = g.nodes.find((n) => isProjection(n) && anc[n.id]!.has(act.id));
   if (down) assign(down, "down");
+}
+
+/** The labels the graph's ops give one column of the feature table (their `features` hook). */
+function featureLabels(m: ElaboratedModel, g: FlowGraph, annotations: Annotations, column: FeatureColumn): string[] {
+  const out: string[] = [];
+  const owners = new Set(g.nodes.filter((n) => n.kind === "op").map((n) => n.owner));
+  for (const owner of owners) {
+    const calls = new Set(g.nodes.filter((n) => n.owner === owner && n.call).map((n) => n.call));
+    for (const call of opCallsOf({ annotations, config: m.config.values, instance: owner })) {
+      if (calls.has(call.expr)) for (const f of call.def.features(call)) if (f.column === column) out.push(f.label);
+    }
+  }
+  return out;
 }

@@ -351,8 +351,9 @@ function summarize(r: DiffReport): string[] {
   const out: string[] = [];
   for (const l of r.layer) out.push(insteadOf(l.shortA, l.shortB));
   for (const x of r.attributes) {
-    const pa = opPhrase(x.op, x.attr, x.a);
-    const pb = opPhrase(x.op, x.attr, x.b);
+    const call = r.attributes.filter((y) => y.block === x.block && y.op === x.op && y.index === x.index);
+    const pa = opPhrase(x.op, x.attr, x.a, Object.fromEntries(call.map((y) => [y.attr, y.a])));
+    const pb = opPhrase(x.op, x.attr, x.b, Object.fromEntries(call.map((y) => [y.attr, y.b])));
     if (pa && pb) out.push(insteadOf(pa, pb));
   }
   const tie = r.structure.find((s) => s.path === "(weights)");

@@ -8,4 +8,4 @@ export type { OpRole };
 export const opRole = (op: string): OpRole | undefined => opNamed(op)?.diff.role;
 
 /** Words for an attribute's value ("raw top-k weights"), undefined when the op gives none. */
-export const opPhrase = (op: string, attr: string, value: string): string | undefined => opNamed(op)?.diff.phrase?.(attr, value);
+export const opPhrase = (op: string, attr: string, value: string, changed: Readonly<Record<string, string>>): string | undefined => opNamed(op)?.diff.phrase?.(attr, value, changed);

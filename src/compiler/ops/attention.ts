@@ -84,12 +84,13 @@ export const attention: OpDef = {
   diff: {
     anchor: true,
     role: "mixing",
-    phrase: (attr, v) =>
+    // Key/value heads are worth a clause when the kind changes (MQA → MHA), not when they
+    // only follow the number of heads.
+    phrase: (attr, v, changed) =>
       attr === "causal" ? `${v === "true" ? "causal" : "bidirectional"} attention`
-      : attr === "kv_heads" ? `${v} kv heads`
+      : attr === "kind" ? `${changed.kv_heads ?? v} kv heads`
       : attr === "window" ? (v === "none" ? "no sliding window" : `sliding window ${v}`)
       : attr === "softcap" ? (v === "none" ? "no attention softcap" : `attention softcap ${v}`)
-      : attr === "alibi" ? (v === "true" ? "ALiBi" : "no ALiBi")
       : undefined,
     normalize: (attrs) => {
       // How ALiBi slopes are rounded and where a bias joins q·k matter only with a bias or ALiBi.

@@ -74,8 +74,12 @@ export interface OpDiff {
    * `activation` is a nonlinearity. Layout and arithmetic ops have none.
    */
   role?: OpRole;
-  /** Plain words for an attribute's value, for the diff's summary ("raw top-k weights"); undefined when not worth a clause. */
-  phrase?(attr: string, value: string): string | undefined;
+  /**
+   * Plain words for an attribute's value, for the diff's summary ("raw top-k weights");
+   * undefined when not worth a clause. `changed` holds this side's other attributes of the
+   * call that differ from the other model's.
+   */
+  phrase?(attr: string, value: string, changed: Readonly<Record<string, string>>): string | undefined;
 }
 
 export type OpRole = "mixing" | "routing" | "positions" | "norm" | "activation";
