@@ -10,8 +10,6 @@ import type { Annotations } from "../check/types.js";
 import { formatValue } from "../eval/evaluate.js";
 import { buildGraph, type FlowGraph, type FlowNode } from "./layer-graph.js";
 import { opRole } from "./op-meaning.js";
-import { opCallsOf } from "../ops/bound-call.js";
-import type { FeatureColumn } from "../ops/op-def.js";
 
 /** A described feature of a layer: a short name for summaries and a sentence for the report. */
 export interface Aspect {
@@ -63,7 +61,7 @@ function activationOf(n: FlowNode): string {
 function normKind(n: FlowNode): string {
   const p = n.instance?.primitive?.name;
   const a = n.instance?.args ?? {};
-  if (!p) return n.what;
+  if (!p) return n.features.find((f) => f.column === "norm")?.label ?? n.what;
   if (p === "RMSNorm") return Number(a.offset) ? `RMSNorm (1 + w)` : a.affine === false ? "RMSNorm without weight" : "RMSNorm";
   if (p === "LayerNorm") return a.affine === false ? "LayerNorm without affine" : a.bias === false ? "LayerNorm without bias" : "LayerNorm";
   return p;
@@ -147,7 +145,7 @@ export function anatomyOf(m: ElaboratedModel): Anatomy {
   // Position encoding, in the feature table's words: what every op of the executed forward says about positions.
   const layerGraph = out.layer?.graph;
   const positions = new Set<string>();
-  for (const g of [rootGraph, ...(layerGraph ? [layerGraph] : [])]) for (const l of featureLabels(m, g, annotations, "positions")) positions.add(l);
+  for (const g of [rootGraph, ...(layerGraph ? [layerGraph] : [])]) for (const n of g.nodes) for (const f of n.features) if (f.column === "positions") positions.add(f.label);
   const pos = positions.size ? `${[...positions].sort().join(" and ")} positions` : "no position encoding";
   out.aspects.set("positions", { short: pos, detail: pos });
   // Every norm in the model, the final one included.
@@ -184,15 +182,22 @@ function describeLayer(m: ElaboratedModel, layer: Instance, count: number, ann: 
     if (n.instance) setRole(n.instance.path, `layers.*.${r}`);
   };
   const depends = (id: number, set: FlowNode[]) => set.some((s) => anc[id]!.has(s.id));
-  const childOfLayer = (path: string) => (path === layer.path ? undefined : `${layer.path}.${path.slice(layer.path.length + 1).split(".")[0]}`);
+  // The layer's child a node belongs to; an item of a list of different sublayers (T5's layer.0, layer.1) counts as the child.
+  const childOfLayer = (path: string) => {
+    if (path === layer.path) return undefined;
+    const [first, second] = path.slice(layer.path.length + 1).split(".");
+    return `${layer.path}.${first}${second !== undefined && /^\d+$/.test(second) ? `.${second}` : ""}`;
+  };
+  // Items of a heterogeneous list share one starred path: they get no role path of their own.
+  const roleable = (path: string) => !/\.\d+(\.|$)/.test(path.slice(layer.path.length));
 
   const attention = g.nodes.filter(isAttention);
   const attnBlock = attention[0] ? childOfLayer(attention[0].owner.path) : undefined;
   const mlpCore = g.nodes.filter((n) => (isActivation(n) || isRouting(n)) && !attention.some((a) => anc[a.id]!.has(n.id)) && !(attnBlock && under(n.path, attnBlock)));
   const mlpBlocks = new Set(mlpCore.map((n) => childOfLayer(n.owner.path)));
   const mlpBlock = mlpBlocks.size === 1 ? [...mlpBlocks][0] : undefined;
-  if (attnBlock) setRole(attnBlock, "layers.*.attention");
-  if (mlpBlock) setRole(mlpBlock, "layers.*.mlp");
+  if (attnBlock && roleable(attnBlock)) setRole(attnBlock, "layers.*.attention");
+  if (mlpBlock && roleable(mlpBlock)) setRole(mlpBlock, "layers.*.mlp");
   attention.forEach((a) => nodeRoles.set(a.id, "attention"));
 
   // The residual stream: what connects input to output without passing through a sublayer.
@@ -240,7 +245,7 @@ function describeLayer(m: ElaboratedModel, layer: Instance, count: number, ann: 
     placement === "pre-norm" ? `pre-norm: ${plural(pre.length, kinds)} before the sublayers, the residual stream left unnormalised`
     : placement === "post-norm" ? `post-norm: ${plural(post.length, kinds)} on the residual stream after the residual adds`
     : `${placement}: ${pre.length} before, ${post.length} on the residual stream, ${after.length} after the sublayers`;
-  out.aspects.set("norm placement", { short: placement, detail: placementDetail });
+  if (pre.length + post.length + after.length) out.aspects.set("norm placement", { short: placement, detail: placementDetail });
 
   // Parallel or sequential sublayers, and the residual adds that join them to the stream.
   const adds = g.nodes.filter((n) => n.kind === "add" && stream.has(n.id) && n.inputs.some((i) => core.has(i) || [...core].some((c) => anc[i]!.has(c))));
@@ -310,7 +315,7 @@ function describeLayer(m: ElaboratedModel, layer: Instance, count: number, ann: 
       const sharedShape = mlpShape(g, anc, shared.filter((x) => x !== gateAct));
       const gateWords = gateAct ? ` scaled by ${activationOf(gateAct)}(${gateProj?.proj.instance?.name ?? "a projection"})` : "";
       out.aspects.set("shared expert", { short: gateAct ? `shared expert with ${activationOf(gateAct)} gate` : "shared expert", detail: `a shared ${sharedShape ? mlpWords(sharedShape) : "MLP"} beside the routed experts${gateWords}` });
-    } else out.aspects.set("shared expert", { short: "no shared expert", detail: "no shared expert" });
+    }
   } else {
     const shape = mlpShape(g, anc, acts);
     if (shape) {
@@ -339,15 +344,3 @@ function projectionRoles(g: FlowGraph, anc: Set<number>[], acts: FlowNode[], gat
   if (down) assign(down, "down");
 }
 
-/** The labels the graph's ops give one column of the feature table (their `features` hook). */
-function featureLabels(m: ElaboratedModel, g: FlowGraph, annotations: Annotations, column: FeatureColumn): string[] {
-  const out: string[] = [];
-  const owners = new Set(g.nodes.filter((n) => n.kind === "op").map((n) => n.owner));
-  for (const owner of owners) {
-    const calls = new Set(g.nodes.filter((n) => n.owner === owner && n.call).map((n) => n.call));
-    for (const call of opCallsOf({ annotations, config: m.config.values, instance: owner })) {
-      if (calls.has(call.expr)) for (const f of call.def.features(call)) if (f.column === column) out.push(f.label);
-    }
-  }
-  return out;
-}

@@ -176,7 +176,11 @@ function opsByRegion(blocks: Map<string, BlockFact>, regions: Set<string>): Map<
   for (const k of keys) {
     let r = k;
     while (r && !regions.has(r) && r.includes(".")) r = parentOf(r);
-    const region = regions.has(r) ? r : k;
+    // A sublayer without a role path of its own (an item of T5's list of sublayers) is the
+    // layer's attention or MLP by the ops it calls.
+    const ops = blocks.get(k)!.ops;
+    const byOps = r === "layers" && k.startsWith("layers.*.") ? (ops.some((o) => opRole(o.op) === "mixing") ? "layers.*.attention" : ops.some((o) => opRole(o.op) === "routing") ? "layers.*.mlp" : undefined) : undefined;
+    const region = byOps ?? (regions.has(r) ? r : k);
     out.set(region, [...(out.get(region) ?? []), ...blocks.get(k)!.ops]);
   }
   for (const [k, ops] of out) {
@@ -228,7 +232,7 @@ export function diffSides(sa: Side, sb: Side): DiffReport {
     if (!x && !y) continue;
     // Equal in a few words is equal: the details differ only in what other aspects report.
     if (x && y && x.short === y.short) continue;
-    report.layer.push({ aspect, a: x?.detail ?? "none", b: y?.detail ?? "none", shortA: x?.short ?? `no ${aspect}`, shortB: y?.short ?? `no ${aspect}` });
+    report.layer.push({ aspect, a: x?.detail ?? `no ${aspect}`, b: y?.detail ?? `no ${aspect}`, shortA: x?.short ?? `no ${aspect}`, shortB: y?.short ?? `no ${aspect}` });
   }
 
   for (const p of pairConcepts(sa.concepts, sb.concepts)) {

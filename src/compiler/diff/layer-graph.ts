@@ -7,6 +7,8 @@ import type * as A from "../ast/nodes.js";
 import type { CallExpr } from "../ast/walk.js";
 import type { Annotations } from "../check/types.js";
 import { opNamed } from "../ops/catalogue.js";
+import { opCallsOf } from "../ops/bound-call.js";
+import type { Feature, OpCall } from "../ops/op-def.js";
 import type { ElaboratedModel, Instance } from "../elaborate/instance.js";
 import { chainScopes, evaluate, mapScope, type Scope } from "../eval/evaluate.js";
 import type { Value } from "../ir/model.js";
@@ -29,6 +31,8 @@ export interface FlowNode {
   args: Record<string, Value>;
   /** Module-list arguments of an op (the experts of moe). */
   submodules: Instance[];
+  /** What the op's `features` hook says about this call (its feature-table labels). */
+  features: Feature[];
   /** A part of a split: its index and the slice of the last axis it takes. */
   part?: { index: number; from?: number; to?: number; of: number };
 }
@@ -49,9 +53,15 @@ const paramName = (p: string) => p.replace(/\?$/, "");
 /** The graph of `inst`'s forward in model `m`, its tensor parameters as inputs. */
 export function buildGraph(m: ElaboratedModel, inst: Instance, ann: Annotations): FlowGraph {
   const g: FlowGraph = { nodes: [], inputs: [], output: [], loops: [] };
-  const add = (n: Omit<FlowNode, "id" | "args" | "submodules"> & Partial<Pick<FlowNode, "args" | "submodules">>): number => {
-    g.nodes.push({ args: {}, submodules: [], ...n, id: g.nodes.length });
+  const add = (n: Omit<FlowNode, "id" | "args" | "submodules" | "features"> & Partial<Pick<FlowNode, "args" | "submodules" | "features">>): number => {
+    g.nodes.push({ args: {}, submodules: [], features: [], ...n, id: g.nodes.length });
     return g.nodes.length - 1;
+  };
+  // The bound calls of each instance's forward, for the ops' hooks.
+  const bound = new Map<Instance, OpCall[]>();
+  const boundCall = (owner: Instance, e: CallExpr) => {
+    if (!bound.has(owner)) bound.set(owner, opCallsOf({ annotations: ann, config: m.config.values, instance: owner }));
+    return bound.get(owner)!.find((c) => c.expr === e);
   };
   const fwd = inst.block?.forward;
   if (!fwd) return g;
@@ -74,10 +84,15 @@ export function buildGraph(m: ElaboratedModel, inst: Instance, ann: Annotations)
     let done = false;
 
     const moduleOf = (callee: A.Expr): Instance | undefined => {
+      const found = lookup(callee);
+      return found?.kind === "list" ? found.children[0] : found;
+    };
+    // The module or module list an expression names (`layer`, `experts[i]`, `CoreNet[3]`).
+    const lookup = (callee: A.Expr): Instance | undefined => {
       let found: Instance | undefined;
       if (callee.kind === "name") found = loopModules.get(callee.name) ?? self.children.find((c) => c.name === callee.name);
       else if (callee.kind === "index") {
-        const list = moduleOf(callee.target);
+        const list = lookup(callee.target);
         let i = 0;
         try {
           const v = evaluate(callee.index, scope);
@@ -87,7 +102,7 @@ export function buildGraph(m: ElaboratedModel, inst: Instance, ann: Annotations)
         }
         found = list?.children[i] ?? list?.children[0];
       }
-      return found?.kind === "list" ? found.children[0] : found;
+      return found;
     };
 
     const valueOf = (e: A.Expr): Value | undefined => {
@@ -132,7 +147,8 @@ export function buildGraph(m: ElaboratedModel, inst: Instance, ann: Annotations)
             if (v !== undefined) values[name] = v;
           }
         });
-        const id = add({ kind: "op", what: e.callee.name, path: self.path, inputs, owner: self, call: e, args: values, submodules });
+        const bc = boundCall(self, e);
+        const id = add({ kind: "op", what: e.callee.name, path: self.path, inputs, owner: self, call: e, args: values, submodules, features: bc ? bc.def.features(bc) : [] });
         const t = ann.types.get(e);
         if (t?.kind !== "tuple") return id;
         const n = t.items.length;
@@ -197,14 +213,20 @@ export function buildGraph(m: ElaboratedModel, inst: Instance, ann: Annotations)
             done = true;
             return;
           case "for": {
-            // A loop over a module list runs its first item once: every item has the same structure.
+            // A loop over a list of like modules runs its first item once (every layer has the
+            // same structure); a list of different modules (T5's attention, then MLP) runs each.
             const iter = s.iter;
             const list = ann.types.get(iter)?.kind === "modlist" && iter.kind === "name" ? self.children.find((c) => c.name === iter.name) : undefined;
-            if (list?.children[0]) {
-              loopModules.set(s.variable, list.children[0]);
-              g.loops.push(list);
+            if (!list?.children[0]) {
+              stmts(s.body);
+              break;
             }
-            stmts(s.body);
+            g.loops.push(list);
+            const alike = list.children.every((c) => c.className === list.children[0]!.className);
+            for (const item of alike ? list.children.slice(0, 1) : list.children) {
+              loopModules.set(s.variable, item);
+              stmts(s.body);
+            }
             break;
           }
           case "if":
