@@ -2,9 +2,10 @@
 // compared in words and a plain summary. Expectations are written from the published
 // architectures (the HF modelling code of each family), not from the diff's output.
 import { describe, expect, it } from "vitest";
+import fc from "fast-check";
 import { loadWorkspace, findPreset } from "../../src/compiler/workspace.js";
 import { modelFor } from "../../src/compiler/pipeline.js";
-import { diffModels, renderHtml, renderJson, renderMarkdown, renderText, type DiffReport } from "../../src/compiler/diff/index.js";
+import { anatomyOf, diffModels, layerDrawing, renderHtml, renderJson, renderMarkdown, renderText, type DiffReport } from "../../src/compiler/diff/index.js";
 
 const ws = loadWorkspace([]);
 const cache = new Map<string, DiffReport>();
@@ -165,5 +166,42 @@ describe("the four outputs say the same things", () => {
     expect(Object.keys(j)).toEqual(expect.arrayContaining(["hyperparameters", "attributes", "structure", "shapes", "stats", "identical", "names", "layer", "summary"]));
     // The text ends with the summary line, B vs A.
     expect(outputs.text.trimEnd().split("\n").pop()).toBe(`  ${b} (${r.b.arch}) vs ${a} (${r.a.arch}): ${r.summary.join("; ")}`);
+  });
+});
+
+describe("every diff's rows are differences", () => {
+  const presets = ["falcon-7b", "falcon-rw-1b", "Llama-2-7b-hf", "gpt2", "bert-base-uncased", "t5-small", "gemma-2-9b", "Mixtral-8x7B-v0.1", "Qwen1.5-MoE-A2.7B", "rwkv-4-169m-pile", "chatglm2-6b", "Phi-3-mini-4k-instruct"].filter((p) => findPreset(ws, p));
+
+  it("no row shows equal values, and the same diff twice is the same text", () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...presets), fc.constantFrom(...presets), (a, b) => {
+        const r = diffPresets(a, b);
+        for (const h of r.hyperparameters) expect(h.a, h.name).not.toBe(h.b);
+        for (const l of r.layer) expect(l.shortA, l.aspect).not.toBe(l.shortB);
+        for (const n of r.names) expect(n.a, n.role).not.toBe(n.b);
+        for (const x of r.attributes) expect(x.a, `${x.op}.${x.attr}`).not.toBe(x.b);
+        cache.delete(`${a}|${b}`);
+        expect(renderJson(diffPresets(a, b))).toBe(renderJson(r));
+      }),
+      { seed: 13, numRuns: 12 },
+    );
+  });
+});
+
+describe("diff --html draws both layers", () => {
+  it("marks the nodes without a counterpart (Falcon's fused projection, Llama's separate ones), not the shared attention", () => {
+    const [fa, fb] = ["falcon-7b", "Llama-2-7b-hf"].map((p) => {
+      const r = findPreset(ws, p)!;
+      return anatomyOf(modelFor(r.arch, r.preset));
+    });
+    const html = layerDrawing(fa!, fb!, ["falcon-7b", "Llama-2-7b-hf"]);
+    const svgs = html.split("<svg").slice(1);
+    expect(svgs).toHaveLength(2);
+    const marked = (svg: string, label: string) => new RegExp(`class="node [a-z]+ changed"[^>]*/>\\s*<text class="label"[^>]*>${label}<`).test(svg);
+    const drawn = (svg: string, label: string) => svg.includes(`>${label}<`);
+    expect(drawn(svgs[0]!, "query_key_value: Linear") && marked(svgs[0]!, "query_key_value: Linear")).toBe(true);
+    expect(drawn(svgs[1]!, "q_proj: Linear") && marked(svgs[1]!, "q_proj: Linear")).toBe(true);
+    expect(drawn(svgs[0]!, "attention") && !marked(svgs[0]!, "attention")).toBe(true);
+    expect(drawn(svgs[1]!, "o_proj: Linear") && !marked(svgs[1]!, "o_proj: Linear")).toBe(true);
   });
 });
