@@ -152,8 +152,17 @@ export function buildGraph(m: ElaboratedModel, inst: Instance, ann: Annotations)
         const t = ann.types.get(e);
         if (t?.kind !== "tuple") return id;
         const n = t.items.length;
-        // The sizes a split cuts into, when written as a list of that many numbers.
-        const sizes = Object.values(values).find((v): v is number[] => Array.isArray(v) && v.length === n && v.every((x) => typeof x === "number"));
+        // The sizes a split cuts into, when written as a list of that many numbers, in units of
+        // the elements each index of the split axis spans (a head's rows, when the projection
+        // was unflattened into heads first).
+        const listed = Object.values(values).find((v): v is number[] => Array.isArray(v) && v.length === n && v.every((x) => typeof x === "number"));
+        const input = bc?.type(params[0] ?? "x");
+        let unit = 1;
+        if (input?.kind === "tensor" && typeof values.axis === "number") {
+          const axis = values.axis < 0 ? input.dims.length + values.axis : values.axis;
+          for (const d of input.dims.slice(axis + 1)) unit *= bc!.size(d) ?? NaN;
+        }
+        const sizes = listed && Number.isFinite(unit) ? listed.map((x) => x * unit) : undefined;
         let from = 0;
         return Array.from({ length: n }, (_, i) => {
           const part = sizes ? { index: i, from, to: from + sizes[i]!, of: n } : { index: i, of: n };
