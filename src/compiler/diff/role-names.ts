@@ -50,17 +50,15 @@ export class RoleNames {
     for (const [role, pa] of a.byRole) {
       const pb = b.byRole.get(role);
       if (pb === undefined) continue;
+      // The nearest enclosing role whose module holds this one in both models.
       const rs = segments(role);
+      const holds = (r: string, names: RoleNames, p: string) => names.byRole.has(r) && p.startsWith(`${names.byRole.get(r)!}.`);
       let parent: string | undefined;
       for (let n = rs.length - 1; n > 0 && parent === undefined; n--) {
         const r = rs.slice(0, n).join(".");
-        if (a.byRole.has(r) && b.byRole.has(r)) parent = r;
+        if (holds(r, a, pa) && holds(r, b, pb)) parent = r;
       }
-      const rel = (p: string, names: RoleNames) => {
-        const base = parent !== undefined ? names.byRole.get(parent)! : "";
-        const tail = base && p.startsWith(`${base}.`) ? p.slice(base.length + 1) : p;
-        return tail.replace(/^(\*\.)+/, "");
-      };
+      const rel = (p: string, names: RoleNames) => (parent !== undefined ? p.slice(names.byRole.get(parent)!.length + 1) : p).replace(/^(\*\.)+/, "");
       const ra = rel(pa, a);
       const rb = rel(pb, b);
       if (ra !== rb) out.push({ role, a: ra, b: rb });
