@@ -10,7 +10,7 @@ import { opNamed } from "../ops/catalogue.js";
 import { opCallsOf } from "../ops/bound-call.js";
 import type { Feature, OpCall } from "../ops/op-def.js";
 import type { ElaboratedModel, Instance } from "../elaborate/instance.js";
-import { chainScopes, evaluate, mapScope, type Scope } from "../eval/evaluate.js";
+import { chainScopes, evaluate, mapScope } from "../eval/evaluate.js";
 import type { Value } from "../ir/model.js";
 import { decide, executedBody } from "./executed.js";
 
