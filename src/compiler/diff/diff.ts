@@ -199,48 +199,103 @@ function opsByRegion(blocks: Map<string, BlockFact>, regions: Set<string>): Map<
 
 const layerOrder = ["residual", "norm placement", "norm", "positions", "qkv projection", "mlp", "shared expert"];
 
+/** Both models' blocks, modules and tensors under role paths, and how a row names a path. */
+interface Aligned {
+  sa: Side;
+  sb: Side;
+  blocksA: Map<string, BlockFact>;
+  blocksB: Map<string, BlockFact>;
+  leavesA: Map<string, Leaf>;
+  leavesB: Map<string, Leaf>;
+  tensorsA: Map<string, string>;
+  tensorsB: Map<string, string>;
+  show(canon: string): string;
+  tied(side: "a" | "b"): string;
+}
+
+function align(sa: Side, sb: Side): { al: Aligned; names: NameChange[] } {
+  const na = new RoleNames(sa.anatomy.roles);
+  const nb = new RoleNames(sb.anatomy.roles);
+  // Every path is canonicalised before any is displayed: display reads both sides' names.
+  const canonBlocks = (f: ModelFacts, n: RoleNames) => new Map([...f.blocks.values()].map((x) => [n.canon(x.role), { ...x, role: n.canon(x.role) }]));
+  const canonTensors = (f: ModelFacts, n: RoleNames) => new Map([...f.tensors].map(([t, shape]) => [n.canon(t), shape]));
+  const canonTies = (f: ModelFacts, n: RoleNames) => f.ties.map((t) => t.split(" = ").map((x) => n.canon(x)));
+  const tiesA = canonTies(sa.facts, na);
+  const tiesB = canonTies(sb.facts, nb);
+  const al: Aligned = {
+    sa,
+    sb,
+    blocksA: canonBlocks(sa.facts, na),
+    blocksB: canonBlocks(sb.facts, nb),
+    leavesA: leavesOf(sa, na),
+    leavesB: leavesOf(sb, nb),
+    tensorsA: canonTensors(sa.facts, na),
+    tensorsB: canonTensors(sb.facts, nb),
+    show: (canon) => RoleNames.display(canon, na, nb),
+    tied: (side) => {
+      const ties = side === "a" ? tiesA : tiesB;
+      return ties.length > 0 ? ties.map((t) => t.map(al.show).join(" = ")).sort().join("; ") : "untied";
+    },
+  };
+  return { al, names: RoleNames.changes(na, nb) };
+}
+
 export function diffSides(sa: Side, sb: Side): DiffReport {
   const a = sa.facts;
   const b = sb.facts;
-  const na = new RoleNames(sa.anatomy.roles);
-  const nb = new RoleNames(sb.anatomy.roles);
-  // Both sides' canonical paths must be known before display names are read.
-  const canonBlocks = (f: ModelFacts, n: RoleNames) => new Map([...f.blocks.values()].map((x) => [n.canon(x.role), { ...x, role: n.canon(x.role) }]));
-  const blocksA = canonBlocks(a, na);
-  const blocksB = canonBlocks(b, nb);
-  const leavesA = leavesOf(sa, na);
-  const leavesB = leavesOf(sb, nb);
-  const tensorsA = new Map([...a.tensors].map(([t, s]) => [na.canon(t), s]));
-  const tensorsB = new Map([...b.tensors].map(([t, s]) => [nb.canon(t), s]));
-  const show = (canon: string) => RoleNames.display(canon, na, nb);
+  const { al, names } = align(sa, sb);
   const report: DiffReport = {
     a: { label: a.label, arch: a.arch, ...(a.preset ? { preset: a.preset } : {}) },
     b: { label: b.label, arch: b.arch, ...(b.preset ? { preset: b.preset } : {}) },
-    names: RoleNames.changes(na, nb),
-    layer: [],
-    hyperparameters: [],
+    names,
+    layer: layerRows(sa, sb),
+    hyperparameters: hyperRows(sa, sb),
     attributes: [],
     structure: [],
     shapes: [],
     stats: [],
     summary: [],
   };
+  opRows(al, report);
+  blockRows(al, report);
+  leafRows(al, report);
+  for (const t of new Set([...al.tensorsA.keys(), ...al.tensorsB.keys()])) {
+    const ta = al.tensorsA.get(t);
+    const tb = al.tensorsB.get(t);
+    if (ta && tb && ta !== tb) report.shapes.push({ tensor: al.show(t), a: ta, b: tb });
+  }
+  const [tiedA, tiedB] = [al.tied("a"), al.tied("b")];
+  if (tiedA !== tiedB) report.structure.push({ path: "(weights)", change: "changed", a: `tied: ${tiedA}`, b: `tied: ${tiedB}` });
+  for (const stat of ["params", "flopsPerToken", "kvCacheBytesPerToken"] as const) {
+    const va = a.stats[stat];
+    const vb = b.stats[stat];
+    if (va !== vb) report.stats.push({ stat, a: va, b: vb, delta: vb - va });
+  }
+  return sortReport(report);
+}
 
+/** The layer aspects whose few words differ (the details may differ only in what other aspects report). */
+function layerRows(sa: Side, sb: Side): LayerChange[] {
+  const rows: LayerChange[] = [];
   for (const aspect of layerOrder) {
     const x = sa.anatomy.aspects.get(aspect);
     const y = sb.anatomy.aspects.get(aspect);
-    if (!x && !y) continue;
-    // Equal in a few words is equal: the details differ only in what other aspects report.
-    if (x && y && x.short === y.short) continue;
-    report.layer.push({ aspect, a: x?.detail ?? `no ${aspect}`, b: y?.detail ?? `no ${aspect}`, shortA: x?.short ?? `no ${aspect}`, shortB: y?.short ?? `no ${aspect}` });
+    if ((!x && !y) || (x && y && x.short === y.short)) continue;
+    const none = `no ${aspect}`;
+    rows.push({ aspect, a: x?.detail ?? none, b: y?.detail ?? none, shortA: x?.short ?? none, shortB: y?.short ?? none });
   }
+  return rows;
+}
 
+/** One row per concept whose values differ, with the config keys when the models read it from different ones. */
+function hyperRows(sa: Side, sb: Side): HyperChange[] {
+  const rows: HyperChange[] = [];
   for (const p of pairConcepts(sa.concepts, sb.concepts)) {
     if (p.a.value === p.b.value) continue;
     const ka = p.a.keys[0] ?? "derived";
     const kb = p.b.keys[0] ?? "derived";
     const shared = p.a.keys.some((k) => p.b.keys.includes(k));
-    report.hyperparameters.push({
+    rows.push({
       key: rowKey(p),
       name: p.a.name === p.b.name ? p.a.name : `${p.a.name} ~ ${p.b.name}`,
       a: p.a.value,
@@ -248,17 +303,22 @@ export function diffSides(sa: Side, sb: Side): DiffReport {
       ...(!shared && ka !== kb ? { keys: { a: ka, b: kb } } : {}),
     });
   }
+  return rows;
+}
 
-  // Ops, by region: those with a role pair by their index among calls of that op; layout
-  // ops pair only when both regions lay out alike (else the layer's qkv aspect says how).
-  const regions = new Set(["(root)", ...[...sa.anatomy.roles.values(), ...sb.anatomy.roles.values()].filter((r) => blocksA.has(r) || blocksB.has(r))]);
-  const opsA = opsByRegion(blocksA, regions);
-  const opsB = opsByRegion(blocksB, regions);
+/**
+ * Ops, by region: those with a role pair by their index among calls of that op; layout ops
+ * pair only when both regions lay out alike (else the layer's qkv aspect says how).
+ */
+function opRows(al: Aligned, report: DiffReport): void {
+  const regions = new Set(["(root)", ...[...al.sa.anatomy.roles.values(), ...al.sb.anatomy.roles.values()].filter((r) => al.blocksA.has(r) || al.blocksB.has(r))]);
+  const opsA = opsByRegion(al.blocksA, regions);
+  const opsB = opsByRegion(al.blocksB, regions);
   const oneSided: StructureChange[] = [];
   for (const [region, la] of opsA) {
     const lb = opsB.get(region);
     if (!lb) continue;
-    const block = show(region);
+    const block = al.show(region);
     const layout = (l: OpFact[]) => l.filter((o) => !hasRole(o.op)).map((o) => o.op).join(",");
     const alike = layout(la) === layout(lb);
     const byKey = new Map(lb.map((o) => [`${o.op}#${o.index}`, o]));
@@ -287,17 +347,26 @@ export function diffSides(sa: Side, sb: Side): DiffReport {
   const removedTexts = texts("removed");
   const addedTexts = texts("added");
   for (const x of oneSided) if (!(x.change === "removed" ? addedTexts : removedTexts).includes(x.a ?? x.b)) report.structure.push(x);
+}
 
-  const { pairs, onlyA, onlyB } = alignBlocks(blocksA, blocksB);
-  for (const [fa, fb] of pairs) if (fa.role !== fb.role) report.structure.push({ path: show(parentOf(fa.role)) || "(root)", change: "renamed", a: show(fa.role), b: show(fb.role) });
-  // A block on one side only is listed unless every module in it has a role the layer
-  // comparison already describes (BERT's attention.self holds q, k and v).
+/**
+ * Blocks on one side only, and blocks paired under one parent by their ops. Inside the
+ * layer, a block all of whose modules have roles is what the layer aspects describe (BERT's
+ * attention.self holds q, k and v) and is not listed.
+ */
+function blockRows(al: Aligned, report: DiffReport): void {
+  const { pairs, onlyA, onlyB } = alignBlocks(al.blocksA, al.blocksB);
+  for (const [fa, fb] of pairs) if (fa.role !== fb.role) report.structure.push({ path: al.show(parentOf(fa.role)) || "(root)", change: "renamed", a: al.show(fa.role), b: al.show(fb.role) });
   const explained = (f: BlockFact, leaves: Map<string, Leaf>) => f.role.startsWith("layers.") && [...leaves.values()].filter((l) => l.block === f.role && l.live).every((l) => l.roled);
-  for (const f of onlyA) if (!explained(f, leavesA)) report.structure.push({ path: show(f.role), change: "removed", a: f.className });
-  for (const f of onlyB) if (!explained(f, leavesB)) report.structure.push({ path: show(f.role), change: "added", b: f.className });
-  // Inside the layer a block's row stands for its modules; outside it (BERT's embeddings) they are listed.
-  const listedBlocks = new Set([...onlyA, ...onlyB].map((f) => f.role).filter((r) => r.startsWith("layers.")));
+  for (const f of onlyA) if (!explained(f, al.leavesA)) report.structure.push({ path: al.show(f.role), change: "removed", a: f.className });
+  for (const f of onlyB) if (!explained(f, al.leavesB)) report.structure.push({ path: al.show(f.role), change: "added", b: f.className });
+}
 
+/** Modules compared by role path: what their kind leaves out (bias, eps), the parameters they gain or lose, and those on one side only. */
+function leafRows(al: Aligned, report: DiffReport): void {
+  const { leavesA, leavesB, tensorsA, tensorsB, show } = al;
+  // Inside the layer a one-sided block's row stands for its modules; outside it (BERT's embeddings) they are listed.
+  const blocksOnOneSide = new Set([...al.blocksA.keys(), ...al.blocksB.keys()].filter((k) => k.startsWith("layers.") && al.blocksA.has(k) !== al.blocksB.has(k)));
   for (const path of new Set([...leavesA.keys(), ...leavesB.keys()])) {
     const la = leavesA.get(path);
     const lb = leavesB.get(path);
@@ -318,26 +387,10 @@ export function diffSides(sa: Side, sb: Side): DiffReport {
     const l = (la ?? lb)!;
     // Inside the layer, a module with a role is described by the layer comparison; a
     // module that neither computes nor holds weights (an unused dropout) is no difference.
-    if (!l.live || (l.roled && path.startsWith("layers.")) || listedBlocks.has(l.block)) continue;
+    if (!l.live || (l.roled && path.startsWith("layers.")) || blocksOnOneSide.has(l.block)) continue;
     if (la) report.structure.push({ path: show(path), change: "removed", a: la.text });
     else report.structure.push({ path: show(path), change: "added", b: lb!.text });
   }
-
-  for (const t of new Set([...tensorsA.keys(), ...tensorsB.keys()])) {
-    const ta = tensorsA.get(t);
-    const tb = tensorsB.get(t);
-    if (ta && tb && ta !== tb) report.shapes.push({ tensor: show(t), a: ta, b: tb });
-  }
-  const ties = (f: ModelFacts, n: RoleNames) => (f.ties.length > 0 ? f.ties.map((t) => t.split(" = ").map((x) => show(n.canon(x))).join(" = ")).sort().join("; ") : "untied");
-  const tiedA = ties(a, na);
-  const tiedB = ties(b, nb);
-  if (tiedA !== tiedB) report.structure.push({ path: "(weights)", change: "changed", a: `tied: ${tiedA}`, b: `tied: ${tiedB}` });
-  for (const stat of ["params", "flopsPerToken", "kvCacheBytesPerToken"] as const) {
-    const va = a.stats[stat];
-    const vb = b.stats[stat];
-    if (va !== vb) report.stats.push({ stat, a: va, b: vb, delta: vb - va });
-  }
-  return sortReport(report);
 }
 
 /** "32 kv heads" instead of "1 kv heads" reads "32 kv heads instead of 1". */
