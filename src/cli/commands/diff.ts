@@ -1,10 +1,10 @@
-import { diffModels, renderHtml, renderJson, renderMarkdown, renderText, isEmpty } from "../../compiler/diff/index.js";
+import { diffSides, layerDrawing, renderHtml, renderJson, renderMarkdown, renderText, side } from "../../compiler/diff/index.js";
 import { flag, UsageError } from "../args.js";
 import { selectElaborated } from "./model-ref.js";
 import type { Command } from "./command.js";
 
 export const diff: Command = {
-  summary: "semantic diff of two models (FILE.arch[:PRESET], a preset or arch name, a config.json or checkpoint folder, or --preset NAME twice)",
+  summary: "semantic diff of two models, aligned by role, ending in a plain summary (FILE.arch[:PRESET], a preset or arch name, a config.json or checkpoint folder, or --preset NAME twice)",
   usage: "diff A B [--json | --md | --html] [--preset A --preset B]",
   flags: ["md", "html", "no-color"],
   async run(args, io) {
@@ -14,12 +14,12 @@ export const diff: Command = {
       const { model, label } = selectElaborated(args, { spec: r.spec, preset: r.preset });
       return { m: model, label: r.preset ?? r.spec ?? label };
     });
-    const report = diffModels(models[0]!.m, models[1]!.m, [models[0]!.label, models[1]!.label]);
+    const [sa, sb] = models.map((x) => side(x.m, x.label)) as [ReturnType<typeof side>, ReturnType<typeof side>];
+    const report = diffSides(sa, sb);
     if (flag(args, "json")) io.out(renderJson(report));
     else if (flag(args, "md")) io.out(renderMarkdown(report));
-    else if (flag(args, "html")) io.out(renderHtml(report));
+    else if (flag(args, "html")) io.out(renderHtml(report, layerDrawing(sa.anatomy, sb.anatomy, [models[0]!.label, models[1]!.label])));
     else io.out(renderText(report, !flag(args, "no-color") && process.stdout.isTTY === true && !process.env.NO_COLOR));
-    void isEmpty;
     return 0;
   },
 };

@@ -10,8 +10,8 @@ import { printModuleTree } from "../../compiler/print/module-tree.js";
 import { computeStats } from "../../compiler/stats/stats.js";
 import { buildFlow } from "../../compiler/draw/dataflow.js";
 import { renderSvg } from "../../compiler/draw/svg.js";
-import { extractFacts, type ModelFacts } from "../../compiler/diff/facts.js";
-import { diffFacts } from "../../compiler/diff/diff.js";
+import { side } from "../../compiler/diff/index.js";
+import { diffSides, type Side } from "../../compiler/diff/diff.js";
 import { renderHtml as renderDiffPage, diffCss } from "../../compiler/diff/render.js";
 import { escapeHtml } from "../../compiler/escape-html.js";
 import { flagshipPreset, tableHtml, tableRows } from "../commands/table.js";
@@ -77,7 +77,7 @@ function writeSite(ws: Workspace, tmp: string, only: ReadonlySet<string> | undef
   const rows = tableRows(archs);
   write("index.html", page("archc model zoo", `<p>${archs.length} architectures. Pick two on the <a href="diff.html">compare</a> page.</p>${tableHtml(rows, (r) => `models/${modelSlug(ws.archs.get(r.model)!)}.html`)}`));
   progress(++done, total, "zoo table");
-  const facts: ModelFacts[] = [];
+  const facts: Side[] = [];
   for (const arch of archs) {
     const preset = flagshipPreset(arch);
     const m = modelFor(arch, preset);
@@ -94,14 +94,14 @@ function writeSite(ws: Workspace, tmp: string, only: ReadonlySet<string> | undef
         1,
       ),
     );
-    facts.push(extractFacts(m, preset ?? arch.name));
+    facts.push(side(m, preset ?? arch.name));
     progress(++done, total, `model ${arch.name}`);
   }
   // Every ordered pair, pre-rendered: the page then only swaps fragments, so it needs no server.
   const diffs: Record<string, string> = {};
   facts.forEach((fa, i) => {
     facts.forEach((fb, j) => {
-      const html = renderDiffPage(diffFacts(fa, fb));
+      const html = renderDiffPage(diffSides(fa, fb));
       diffs[`${archs[i]!.name}|${archs[j]!.name}`] = html.slice(html.indexOf("<body>") + 6, html.lastIndexOf("</body>"));
     });
     progress(++done, total, `diffs of ${archs[i]!.name}`);

@@ -1,14 +1,37 @@
-// Semantic diff of two models: hyperparameters aligned by meaning, blocks aligned by path
-// and, where names differ, by role (the same parent and the same kind of ops), then every
-// op attribute, leaf module, parameter shape and statistic compared. diff(A, A) is empty
-// and diff(B, A) is the mirror image of diff(A, B).
+// Semantic diff of two models. Modules are aligned by the role their dataflow gives them
+// (anatomy.ts), so Falcon's `transformer.h.*.self_attention` and Llama's
+// `model.layers.*.self_attn` are one row, with both names listed once; hyperparameters by
+// meaning (meaning.ts); the layers compared as aspects in words; then every op attribute,
+// leaf module, parameter shape and statistic. diff(A, A) is empty and diff(B, A) is the
+// mirror image of diff(A, B).
+import type { Anatomy } from "./anatomy.js";
 import type { BlockFact, ModelFacts, OpFact } from "./facts.js";
+import { pairConcepts, rowKey, type Concept } from "./meaning.js";
+import { opPhrase, opRole } from "./op-meaning.js";
+import { RoleNames } from "./role-names.js";
 
 export interface HyperChange {
   key: string;
   name: string;
   a: string;
   b: string;
+  /** The config keys on each side when they differ ("derived" for a `let`). */
+  keys?: { a: string; b: string };
+}
+
+export interface NameChange {
+  role: string;
+  a: string;
+  b: string;
+}
+
+export interface LayerChange {
+  aspect: string;
+  a: string;
+  b: string;
+  /** The aspect in a few words, as the summary uses it. */
+  shortA: string;
+  shortB: string;
 }
 
 export interface AttributeChange {
@@ -43,17 +66,25 @@ export interface StatChange {
 export interface DiffReport {
   a: { label: string; arch: string; preset?: string };
   b: { label: string; arch: string; preset?: string };
+  names: NameChange[];
+  layer: LayerChange[];
   hyperparameters: HyperChange[];
   attributes: AttributeChange[];
   structure: StructureChange[];
   shapes: ShapeChange[];
   stats: StatChange[];
+  /** What B does differently from A, in clauses ("RMSNorm instead of LayerNorm"). */
+  summary: string[];
 }
 
-const ABSENT = "absent";
+export interface Side {
+  facts: ModelFacts;
+  anatomy: Anatomy;
+  concepts: Concept[];
+}
 
 export function isEmpty(r: DiffReport): boolean {
-  return r.hyperparameters.length + r.attributes.length + r.structure.length + r.shapes.length + r.stats.length === 0;
+  return r.names.length + r.layer.length + r.hyperparameters.length + r.attributes.length + r.structure.length + r.shapes.length + r.stats.length === 0;
 }
 
 const opText = (o: OpFact) => {
@@ -61,12 +92,13 @@ const opText = (o: OpFact) => {
   return `op ${o.op}${attrs ? `(${attrs})` : ""}`;
 };
 
-const leafPath = (block: string, leaf: string) => (block === "(root)" ? leaf : `${block}.${leaf}`);
-
 function parentOf(role: string): string {
   const i = role.lastIndexOf(".");
   return i < 0 ? "" : role.slice(0, i);
 }
+
+/** An op with a role (mixing, routing, positions, norm, activation) or a scale: what a block computes, beyond layout. */
+const hasRole = (op: string) => op === "scale" || opRole(op) !== undefined;
 
 // Ops that say what a block is for (their definition's `diff.anchor`): two blocks under the
 // same parent that both route experts (or both attend) play the same role even when their
@@ -81,19 +113,19 @@ function opSignature(b: BlockFact): string {
   return b.ops.map((o) => o.op).sort().join(",");
 }
 
-/** Pairs blocks: same role first, then the same parent with the same ops (a renamed submodule). */
-function alignBlocks(a: ModelFacts, b: ModelFacts): { pairs: [BlockFact, BlockFact][]; onlyA: BlockFact[]; onlyB: BlockFact[] } {
+/** Pairs blocks: the same role path first, then the same parent with the same ops (a renamed submodule). */
+function alignBlocks(a: Map<string, BlockFact>, b: Map<string, BlockFact>): { pairs: [BlockFact, BlockFact][]; onlyA: BlockFact[]; onlyB: BlockFact[] } {
   const pairs: [BlockFact, BlockFact][] = [];
   const restA: BlockFact[] = [];
   const usedB = new Set<string>();
-  for (const [role, fa] of a.blocks) {
-    const fb = b.blocks.get(role);
+  for (const [role, fa] of a) {
+    const fb = b.get(role);
     if (fb) {
       pairs.push([fa, fb]);
       usedB.add(role);
     } else restA.push(fa);
   }
-  let restB = [...b.blocks.values()].filter((f) => !usedB.has(f.role));
+  let restB = [...b.values()].filter((f) => !usedB.has(f.role));
   // Only unambiguous pairs: the one candidate on each side, so that the pairing does not
   // depend on which model is A.
   const matches = (fa: BlockFact, fb: BlockFact) => parentOf(fb.role) === parentOf(fa.role) && fa.ops.length > 0 && sameRole(fa, fb);
@@ -108,94 +140,131 @@ function alignBlocks(a: ModelFacts, b: ModelFacts): { pairs: [BlockFact, BlockFa
     } else onlyA.push(fa);
   }
   restB = restB.filter((fb) => !pairedB.has(fb));
-  // Renamed and reworked at once (Mixtral's block_sparse_moe, Qwen2-MoE's mlp with a shared
-  // expert): the one block left on each side under a parent, when they share an op.
-  const loneUnder = (fs: BlockFact[], parent: string) => fs.filter((f) => parentOf(f.role) === parent);
-  const shareOp = (fa: BlockFact, fb: BlockFact) => fa.ops.some((o) => fb.ops.some((p) => p.op === o.op));
-  for (const fa of [...onlyA]) {
-    const as = loneUnder(onlyA, parentOf(fa.role));
-    const bs = loneUnder(restB, parentOf(fa.role));
-    if (as.length === 1 && bs.length === 1 && shareOp(fa, bs[0]!)) {
-      pairs.push([fa, bs[0]!]);
-      onlyA.splice(onlyA.indexOf(fa), 1);
-      restB = restB.filter((fb) => fb !== bs[0]);
-    }
-  }
   return { pairs, onlyA, onlyB: restB };
 }
 
-export function diffFacts(a: ModelFacts, b: ModelFacts): DiffReport {
+interface Leaf {
+  text: string;
+  /** Its role comes from the dataflow (a projection, a norm by position, an embedding). */
+  roled: boolean;
+  /** Called by the executed forward or owning weights: a module that does something. */
+  live: boolean;
+  block: string;
+}
+
+function leavesOf(s: Side, names: RoleNames): Map<string, Leaf> {
+  const out = new Map<string, Leaf>();
+  for (const f of s.facts.blocks.values()) {
+    for (const [n, text] of Object.entries(f.leaves)) {
+      const concrete = f.role === "(root)" ? n : `${f.role}.${n}`;
+      const canon = names.canon(concrete);
+      const hasWeights = [...s.facts.tensors.keys()].some((t) => t.startsWith(`${concrete}.`));
+      out.set(canon, { text, roled: s.anatomy.roles.has(concrete), live: hasWeights || s.anatomy.called.has(concrete), block: names.canon(f.role) });
+    }
+  }
+  return out;
+}
+
+const epsOf = (t: string) => /eps [^,)]+/.exec(t)?.[0] ?? "";
+const isNormText = (t: string) => /^(LayerNorm|RMSNorm)\(/.test(t);
+const isActivationText = (t: string) => t.startsWith("Activation(");
+
+/** A block's ops gathered by region: the nearest enclosing block that has a role, so ops compare across differently nested helpers (BERT's attention.self). */
+function opsByRegion(blocks: Map<string, BlockFact>, regions: Set<string>): Map<string, OpFact[]> {
+  const out = new Map<string, OpFact[]>();
+  const keys = [...blocks.keys()].sort();
+  for (const k of keys) {
+    let r = k;
+    while (r && !regions.has(r) && r.includes(".")) r = parentOf(r);
+    // A sublayer without a role path of its own (an item of T5's list of sublayers) is the
+    // layer's attention or MLP by the ops it calls.
+    const ops = blocks.get(k)!.ops;
+    const byOps = r === "layers" && k.startsWith("layers.*.") ? (ops.some((o) => opRole(o.op) === "mixing") ? "layers.*.attention" : ops.some((o) => opRole(o.op) === "routing") ? "layers.*.mlp" : undefined) : undefined;
+    const region = byOps ?? (regions.has(r) ? r : k);
+    out.set(region, [...(out.get(region) ?? []), ...blocks.get(k)!.ops]);
+  }
+  for (const [k, ops] of out) {
+    const counts = new Map<string, number>();
+    out.set(
+      k,
+      ops.map((o) => {
+        const index = counts.get(o.op) ?? 0;
+        counts.set(o.op, index + 1);
+        return { ...o, index };
+      }),
+    );
+  }
+  return out;
+}
+
+const layerOrder = ["residual", "norm placement", "norm", "positions", "qkv projection", "mlp", "shared expert"];
+
+/** Both models' blocks, modules and tensors under role paths, and how a row names a path. */
+interface Aligned {
+  sa: Side;
+  sb: Side;
+  blocksA: Map<string, BlockFact>;
+  blocksB: Map<string, BlockFact>;
+  leavesA: Map<string, Leaf>;
+  leavesB: Map<string, Leaf>;
+  tensorsA: Map<string, string>;
+  tensorsB: Map<string, string>;
+  show(canon: string): string;
+  tied(side: "a" | "b"): string;
+}
+
+function align(sa: Side, sb: Side): { al: Aligned; names: NameChange[] } {
+  const na = new RoleNames(sa.anatomy.roles);
+  const nb = new RoleNames(sb.anatomy.roles);
+  // Every path is canonicalised before any is displayed: display reads both sides' names.
+  const canonBlocks = (f: ModelFacts, n: RoleNames) => new Map([...f.blocks.values()].map((x) => [n.canon(x.role), { ...x, role: n.canon(x.role) }]));
+  const canonTensors = (f: ModelFacts, n: RoleNames) => new Map([...f.tensors].map(([t, shape]) => [n.canon(t), shape]));
+  const canonTies = (f: ModelFacts, n: RoleNames) => f.ties.map((t) => t.split(" = ").map((x) => n.canon(x)));
+  const tiesA = canonTies(sa.facts, na);
+  const tiesB = canonTies(sb.facts, nb);
+  const al: Aligned = {
+    sa,
+    sb,
+    blocksA: canonBlocks(sa.facts, na),
+    blocksB: canonBlocks(sb.facts, nb),
+    leavesA: leavesOf(sa, na),
+    leavesB: leavesOf(sb, nb),
+    tensorsA: canonTensors(sa.facts, na),
+    tensorsB: canonTensors(sb.facts, nb),
+    show: (canon) => RoleNames.display(canon, na, nb),
+    tied: (side) => {
+      const ties = side === "a" ? tiesA : tiesB;
+      return ties.length > 0 ? ties.map((t) => t.map(al.show).join(" = ")).sort().join("; ") : "untied";
+    },
+  };
+  return { al, names: RoleNames.changes(na, nb) };
+}
+
+export function diffSides(sa: Side, sb: Side): DiffReport {
+  const a = sa.facts;
+  const b = sb.facts;
+  const { al, names } = align(sa, sb);
   const report: DiffReport = {
     a: { label: a.label, arch: a.arch, ...(a.preset ? { preset: a.preset } : {}) },
     b: { label: b.label, arch: b.arch, ...(b.preset ? { preset: b.preset } : {}) },
-    hyperparameters: [],
+    names,
+    layer: layerRows(sa, sb),
+    hyperparameters: hyperRows(sa, sb),
     attributes: [],
     structure: [],
     shapes: [],
     stats: [],
+    summary: [],
   };
-  for (const key of new Set([...a.hyper.keys(), ...b.hyper.keys()])) {
-    const ha = a.hyper.get(key);
-    const hb = b.hyper.get(key);
-    const va = ha?.value ?? ABSENT;
-    const vb = hb?.value ?? ABSENT;
-    // A knob one model lacks and the other leaves at "none" is not a difference.
-    if (va === vb || (va === ABSENT && vb === "none") || (vb === ABSENT && va === "none")) continue;
-    const name = ha && hb && ha.name !== hb.name ? `${ha.name} ~ ${hb.name}` : (ha?.name ?? hb!.name);
-    report.hyperparameters.push({ key, name, a: va, b: vb });
+  opRows(al, report);
+  blockRows(al, report);
+  leafRows(al, report);
+  for (const t of new Set([...al.tensorsA.keys(), ...al.tensorsB.keys()])) {
+    const ta = al.tensorsA.get(t);
+    const tb = al.tensorsB.get(t);
+    if (ta && tb && ta !== tb) report.shapes.push({ tensor: al.show(t), a: ta, b: tb });
   }
-  const { pairs, onlyA, onlyB } = alignBlocks(a, b);
-  for (const [fa, fb] of pairs) {
-    const block = fa.role === fb.role ? fa.role : `${fa.role} ~ ${fb.role}`;
-    if (fa.role !== fb.role) report.structure.push({ path: parentOf(fa.role) || "(root)", change: "renamed", a: fa.role, b: fb.role });
-    const opsB = new Map(fb.ops.map((o) => [`${o.op}#${o.index}`, o]));
-    const seen = new Set<string>();
-    for (const oa of fa.ops) {
-      const k = `${oa.op}#${oa.index}`;
-      seen.add(k);
-      const ob = opsB.get(k);
-      if (!ob) {
-        report.structure.push({ path: block, change: "removed", a: opText(oa) });
-        continue;
-      }
-      for (const attr of new Set([...Object.keys(oa.attrs), ...Object.keys(ob.attrs)])) {
-        const va = oa.attrs[attr] ?? "default";
-        const vb = ob.attrs[attr] ?? "default";
-        if (va !== vb) report.attributes.push({ block, op: oa.op, index: oa.index, attr, a: va, b: vb });
-      }
-    }
-    for (const ob of fb.ops) if (!seen.has(`${ob.op}#${ob.index}`)) report.structure.push({ path: block, change: "added", b: opText(ob) });
-    const leafNames = new Set([...Object.keys(fa.leaves), ...Object.keys(fb.leaves)]);
-    const removed: string[] = [];
-    const added: string[] = [];
-    for (const n of leafNames) {
-      const la = fa.leaves[n];
-      const lb = fb.leaves[n];
-      if (la && !lb) removed.push(n);
-      else if (!la && lb) added.push(n);
-      else if (la !== lb) report.structure.push({ path: leafPath(block, n), change: "changed", a: la!, b: lb! });
-    }
-    if (removed.length && added.length) {
-      report.structure.push({
-        path: block,
-        change: "renamed",
-        a: removed.map((n) => `${n}: ${fa.leaves[n]}`).join("; "),
-        b: added.map((n) => `${n}: ${fb.leaves[n]}`).join("; "),
-      });
-    } else {
-      for (const n of removed) report.structure.push({ path: leafPath(block, n), change: "removed", a: fa.leaves[n]! });
-      for (const n of added) report.structure.push({ path: leafPath(block, n), change: "added", b: fb.leaves[n]! });
-    }
-  }
-  for (const f of onlyA) report.structure.push({ path: f.role, change: "removed", a: f.className });
-  for (const f of onlyB) report.structure.push({ path: f.role, change: "added", b: f.className });
-  for (const t of new Set([...a.tensors.keys(), ...b.tensors.keys()])) {
-    const sa = a.tensors.get(t);
-    const sb = b.tensors.get(t);
-    if (sa && sb && sa !== sb) report.shapes.push({ tensor: t, a: sa, b: sb });
-  }
-  const tiedA = a.ties.length > 0 ? a.ties.join("; ") : "untied";
-  const tiedB = b.ties.length > 0 ? b.ties.join("; ") : "untied";
+  const [tiedA, tiedB] = [al.tied("a"), al.tied("b")];
   if (tiedA !== tiedB) report.structure.push({ path: "(weights)", change: "changed", a: `tied: ${tiedA}`, b: `tied: ${tiedB}` });
   for (const stat of ["params", "flopsPerToken", "kvCacheBytesPerToken"] as const) {
     const va = a.stats[stat];
@@ -205,13 +274,164 @@ export function diffFacts(a: ModelFacts, b: ModelFacts): DiffReport {
   return sortReport(report);
 }
 
+/** The layer aspects whose few words differ (the details may differ only in what other aspects report). */
+function layerRows(sa: Side, sb: Side): LayerChange[] {
+  const rows: LayerChange[] = [];
+  for (const aspect of layerOrder) {
+    const x = sa.anatomy.aspects.get(aspect);
+    const y = sb.anatomy.aspects.get(aspect);
+    if ((!x && !y) || (x && y && x.short === y.short)) continue;
+    const none = `no ${aspect}`;
+    rows.push({ aspect, a: x?.detail ?? none, b: y?.detail ?? none, shortA: x?.short ?? none, shortB: y?.short ?? none });
+  }
+  return rows;
+}
+
+/** One row per concept whose values differ, with the config keys when the models read it from different ones. */
+function hyperRows(sa: Side, sb: Side): HyperChange[] {
+  const rows: HyperChange[] = [];
+  for (const p of pairConcepts(sa.concepts, sb.concepts)) {
+    if (p.a.value === p.b.value) continue;
+    const ka = p.a.keys[0] ?? "derived";
+    const kb = p.b.keys[0] ?? "derived";
+    const shared = p.a.keys.some((k) => p.b.keys.includes(k));
+    rows.push({
+      key: rowKey(p),
+      name: p.a.name === p.b.name ? p.a.name : `${p.a.name} ~ ${p.b.name}`,
+      a: p.a.value,
+      b: p.b.value,
+      ...(!shared && ka !== kb ? { keys: { a: ka, b: kb } } : {}),
+    });
+  }
+  return rows;
+}
+
+/**
+ * Ops, by region: those with a role pair by their index among calls of that op; layout ops
+ * pair only when both regions lay out alike (else the layer's qkv aspect says how).
+ */
+function opRows(al: Aligned, report: DiffReport): void {
+  const regions = new Set(["(root)", ...[...al.sa.anatomy.roles.values(), ...al.sb.anatomy.roles.values()].filter((r) => al.blocksA.has(r) || al.blocksB.has(r))]);
+  const opsA = opsByRegion(al.blocksA, regions);
+  const opsB = opsByRegion(al.blocksB, regions);
+  const oneSided: StructureChange[] = [];
+  for (const [region, la] of opsA) {
+    const lb = opsB.get(region);
+    if (!lb) continue;
+    const block = al.show(region);
+    const layout = (l: OpFact[]) => l.filter((o) => !hasRole(o.op)).map((o) => o.op).join(",");
+    const alike = layout(la) === layout(lb);
+    const byKey = new Map(lb.map((o) => [`${o.op}#${o.index}`, o]));
+    const seen = new Set<string>();
+    for (const oa of la) {
+      const k = `${oa.op}#${oa.index}`;
+      seen.add(k);
+      const ob = byKey.get(k);
+      if (!hasRole(oa.op) && !alike) continue;
+      if (!ob) {
+        oneSided.push({ path: block, change: "removed", a: opText(oa) });
+        continue;
+      }
+      for (const attr of new Set([...Object.keys(oa.attrs), ...Object.keys(ob.attrs)])) {
+        const va = oa.attrs[attr] ?? "default";
+        const vb = ob.attrs[attr] ?? "default";
+        if (va !== vb) report.attributes.push({ block, op: oa.op, index: oa.index, attr, a: va, b: vb });
+      }
+    }
+    for (const ob of lb) if (!seen.has(`${ob.op}#${ob.index}`) && (hasRole(ob.op) || alike)) oneSided.push({ path: block, change: "added", b: opText(ob) });
+  }
+  // An op that one model calls in one module and the other in another (BERT computes
+  // position ids in its embeddings, GPT-2 in the backbone) has moved, not changed.
+  const unpaired = (mine: Map<string, OpFact[]>, other: Map<string, OpFact[]>) => [...mine].filter(([r]) => !other.has(r)).flatMap(([, l]) => l.filter((o) => hasRole(o.op)).map(opText));
+  const texts = (c: StructureChange["change"]) => [...oneSided.filter((x) => x.change === c).map((x) => x.a ?? x.b), ...(c === "removed" ? unpaired(opsA, opsB) : unpaired(opsB, opsA))];
+  const removedTexts = texts("removed");
+  const addedTexts = texts("added");
+  for (const x of oneSided) if (!(x.change === "removed" ? addedTexts : removedTexts).includes(x.a ?? x.b)) report.structure.push(x);
+}
+
+/**
+ * Blocks on one side only, and blocks paired under one parent by their ops. Inside the
+ * layer, a block all of whose modules have roles is what the layer aspects describe (BERT's
+ * attention.self holds q, k and v) and is not listed.
+ */
+function blockRows(al: Aligned, report: DiffReport): void {
+  const { pairs, onlyA, onlyB } = alignBlocks(al.blocksA, al.blocksB);
+  for (const [fa, fb] of pairs) if (fa.role !== fb.role) report.structure.push({ path: al.show(parentOf(fa.role)) || "(root)", change: "renamed", a: al.show(fa.role), b: al.show(fb.role) });
+  const explained = (f: BlockFact, leaves: Map<string, Leaf>) => f.role.startsWith("layers.") && [...leaves.values()].filter((l) => l.block === f.role && l.live).every((l) => l.roled);
+  for (const f of onlyA) if (!explained(f, al.leavesA)) report.structure.push({ path: al.show(f.role), change: "removed", a: f.className });
+  for (const f of onlyB) if (!explained(f, al.leavesB)) report.structure.push({ path: al.show(f.role), change: "added", b: f.className });
+}
+
+/** Modules compared by role path: what their kind leaves out (bias, eps), the parameters they gain or lose, and those on one side only. */
+function leafRows(al: Aligned, report: DiffReport): void {
+  const { leavesA, leavesB, tensorsA, tensorsB, show } = al;
+  // Inside the layer a one-sided block's row stands for its modules; outside it (BERT's embeddings) they are listed.
+  const blocksOnOneSide = new Set([...al.blocksA.keys(), ...al.blocksB.keys()].filter((k) => k.startsWith("layers.") && al.blocksA.has(k) !== al.blocksB.has(k)));
+  for (const path of new Set([...leavesA.keys(), ...leavesB.keys()])) {
+    const la = leavesA.get(path);
+    const lb = leavesB.get(path);
+    if (la && lb) {
+      // Norm and activation kinds are the layer's aspects; here only what those leave out.
+      const differs = isNormText(la.text) && isNormText(lb.text) ? epsOf(la.text) !== epsOf(lb.text) : isActivationText(la.text) && isActivationText(lb.text) && path.startsWith("layers.") ? false : la.text !== lb.text;
+      if (differs) report.structure.push({ path: show(path), change: "changed", a: la.text, b: lb.text });
+      // Parameters a module gains or loses (a LayerNorm's bias where an RMSNorm had none).
+      for (const t of new Set([...tensorsA.keys(), ...tensorsB.keys()])) {
+        if (!t.startsWith(`${path}.`) || t.slice(path.length + 1).includes(".")) continue;
+        const ta = tensorsA.get(t);
+        const tb = tensorsB.get(t);
+        if (ta && !tb) report.structure.push({ path: show(t), change: "removed", a: ta });
+        if (!ta && tb) report.structure.push({ path: show(t), change: "added", b: tb });
+      }
+      continue;
+    }
+    const l = (la ?? lb)!;
+    // Inside the layer, a module with a role is described by the layer comparison; a
+    // module that neither computes nor holds weights (an unused dropout) is no difference.
+    if (!l.live || (l.roled && path.startsWith("layers.")) || blocksOnOneSide.has(l.block)) continue;
+    if (la) report.structure.push({ path: show(path), change: "removed", a: la.text });
+    else report.structure.push({ path: show(path), change: "added", b: lb!.text });
+  }
+}
+
+/** "32 kv heads" instead of "1 kv heads" reads "32 kv heads instead of 1". */
+function insteadOf(a: string, b: string): string {
+  if (a.startsWith("no ") || b.startsWith("no ")) return b;
+  const wa = a.split(" ");
+  const wb = b.split(" ");
+  let k = 0;
+  while (k < wa.length - 1 && k < wb.length && wa[wa.length - 1 - k] === wb[wb.length - 1 - k]) k++;
+  return `${b} instead of ${wa.slice(0, wa.length - k).join(" ")}`;
+}
+
+/** The summary clauses: the layer's aspects, the op attributes that have words, and weight tying. */
+function summarize(r: DiffReport): string[] {
+  const out: string[] = [];
+  for (const l of r.layer) out.push(insteadOf(l.shortA, l.shortB));
+  for (const x of r.attributes) {
+    const call = r.attributes.filter((y) => y.block === x.block && y.op === x.op && y.index === x.index);
+    const pa = opPhrase(x.op, x.attr, x.a, Object.fromEntries(call.map((y) => [y.attr, y.a])));
+    const pb = opPhrase(x.op, x.attr, x.b, Object.fromEntries(call.map((y) => [y.attr, y.b])));
+    if (pa && pb) out.push(insteadOf(pa, pb));
+  }
+  const tie = r.structure.find((s) => s.path === "(weights)");
+  if (tie) {
+    const head = (s: string | undefined) => (s === "tied: untied" ? "untied" : "tied");
+    const what = /head/.test(`${tie.a}${tie.b}`) ? "head" : "weights";
+    out.push(insteadOf(`${head(tie.a)} ${what}`, `${head(tie.b)} ${what}`));
+  }
+  return [...new Set(out)];
+}
+
 // A canonical order, independent of which side came first.
 function sortReport(r: DiffReport): DiffReport {
   const by = <T>(key: (x: T) => string) => (x: T, y: T) => (key(x) < key(y) ? -1 : key(x) > key(y) ? 1 : 0);
+  r.names.sort(by((n) => n.role));
+  r.layer.sort(by((l) => String(layerOrder.indexOf(l.aspect)).padStart(3, "0") + l.aspect));
   r.hyperparameters.sort(by((h) => h.key));
   r.attributes.sort(by((x) => `${x.block}\u0000${x.op}\u0000${x.index}\u0000${x.attr}`));
   r.structure.sort(by((x) => `${x.path}\u0000${x.change}\u0000${x.a ?? ""}${x.b ?? ""}`));
   r.shapes.sort(by((x) => x.tensor));
+  r.summary = summarize(r);
   return r;
 }
 
@@ -226,10 +446,13 @@ export function mirror(r: DiffReport): DiffReport {
   return sortReport({
     a: r.b,
     b: r.a,
-    hyperparameters: r.hyperparameters.map((h) => ({ ...h, name: swapPair(h.name), a: h.b, b: h.a })),
+    names: r.names.map((n) => ({ role: n.role, a: n.b, b: n.a })),
+    layer: r.layer.map((l) => ({ aspect: l.aspect, a: l.b, b: l.a, shortA: l.shortB, shortB: l.shortA })),
+    hyperparameters: r.hyperparameters.map((h) => ({ key: h.key, name: swapPair(h.name), a: h.b, b: h.a, ...(h.keys ? { keys: { a: h.keys.b, b: h.keys.a } } : {}) })),
     attributes: r.attributes.map((x) => ({ ...x, block: swapPair(x.block), a: x.b, b: x.a })),
     structure: r.structure.map((c) => ({ ...swapChange(c), path: swapPair(c.path) })),
     shapes: r.shapes.map((s) => ({ ...s, a: s.b, b: s.a })),
     stats: r.stats.map((s) => ({ ...s, a: s.b, b: s.a, delta: -s.delta })),
+    summary: [],
   });
 }

@@ -2,7 +2,7 @@
 // meaning (their config.json key when they have one), every op call of every block with its
 // evaluated attributes, the module structure with parameter shapes, and the stats.
 import type * as A from "../ast/nodes.js";
-import { binariesIn } from "../ast/walk.js";
+import { binariesIn, callsIn } from "../ast/walk.js";
 import type { ElaboratedModel } from "../elaborate/instance.js";
 import { walkInstances } from "../elaborate/instance.js";
 import { chainScopes, evaluate, formatValue, mapScope } from "../eval/evaluate.js";
@@ -10,8 +10,9 @@ import { exprText } from "../ast/expr-text.js";
 import type { ArchIR, Value } from "../ir/model.js";
 import { checkedArch } from "../pipeline.js";
 import { opCallsOf } from "../ops/bound-call.js";
-import type { OpDef } from "../ops/op-def.js";
+import { paramName, type OpDef } from "../ops/op-def.js";
 import { computeStats, type ModelStats } from "../stats/stats.js";
+import { executedBody } from "./executed.js";
 
 export interface HyperFact {
   key: string; // semantic key: the config.json key, else the name
@@ -147,11 +148,21 @@ export function extractFacts(m: ElaboratedModel, label: string): ModelFacts {
     const ops: OpFact[] = [];
     const counts = new Map<string, number>();
     const scope = chainScopes(mapScope(inst.args as Record<string, Value>), mapScope(m.config.values));
+    // Only the branches this configuration runs: no rope under ALiBi.
+    const body = inst.block.forward ? executedBody(inst.block.forward.body, scope) : [];
+    const executed = new Set(callsIn(body));
     for (const call of opCallsOf({ annotations, config: m.config.values, instance: inst })) {
+      if (!executed.has(call.expr)) continue;
       const op = call.def.name;
       const index = counts.get(op) ?? 0;
       counts.set(op, index + 1);
       const attrs: Record<string, string> = {};
+      // Positional arguments that are numbers change the computation too (split sizes, unflatten sizes).
+      for (const p of call.def.params.map(paramName)) {
+        const t = call.type(p);
+        const v = call.arg(p) && (!t || t.kind === "scalar") ? call.value(p) : undefined;
+        if (typeof v === "number" || (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === "number"))) attrs[p] = show(v);
+      }
       for (const a of call.expr.args) {
         if (!a.keyword) continue;
         const t = annotations.types.get(a.value);
@@ -172,7 +183,7 @@ export function extractFacts(m: ElaboratedModel, label: string): ModelFacts {
     // Multiplying a tensor by a config value (embedding scale, logit scale, residual scale) is
     // as much a part of the architecture as an op call.
     let scales = 0;
-    for (const e of inst.block.forward ? binariesIn(inst.block.forward.body) : []) {
+    for (const e of binariesIn(body)) {
       if (e.op !== "*" && e.op !== "/") continue;
       const lt = annotations.types.get(e.left);
       const rt = annotations.types.get(e.right);

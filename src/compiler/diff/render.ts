@@ -23,9 +23,17 @@ export function renderText(r: DiffReport, color = false): string {
   const bold = (s: string) => c("1", s);
   const lines = [bold(`${title(r.a)}  →  ${title(r.b)}`)];
   if (isEmpty(r)) return `${lines[0]}\n  no differences`;
+  if (r.names.length) {
+    lines.push(bold("names (aligned by role)"));
+    for (const n of r.names) lines.push(`  ${n.role}: ${red(n.a)} ~ ${green(n.b)}`);
+  }
+  if (r.layer.length) {
+    lines.push(bold("layer"));
+    for (const l of r.layer) lines.push(`  ${l.aspect}: ${red(l.a)} → ${green(l.b)}`);
+  }
   if (r.hyperparameters.length) {
     lines.push(bold("hyperparameters"));
-    for (const h of r.hyperparameters) lines.push(`  ${h.name}${h.key !== h.name ? ` (${h.key})` : ""}: ${red(h.a)} → ${green(h.b)}`);
+    for (const h of r.hyperparameters) lines.push(`  ${h.name}${h.key !== h.name ? ` (${h.key})` : ""}: ${red(h.a)} → ${green(h.b)}${h.keys ? `  [config key ${h.keys.a} → ${h.keys.b}]` : ""}`);
   }
   if (r.attributes.length) {
     lines.push(bold("operations"));
@@ -47,6 +55,7 @@ export function renderText(r: DiffReport, color = false): string {
     lines.push(bold("statistics"));
     for (const s of r.stats) lines.push(`  ${statNames[s.stat]}: ${num(s.a)} → ${num(s.b)} (${signed(s.delta)})`);
   }
+  lines.push(bold("summary"), `  ${summaryLine(r)}`);
   return lines.join("\n");
 }
 
@@ -58,9 +67,17 @@ export function renderMarkdown(r: DiffReport): string {
   const table = (head: string[], rows: string[][]) => {
     out.push(`| ${head.join(" | ")} |`, `| ${head.map(() => "---").join(" | ")} |`, ...rows.map((row) => `| ${row.map(mdCell).join(" | ")} |`), "");
   };
+  if (r.names.length) {
+    out.push("### Names (aligned by role)", "");
+    table(["role", title(r.a), title(r.b)], r.names.map((n) => [n.role, n.a, n.b]));
+  }
+  if (r.layer.length) {
+    out.push("### Layer", "");
+    table(["aspect", title(r.a), title(r.b)], r.layer.map((l) => [l.aspect, l.a, l.b]));
+  }
   if (r.hyperparameters.length) {
     out.push("### Hyperparameters", "");
-    table(["hyperparameter", title(r.a), title(r.b)], r.hyperparameters.map((h) => [h.name, h.a, h.b]));
+    table(["hyperparameter", title(r.a), title(r.b)], r.hyperparameters.map((h) => [`${h.name}${h.keys ? ` (config key ${h.keys.a} → ${h.keys.b})` : ""}`, h.a, h.b]));
   }
   if (r.attributes.length) {
     out.push("### Operations", "");
@@ -78,6 +95,7 @@ export function renderMarkdown(r: DiffReport): string {
     out.push("### Statistics", "");
     table(["statistic", title(r.a), title(r.b), "delta"], r.stats.map((s) => [statNames[s.stat], num(s.a), num(s.b), signed(s.delta)]));
   }
+  out.push("### Summary", "", summaryLine(r), "");
   return out.join("\n");
 }
 
@@ -85,22 +103,31 @@ export function renderJson(r: DiffReport): string {
   return JSON.stringify({ schema: "archc-diff/1", ...r, identical: isEmpty(r) }, null, 2);
 }
 
+/** "B vs A: RMSNorm instead of LayerNorm; …", or that they compute alike. */
+export function summaryLine(r: DiffReport): string {
+  const head = `${title(r.b)} vs ${title(r.a)}`;
+  if (r.summary.length) return `${head}: ${r.summary.join("; ")}`;
+  return isEmpty(r) ? `${head}: no differences` : `${head}: the same architecture; only sizes and names differ`;
+}
+
 /** A self-contained side-by-side page (no scripts, no network). */
-export function renderHtml(r: DiffReport): string {
+export function renderHtml(r: DiffReport, layers?: string): string {
   const e = escapeHtml;
   const rows = (items: [string, string, string][]) => items.map(([k, a, b]) => `<tr><th>${e(k)}</th><td class="a">${e(a)}</td><td class="b">${e(b)}</td></tr>`).join("");
   const sections: string[] = [];
   const add = (name: string, items: [string, string, string][]) => {
     if (items.length) sections.push(`<h2>${e(name)}</h2><table><tr><th></th><th>${e(title(r.a))}</th><th>${e(title(r.b))}</th></tr>${rows(items)}</table>`);
   };
-  add("Hyperparameters", r.hyperparameters.map((h) => [h.name, h.a, h.b]));
+  add("Names (aligned by role)", r.names.map((n) => [n.role, n.a, n.b]));
+  add("Layer", r.layer.map((l) => [l.aspect, l.a, l.b]));
+  add("Hyperparameters", r.hyperparameters.map((h) => [`${h.name}${h.keys ? ` (config key ${h.keys.a} → ${h.keys.b})` : ""}`, h.a, h.b]));
   add("Operations", r.attributes.map((a) => [`${a.block}: ${a.op}.${a.attr}`, a.a, a.b]));
   add("Structure", r.structure.map((s) => [`${s.path} (${s.change})`, s.a ?? "", s.b ?? ""]));
   add("Shapes", r.shapes.map((s) => [s.tensor, s.a, s.b]));
   add("Statistics", r.stats.map((s) => [statNames[s.stat], num(s.a), num(s.b)]));
-  const body = isEmpty(r) ? "<p class=\"same\">No differences.</p>" : sections.join("\n");
+  const body = `${isEmpty(r) ? "<p class=\"same\">No differences.</p>" : sections.join("\n")}${layers ?? ""}<h2>Summary</h2><p class="summary">${e(summaryLine(r))}</p>`;
   return `<!doctype html><html><head><meta charset="utf-8"><title>${e(title(r.a))} vs ${e(title(r.b))}</title><style>${diffCss}</style></head><body><h1>${e(title(r.a))} → ${e(title(r.b))}</h1>${body}</body></html>`;
 }
 
 export const diffCss =
-  "body{font:14px system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse;margin:.5em 0 1.5em}th,td{border:1px solid #ddd;padding:.3em .6em;text-align:left;vertical-align:top;font-family:ui-monospace,monospace}td.a{background:#fdecec}td.b{background:#e9f7ec}h2{font-size:1.1em;margin-top:1.5em}.same{color:#080}";
+  "body{font:14px system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse;margin:.5em 0 1.5em}th,td{border:1px solid #ddd;padding:.3em .6em;text-align:left;vertical-align:top;font-family:ui-monospace,monospace}td.a{background:#fdecec}td.b{background:#e9f7ec}h2{font-size:1.1em;margin-top:1.5em}.layers{display:flex;gap:2em;align-items:flex-start}.layers figure{margin:0}.summary{font-weight:600}.same{color:#080}";

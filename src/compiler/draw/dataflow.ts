@@ -12,6 +12,8 @@ export interface FlowNode {
   label: string;
   kind: "input" | "module" | "op" | "add" | "mul" | "output";
   group?: number; // index into groups when inside the repeated layer
+  /** Drawn highlighted: `archc diff --html` marks the nodes one model has and the other lacks. */
+  changed?: boolean;
 }
 
 export interface FlowEdge {

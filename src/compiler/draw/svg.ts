@@ -43,10 +43,10 @@ export function renderSvg(g: FlowGraph, title: string): string {
   for (const n of g.nodes) {
     const ny = y(n.id);
     if (n.kind === "add" || n.kind === "mul") {
-      parts.push(`<circle class="${n.kind}" cx="${cx}" cy="${ny + H / 2}" r="15"/><text class="sym" x="${cx}" y="${ny + H / 2 + 5}" text-anchor="middle">${e(n.label)}</text>`);
+      parts.push(`<circle class="${n.kind}${n.changed ? " changed" : ""}" cx="${cx}" cy="${ny + H / 2}" r="15"/><text class="sym" x="${cx}" y="${ny + H / 2 + 5}" text-anchor="middle">${e(n.label)}</text>`);
       continue;
     }
-    parts.push(`<rect class="node ${n.kind}" x="${X0}" y="${ny}" width="${W}" height="${H}" rx="6"/>`);
+    parts.push(`<rect class="node ${n.kind}${n.changed ? " changed" : ""}" x="${X0}" y="${ny}" width="${W}" height="${H}" rx="6"/>`);
     parts.push(`<text class="label" x="${cx}" y="${ny + 19}" text-anchor="middle">${e(n.label.length > 38 ? `${n.label.slice(0, 37)}…` : n.label)}</text>`);
   }
   const height = TOP + g.nodes.length * (H + GAP) + 10;
@@ -57,7 +57,7 @@ export function renderSvg(g: FlowGraph, title: string): string {
 .add,.mul{fill:#fff;stroke:#555;stroke-width:1.2}.label{font:13px ui-monospace,monospace;fill:#222}.sym{font:16px sans-serif}
 .edge{stroke:#555;stroke-width:1.2}.skip{fill:none;stroke:#8a5;stroke-width:1.3;stroke-dasharray:4 3}
 .shape{font:11px ui-monospace,monospace;fill:#666}.frame{fill:#f8f8fb;stroke:#999;stroke-dasharray:6 4}.frame-label{font:bold 12px sans-serif;fill:#555}
-.title{font:bold 15px sans-serif}
+.title{font:bold 15px sans-serif}.changed{stroke:#c0392b;stroke-width:2.6}
 </style>
 <defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#555"/></marker></defs>
 <text class="title" x="20" y="28">${e(title)}</text>

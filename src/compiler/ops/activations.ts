@@ -15,18 +15,21 @@ const elementwise = (name: string): OpDef => ({
   diff: plainDiff,
 });
 
+/** A nonlinearity, as the diff reads a layer: what makes an MLP, or a gate. */
+const nonlinearity = { anchor: false, role: "activation" } as const;
+
 /** A model's activation function: it shows in the activation column. */
 const activationColumn = (name: string) => (): Feature[] => [{ column: "activation", label: name }];
 
 export const elementwiseOps: OpDef[] = [
-  { ...elementwise("silu"), features: activationColumn("silu") },
-  { ...elementwise("gelu"), features: activationColumn("gelu") },
-  { ...elementwise("gelu_tanh"), features: activationColumn("gelu_tanh") },
-  { ...elementwise("relu"), features: activationColumn("relu") },
-  { ...elementwise("relu2"), features: activationColumn("relu2") },
+  { ...elementwise("silu"), features: activationColumn("silu"), diff: nonlinearity },
+  { ...elementwise("gelu"), features: activationColumn("gelu"), diff: nonlinearity },
+  { ...elementwise("gelu_tanh"), features: activationColumn("gelu_tanh"), diff: nonlinearity },
+  { ...elementwise("relu"), features: activationColumn("relu"), diff: nonlinearity },
+  { ...elementwise("relu2"), features: activationColumn("relu2"), diff: nonlinearity },
   // Pieces of larger formulas rather than a model's activation: not labelled.
-  { ...elementwise("tanh") },
-  { ...elementwise("sigmoid") },
+  { ...elementwise("tanh"), diff: nonlinearity },
+  { ...elementwise("sigmoid"), diff: nonlinearity },
   { ...elementwise("exp") },
   { ...elementwise("sqrt") },
   { ...elementwise("square") },
@@ -50,7 +53,7 @@ export const activationOps: OpDef[] = [
       return [{ column: "activation", label: kind !== undefined ? String(kind) : exprText(call.arg("kind") ?? call.expr) }];
     },
     stats: noStats,
-    diff: plainDiff,
+    diff: nonlinearity,
   },
   {
     name: "softcap",

@@ -95,6 +95,25 @@ export const attention: OpDef = {
   },
   diff: {
     anchor: true,
+    role: "mixing",
+    // Key/value heads are worth a clause when the kind changes (MQA → MHA), not when they
+    // only follow the number of heads.
+    phrase: (attr, v, changed) =>
+      attr === "causal" ? `${v === "true" ? "causal" : "bidirectional"} attention`
+      : attr === "kind" ? `${changed.kv_heads ?? v} kv heads`
+      : attr === "window" ? (v === "none" ? "no sliding window" : `sliding window ${v}`)
+      : attr === "softcap" ? (v === "none" ? "no attention softcap" : `attention softcap ${v}`)
+      : undefined,
+    normalize: (attrs) => {
+      // How ALiBi slopes are rounded and where a bias joins q·k matter only with a bias or ALiBi.
+      if (attrs.alibi === "false" && attrs.bias === undefined) {
+        delete attrs.alibi_dtype;
+        delete attrs.scale_bias;
+      }
+      // The default scale is 1/sqrt(head_dim): spelling it out is no difference.
+      const hd = Number(attrs.head_dim);
+      if (attrs.scale !== undefined && hd > 0 && Math.abs(Number(attrs.scale) - 1 / Math.sqrt(hd)) < 1e-12) delete attrs.scale;
+    },
     attrs: (call) => {
       const h = headCounts(call);
       if (!h) return {};

@@ -33,5 +33,5 @@ export const causalConv: OpDef = {
   features: noFeatures,
   stats: noStats,
   // The token mixer of convolutional blocks (LFM2's short convolutions): it says what the block is for.
-  diff: { anchor: true },
+  diff: { anchor: true, role: "mixing" },
 };

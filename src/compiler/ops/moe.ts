@@ -55,6 +55,13 @@ export const moe: OpDef = {
   },
   diff: {
     anchor: true,
+    role: "routing",
+    phrase: (attr, v) =>
+      attr === "normalize" ? (v === "true" ? "renormalised top-k weights" : "raw top-k weights")
+      : attr === "top_k" ? `top-${v}`
+      : attr === "experts" ? `${v} experts`
+      : attr === "order" ? (v === "softmax_topk" ? "softmax before top-k" : "top-k before softmax")
+      : undefined,
     attrs: (call) => ({ experts: String(expertCount(call) ?? "?") }),
   },
 };

@@ -12,7 +12,7 @@ export const normOps: OpDef[] = [
     runtime: "layer_norm",
     features: noFeatures,
     stats: noStats,
-    diff: plainDiff,
+    diff: { anchor: false, role: "norm" },
   },
   {
     name: "rms_norm",
@@ -22,7 +22,7 @@ export const normOps: OpDef[] = [
     runtime: "rms_norm",
     features: () => [{ column: "norm", label: "RMSNorm" }],
     stats: noStats,
-    diff: plainDiff,
+    diff: { anchor: false, role: "norm" },
   },
   {
     name: "l2_normalize",

@@ -81,7 +81,22 @@ export interface OpDiff {
   attrs?(call: OpCall): Record<string, Value | undefined>;
   /** Removes attributes that mean nothing given the others (the factor of an unscaled rope). */
   normalize?(attrs: Record<string, string>): void;
+  /**
+   * What the op does in a layer, for reading a layer's anatomy off its dataflow: `mixing`
+   * moves information between tokens (attention, a recurrence, a causal convolution),
+   * `routing` sends tokens to experts, `positions` encodes positions, `norm` normalises,
+   * `activation` is a nonlinearity. Layout and arithmetic ops have none.
+   */
+  role?: OpRole;
+  /**
+   * Plain words for an attribute's value, for the diff's summary ("raw top-k weights");
+   * undefined when not worth a clause. `changed` holds this side's other attributes of the
+   * call that differ from the other model's.
+   */
+  phrase?(attr: string, value: string, changed: Readonly<Record<string, string>>): string | undefined;
 }
+
+export type OpRole = "mixing" | "routing" | "positions" | "norm" | "activation";
 
 export interface OpDef {
   /** The name a forward body calls it by. */

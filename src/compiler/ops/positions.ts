@@ -15,7 +15,7 @@ export const positionIds: OpDef = {
   // Positions index a learned table (an Embedding): absolute learned position embeddings.
   features: () => [{ column: "positions", label: "learned" }],
   stats: noStats,
-  diff: plainDiff,
+  diff: { anchor: false, role: "positions" },
 };
 
 export const segmentIds: OpDef = {

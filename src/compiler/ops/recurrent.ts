@@ -36,7 +36,7 @@ export const recurrentOps: OpDef[] = [
     runtime: "token_shift",
     features: () => [{ column: "positions", label: "token shift" }],
     stats: noStats,
-    diff: plainDiff,
+    diff: { anchor: false, role: "positions" },
   },
   {
     name: "wkv_heads",
@@ -74,7 +74,7 @@ export const recurrentOps: OpDef[] = [
         return c !== undefined && typeof heads === "number" && heads > 0 ? (7 * c * c) / heads : 0;
       },
     },
-    diff: plainDiff,
+    diff: { anchor: false, role: "mixing" },
   },
   {
     name: "wkv4",
@@ -101,7 +101,7 @@ export const recurrentOps: OpDef[] = [
         return c !== undefined ? 11 * c : 0;
       },
     },
-    diff: { anchor: true },
+    diff: { anchor: true, role: "mixing" },
   },
 ];
 

@@ -28,6 +28,8 @@ export const rope: OpDef = {
   stats: noStats,
   diff: {
     anchor: false,
+    role: "positions",
+    phrase: (attr, v) => (attr === "theta" ? `rope theta ${v}` : undefined),
     normalize: (attrs) => {
       if (attrs.scaling !== "none" && attrs.scaling !== "default") return;
       // Without scaling, the scaling factor and original length do nothing.

@@ -1,0 +1,232 @@
+// A layer's anatomy, read off its dataflow graph: the two sublayers (token mixing and the
+// MLP), the norms by position (before a sublayer, on the residual stream, after a sublayer,
+// inside attention), parallel or sequential residual structure, attention's projections
+// fused or separate (with the row ranges of a fused one), the MLP gated or not, routed
+// experts and a shared expert with its gate. Each finding is a role for a module and an
+// aspect in words.
+import type { ElaboratedModel, Instance } from "../elaborate/instance.js";
+import type { Annotations } from "../check/types.js";
+import type { Anatomy, Aspect } from "./anatomy.js";
+import { buildGraph, type FlowGraph, type FlowNode } from "./layer-graph.js";
+import { activationOf, ancestors, isActivation, isAttention, isNorm, isProjection, isRouting, mlpShape, mlpWords, normKind, plural, projectionRoles, reach, sourceOf, under } from "./flow-reading.js";
+
+/** What reading one layer needs: its graph, each node's ancestors, and where roles and aspects go. */
+interface LayerReading {
+  m: ElaboratedModel;
+  ann: Annotations;
+  layer: Instance;
+  g: FlowGraph;
+  anc: Set<number>[];
+  /** Gives a node of the layer a role (and its module the role path `layers.*.<role>`). */
+  role(n: FlowNode, r: string): void;
+  setRole(path: string, role: string): void;
+  aspects: Map<string, Aspect>;
+}
+
+/** The two sublayers: the token-mixing op(s), and the MLP's nonlinearities and routers outside attention's block. */
+interface Sublayers {
+  attention: FlowNode[];
+  mlp: FlowNode[];
+  attnBlock?: string;
+}
+
+export function describeLayer(m: ElaboratedModel, layer: Instance, count: number, ann: Annotations, setRole: (p: string, r: string) => void, out: Anatomy): void {
+  const g = buildGraph(m, layer, ann);
+  const nodeRoles = new Map<number, string>();
+  const r: LayerReading = {
+    m,
+    ann,
+    layer,
+    g,
+    anc: ancestors(g),
+    role: (n, role) => {
+      nodeRoles.set(n.id, role);
+      if (n.instance) setRole(n.instance.path, `layers.*.${role}`);
+    },
+    setRole,
+    aspects: out.aspects,
+  };
+  const subs = sublayers(r);
+  const norms = normsByPosition(r, subs);
+  residualAspect(r, subs, norms);
+  qkvAspect(r, subs);
+  mlpAspect(r, subs);
+  out.layer = { className: layer.className, count, graph: g, nodeRoles };
+}
+
+function sublayers(r: LayerReading): Sublayers {
+  const { g, anc, layer } = r;
+  // The layer's child a node belongs to; an item of a list of different sublayers (T5's layer.0, layer.1) counts as the child.
+  const childOfLayer = (path: string) => {
+    if (path === layer.path) return undefined;
+    const [first, second] = path.slice(layer.path.length + 1).split(".");
+    return `${layer.path}.${first}${second !== undefined && /^\d+$/.test(second) ? `.${second}` : ""}`;
+  };
+  // Items of a heterogeneous list share one starred path: they get no role path of their own.
+  const roleable = (path: string) => !/\.\d+(\.|$)/.test(path.slice(layer.path.length));
+  const attention = g.nodes.filter(isAttention);
+  const attnBlock = attention[0] ? childOfLayer(attention[0].owner.path) : undefined;
+  const mlp = g.nodes.filter((n) => (isActivation(n) || isRouting(n)) && !attention.some((a) => anc[a.id]!.has(n.id)) && !(attnBlock && under(n.path, attnBlock)));
+  const mlpBlocks = new Set(mlp.map((n) => childOfLayer(n.owner.path)));
+  const mlpBlock = mlpBlocks.size === 1 ? [...mlpBlocks][0] : undefined;
+  if (attnBlock && roleable(attnBlock)) r.setRole(attnBlock, "layers.*.attention");
+  if (mlpBlock && roleable(mlpBlock)) r.setRole(mlpBlock, "layers.*.mlp");
+  for (const a of attention) r.role(a, "attention");
+  return { attention, mlp, ...(attnBlock ? { attnBlock } : {}) };
+}
+
+interface Norms {
+  /** Before a sublayer, off the residual stream. */
+  pre: FlowNode[];
+  /** On the residual stream. */
+  post: FlowNode[];
+  /** After a sublayer, before its residual add (sandwich). */
+  after: FlowNode[];
+  kinds: string;
+  /** The residual stream: what connects input to output without passing through a sublayer. */
+  stream: Set<number>;
+}
+
+function normsByPosition(r: LayerReading, s: Sublayers): Norms {
+  const { g, anc } = r;
+  const core = new Set([...s.attention, ...s.mlp].map((n) => n.id));
+  // A projection is never part of the stream: a gated MLP's up projection bypasses its activation.
+  const blocked = (n: FlowNode) => core.has(n.id) || isProjection(n);
+  const stream = new Set([...reach(g, g.inputs.slice(0, 1), true, blocked)].filter((i) => reach(g, g.output, false, blocked).has(i)));
+  const unprojected = reach(g, g.inputs.slice(0, 1), true, blocked);
+  const depends = (id: number, set: FlowNode[]) => set.some((x) => anc[id]!.has(x.id));
+  // The sublayers a node feeds directly, not through another sublayer.
+  const feeds = (n: FlowNode, set: FlowNode[]) => {
+    const hit = new Set<number>();
+    for (const i of reach(g, [n.id], true, (x) => x.id !== n.id && core.has(x.id))) for (const c of g.nodes) if (core.has(c.id) && c.inputs.includes(i)) hit.add(c.id);
+    return set.some((x) => hit.has(x.id));
+  };
+  const out: Norms = { pre: [], post: [], after: [], kinds: "", stream };
+  const kinds = new Set<string>();
+  for (const n of g.nodes.filter(isNorm)) {
+    kinds.add(normKind(n));
+    const [feedsA, feedsM] = [feeds(n, s.attention), feeds(n, s.mlp)];
+    const [afterA, afterM] = [depends(n.id, s.attention), depends(n.id, s.mlp)];
+    if (stream.has(n.id)) {
+      out.post.push(n);
+      r.role(n, afterM ? "post_mlp_norm" : afterA ? "post_attention_norm" : "input_norm");
+    } else if (unprojected.has(n.id) && (feedsA || feedsM)) {
+      out.pre.push(n);
+      r.role(n, feedsA && feedsM ? "shared_norm" : feedsA ? "attention_norm" : "mlp_norm");
+    } else if (afterA || afterM) {
+      out.after.push(n);
+      r.role(n, afterM ? "mlp_output_norm" : "attention_output_norm");
+    } else {
+      // Inside attention: a norm of q or k (qk-norm).
+      const a = s.attention[0];
+      const which = a ? ["q", "k", "v"].find((_, i) => a.inputs[i] !== undefined && (a.inputs[i] === n.id || anc[a.inputs[i]!]!.has(n.id))) : undefined;
+      r.role(n, which ? `attention.${which}_norm` : "inner_norm");
+    }
+  }
+  out.kinds = [...kinds].sort().join(" and ") || "norm";
+  const { pre, post, after } = out;
+  const placement = pre.length && !post.length && !after.length ? "pre-norm" : !pre.length && post.length ? "post-norm" : pre.length && after.length ? "pre- and post-sublayer norms (sandwich)" : pre.length && post.length ? "pre-norm and post-norm" : "no norm";
+  const detail =
+    placement === "pre-norm" ? `pre-norm: ${plural(pre.length, out.kinds)} before the sublayers, the residual stream left unnormalised`
+    : placement === "post-norm" ? `post-norm: ${plural(post.length, out.kinds)} on the residual stream after the residual adds`
+    : `${placement}: ${pre.length} before, ${post.length} on the residual stream, ${after.length} after the sublayers`;
+  if (pre.length + post.length + after.length) r.aspects.set("norm placement", { short: placement, detail });
+  return out;
+}
+
+/** Parallel or sequential sublayers, from which norms, and the residual adds that join them to the stream. */
+function residualAspect(r: LayerReading, s: Sublayers, norms: Norms): void {
+  const { g, anc } = r;
+  const core = [...s.attention, ...s.mlp];
+  const depends = (id: number, set: FlowNode[]) => set.some((x) => anc[id]!.has(x.id));
+  const adds = g.nodes.filter((n) => n.kind === "add" && norms.stream.has(n.id) && n.inputs.some((i) => core.some((c) => c.id === i || anc[i]!.has(c.id))));
+  const addWords = plural(adds.length, "residual add");
+  if (!s.attention.length || !s.mlp.length) {
+    if (core.length) r.aspects.set("residual", { short: s.attention.length ? "attention only" : "MLP only", detail: `${s.attention.length ? "attention" : "MLP"} only; ${addWords}` });
+    return;
+  }
+  const { pre, post, kinds } = norms;
+  const parallel = !s.mlp.some((c) => depends(c.id, s.attention)) && !s.attention.some((a) => depends(a.id, s.mlp));
+  const from = pre.length === 0 ? "" : parallel ? (pre.length === 1 ? ` from one ${kinds}` : ` from ${plural(pre.length, kinds)}`) : pre.length >= 2 ? `, each after its own ${kinds}` : "";
+  const postWords = post.length ? `, ${plural(post.length, kinds)} on the residual stream` : "";
+  r.aspects.set("residual", {
+    short: parallel ? "parallel residual" : "sequential residual",
+    detail: `${parallel ? "attention and MLP in parallel" : "attention, then MLP"}${from}${postWords}; ${addWords}`,
+  });
+}
+
+/** Attention's projections: one fused matrix split into row ranges, or separate ones; and the output projection. */
+function qkvAspect(r: LayerReading, s: Sublayers): void {
+  const { g, anc } = r;
+  const a = s.attention[0];
+  if (!a) return;
+  const [q, k, v] = [0, 1, 2].map((i) => sourceOf(g, a.inputs[i]));
+  const name = (x: { proj: FlowNode }) => x.proj.instance?.name ?? "?";
+  const rows = (x: { part?: FlowNode["part"] }, what: string) => (x.part?.from !== undefined ? `${what} ${x.part.from}–${x.part.to}` : what);
+  if (q && k && v) {
+    if (q.proj === k.proj && k.proj === v.proj) {
+      // The split's sizes cover one group of rows; the projection may hold several (one per kv head group).
+      const outF = Number(q.proj.instance?.args.out_features);
+      const width = Math.max(...[q, k, v].map((x) => x.part?.to ?? 0));
+      const groups = width > 0 && outF > width && outF % width === 0 ? outF / width : 1;
+      r.role(q.proj, "attention.qkv");
+      r.aspects.set("qkv projection", { short: "fused qkv projection", detail: `fused ${name(q)}: rows ${[rows(q, "q"), rows(k, "k"), rows(v, "v")].join(", ")}${groups > 1 ? ` within each of ${groups} groups of ${width}` : ""}` });
+    } else if (k.proj === v.proj) {
+      r.role(q.proj, "attention.q");
+      r.role(k.proj, "attention.kv");
+      r.aspects.set("qkv projection", { short: "separate q, fused kv projection", detail: `separate ${name(q)}, fused ${name(k)}: rows ${rows(k, "k")}, ${rows(v, "v")}` });
+    } else {
+      r.role(q.proj, "attention.q");
+      r.role(k.proj, "attention.k");
+      r.role(v.proj, "attention.v");
+      r.aspects.set("qkv projection", { short: "separate q, k, v projections", detail: `separate ${name(q)}, ${name(k)}, ${name(v)}` });
+    }
+  }
+  const o = g.nodes.find((n) => isProjection(n) && anc[n.id]!.has(a.id) && (!s.attnBlock || under(n.path, s.attnBlock)));
+  if (o) r.role(o, "attention.o");
+}
+
+/** The MLP: dense (gated or not), or routed experts with perhaps a shared expert. */
+function mlpAspect(r: LayerReading, s: Sublayers): void {
+  const { g, anc } = r;
+  const acts = s.mlp.filter(isActivation);
+  const router = s.mlp.find(isRouting);
+  if (!router) {
+    const shape = mlpShape(g, anc, acts);
+    if (!shape) return;
+    r.aspects.set("mlp", { short: mlpWords(shape), detail: mlpWords(shape) });
+    if (acts[0]!.instance) r.role(acts[0]!, "mlp.act");
+    projectionRoles(g, anc, acts, shape.gated, (n, x) => r.role(n, `mlp.${x}`));
+    return;
+  }
+  const list = router.submodules[0];
+  const expert = list?.children[0];
+  const eg = expert?.block?.forward ? buildGraph(r.m, expert, r.ann) : undefined;
+  const shape = eg ? mlpShape(eg, ancestors(eg), eg.nodes.filter(isActivation)) : undefined;
+  if (list) r.setRole(list.path, "layers.*.mlp.experts");
+  if (eg && shape) projectionRoles(eg, ancestors(eg), eg.nodes.filter(isActivation), shape.gated, (n, x) => n.instance && r.setRole(n.instance.path, `layers.*.mlp.experts.*.${x}`));
+  const logits = sourceOf(g, router.inputs[1]);
+  if (logits) r.role(logits.proj, "mlp.router");
+  const words = shape ? mlpWords(shape) : "MLP";
+  r.aspects.set("mlp", { short: `mixture of ${words} experts`, detail: `routed experts: ${list?.children.length ?? "?"} × ${words}` });
+  sharedExpert(r, acts.filter((x) => !anc[x.id]!.has(router.id) && !anc[router.id]!.has(x.id)));
+}
+
+/** A shared expert: nonlinearities beside the routed experts, its output perhaps scaled by a gate of its own (sigmoid of a projection). */
+function sharedExpert(r: LayerReading, shared: FlowNode[]): void {
+  const { g, anc } = r;
+  if (!shared.length) return;
+  // The gate: a product of the shared MLP's output projection with a nonlinearity that does not feed it.
+  const full = (x: FlowNode) => isProjection(x) && shared.some((c) => anc[x.id]!.has(c.id));
+  const gating = (x: FlowNode, other: FlowNode) => isActivation(x) && !anc[other.id]!.has(x.id);
+  const gate = g.nodes.find((n) => {
+    if (n.kind !== "mul" || n.inputs.length !== 2) return false;
+    const [x, y] = n.inputs.map((i) => g.nodes[i]!) as [FlowNode, FlowNode];
+    return (full(x) && gating(y, x)) || (full(y) && gating(x, y));
+  });
+  const gateAct = gate?.inputs.map((i) => g.nodes[i]!).find(isActivation);
+  const gateProj = gateAct ? sourceOf(g, gateAct.inputs[0]) : undefined;
+  const shape = mlpShape(g, anc, shared.filter((x) => x !== gateAct));
+  const gateWords = gateAct ? ` scaled by ${activationOf(gateAct)}(${gateProj?.proj.instance?.name ?? "a projection"})` : "";
+  r.aspects.set("shared expert", { short: gateAct ? `shared expert with ${activationOf(gateAct)} gate` : "shared expert", detail: `a shared ${shape ? mlpWords(shape) : "MLP"} beside the routed experts${gateWords}` });
+}

@@ -1,0 +1,207 @@
+// The diff across families: modules aligned by role, hyperparameters by meaning, the layers
+// compared in words and a plain summary. Expectations are written from the published
+// architectures (the HF modelling code of each family), not from the diff's output.
+import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import { loadWorkspace, findPreset } from "../../src/compiler/workspace.js";
+import { modelFor } from "../../src/compiler/pipeline.js";
+import { anatomyOf, diffModels, layerDrawing, renderHtml, renderJson, renderMarkdown, renderText, type DiffReport } from "../../src/compiler/diff/index.js";
+
+const ws = loadWorkspace([]);
+const cache = new Map<string, DiffReport>();
+
+function diffPresets(a: string, b: string): DiffReport {
+  const key = `${a}|${b}`;
+  if (!cache.has(key)) {
+    const ra = findPreset(ws, a);
+    const rb = findPreset(ws, b);
+    if (!ra || !rb) throw new Error(`missing preset ${!ra ? a : b}`);
+    cache.set(key, diffModels(modelFor(ra.arch, ra.preset), modelFor(rb.arch, rb.preset), [a, b]));
+  }
+  return cache.get(key)!;
+}
+
+const layer = (r: DiffReport) => Object.fromEntries(r.layer.map((l) => [l.aspect, [l.shortA, l.shortB]]));
+const names = (r: DiffReport) => Object.fromEntries(r.names.map((n) => [n.role, [n.a, n.b]]));
+
+describe("Falcon-7B → Llama-2-7B", () => {
+  const r = () => diffPresets("falcon-7b", "Llama-2-7b-hf");
+
+  it("names the real differences and nothing else besides sizes", () => {
+    // Falcon-7B: attention and MLP in parallel from input_layernorm (LayerNorm), a fused
+    // multi-query query_key_value, a GELU MLP, the head tied to the embeddings. Llama-2:
+    // sequential pre-norm with two RMSNorms, separate q/k/v with 32 kv heads, a gated SiLU
+    // MLP, an untied head.
+    expect(layer(r())).toEqual({
+      residual: ["parallel residual", "sequential residual"],
+      norm: ["LayerNorm", "RMSNorm"],
+      "qkv projection": ["fused qkv projection", "separate q, k, v projections"],
+      mlp: ["GELU MLP", "gated SiLU MLP"],
+    });
+    expect(r().summary).toEqual([
+      "sequential residual instead of parallel",
+      "RMSNorm instead of LayerNorm",
+      "separate q, k, v projections instead of fused qkv projection",
+      "gated SiLU MLP instead of GELU",
+      "32 kv heads instead of 1",
+      "untied head instead of tied",
+    ]);
+    // Sizes: 4544 = 71 · 64 wide, 18176 = 4 · 4544 MLP, 2048 positions, 65024 tokens.
+    expect(Object.fromEntries(r().hyperparameters.map((h) => [h.key, [h.a, h.b]]))).toEqual({
+      hidden_size: ["4544", "4096"],
+      intermediate_size: ["18176", "11008"],
+      head_dim: ["64", "128"],
+      max_position_embeddings: ["2048", "4096"],
+      num_attention_heads: ["71", "32"],
+      vocab_size: ["65024", "32000"],
+      tie_word_embeddings: ["true", "false"],
+    });
+    // The attention op: only head counts and the kind they make.
+    expect(r().attributes.map((a) => `${a.op}.${a.attr}: ${a.a} → ${a.b}`).sort()).toEqual([
+      "attention.head_dim: 64 → 128",
+      "attention.heads: 71 → 32",
+      "attention.kind: MQA → MHA",
+      "attention.kv_heads: 1 → 32",
+    ]);
+    // Structure: the tying, and the bias the final LayerNorm has and an RMSNorm does not.
+    expect(r().structure.map((s) => `${s.change} ${s.path}`).sort()).toEqual(["changed (weights)", "removed transformer.ln_f.bias"]);
+  });
+
+  it("aligns the modules by role and shows both names once", () => {
+    expect(names(r())).toMatchObject({
+      backbone: ["transformer", "model"],
+      layers: ["transformer.h", "model.layers"],
+      "layers.*.attention": ["self_attention", "self_attn"],
+      token_embedding: ["transformer.word_embeddings", "model.embed_tokens"],
+    });
+  });
+
+  it("describes the layers' dataflow and the fused rows", () => {
+    const byAspect = Object.fromEntries(r().layer.map((l) => [l.aspect, l]));
+    expect(byAspect.residual!.a).toBe("attention and MLP in parallel from one LayerNorm; one residual add");
+    expect(byAspect.residual!.b).toBe("attention, then MLP, each after its own RMSNorm; two residual adds");
+    // One kv group: 71 query heads of 64 rows, then one key head and one value head.
+    expect(byAspect["qkv projection"]!.a).toBe("fused query_key_value: rows q 0–4544, k 4544–4608, v 4608–4672");
+    expect(byAspect["qkv projection"]!.b).toBe("separate q_proj, k_proj, v_proj");
+  });
+});
+
+describe("BERT → GPT-2", () => {
+  const r = () => diffPresets("bert-base-uncased", "gpt2");
+
+  it("names bidirectional → causal and post-norm → pre-norm", () => {
+    expect(r().summary).toContain("causal attention instead of bidirectional");
+    expect(r().summary).toContain("pre-norm instead of post-norm");
+    expect(r().attributes.find((a) => a.attr === "causal")).toMatchObject({ a: "false", b: "true" });
+    // Both run attention then MLP; only where the norms sit differs.
+    expect(layer(r())["norm placement"]).toEqual(["post-norm", "pre-norm"]);
+    expect(layer(r()).residual).toBeUndefined();
+  });
+
+  it("hyperparameters by meaning: one row per concept, renamed keys noted, equal values hidden", () => {
+    const h = Object.fromEntries(r().hyperparameters.map((x) => [x.name, x]));
+    // d, heads and n_layers are equal (768, 12, 12) under different keys: no rows.
+    expect(h.d).toBeUndefined();
+    expect(h.heads).toBeUndefined();
+    expect(h.n_layers).toBeUndefined();
+    expect(h.context).toMatchObject({ a: "512", b: "1024", keys: { a: "max_position_embeddings", b: "n_positions" } });
+    expect(h.eps).toMatchObject({ a: "1e-12", b: "1e-05" });
+  });
+});
+
+describe("Mixtral → Qwen1.5-MoE", () => {
+  const r = () => diffPresets("Mixtral-8x7B-v0.1", "Qwen1.5-MoE-A2.7B");
+
+  it("names the shared expert with its sigmoid gate, top-k 2 → 4, renormalised → raw weights", () => {
+    expect(r().summary).toEqual(expect.arrayContaining(["shared expert with sigmoid gate", "top-4 instead of top-2", "raw top-k weights instead of renormalised"]));
+    expect(layer(r())["shared expert"]).toEqual(["no shared expert", "shared expert with sigmoid gate"]);
+    // Both route to gated SiLU experts from two pre-norms: the layers are otherwise alike.
+    expect(Object.keys(layer(r()))).toEqual(["shared expert"]);
+  });
+
+  it("aligns the MoE blocks and the experts' projections by role", () => {
+    expect(names(r())).toEqual({
+      "layers.*.mlp": ["block_sparse_moe", "mlp"],
+      "layers.*.mlp.experts.*.gate": ["w1", "gate_proj"],
+      "layers.*.mlp.experts.*.up": ["w3", "up_proj"],
+      "layers.*.mlp.experts.*.down": ["w2", "down_proj"],
+    });
+  });
+});
+
+describe("what is not a difference", () => {
+  it("ops from branches the preset does not take are not listed (falcon-rw-1b uses ALiBi, no rope)", () => {
+    const r = diffPresets("falcon-rw-1b", "gpt2");
+    expect(JSON.stringify(r.structure)).not.toMatch(/op rope/);
+    expect(r.attributes.some((a) => a.op === "rope")).toBe(false);
+  });
+
+  it("a scale spelled out as 1/sqrt(head_dim) equals the default", () => {
+    // GPT-2 passes scale = 1/sqrt(64) explicitly; Llama leaves it to the default.
+    const r = diffPresets("gpt2", "Llama-2-7b-hf");
+    expect(r.attributes.some((a) => a.attr === "scale")).toBe(false);
+  });
+
+  it("a derived value compares with the parameter of the same meaning", () => {
+    // Falcon derives head_dim = d / heads = 64 and ffn = 4d; Llama reads both from its config.
+    const r = diffPresets("falcon-7b", "Llama-2-7b-hf");
+    expect(r.hyperparameters.find((h) => h.name === "head_dim")).toMatchObject({ a: "64", b: "128", keys: { a: "derived", b: "head_dim" } });
+  });
+});
+
+describe("the four outputs say the same things", () => {
+  it.each([
+    ["falcon-7b", "Llama-2-7b-hf"],
+    ["bert-base-uncased", "gpt2"],
+    ["Mixtral-8x7B-v0.1", "Qwen1.5-MoE-A2.7B"],
+  ])("%s → %s", (a, b) => {
+    const r = diffPresets(a, b);
+    const outputs = { text: renderText(r), md: renderMarkdown(r), json: renderJson(r), html: renderHtml(r) };
+    const unescape = (s: string) => s.replace(/&#39;/g, "'").replace(/&amp;/g, "&").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"');
+    const things = [...r.summary, ...r.layer.flatMap((l) => [l.a, l.b]), ...r.names.flatMap((n) => [n.a, n.b]), ...r.hyperparameters.map((h) => h.b)];
+    for (const [kind, out] of Object.entries(outputs)) for (const t of things) expect(unescape(out), `${kind} says ${t}`).toContain(t);
+    // JSON: the schema name is kept and the new fields are additions.
+    const j = JSON.parse(outputs.json);
+    expect(j.schema).toBe("archc-diff/1");
+    expect(Object.keys(j)).toEqual(expect.arrayContaining(["hyperparameters", "attributes", "structure", "shapes", "stats", "identical", "names", "layer", "summary"]));
+    // The text ends with the summary line, B vs A.
+    expect(outputs.text.trimEnd().split("\n").pop()).toBe(`  ${b} (${r.b.arch}) vs ${a} (${r.a.arch}): ${r.summary.join("; ")}`);
+  });
+});
+
+describe("every diff's rows are differences", () => {
+  const presets = ["falcon-7b", "falcon-rw-1b", "Llama-2-7b-hf", "gpt2", "bert-base-uncased", "t5-small", "gemma-2-9b", "Mixtral-8x7B-v0.1", "Qwen1.5-MoE-A2.7B", "rwkv-4-169m-pile", "chatglm2-6b", "Phi-3-mini-4k-instruct"].filter((p) => findPreset(ws, p));
+
+  it("no row shows equal values, and the same diff twice is the same text", () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...presets), fc.constantFrom(...presets), (a, b) => {
+        const r = diffPresets(a, b);
+        for (const h of r.hyperparameters) expect(h.a, h.name).not.toBe(h.b);
+        for (const l of r.layer) expect(l.shortA, l.aspect).not.toBe(l.shortB);
+        for (const n of r.names) expect(n.a, n.role).not.toBe(n.b);
+        for (const x of r.attributes) expect(x.a, `${x.op}.${x.attr}`).not.toBe(x.b);
+        cache.delete(`${a}|${b}`);
+        expect(renderJson(diffPresets(a, b))).toBe(renderJson(r));
+      }),
+      { seed: 13, numRuns: 12 },
+    );
+  });
+});
+
+describe("diff --html draws both layers", () => {
+  it("marks the nodes without a counterpart (Falcon's fused projection, Llama's separate ones), not the shared attention", () => {
+    const [fa, fb] = ["falcon-7b", "Llama-2-7b-hf"].map((p) => {
+      const r = findPreset(ws, p)!;
+      return anatomyOf(modelFor(r.arch, r.preset));
+    });
+    const html = layerDrawing(fa!, fb!, ["falcon-7b", "Llama-2-7b-hf"]);
+    const svgs = html.split("<svg").slice(1);
+    expect(svgs).toHaveLength(2);
+    const marked = (svg: string, label: string) => new RegExp(`class="node [a-z]+ changed"[^>]*/>\\s*<text class="label"[^>]*>${label}<`).test(svg);
+    const drawn = (svg: string, label: string) => svg.includes(`>${label}<`);
+    expect(drawn(svgs[0]!, "query_key_value: Linear") && marked(svgs[0]!, "query_key_value: Linear")).toBe(true);
+    expect(drawn(svgs[1]!, "q_proj: Linear") && marked(svgs[1]!, "q_proj: Linear")).toBe(true);
+    expect(drawn(svgs[0]!, "attention") && !marked(svgs[0]!, "attention")).toBe(true);
+    expect(drawn(svgs[1]!, "o_proj: Linear") && !marked(svgs[1]!, "o_proj: Linear")).toBe(true);
+  });
+});
