@@ -5,18 +5,12 @@ import { isAbsolute, join, relative, resolve } from "node:path";
 import type * as A from "./ast/nodes.js";
 import { error, type Diagnostic } from "./diagnostics/diagnostic.js";
 import { suggest } from "./diagnostics/suggest.js";
-import { workspaceFromSources, type ParseCache } from "./workspace-sources.js";
+import { workspaceFromSources, type ParseCache, type Workspace } from "./workspace-sources.js";
 import type { ArchIR } from "./ir/model.js";
 import { modelsDir } from "./package-root.js";
 
-export type { ParseCache } from "./workspace-sources.js";
+export type { ParseCache, Workspace } from "./workspace-sources.js";
 
-export interface Workspace {
-  files: A.SourceFile[];
-  sources: Map<string, string>;
-  archs: Map<string, ArchIR>;
-  diagnostics: Diagnostic[];
-}
 
 export function zooFiles(): string[] {
   const dir = modelsDir();

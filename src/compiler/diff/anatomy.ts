@@ -9,23 +9,9 @@ import { checkedArch } from "../pipeline.js";
 import { buildGraph, type FlowGraph, type FlowNode } from "./layer-graph.js";
 import { ancestors, isLookup, isNorm, isProjection, normKind, roleOf, starred, under } from "./flow-reading.js";
 import { describeLayer } from "./layer-anatomy.js";
+import type { Anatomy } from "./anatomy-types.js";
 
-/** A described feature of a layer: a short name for summaries and a sentence for the report. */
-export interface Aspect {
-  short: string;
-  detail: string;
-}
-
-export interface Anatomy {
-  /** Module path with list indices as `*` → its role path (`model.layers.*.self_attn` → `layers.*.attention`). */
-  roles: Map<string, string>;
-  /** Aspect name → description, in a fixed order. */
-  aspects: Map<string, Aspect>;
-  /** Paths (indices as `*`) of the primitive modules the executed forward calls. */
-  called: Set<string>;
-  /** The first layer's graph with the role of each node that has one. */
-  layer?: { className: string; count: number; graph: FlowGraph; nodeRoles: Map<number, string> };
-}
+export type { Anatomy, Aspect } from "./anatomy-types.js";
 
 export function anatomyOf(m: ElaboratedModel): Anatomy {
   const { annotations } = checkedArch(m.config.arch);

@@ -8,7 +8,7 @@ import type { Anatomy } from "./anatomy.js";
 import type { BlockFact, ModelFacts, OpFact } from "./facts.js";
 import { pairConcepts, rowKey, type Concept } from "./meaning.js";
 import { opPhrase, opRole } from "./op-meaning.js";
-import { RoleNames } from "./role-names.js";
+import { RoleNames, type NameChange } from "./role-names.js";
 
 export interface HyperChange {
   key: string;
@@ -19,11 +19,7 @@ export interface HyperChange {
   keys?: { a: string; b: string };
 }
 
-export interface NameChange {
-  role: string;
-  a: string;
-  b: string;
-}
+export type { NameChange } from "./role-names.js";
 
 export interface LayerChange {
   aspect: string;

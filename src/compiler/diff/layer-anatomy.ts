@@ -6,7 +6,7 @@
 // aspect in words.
 import type { ElaboratedModel, Instance } from "../elaborate/instance.js";
 import type { Annotations } from "../check/types.js";
-import type { Anatomy, Aspect } from "./anatomy.js";
+import type { Anatomy, Aspect } from "./anatomy-types.js";
 import { buildGraph, type FlowGraph, type FlowNode } from "./layer-graph.js";
 import { activationOf, ancestors, isActivation, isAttention, isNorm, isProjection, isRouting, mlpShape, mlpWords, normKind, plural, projectionRoles, reach, sourceOf, under } from "./flow-reading.js";
 

@@ -2,7 +2,12 @@
 // `transformer.h.*.self_attention.dense.weight` and `model.layers.*.self_attn.o_proj.weight`
 // both become `layers.*.attention.o.weight`. A report shows a module's own name when both
 // models use it, else the role path, and lists each differing pair of names once.
-import type { NameChange } from "./diff.js";
+/** A module whose name differs between the two models, by the role it plays. */
+export interface NameChange {
+  role: string;
+  a: string;
+  b: string;
+}
 
 const segments = (p: string) => (p ? p.split(".") : []);
 const starred = (s: string) => (/^\d+$/.test(s) ? "*" : s);
