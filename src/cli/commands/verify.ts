@@ -1,21 +1,27 @@
-import { flag, UsageError } from "../args.js";
-import { formatVerify, verifyCase } from "../verify.js";
+import { flag, opt, UsageError } from "../args.js";
+import { formatVerify, type VerifyReport } from "../verify.js";
+import { engines } from "../engines/index.js";
 import { workspaceFor } from "./model-ref.js";
 import type { Command } from "./command.js";
 
+export function verifyJson(r: VerifyReport): string {
+  const tensors = Object.fromEntries(Object.entries(r.tensors).map(([k, t]) => [k, { maxAbsErr: Number.isFinite(t.maxAbsErr) ? t.maxAbsErr : null, atol: t.atol, pass: t.pass }]));
+  return JSON.stringify({ case: r.case, ...(r.engine ? { engine: r.engine } : {}), pass: r.pass, tensors, ...(r.generate ? { generate: { pass: r.generate.pass } } : {}) });
+}
+
 export const verify: Command = {
   summary: "run a conformance case and compare every expected tensor and the greedy generation",
-  usage: "verify CASE_DIR [--json]",
+  usage: `verify CASE_DIR [--json] [--engine ${Object.keys(engines).join("|")}]`,
   flags: [],
   async run(args, io) {
     const dir = args.positional[0];
     if (!dir) throw new UsageError("name a conformance case folder");
-    const r = await verifyCase(workspaceFor([]), dir);
-    for (const w of r.warnings) io.err(`warning: ${w}`);
-    if (flag(args, "json")) {
-      const tensors = Object.fromEntries(Object.entries(r.tensors).map(([k, t]) => [k, { maxAbsErr: Number.isFinite(t.maxAbsErr) ? t.maxAbsErr : null, atol: t.atol, pass: t.pass }]));
-      io.out(JSON.stringify({ case: r.case, pass: r.pass, tensors, ...(r.generate ? { generate: { pass: r.generate.pass } } : {}) }));
-    } else io.out(formatVerify(r));
-    return r.pass ? 0 : 1;
+    const name = opt(args, "engine") ?? "archc";
+    const engine = Object.hasOwn(engines, name) ? engines[name]! : undefined;
+    if (!engine) throw new UsageError(`unknown engine "${name}": choose one of ${Object.keys(engines).join(", ")}`);
+    const [r] = await engine.verifyCases(workspaceFor([]), [dir]);
+    for (const w of r!.warnings) io.err(`warning: ${w}`);
+    io.out(flag(args, "json") ? verifyJson(r!) : formatVerify(r!));
+    return r!.pass ? 0 : 1;
   },
 };
