@@ -7,6 +7,7 @@ import { ops } from "../check/ops.js";
 import { typeText, type Annotations, type ModuleListT, type ModuleT, type ModuleVariant } from "../check/types.js";
 import { dedupeVariants } from "../codegen/forward.js";
 import { exprText } from "../ast/expr-text.js";
+import { tokenStreams } from "../codegen/token-stream.js";
 import { pyExpr, pyNumber } from "./python-expr.js";
 import { pyAttr, pyComment, pyName, pyStr } from "./python-names.js";
 import { opLowering, primitiveLowering, MissingLowering } from "./lowerings.js";
@@ -208,8 +209,9 @@ export function emitForward(em: ForwardEmitter, b: BlockIR, isRoot: boolean): { 
 
   const required = f.params.filter((p) => !p.default);
   const optional = f.params.filter((p) => p.default);
-  const stream = required.find((p) => p.type.ids) ?? required[0];
-  if (isRoot) push(`ctx = Context.enter(ctx, ${stream ? pyName(stream.name) : "None"}, attention_mask)`);
+  // A root's own call makes the context, sized by the input a generation extends.
+  const stream = tokenStreams(b).stream ?? required[0]?.name;
+  if (isRoot) push(`ctx = Context.enter(ctx, ${stream ? pyName(stream) : "None"}, attention_mask)`);
   for (const p of optional) {
     push(`if ${pyName(p.name)} is None:`);
     indent++;
