@@ -3,7 +3,7 @@
 // checker and is read from its annotations; this file spells it out in Python.
 import type * as A from "../ast/nodes.js";
 import type { ArchIR, BlockIR } from "../ir/model.js";
-import { ops } from "../check/ops.js";
+import { ops } from "../ops/catalogue.js";
 import { typeText, type Annotations, type ModuleListT, type ModuleT, type ModuleVariant } from "../check/types.js";
 import { dedupeVariants } from "../codegen/forward.js";
 import { exprText } from "../ast/expr-text.js";

@@ -29,3 +29,9 @@ export interface TorchPrimitiveLowering {
   /** Not a module: a tensor attribute (nn.Parameter) or a registered buffer. */
   tensor?: "parameter" | "buffer";
 }
+
+/** An elementwise op that is one torch call of its argument. */
+export const inlineUnary = (f: (x: string) => string): TorchOpLowering => ({ inline: (a) => f(a.x!) });
+
+/** An argument's Python text, or the op's default when the call leaves it out. */
+export const orDefault = (v: string | undefined, dflt: string): string => v ?? dflt;

@@ -1,9 +1,10 @@
-// Looks up the PyTorch lowering of an op or primitive; a model using one without a lowering
-// cannot be exported, and the error names it and where the model uses it.
+// Looks up the PyTorch lowering of an op or primitive (each written in its definition); a
+// model using one without a lowering cannot be exported, and the error names it and where
+// the model uses it.
 import type * as A from "../ast/nodes.js";
+import { ops } from "../ops/catalogue.js";
+import { primitives } from "../ir/primitives.js";
 import type { TorchOpLowering, TorchPrimitiveLowering } from "./lowering.js";
-import { opLowerings } from "./op-lowerings.js";
-import { primitiveLowerings } from "./primitive-lowerings.js";
 
 export class MissingLowering extends Error {
   constructor(
@@ -16,22 +17,22 @@ export class MissingLowering extends Error {
 }
 
 export function opLowering(name: string, span?: A.Span): TorchOpLowering {
-  const low = Object.hasOwn(opLowerings, name) ? opLowerings[name] : undefined;
+  const low = Object.hasOwn(ops, name) ? ops[name]!.torch : undefined;
   if (!low) throw new MissingLowering("op", name, span);
   return low;
 }
 
 export function primitiveLowering(name: string, span?: A.Span): TorchPrimitiveLowering {
-  const low = Object.hasOwn(primitiveLowerings, name) ? primitiveLowerings[name] : undefined;
+  const low = Object.hasOwn(primitives, name) ? primitives[name]!.torch : undefined;
   if (!low) throw new MissingLowering("primitive", name, span);
   return low;
 }
 
-/** Every op helper (ops.py) and primitive helper (layers.py), in a stable order. */
+/** Every op helper (ops.py) and primitive helper (layers.py), in catalogue order. */
 export function opHelpers(): string[] {
-  return Object.entries(opLowerings).flatMap(([, l]) => (l.helper ? [l.helper.trim()] : []));
+  return Object.values(ops).flatMap((d) => (d.torch?.helper ? [d.torch.helper.trim()] : []));
 }
 
 export function primitiveHelpers(): string[] {
-  return Object.entries(primitiveLowerings).flatMap(([, l]) => (l.helper ? [l.helper.trim()] : []));
+  return Object.values(primitives).flatMap((p) => (p.torch?.helper ? [p.torch.helper.trim()] : []));
 }
