@@ -14,14 +14,25 @@ import { exportTorch } from "../export/torch.js";
 import { compareCase, forwardParamsOf, readCaseInputs, type CaseInputs, type VerifyReport } from "../verify.js";
 import type { VerifyEngine } from "./engine.js";
 
-export const python = process.env.ARCHC_PYTHON ?? "python3";
+/**
+ * The Python that has torch: $ARCHC_PYTHON, else `python3` on the PATH, else Debian's
+ * /usr/bin/python3 (where apt's python3-torch installs, even when the PATH leads to another).
+ */
+let found: { python?: string; why?: string } | undefined;
 
-/** Why PyTorch cannot run here (no python3, no torch), or undefined when it can. */
+export function torchPython(): { python?: string; why?: string } {
+  if (found) return found;
+  const candidates = process.env.ARCHC_PYTHON ? [process.env.ARCHC_PYTHON] : ["python3", "/usr/bin/python3"];
+  for (const python of candidates) {
+    const r = spawnSync(python, ["-c", "import torch"], { encoding: "utf8" });
+    if (!r.error && r.status === 0) return (found = { python });
+  }
+  return (found = { why: `PyTorch is not installed for ${candidates.join(" or ")} (on Debian: apt-get install python3-torch)` });
+}
+
+/** Why PyTorch cannot run here, or undefined when it can. */
 export function torchUnavailable(): string | undefined {
-  const r = spawnSync(python, ["-c", "import torch; print(torch.__version__)"], { encoding: "utf8" });
-  if (r.error) return `${python} is not installed`;
-  if (r.status !== 0) return `PyTorch is not installed for ${python} (on Debian: apt-get install python3-torch)`;
-  return undefined;
+  return torchPython().why;
 }
 
 const rows = (t: IntTensor) => Array.from({ length: t.shape[0]! }, (_, i) => Array.from(t.data.subarray(i * t.shape[1]!, (i + 1) * t.shape[1]!)));
@@ -70,7 +81,7 @@ export const torchEngine: VerifyEngine = {
       const jobFile = join(work, "jobs.json");
       writeFileSync(jobFile, JSON.stringify(spec));
       const runner = join(packageRoot(), "src", "cli", "engines", "torch_cases.py");
-      const r = spawnSync(python, [runner, jobFile], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+      const r = spawnSync(torchPython().python!, [runner, jobFile], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
       if (r.status !== 0) throw new Error(`the PyTorch runner failed (exit ${r.status}):\n${r.stderr}`);
       return jobs.map((j) => report(j));
     } finally {

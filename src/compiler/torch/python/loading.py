@@ -41,7 +41,7 @@ def tied_names(model: torch.nn.Module) -> Dict[str, str]:
     """Tied parameter -> the parameter it shares storage with (full state-dict names)."""
     out = {}
     for prefix, m in model.named_modules():
-        for target, source in getattr(m, "tied", {}).items():
+        for target, source in getattr(m, "tied_weights", {}).items():
             p = f"{prefix}." if prefix else ""
             out[p + target] = p + source
     return out
