@@ -117,7 +117,7 @@ def attention(ctx, site, q, k, v, causal=False, window=None, scale=None, softcap
     if segments is not None:
         allowed = allowed & (key_segments[:, None, None, :] == segments[:, None, :, None])
     scores = scores.masked_fill(~allowed, torch.finfo(scores.dtype).min)
-    probs = torch.softmax(scores, dim=-1, dtype=torch.float32).to(v.dtype)
+    probs = torch.softmax(layers.upcast(scores), dim=-1).to(v.dtype)
     return probs @ v
 `,
   },

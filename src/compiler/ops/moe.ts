@@ -29,10 +29,10 @@ def moe(x, logits, experts, top_k, order="softmax_topk", normalize=True):
     rows = x.reshape(-1, shape[-1])
     router = logits.reshape(-1, logits.shape[-1])
     if order == "softmax_topk":
-        gates, chosen = torch.topk(torch.softmax(router, dim=-1, dtype=torch.float32), top_k, dim=-1)
+        gates, chosen = torch.topk(torch.softmax(layers.upcast(router), dim=-1), top_k, dim=-1)
     else:
         top, chosen = torch.topk(router, top_k, dim=-1)
-        gates = torch.softmax(top, dim=-1, dtype=torch.float32)
+        gates = torch.softmax(layers.upcast(top), dim=-1)
     if normalize:
         gates = gates / gates.sum(dim=-1, keepdim=True)
     gates = gates.to(x.dtype)
