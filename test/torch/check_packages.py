@@ -75,15 +75,18 @@ def main():
     with open(sys.argv[1]) as f:
         jobs = json.load(f)
     for job in jobs:
-        pkg = load(job["package"])
-        model = pkg.build()
-        result = {
-            "package": job["package"],
-            "print": repr(model),
-            "params": sum(p.numel() for p in model.parameters()),
-        }
-        if job.get("train"):
-            result["train"] = train_checks(pkg)
+        try:
+            pkg = load(job["package"])
+            model = pkg.build()
+            result = {
+                "package": job["package"],
+                "print": repr(model),
+                "params": sum(p.numel() for p in model.parameters()),
+            }
+            if job.get("train"):
+                result["train"] = train_checks(pkg)
+        except Exception as e:  # reported for this package; the others still run
+            result = {"package": job["package"], "error": f"{type(e).__name__}: {e}"}
         print(json.dumps(result), flush=True)
 
 

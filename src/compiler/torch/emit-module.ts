@@ -28,6 +28,8 @@ class ClassNames {
   readonly block = new Map<string, string>();
   /** Printed names that are not the Python class name: the class overrides _get_name. */
   readonly printed = new Map<string, string>();
+  /** Blocks whose instances print different class names (the name interpolates a block argument). */
+  readonly varying = new Set<string>();
   /** Renamed primitives or blocks (`as "SiLUActivation"`): subclass name → base class. */
   readonly renames = new Map<string, { base: string; doc: string }>();
   private readonly taken = new Set(["Config", "Context", "Tensor", "PRESETS", "ROOTS"]);
@@ -53,6 +55,10 @@ class ClassNames {
         const py = this.fresh(b.name);
         this.block.set(b.name, py);
         if (printed && printed !== py) this.printed.set(b.name, printed);
+        if (names && names.size > 1) {
+          this.varying.add(b.name);
+          this.printed.set(b.name, [...names][0]!);
+        }
       }
     }
   }
@@ -129,8 +135,15 @@ function emitBlock(cx: ModuleEmitContext, names: ClassNames, b: BlockIR): string
   const initName = (n: string): string => (blockParams.has(n) ? pyName(n) : arch.params.has(n) || arch.lets.has(n) ? `cfg.${pyAttr(n)}` : pyName(n));
   const value = (e: A.Expr, nm: (n: string) => string = initName) => pyExpr(e, nm);
   const where = `${pyComment(b.nameSpan.file)}:${b.nameSpan.line}`;
-  const initSig = `def __init__(self, cfg: Config${params.map((p) => `, ${p}`).join("")}):`;
+  // A parameter with a default may be left out (a root is built with its parameters' defaults).
+  const initSig = `def __init__(self, cfg: Config${b.params.map((p) => `, ${pyName(p.name)}${p.default ? "=None" : ""}`).join("")}):`;
+  const initDefaults = b.params
+    .filter((p) => p.default)
+    .flatMap((p) => [`        if ${pyName(p.name)} is None:`, `            ${pyName(p.name)} = ${value(p.default!, (n) => (arch.params.has(n) || arch.lets.has(n) ? `cfg.${pyAttr(n)}` : pyName(n)))}`]);
   const printedOverride = names.printed.get(b.name);
+  // The printed class name differs between instances: computed from the block's arguments.
+  const varies = names.varying.has(b.name);
+  const selfName = (n: string): string => (blockParams.has(n) ? `self.${pyAttr(n)}` : `self.config.${pyAttr(n)}`);
 
   const target = aliasTarget(b);
   if (target !== undefined) {
@@ -150,6 +163,7 @@ function emitBlock(cx: ModuleEmitContext, names: ClassNames, b: BlockIR): string
     L.push(`    """${b.name} (${where}): ${pyComment(exprText(b.alias!))}"""`);
     L.push("");
     L.push(`    ${initSig}`);
+    L.push(...initDefaults);
     if (p) {
       const a = bind(p.params, call?.args ?? [], value);
       L.push(`        super().__init__(${primitiveLowering(p.name).args(a)})`);
@@ -161,7 +175,11 @@ function emitBlock(cx: ModuleEmitContext, names: ClassNames, b: BlockIR): string
       });
       L.push(`        super().__init__(cfg${tb.params.map((x) => `, ${a[x.name] ?? "None"}`).join("")})`);
     }
-    if (b.className || b.repr) L.push("", "    def extra_repr(self):", `        return ${pyStr(reprOf(cx, b))}`);
+    if (b.repr && /\{[A-Za-z_]/.test(b.repr.value.replace(/\{\{/g, ""))) {
+      // What PyTorch prints inside the parentheses, from this instance's arguments.
+      L.push(`        self.printed_repr = ${templateExpr(b.repr.value, initName)}`);
+      L.push("", "    def extra_repr(self):", "        return self.printed_repr");
+    } else if (b.className || b.repr) L.push("", "    def extra_repr(self):", `        return ${templateExpr(b.repr?.value ?? "", initName)}`);
     if (printedOverride) L.push("", "    def _get_name(self):", `        return ${pyStr(printedOverride)}`);
     return L;
   }
@@ -180,6 +198,7 @@ function emitBlock(cx: ModuleEmitContext, names: ClassNames, b: BlockIR): string
   }
   L.push(`    ${initSig}`);
   L.push("        super().__init__()");
+  L.push(...initDefaults);
   L.push("        self.config = cfg");
   for (const p of b.params) L.push(`        self.${pyAttr(p.name)} = ${pyName(p.name)}`);
   for (const sm of b.submodules) {
@@ -200,8 +219,8 @@ function emitBlock(cx: ModuleEmitContext, names: ClassNames, b: BlockIR): string
       L.push(`${indent}self.tied_weights[${pyStr(t.target.join("."))}] = ${pyStr(t.source.join("."))}`);
     }
   }
-  if (b.repr) L.push("", "    def extra_repr(self):", `        return ${pyStr(reprOf(cx, b))}`);
-  if (printedOverride) L.push("", "    def _get_name(self):", `        return ${pyStr(printedOverride)}`);
+  if (b.repr) L.push("", "    def extra_repr(self):", `        return ${templateExpr(b.repr.value, selfName)}`);
+  if (printedOverride) L.push("", "    def _get_name(self):", `        return ${b.className && varies ? templateExpr(b.className.value, selfName) : pyStr(printedOverride)}`);
   if (b.forward) {
     const f = emitForward({ arch, ann: cx.ann }, b, cx.roots.includes(b.name));
     L.push("", `    ${f.signature}:`, ...f.body);
@@ -209,12 +228,24 @@ function emitBlock(cx: ModuleEmitContext, names: ClassNames, b: BlockIR): string
   return L;
 }
 
-const attrPath = (segments: string[]) => segments.map((s, i) => (/^\d+$/.test(s) ? `[${s}]` : `${i ? "." : ""}${pyAttr(s)}`)).join("");
-
-function reprOf(cx: ModuleEmitContext, b: BlockIR): string {
-  for (const tree of cx.trees) for (const inst of walkInstances(tree)) if (inst.block === b && inst.kind !== "list") return inst.repr;
-  return b.repr?.value ?? "";
+/** A `class`/`repr` string with `{name}` holes as a Python expression (holes formatted as archc prints them). */
+function templateExpr(template: string, name: (n: string) => string): string {
+  const parts: string[] = [];
+  let lit = "";
+  template.replace(/\{\{|\}\}|\{([A-Za-z_][A-Za-z0-9_]*)\}|[^{}]+|[{}]/g, (m, hole: string | undefined) => {
+    if (hole === undefined) lit += m === "{{" ? "{" : m === "}}" ? "}" : m;
+    else {
+      if (lit) parts.push(pyStr(lit));
+      lit = "";
+      parts.push(`fn.pyvalue(${name(hole)})`);
+    }
+    return m;
+  });
+  if (lit || parts.length === 0) parts.push(pyStr(lit));
+  return parts.join(" + ");
 }
+
+const attrPath = (segments: string[]) => segments.map((s, i) => (/^\d+$/.test(s) ? `[${s}]` : `${i ? "." : ""}${pyAttr(s)}`)).join("");
 
 /** The class a submodule prints as in the exported configuration. */
 function printedClassOf(cx: ModuleEmitContext, b: BlockIR, name: string): string | undefined {
@@ -257,8 +288,9 @@ function moduleExpr(
         text: `(${moduleExpr(cx, names, e.then, value, printed, renamed, scopeName).text} if ${val(e.cond)} else ${moduleExpr(cx, names, e.else, value, printed, renamed, scopeName).text})`,
       };
     case "list": {
-      const list = e.items.every(isTensorPrimitive) && e.items.length ? "nn.ParameterList" : "nn.ModuleList";
-      return { text: `${list}([${e.items.map((it) => moduleExpr(cx, names, it, value, undefined, false, scopeName).text).join(", ")}])` };
+      const list = e.items.every(isTensorPrimitive) && e.items.length ? "nn.ParameterList" : renamed && printed === "Sequential" ? "nn.Sequential" : "nn.ModuleList";
+      const items = e.items.map((it) => moduleExpr(cx, names, it, value, undefined, false, scopeName).text).join(", ");
+      return { text: list === "nn.Sequential" ? `${list}(${items})` : `${list}([${items}])` };
     }
     case "comprehension": {
       const v = pyName(e.variable);

@@ -123,3 +123,18 @@ def apply(module, *args, ctx):
     if "ctx" in inspect.signature(module.forward).parameters:
         return module(*args, ctx=ctx)
     return module(*args)
+
+
+def pyvalue(v):
+    """A value as archc's `print` formats it in class names and reprs (Python's repr of numbers)."""
+    if v is None:
+        return "None"
+    if isinstance(v, bool):
+        return "True" if v else "False"
+    if isinstance(v, (int, float)):
+        if math.isfinite(v) and float(v).is_integer() and not (v == 0 and math.copysign(1.0, v) < 0):
+            return builtins.str(int(v))
+        return repr(float(v))
+    if isinstance(v, (list, tuple)):
+        return "(" + ", ".join(pyvalue(x) for x in v) + ("," if len(v) == 1 else "") + ")"
+    return builtins.str(v)
