@@ -66,6 +66,7 @@ describe("PyTorch lowerings", () => {
 });
 
 const py = torchPython();
+if (py.why && process.env.CI) throw new Error(`${py.why}: CI must install it (npm test's pretest does)`);
 if (py.why) console.warn(`\n  skipping the PyTorch export tests: ${py.why}\n`);
 
 const conformance = join(__dirname, "../../../shared/conformance");
