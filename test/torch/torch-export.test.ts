@@ -17,6 +17,7 @@ import { printModuleTree } from "../../src/compiler/print/module-tree.js";
 import { computeStats } from "../../src/compiler/stats/stats.js";
 import { torchPackage } from "../../src/compiler/torch/package.js";
 import { exportTorch } from "../../src/cli/export/torch.js";
+import { exportedModel } from "../../src/cli/export/model.js";
 import { torchEngine, torchPython } from "../../src/cli/engines/torch.js";
 import type { VerifyReport } from "../../src/cli/verify.js";
 import { DiagnosticError } from "../../src/compiler/diagnostics/diagnostic.js";
@@ -136,4 +137,30 @@ describe.runIf(!py.why)("exported packages", () => {
     const out = JSON.parse(r.stdout.trim().split("\n").pop()!);
     expect(out).toEqual({ identical: true, changed: true, world: 2 });
   }, 300_000);
+
+  it("from_pretrained loads strictly (missing, unexpected and misshapen tensors named), sharded, F16 and BF16; dtype follows the parameters", () => {
+    const dir = join(work, "archc_llama_checkpoint");
+    const ckpt = join(conformance, "llama-tiny");
+    exportTorch(exportedModel({ positional: [], options: new Map() }, ckpt), dir);
+    const r = spawnSync(py.python!, [join(__dirname, "loading_check.py"), dir, ckpt, join(work, "variants")], { encoding: "utf8" });
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.missing.error).toContain(`missing: ${out.first}`);
+    expect(out.unexpected.error).toContain("unexpected: model.extra.weight");
+    expect(out.misshapen.error).toContain(`${out.first}: shape [3, 3]`);
+    expect(out.sharded).toEqual({ max_abs_diff: 0 });
+    expect(out.float16).toEqual({ max_abs_diff: 0 });
+    expect(out.bfloat16).toEqual({ max_abs_diff: 0 });
+    expect(out.bf16_model.dtype).toBe("torch.bfloat16");
+    expect(out.bf16_model.max_abs_diff).toBeLessThan(0.05 * out.bf16_model.scale);
+  }, 120_000);
+
+  it("archc verify --engine torch --json prints today's JSON plus the engine", async () => {
+    const r = spawnSync(process.execPath, [join(__dirname, "../../bin/archc.js"), "verify", join(conformance, "gpt2-tiny"), "--engine", "torch", "--json"], { encoding: "utf8" });
+    expect(r.status, r.stderr).toBe(0);
+    const json = JSON.parse(r.stdout);
+    expect(Object.keys(json)).toEqual(["case", "engine", "pass", "tensors", "generate"]);
+    expect(json).toMatchObject({ case: "gpt2-tiny", engine: "torch", pass: true, generate: { pass: true } });
+    expect(json.tensors.logits).toMatchObject({ atol: 0.0001, pass: true });
+  }, 120_000);
 });
