@@ -50,6 +50,7 @@ describe("PyTorch lowerings", () => {
       }
       expect(err).toBeInstanceOf(DiagnosticError);
       const d = (err as DiagnosticError).diagnostics[0]!;
+      expect(d.code).toBe("E0601");
       expect(d.message).toContain("`softcap` has no PyTorch lowering");
       expect(d.span?.file).toBe("models/gemma2.arch");
       const line = readFileSync(d.span!.file, "utf8").split("\n")[d.span!.line - 1]!;

@@ -2,7 +2,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { error, DiagnosticError } from "../../compiler/diagnostics/diagnostic.js";
-import { MissingLowering } from "../../compiler/torch/lowerings.js";
+import { MissingLowering } from "../../compiler/torch/lowering-lookup.js";
 import { torchPackage } from "../../compiler/torch/package.js";
 import { writeAtomic } from "../commands/compile.js";
 import type { ExportedModel } from "./model.js";
@@ -14,7 +14,7 @@ export function exportTorch(m: ExportedModel, out: string): string[] {
   } catch (e) {
     if (e instanceof MissingLowering) {
       throw new DiagnosticError([
-        error("E0203", e.span, `cannot export ${m.arch.name} to PyTorch: the ${e.what} \`${e.item}\` has no PyTorch lowering`, {
+        error("E0601", e.span, `cannot export ${m.arch.name} to PyTorch: the ${e.what} \`${e.item}\` has no PyTorch lowering`, {
           hint: `add a \`torch\` lowering to the definition of \`${e.item}\``,
         }),
       ]);

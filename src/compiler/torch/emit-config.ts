@@ -66,9 +66,12 @@ export function emitConfig(arch: ArchIR, sample: Map<string, Value>, presetValue
   for (const n of configOrder(arch)) {
     const p = arch.params.get(n);
     if (p) {
-      const dflt = p.default ? pyExpr(p.default, names) : p.type.optional ? "None" : `fn.missing(${pyStr(n)})`;
-      const simple = p.default && (p.default.kind === "num" || p.default.kind === "str" || p.default.kind === "bool" || p.default.kind === "null");
-      L.push(simple || !p.default ? (dflt.startsWith("fn.missing") ? `        ${local(n)} = given[${pyStr(n)}] if ${pyStr(n)} in given else ${dflt}` : `        ${local(n)} = given.get(${pyStr(n)}, ${dflt})`) : `        ${local(n)} = given[${pyStr(n)}] if ${pyStr(n)} in given else ${dflt}`);
+      const literal = p.default && (p.default.kind === "num" || p.default.kind === "str" || p.default.kind === "bool" || p.default.kind === "null");
+      if (literal) L.push(`        ${local(n)} = given.get(${pyStr(n)}, ${pyExpr(p.default!, names)})`);
+      else {
+        const dflt = p.default ? pyExpr(p.default, names) : p.type.optional ? "None" : `fn.missing(${pyStr(n)})`;
+        L.push(`        ${local(n)} = given[${pyStr(n)}] if ${pyStr(n)} in given else ${dflt}`);
+      }
     } else {
       L.push(`        ${local(n)} = ${pyExpr(arch.lets.get(n)!.value, names)}`);
     }

@@ -10,7 +10,7 @@ import { exprText } from "../ast/expr-text.js";
 import { tokenStreams } from "../codegen/token-stream.js";
 import { pyExpr, pyNumber } from "./python-expr.js";
 import { pyAttr, pyComment, pyName, pyStr } from "./python-names.js";
-import { opLowering, primitiveLowering, MissingLowering } from "./lowerings.js";
+import { opLowering, primitiveLowering } from "./lowering-lookup.js";
 
 export interface ForwardEmitter {
   arch: ArchIR;
@@ -56,7 +56,6 @@ export function emitForward(em: ForwardEmitter, b: BlockIR, isRoot: boolean): { 
 
   const expr = (e: A.Expr): string => {
     const res = ann.resolutions.get(e);
-    const type = ann.types.get(e);
     switch (e.kind) {
       case "name": {
         switch (res?.kind) {
@@ -109,7 +108,6 @@ export function emitForward(em: ForwardEmitter, b: BlockIR, isRoot: boolean): { 
       case "comprehension":
         return pyExpr(e, freeName);
     }
-    void type;
   };
 
   const call = (e: Extract<A.Expr, { kind: "call" }>): string => {
@@ -250,5 +248,3 @@ function namesIn(node: unknown, out = new Set<string>()): Set<string> {
   }
   return out;
 }
-
-export { MissingLowering };

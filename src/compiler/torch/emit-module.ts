@@ -13,7 +13,7 @@ import { emitForward } from "./emit-forward.js";
 import { pyExpr } from "./python-expr.js";
 import { isPyIdentifier, pyAttr, pyComment, pyName, pyStr } from "./python-names.js";
 import { pyLiteral } from "./python-value.js";
-import { primitiveLowering } from "./lowerings.js";
+import { primitiveLowering } from "./lowering-lookup.js";
 
 export interface ModuleEmitContext {
   arch: ArchIR;

@@ -10,7 +10,7 @@ import { elaborate, rootBlockName, type Instance } from "../elaborate/instance.j
 import { packageRoot } from "../package-root.js";
 import { emitConfig } from "./emit-config.js";
 import { emitModules } from "./emit-module.js";
-import { opHelpers, primitiveHelpers } from "./lowerings.js";
+import { opHelpers, primitiveHelpers } from "./lowering-lookup.js";
 import { pyComment, pyStr } from "./python-names.js";
 import { pyLiteral } from "./python-value.js";
 
