@@ -82,6 +82,7 @@ def main():
                 "package": job["package"],
                 "print": repr(model),
                 "params": sum(p.numel() for p in model.parameters()),
+                "torch": torch.__version__,
             }
             if job.get("train"):
                 result["train"] = train_checks(pkg)
