@@ -18,14 +18,6 @@ export interface TensorReport {
   shape?: string;
 }
 
-export interface VerifyReport {
-  case: string;
-  pass: boolean;
-  tensors: Record<string, TensorReport>;
-  generate?: { pass: boolean; expected: number[]; actual: number[] };
-  /** Non-fatal findings while loading (e.g. weights holding NaN or infinite values). */
-  warnings: string[];
-}
 
 function intRows(json: Record<string, unknown>, key: string, file: string, vocab?: number): IntTensor | undefined {
   const v = json[key];
@@ -63,29 +55,57 @@ export function compare(actual: Tensor | undefined, expected: Tensor, atol: numb
   return { maxAbsErr, atol, rtol, pass, produced: true };
 }
 
-/** `archs`: the architectures that may run the case (default: every one loaded, i.e. the zoo). */
-export async function verifyCase(ws: Workspace, dir: string, archs?: Iterable<ArchIR>): Promise<VerifyReport> {
+export interface VerifyReport {
+  case: string;
+  /** The engine that ran the case (archc's runtime unless --engine says otherwise). */
+  engine?: string;
+  pass: boolean;
+  tensors: Record<string, TensorReport>;
+  generate?: { pass: boolean; expected: number[]; actual: number[] };
+  /** Non-fatal findings while loading (e.g. weights holding NaN or infinite values). */
+  warnings: string[];
+}
+
+/** A case's inputs, checked against the inputs the model reads. */
+export interface CaseInputs {
+  name: string;
+  feed: Record<string, IntTensor | undefined>;
+  mask?: IntTensor;
+  /** The greedy-generation reference, when the case has one. */
+  generate?: { prompt: number[]; expected: number[]; maxNewTokens: number; decoderStart?: number[] };
+}
+
+export function readCaseInputs(dir: string, inputNames: string[], model: { arch: string; root: string; forwardParams: { name: string; ids: boolean; optional: boolean }[] }, config: Record<string, unknown>): CaseInputs {
   const name = basename(dir.replace(/\/+$/, ""));
-  const loaded = await loadCheckpoint(ws, dir, undefined, archs);
-  const { session } = loaded;
   const inputsPath = join(dir, "inputs.json");
   const inputs = readJson(inputsPath, "inputs.json");
-  const meta = existsSync(join(dir, "meta.json")) ? readJson(join(dir, "meta.json"), "meta.json") : {};
-  const vocab = typeof loaded.config.vocab_size === "number" ? loaded.config.vocab_size : typeof loaded.config.padded_vocab_size === "number" ? loaded.config.padded_vocab_size : undefined;
+  const vocab = typeof config.vocab_size === "number" ? config.vocab_size : typeof config.padded_vocab_size === "number" ? config.padded_vocab_size : undefined;
   const feed: Record<string, IntTensor | undefined> = {};
   const bad = (message: string) => new DiagnosticError([error("E0502", undefined, `${inputsPath}: ${message}`)]);
-  const reads = `${loaded.arch.name} (${loaded.root}) reads ${[...session.inputNames, "attention_mask"].join(", ")}`;
-  const unknown = Object.keys(inputs).filter((k) => k !== "attention_mask" && !session.inputNames.includes(k));
+  const reads = `${model.arch} (${model.root}) reads ${[...inputNames, "attention_mask"].join(", ")}`;
+  const unknown = Object.keys(inputs).filter((k) => k !== "attention_mask" && !inputNames.includes(k));
   if (unknown.length) throw bad(`${unknown.map((k) => `\`${k}\``).join(", ")} ${unknown.length > 1 ? "are not inputs" : "is not an input"} of the model: ${reads}`);
-  for (const n of session.inputNames) feed[n] = intRows(inputs, n, inputsPath, vocab);
-  const required = (loaded.arch.blocks.get(loaded.root)?.forward?.params ?? []).filter((p) => p.type.ids && !p.default).map((p) => p.name);
+  for (const n of inputNames) feed[n] = intRows(inputs, n, inputsPath, vocab);
+  const required = model.forwardParams.filter((p) => p.ids && !p.optional).map((p) => p.name);
   const absent = required.filter((n) => feed[n] === undefined);
   if (absent.length) throw bad(`no ${absent.map((k) => `\`${k}\``).join(", ")}: ${reads}`);
   const mask = intRows(inputs, "attention_mask", inputsPath);
   const rows = [...Object.entries(feed), ["attention_mask", mask] as const].filter(([, t]) => t !== undefined) as [string, IntTensor][];
   const mixed = rows.find(([, t]) => t.shape[0] !== rows[0]![1].shape[0]);
   if (mixed) throw bad(`${rows[0]![0]} has ${rows[0]![1].shape[0]} rows but ${mixed[0]} has ${mixed[1].shape[0]}`);
-  const { output, emitted } = session.forward(feed, session.newContext(false), mask);
+  let generate: CaseInputs["generate"];
+  const genPath = join(dir, "generate.json");
+  if (existsSync(genPath)) {
+    const g = readJson(genPath, "generate.json");
+    const expected = g.new_token_ids as number[];
+    generate = { prompt: g.prompt_input_ids as number[], expected, maxNewTokens: Number(g.max_new_tokens ?? expected.length), ...decoderStartOf(config) };
+  }
+  return { name, feed, ...(mask ? { mask } : {}), ...(generate ? { generate } : {}) };
+}
+
+/** Compares what an engine produced with the case's expected tensors and generation. */
+export function compareCase(dir: string, inputs: CaseInputs, output: Tensor | undefined, emitted: Map<string, Tensor>, generated: number[] | undefined, warnings: string[] = []): VerifyReport {
+  const meta = existsSync(join(dir, "meta.json")) ? readJson(join(dir, "meta.json"), "meta.json") : {};
   const expected = readSafetensors(join(dir, "expected.safetensors")).tensors;
   const tol = (meta.tolerance_per_tensor ?? {}) as Record<string, { atol: number; rtol: number }>;
   const dflt = (meta.tolerance ?? { atol: 1e-4, rtol: 1e-4 }) as { atol: number; rtol: number };
@@ -98,20 +118,32 @@ export async function verifyCase(ws: Workspace, dir: string, archs?: Iterable<Ar
     tensors[k] = compare(actual, t, atol, rtol);
   }
   let gen: VerifyReport["generate"];
-  const genPath = join(dir, "generate.json");
-  if (existsSync(genPath)) {
-    const g = readJson(genPath, "generate.json");
-    const prompt = g.prompt_input_ids as number[];
-    const expectedIds = g.new_token_ids as number[];
-    const actual = generate(session, prompt, { maxNewTokens: Number(g.max_new_tokens ?? expectedIds.length), ...decoderStartOf(loaded.config) });
-    gen = { pass: actual.length === expectedIds.length && actual.every((x, i) => x === expectedIds[i]), expected: expectedIds, actual };
+  if (inputs.generate) {
+    const want = inputs.generate.expected;
+    const actual = generated ?? [];
+    gen = { pass: actual.length === want.length && actual.every((x, i) => x === want[i]), expected: want, actual };
   }
   const pass = Object.values(tensors).every((t) => t.pass) && (gen?.pass ?? true);
-  return { case: name, pass, tensors, ...(gen ? { generate: gen } : {}), warnings: loaded.warnings };
+  return { case: inputs.name, pass, tensors, ...(gen ? { generate: gen } : {}), warnings };
+}
+
+export function forwardParamsOf(arch: ArchIR, root: string): { name: string; ids: boolean; optional: boolean }[] {
+  return (arch.blocks.get(root)?.forward?.params ?? []).map((p) => ({ name: p.name, ids: p.type.ids, optional: !!p.default }));
+}
+
+/** `archs`: the architectures that may run the case (default: every one loaded, i.e. the zoo). */
+export async function verifyCase(ws: Workspace, dir: string, archs?: Iterable<ArchIR>): Promise<VerifyReport> {
+  const loaded = await loadCheckpoint(ws, dir, undefined, archs);
+  const { session } = loaded;
+  const inputs = readCaseInputs(dir, session.inputNames, { arch: loaded.arch.name, root: loaded.root, forwardParams: forwardParamsOf(loaded.arch, loaded.root) }, loaded.config);
+  const { output, emitted } = session.forward(inputs.feed, session.newContext(false), inputs.mask);
+  const g = inputs.generate;
+  const generated = g ? generate(session, g.prompt, { maxNewTokens: g.maxNewTokens, ...(g.decoderStart ? { decoderStart: g.decoderStart } : {}) }) : undefined;
+  return compareCase(dir, inputs, output, emitted, generated, loaded.warnings);
 }
 
 export function formatVerify(r: VerifyReport): string {
-  const lines = [`${r.case}: ${r.pass ? "PASS" : "FAIL"}`];
+  const lines = [`${r.case}: ${r.pass ? "PASS" : "FAIL"}${r.engine ? ` (engine ${r.engine})` : ""}`];
   const width = Math.max(...Object.keys(r.tensors).map((k) => k.length), 6);
   for (const [k, t] of Object.entries(r.tensors)) {
     const err = t.produced ? (Number.isFinite(t.maxAbsErr) ? t.maxAbsErr.toExponential(2) : t.shape ? `shape ${t.shape}` : "not finite (NaN or infinity)") : "not produced";

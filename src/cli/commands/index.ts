@@ -14,6 +14,7 @@ import { report } from "./report.js";
 import { fmt } from "./fmt.js";
 import { bench } from "./bench.js";
 import { lsp } from "./lsp.js";
+import { exportCmd } from "./export.js";
 
 export const commands: Record<string, Command> = {
   zoo,
@@ -31,4 +32,5 @@ export const commands: Record<string, Command> = {
   fmt,
   bench,
   lsp,
+  export: exportCmd,
 };

@@ -1,6 +1,6 @@
 // Every diagnostic archc can emit, with a stable code. Codes never change meaning; new
 // kinds get new codes. Grouped by phase: 00xx syntax, 01xx names and inheritance,
-// 02xx values and constraints, 03xx shapes, 04xx forward bodies, 05xx checkpoints.
+// 02xx values and constraints, 03xx shapes, 04xx forward bodies, 05xx checkpoints, 06xx export.
 export const catalogue = {
   E0001: "unrecognised character",
   E0002: "syntax error",
@@ -41,6 +41,7 @@ export const catalogue = {
   E0406: "optional submodule used where it does not exist",
   E0501: "config.json does not match the architecture",
   E0502: "inputs do not match the model",
+  E0601: "no lowering for the export target",
   W0001: "unused hyperparameter",
 } as const;
 

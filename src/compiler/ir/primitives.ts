@@ -6,6 +6,7 @@ import { formatValue } from "../eval/evaluate.js";
 import { pyFloat, pyValue } from "../eval/pyformat.js";
 import type { Feature } from "../ops/feature.js";
 import type { Value } from "./model.js";
+import type { TorchPrimitiveLowering } from "../torch/lowering.js";
 
 export interface PrimitiveParam {
   name: string;
@@ -46,6 +47,8 @@ export interface Primitive {
   stats: PrimitiveStats;
   /** What an instance is for diff, without its sizes (sizes are compared as parameter shapes). */
   diffText(a: Record<string, Value>): string;
+  /** What `archc export --torch` builds for it (src/compiler/torch/lowering.ts). */
+  torch?: TorchPrimitiveLowering;
 }
 
 const int = (v: Value | undefined): number => (typeof v === "number" ? v : 0);
@@ -115,6 +118,7 @@ export const primitives: Record<string, Primitive> = {
     className: () => "Linear",
     repr: (a) => `in_features=${int(a.in_features)}, out_features=${int(a.out_features)}, bias=${pyValue(bool(a.bias))}`,
     apply: { kind: "features", from: "in_features", to: "out_features" },
+    torch: { cls: "nn.Linear", args: (a) => `${a.in_features}, ${a.out_features}, bias=${a.bias}` },
     features: () => [],
     stats: matrixFlops,
     diffText: (a) => `Linear(${a.bias ? "bias" : "no bias"})`,
@@ -130,6 +134,23 @@ export const primitives: Record<string, Primitive> = {
     className: () => "Conv1D",
     repr: () => "",
     apply: { kind: "features", from: "in_features", to: "out_features" },
+    torch: {
+      cls: "layers.Conv1D",
+      args: (a) => `${a.in_features}, ${a.out_features}, bias=${a.bias}`,
+      helper: `
+class Conv1D(nn.Module):
+    """GPT-2's linear layer with its weight stored [in, out]: y = x W + b."""
+
+    def __init__(self, in_features, out_features, bias=True):
+        super().__init__()
+        self.weight = nn.Parameter(torch.randn(in_features, out_features) * 0.02)
+        self.bias = nn.Parameter(torch.zeros(out_features)) if bias else None
+
+    def forward(self, x):
+        y = x @ self.weight
+        return y + self.bias if self.bias is not None else y
+`,
+    },
     features: () => [],
     stats: matrixFlops,
     diffText: (a) => `Conv1D(${a.bias ? "bias" : "no bias"})`,
@@ -141,6 +162,7 @@ export const primitives: Record<string, Primitive> = {
     className: () => "Embedding",
     repr: (a) => `${int(a.num_embeddings)}, ${int(a.embedding_dim)}${a.padding_idx !== null && a.padding_idx !== undefined ? `, padding_idx=${pyValue(a.padding_idx)}` : ""}`,
     apply: { kind: "lookup", dim: "embedding_dim" },
+    torch: { cls: "nn.Embedding", args: (a) => `${a.num_embeddings}, ${a.embedding_dim}, padding_idx=${a.padding_idx}` },
     features: () => [],
     // A lookup, not a product: no FLOPs; its table is not counted among non-embedding parameters.
     stats: { flopsPerToken: () => 0, weightKind: "embedding" },
@@ -161,6 +183,19 @@ export const primitives: Record<string, Primitive> = {
     className: () => "LayerNorm",
     repr: (a) => `(${int(a.dim)},), eps=${pyFloat(int(a.eps))}, elementwise_affine=${pyValue(bool(a.affine))}`,
     apply: { kind: "same", lastDim: "dim" },
+    torch: {
+      cls: "layers.LayerNorm",
+      args: (a) => `${a.dim}, eps=${a.eps}, affine=${a.affine}, bias=${a.bias}`,
+      helper: `
+class LayerNorm(nn.LayerNorm):
+    """nn.LayerNorm, optionally without its bias (torch 1.13 has no bias=False)."""
+
+    def __init__(self, dim, eps=1e-5, affine=True, bias=True):
+        super().__init__(dim, eps=eps, elementwise_affine=affine)
+        if affine and not bias:
+            self.bias = None
+`,
+    },
     features: (a) => [{ column: "norm", label: a.affine === false ? "LayerNorm(no affine)" : a.bias === false ? "LayerNorm(no bias)" : "LayerNorm" }],
     stats: noFlops,
     diffText: (a) => `LayerNorm(eps ${show(a.eps)}${a.affine === false ? ", no affine" : a.bias === false ? ", no bias" : ""})`,
@@ -177,6 +212,32 @@ export const primitives: Record<string, Primitive> = {
     className: () => "RMSNorm",
     repr: (a) => `(${int(a.dim)},), eps=${pyFloat(int(a.eps))}, elementwise_affine=${pyValue(bool(a.affine))}`,
     apply: { kind: "same", lastDim: "dim" },
+    torch: {
+      cls: "layers.RMSNorm",
+      args: (a) => `${a.dim}, eps=${a.eps}, offset=${a.offset}, affine=${a.affine}`,
+      helper: `
+class RMSNorm(nn.Module):
+    """x / sqrt(mean(x^2) + eps) * (offset + weight), computed in float32 at least."""
+
+    def __init__(self, dim, eps=1e-6, offset=0.0, affine=True):
+        super().__init__()
+        self.normalized_shape = (dim,)
+        self.eps = eps
+        self.offset = offset
+        self.elementwise_affine = affine
+        self.weight = nn.Parameter(torch.full((dim,), 1.0 - offset)) if affine else None
+
+    def forward(self, x):
+        h = upcast(x)
+        h = h * torch.rsqrt(h.pow(2).mean(-1, keepdim=True) + self.eps)
+        if self.weight is None:
+            return h.to(x.dtype)
+        return (h * (self.offset + upcast(self.weight))).to(x.dtype)
+
+    def extra_repr(self):
+        return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+`,
+    },
     features: (a) => [{ column: "norm", label: Number(a.offset) === 1 ? "RMSNorm(1+w)" : "RMSNorm" }],
     stats: noFlops,
     diffText: (a) => `RMSNorm(eps ${show(a.eps)}${Number(a.offset) ? `, 1 + w (offset ${show(a.offset)})` : ""}${a.affine === false ? ", no weight" : ""})`,
@@ -188,6 +249,12 @@ export const primitives: Record<string, Primitive> = {
     className: () => "GroupNorm",
     repr: (a) => `${int(a.groups)}, ${int(a.dim)}, eps=${pyFloat(int(a.eps))}, affine=True`,
     apply: { kind: "same", lastDim: "dim" },
+    torch: {
+      cls: "nn.GroupNorm",
+      args: (a) => `${a.groups}, ${a.dim}, eps=${a.eps}`,
+      // Over the last axis of [.., C], not torch's channel axis 1.
+      apply: (m, x) => `F.group_norm(${x}.reshape(-1, ${x}.shape[-1]), ${m}.num_groups, ${m}.weight, ${m}.bias, ${m}.eps).reshape(${x}.shape)`,
+    },
     features: () => [],
     stats: noFlops,
     diffText: sizelessText("GroupNorm"),
@@ -199,6 +266,54 @@ export const primitives: Record<string, Primitive> = {
     className: (a) => activationClasses[String(a.kind)] ?? String(a.kind),
     repr: () => "",
     apply: { kind: "same" },
+    torch: {
+      cls: "layers.Activation",
+      args: (a) => `${a.kind}`,
+      helper: `
+ACTIVATIONS = {
+    "silu": F.silu,
+    "swish": F.silu,
+    "gelu": F.gelu,
+    "gelu_new": lambda x: F.gelu(x, approximate="tanh"),
+    "gelu_pytorch_tanh": lambda x: F.gelu(x, approximate="tanh"),
+    "gelu_tanh": lambda x: F.gelu(x, approximate="tanh"),
+    "relu": F.relu,
+    "relu2": lambda x: torch.square(F.relu(x)),
+    "tanh": torch.tanh,
+    "sigmoid": torch.sigmoid,
+    "identity": lambda x: x,
+}
+
+# The class transformers prints for each activation.
+ACTIVATION_CLASSES = {
+    "silu": "SiLU", "swish": "SiLU", "gelu": "GELUActivation", "gelu_new": "NewGELUActivation",
+    "gelu_pytorch_tanh": "PytorchGELUTanh", "gelu_tanh": "PytorchGELUTanh", "relu": "ReLU",
+    "relu2": "ReLUSquaredActivation", "tanh": "Tanh", "sigmoid": "Sigmoid", "identity": "Identity",
+}
+
+
+def activation(kind):
+    if kind not in ACTIVATIONS:
+        raise ValueError(f"unknown activation {kind!r}; expected one of {', '.join(ACTIVATIONS)}")
+    return ACTIVATIONS[kind]
+
+
+class Activation(nn.Module):
+    """The activation a config string names (Hugging Face's hidden_act)."""
+
+    def __init__(self, kind):
+        super().__init__()
+        self.kind = kind
+        self.fn = activation(kind)
+
+    def forward(self, x):
+        return self.fn(x)
+
+    def _get_name(self):
+        # A subclass is a renamed activation (SiLUActivation): it prints as itself.
+        return ACTIVATION_CLASSES.get(self.kind, self.kind) if type(self) is Activation else type(self).__name__
+`,
+    },
     features: (a) => [{ column: "activation", label: String(a.kind) }],
     stats: noFlops,
     diffText: (a) => `Activation(${show(a.kind)})`,
@@ -210,6 +325,7 @@ export const primitives: Record<string, Primitive> = {
     className: () => "Dropout",
     repr: (a) => `p=${pyFloat(int(a.p))}, inplace=False`,
     apply: { kind: "same" },
+    torch: { cls: "nn.Dropout", args: (a) => `p=${a.p}` },
     features: () => [],
     stats: noFlops,
     diffText: () => "Dropout",
@@ -222,6 +338,7 @@ export const primitives: Record<string, Primitive> = {
     className: () => "Parameter",
     repr: () => "",
     apply: { kind: "value" },
+    torch: { cls: "nn.Parameter", args: (a) => `${a.shape}`, tensor: "parameter" },
     features: () => [],
     stats: noFlops,
     diffText: sizelessText("Param"),
@@ -234,6 +351,7 @@ export const primitives: Record<string, Primitive> = {
     className: () => "Buffer",
     repr: () => "",
     apply: { kind: "value" },
+    torch: { cls: "torch.zeros", args: (a) => `${a.shape}`, tensor: "buffer" },
     features: () => [],
     stats: { flopsPerToken: () => 0, weightKind: "buffer" },
     diffText: sizelessText("Buffer"),
@@ -264,6 +382,21 @@ export const primitives: Record<string, Primitive> = {
       (bool(a.batch_first) ? ", batch_first=True" : "") +
       (int(a.dropout) !== 0 ? `, dropout=${pyFloat(int(a.dropout))}` : ""),
     apply: { kind: "features", from: "input_size", to: "hidden_size" },
+    torch: {
+      cls: "nn.LSTM",
+      args: (a) => `${a.input_size}, ${a.hidden_size}, num_layers=${a.num_layers}, bias=${a.bias}, batch_first=${a.batch_first}, dropout=${a.dropout}`,
+      apply: (m, x) => `layers.lstm(ctx, ${m}, ${x})`,
+      helper: `
+def lstm(ctx, module, x):
+    """An nn.LSTM applied batch-first to x [B, T, in]; its (h, c) state carries over when decoding."""
+    state = ctx.state.get(module) if ctx.use_cache else None
+    seq = x if module.batch_first else x.transpose(0, 1)
+    out, state = module(seq, state)
+    if ctx.use_cache:
+        ctx.state[module] = state
+    return out if module.batch_first else out.transpose(0, 1)
+`,
+    },
     features: (a) => [{ column: "attention", label: `LSTM recurrence (${formatValue(a.num_layers ?? 1)}×${formatValue(a.hidden_size ?? null)})` }],
     // Every token is multiplied by each of its weight matrices (input and hidden, every layer).
     stats: { flopsPerToken: (ws) => ws.reduce((f, w) => f + (w.shape.length === 2 ? 2 * count(w.shape) : 0), 0), weightKind: "parameters" },
@@ -329,6 +462,10 @@ export const primitives: Record<string, Primitive> = {
       return `${int(a.in_channels)}, ${int(a.out_channels)}, kernel_size=${pyValue(k)}, stride=${pyValue(s)}${p}${bool(a.bias) ? "" : ", bias=False"}`;
     },
     apply: { kind: "features", from: "in_channels", to: "out_channels" },
+    torch: {
+      cls: "nn.Conv2d",
+      args: (a) => `${a.in_channels}, ${a.out_channels}, kernel_size=tuple(${a.kernel}), stride=tuple(${a.stride}), padding=tuple(${a.padding}), bias=${a.bias}`,
+    },
     features: () => [],
     stats: matrixFlops,
     diffText: sizelessText("Conv2d"),

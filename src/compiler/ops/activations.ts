@@ -1,4 +1,5 @@
 // Elementwise functions: the shape is unchanged.
+import { inlineUnary, orDefault } from "../torch/lowering.js";
 import { exprText } from "../ast/expr-text.js";
 import { asTensor } from "./argument-checks.js";
 import { noFeatures, noStats, plainDiff, type Feature, type OpDef } from "./op-def.js";
@@ -22,23 +23,23 @@ const nonlinearity = { anchor: false, role: "activation" } as const;
 const activationColumn = (name: string) => (): Feature[] => [{ column: "activation", label: name }];
 
 export const elementwiseOps: OpDef[] = [
-  { ...elementwise("silu"), features: activationColumn("silu"), diff: nonlinearity },
-  { ...elementwise("gelu"), features: activationColumn("gelu"), diff: nonlinearity },
-  { ...elementwise("gelu_tanh"), features: activationColumn("gelu_tanh"), diff: nonlinearity },
-  { ...elementwise("relu"), features: activationColumn("relu"), diff: nonlinearity },
-  { ...elementwise("relu2"), features: activationColumn("relu2"), diff: nonlinearity },
+  { ...elementwise("silu"), features: activationColumn("silu"), diff: nonlinearity, torch: inlineUnary((x) => `F.silu(${x})`) },
+  { ...elementwise("gelu"), features: activationColumn("gelu"), diff: nonlinearity, torch: inlineUnary((x) => `F.gelu(${x})`) },
+  { ...elementwise("gelu_tanh"), features: activationColumn("gelu_tanh"), diff: nonlinearity, torch: inlineUnary((x) => `F.gelu(${x}, approximate="tanh")`) },
+  { ...elementwise("relu"), features: activationColumn("relu"), diff: nonlinearity, torch: inlineUnary((x) => `F.relu(${x})`) },
+  { ...elementwise("relu2"), features: activationColumn("relu2"), diff: nonlinearity, torch: inlineUnary((x) => `torch.square(F.relu(${x}))`) },
   // Pieces of larger formulas rather than a model's activation: not labelled.
-  { ...elementwise("tanh"), diff: nonlinearity },
-  { ...elementwise("sigmoid"), diff: nonlinearity },
-  { ...elementwise("exp") },
-  { ...elementwise("sqrt") },
-  { ...elementwise("square") },
-  { ...elementwise("neg") },
+  { ...elementwise("tanh"), diff: nonlinearity, torch: inlineUnary((x) => `torch.tanh(${x})`) },
+  { ...elementwise("sigmoid"), diff: nonlinearity, torch: inlineUnary((x) => `torch.sigmoid(${x})`) },
+  { ...elementwise("exp"), torch: inlineUnary((x) => `torch.exp(${x})`) },
+  { ...elementwise("sqrt"), torch: inlineUnary((x) => `torch.sqrt(${x})`) },
+  { ...elementwise("square"), torch: inlineUnary((x) => `torch.square(${x})`) },
+  { ...elementwise("neg"), torch: inlineUnary((x) => `torch.neg(${x})`) },
   // log(1 + e^x) (x itself above 20, as PyTorch): Mamba's time step.
-  { ...elementwise("softplus") },
-  { ...elementwise("log") },
-  { ...elementwise("abs") },
-  { ...elementwise("rsqrt") },
+  { ...elementwise("softplus"), torch: inlineUnary((x) => `F.softplus(${x})`) },
+  { ...elementwise("log"), torch: inlineUnary((x) => `torch.log(${x})`) },
+  { ...elementwise("abs"), torch: inlineUnary((x) => `torch.abs(${x})`) },
+  { ...elementwise("rsqrt"), torch: inlineUnary((x) => `torch.rsqrt(${x})`) },
 ];
 
 export const activationOps: OpDef[] = [
@@ -48,6 +49,13 @@ export const activationOps: OpDef[] = [
     doc: "act(x, kind): the activation named by a config string (silu, gelu, gelu_new, relu, …)",
     infer: (a, c) => asTensor(a.x, c, "the argument of act"),
     runtime: "act",
+    torch: {
+      helper: `
+def act(x, kind):
+    """The activation a config string names (Hugging Face's hidden_act)."""
+    return layers.activation(kind)(x)
+`,
+    },
     features: (call) => {
       const kind = call.value("kind");
       return [{ column: "activation", label: kind !== undefined ? String(kind) : exprText(call.arg("kind") ?? call.expr) }];
@@ -61,6 +69,7 @@ export const activationOps: OpDef[] = [
     doc: "softcap(x, cap) = cap * tanh(x / cap)",
     infer: (a, c) => asTensor(a.x, c, "the argument of softcap"),
     runtime: "softcap",
+    torch: { inline: (a) => `${a.cap} * torch.tanh(${a.x} / ${a.cap})` },
     features: noFeatures,
     stats: noStats,
     diff: plainDiff,
@@ -71,6 +80,7 @@ export const activationOps: OpDef[] = [
     doc: "softmax(x, axis = -1)",
     infer: (a, c) => asTensor(a.x, c, "the argument of softmax"),
     runtime: "softmax",
+    torch: { inline: (a) => `torch.softmax(${a.x}, dim=${orDefault(a.axis, "-1")})` },
     features: noFeatures,
     stats: noStats,
     diff: plainDiff,
@@ -81,6 +91,7 @@ export const activationOps: OpDef[] = [
     doc: "log_softmax(x, axis = -1): log-probabilities (language-model heads that return them)",
     infer: (a, c) => asTensor(a.x, c, "the argument of log_softmax"),
     runtime: "log_softmax",
+    torch: { inline: (a) => `torch.log_softmax(${a.x}, dim=${orDefault(a.axis, "-1")})` },
     features: noFeatures,
     stats: noStats,
     diff: plainDiff,
@@ -91,6 +102,7 @@ export const activationOps: OpDef[] = [
     doc: "clamp(x, lo, hi): each element limited to [lo, hi] (torch.clamp); a null bound is no bound",
     infer: (a, c) => asTensor(a.x, c, "the argument of clamp"),
     runtime: "clamp",
+    torch: { inline: (a) => `torch.clamp(${a.x}, ${a.lo}, ${a.hi})` },
     features: noFeatures,
     stats: noStats,
     diff: plainDiff,

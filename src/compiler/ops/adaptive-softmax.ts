@@ -31,6 +31,22 @@ export const adaptiveSoftmaxOps: OpDef[] = [
       return tensor([...ids.dims, projWidth(projs)]);
     },
     runtime: "adaptive_embedding",
+    torch: {
+      helper: `
+def adaptive_embedding(ids, tables, projs, cutoffs, scale=1.0):
+    """Token t of cluster i (c_i <= t < c_(i+1)) is tables(i, t - c_i) @ projs[i]^T, times scale."""
+    bounds = [0] + list(cutoffs)
+    out = None
+    for i, proj in enumerate(projs):
+        inside = ids >= bounds[i]
+        if i + 1 < len(bounds):
+            inside = inside & (ids < bounds[i + 1])
+        local = torch.where(inside, ids - bounds[i], torch.zeros_like(ids))
+        e = F.linear(tables(i, local), proj) * inside[..., None]
+        out = e if out is None else out + e
+    return out * scale
+`,
+    },
     features: noFeatures,
     stats: noStats,
     diff: plainDiff,
@@ -55,6 +71,21 @@ export const adaptiveSoftmaxOps: OpDef[] = [
       return tensor([...h.dims.slice(0, -1), v]);
     },
     runtime: "adaptive_log_softmax",
+    torch: {
+      helper: `
+def adaptive_log_softmax(h, layers_, projs, cluster_weight, cluster_bias, cutoffs, vocab):
+    """Log-probabilities over vocab: the head scores the frequent words and one entry per tail
+    cluster; a tail word adds its cluster's head log-probability to its own log-softmax."""
+    x0 = h @ projs[0]
+    head = torch.log_softmax(torch.cat((layers_(0, x0), F.linear(x0, cluster_weight, cluster_bias)), dim=-1), dim=-1)
+    shortlist = cutoffs[0]
+    parts = [head[..., :shortlist]]
+    for i in range(1, len(projs)):
+        tail = torch.log_softmax(layers_(i, h @ projs[i]), dim=-1)
+        parts.append(head[..., shortlist + i - 1 : shortlist + i] + tail)
+    return torch.cat(parts, dim=-1)
+`,
+    },
     features: noFeatures,
     stats: noStats,
     diff: plainDiff,

@@ -49,6 +49,78 @@ export const attention: OpDef = {
     return tensor([q.dims[0]!, q.dims[1]!, q.dims[2]!, v.dims[3]!]);
   },
   runtime: "attention",
+  torch: {
+    helper: `
+def alibi_slopes(heads):
+    """ALiBi head slopes: 2^(-8i/n) for the closest power of two n, then the odd ones of 2n."""
+    p = 2 ** int(math.floor(math.log2(heads)))
+    slopes = [2 ** (-8 * (i + 1) / p) for i in range(p)]
+    slopes += [2 ** (-8 * (2 * i + 1) / (2 * p)) for i in range(heads - p)]
+    return torch.tensor(slopes, dtype=torch.float32)
+
+
+def attention(ctx, site, q, k, v, causal=False, window=None, scale=None, softcap=None, bias=None, alibi=False,
+              alibi_dtype=None, scale_bias=False, padding=True, cache=True, logn=None, segments=None):
+    """Scaled dot-product attention of q [B, H, T, D] over k, v [B, KV, S, D] (after the cached ones)."""
+    key_segments = segments
+    if ctx.use_cache and cache:
+        past = ctx.kv.get(site)
+        if past is not None:
+            k = torch.cat((past[0], k), dim=2)
+            v = torch.cat((past[1], v), dim=2)
+        ctx.kv[site] = (k, v)
+        if segments is not None:
+            old = ctx.state.get((site, "segments"))
+            key_segments = segments if old is None else torch.cat((old, segments), dim=1)
+            ctx.state[(site, "segments")] = key_segments
+    b, h, t, d = q.shape
+    s = k.shape[2]
+    if k.shape[1] != h:  # grouped-query attention: each kv head serves h / kv query heads
+        k = k.repeat_interleave(h // k.shape[1], dim=1)
+        v = v.repeat_interleave(h // v.shape[1], dim=1)
+    offset = s - t  # absolute position of query 0
+    if logn is not None and offset + t > logn:
+        p = torch.arange(offset + 1, offset + t + 1, dtype=torch.float64, device=q.device)
+        factor = torch.where(p > logn, torch.log(p) / math.log(logn), torch.ones_like(p))
+        q = q * factor.to(q.dtype)[:, None]
+    if alibi:
+        slopes = alibi_slopes(h).to(q.device)
+        keys = torch.arange(s, device=q.device, dtype=torch.float32)
+        if alibi_dtype == "bfloat16":
+            al = slopes.bfloat16()[:, None] * keys.bfloat16()[None, :]
+        else:
+            al = slopes[:, None] * keys[None, :]
+        al = al.to(q.dtype)[None, :, None, :]
+        bias = al if bias is None else bias + al
+    if scale is None:
+        scale = 1.0 / math.sqrt(d)
+    scores = q @ k.transpose(-1, -2)
+    if scale_bias and bias is not None:
+        scores = (scores + bias) * scale
+        bias = None
+    else:
+        scores = scores * scale
+    if softcap is not None:
+        scores = softcap * torch.tanh(scores / softcap)
+    if bias is not None:
+        scores = scores + bias
+    i = torch.arange(t, device=q.device)[:, None] + offset
+    j = torch.arange(s, device=q.device)[None, :]
+    allowed = torch.ones(t, s, dtype=torch.bool, device=q.device)
+    if causal or window is not None:
+        allowed = allowed & (j <= i)
+    if window is not None:
+        allowed = allowed & (j > i - window)
+    allowed = allowed[None, None]
+    if padding and ctx.attention_mask is not None:
+        allowed = allowed & (ctx.attention_mask[:, None, None, -s:] != 0)
+    if segments is not None:
+        allowed = allowed & (key_segments[:, None, None, :] == segments[:, None, :, None])
+    scores = scores.masked_fill(~allowed, torch.finfo(scores.dtype).min)
+    probs = torch.softmax(layers.upcast(scores), dim=-1).to(v.dtype)
+    return probs @ v
+`,
+  },
   features: (call) => {
     const out: Feature[] = [];
     const h = headCounts(call);

@@ -30,6 +30,23 @@ export const causalConv: OpDef = {
     return tensor([...x.dims.slice(0, -1), cout ?? Sym.atom("?")]);
   },
   runtime: "causal_conv",
+  torch: {
+    helper: `
+def causal_conv(ctx, site, x, conv):
+    """conv (a Conv2d with kernel (K, 1)) over the time axis of x [B, T, Cin], zero-padded on the left."""
+    k = conv.kernel_size[0]
+    t = x.shape[1]
+    past = ctx.state.get(site) if ctx.use_cache else None
+    if past is None:
+        past = x.new_zeros(x.shape[0], k - 1, x.shape[2])
+    full = torch.cat((past, x), dim=1)
+    if ctx.use_cache:
+        ctx.state[site] = full[:, full.shape[1] - (k - 1):]
+    weight = conv.weight.flatten(2)  # [Cout, Cin, K]
+    y = F.conv1d(full.transpose(1, 2), weight, conv.bias)
+    return y.transpose(1, 2)[:, -t:] if t else y.transpose(1, 2)
+`,
+  },
   features: noFeatures,
   stats: noStats,
   // The token mixer of convolutional blocks (LFM2's short convolutions): it says what the block is for.

@@ -17,6 +17,7 @@ export const headOps: OpDef[] = [
       return tensor([...x.dims.slice(0, -2), n, x.dims[x.dims.length - 2]!, last.div(n)]);
     },
     runtime: "split_heads",
+    torch: { inline: (a) => `${a.x}.unflatten(-1, (${a.heads}, -1)).transpose(-3, -2)` },
     features: noFeatures,
     stats: noStats,
     diff: plainDiff,
@@ -32,6 +33,7 @@ export const headOps: OpDef[] = [
       return tensor([...x.dims.slice(0, r - 3), x.dims[r - 2]!, x.dims[r - 3]!.mul(x.dims[r - 1]!)]);
     },
     runtime: "merge_heads",
+    torch: { inline: (a) => `${a.x}.transpose(-3, -2).flatten(-2)` },
     features: noFeatures,
     stats: noStats,
     diff: plainDiff,

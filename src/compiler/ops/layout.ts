@@ -1,5 +1,6 @@
 // Ops that move or regroup elements without computing anything: splitting, joining,
 // reshaping, swapping and selecting axes.
+import { orDefault } from "../torch/lowering.js";
 import { Sym } from "../shapes/sym.js";
 import { tensor, typeText, type TensorT } from "../check/types.js";
 import { asTensor, axisInRange, axisOf, listItems, product, scalarSym } from "./argument-checks.js";
@@ -24,6 +25,7 @@ export const layoutOps: OpDef[] = [
       return { kind: "tuple", items: syms.map((s) => tensor(x.dims.map((d, i) => (i === ax ? s! : d)), x.ids)) };
     },
     runtime: "split",
+    torch: { inline: (a) => `torch.split(${a.x}, ${a.sizes}, dim=${orDefault(a.axis, "-1")})` },
     features: noFeatures,
     stats: noStats,
     diff: plainDiff,
@@ -45,6 +47,7 @@ export const layoutOps: OpDef[] = [
       return { kind: "tuple", items: Array.from({ length: n }, () => tensor(x.dims.map((d, i) => (i === ax ? part : d)), x.ids)) };
     },
     runtime: "chunk",
+    torch: { inline: (a) => `torch.chunk(${a.x}, ${a.n}, dim=${orDefault(a.axis, "-1")})` },
     features: noFeatures,
     stats: noStats,
     diff: plainDiff,
@@ -80,6 +83,7 @@ export const layoutOps: OpDef[] = [
       return tensor(ts[0]!.dims.map((d, j) => (j === ax ? total : d)), ts[0]!.ids);
     },
     runtime: "concat",
+    torch: { inline: (a, rest) => `torch.cat([${[a.x!, ...rest].join(", ")}], dim=${orDefault(a.axis, "-1")})` },
     features: noFeatures,
     stats: noStats,
     diff: plainDiff,
@@ -98,6 +102,7 @@ export const layoutOps: OpDef[] = [
       return tensor(dims, x.ids);
     },
     runtime: "reshape",
+    torch: { inline: (a) => `${a.x}.reshape(${a.shape})` },
     features: noFeatures,
     stats: noStats,
     diff: plainDiff,
@@ -118,6 +123,7 @@ export const layoutOps: OpDef[] = [
       return tensor([...x.dims.slice(0, ax), ...sizes, ...x.dims.slice(ax + 1)], x.ids);
     },
     runtime: "unflatten",
+    torch: { inline: (a) => `${a.x}.unflatten(${a.axis}, ${a.sizes})` },
     features: noFeatures,
     stats: noStats,
     diff: plainDiff,
@@ -135,6 +141,7 @@ export const layoutOps: OpDef[] = [
       return tensor([...x.dims.slice(0, s), product(x.dims.slice(s, e + 1)), ...x.dims.slice(e + 1)], x.ids);
     },
     runtime: "flatten",
+    torch: { inline: (a) => `${a.x}.flatten(${a.start}, ${orDefault(a.end, "-1")})` },
     features: noFeatures,
     stats: noStats,
     diff: plainDiff,
@@ -154,6 +161,7 @@ export const layoutOps: OpDef[] = [
       return tensor(dims, x.ids);
     },
     runtime: "transpose",
+    torch: { inline: (a) => `${a.x}.transpose(${a.a}, ${a.b})` },
     features: noFeatures,
     stats: noStats,
     diff: plainDiff,
@@ -170,6 +178,7 @@ export const layoutOps: OpDef[] = [
       return tensor(x.dims.filter((_, i) => i !== ax), x.ids);
     },
     runtime: "select",
+    torch: { inline: (a) => `${a.x}.select(${a.axis}, ${a.index})` },
     features: noFeatures,
     stats: noStats,
     diff: plainDiff,
@@ -185,6 +194,7 @@ export const layoutOps: OpDef[] = [
       return tensor([product(x.dims.slice(0, r - 1)), x.dims[r - 1]!], x.ids);
     },
     runtime: "flatten_tokens",
+    torch: { inline: (a) => `${a.x}.reshape(-1, ${a.x}.shape[-1])` },
     features: noFeatures,
     stats: noStats,
     diff: plainDiff,
@@ -195,6 +205,7 @@ export const layoutOps: OpDef[] = [
     doc: "zeros_like(x): zeros of x's shape and kind (token ids stay ids), e.g. the default of an optional input",
     infer: (a, c) => asTensor(a.x, c, "the argument of zeros_like"),
     runtime: "zeros_like",
+    torch: { inline: (a) => `torch.zeros_like(${a.x})` },
     features: noFeatures,
     stats: noStats,
     diff: plainDiff,

@@ -16,6 +16,7 @@ export const linear: OpDef = {
     return tensor([...x.dims.slice(0, -1), w.dims[0]!]);
   },
   runtime: "linear",
+  torch: { inline: (a) => `F.linear(${a.x}, ${a.weight}${a.bias ? `, ${a.bias}` : ""})` },
   features: noFeatures,
   stats: {
     // Every token is multiplied by the [out, in] weight once.

@@ -39,6 +39,35 @@ export const moe: OpDef = {
     return x;
   },
   runtime: "moe",
+  torch: {
+    helper: `
+def moe(x, logits, experts, top_k, order="softmax_topk", normalize=True):
+    """Sparse mixture of experts: each token's top_k experts, weighted by their gates.
+    experts(e, rows) runs expert e on the rows routed to it."""
+    shape = x.shape
+    rows = x.reshape(-1, shape[-1])
+    router = logits.reshape(-1, logits.shape[-1])
+    if order == "softmax_topk":
+        gates, chosen = torch.topk(torch.softmax(layers.upcast(router), dim=-1), top_k, dim=-1)
+    else:
+        top, chosen = torch.topk(router, top_k, dim=-1)
+        gates = torch.softmax(layers.upcast(top), dim=-1)
+    if normalize:
+        gates = gates / gates.sum(dim=-1, keepdim=True)
+    gates = gates.to(x.dtype)
+    out = None
+    for e in range(router.shape[-1]):
+        token, slot = torch.where(chosen == e)
+        if token.numel() == 0:
+            continue
+        y = experts(e, rows[token]) * gates[token, slot, None]
+        out = torch.zeros(rows.shape[0], y.shape[-1], dtype=y.dtype, device=y.device) if out is None else out
+        out = out.index_add(0, token, y)
+    if out is None:
+        out = torch.zeros_like(rows)
+    return out.reshape(*shape[:-1], out.shape[-1])
+`,
+  },
   features: (call) => [{ column: "moe", label: `${expertCount(call) ?? "?"} experts, top-${formatValue(call.value("top_k") ?? null)}` }],
   stats: {
     // Each token runs top_k of the E experts: a list's weights count k / E of their FLOPs; a

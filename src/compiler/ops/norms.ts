@@ -1,5 +1,6 @@
 // Normalizations without weights (a model scales them itself, e.g. by a Param); the
 // weighted ones are the primitives LayerNorm and RMSNorm.
+import { orDefault } from "../torch/lowering.js";
 import { asTensor } from "./argument-checks.js";
 import { noFeatures, noStats, plainDiff, type OpDef } from "./op-def.js";
 
@@ -10,6 +11,7 @@ export const normOps: OpDef[] = [
     doc: "layer_norm(x, eps = 1e-5): LayerNorm over the last axis without weight or bias (scale it yourself, e.g. by a Param)",
     infer: (a, c) => asTensor(a.x, c, "the argument of layer_norm"),
     runtime: "layer_norm",
+    torch: { inline: (a) => `F.layer_norm(${a.x}, ${a.x}.shape[-1:], eps=${orDefault(a.eps, "1e-5")})` },
     features: noFeatures,
     stats: noStats,
     diff: { anchor: false, role: "norm" },
@@ -20,6 +22,14 @@ export const normOps: OpDef[] = [
     doc: "rms_norm(x, eps = 1e-6): x / sqrt(mean(x²) + eps) over the last axis, without a weight (scale it yourself, e.g. by a Param)",
     infer: (a, c) => asTensor(a.x, c, "the argument of rms_norm"),
     runtime: "rms_norm",
+    torch: {
+      helper: `
+def rms_norm(x, eps=1e-6):
+    """x / sqrt(mean(x^2) + eps) over the last axis, in float32 at least, without a weight."""
+    h = layers.upcast(x)
+    return (h * torch.rsqrt(h.pow(2).mean(-1, keepdim=True) + eps)).to(x.dtype)
+`,
+    },
     features: () => [{ column: "norm", label: "RMSNorm" }],
     stats: noStats,
     diff: { anchor: false, role: "norm" },
@@ -30,6 +40,7 @@ export const normOps: OpDef[] = [
     doc: "l2_normalize(x): each row (last axis) divided by its L2 norm",
     infer: (a, c) => asTensor(a.x, c, "the argument of l2_normalize"),
     runtime: "l2_normalize",
+    torch: { inline: (a) => `F.normalize(${a.x}, dim=-1)` },
     features: noFeatures,
     stats: noStats,
     diff: plainDiff,

@@ -10,6 +10,17 @@ export const once: OpDef = {
   doc: "once(x): x, evaluated on the first call of a generation and remembered for the later steps (each call site its own value); without a cache, simply x",
   infer: (a) => a.x?.type,
   runtime: "once",
+  torch: {
+    helper: `
+def once(ctx, site, compute):
+    """compute(), evaluated on the first call of a generation and remembered for the later steps."""
+    if not ctx.use_cache:
+        return compute()
+    if site not in ctx.state:
+        ctx.state[site] = compute()
+    return ctx.state[site]
+`,
+  },
   features: noFeatures,
   stats: noStats,
   diff: plainDiff,

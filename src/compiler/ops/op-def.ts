@@ -10,6 +10,7 @@ import type { Value } from "../ir/model.js";
 import type { Sym } from "../shapes/sym.js";
 import type { Type } from "../check/types.js";
 import type { Feature } from "./feature.js";
+import type { TorchOpLowering } from "../torch/lowering.js";
 
 export type { Feature, FeatureColumn } from "./feature.js";
 
@@ -130,6 +131,8 @@ export interface OpDef {
   diff: OpDiff;
   // Lowerings to other targets (PyTorch, ONNX export) are optional fields here, each op's
   // written in its own definition object.
+  /** What `archc export --torch` writes for a call (src/compiler/torch/lowering.ts). */
+  torch?: TorchOpLowering;
 }
 
 /** For ops that fill no column of the feature table. */

@@ -12,6 +12,14 @@ export const positionIds: OpDef = {
     return x ? tensor(x.dims, true) : undefined;
   },
   runtime: "position_ids",
+  torch: {
+    context: true,
+    helper: `
+def position_ids(ctx, ids):
+    """Absolute positions [B, T] of the tokens of this call (continuing after the cache)."""
+    return ctx.positions(ids.device).unsqueeze(0).expand(ids.shape[0], -1)
+`,
+  },
   // Positions index a learned table (an Embedding): absolute learned position embeddings.
   features: () => [{ column: "positions", label: "learned" }],
   stats: noStats,
@@ -28,6 +36,24 @@ export const segmentIds: OpDef = {
     return x ? tensor(x.dims, true) : undefined;
   },
   runtime: "segment_ids",
+  torch: {
+    helper: `
+def segment_ids(ctx, site, ids, boundary):
+    """How many boundary tokens (end of document) precede each position, cached ones included."""
+    seen = ctx.state.get(site) if ctx.use_cache else None
+    if seen is None:
+        seen = torch.zeros(ids.shape[0], 1, dtype=torch.long, device=ids.device)
+    if boundary is None:
+        hits = torch.zeros_like(ids)
+    else:
+        hits = (ids == boundary).long()
+    before = torch.cumsum(hits, dim=1) - hits
+    out = seen + before
+    if ctx.use_cache:
+        ctx.state[site] = seen + hits.sum(dim=1, keepdim=True)
+    return out
+`,
+  },
   features: noFeatures,
   stats: noStats,
   diff: plainDiff,

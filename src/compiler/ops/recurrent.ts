@@ -23,6 +23,19 @@ export const recurrentOps: OpDef[] = [
       return tensor([x.dims[0]!, Sym.atom("memory+T"), x.dims[2]!], x.ids);
     },
     runtime: "memory",
+    torch: {
+      helper: `
+def memory(ctx, site, x, length, zeros=False):
+    """The last tokens (up to length) this call site saw in earlier calls, then x [B, T, d]."""
+    past = ctx.state.get(site) if ctx.use_cache else None
+    if past is None and zeros and length > 0:
+        past = x.new_zeros(x.shape[0], length, x.shape[2])
+    full = x if past is None else torch.cat((past, x), dim=1)
+    if ctx.use_cache:
+        ctx.state[site] = full[:, max(0, full.shape[1] - length):]
+    return full
+`,
+    },
     features: (call) => [{ column: "mask", label: `+ memory of ${formatValue(call.value("length") ?? null)} tokens` }],
     stats: noStats,
     diff: plainDiff,
@@ -34,6 +47,18 @@ export const recurrentOps: OpDef[] = [
     doc: "token_shift(x: [B, T, C]) -> [B, T, C]: x one token later (out[t] = x[t-1]); zeros before the first token, the previous call's last token when decoding",
     infer: (a, c) => asSequence(a.x, c, "the input of token_shift"),
     runtime: "token_shift",
+    torch: {
+      helper: `
+def token_shift(ctx, site, x):
+    """x one token later (out[t] = x[t-1]); zeros before the first token, the previous call's last when decoding."""
+    prev = ctx.state.get(site) if ctx.use_cache else None
+    if prev is None:
+        prev = x.new_zeros(x.shape[0], 1, x.shape[2])
+    if ctx.use_cache and x.shape[1] > 0:
+        ctx.state[site] = x[:, -1:]
+    return torch.cat((prev, x[:, :-1]), dim=1)
+`,
+    },
     features: () => [{ column: "positions", label: "token shift" }],
     stats: noStats,
     diff: { anchor: false, role: "positions" },
@@ -63,6 +88,30 @@ export const recurrentOps: OpDef[] = [
       return r;
     },
     runtime: "wkv_heads",
+    torch: {
+      helper: `
+def wkv_heads(ctx, site, r, k, v, decay, bonus, heads):
+    """RWKV-5/6 linear attention with a [D, D] state per head, as a loop over time."""
+    b, t, c = r.shape
+    d = c // heads
+    split = lambda x: x.reshape(*x.shape[:-1], heads, d)
+    r, k, v = split(r), split(k), split(v)
+    decay = split(decay)
+    u = bonus.reshape(heads, d)[..., None]
+    s = ctx.state.get(site) if ctx.use_cache else None
+    if s is None:
+        s = r.new_zeros(b, heads, d, d)
+    out = []
+    for i in range(t):
+        kv = k[:, i, :, :, None] * v[:, i, :, None, :]
+        out.append((r[:, i, :, None, :] @ (s + u * kv)).squeeze(-2))
+        w = decay[:, i] if decay.dim() == 4 else decay
+        s = w[..., None] * s + kv
+    if ctx.use_cache:
+        ctx.state[site] = s
+    return torch.stack(out, dim=1).reshape(b, t, c) if out else r.reshape(b, t, c)
+`,
+    },
     features: (call) => [{ column: "attention", label: `WKV recurrence (${formatValue(call.value("heads") ?? null)} heads, matrix state)` }],
     stats: {
       // Per head, with D = C / heads: kᵀv (D²), bonus·kᵀv (D²), S + it (D²), r·(…) (2D²) and
@@ -91,6 +140,34 @@ export const recurrentOps: OpDef[] = [
       return k;
     },
     runtime: "wkv4",
+    torch: {
+      helper: `
+def wkv4(ctx, site, k, v, decay, first):
+    """RWKV-4 linear attention as a loop over time, with the numerically stable (num, den, max) state."""
+    dtype = k.dtype
+    k, v = layers.upcast(k), layers.upcast(v)
+    w = -torch.exp(layers.upcast(decay).reshape(-1))
+    u = layers.upcast(first).reshape(-1)
+    state = ctx.state.get(site) if ctx.use_cache else None
+    if state is None:
+        zeros = k.new_zeros(k.shape[0], k.shape[2])
+        state = (zeros, zeros, zeros - 1e38)
+    num, den, top = state
+    out = []
+    for t in range(k.shape[1]):
+        kt, vt = k[:, t], v[:, t]
+        m = torch.maximum(top, kt + u)
+        e1, e2 = torch.exp(top - m), torch.exp(kt + u - m)
+        out.append((e1 * num + e2 * vt) / (e1 * den + e2))
+        m = torch.maximum(top + w, kt)
+        e1, e2 = torch.exp(top + w - m), torch.exp(kt - m)
+        num, den, top = e1 * num + e2 * vt, e1 * den + e2, m
+    if ctx.use_cache:
+        ctx.state[site] = (num, den, top)
+    y = torch.stack(out, dim=1) if out else k
+    return y.to(dtype)
+`,
+    },
     features: () => [{ column: "attention", label: "WKV recurrence (RWKV-4 linear attention)" }],
     stats: {
       // Per channel: the output (e1·a + e2·v) / (e1·b + e2) takes 6 operations and the state

@@ -22,6 +22,17 @@ export const relativePositionOps: OpDef[] = [
       return tensor([x.dims[1]!, d]);
     },
     runtime: "relative_sinusoid",
+    torch: {
+      helper: `
+def relative_sinusoid(x, dim, clamp=0):
+    """[S, dim]: the sinusoid embedding [sin(r f), cos(r f)] of each distance r = 0..S-1."""
+    r = torch.arange(x.shape[1], device=x.device, dtype=torch.float32)
+    if clamp and clamp > 0:
+        r = torch.clamp(r, max=clamp)
+    angles = r[:, None] * rope_inv_freq(10000.0, dim, x.device)[None, :]
+    return torch.cat((torch.sin(angles), torch.cos(angles)), dim=-1).to(x.dtype)
+`,
+    },
     features: noFeatures,
     stats: noStats,
     diff: plainDiff,
@@ -42,6 +53,21 @@ export const relativePositionOps: OpDef[] = [
       return tensor([q.dims[0]!, q.dims[1]!, q.dims[2]!, r.dims[0]!]);
     },
     runtime: "relative_scores",
+    torch: {
+      helper: `
+def relative_scores(q, r):
+    """[B, H, T, S]: q_i . r[S - T + i - j] per head (0 for keys after the query)."""
+    b, h, t, d = q.shape
+    s = r.shape[0]
+    rh = r.reshape(s, h, d).permute(1, 2, 0)  # [H, D, S]
+    by_distance = q @ rh  # [B, H, T, S], column = distance
+    i = torch.arange(t, device=q.device)[:, None]
+    j = torch.arange(s, device=q.device)[None, :]
+    dist = s - t + i - j
+    picked = torch.gather(by_distance, 3, dist.clamp(min=0).expand(b, h, t, s))
+    return picked.masked_fill(dist < 0, 0.0)
+`,
+    },
     features: noFeatures,
     stats: noStats,
     diff: plainDiff,
@@ -64,6 +90,35 @@ export const relativePositionOps: OpDef[] = [
       return tensor([Sym.const(1), t.dims[1]!, x.dims[1]!, Sym.atom("keys")]);
     },
     runtime: "relative_position_bias",
+    torch: {
+      context: true,
+      helper: `
+def relative_bucket(relative, buckets, bidirectional, max_distance):
+    """T5's bucket of each key-minus-query distance: exact for short ones, logarithmic up to max_distance."""
+    bucket = torch.zeros_like(relative)
+    if bidirectional:
+        buckets //= 2
+        bucket = bucket + (relative > 0).long() * buckets
+        distance = relative.abs()
+    else:
+        distance = -torch.clamp(relative, max=0)
+    exact = buckets // 2
+    log_ratio = torch.log(distance.float().clamp(min=1) / exact) / math.log(max_distance / exact)
+    large = exact + (log_ratio * (buckets - exact)).long()
+    large = torch.clamp(large, max=buckets - 1)
+    return bucket + torch.where(distance < exact, distance, large)
+
+
+def relative_position_bias(ctx, table, x, bidirectional=False, max_distance=128, cache=True):
+    """[1, H, T, S]: the table row of each (query, key) distance bucket; queries after the cached tokens."""
+    t = x.shape[1]
+    offset = ctx.offset if cache and ctx.use_cache else 0
+    i = torch.arange(offset, offset + t, device=table.device)[:, None]
+    j = torch.arange(offset + t, device=table.device)[None, :]
+    buckets = relative_bucket(j - i, table.shape[0], bidirectional, max_distance)
+    return table[buckets].permute(2, 0, 1)[None]
+`,
+    },
     features: noFeatures,
     stats: noStats,
     diff: plainDiff,
