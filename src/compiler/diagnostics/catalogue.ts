@@ -39,6 +39,9 @@ export const catalogue = {
   E0405: "unknown operation",
   E0501: "config.json does not match the architecture",
   E0502: "inputs do not match the model",
+  // 065x: export to ONNX
+  E0651: "op or primitive without an ONNX lowering",
+  E0652: "argument not expressible in ONNX",
   W0001: "unused hyperparameter",
 } as const;
 

@@ -1,0 +1,169 @@
+// `archc export MODEL --onnx`: one resolved configuration of an architecture, with its
+// weights, as an ONNX graph (or two, for encoder-decoder models) plus a manifest that says
+// which graph is which and how its inputs and outputs are named.
+import { copyFileSync, existsSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type * as A from "../../ast/nodes.js";
+import { checkedArch } from "../../pipeline.js";
+import { tokenStreams } from "../../codegen/token-stream.js";
+import { elaborate, type ElaboratedModel } from "../../elaborate/instance.js";
+import { error } from "../../diagnostics/diagnostic.js";
+import type { ArchIR } from "../../ir/model.js";
+import type { ResolvedConfig } from "../../eval/config.js";
+import type { WeightSource } from "../../../runtime/index.js";
+import { ops } from "../../check/ops.js";
+import { GraphBuilder } from "./graph.js";
+import { ExportError, ForwardLowering, type LoweringTables } from "./forward.js";
+import { BATCH, OptimumIO, SEQUENCE, type CacheSite, type GraphKind } from "./io.js";
+import { opLowerings, primitiveLowerings } from "./lowerings/index.js";
+import type { TensorVal } from "./lowering.js";
+import { writeGraph } from "./write.js";
+import { OPSET } from "./proto.js";
+import { shapeDim } from "./tensors.js";
+
+export interface OnnxExportOptions {
+  /** Also output what the model emits (hidden_states.i, router_logits.i): for verification. */
+  intermediates?: boolean;
+  /** Allow com.microsoft contrib ops where they help (none are used yet). */
+  contribOps?: boolean;
+}
+
+/** What `OUT/archc-onnx.json` records: enough for a runner to drive the graph. */
+export interface OnnxManifest {
+  format: "archc-onnx";
+  version: 1;
+  arch: string;
+  root: string;
+  kind: GraphKind;
+  opset: number;
+  model: string;
+  inputs: string[];
+  outputs: string[];
+  /** Decoder graphs: one entry per past_key_values.{i}. */
+  cache: CacheSite[];
+  intermediates: string[];
+}
+
+export interface BuiltGraph {
+  graph: GraphBuilder;
+  manifest: OnnxManifest;
+}
+
+export const tables: LoweringTables = {
+  op: (name) => opLowerings[name],
+  primitive: (name) => primitiveLowerings[name],
+};
+
+/** Decoder or encoder: whether some op keeps state across calls (a KV cache, recurrent state). */
+export function graphKind(arch: ArchIR): GraphKind {
+  let cached = false;
+  const visit = (n: unknown): void => {
+    if (cached || !n || typeof n !== "object") return;
+    if (Array.isArray(n)) return n.forEach(visit);
+    const e = n as A.Expr;
+    if (e.kind === "call" && e.callee.kind === "name" && ops[e.callee.name]?.stateful) {
+      const cache = e.args.find((a) => a.keyword === "cache");
+      if (!cache || !(cache.value.kind === "bool" && cache.value.value === false)) cached = true;
+    }
+    for (const [k, v] of Object.entries(n)) if (k !== "span") visit(v);
+  };
+  for (const b of arch.blocks.values()) visit(b.forward?.body);
+  return cached ? "decoder" : "encoder";
+}
+
+export function buildOnnxGraph(config: ResolvedConfig, root: string, source: WeightSource, opts: OnnxExportOptions = {}): BuiltGraph {
+  const arch = config.arch;
+  const { annotations, diagnostics } = checkedArch(arch);
+  const errs = diagnostics.filter((d) => d.severity === "error");
+  if (errs.length) throw new ExportError(errs[0]!);
+  const model: ElaboratedModel = elaborate(config, root);
+  const rootBlock = arch.blocks.get(root);
+  const f = rootBlock?.forward;
+  if (!rootBlock || !f) throw new ExportError(error("E0402", rootBlock?.nameSpan ?? arch.span, `root block \`${root}\` has no forward`));
+  const streams = tokenStreams(rootBlock);
+  if (streams.context.length) {
+    throw new ExportError(error("E0652", rootBlock.nameSpan, `\`${root}\` reads ${streams.context.join(", ")} besides its stream: encoder-decoder models cannot be exported to ONNX yet`, { hint: "see docs/onnx.md" }));
+  }
+  const kind = graphKind(arch);
+  const g = new GraphBuilder();
+  const ties = new Map(model.ties.map((t) => [t.target, t.source]));
+  const weight = (name: string, dims: number[]): string => {
+    const key = ties.get(name) ?? name;
+    return g.weight(key, dims, () => {
+      const t = source.get(key) ?? source.make?.(key, dims);
+      if (!t || t.shape.length !== dims.length || t.shape.some((d, i) => d !== dims[i])) {
+        throw new ExportError(error("E0501", undefined, `${source.label}: ${t ? `tensor ${key} has shape [${t.shape.join(", ")}], expected [${dims.join(", ")}]` : `missing tensor ${key} (expected shape [${dims.join(", ")}])`}`));
+      }
+      return t.data;
+    });
+  };
+  // Inputs: the root's token-id inputs in order ([batch_size, sequence_length], int64).
+  const inputs: (TensorVal | undefined)[] = [];
+  let first: TensorVal | undefined;
+  for (const p of f.params) {
+    if (!p.type.ids) throw new ExportError(error("E0652", p.span, `root input \`${p.name}\` is not a token-id tensor: only token inputs can be exported to ONNX yet`));
+    const name = g.input(p.name, "int64", [BATCH, SEQUENCE]);
+    // Every token input shares the first one's [batch_size, sequence_length].
+    const t: TensorVal = { kind: "tensor", name, elem: "int64", dims: first?.dims ?? [shapeDim(name, 0, BATCH), shapeDim(name, 1, SEQUENCE)] };
+    first ??= t;
+    inputs.push(t);
+  }
+  const io = new OptimumIO(g, kind, first!, opts.contribOps ?? false);
+  // Decoders read the mask even when the model does not (Optimum's fixed signature).
+  if (kind === "decoder") {
+    io.attentionMask();
+    io.positionIds();
+  }
+  const lowering = new ForwardLowering({ arch, annotations, config: config.values, g, io, tables, weight });
+  const out = lowering.callBlock(model.root, inputs);
+  const result = Array.isArray(out) ? out[0] : out;
+  if (!result || typeof result !== "object" || (result as TensorVal).kind !== "tensor") {
+    throw new ExportError(error("E0403", f.span, `the forward of \`${root}\` does not return a tensor`));
+  }
+  const logits = result as TensorVal;
+  const outName = f.result && f.result.dims.length === 3 ? "logits" : "last_hidden_state";
+  const outDims = logits.dims.map((d, i) => (typeof d === "number" ? d : i === 0 ? BATCH : i === 1 ? SEQUENCE : `${outName}_dim_${i}`));
+  // The main output comes first, as Optimum orders them.
+  const presents = g.outputs.splice(0);
+  g.output(outName, logits.name, "float32", outDims);
+  g.outputs.push(...presents);
+  const intermediates: string[] = [];
+  if (opts.intermediates) {
+    for (const [name, t] of lowering.emitted) {
+      g.output(name, t.name, "float32", t.dims.map((d, i) => (typeof d === "number" ? d : `${name}_dim_${i}`)));
+      intermediates.push(name);
+    }
+  }
+  const manifest: OnnxManifest = {
+    format: "archc-onnx",
+    version: 1,
+    arch: arch.name,
+    root,
+    kind,
+    opset: OPSET,
+    model: "model.onnx",
+    inputs: g.inputs.map((i) => i.name!),
+    outputs: g.outputs.map((o) => o.name!),
+    cache: io.cacheSites,
+    intermediates,
+  };
+  return { graph: g, manifest };
+}
+
+
+/** Writes OUT/model.onnx, OUT/model.onnx_data and OUT/archc-onnx.json (+ the checkpoint's config files). */
+export function writeOnnxExport(built: BuiltGraph, out: string, checkpointDir?: string): { files: string[]; bytes: number } {
+  const { arch, root, kind } = built.manifest;
+  const doc = `${arch} (${root}), exported by archc as a ${kind} graph with Optimum's input/output names`;
+  const w = writeGraph(built.graph, out, "model", `${arch}.${root}`, doc);
+  const manifestPath = join(out, "archc-onnx.json");
+  writeFileSync(manifestPath, JSON.stringify(built.manifest, null, 2) + "\n");
+  const files = [w.model, w.data, manifestPath];
+  for (const f of ["config.json", "generation_config.json"]) {
+    if (checkpointDir && existsSync(join(checkpointDir, f))) {
+      copyFileSync(join(checkpointDir, f), join(out, f));
+      files.push(join(out, f));
+    }
+  }
+  return { files, bytes: w.bytes };
+}

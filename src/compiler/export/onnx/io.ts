@@ -1,0 +1,86 @@
+// The graph's inputs and outputs, named as Hugging Face Optimum names them (what
+// transformers.js and other runners read): input_ids, attention_mask, position_ids,
+// past_key_values.{i}.key|value → logits, present.{i}.key|value. See docs/onnx.md.
+import type { GraphBuilder } from "./graph.js";
+import type { Dim, GraphIO, StatePair, TensorVal } from "./lowering.js";
+import { shapeDim } from "./tensors.js";
+
+/** decoder: one graph for prefill and decode with a KV cache; encoder: no cache, positions from 0. */
+export type GraphKind = "decoder" | "encoder";
+
+export const BATCH = "batch_size";
+export const SEQUENCE = "sequence_length";
+export const PAST = "past_sequence_length";
+export const TOTAL = "total_sequence_length";
+
+export interface CacheSite {
+  /** The attention call (`model.layers.0.self_attn#0`). */
+  site: string;
+  kvHeads: number;
+  headDim: number;
+  valueDim: number;
+}
+
+export class OptimumIO implements GraphIO {
+  readonly cacheSites: CacheSite[] = [];
+  private positions: TensorVal | undefined;
+  private mask: TensorVal | undefined;
+  private readonly ids: TensorVal;
+
+  constructor(
+    private readonly g: GraphBuilder,
+    readonly kind: GraphKind,
+    /** The stream input (input_ids), whose [batch, sequence] the other inputs share. */
+    ids: TensorVal,
+    readonly contribOps = false,
+  ) {
+    this.ids = ids;
+  }
+
+  positionIds(): TensorVal {
+    if (this.positions) return this.positions;
+    if (this.kind === "decoder") {
+      this.g.input("position_ids", "int64", [BATCH, SEQUENCE], "absolute position of each token (past tokens included)");
+      this.positions = { kind: "tensor", name: "position_ids", elem: "int64", dims: this.ids.dims };
+    } else {
+      // An encoder sees whole sequences: positions 0..T-1 for every row.
+      const g = this.g;
+      const t = g.op("Squeeze", [shapeDim(this.ids.name, 1, SEQUENCE).value(g), g.i64([0])]);
+      const row = g.op("Unsqueeze", [g.op("Range", [g.i64(0), t, g.i64(1)]), g.i64([0])]);
+      const name = g.op("Add", [row, g.op("Mul", [this.ids.name, g.i64(0)])]);
+      this.positions = { kind: "tensor", name, elem: "int64", dims: this.ids.dims };
+    }
+    return this.positions;
+  }
+
+  attentionMask(): TensorVal | undefined {
+    if (!this.mask) {
+      this.g.input("attention_mask", "int64", [BATCH, this.kind === "decoder" ? TOTAL : SEQUENCE], "1 = real token, 0 = padding");
+      const total: Dim = shapeDim("attention_mask", 1, TOTAL);
+      this.mask = { kind: "tensor", name: "attention_mask", elem: "int64", dims: [this.ids.dims[0]!, total] };
+    }
+    return this.mask;
+  }
+
+  kvCache(site: string, k: TensorVal, v: TensorVal): { k: TensorVal; v: TensorVal } {
+    if (this.kind !== "decoder") return { k, v };
+    const [kvHeads, headDim, valueDim] = [k.dims[1], k.dims[3], v.dims[3]];
+    if (typeof kvHeads !== "number" || typeof headDim !== "number" || typeof valueDim !== "number") throw new Error("a KV cache needs static head sizes");
+    const i = this.cacheSites.length;
+    this.cacheSites.push({ site, kvHeads, headDim, valueDim });
+    const past = (which: "key" | "value", d: number): TensorVal => {
+      const name = this.g.input(`past_key_values.${i}.${which}`, "float32", [BATCH, kvHeads, PAST, d]);
+      return { kind: "tensor", name, elem: "float32", dims: [k.dims[0]!, kvHeads, shapeDim(name, 2, PAST), d] };
+    };
+    const joined = (which: "key" | "value", x: TensorVal, d: number): TensorVal => {
+      const name = `present.${i}.${which}`;
+      this.g.output(name, this.g.op("Concat", [past(which, d).name, x.name], { axis: 2 }), "float32", [BATCH, kvHeads, TOTAL, d]);
+      return { kind: "tensor", name, elem: "float32", dims: [k.dims[0]!, kvHeads, shapeDim(name, 2, TOTAL), d] };
+    };
+    return { k: joined("key", k, headDim), v: joined("value", v, valueDim) };
+  }
+
+  recurrentState(site: string): StatePair {
+    throw new Error(`recurrent state (${site}) is not exported yet`);
+  }
+}

@@ -1,0 +1,166 @@
+// ONNX lowerings of rope and attention with standard ops: cos/sin from the `position_ids`
+// input, the KV cache as past/present graph inputs and outputs, GQA by broadcasting the kv
+// heads, masks as one boolean [B|1, 1, T, S] tensor and masked scores set to finfo(float32).min
+// (as Hugging Face's eager attention does).
+import { ops as rtOps } from "../../../../runtime/index.js";
+import type { GraphBuilder } from "../graph.js";
+import { isTensor, type Lowered, type LoweringContext, type OpLowering, type TensorVal } from "../lowering.js";
+import { binary, cast, concat, shapeDim, slice, split, transpose, unary, unsqueeze, withScalar } from "../tensors.js";
+import { reshapeKeeping } from "./shape.js";
+
+const f = Math.fround;
+const num = (v: Lowered): number | undefined => (typeof v === "number" ? v : undefined);
+
+/** cos and sin [B, 1, T, half] of one inverse-frequency table, shared by every rope site. */
+const tables = new WeakMap<GraphBuilder, Map<string, { cos: TensorVal; sin: TensorVal }>>();
+
+function cosSin(c: LoweringContext, inv: Float32Array, linearFactor: number, mscale: number): { cos: TensorVal; sin: TensorVal } {
+  const key = `${Array.from(inv).join(",")}|${linearFactor}|${mscale}`;
+  let perGraph = tables.get(c.g);
+  if (!perGraph) tables.set(c.g, (perGraph = new Map()));
+  const hit = perGraph.get(key);
+  if (hit) return hit;
+  const made = c.g.within("rotary", () => {
+    const ids = c.io.positionIds();
+    let pos = cast(c, ids, "float32");
+    if (linearFactor !== 1) pos = withScalar(c, "Div", pos, linearFactor);
+    const half = inv.length;
+    const angle = binary(c, "Mul", unsqueeze(c, pos, [2]), { kind: "tensor", name: c.g.f32(inv, [half]), elem: "float32", dims: [half] });
+    let cos = unsqueeze(c, unary(c, "Cos", angle), [1]);
+    let sin = unsqueeze(c, unary(c, "Sin", angle), [1]);
+    if (mscale !== 1) {
+      cos = withScalar(c, "Mul", cos, mscale);
+      sin = withScalar(c, "Mul", sin, mscale);
+    }
+    return { cos, sin };
+  });
+  perGraph.set(key, made);
+  return made;
+}
+
+export function rope(c: LoweringContext, x: TensorVal, a: Record<string, Lowered>): TensorVal {
+  const style = typeof a.style === "string" ? a.style : "rotate_half";
+  if (style !== "rotate_half" && style !== "interleaved") return c.unsupported(`rope style ${JSON.stringify(style)}`);
+  const d = x.dims[3];
+  if (typeof d !== "number") return c.unsupported("rope over a run-time head size");
+  const rd = num(a.dim) ?? d;
+  const scaling = typeof a.scaling === "string" && a.scaling !== "none" && a.scaling !== "default" ? a.scaling : undefined;
+  const theta = num(a.theta) ?? 10000;
+  const factor = num(a.factor) ?? 1;
+  let inv: Float32Array;
+  if (!scaling || scaling === "linear") inv = rtOps.ropeInvFreq(theta, rd);
+  else if (scaling === "ntk") inv = rtOps.ropeInvFreq(theta * Math.pow(factor, rd / (rd - 2)), rd);
+  // dynamic / dynamic_alpha / longrope change the frequencies with the sequence length.
+  else return c.unsupported(`rope scaling ${JSON.stringify(scaling)} (its frequencies depend on the sequence length)`);
+  const { cos, sin } = cosSin(c, inv, scaling === "linear" ? f(factor) : 1, 1);
+  const half = rd / 2;
+  const rot = rd < d ? slice(c, x, 3, 0, rd) : x;
+  const rotate = (x1: TensorVal, x2: TensorVal, cs: TensorVal, sn: TensorVal) => [
+    binary(c, "Sub", binary(c, "Mul", x1, cs), binary(c, "Mul", x2, sn)),
+    binary(c, "Add", binary(c, "Mul", x2, cs), binary(c, "Mul", x1, sn)),
+  ];
+  let out: TensorVal;
+  if (style === "rotate_half") {
+    const [x1, x2] = split(c, rot, 3, [half, half]);
+    out = concat(c, rotate(x1!, x2!, cos, sin), 3);
+  } else {
+    // GPT-J pairs (2i, 2i+1): [.., half, 2], rotated pairwise, back to [.., rd].
+    const pairs = reshapeKeeping(c, rot, [...rot.dims.slice(0, 3), half, 2]);
+    const [x1, x2] = split(c, pairs, 4, [1, 1]);
+    const [o1, o2] = rotate(x1!, x2!, unsqueeze(c, cos, [4]), unsqueeze(c, sin, [4]));
+    out = reshapeKeeping(c, concat(c, [o1!, o2!], 4), [...rot.dims.slice(0, 3), rd]);
+  }
+  return rd < d ? concat(c, [out, slice(c, x, 3, rd, d)], 3) : out;
+}
+
+/** The int64 scalar (0-D) of a run-time size, for Range. */
+function scalarOf(c: LoweringContext, x: TensorVal, axis: number): string {
+  const d = x.dims[axis]!;
+  const t = typeof d === "number" ? c.g.i64([d]) : d.value(c.g);
+  return c.g.op("Squeeze", [t, c.g.i64([0])]);
+}
+
+const masks = new WeakMap<GraphBuilder, Map<string, string>>();
+
+/** Boolean [B|1, 1, T, S]: may query i see key j (causal, window, padding). */
+function visibility(c: LoweringContext, q: TensorVal, k: TensorVal, causal: boolean, window: number | undefined, padding: TensorVal | undefined, cached: boolean): string | undefined {
+  if (!causal && window === undefined && !padding) return undefined;
+  const key = `${causal}|${window}|${!!padding}|${cached}`;
+  let perGraph = masks.get(c.g);
+  if (!perGraph) masks.set(c.g, (perGraph = new Map()));
+  const hit = perGraph.get(key);
+  if (hit) return hit;
+  const made = c.g.within(`mask${window !== undefined ? `_window${window}` : causal ? "_causal" : "_padding"}`, () => {
+    let vis: string | undefined;
+    if (causal || window !== undefined) {
+      const t = scalarOf(c, q, 2);
+      const s = scalarOf(c, k, 2);
+      // Queries are the last T of the S positions: query i sits at S - T + i.
+      const qpos = c.g.op("Unsqueeze", [c.g.op("Range", [c.g.op("Sub", [s, t]), s, c.g.i64(1)]), c.g.i64([1])]);
+      const kpos = c.g.op("Unsqueeze", [c.g.op("Range", [c.g.i64(0), s, c.g.i64(1)]), c.g.i64([0])]);
+      vis = c.g.op("LessOrEqual", [kpos, qpos]);
+      if (window !== undefined) vis = c.g.op("And", [vis, c.g.op("Greater", [kpos, c.g.op("Sub", [qpos, c.g.i64(window)])])]);
+    }
+    if (padding) {
+      const real = c.g.op("Unsqueeze", [c.g.op("Cast", [padding.name], { to: 9 }), c.g.i64([1, 2])]);
+      vis = vis ? c.g.op("And", [vis, real]) : real;
+    }
+    return vis!;
+  });
+  perGraph.set(key, made);
+  return made;
+}
+
+export function attention(c: LoweringContext, a: Record<string, Lowered>): TensorVal {
+  const q = a.q as TensorVal;
+  let k = a.k as TensorVal;
+  let v = a.v as TensorVal;
+  if (a.segments) return c.unsupported("attention with `segments` (document masking)");
+  if (num(a.logn) !== undefined) return c.unsupported("attention with `logn` query scaling");
+  const cached = a.cache !== false;
+  if (cached) ({ k, v } = c.io.kvCache(c.site, k, v));
+  const [h, kvh, d] = [q.dims[1], k.dims[1], q.dims[3]];
+  if (typeof h !== "number" || typeof kvh !== "number" || typeof d !== "number") return c.unsupported("attention over run-time head counts");
+  if (h !== kvh) {
+    // GQA/MQA: query head j reads kv head j / (H / KV); broadcast [B, KV, 1, S, D] to [B, KV, H/KV, S, D].
+    const widen = (t: TensorVal) => {
+      const e = c.g.op("Expand", [unsqueeze(c, t, [2]).name, c.g.i64([1, 1, h / kvh, 1, 1])]);
+      return reshapeKeeping(c, c.tensor(e, t.elem, [t.dims[0]!, kvh, h / kvh, t.dims[2]!, t.dims[3]!]), [t.dims[0]!, h, t.dims[2]!, t.dims[3]!]);
+    };
+    k = c.g.within("repeat_kv", () => widen(k));
+    v = c.g.within("repeat_kv", () => widen(v));
+  }
+  const scale = num(a.scale) ?? 1 / Math.sqrt(d);
+  let scores = c.tensor(c.g.op("MatMul", [q.name, transpose(c, k, [0, 1, 3, 2]).name]), "float32", [q.dims[0]!, h, q.dims[2]!, k.dims[2]!]);
+  let bias = isTensor(a.bias) ? a.bias : undefined;
+  if (a.alibi === true) {
+    const dtype = typeof a.alibi_dtype === "string" ? a.alibi_dtype : "float32";
+    if (dtype !== "float32") return c.unsupported(`ALiBi in ${dtype}`);
+    const s = scalarOf(c, k, 2);
+    const keys = c.g.op("Cast", [c.g.op("Range", [c.g.i64(0), s, c.g.i64(1)])], { to: 1 });
+    const al = c.tensor(c.g.op("Mul", [c.g.f32(rtOps.alibiSlopes(h), [1, h, 1, 1]), keys]), "float32", [1, h, 1, null]);
+    bias = bias ? binary(c, "Add", bias, al) : al;
+  }
+  const cap = num(a.softcap);
+  if (a.scale_bias === true && bias) {
+    scores = withScalar(c, "Mul", binary(c, "Add", scores, bias), scale);
+    if (cap !== undefined) scores = withScalar(c, "Mul", unary(c, "Tanh", withScalar(c, "Div", scores, cap)), cap);
+  } else {
+    scores = withScalar(c, "Mul", scores, scale);
+    if (cap !== undefined) scores = withScalar(c, "Mul", unary(c, "Tanh", withScalar(c, "Div", scores, cap)), cap);
+    if (bias) scores = binary(c, "Add", scores, bias);
+  }
+  const window = num(a.window);
+  const padding = a.padding === false ? undefined : c.io.attentionMask();
+  const vis = visibility(c, q, k, a.causal === true, window, padding, cached);
+  if (vis) scores = c.tensor(c.g.op("Where", [vis, scores.name, c.g.f32(rtOps.FLOAT32_MIN)]), "float32", scores.dims);
+  const probs = unary(c, "Softmax", scores, { axis: -1 });
+  return c.tensor(c.g.op("MatMul", [probs.name, v.name]), "float32", [q.dims[0]!, h, q.dims[2]!, v.dims[3]!]);
+}
+
+export const attentionLowerings: Record<string, OpLowering> = {
+  rope: (c, a) => rope(c, a.x as TensorVal, a),
+  attention: (c, a) => attention(c, a),
+};
+
+export { shapeDim };
