@@ -25,6 +25,7 @@ export class OrtModel {
     const session = await ort.InferenceSession.create(join(folder, manifest.model), {
       executionProviders: ["cpu"],
       graphOptimizationLevel: "all",
+      logSeverityLevel: 3,
       ...(threads ? { intraOpNumThreads: threads } : {}),
     });
     return new OrtModel(ort, session, manifest);

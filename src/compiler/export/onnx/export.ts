@@ -86,6 +86,7 @@ export function buildOnnxGraph(config: ResolvedConfig, root: string, source: Wei
   }
   const kind = graphKind(arch);
   const g = new GraphBuilder();
+  g.reserve("logits", "last_hidden_state");
   const ties = new Map(model.ties.map((t) => [t.target, t.source]));
   const weight = (name: string, dims: number[]): string => {
     const key = ties.get(name) ?? name;

@@ -200,7 +200,11 @@ export class ForwardLowering {
       }
       case "member": {
         const t = this.expr(e.target, inst, env);
-        return isInstance(t) ? t.children.find((c) => c.name === e.name) : undefined;
+        if (!isInstance(t)) return undefined;
+        // A primitive's parameter read as a tensor (`transformer.token_embeddings.weight`).
+        const w = t.kind === "primitive" ? t.weights.find((x) => x.name === `${t.path}.${e.name}`) : undefined;
+        if (w) return { kind: "tensor", name: this.o.weight(w.name, w.shape), elem: "float32", dims: w.shape };
+        return t.children.find((c) => c.name === e.name);
       }
       case "range":
         return evaluate(e, this.scope(inst, env));

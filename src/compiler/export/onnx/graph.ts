@@ -27,7 +27,10 @@ export class GraphBuilder {
   private readonly constants: TensorProto[] = [];
   private readonly constantByKey = new Map<string, string>();
   private readonly taken = new Set<string>();
+  private readonly reserved = new Set<string>();
   private readonly scopes: string[] = [];
+  /** Values renamed after they were made (rename): later readers get the new name. */
+  private readonly aliases = new Map<string, string>();
   /** The .arch location of what is being lowered, stamped on each node as its doc string. */
   location: string | undefined;
   usesContribOps = false;
@@ -46,11 +49,16 @@ export class GraphBuilder {
     return this.scopes.filter(Boolean).join("/");
   }
 
+  /** Keeps graph output names (`logits`) free: a local of that name becomes `logits_1`. */
+  reserve(...names: string[]): void {
+    for (const n of names) this.reserved.add(n);
+  }
+
   /** A value or node name not used before: `scope/base`, then `scope/base_1`, … */
   unique(base: string): string {
     const stem = this.scopeName() ? `${this.scopeName()}/${base}` : base;
     let name = stem;
-    for (let i = 1; this.taken.has(name); i++) name = `${stem}_${i}`;
+    for (let i = 1; this.taken.has(name) || this.reserved.has(name); i++) name = `${stem}_${i}`;
     this.taken.add(name);
     return name;
   }
@@ -66,7 +74,7 @@ export class GraphBuilder {
     this.nodes.push({
       name,
       opType,
-      input: inputs,
+      input: inputs.map((i) => this.aliases.get(i) ?? i),
       output: outputs,
       ...(opts.contrib ? { domain: MS_DOMAIN } : {}),
       attribute: Object.entries(attrs)
@@ -91,6 +99,7 @@ export class GraphBuilder {
     if (!last || last.output?.length !== 1 || last.output[0] !== value || this.outputs.some((o) => o.name === value)) return value;
     const name = this.unique(local);
     last.output = [name];
+    this.aliases.set(value, name);
     return name;
   }
 
@@ -138,11 +147,17 @@ export class GraphBuilder {
 
   /** Makes `value` a graph output called `name` (an Identity when the value already has another name). */
   output(name: string, value: string, elem: ElemType, dims: (number | string)[]): void {
+    value = this.aliases.get(value) ?? value;
+    if (value === name) {
+      this.outputs.push(valueInfo(name, elem, dims));
+      return;
+    }
     const last = this.nodes.find((n) => n.output?.length === 1 && n.output[0] === value);
     const isInput = this.inputs.some((i) => i.name === value) || this.weights.has(value);
     if (last && !isInput && !this.nodes.some((n) => n.input?.includes(value)) && !this.outputs.some((o) => o.name === value)) {
       // Rename the producer's output in place: no Identity node in the graph.
       last.output = [name];
+      this.aliases.set(value, name);
     } else this.nodes.push({ name: this.unique(`${name}/Identity`), opType: "Identity", input: [value], output: [name] });
     this.taken.add(name);
     this.outputs.push(valueInfo(name, elem, dims));
@@ -154,6 +169,8 @@ export class GraphBuilder {
       const at = layout.get(w.name)!;
       return externalTensor(w.name, w.dims, location, at.offset, at.length);
     });
-    return [...ext, ...this.constants];
+    // Constants made but then not read (a lowering that took another path) are left out.
+    const read = new Set(this.nodes.flatMap((n) => n.input ?? []));
+    return [...ext, ...this.constants.filter((t) => read.has(t.name!))];
   }
 }
