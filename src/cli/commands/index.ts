@@ -13,6 +13,7 @@ import { draw } from "./draw.js";
 import { report } from "./report.js";
 import { fmt } from "./fmt.js";
 import { bench } from "./bench.js";
+import { exportCmd } from "./export.js";
 
 export const commands: Record<string, Command> = {
   zoo,
@@ -29,4 +30,5 @@ export const commands: Record<string, Command> = {
   report,
   fmt,
   bench,
+  export: exportCmd,
 };

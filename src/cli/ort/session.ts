@@ -76,32 +76,43 @@ export class OrtModel {
     return { output: toTensor(out[this.manifest.outputs[0]!]!), emitted };
   }
 
-  /** Greedy decoding of one prompt: prefill, then one token per step through the KV cache. */
-  async generate(prompt: number[], maxNewTokens: number, onToken?: (id: number) => void): Promise<number[]> {
+  /** A sequence decoded through the KV cache: each `feed` appends tokens and returns the greedy next one. */
+  sequence(): { feed(ids: number[]): Promise<number> } {
     if (this.manifest.kind !== "decoder") throw new Error(`${this.manifest.arch} is exported as an ${this.manifest.kind} graph: it does not generate`);
-    let feeds: Record<string, OrtTensor> = { ...this.emptyPast(1) };
-    let ids = prompt;
+    let past: Record<string, OrtTensor> = this.emptyPast(1);
     let done = 0;
+    return {
+      feed: async (ids: number[]) => {
+        const r = await this.session.run({
+          ...past,
+          input_ids: this.ids([ids]),
+          attention_mask: this.ones(1, done + ids.length),
+          position_ids: this.positions(1, done, ids.length),
+        });
+        done += ids.length;
+        past = {};
+        this.manifest.cache.forEach((_, i) => {
+          past[`past_key_values.${i}.key`] = r[`present.${i}.key`]!;
+          past[`past_key_values.${i}.value`] = r[`present.${i}.value`]!;
+        });
+        const logits = r[this.manifest.outputs[0]!]!;
+        const v = logits.dims[2]!;
+        const data = logits.data as Float32Array;
+        return argmaxRow(data, data.length - v, v);
+      },
+    };
+  }
+
+  /** Greedy decoding of one prompt: prefill, then one token per step. */
+  async generate(prompt: number[], maxNewTokens: number, onToken?: (id: number) => void): Promise<number[]> {
+    const seq = this.sequence();
     const out: number[] = [];
+    let ids = prompt;
     for (let step = 0; step < maxNewTokens; step++) {
-      feeds.input_ids = this.ids([ids]);
-      feeds.attention_mask = this.ones(1, done + ids.length);
-      feeds.position_ids = this.positions(1, done, ids.length);
-      const r = await this.session.run(feeds);
-      const logits = r[this.manifest.outputs[0]!]!;
-      const v = logits.dims[2]!;
-      const data = logits.data as Float32Array;
-      const next = argmaxRow(data, data.length - v, v);
+      const next = await seq.feed(ids);
       out.push(next);
       onToken?.(next);
-      done += ids.length;
       ids = [next];
-      const past: Record<string, OrtTensor> = {};
-      this.manifest.cache.forEach((_, i) => {
-        past[`past_key_values.${i}.key`] = r[`present.${i}.key`]!;
-        past[`past_key_values.${i}.value`] = r[`present.${i}.value`]!;
-      });
-      feeds = past;
     }
     return out;
   }

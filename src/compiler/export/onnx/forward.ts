@@ -6,7 +6,7 @@
 import type * as A from "../../ast/nodes.js";
 import { ops } from "../../check/ops.js";
 import type { Annotations } from "../../check/types.js";
-import { error, type Diagnostic } from "../../diagnostics/diagnostic.js";
+import { DiagnosticError, error, type Diagnostic } from "../../diagnostics/diagnostic.js";
 import type { Instance } from "../../elaborate/instance.js";
 import { evaluate, EvalError, type Scope } from "../../eval/evaluate.js";
 import type { ArchIR, Value } from "../../ir/model.js";
@@ -16,9 +16,9 @@ import { binary, matmul, shapeDim, unary, withScalar } from "./tensors.js";
 import type { ElemType } from "./proto.js";
 
 /** A located reason the export cannot go on (an op without a lowering, an argument ONNX cannot express). */
-export class ExportError extends Error {
+export class ExportError extends DiagnosticError {
   constructor(readonly diagnostic: Diagnostic) {
-    super(diagnostic.message);
+    super([diagnostic]);
   }
 }
 
