@@ -6,6 +6,8 @@ import { formatValue } from "../eval/evaluate.js";
 import { pyFloat, pyValue } from "../eval/pyformat.js";
 import type { Feature } from "../ops/feature.js";
 import type { Value } from "./model.js";
+import type { PrimitiveLowering } from "../export/onnx/lowering.js";
+import { activationOnnx, conv1DOnnx, dropoutOnnx, embeddingOnnx, layerNormOnnx, linearOnnx, paramOnnx, rMSNormOnnx } from "../export/onnx/lowerings/primitives.js";
 
 export interface PrimitiveParam {
   name: string;
@@ -46,6 +48,8 @@ export interface Primitive {
   stats: PrimitiveStats;
   /** What an instance is for diff, without its sizes (sizes are compared as parameter shapes). */
   diffText(a: Record<string, Value>): string;
+  /** Its ONNX lowering (src/compiler/export/onnx): absent, exporting a model that calls it fails naming the submodule. */
+  onnx?: PrimitiveLowering;
 }
 
 const int = (v: Value | undefined): number => (typeof v === "number" ? v : 0);
@@ -100,6 +104,7 @@ export const activationClasses: Record<string, string> = {
 export const primitives: Record<string, Primitive> = {
   Linear: {
     name: "Linear",
+    onnx: linearOnnx,
     params: [{ name: "in_features", type: "int" }, { name: "out_features", type: "int" }, { name: "bias", type: "bool", default: true }],
     weights: (a) => [
       { name: "weight", shape: [int(a.out_features), int(a.in_features)] },
@@ -115,6 +120,7 @@ export const primitives: Record<string, Primitive> = {
   // GPT-2's Conv1D: a linear layer whose weight is stored [in, out].
   Conv1D: {
     name: "Conv1D",
+    onnx: conv1DOnnx,
     params: [{ name: "in_features", type: "int" }, { name: "out_features", type: "int" }, { name: "bias", type: "bool", default: true }],
     weights: (a) => [
       { name: "weight", shape: [int(a.in_features), int(a.out_features)] },
@@ -129,6 +135,7 @@ export const primitives: Record<string, Primitive> = {
   },
   Embedding: {
     name: "Embedding",
+    onnx: embeddingOnnx,
     params: [{ name: "num_embeddings", type: "int" }, { name: "embedding_dim", type: "int" }, { name: "padding_idx", type: "any", default: null }],
     weights: (a) => [{ name: "weight", shape: [int(a.num_embeddings), int(a.embedding_dim)] }],
     className: () => "Embedding",
@@ -141,6 +148,7 @@ export const primitives: Record<string, Primitive> = {
   },
   LayerNorm: {
     name: "LayerNorm",
+    onnx: layerNormOnnx,
     params: [
       { name: "dim", type: "int" },
       { name: "eps", type: "float", default: 1e-5 },
@@ -160,6 +168,7 @@ export const primitives: Record<string, Primitive> = {
   },
   RMSNorm: {
     name: "RMSNorm",
+    onnx: rMSNormOnnx,
     params: [
       { name: "dim", type: "int" },
       { name: "eps", type: "float", default: 1e-6 },
@@ -187,6 +196,7 @@ export const primitives: Record<string, Primitive> = {
   },
   Activation: {
     name: "Activation",
+    onnx: activationOnnx,
     params: [{ name: "kind", type: "string" }],
     weights: () => [],
     className: (a) => activationClasses[String(a.kind)] ?? String(a.kind),
@@ -198,6 +208,7 @@ export const primitives: Record<string, Primitive> = {
   },
   Dropout: {
     name: "Dropout",
+    onnx: dropoutOnnx,
     params: [{ name: "p", type: "float", default: 0.1 }],
     weights: () => [],
     className: () => "Dropout",
@@ -210,6 +221,7 @@ export const primitives: Record<string, Primitive> = {
   // A bare parameter tensor owned by the block (RWKV's time_decay, T5's relative bias table…).
   Param: {
     name: "Param",
+    onnx: paramOnnx,
     params: [{ name: "shape", type: "int[]" }],
     weights: (a) => [{ name: "", shape: Array.isArray(a.shape) ? a.shape.map((v) => int(v)) : [] }],
     className: () => "Parameter",

@@ -2,6 +2,7 @@
 import { exprText } from "../ast/expr-text.js";
 import { asTensor } from "./argument-checks.js";
 import { noFeatures, noStats, plainDiff, type Feature, type OpDef } from "./op-def.js";
+import { actOnnx, clampOnnx, expOnnx, geluOnnx, geluTanhOnnx, logSoftmaxOnnx, negOnnx, relu2Onnx, reluOnnx, sigmoidOnnx, siluOnnx, softcapOnnx, softmaxOnnx, sqrtOnnx, squareOnnx, tanhOnnx } from "../export/onnx/lowerings/elementwise.js";
 
 /** The shared part of an elementwise function of one tensor; each op below is its own literal. */
 const elementwise = (name: string): OpDef => ({
@@ -19,18 +20,18 @@ const elementwise = (name: string): OpDef => ({
 const activationColumn = (name: string) => (): Feature[] => [{ column: "activation", label: name }];
 
 export const elementwiseOps: OpDef[] = [
-  { ...elementwise("silu"), features: activationColumn("silu") },
-  { ...elementwise("gelu"), features: activationColumn("gelu") },
-  { ...elementwise("gelu_tanh"), features: activationColumn("gelu_tanh") },
-  { ...elementwise("relu"), features: activationColumn("relu") },
-  { ...elementwise("relu2"), features: activationColumn("relu2") },
+  { ...elementwise("silu"), features: activationColumn("silu"), onnx: siluOnnx },
+  { ...elementwise("gelu"), features: activationColumn("gelu"), onnx: geluOnnx },
+  { ...elementwise("gelu_tanh"), features: activationColumn("gelu_tanh"), onnx: geluTanhOnnx },
+  { ...elementwise("relu"), features: activationColumn("relu"), onnx: reluOnnx },
+  { ...elementwise("relu2"), features: activationColumn("relu2"), onnx: relu2Onnx },
   // Pieces of larger formulas rather than a model's activation: not labelled.
-  { ...elementwise("tanh") },
-  { ...elementwise("sigmoid") },
-  { ...elementwise("exp") },
-  { ...elementwise("sqrt") },
-  { ...elementwise("square") },
-  { ...elementwise("neg") },
+  { ...elementwise("tanh"), onnx: tanhOnnx },
+  { ...elementwise("sigmoid"), onnx: sigmoidOnnx },
+  { ...elementwise("exp"), onnx: expOnnx },
+  { ...elementwise("sqrt"), onnx: sqrtOnnx },
+  { ...elementwise("square"), onnx: squareOnnx },
+  { ...elementwise("neg"), onnx: negOnnx },
 ];
 
 export const activationOps: OpDef[] = [
@@ -40,6 +41,7 @@ export const activationOps: OpDef[] = [
     doc: "act(x, kind): the activation named by a config string (silu, gelu, gelu_new, relu, …)",
     infer: (a, c) => asTensor(a.x, c, "the argument of act"),
     runtime: "act",
+    onnx: actOnnx,
     features: (call) => {
       const kind = call.value("kind");
       return [{ column: "activation", label: kind !== undefined ? String(kind) : exprText(call.arg("kind") ?? call.expr) }];
@@ -53,6 +55,7 @@ export const activationOps: OpDef[] = [
     doc: "softcap(x, cap) = cap * tanh(x / cap)",
     infer: (a, c) => asTensor(a.x, c, "the argument of softcap"),
     runtime: "softcap",
+    onnx: softcapOnnx,
     features: noFeatures,
     stats: noStats,
     diff: plainDiff,
@@ -63,6 +66,7 @@ export const activationOps: OpDef[] = [
     doc: "softmax(x, axis = -1)",
     infer: (a, c) => asTensor(a.x, c, "the argument of softmax"),
     runtime: "softmax",
+    onnx: softmaxOnnx,
     features: noFeatures,
     stats: noStats,
     diff: plainDiff,
@@ -73,6 +77,7 @@ export const activationOps: OpDef[] = [
     doc: "log_softmax(x, axis = -1): log-probabilities (language-model heads that return them)",
     infer: (a, c) => asTensor(a.x, c, "the argument of log_softmax"),
     runtime: "log_softmax",
+    onnx: logSoftmaxOnnx,
     features: noFeatures,
     stats: noStats,
     diff: plainDiff,
@@ -83,6 +88,7 @@ export const activationOps: OpDef[] = [
     doc: "clamp(x, lo, hi): each element limited to [lo, hi] (torch.clamp); a null bound is no bound",
     infer: (a, c) => asTensor(a.x, c, "the argument of clamp"),
     runtime: "clamp",
+    onnx: clampOnnx,
     features: noFeatures,
     stats: noStats,
     diff: plainDiff,

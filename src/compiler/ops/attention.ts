@@ -4,6 +4,7 @@ import { formatValue } from "../eval/evaluate.js";
 import { tensor, typeText } from "../check/types.js";
 import { asTensor } from "./argument-checks.js";
 import type { Feature, OpCall, OpDef } from "./op-def.js";
+import { attentionOnnx } from "../export/onnx/lowerings/attention.js";
 
 /** Query and key/value head counts and the head size, in this instance. */
 function headCounts(call: OpCall): { heads?: number; kvHeads?: number; headDim?: number } | undefined {
@@ -49,6 +50,7 @@ export const attention: OpDef = {
     return tensor([q.dims[0]!, q.dims[1]!, q.dims[2]!, v.dims[3]!]);
   },
   runtime: "attention",
+  onnx: attentionOnnx,
   features: (call) => {
     const out: Feature[] = [];
     const h = headCounts(call);

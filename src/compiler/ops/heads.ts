@@ -2,6 +2,7 @@
 import { tensor } from "../check/types.js";
 import { asTensor, scalarSym } from "./argument-checks.js";
 import { noFeatures, noStats, plainDiff, type OpDef } from "./op-def.js";
+import { mergeHeadsOnnx, splitHeadsOnnx } from "../export/onnx/lowerings/shape.js";
 
 export const headOps: OpDef[] = [
   {
@@ -17,6 +18,7 @@ export const headOps: OpDef[] = [
       return tensor([...x.dims.slice(0, -2), n, x.dims[x.dims.length - 2]!, last.div(n)]);
     },
     runtime: "split_heads",
+    onnx: splitHeadsOnnx,
     features: noFeatures,
     stats: noStats,
     diff: plainDiff,
@@ -32,6 +34,7 @@ export const headOps: OpDef[] = [
       return tensor([...x.dims.slice(0, r - 3), x.dims[r - 2]!, x.dims[r - 3]!.mul(x.dims[r - 1]!)]);
     },
     runtime: "merge_heads",
+    onnx: mergeHeadsOnnx,
     features: noFeatures,
     stats: noStats,
     diff: plainDiff,

@@ -4,6 +4,7 @@ import { Sym } from "../shapes/sym.js";
 import { tensor, typeText, type TensorT } from "../check/types.js";
 import { asTensor, axisInRange, axisOf, listItems, product, scalarSym } from "./argument-checks.js";
 import { noFeatures, noStats, plainDiff, type OpDef } from "./op-def.js";
+import { chunkOnnx, concatOnnx, flattenOnnx, flattenTokensOnnx, reshapeOnnx, selectOnnx, splitOnnx, transposeOnnx, unflattenOnnx, zerosLikeOnnx } from "../export/onnx/lowerings/shape.js";
 
 export const layoutOps: OpDef[] = [
   {
@@ -24,6 +25,7 @@ export const layoutOps: OpDef[] = [
       return { kind: "tuple", items: syms.map((s) => tensor(x.dims.map((d, i) => (i === ax ? s! : d)), x.ids)) };
     },
     runtime: "split",
+    onnx: splitOnnx,
     features: noFeatures,
     stats: noStats,
     diff: plainDiff,
@@ -45,6 +47,7 @@ export const layoutOps: OpDef[] = [
       return { kind: "tuple", items: Array.from({ length: n }, () => tensor(x.dims.map((d, i) => (i === ax ? part : d)), x.ids)) };
     },
     runtime: "chunk",
+    onnx: chunkOnnx,
     features: noFeatures,
     stats: noStats,
     diff: plainDiff,
@@ -80,6 +83,7 @@ export const layoutOps: OpDef[] = [
       return tensor(ts[0]!.dims.map((d, j) => (j === ax ? total : d)), ts[0]!.ids);
     },
     runtime: "concat",
+    onnx: concatOnnx,
     features: noFeatures,
     stats: noStats,
     diff: plainDiff,
@@ -98,6 +102,7 @@ export const layoutOps: OpDef[] = [
       return tensor(dims, x.ids);
     },
     runtime: "reshape",
+    onnx: reshapeOnnx,
     features: noFeatures,
     stats: noStats,
     diff: plainDiff,
@@ -118,6 +123,7 @@ export const layoutOps: OpDef[] = [
       return tensor([...x.dims.slice(0, ax), ...sizes, ...x.dims.slice(ax + 1)], x.ids);
     },
     runtime: "unflatten",
+    onnx: unflattenOnnx,
     features: noFeatures,
     stats: noStats,
     diff: plainDiff,
@@ -135,6 +141,7 @@ export const layoutOps: OpDef[] = [
       return tensor([...x.dims.slice(0, s), product(x.dims.slice(s, e + 1)), ...x.dims.slice(e + 1)], x.ids);
     },
     runtime: "flatten",
+    onnx: flattenOnnx,
     features: noFeatures,
     stats: noStats,
     diff: plainDiff,
@@ -154,6 +161,7 @@ export const layoutOps: OpDef[] = [
       return tensor(dims, x.ids);
     },
     runtime: "transpose",
+    onnx: transposeOnnx,
     features: noFeatures,
     stats: noStats,
     diff: plainDiff,
@@ -170,6 +178,7 @@ export const layoutOps: OpDef[] = [
       return tensor(x.dims.filter((_, i) => i !== ax), x.ids);
     },
     runtime: "select",
+    onnx: selectOnnx,
     features: noFeatures,
     stats: noStats,
     diff: plainDiff,
@@ -185,6 +194,7 @@ export const layoutOps: OpDef[] = [
       return tensor([product(x.dims.slice(0, r - 1)), x.dims[r - 1]!], x.ids);
     },
     runtime: "flatten_tokens",
+    onnx: flattenTokensOnnx,
     features: noFeatures,
     stats: noStats,
     diff: plainDiff,
@@ -195,6 +205,7 @@ export const layoutOps: OpDef[] = [
     doc: "zeros_like(x): zeros of x's shape and kind (token ids stay ids), e.g. the default of an optional input",
     infer: (a, c) => asTensor(a.x, c, "the argument of zeros_like"),
     runtime: "zeros_like",
+    onnx: zerosLikeOnnx,
     features: noFeatures,
     stats: noStats,
     diff: plainDiff,

@@ -3,6 +3,7 @@
 import { tensor } from "../check/types.js";
 import { asTensor } from "./argument-checks.js";
 import { noFeatures, noStats, plainDiff, type OpDef } from "./op-def.js";
+import { linearOnnx } from "../export/onnx/lowerings/shape.js";
 
 export const linear: OpDef = {
   name: "linear",
@@ -16,6 +17,7 @@ export const linear: OpDef = {
     return tensor([...x.dims.slice(0, -1), w.dims[0]!]);
   },
   runtime: "linear",
+  onnx: linearOnnx,
   features: noFeatures,
   stats: noStats,
   diff: plainDiff,

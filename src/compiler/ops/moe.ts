@@ -4,6 +4,7 @@ import { Sym } from "../shapes/sym.js";
 import { typeText } from "../check/types.js";
 import { asTensor } from "./argument-checks.js";
 import type { OpDef } from "./op-def.js";
+import { moeOnnx } from "../export/onnx/lowerings/moe.js";
 
 export const moe: OpDef = {
   name: "moe",
@@ -20,6 +21,7 @@ export const moe: OpDef = {
     return x;
   },
   runtime: "moe",
+  onnx: moeOnnx,
   features: (call) => [{ column: "moe", label: `${call.submodule("experts")?.children.length ?? "?"} experts, top-${formatValue(call.value("top_k") ?? null)}` }],
   stats: {
     // Each token runs top_k of the E experts: the list's weights count k / E of their FLOPs.

@@ -2,6 +2,7 @@
 // weighted ones are the primitives LayerNorm and RMSNorm.
 import { asTensor } from "./argument-checks.js";
 import { noFeatures, noStats, plainDiff, type OpDef } from "./op-def.js";
+import { l2NormalizeOnnx, layerNormOnnx, rmsNormOnnx } from "../export/onnx/lowerings/norms.js";
 
 export const normOps: OpDef[] = [
   {
@@ -10,6 +11,7 @@ export const normOps: OpDef[] = [
     doc: "layer_norm(x, eps = 1e-5): LayerNorm over the last axis without weight or bias (scale it yourself, e.g. by a Param)",
     infer: (a, c) => asTensor(a.x, c, "the argument of layer_norm"),
     runtime: "layer_norm",
+    onnx: layerNormOnnx,
     features: noFeatures,
     stats: noStats,
     diff: plainDiff,
@@ -20,6 +22,7 @@ export const normOps: OpDef[] = [
     doc: "rms_norm(x, eps = 1e-6): x / sqrt(mean(x²) + eps) over the last axis, without a weight (scale it yourself, e.g. by a Param)",
     infer: (a, c) => asTensor(a.x, c, "the argument of rms_norm"),
     runtime: "rms_norm",
+    onnx: rmsNormOnnx,
     features: () => [{ column: "norm", label: "RMSNorm" }],
     stats: noStats,
     diff: plainDiff,
@@ -30,6 +33,7 @@ export const normOps: OpDef[] = [
     doc: "l2_normalize(x): each row (last axis) divided by its L2 norm",
     infer: (a, c) => asTensor(a.x, c, "the argument of l2_normalize"),
     runtime: "l2_normalize",
+    onnx: l2NormalizeOnnx,
     features: noFeatures,
     stats: noStats,
     diff: plainDiff,

@@ -10,6 +10,8 @@ export const once: OpDef = {
   doc: "once(x): x, evaluated on the first call of a generation and remembered for the later steps (each call site its own value); without a cache, simply x",
   infer: (a) => a.x?.type,
   runtime: "once",
+  // The bundled runtime computes it once per generation; a graph simply recomputes it.
+  onnx: (_c, a) => a.x,
   features: noFeatures,
   stats: noStats,
   diff: plainDiff,

@@ -10,6 +10,7 @@ import type { Value } from "../ir/model.js";
 import type { Sym } from "../shapes/sym.js";
 import type { Type } from "../check/types.js";
 import type { Feature } from "./feature.js";
+import type { OpLowering } from "../export/onnx/lowering.js";
 
 export type { Feature, FeatureColumn } from "./feature.js";
 
@@ -101,6 +102,8 @@ export interface OpDef {
   diff: OpDiff;
   // Lowerings to other targets (PyTorch, ONNX export) are optional fields here, each op's
   // written in its own definition object.
+  /** Its ONNX lowering (src/compiler/export/onnx): absent, exporting a model that calls it fails naming the call. */
+  onnx?: OpLowering;
 }
 
 /** For ops that fill no column of the feature table. */

@@ -2,6 +2,7 @@
 import { tensor } from "../check/types.js";
 import { asTensor } from "./argument-checks.js";
 import { noFeatures, noStats, plainDiff, type OpDef } from "./op-def.js";
+import { positionIdsOnnx } from "../export/onnx/lowerings/shape.js";
 
 export const positionIds: OpDef = {
   name: "position_ids",
@@ -12,6 +13,7 @@ export const positionIds: OpDef = {
     return x ? tensor(x.dims, true) : undefined;
   },
   runtime: "position_ids",
+  onnx: positionIdsOnnx,
   // Positions index a learned table (an Embedding): absolute learned position embeddings.
   features: () => [{ column: "positions", label: "learned" }],
   stats: noStats,

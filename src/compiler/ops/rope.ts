@@ -2,6 +2,7 @@
 import { Sym } from "../shapes/sym.js";
 import { asTensor, scalarSym } from "./argument-checks.js";
 import { noStats, type OpDef } from "./op-def.js";
+import { ropeOnnx } from "../export/onnx/lowerings/attention.js";
 
 export const rope: OpDef = {
   name: "rope",
@@ -20,6 +21,7 @@ export const rope: OpDef = {
     return x;
   },
   runtime: "rope",
+  onnx: ropeOnnx,
   features: (call) => {
     const style = call.value("style");
     const scaling = call.value("scaling");

@@ -11,11 +11,10 @@ import { error } from "../../diagnostics/diagnostic.js";
 import type { ArchIR } from "../../ir/model.js";
 import type { ResolvedConfig } from "../../eval/config.js";
 import type { WeightSource } from "../../../runtime/index.js";
-import { ops } from "../../check/ops.js";
+import { opNamed } from "../../ops/catalogue.js";
 import { GraphBuilder } from "./graph.js";
-import { ExportError, ForwardLowering, type LoweringTables } from "./forward.js";
+import { ExportError, ForwardLowering } from "./forward.js";
 import { BATCH, OptimumIO, SEQUENCE, type CacheSite, type GraphKind } from "./io.js";
-import { opLowerings, primitiveLowerings } from "./lowerings/index.js";
 import type { TensorVal } from "./lowering.js";
 import { writeGraph } from "./write.js";
 import { OPSET } from "./proto.js";
@@ -49,11 +48,6 @@ export interface BuiltGraph {
   manifest: OnnxManifest;
 }
 
-export const tables: LoweringTables = {
-  op: (name) => opLowerings[name],
-  primitive: (name) => primitiveLowerings[name],
-};
-
 /** Decoder or encoder: whether some op keeps state across calls (a KV cache, recurrent state). */
 export function graphKind(arch: ArchIR): GraphKind {
   let cached = false;
@@ -61,7 +55,7 @@ export function graphKind(arch: ArchIR): GraphKind {
     if (cached || !n || typeof n !== "object") return;
     if (Array.isArray(n)) return n.forEach(visit);
     const e = n as A.Expr;
-    if (e.kind === "call" && e.callee.kind === "name" && ops[e.callee.name]?.stateful) {
+    if (e.kind === "call" && e.callee.kind === "name" && opNamed(e.callee.name)?.stateful) {
       const cache = e.args.find((a) => a.keyword === "cache");
       if (!cache || !(cache.value.kind === "bool" && cache.value.value === false)) cached = true;
     }
@@ -115,7 +109,7 @@ export function buildOnnxGraph(config: ResolvedConfig, root: string, source: Wei
     io.attentionMask();
     io.positionIds();
   }
-  const lowering = new ForwardLowering({ arch, annotations, config: config.values, g, io, tables, weight });
+  const lowering = new ForwardLowering({ arch, annotations, config: config.values, g, io, weight });
   const out = lowering.callBlock(model.root, inputs);
   const result = Array.isArray(out) ? out[0] : out;
   if (!result || typeof result !== "object" || (result as TensorVal).kind !== "tensor") {

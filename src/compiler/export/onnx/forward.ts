@@ -4,14 +4,14 @@
 // branch); tensors become graph values; each op call goes to its op's ONNX lowering and
 // each submodule call to its primitive's lowering or into its block's forward.
 import type * as A from "../../ast/nodes.js";
-import { ops } from "../../check/ops.js";
+import { opNamed } from "../../ops/catalogue.js";
 import type { Annotations } from "../../check/types.js";
 import { DiagnosticError, error, type Diagnostic } from "../../diagnostics/diagnostic.js";
 import type { Instance } from "../../elaborate/instance.js";
 import { evaluate, EvalError, type Scope } from "../../eval/evaluate.js";
 import type { ArchIR, Value } from "../../ir/model.js";
 import type { GraphBuilder } from "./graph.js";
-import { DynDim, isTensor, type Dim, type GraphIO, type Lowered, type LoweringContext, type OpLowering, type PrimitiveLowering, type TensorVal } from "./lowering.js";
+import { DynDim, isTensor, type Dim, type GraphIO, type Lowered, type LoweringContext, type TensorVal } from "./lowering.js";
 import { binary, matmul, shapeDim, unary, withScalar } from "./tensors.js";
 import type { ElemType } from "./proto.js";
 
@@ -22,18 +22,12 @@ export class ExportError extends DiagnosticError {
   }
 }
 
-export interface LoweringTables {
-  op(name: string): OpLowering | undefined;
-  primitive(name: string): PrimitiveLowering | undefined;
-}
-
 export interface ForwardLoweringOptions {
   arch: ArchIR;
   annotations: Annotations;
   config: ReadonlyMap<string, Value>;
   g: GraphBuilder;
   io: GraphIO;
-  tables: LoweringTables;
   /** The initializer of a weight by its full state-dict name (ties resolved). */
   weight(name: string, dims: number[]): string;
 }
@@ -248,8 +242,8 @@ export class ForwardLowering {
       return this.applyModule(target, args, e.span, inst);
     }
     const name = e.callee.kind === "name" ? e.callee.name : "";
-    const op = ops[name];
-    const lowering = this.o.tables.op(name);
+    const op = opNamed(name);
+    const lowering = op?.onnx;
     if (!op || !lowering) {
       throw new ExportError(
         error("E0651", e.span, `\`${name}\` has no ONNX lowering`, { hint: `add an \`onnx\` lowering to the definition of \`${name}\`; until then this model runs only on the bundled runtime` }),
@@ -291,7 +285,7 @@ export class ForwardLowering {
     return this.g.within(rel, () => {
       if (target.kind === "primitive" && target.primitive) {
         const p = target.primitive;
-        const lowering = this.o.tables.primitive(p.name);
+        const lowering = p.onnx;
         const at = target.span ?? span;
         if (!lowering) {
           throw new ExportError(error("E0651", at, `primitive \`${p.name}\` (\`${target.path}\`) has no ONNX lowering`, { hint: `add an \`onnx\` lowering to the primitive \`${p.name}\`` }));

@@ -158,9 +158,10 @@ export function attention(c: LoweringContext, a: Record<string, Lowered>): Tenso
   return c.tensor(c.g.op("MatMul", [probs.name, v.name]), "float32", [q.dims[0]!, h, q.dims[2]!, v.dims[3]!]);
 }
 
-export const attentionLowerings: Record<string, OpLowering> = {
-  rope: (c, a) => rope(c, a.x as TensorVal, a),
-  attention: (c, a) => attention(c, a),
-};
+/** ONNX lowering of `rope`. */
+export const ropeOnnx: OpLowering = (c, a) => rope(c, a.x as TensorVal, a);
+
+/** ONNX lowering of `attention`. */
+export const attentionOnnx: OpLowering = (c, a) => attention(c, a);
 
 export { shapeDim };

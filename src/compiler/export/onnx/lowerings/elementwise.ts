@@ -51,29 +51,58 @@ export function activation(c: LoweringContext, kind: string, x: TensorVal): Tens
 
 const one = (f: (c: LoweringContext, x: TensorVal) => TensorVal): OpLowering => (c, a) => f(c, x0(a));
 
-export const elementwiseLowerings: Record<string, OpLowering> = {
-  silu: one(silu),
-  gelu: one(gelu),
-  gelu_tanh: one(geluTanh),
-  relu: one((c, x) => unary(c, "Relu", x)),
-  relu2: one(relu2),
-  tanh: one((c, x) => unary(c, "Tanh", x)),
-  sigmoid: one((c, x) => unary(c, "Sigmoid", x)),
-  exp: one((c, x) => unary(c, "Exp", x)),
-  sqrt: one((c, x) => unary(c, "Sqrt", x)),
-  square: one((c, x) => binary(c, "Mul", x, x)),
-  neg: one((c, x) => unary(c, "Neg", x)),
-  act: (c, a) => activation(c, String(a.kind), x0(a)),
-  softcap: (c, a) => {
-    const cap = Number(a.cap);
-    return withScalar(c, "Mul", unary(c, "Tanh", withScalar(c, "Div", x0(a), cap)), cap);
-  },
-  softmax: (c, a) => unary(c, "Softmax", x0(a), { axis: typeof a.axis === "number" ? a.axis : -1 }),
-  log_softmax: (c, a) => unary(c, "LogSoftmax", x0(a), { axis: typeof a.axis === "number" ? a.axis : -1 }),
-  clamp: (c, a) => {
-    const x = x0(a);
-    // torch.clamp rounds Python-number bounds to float32; a null bound is no bound ("").
-    const bound = (v: Lowered) => (typeof v === "number" ? c.g.f32(v) : "");
-    return c.tensor(c.g.op("Clip", [x.name, bound(a.lo), bound(a.hi)]), x.elem, x.dims);
-  },
+/** ONNX lowering of `silu`. */
+export const siluOnnx: OpLowering = one(silu);
+
+/** ONNX lowering of `gelu`. */
+export const geluOnnx: OpLowering = one(gelu);
+
+/** ONNX lowering of `gelu_tanh`. */
+export const geluTanhOnnx: OpLowering = one(geluTanh);
+
+/** ONNX lowering of `relu`. */
+export const reluOnnx: OpLowering = one((c, x) => unary(c, "Relu", x));
+
+/** ONNX lowering of `relu2`. */
+export const relu2Onnx: OpLowering = one(relu2);
+
+/** ONNX lowering of `tanh`. */
+export const tanhOnnx: OpLowering = one((c, x) => unary(c, "Tanh", x));
+
+/** ONNX lowering of `sigmoid`. */
+export const sigmoidOnnx: OpLowering = one((c, x) => unary(c, "Sigmoid", x));
+
+/** ONNX lowering of `exp`. */
+export const expOnnx: OpLowering = one((c, x) => unary(c, "Exp", x));
+
+/** ONNX lowering of `sqrt`. */
+export const sqrtOnnx: OpLowering = one((c, x) => unary(c, "Sqrt", x));
+
+/** ONNX lowering of `square`. */
+export const squareOnnx: OpLowering = one((c, x) => binary(c, "Mul", x, x));
+
+/** ONNX lowering of `neg`. */
+export const negOnnx: OpLowering = one((c, x) => unary(c, "Neg", x));
+
+/** ONNX lowering of `act`. */
+export const actOnnx: OpLowering = (c, a) => activation(c, String(a.kind), x0(a));
+
+/** ONNX lowering of `softcap`. */
+export const softcapOnnx: OpLowering = (c, a) => {
+  const cap = Number(a.cap);
+  return withScalar(c, "Mul", unary(c, "Tanh", withScalar(c, "Div", x0(a), cap)), cap);
+};
+
+/** ONNX lowering of `softmax`. */
+export const softmaxOnnx: OpLowering = (c, a) => unary(c, "Softmax", x0(a), { axis: typeof a.axis === "number" ? a.axis : -1 });
+
+/** ONNX lowering of `log_softmax`. */
+export const logSoftmaxOnnx: OpLowering = (c, a) => unary(c, "LogSoftmax", x0(a), { axis: typeof a.axis === "number" ? a.axis : -1 });
+
+/** ONNX lowering of `clamp`. */
+export const clampOnnx: OpLowering = (c, a) => {
+  const x = x0(a);
+  // torch.clamp rounds Python-number bounds to float32; a null bound is no bound ("").
+  const bound = (v: Lowered) => (typeof v === "number" ? c.g.f32(v) : "");
+  return c.tensor(c.g.op("Clip", [x.name, bound(a.lo), bound(a.hi)]), x.elem, x.dims);
 };

@@ -42,4 +42,5 @@ export function moe(c: LoweringContext, a: Record<string, Lowered>): TensorVal {
   return reshapeKeeping(c, y!, [...x.dims.slice(0, -1), dOut]);
 }
 
-export const moeLowerings: Record<string, OpLowering> = { moe: (c, a) => moe(c, a) };
+/** ONNX lowering of `moe`. */
+export const moeOnnx: OpLowering = (c, a) => moe(c, a);

@@ -33,8 +33,11 @@ export function l2Normalize(c: LoweringContext, x: TensorVal, eps = 1e-12): Tens
 
 const num = (v: unknown, dflt: number) => (typeof v === "number" ? v : dflt);
 
-export const normLowerings: Record<string, OpLowering> = {
-  layer_norm: (c, a) => layerNorm(c, a.x as TensorVal, num(a.eps, 1e-5)),
-  rms_norm: (c, a) => rmsNorm(c, a.x as TensorVal, num(a.eps, 1e-6)),
-  l2_normalize: (c, a) => l2Normalize(c, a.x as TensorVal),
-};
+/** ONNX lowering of `layer_norm`. */
+export const layerNormOnnx: OpLowering = (c, a) => layerNorm(c, a.x as TensorVal, num(a.eps, 1e-5));
+
+/** ONNX lowering of `rms_norm`. */
+export const rmsNormOnnx: OpLowering = (c, a) => rmsNorm(c, a.x as TensorVal, num(a.eps, 1e-6));
+
+/** ONNX lowering of `l2_normalize`. */
+export const l2NormalizeOnnx: OpLowering = (c, a) => l2Normalize(c, a.x as TensorVal);

@@ -1,7 +1,7 @@
 // ONNX lowerings of the built-in primitives (src/compiler/ir/primitives.ts). Weights stay in
 // their PyTorch layout under their state-dict names; a Linear reads its weight through a
 // Transpose that onnxruntime folds into the initializer when it loads the graph.
-import type { PrimitiveLowering, TensorVal } from "../lowering.js";
+import type { PrimitiveLowering } from "../lowering.js";
 import { binary, matmul, transpose } from "../tensors.js";
 import { activation } from "./elementwise.js";
 import { layerNorm, rmsNorm } from "./norms.js";
@@ -9,26 +9,38 @@ import { layerNorm, rmsNorm } from "./norms.js";
 const num = (v: unknown, dflt: number) => (typeof v === "number" ? v : dflt);
 const bias = (m: Parameters<PrimitiveLowering>[1]) => (m.hasWeight("bias") ? m.weight("bias") : undefined);
 
-export const primitiveLowerings: Record<string, PrimitiveLowering> = {
-  Linear: (c, m, x) => {
-    const y = matmul(c, x, transpose(c, m.weight("weight"), [1, 0]));
-    const b = bias(m);
-    return b ? binary(c, "Add", y, b) : y;
-  },
-  Conv1D: (c, m, x) => {
-    const y = matmul(c, x, m.weight("weight"));
-    const b = bias(m);
-    return b ? binary(c, "Add", y, b) : y;
-  },
-  Embedding: (c, m, ids) => {
-    const w = m.weight("weight");
-    return c.tensor(c.g.op("Gather", [w.name, ids.name], { axis: 0 }), "float32", [...ids.dims, w.dims[1]!]);
-  },
-  LayerNorm: (c, m, x) => layerNorm(c, x, num(m.args.eps, 1e-5), m.hasWeight("weight") ? m.weight("weight") : undefined, bias(m)),
-  RMSNorm: (c, m, x) => rmsNorm(c, x, num(m.args.eps, 1e-6), m.hasWeight("weight") ? m.weight("weight") : undefined, num(m.args.offset, 0)),
-  Activation: (c, m, x) => activation(c, String(m.args.kind), x),
-  Dropout: (_c, _m, x) => x,
-  Param: (_c, m) => m.weight(""),
+/** ONNX lowering of the primitive `Linear`. */
+export const linearOnnx: PrimitiveLowering = (c, m, x) => {
+  const y = matmul(c, x, transpose(c, m.weight("weight"), [1, 0]));
+  const b = bias(m);
+  return b ? binary(c, "Add", y, b) : y;
 };
 
-export type { TensorVal };
+/** ONNX lowering of the primitive `Conv1D`. */
+export const conv1DOnnx: PrimitiveLowering = (c, m, x) => {
+  const y = matmul(c, x, m.weight("weight"));
+  const b = bias(m);
+  return b ? binary(c, "Add", y, b) : y;
+};
+
+/** ONNX lowering of the primitive `Embedding`. */
+export const embeddingOnnx: PrimitiveLowering = (c, m, ids) => {
+  const w = m.weight("weight");
+  return c.tensor(c.g.op("Gather", [w.name, ids.name], { axis: 0 }), "float32", [...ids.dims, w.dims[1]!]);
+};
+
+/** ONNX lowering of the primitive `LayerNorm`. */
+export const layerNormOnnx: PrimitiveLowering = (c, m, x) => layerNorm(c, x, num(m.args.eps, 1e-5), m.hasWeight("weight") ? m.weight("weight") : undefined, bias(m));
+
+/** ONNX lowering of the primitive `RMSNorm`. */
+export const rMSNormOnnx: PrimitiveLowering = (c, m, x) => rmsNorm(c, x, num(m.args.eps, 1e-6), m.hasWeight("weight") ? m.weight("weight") : undefined, num(m.args.offset, 0));
+
+/** ONNX lowering of the primitive `Activation`. */
+export const activationOnnx: PrimitiveLowering = (c, m, x) => activation(c, String(m.args.kind), x);
+
+/** ONNX lowering of the primitive `Dropout`. */
+export const dropoutOnnx: PrimitiveLowering = (_c, _m, x) => x;
+
+/** ONNX lowering of the primitive `Param`. */
+export const paramOnnx: PrimitiveLowering = (_c, m) => m.weight("");
+

@@ -41,63 +41,88 @@ export function mergeHeads(c: LoweringContext, x: TensorVal): TensorVal {
   return reshapeKeeping(c, t, [...t.dims.slice(0, -2), h * k]);
 }
 
-export const shapeLowerings: Record<string, OpLowering> = {
-  split_heads: (c, a) => splitHeads(c, x0(a), Number(a.heads)),
-  merge_heads: (c, a) => mergeHeads(c, x0(a)),
-  transpose: (c, a) => swapAxes(c, x0(a), Number(a.a), Number(a.b)),
-  reshape: (c, a) => reshapeKeeping(c, x0(a), dimsArg(c, a.shape)),
-  unflatten: (c, a) => {
-    const x = x0(a);
-    const ax = axisOf(a.axis, x.dims.length, -1);
-    return reshapeKeeping(c, x, [...x.dims.slice(0, ax), ...dimsArg(c, a.sizes), ...x.dims.slice(ax + 1)]);
-  },
-  flatten: (c, a) => {
-    const x = x0(a);
-    const s = axisOf(a.start, x.dims.length, 0);
-    const e = axisOf(a.end, x.dims.length, -1);
-    const merged = x.dims.slice(s, e + 1);
-    return reshapeKeeping(c, x, [...x.dims.slice(0, s), dimProduct(c.g, merged, "flattened"), ...x.dims.slice(e + 1)]);
-  },
-  flatten_tokens: (c, a) => {
-    const x = x0(a);
-    const d = x.dims[x.dims.length - 1]!;
-    const out = c.tensor(c.g.op("Reshape", [x.name, c.g.i64([-1, typeof d === "number" ? d : 0])]), x.elem, [null, d]);
-    return out;
-  },
-  split: (c, a) => {
-    const x = x0(a);
-    const sizes = a.sizes as number[];
-    return split(c, x, axisOf(a.axis, x.dims.length, -1), sizes);
-  },
-  chunk: (c, a) => {
-    const x = x0(a);
-    const ax = axisOf(a.axis, x.dims.length, -1);
-    const n = Number(a.n);
-    const size = x.dims[ax]!;
-    if (typeof size !== "number") return c.unsupported("chunk over an axis whose size is only known at run time");
-    return split(c, x, ax, Array.from({ length: n }, () => size / n));
-  },
-  concat: (c, a, rest) => {
-    const xs = [x0(a), ...rest.filter(isTensor)];
-    return concat(c, xs, axisOf(a.axis, xs[0]!.dims.length, -1));
-  },
-  select: (c, a) => {
-    const x = x0(a);
-    const ax = axisOf(a.axis, x.dims.length, 0);
-    return c.tensor(c.g.op("Gather", [x.name, c.g.i64(Number(a.index))], { axis: ax }), x.elem, x.dims.filter((_, i) => i !== ax));
-  },
-  zeros_like: (c, a) => {
-    const x = x0(a);
-    const zero = x.elem === "int64" ? { tensor: { dataType: 7, dims: [1], rawData: new Uint8Array(8) } } : { tensor: { dataType: 1, dims: [1], rawData: new Uint8Array(4) } };
-    return c.tensor(c.g.op("ConstantOfShape", [c.g.op("Shape", [x.name])], { value: zero }), x.elem, x.dims);
-  },
-  position_ids: (c) => c.io.positionIds(),
-  linear: (c, a) => {
-    const x = x0(a);
-    const w = a.weight as TensorVal;
-    const y = matmul(c, x, transpose(c, w, [1, 0]));
-    return a.bias && isTensor(a.bias) ? binary(c, "Add", y, a.bias) : y;
-  },
+/** ONNX lowering of `split_heads`. */
+export const splitHeadsOnnx: OpLowering = (c, a) => splitHeads(c, x0(a), Number(a.heads));
+
+/** ONNX lowering of `merge_heads`. */
+export const mergeHeadsOnnx: OpLowering = (c, a) => mergeHeads(c, x0(a));
+
+/** ONNX lowering of `transpose`. */
+export const transposeOnnx: OpLowering = (c, a) => swapAxes(c, x0(a), Number(a.a), Number(a.b));
+
+/** ONNX lowering of `reshape`. */
+export const reshapeOnnx: OpLowering = (c, a) => reshapeKeeping(c, x0(a), dimsArg(c, a.shape));
+
+/** ONNX lowering of `unflatten`. */
+export const unflattenOnnx: OpLowering = (c, a) => {
+  const x = x0(a);
+  const ax = axisOf(a.axis, x.dims.length, -1);
+  return reshapeKeeping(c, x, [...x.dims.slice(0, ax), ...dimsArg(c, a.sizes), ...x.dims.slice(ax + 1)]);
+};
+
+/** ONNX lowering of `flatten`. */
+export const flattenOnnx: OpLowering = (c, a) => {
+  const x = x0(a);
+  const s = axisOf(a.start, x.dims.length, 0);
+  const e = axisOf(a.end, x.dims.length, -1);
+  const merged = x.dims.slice(s, e + 1);
+  return reshapeKeeping(c, x, [...x.dims.slice(0, s), dimProduct(c.g, merged, "flattened"), ...x.dims.slice(e + 1)]);
+};
+
+/** ONNX lowering of `flatten_tokens`. */
+export const flattenTokensOnnx: OpLowering = (c, a) => {
+  const x = x0(a);
+  const d = x.dims[x.dims.length - 1]!;
+  const out = c.tensor(c.g.op("Reshape", [x.name, c.g.i64([-1, typeof d === "number" ? d : 0])]), x.elem, [null, d]);
+  return out;
+};
+
+/** ONNX lowering of `split`. */
+export const splitOnnx: OpLowering = (c, a) => {
+  const x = x0(a);
+  const sizes = a.sizes as number[];
+  return split(c, x, axisOf(a.axis, x.dims.length, -1), sizes);
+};
+
+/** ONNX lowering of `chunk`. */
+export const chunkOnnx: OpLowering = (c, a) => {
+  const x = x0(a);
+  const ax = axisOf(a.axis, x.dims.length, -1);
+  const n = Number(a.n);
+  const size = x.dims[ax]!;
+  if (typeof size !== "number") return c.unsupported("chunk over an axis whose size is only known at run time");
+  return split(c, x, ax, Array.from({ length: n }, () => size / n));
+};
+
+/** ONNX lowering of `concat`. */
+export const concatOnnx: OpLowering = (c, a, rest) => {
+  const xs = [x0(a), ...rest.filter(isTensor)];
+  return concat(c, xs, axisOf(a.axis, xs[0]!.dims.length, -1));
+};
+
+/** ONNX lowering of `select`. */
+export const selectOnnx: OpLowering = (c, a) => {
+  const x = x0(a);
+  const ax = axisOf(a.axis, x.dims.length, 0);
+  return c.tensor(c.g.op("Gather", [x.name, c.g.i64(Number(a.index))], { axis: ax }), x.elem, x.dims.filter((_, i) => i !== ax));
+};
+
+/** ONNX lowering of `zeros_like`. */
+export const zerosLikeOnnx: OpLowering = (c, a) => {
+  const x = x0(a);
+  const zero = x.elem === "int64" ? { tensor: { dataType: 7, dims: [1], rawData: new Uint8Array(8) } } : { tensor: { dataType: 1, dims: [1], rawData: new Uint8Array(4) } };
+  return c.tensor(c.g.op("ConstantOfShape", [c.g.op("Shape", [x.name])], { value: zero }), x.elem, x.dims);
+};
+
+/** ONNX lowering of `position_ids`. */
+export const positionIdsOnnx: OpLowering = (c) => c.io.positionIds();
+
+/** ONNX lowering of `linear`. */
+export const linearOnnx: OpLowering = (c, a) => {
+  const x = x0(a);
+  const w = a.weight as TensorVal;
+  const y = matmul(c, x, transpose(c, w, [1, 0]));
+  return a.bias && isTensor(a.bias) ? binary(c, "Add", y, a.bias) : y;
 };
 
 export { shapeDim };
