@@ -4,6 +4,7 @@
 import { copyFileSync, existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type * as A from "../../ast/nodes.js";
+import type { Annotations } from "../../check/types.js";
 import { checkedArch } from "../../pipeline.js";
 import { tokenStreams } from "../../codegen/token-stream.js";
 import { elaborate, type ElaboratedModel } from "../../elaborate/instance.js";
@@ -48,14 +49,15 @@ export interface BuiltGraph {
   manifest: OnnxManifest;
 }
 
-/** Decoder or encoder: whether some op keeps state across calls (a KV cache, recurrent state). */
-export function graphKind(arch: ArchIR): GraphKind {
+/** Decoder or encoder: whether some op call keeps state across calls (a KV cache, recurrent state). */
+export function graphKind(arch: ArchIR, annotations: Annotations): GraphKind {
   let cached = false;
   const visit = (n: unknown): void => {
     if (cached || !n || typeof n !== "object") return;
     if (Array.isArray(n)) return n.forEach(visit);
     const e = n as A.Expr;
-    if (e.kind === "call" && e.callee.kind === "name" && opNamed(e.callee.name)?.stateful) {
+    const res = e.kind === "call" ? annotations.resolutions.get(e) : undefined;
+    if (e.kind === "call" && res?.kind === "op" && opNamed(res.name)?.stateful) {
       const cache = e.args.find((a) => a.keyword === "cache");
       if (!cache || !(cache.value.kind === "bool" && cache.value.value === false)) cached = true;
     }
@@ -78,7 +80,7 @@ export function buildOnnxGraph(config: ResolvedConfig, root: string, source: Wei
   if (streams.context.length) {
     throw new ExportError(error("E0652", rootBlock.nameSpan, `\`${root}\` reads ${streams.context.join(", ")} besides its stream: encoder-decoder models cannot be exported to ONNX yet`, { hint: "see docs/onnx.md" }));
   }
-  const kind = graphKind(arch);
+  const kind = graphKind(arch, annotations);
   const g = new GraphBuilder();
   g.reserve("logits", "last_hidden_state");
   const ties = new Map(model.ties.map((t) => [t.target, t.source]));
