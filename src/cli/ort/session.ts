@@ -38,8 +38,13 @@ export class OrtModel {
     return new this.ort.Tensor("int64", data, shape);
   }
 
+  /** What a new sequence starts from: empty KV caches, recurrent states at their start value. */
   private emptyPast(batch: number): Record<string, OrtTensor> {
     const feeds: Record<string, OrtTensor> = {};
+    for (const st of this.manifest.state) {
+      const dims = st.dims.map((d) => (typeof d === "number" ? d : batch));
+      feeds[st.input] = new this.ort.Tensor("float32", new Float32Array(dims.reduce((p, d) => p * d, 1)).fill(st.init), dims);
+    }
     this.manifest.cache.forEach((c, i) => {
       feeds[`past_key_values.${i}.key`] = new this.ort.Tensor("float32", new Float32Array(0), [batch, c.kvHeads, 0, c.headDim]);
       feeds[`past_key_values.${i}.value`] = new this.ort.Tensor("float32", new Float32Array(0), [batch, c.kvHeads, 0, c.valueDim]);
@@ -78,23 +83,23 @@ export class OrtModel {
 
   /** A sequence decoded through the KV cache: each `feed` appends tokens and returns the greedy next one. */
   sequence(): { feed(ids: number[]): Promise<number> } {
-    if (this.manifest.kind !== "decoder") throw new Error(`${this.manifest.arch} is exported as an ${this.manifest.kind} graph: it does not generate`);
+    if (this.manifest.kind === "encoder") throw new Error(`${this.manifest.arch} is exported as an encoder graph: it does not generate`);
+    const wants = new Set(this.manifest.inputs);
     let past: Record<string, OrtTensor> = this.emptyPast(1);
     let done = 0;
     return {
       feed: async (ids: number[]) => {
-        const r = await this.session.run({
-          ...past,
-          input_ids: this.ids([ids]),
-          attention_mask: this.ones(1, done + ids.length),
-          position_ids: this.positions(1, done, ids.length),
-        });
+        const feeds: Record<string, OrtTensor> = { ...past, input_ids: this.ids([ids]) };
+        if (wants.has("attention_mask")) feeds.attention_mask = this.ones(1, done + ids.length);
+        if (wants.has("position_ids")) feeds.position_ids = this.positions(1, done, ids.length);
+        const r = await this.session.run(feeds);
         done += ids.length;
         past = {};
         this.manifest.cache.forEach((_, i) => {
           past[`past_key_values.${i}.key`] = r[`present.${i}.key`]!;
           past[`past_key_values.${i}.value`] = r[`present.${i}.value`]!;
         });
+        for (const st of this.manifest.state) past[st.input] = r[st.output]!;
         const logits = r[this.manifest.outputs[0]!]!;
         const v = logits.dims[2]!;
         const data = logits.data as Float32Array;

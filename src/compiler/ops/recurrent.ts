@@ -6,6 +6,7 @@ import { Sym } from "../shapes/sym.js";
 import { tensor, type TensorT } from "../check/types.js";
 import { asSequence, checkChannels, product } from "./argument-checks.js";
 import { noStats, plainDiff, type OpDef } from "./op-def.js";
+import { tokenShiftOnnx, wkv4Onnx } from "../export/onnx/lowerings/recurrent.js";
 
 export const recurrentOps: OpDef[] = [
   {
@@ -34,6 +35,7 @@ export const recurrentOps: OpDef[] = [
     doc: "token_shift(x: [B, T, C]) -> [B, T, C]: x one token later (out[t] = x[t-1]); zeros before the first token, the previous call's last token when decoding",
     infer: (a, c) => asSequence(a.x, c, "the input of token_shift"),
     runtime: "token_shift",
+    onnx: tokenShiftOnnx,
     features: () => [{ column: "positions", label: "token shift" }],
     stats: noStats,
     diff: plainDiff,
@@ -82,6 +84,7 @@ export const recurrentOps: OpDef[] = [
       return k;
     },
     runtime: "wkv4",
+    onnx: wkv4Onnx,
     features: () => [{ column: "attention", label: "WKV recurrence (RWKV-4 linear attention)" }],
     stats: noStats,
     diff: { anchor: true },

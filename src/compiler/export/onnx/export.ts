@@ -15,7 +15,7 @@ import type { WeightSource } from "../../../runtime/index.js";
 import { opNamed } from "../../ops/catalogue.js";
 import { GraphBuilder } from "./graph.js";
 import { ExportError, ForwardLowering } from "./forward.js";
-import { BATCH, OptimumIO, SEQUENCE, type CacheSite, type GraphKind } from "./io.js";
+import { BATCH, OptimumIO, SEQUENCE, type CacheSite, type GraphKind, type StateEntry } from "./io.js";
 import type { TensorVal } from "./lowering.js";
 import { writeGraph } from "./write.js";
 import { OPSET } from "./proto.js";
@@ -41,6 +41,8 @@ export interface OnnxManifest {
   outputs: string[];
   /** Decoder graphs: one entry per past_key_values.{i}. */
   cache: CacheSite[];
+  /** Recurrent graphs: every past_state.{i}.NAME input, with its present_state output and start value. */
+  state: StateEntry[];
   intermediates: string[];
 }
 
@@ -106,11 +108,6 @@ export function buildOnnxGraph(config: ResolvedConfig, root: string, source: Wei
     inputs.push(t);
   }
   const io = new OptimumIO(g, kind, first!, opts.contribOps ?? false);
-  // Decoders read the mask even when the model does not (Optimum's fixed signature).
-  if (kind === "decoder") {
-    io.attentionMask();
-    io.positionIds();
-  }
   const lowering = new ForwardLowering({ arch, annotations, config: config.values, g, io, weight });
   const out = lowering.callBlock(model.root, inputs);
   const result = Array.isArray(out) ? out[0] : out;
@@ -118,6 +115,15 @@ export function buildOnnxGraph(config: ResolvedConfig, root: string, source: Wei
     throw new ExportError(error("E0403", f.span, `the forward of \`${root}\` does not return a tensor`));
   }
   const logits = result as TensorVal;
+  // A KV-cache decoder has Optimum's fixed signature: input_ids, attention_mask, position_ids,
+  // past_key_values.*, even where the model reads no mask or positions.
+  const graphKindFound: GraphKind = io.cacheSites.length ? "decoder" : io.states.length ? "recurrent" : "encoder";
+  if (graphKindFound === "decoder") {
+    io.attentionMask();
+    io.positionIds();
+    const order = (n: string) => (n === "attention_mask" ? 1 : n === "position_ids" ? 2 : n.startsWith("past_") ? 3 : 0);
+    g.inputs.sort((x, y) => order(x.name!) - order(y.name!));
+  }
   const outName = f.result && f.result.dims.length === 3 ? "logits" : "last_hidden_state";
   const outDims = logits.dims.map((d, i) => (typeof d === "number" ? d : i === 0 ? BATCH : i === 1 ? SEQUENCE : `${outName}_dim_${i}`));
   // The main output comes first, as Optimum orders them.
@@ -136,12 +142,13 @@ export function buildOnnxGraph(config: ResolvedConfig, root: string, source: Wei
     version: 1,
     arch: arch.name,
     root,
-    kind,
+    kind: graphKindFound,
     opset: OPSET,
     model: "model.onnx",
     inputs: g.inputs.map((i) => i.name!),
     outputs: g.outputs.map((o) => o.name!),
     cache: io.cacheSites,
+    state: io.states,
     intermediates,
   };
   return { graph: g, manifest };

@@ -164,7 +164,12 @@ export class ForwardLowering {
       case "null":
         return evaluate(e, () => undefined);
       case "name": {
-        if (res?.kind === "submodule") return inst.children.find((c) => c.name === e.name);
+        if (res?.kind === "submodule") {
+          const child = inst.children.find((c) => c.name === e.name);
+          // A bare parameter (Param) used as a value is its tensor.
+          if (child?.kind === "primitive" && child.primitive?.apply.kind === "value") return this.applyModule(child, [], e.span, inst);
+          return child;
+        }
         if (res?.kind === "blockParam") return inst.args[e.name];
         if (env.has(e.name)) return env.get(e.name);
         if (e.name in inst.args) return inst.args[e.name];

@@ -34,6 +34,8 @@ export class GraphBuilder {
   /** The .arch location of what is being lowered, stamped on each node as its doc string. */
   location: string | undefined;
   usesContribOps = false;
+  /** A Scan/Loop body: its constants are prefixed like its values. */
+  private subgraphMark = false;
 
   /** Runs `f` with node names prefixed by `path` (a module path, or an op's name inside one). */
   within<T>(path: string, f: () => T): T {
@@ -63,6 +65,13 @@ export class GraphBuilder {
     return name;
   }
 
+  /** The current name of a value renamed once or more. */
+  private resolve(name: string): string {
+    let n = name;
+    for (let next = this.aliases.get(n); next !== undefined; next = this.aliases.get(n)) n = next;
+    return n;
+  }
+
   /** Adds a node; returns its output names. */
   node(opType: string, inputs: string[], attrs: Record<string, AttrValue | undefined> = {}, opts: NodeOptions = {}): string[] {
     const name = this.unique(opType);
@@ -74,7 +83,7 @@ export class GraphBuilder {
     this.nodes.push({
       name,
       opType,
-      input: inputs.map((i) => this.aliases.get(i) ?? i),
+      input: inputs.map((i) => this.resolve(i)),
       output: outputs,
       ...(opts.contrib ? { domain: MS_DOMAIN } : {}),
       attribute: Object.entries(attrs)
@@ -107,7 +116,7 @@ export class GraphBuilder {
     const key = `${elem}[${dims.join(",")}]:${Array.from(values, String).join(",")}`;
     const hit = this.constantByKey.get(key);
     if (hit) return hit;
-    let name = `const_${elem === "float32" ? "f" : elem === "int64" ? "i" : "b"}_${dims.length === 0 || (dims.length === 1 && dims[0]! <= 4) ? Array.from(values, String).join("_").replace(/[^\w.-]/g, "m") : this.constants.length}`;
+    let name = `${this.subgraphMark ? `${this.scopes[0]}/` : ""}const_${elem === "float32" ? "f" : elem === "int64" ? "i" : "b"}_${dims.length === 0 || (dims.length === 1 && dims[0]! <= 4) ? Array.from(values, String).join("_").replace(/[^\w.-]/g, "m") : this.constants.length}`;
     for (let i = 1; this.taken.has(name); i++) name = `${name}_${i}`;
     this.taken.add(name);
     this.constants.push(inlineTensor(name, elem, dims, data));
@@ -147,7 +156,7 @@ export class GraphBuilder {
 
   /** Makes `value` a graph output called `name` (an Identity when the value already has another name). */
   output(name: string, value: string, elem: ElemType, dims: (number | string)[]): void {
-    value = this.aliases.get(value) ?? value;
+    value = this.resolve(value);
     if (value === name) {
       this.outputs.push(valueInfo(name, elem, dims));
       return;
@@ -161,6 +170,21 @@ export class GraphBuilder {
     } else this.nodes.push({ name: this.unique(`${name}/Identity`), opType: "Identity", input: [value], output: [name] });
     this.taken.add(name);
     this.outputs.push(valueInfo(name, elem, dims));
+  }
+
+  /**
+   * A subgraph (the body of a Scan or Loop): built by `f` in a builder whose names are
+   * prefixed by `prefix` (they must not shadow the outer graph's); it may read outer values.
+   */
+  subgraph(prefix: string, f: (body: GraphBuilder) => void): import("./proto.js").GraphProto {
+    const body = new GraphBuilder();
+    body.subgraphMark = true;
+    body.scopes.push(this.unique(prefix));
+    body.location = this.location;
+    f(body);
+    if (body.weights.size) throw new Error("a subgraph reads weights from the outer graph, never its own");
+    const read = new Set(body.nodes.flatMap((n) => n.input ?? []));
+    return { name: body.scopes[0], node: body.nodes, input: body.inputs, output: body.outputs, initializer: body.constants.filter((t) => read.has(t.name!)) };
   }
 
   /** The initializers: external weights (laid out by `layout`) followed by inline constants. */

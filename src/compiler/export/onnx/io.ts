@@ -6,7 +6,7 @@ import type { Dim, GraphIO, StatePair, TensorVal } from "./lowering.js";
 import { shapeDim } from "./tensors.js";
 
 /** decoder: one graph for prefill and decode with a KV cache; encoder: no cache, positions from 0. */
-export type GraphKind = "decoder" | "encoder";
+export type GraphKind = "decoder" | "encoder" | "recurrent";
 
 export const BATCH = "batch_size";
 export const SEQUENCE = "sequence_length";
@@ -21,8 +21,20 @@ export interface CacheSite {
   valueDim: number;
 }
 
+/** One recurrent state tensor: `past_state.{i}.NAME` in, `present_state.{i}.NAME` out. */
+export interface StateEntry {
+  input: string;
+  output: string;
+  /** Dims with the batch as `batch_size`. */
+  dims: (number | string)[];
+  /** The value every element starts from (0, or -1e38 for a running maximum). */
+  init: number;
+}
+
 export class OptimumIO implements GraphIO {
   readonly cacheSites: CacheSite[] = [];
+  readonly states: StateEntry[] = [];
+  private readonly stateSites: string[] = [];
   private positions: TensorVal | undefined;
   private mask: TensorVal | undefined;
   private readonly ids: TensorVal;
@@ -80,7 +92,17 @@ export class OptimumIO implements GraphIO {
     return { k: joined("key", k, headDim), v: joined("value", v, valueDim) };
   }
 
-  recurrentState(site: string): StatePair {
-    throw new Error(`recurrent state (${site}) is not exported yet`);
+  recurrentState(site: string, name: string, dims: Dim[], init = 0): StatePair {
+    let i = this.stateSites.indexOf(site);
+    if (i < 0) i = this.stateSites.push(site) - 1;
+    const input = `past_state.${i}.${name}`;
+    const output = `present_state.${i}.${name}`;
+    const shown = dims.map((d, j) => (typeof d === "number" ? d : j === 0 ? BATCH : `${name}_dim_${j}`));
+    this.g.input(input, "float32", shown);
+    this.states.push({ input, output, dims: shown, init });
+    return {
+      past: { kind: "tensor", name: input, elem: "float32", dims },
+      present: (value: TensorVal) => this.g.output(output, value.name, "float32", shown),
+    };
   }
 }

@@ -52,8 +52,11 @@ export interface GraphIO {
   attentionMask(): TensorVal | undefined;
   /** KV cache of an attention site: `past_key_values.{i}.key|value` → `present.{i}.key|value`. */
   kvCache(site: string, k: TensorVal, v: TensorVal): { k: TensorVal; v: TensorVal };
-  /** Recurrent state of a site (`past_state.{i}.NAME` → `present_state.{i}.NAME`), shaped like `like`. */
-  recurrentState(site: string, name: string, dims: Dim[]): StatePair;
+  /**
+   * Recurrent state of a site (`past_state.{i}.NAME` → `present_state.{i}.NAME`), dims as the
+   * state has them (the batch dim a run-time one); `init` is what a new sequence starts from.
+   */
+  recurrentState(site: string, name: string, dims: Dim[], init?: number): StatePair;
   /** Whether contrib (com.microsoft) ops may be used. */
   contribOps: boolean;
 }

@@ -7,6 +7,7 @@ export const onnx = onnxProto.onnx;
 export type NodeProto = onnxProto.onnx.INodeProto;
 export type TensorProto = onnxProto.onnx.ITensorProto;
 export type ValueInfoProto = onnxProto.onnx.IValueInfoProto;
+export type GraphProto = onnxProto.onnx.IGraphProto;
 export type AttributeProto = onnxProto.onnx.IAttributeProto;
 
 /** IR version 8 (ONNX 1.13) carries opset 18, the operator set these graphs use. */
@@ -19,7 +20,7 @@ export type ElemType = "float32" | "int64" | "bool";
 export const elemCode: Record<ElemType, number> = { float32: DataType.FLOAT, int64: DataType.INT64, bool: DataType.BOOL };
 
 /** An attribute value as a lowering writes it. */
-export type AttrValue = number | string | number[] | { int: number } | { ints: number[] } | { floats: number[] } | { tensor: TensorProto };
+export type AttrValue = number | string | number[] | { int: number } | { ints: number[] } | { floats: number[] } | { tensor: TensorProto } | { graph: onnxProto.onnx.IGraphProto };
 
 export function attribute(name: string, v: AttrValue): AttributeProto {
   const T = onnx.AttributeProto.AttributeType;
@@ -29,6 +30,7 @@ export function attribute(name: string, v: AttrValue): AttributeProto {
   if ("int" in v) return { name, type: T.INT, i: v.int };
   if ("ints" in v) return { name, type: T.INTS, ints: v.ints };
   if ("floats" in v) return { name, type: T.FLOATS, floats: v.floats };
+  if ("graph" in v) return { name, type: T.GRAPH, g: v.graph };
   return { name, type: T.TENSOR, t: v.tensor };
 }
 

@@ -1,0 +1,64 @@
+// ONNX lowerings of the recurrent ops: the state a call site carries between decoding steps
+// becomes explicit graph inputs and outputs (past_state.{i}.NAME → present_state.{i}.NAME),
+// and a recurrence along the sequence an ONNX Scan whose body is one token's update.
+import type { GraphBuilder } from "../graph.js";
+import type { LoweringContext, OpLowering, TensorVal } from "../lowering.js";
+import { valueInfo } from "../proto.js";
+import { concat, reshape, slice, unsqueeze } from "../tensors.js";
+
+const channels = (c: LoweringContext, x: TensorVal): number => {
+  const d = x.dims[2];
+  return typeof d === "number" ? d : c.unsupported("a recurrence over a run-time channel count");
+};
+
+/** out[t] = x[t-1]; before the first token, the state's last token (zeros for a new sequence). */
+export const tokenShiftOnnx: OpLowering = (c, a) => {
+  const x = a.x as TensorVal;
+  const ch = channels(c, x);
+  const state = c.io.recurrentState(c.site, "shift", [x.dims[0]!, ch]);
+  const prev = unsqueeze(c, state.past, [1]);
+  const joined = concat(c, [prev, x], 1);
+  state.present(reshape(c, slice(c, x, 1, -1, Number.MAX_SAFE_INTEGER), [x.dims[0]!, ch]));
+  return slice(c, joined, 1, 0, x.dims[1]!);
+};
+
+/**
+ * RWKV-4's WKV: a Scan over the tokens with state (aa, bb, pp) [B, C], each step the
+ * numerically stable update of src/runtime/ops/recurrence.ts.
+ */
+export const wkv4Onnx: OpLowering = (c, a) => {
+  const k = a.k as TensorVal;
+  const v = a.v as TensorVal;
+  const ch = channels(c, k);
+  const g = c.g;
+  const b = k.dims[0]!;
+  const w = g.op("Neg", [g.op("Exp", [g.op("Reshape", [(a.decay as TensorVal).name, g.i64([ch])])])]);
+  const u = g.op("Reshape", [(a.first as TensorVal).name, g.i64([ch])]);
+  const aa = c.io.recurrentState(c.site, "aa", [b, ch]);
+  const bb = c.io.recurrentState(c.site, "bb", [b, ch]);
+  const pp = c.io.recurrentState(c.site, "pp", [b, ch], -1e38);
+  const body = g.subgraph("wkv_step", (s: GraphBuilder) => {
+    const t = (n: string) => valueInfo(n, "float32", ["batch_size", ch]);
+    const [ai, bi, pi, ki, vi] = ["a", "b", "p", "k", "v"].map((n) => s.unique(n));
+    for (const n of [ai, bi, pi, ki, vi]) s.inputs.push(t(n!));
+    const ww = s.op("Add", [u, ki!]);
+    const q = s.op("Max", [pi!, ww]);
+    const e1 = s.op("Exp", [s.op("Sub", [pi!, q])]);
+    const e2 = s.op("Exp", [s.op("Sub", [ww, q])]);
+    const out = s.op("Div", [s.op("Add", [s.op("Mul", [e1, ai!]), s.op("Mul", [e2, vi!])]), s.op("Add", [s.op("Mul", [e1, bi!]), e2])]);
+    const decayed = s.op("Add", [pi!, w]);
+    const q2 = s.op("Max", [decayed, ki!]);
+    const f1 = s.op("Exp", [s.op("Sub", [decayed, q2])]);
+    const f2 = s.op("Exp", [s.op("Sub", [ki!, q2])]);
+    const a2 = s.op("Add", [s.op("Mul", [f1, ai!]), s.op("Mul", [f2, vi!])]);
+    const b2 = s.op("Add", [s.op("Mul", [f1, bi!]), f2]);
+    const p2 = s.op("Identity", [q2]);
+    for (const [n, val] of [["a_next", a2], ["b_next", b2], ["p_next", p2], ["out", out]] as const) s.output(s.unique(n), val, "float32", ["batch_size", ch]);
+  });
+  const [a2, b2, p2, out] = g.node("Scan", [aa.past.name, bb.past.name, pp.past.name, k.name, v.name], { num_scan_inputs: 2, scan_input_axes: [1, 1], scan_output_axes: [1], body: { graph: body } }, { outputs: 4 });
+  aa.present(c.tensor(a2!, "float32", [b, ch]));
+  bb.present(c.tensor(b2!, "float32", [b, ch]));
+  pp.present(c.tensor(p2!, "float32", [b, ch]));
+  return c.tensor(out!, "float32", k.dims);
+};
+
