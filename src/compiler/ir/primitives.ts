@@ -7,7 +7,7 @@ import { pyFloat, pyValue } from "../eval/pyformat.js";
 import type { Feature } from "../ops/feature.js";
 import type { Value } from "./model.js";
 import type { PrimitiveLowering } from "../export/onnx/lowering.js";
-import { activationOnnx, conv1DOnnx, dropoutOnnx, embeddingOnnx, layerNormOnnx, linearOnnx, paramOnnx, rMSNormOnnx } from "../export/onnx/lowerings/primitives.js";
+import { activationOnnx, bufferOnnx, groupNormOnnx, conv1DOnnx, dropoutOnnx, embeddingOnnx, layerNormOnnx, linearOnnx, paramOnnx, rMSNormOnnx } from "../export/onnx/lowerings/primitives.js";
 
 export interface PrimitiveParam {
   name: string;
@@ -185,6 +185,7 @@ export const primitives: Record<string, Primitive> = {
   },
   GroupNorm: {
     name: "GroupNorm",
+    onnx: groupNormOnnx,
     params: [{ name: "groups", type: "int" }, { name: "dim", type: "int" }, { name: "eps", type: "float", default: 1e-5 }],
     weights: (a) => [{ name: "weight", shape: [int(a.dim)] }, { name: "bias", shape: [int(a.dim)] }],
     className: () => "GroupNorm",
@@ -234,6 +235,7 @@ export const primitives: Record<string, Primitive> = {
   // A persistent buffer stored in checkpoints but recomputed by us (rotary inv_freq): accepted on load, not used.
   Buffer: {
     name: "Buffer",
+    onnx: bufferOnnx,
     params: [{ name: "shape", type: "int[]" }],
     weights: (a) => [{ name: "", shape: Array.isArray(a.shape) ? a.shape.map((v) => int(v)) : [] }],
     className: () => "Buffer",

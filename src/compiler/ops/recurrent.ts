@@ -6,7 +6,7 @@ import { Sym } from "../shapes/sym.js";
 import { tensor, type TensorT } from "../check/types.js";
 import { asSequence, checkChannels, product } from "./argument-checks.js";
 import { noStats, plainDiff, type OpDef } from "./op-def.js";
-import { tokenShiftOnnx, wkv4Onnx } from "../export/onnx/lowerings/recurrent.js";
+import { tokenShiftOnnx, wkv4Onnx, wkvHeadsOnnx } from "../export/onnx/lowerings/recurrent.js";
 
 export const recurrentOps: OpDef[] = [
   {
@@ -65,6 +65,7 @@ export const recurrentOps: OpDef[] = [
       return r;
     },
     runtime: "wkv_heads",
+    onnx: wkvHeadsOnnx,
     features: (call) => [{ column: "attention", label: `WKV recurrence (${formatValue(call.value("heads") ?? null)} heads, matrix state)` }],
     stats: noStats,
     diff: plainDiff,

@@ -31,6 +31,18 @@ export function l2Normalize(c: LoweringContext, x: TensorVal, eps = 1e-12): Tens
   return binary(c, "Div", x, denom);
 }
 
+/** GroupNorm over `groups` equal groups of the last axis: each group standardised, then w·x + b. */
+export function groupNorm(c: LoweringContext, x: TensorVal, groups: number, eps: number, weight: TensorVal, bias: TensorVal): TensorVal {
+  const d = lastDim(c, x);
+  const grouped = c.tensor(c.g.op("Reshape", [x.name, c.g.i64([...x.dims.slice(0, -1).map(() => 0), groups, d / groups])]), "float32", [...x.dims.slice(0, -1), groups, d / groups]);
+  const mean = c.g.op("ReduceMean", [grouped.name, c.g.i64([-1])], { keepdims: 1 });
+  const centred = c.g.op("Sub", [grouped.name, mean]);
+  const variance = c.g.op("ReduceMean", [c.g.op("Mul", [centred, centred]), c.g.i64([-1])], { keepdims: 1 });
+  const normed = c.g.op("Div", [centred, c.g.op("Sqrt", [c.g.op("Add", [variance, c.g.f32(eps)])])]);
+  const back = c.tensor(c.g.op("Reshape", [normed, c.g.i64([...x.dims.slice(0, -1).map(() => 0), d])]), "float32", x.dims);
+  return binary(c, "Add", binary(c, "Mul", back, weight), bias);
+}
+
 const num = (v: unknown, dflt: number) => (typeof v === "number" ? v : dflt);
 
 /** ONNX lowering of `layer_norm`. */

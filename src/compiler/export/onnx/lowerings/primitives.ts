@@ -4,7 +4,7 @@
 import type { PrimitiveLowering } from "../lowering.js";
 import { binary, matmul, transpose } from "../tensors.js";
 import { activation } from "./elementwise.js";
-import { layerNorm, rmsNorm } from "./norms.js";
+import { groupNorm, layerNorm, rmsNorm } from "./norms.js";
 
 const num = (v: unknown, dflt: number) => (typeof v === "number" ? v : dflt);
 const bias = (m: Parameters<PrimitiveLowering>[1]) => (m.hasWeight("bias") ? m.weight("bias") : undefined);
@@ -44,3 +44,9 @@ export const dropoutOnnx: PrimitiveLowering = (_c, _m, x) => x;
 /** ONNX lowering of the primitive `Param`. */
 export const paramOnnx: PrimitiveLowering = (_c, m) => m.weight("");
 
+
+/** ONNX lowering of the primitive `GroupNorm`. */
+export const groupNormOnnx: PrimitiveLowering = (c, m, x) => groupNorm(c, x, num(m.args.groups, 1), num(m.args.eps, 1e-5), m.weight("weight"), m.weight("bias"));
+
+/** ONNX lowering of the primitive `Buffer`: a stored tensor read as a value (its checkpoint values). */
+export const bufferOnnx: PrimitiveLowering = (_c, m) => m.weight("");

@@ -62,3 +62,34 @@ export const wkv4Onnx: OpLowering = (c, a) => {
   return c.tensor(out!, "float32", k.dims);
 };
 
+
+/**
+ * RWKV-5/6's WKV with a [D, D] state per head: a Scan over the tokens, each step
+ * y = r·(S + diag(bonus)·kᵀv), then S = diag(decay)·S + kᵀv.
+ */
+export const wkvHeadsOnnx: OpLowering = (c, a) => {
+  const [r, k, v] = [a.r, a.k, a.v] as TensorVal[];
+  const heads = Number(a.heads);
+  const ch = channels(c, k!);
+  const dh = ch / heads;
+  const g = c.g;
+  const b = k!.dims[0]!;
+  const perHead = (x: TensorVal) => g.op("Reshape", [x.name, g.i64([0, 0, heads, dh])]);
+  // The decay, per channel or per token, as one scan input like k.
+  const decay = g.op("Expand", [(a.decay as TensorVal).name, g.op("Shape", [k!.name])]);
+  const bonus = g.op("Reshape", [(a.bonus as TensorVal).name, g.i64([heads, dh, 1])]);
+  const state = c.io.recurrentState(c.site, "state", [b, heads, dh, dh]);
+  const body = g.subgraph("wkv_step", (s: GraphBuilder) => {
+    const [si, ri, ki, vi, wi] = ["S", "r", "k", "v", "w"].map((n) => s.unique(n));
+    s.inputs.push(valueInfo(si!, "float32", ["batch_size", heads, dh, dh]));
+    for (const n of [ri, ki, vi, wi]) s.inputs.push(valueInfo(n!, "float32", ["batch_size", heads, dh]));
+    const kv = s.op("Mul", [s.op("Unsqueeze", [ki!, s.i64([-1])]), s.op("Unsqueeze", [vi!, s.i64([-2])])]);
+    const y = s.op("MatMul", [s.op("Unsqueeze", [ri!, s.i64([-2])]), s.op("Add", [si!, s.op("Mul", [bonus, kv])])]);
+    const next = s.op("Add", [s.op("Mul", [s.op("Unsqueeze", [wi!, s.i64([-1])]), si!]), kv]);
+    s.output(s.unique("S_next"), next, "float32", ["batch_size", heads, dh, dh]);
+    s.output(s.unique("y"), s.op("Squeeze", [y, s.i64([-2])]), "float32", ["batch_size", heads, dh]);
+  });
+  const [s2, y] = g.node("Scan", [state.past.name, perHead(r!), perHead(k!), perHead(v!), g.op("Reshape", [decay, g.i64([0, 0, heads, dh])])], { num_scan_inputs: 4, scan_input_axes: [1, 1, 1, 1], scan_output_axes: [1], body: { graph: body } }, { outputs: 2 });
+  state.present(c.tensor(s2!, "float32", [b, heads, dh, dh]));
+  return c.tensor(g.op("Reshape", [y!, g.i64([0, 0, ch])]), "float32", k!.dims);
+};
