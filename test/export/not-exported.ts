@@ -2,14 +2,12 @@
 // of these fails with exactly this located diagnostic (and notice when one starts to work).
 // README.md and docs/onnx.md list the same.
 export const notExportedConformance: Record<string, string> = {
-  "qwen-tiny": "rope scaling \"dynamic_alpha\"",
   "t5-tiny": "encoder-decoder models cannot be exported to ONNX yet",
   "yuan2-tiny": "`segment_ids` has no ONNX lowering",
 };
 
 export const notExportedZoo: Record<string, string> = {
   LstmLM: "primitive `LSTM` (`rnn`) has no ONNX lowering",
-  Qwen: "rope scaling \"dynamic_alpha\"",
   T5: "encoder-decoder models cannot be exported to ONNX yet",
   TransfoXL: "`adaptive_embedding` has no ONNX lowering",
   Yuan2: "`segment_ids` has no ONNX lowering",

@@ -11,7 +11,8 @@ import { loadArch } from "../../src/compiler/codegen/load.js";
 import { DiagnosticError } from "../../src/compiler/diagnostics/diagnostic.js";
 import { buildOnnxGraph, writeOnnxExport } from "../../src/compiler/export/onnx/export.js";
 import { generate, IntTensor, ModelSession, mulberry32, randomSource } from "../../src/runtime/index.js";
-import type { Value } from "../../src/compiler/ir/model.js";
+import type { ArchIR, Value } from "../../src/compiler/ir/model.js";
+import type { ResolvedConfig } from "../../src/compiler/eval/config.js";
 import { OrtModel } from "../../src/cli/ort/session.js";
 import { notExportedZoo } from "./not-exported.js";
 
@@ -20,7 +21,41 @@ const out = mkdtempSync(join(tmpdir(), "archc-onnx-rt-"));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 const SEED = 7;
 
+/** The bundled runtime's and onnxruntime's logits and greedy tokens for one configuration. */
+async function roundTrip(arch: ArchIR, cfg: ResolvedConfig, root: string, dir: string, length: number): Promise<void> {
+  const built = buildOnnxGraph(cfg, root, randomSource(SEED));
+  writeOnnxExport(built, dir);
+  const session = new ModelSession(await loadArch(arch), Object.fromEntries(cfg.values) as Record<string, Value>, randomSource(SEED), root);
+  const rand = mulberry32(3);
+  const vocab = Number(session.cfg.vocab ?? 32);
+  const feed: Record<string, IntTensor> = {};
+  for (const n of session.inputNames) feed[n] = new IntTensor(Int32Array.from({ length: 2 * length }, () => Math.floor(rand() * (/type/.test(n) ? 2 : vocab))), [2, length]);
+  const expected = session.forward(feed).output;
+  const model = await OrtModel.open(dir, built.manifest);
+  const actual = (await model.forward(feed)).output;
+  expect(actual.shape).toEqual(expected.shape);
+  let worst = 0;
+  for (let i = 0; i < expected.data.length; i++) {
+    const e = expected.data[i]!;
+    const d = Math.abs(actual.data[i]! - e);
+    if (!(d <= 1e-4 + 1e-4 * Math.abs(e))) worst = Math.max(worst, d, Number.isNaN(d) ? Infinity : 0);
+  }
+  expect(worst, "largest error beyond atol 1e-4 + rtol 1e-4").toBe(0);
+  if (built.manifest.kind !== "encoder") {
+    const prompt = Array.from(feed.input_ids!.data.subarray(0, 5));
+    const greedy = generate(session, prompt, { maxNewTokens: 6 });
+    expect(await model.generate(prompt, 6)).toEqual(greedy);
+  }
+}
+
 describe("ONNX round trip of the zoo's tiny presets", () => {
+  it("Qwen past its trained length: dynamic NTK alpha kept as state, logn-scaled queries", async () => {
+    const arch = ws.archs.get("Qwen")!;
+    const cfg = configFor(arch, "tiny", { context: 4 });
+    expect(cfg.diagnostics).toEqual([]);
+    await roundTrip(arch, cfg, arch.root!.block, join(out, "Qwen-short"), 7);
+  });
+
   for (const arch of ws.archs.values()) {
     if (!arch.presets.has("tiny")) continue;
     const root = arch.root?.block ?? "";
@@ -40,31 +75,7 @@ describe("ONNX round trip of the zoo's tiny presets", () => {
       continue;
     }
     it(`${arch.name}: onnxruntime logits equal the bundled runtime's`, async () => {
-      const cfg = config();
-      const built = buildOnnxGraph(cfg, root, randomSource(SEED));
-      const dir = join(out, arch.name);
-      writeOnnxExport(built, dir);
-      const session = new ModelSession(await loadArch(arch), Object.fromEntries(cfg.values) as Record<string, Value>, randomSource(SEED), root);
-      const rand = mulberry32(3);
-      const vocab = Number(session.cfg.vocab ?? 32);
-      const feed: Record<string, IntTensor> = {};
-      for (const n of session.inputNames) feed[n] = new IntTensor(Int32Array.from({ length: 14 }, () => Math.floor(rand() * (/type/.test(n) ? 2 : vocab))), [2, 7]);
-      const expected = session.forward(feed).output;
-      const model = await OrtModel.open(dir, built.manifest);
-      const actual = (await model.forward(feed)).output;
-      expect(actual.shape).toEqual(expected.shape);
-      let worst = 0;
-      for (let i = 0; i < expected.data.length; i++) {
-        const e = expected.data[i]!;
-        const d = Math.abs(actual.data[i]! - e);
-        if (!(d <= 1e-4 + 1e-4 * Math.abs(e))) worst = Math.max(worst, d, Number.isNaN(d) ? Infinity : 0);
-      }
-      expect(worst, "largest error beyond atol 1e-4 + rtol 1e-4").toBe(0);
-      if (built.manifest.kind === "decoder") {
-        const prompt = Array.from(feed.input_ids!.data.subarray(0, 5));
-        const greedy = generate(session, prompt, { maxNewTokens: 6 });
-        expect(await model.generate(prompt, 6)).toEqual(greedy);
-      }
+      await roundTrip(arch, config(), root, join(out, arch.name), 7);
     });
   }
 });

@@ -50,9 +50,15 @@ export function rope(c: LoweringContext, x: TensorVal, a: Record<string, Lowered
   let inv: Float32Array;
   if (!scaling || scaling === "linear") inv = rtOps.ropeInvFreq(theta, rd);
   else if (scaling === "ntk") inv = rtOps.ropeInvFreq(theta * Math.pow(factor, rd / (rd - 2)), rd);
+  else if (scaling === "dynamic_alpha") return rotate(c, x, rd, style, dynamicAlphaCosSin(c, theta, rd, num(a.original) ?? c.unsupported("dynamic_alpha scaling without `original`")));
   // dynamic / dynamic_alpha / longrope change the frequencies with the sequence length.
   else return c.unsupported(`rope scaling ${JSON.stringify(scaling)} (its frequencies depend on the sequence length)`);
-  const { cos, sin } = cosSin(c, inv, scaling === "linear" ? f(factor) : 1, 1);
+  return rotate(c, x, rd, style, cosSin(c, inv, scaling === "linear" ? f(factor) : 1, 1));
+}
+
+/** x·cos + rotate(x)·sin on the first `rd` dims of each head. */
+function rotate(c: LoweringContext, x: TensorVal, rd: number, style: string, { cos, sin }: { cos: TensorVal; sin: TensorVal }): TensorVal {
+  const d = x.dims[3] as number;
   const half = rd / 2;
   const rot = rd < d ? slice(c, x, 3, 0, rd) : x;
   const rotate = (x1: TensorVal, x2: TensorVal, cs: TensorVal, sn: TensorVal) => [
@@ -71,6 +77,39 @@ export function rope(c: LoweringContext, x: TensorVal, a: Record<string, Lowered
     out = reshapeKeeping(c, concat(c, [o1!, o2!], 4), [...rot.dims.slice(0, 3), rd]);
   }
   return rd < d ? concat(c, [out, slice(c, x, 3, rd, d)], 3) : out;
+}
+
+const alphaTables = new WeakMap<GraphBuilder, { cos: TensorVal; sin: TensorVal }>();
+
+/**
+ * Qwen's power-of-two dynamic NTK: alpha = max(2^ceil(log2(L/original) + 1) - 1, 1) from each
+ * row's real length L on the first call of a sequence (the attention mask's row sum), then kept
+ * as recurrent state (`past_state.{i}.alpha`, 0 = not yet chosen) so decoding does not change it.
+ */
+function dynamicAlphaCosSin(c: LoweringContext, theta: number, rd: number, original: number): { cos: TensorVal; sin: TensorVal } {
+  const hit = alphaTables.get(c.g);
+  if (hit) return hit;
+  const g = c.g;
+  const made = g.within("rotary_dynamic_alpha", () => {
+    const mask = c.io.attentionMask();
+    if (!mask) return c.unsupported("dynamic_alpha scaling without an attention mask input");
+    const ids = c.io.positionIds();
+    const real = g.op("Cast", [g.op("ReduceSum", [mask.name, g.i64([1])], { keepdims: 0 })], { to: 1 });
+    const steps = g.op("Add", [g.op("Div", [g.op("Log", [g.op("Div", [real, g.f32(original)])]), g.f32(Math.log(2))]), g.f32(1)]);
+    const fresh = g.op("Max", [g.op("Sub", [g.op("Pow", [g.f32(2), g.op("Ceil", [steps])]), g.f32(1)]), g.f32(1)]);
+    const state = c.io.recurrentState("rope.dynamic_alpha", "alpha", [ids.dims[0]!]);
+    const alpha = g.op("Where", [g.op("Greater", [state.past.name, g.f32(0)]), state.past.name, fresh]);
+    state.present(c.tensor(alpha, "float32", [ids.dims[0]!]));
+    const base = g.op("Mul", [g.f32(theta), g.op("Pow", [alpha, g.f32(rd / (rd - 2))])]);
+    const exps = Array.from({ length: rd / 2 }, (_, i) => f((2 * i) / rd));
+    const inv = g.op("Reciprocal", [g.op("Pow", [g.op("Unsqueeze", [base, g.i64([1])]), g.f32(exps, [1, rd / 2])])]);
+    const pos = g.op("Unsqueeze", [g.op("Cast", [ids.name], { to: 1 }), g.i64([2])]);
+    const angle = g.op("Mul", [pos, g.op("Unsqueeze", [inv, g.i64([1])])]);
+    const dims = [ids.dims[0]!, 1, ids.dims[1]!, rd / 2];
+    return { cos: c.tensor(g.op("Unsqueeze", [g.op("Cos", [angle]), g.i64([1])]), "float32", dims), sin: c.tensor(g.op("Unsqueeze", [g.op("Sin", [angle]), g.i64([1])]), "float32", dims) };
+  });
+  alphaTables.set(c.g, made);
+  return made;
 }
 
 /** The int64 scalar (0-D) of a run-time size, for Range. */
@@ -111,14 +150,25 @@ function visibility(c: LoweringContext, q: TensorVal, k: TensorVal, causal: bool
   return made;
 }
 
+/** Queries at 1-based positions p past the trained length n scaled by log(p)/log(n) (Qwen's logn). */
+function lognScaled(c: LoweringContext, q: TensorVal, k: TensorVal, n: number): TensorVal {
+  const g = c.g;
+  const t = scalarOf(c, q, 2);
+  const s = scalarOf(c, k, 2);
+  const p = g.op("Cast", [g.op("Range", [g.op("Add", [g.op("Sub", [s, t]), g.i64(1)]), g.op("Add", [s, g.i64(1)]), g.i64(1)])], { to: 1 });
+  const factor = g.op("Where", [g.op("Greater", [p, g.f32(n)]), g.op("Div", [g.op("Log", [p]), g.f32(Math.log(n))]), g.f32(1)]);
+  return c.tensor(g.op("Mul", [q.name, g.op("Unsqueeze", [factor, g.i64([1])])]), "float32", q.dims);
+}
+
 export function attention(c: LoweringContext, a: Record<string, Lowered>): TensorVal {
-  const q = a.q as TensorVal;
   let k = a.k as TensorVal;
   let v = a.v as TensorVal;
   if (a.segments) return c.unsupported("attention with `segments` (document masking)");
-  if (num(a.logn) !== undefined) return c.unsupported("attention with `logn` query scaling");
   const cached = a.cache !== false;
   if (cached) ({ k, v } = c.io.kvCache(c.site, k, v));
+  const logn = num(a.logn);
+  let q = a.q as TensorVal;
+  if (logn !== undefined) q = lognScaled(c, q, k, logn);
   const [h, kvh, d] = [q.dims[1], k.dims[1], q.dims[3]];
   if (typeof h !== "number" || typeof kvh !== "number" || typeof d !== "number") return c.unsupported("attention over run-time head counts");
   if (h !== kvh) {
