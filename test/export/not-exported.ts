@@ -7,7 +7,6 @@ export const notExportedConformance: Record<string, string> = {
 };
 
 export const notExportedZoo: Record<string, string> = {
-  LstmLM: "primitive `LSTM` (`rnn`) has no ONNX lowering",
   T5: "encoder-decoder models cannot be exported to ONNX yet",
   TransfoXL: "`adaptive_embedding` has no ONNX lowering",
   Yuan2: "`segment_ids` has no ONNX lowering",
@@ -16,5 +15,5 @@ export const notExportedZoo: Record<string, string> = {
 /** Ops and primitives without an `onnx` lowering yet (the coverage test fails on any other). */
 export const notLowered = {
   ops: ["memory", "relative_sinusoid", "relative_scores", "relative_position_bias", "adaptive_embedding", "adaptive_log_softmax", "causal_conv", "segment_ids"],
-  primitives: ["LSTM", "Conv2d"],
+  primitives: ["Conv2d"],
 };

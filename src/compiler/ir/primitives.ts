@@ -8,6 +8,7 @@ import type { Feature } from "../ops/feature.js";
 import type { Value } from "./model.js";
 import type { PrimitiveLowering } from "../export/onnx/lowering.js";
 import { activationOnnx, bufferOnnx, groupNormOnnx, conv1DOnnx, dropoutOnnx, embeddingOnnx, layerNormOnnx, linearOnnx, paramOnnx, rMSNormOnnx } from "../export/onnx/lowerings/primitives.js";
+import { lstmOnnx } from "../export/onnx/lowerings/recurrent.js";
 
 export interface PrimitiveParam {
   name: string;
@@ -249,6 +250,7 @@ export const primitives: Record<string, Primitive> = {
   // prints; its (h, c) state carries over to the next call when decoding.
   LSTM: {
     name: "LSTM",
+    onnx: lstmOnnx,
     params: [
       { name: "input_size", type: "int" },
       { name: "hidden_size", type: "int" },

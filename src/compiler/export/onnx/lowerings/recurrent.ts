@@ -2,7 +2,7 @@
 // becomes explicit graph inputs and outputs (past_state.{i}.NAME → present_state.{i}.NAME),
 // and a recurrence along the sequence an ONNX Scan whose body is one token's update.
 import type { GraphBuilder } from "../graph.js";
-import type { LoweringContext, OpLowering, TensorVal } from "../lowering.js";
+import type { LoweringContext, OpLowering, PrimitiveLowering, TensorVal } from "../lowering.js";
 import { valueInfo } from "../proto.js";
 import { concat, reshape, slice, unsqueeze } from "../tensors.js";
 
@@ -92,4 +92,42 @@ export const wkvHeadsOnnx: OpLowering = (c, a) => {
   const [s2, y] = g.node("Scan", [state.past.name, perHead(r!), perHead(k!), perHead(v!), g.op("Reshape", [decay, g.i64([0, 0, heads, dh])])], { num_scan_inputs: 4, scan_input_axes: [1, 1, 1, 1], scan_output_axes: [1], body: { graph: body } }, { outputs: 2 });
   state.present(c.tensor(s2!, "float32", [b, heads, dh, dh]));
   return c.tensor(g.op("Reshape", [y!, g.i64([0, 0, ch])]), "float32", k!.dims);
+};
+
+/**
+ * torch.nn.LSTM, batch first, layer by layer as ONNX LSTM ops (time-major: onnxruntime has no
+ * batch-first LSTM kernel, so the sequence is transposed in and out). PyTorch stacks
+ * the gates i, f, g, o; ONNX reads i, o, f, c: the weights are reordered in the graph (a
+ * Split + Concat onnxruntime folds at load). Each layer's (h, c) is recurrent state.
+ */
+export const lstmOnnx: PrimitiveLowering = (c, m, x) => {
+  const g = c.g;
+  const hidden = Number(m.args.hidden_size);
+  const layers = Number(m.args.num_layers ?? 1);
+  const b = x.dims[0]!;
+  const reorder = (w: string, rows: number[]) => {
+    const [i, f, gg, o] = g.node("Split", [w, g.i64([hidden, hidden, hidden, hidden])], { axis: 0 }, { outputs: 4 });
+    const joined = g.op("Concat", [i!, o!, f!, gg!], { axis: 0 });
+    return g.op("Unsqueeze", [g.op("Reshape", [joined, g.i64(rows)]), g.i64([0])]);
+  };
+  let y = g.op("Transpose", [x.name], { perm: [1, 0, 2] });
+  for (let k = 0; k < layers; k++) {
+    const wIh = m.weight(`weight_ih_l${k}`);
+    const wHh = m.weight(`weight_hh_l${k}`);
+    const W = reorder(wIh.name, [4 * hidden, wIh.dims[1] as number]);
+    const R = reorder(wHh.name, [4 * hidden, hidden]);
+    const bias = m.hasWeight(`bias_ih_l${k}`)
+      ? g.op("Reshape", [g.op("Concat", [reorder(m.weight(`bias_ih_l${k}`).name, [4 * hidden]), reorder(m.weight(`bias_hh_l${k}`).name, [4 * hidden])], { axis: 1 }), g.i64([1, 8 * hidden])])
+      : "";
+    const h = c.io.recurrentState(`${m.path}#lstm`, `h_l${k}`, [b, hidden]);
+    const cc = c.io.recurrentState(`${m.path}#lstm`, `c_l${k}`, [b, hidden]);
+    const h0 = g.op("Unsqueeze", [h.past.name, g.i64([0])]);
+    const c0 = g.op("Unsqueeze", [cc.past.name, g.i64([0])]);
+    const [Y, Yh, Yc] = g.node("LSTM", [y, W, R, bias, "", h0, c0], { hidden_size: hidden }, { outputs: 3 });
+    h.present(c.tensor(g.op("Squeeze", [Yh!, g.i64([0])]), "float32", [b, hidden]));
+    cc.present(c.tensor(g.op("Squeeze", [Yc!, g.i64([0])]), "float32", [b, hidden]));
+    // Y: [T, num_directions = 1, B, hidden].
+    y = g.op("Squeeze", [Y!, g.i64([1])]);
+  }
+  return c.tensor(g.op("Transpose", [y], { perm: [1, 0, 2] }), "float32", [b, x.dims[1]!, hidden]);
 };
