@@ -18,17 +18,20 @@ export class OrtModel {
     private readonly ort: Ort,
     private readonly session: OrtSession,
     readonly manifest: OnnxManifest,
+    /** An encoder-decoder's encoder, run once per input sequence. */
+    private readonly encoder?: OrtSession,
   ) {}
 
   static async open(folder: string, manifest: OnnxManifest, threads?: number): Promise<OrtModel> {
     const ort = await loadOrt();
-    const session = await ort.InferenceSession.create(join(folder, manifest.model), {
-      executionProviders: ["cpu"],
-      graphOptimizationLevel: "all",
-      logSeverityLevel: 3,
-      ...(threads ? { intraOpNumThreads: threads } : {}),
-    });
-    return new OrtModel(ort, session, manifest);
+    const create = (file: string) =>
+      ort.InferenceSession.create(join(folder, file), {
+        executionProviders: ["cpu"],
+        graphOptimizationLevel: "all",
+        logSeverityLevel: 3,
+        ...(threads ? { intraOpNumThreads: threads } : {}),
+      });
+    return new OrtModel(ort, await create(manifest.model), manifest, manifest.encoder ? await create(manifest.encoder.model) : undefined);
   }
 
   private ids(t: IntTensor | number[][]): OrtTensor {
@@ -45,10 +48,10 @@ export class OrtModel {
       const dims = st.dims.map((d) => (typeof d === "number" ? d : batch));
       feeds[st.input] = new this.ort.Tensor("float32", new Float32Array(dims.reduce((p, d) => p * d, 1)).fill(st.init), dims);
     }
-    this.manifest.cache.forEach((c, i) => {
-      feeds[`past_key_values.${i}.key`] = new this.ort.Tensor("float32", new Float32Array(0), [batch, c.kvHeads, 0, c.headDim]);
-      feeds[`past_key_values.${i}.value`] = new this.ort.Tensor("float32", new Float32Array(0), [batch, c.kvHeads, 0, c.valueDim]);
-    });
+    for (const c of this.manifest.cache) {
+      feeds[c.pastKey] = new this.ort.Tensor("float32", new Float32Array(0), [batch, c.kvHeads, 0, c.headDim]);
+      feeds[c.pastValue] = new this.ort.Tensor("float32", new Float32Array(0), [batch, c.kvHeads, 0, c.valueDim]);
+    }
     return feeds;
   }
 
@@ -62,27 +65,44 @@ export class OrtModel {
     return new this.ort.Tensor("int64", new BigInt64Array(batch * length).fill(1n), [batch, length]);
   }
 
+  /** The encoder's output for `ids` (an encoder-decoder's context), with what it emits. */
+  private async encode(ids: OrtTensor, mask: OrtTensor, emitted?: Map<string, Tensor>): Promise<OrtTensor> {
+    const feeds: Record<string, OrtTensor> = { input_ids: ids };
+    if (this.manifest.encoder!.inputs.includes("attention_mask")) feeds.attention_mask = mask;
+    const r = await this.encoder!.run(feeds);
+    for (const name of this.manifest.encoder!.intermediates) emitted?.set(name, toTensor(r[name]!));
+    return r.last_hidden_state!;
+  }
+
   /** One uncached forward over whole sequences (verification). */
   async forward(inputs: Record<string, IntTensor | undefined>, mask?: IntTensor): Promise<OrtForward> {
-    const present = Object.entries(inputs).filter((e): e is [string, IntTensor] => e[1] !== undefined);
-    const [batch, length] = present[0]![1].shape as [number, number];
+    const stream = inputs[this.manifest.stream] ?? Object.values(inputs).find((t) => t !== undefined)!;
+    const [batch, length] = stream.shape as [number, number];
     const feeds: Record<string, OrtTensor> = {};
-    for (const name of this.manifest.inputs) {
-      const given = inputs[name];
-      if (given) feeds[name] = this.ids(given);
-      else if (name === "attention_mask") feeds[name] = mask ? this.ids(mask) : this.ones(batch, length);
-      else if (name === "position_ids") feeds[name] = this.positions(batch, 0, length);
-      else if (name === "token_type_ids") feeds[name] = new this.ort.Tensor("int64", new BigInt64Array(batch * length), [batch, length]);
+    const emitted = new Map<string, Tensor>();
+    if (this.encoder) {
+      const context = inputs.input_ids!;
+      const encMask = mask ? this.ids(mask) : this.ones(batch, context.shape[1]!);
+      feeds.encoder_hidden_states = await this.encode(this.ids(context), encMask, emitted);
+      feeds.input_ids = this.ids(stream);
+      if (this.manifest.inputs.includes("encoder_attention_mask")) feeds.encoder_attention_mask = encMask;
+    } else {
+      for (const name of this.manifest.inputs) {
+        const given = inputs[name];
+        if (given) feeds[name] = this.ids(given);
+        else if (name === "attention_mask") feeds[name] = mask ? this.ids(mask) : this.ones(batch, length);
+        else if (name === "position_ids") feeds[name] = this.positions(batch, 0, length);
+        else if (name === "token_type_ids") feeds[name] = new this.ort.Tensor("int64", new BigInt64Array(batch * length), [batch, length]);
+      }
     }
     Object.assign(feeds, this.emptyPast(batch));
     const out = await this.session.run(feeds);
-    const emitted = new Map<string, Tensor>();
     for (const name of this.manifest.intermediates) emitted.set(name, toTensor(out[name]!));
     return { output: toTensor(out[this.manifest.outputs[0]!]!), emitted };
   }
 
   /** A sequence decoded through the KV cache: each `feed` appends tokens and returns the greedy next one. */
-  sequence(): { feed(ids: number[]): Promise<number> } {
+  sequence(encoded?: { states: OrtTensor; mask: OrtTensor }): { feed(ids: number[]): Promise<number> } {
     if (this.manifest.kind === "encoder") throw new Error(`${this.manifest.arch} is exported as an encoder graph: it does not generate`);
     const wants = new Set(this.manifest.inputs);
     let past: Record<string, OrtTensor> = this.emptyPast(1);
@@ -90,15 +110,19 @@ export class OrtModel {
     return {
       feed: async (ids: number[]) => {
         const feeds: Record<string, OrtTensor> = { ...past, input_ids: this.ids([ids]) };
+        if (encoded) {
+          feeds.encoder_hidden_states = encoded.states;
+          if (wants.has("encoder_attention_mask")) feeds.encoder_attention_mask = encoded.mask;
+        }
         if (wants.has("attention_mask")) feeds.attention_mask = this.ones(1, done + ids.length);
         if (wants.has("position_ids")) feeds.position_ids = this.positions(1, done, ids.length);
         const r = await this.session.run(feeds);
         done += ids.length;
         past = {};
-        this.manifest.cache.forEach((_, i) => {
-          past[`past_key_values.${i}.key`] = r[`present.${i}.key`]!;
-          past[`past_key_values.${i}.value`] = r[`present.${i}.value`]!;
-        });
+        for (const c of this.manifest.cache) {
+          past[c.pastKey] = r[c.presentKey]!;
+          past[c.pastValue] = r[c.presentValue]!;
+        }
         for (const st of this.manifest.state) past[st.input] = r[st.output]!;
         const logits = r[this.manifest.outputs[0]!]!;
         const v = logits.dims[2]!;
@@ -109,10 +133,16 @@ export class OrtModel {
   }
 
   /** Greedy decoding of one prompt: prefill, then one token per step. */
-  async generate(prompt: number[], maxNewTokens: number, onToken?: (id: number) => void): Promise<number[]> {
-    const seq = this.sequence();
+  async generate(prompt: number[], maxNewTokens: number, onToken?: (id: number) => void, decoderStart: number[] = [0]): Promise<number[]> {
+    let encoded: { states: OrtTensor; mask: OrtTensor } | undefined;
+    if (this.encoder) {
+      // An encoder-decoder: the prompt is the encoder's input; the decoder starts from its start token.
+      const mask = this.ones(1, prompt.length);
+      encoded = { states: await this.encode(this.ids([prompt]), mask), mask };
+    }
+    const seq = this.sequence(encoded);
     const out: number[] = [];
-    let ids = prompt;
+    let ids = this.encoder ? decoderStart : prompt;
     for (let step = 0; step < maxNewTokens; step++) {
       const next = await seq.feed(ids);
       out.push(next);

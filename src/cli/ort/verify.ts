@@ -8,6 +8,7 @@ import { compare, type TensorReport, type VerifyReport } from "../verify.js";
 import { readJson } from "../checkpoint.js";
 import { exportedCheckpoint } from "./cache.js";
 import { OrtModel } from "./session.js";
+import { decoderStartOf } from "../generation-config.js";
 
 const rowsOf = (v: unknown): IntTensor | undefined => {
   if (!Array.isArray(v) || !v.length) return undefined;
@@ -17,7 +18,7 @@ const rowsOf = (v: unknown): IntTensor | undefined => {
 
 export async function verifyCaseOrt(ws: Workspace, dir: string): Promise<VerifyReport> {
   const name = basename(dir.replace(/\/+$/, ""));
-  const { folder, manifest } = exportedCheckpoint(ws, dir, { intermediates: true });
+  const { folder, manifest, config } = exportedCheckpoint(ws, dir, { intermediates: true });
   const model = await OrtModel.open(folder, manifest);
   const inputs = readJson(join(dir, "inputs.json"), "inputs.json");
   const meta = existsSync(join(dir, "meta.json")) ? readJson(join(dir, "meta.json"), "meta.json") : {};
@@ -36,10 +37,10 @@ export async function verifyCaseOrt(ws: Workspace, dir: string): Promise<VerifyR
   }
   let gen: VerifyReport["generate"];
   const genPath = join(dir, "generate.json");
-  if (existsSync(genPath) && manifest.kind === "decoder") {
+  if (existsSync(genPath) && manifest.kind !== "encoder") {
     const g = readJson(genPath, "generate.json");
     const expectedIds = g.new_token_ids as number[];
-    const actual = await model.generate(g.prompt_input_ids as number[], Number(g.max_new_tokens ?? expectedIds.length));
+    const actual = await model.generate(g.prompt_input_ids as number[], Number(g.max_new_tokens ?? expectedIds.length), undefined, decoderStartOf(config).decoderStart);
     gen = { pass: actual.length === expectedIds.length && actual.every((x, i) => x === expectedIds[i]), expected: expectedIds, actual };
   }
   const pass = Object.values(tensors).every((t) => t.pass) && (gen?.pass ?? true);

@@ -1,6 +1,7 @@
 // Values computed once per generation and reused by every later decoding step: an encoder's
 // output, the keys and values cross-attention derives from it.
 import { noFeatures, noStats, plainDiff, type OpDef } from "./op-def.js";
+import type { Thunk } from "../export/onnx/lowering.js";
 
 export const once: OpDef = {
   name: "once",
@@ -10,8 +11,12 @@ export const once: OpDef = {
   doc: "once(x): x, evaluated on the first call of a generation and remembered for the later steps (each call site its own value); without a cache, simply x",
   infer: (a) => a.x?.type,
   runtime: "once",
-  // The bundled runtime computes it once per generation; a graph simply recomputes it.
-  onnx: (_c, a) => a.x,
+  // The bundled runtime computes it once per generation; a graph recomputes it, except at the
+  // root of an encoder-decoder, where it is the encoder graph's output.
+  onnx: (c, a) => {
+    const value = a.x as Thunk;
+    return c.split ? c.split(value) : value();
+  },
   features: noFeatures,
   stats: noStats,
   diff: plainDiff,

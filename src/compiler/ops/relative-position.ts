@@ -3,6 +3,7 @@
 import { Sym } from "../shapes/sym.js";
 import { tensor, typeText } from "../check/types.js";
 import { noFeatures, noStats, plainDiff, type OpDef } from "./op-def.js";
+import { relativePositionBiasOnnx } from "../export/onnx/lowerings/relative-position.js";
 
 export const relativePositionOps: OpDef[] = [
   {
@@ -64,6 +65,7 @@ export const relativePositionOps: OpDef[] = [
       return tensor([Sym.const(1), t.dims[1]!, x.dims[1]!, Sym.atom("keys")]);
     },
     runtime: "relative_position_bias",
+    onnx: relativePositionBiasOnnx,
     features: noFeatures,
     stats: noStats,
     diff: plainDiff,

@@ -13,6 +13,7 @@ import type { ArchIR, Value } from "../../ir/model.js";
 import type { GraphBuilder } from "./graph.js";
 import { DynDim, isTensor, type Dim, type GraphIO, type Lowered, type LoweringContext, type TensorVal } from "./lowering.js";
 import { binary, matmul, shapeDim, unary, withScalar } from "./tensors.js";
+import { BATCH } from "./io.js";
 import type { ElemType } from "./proto.js";
 
 /** A located reason the export cannot go on (an op without a lowering, an argument ONNX cannot express). */
@@ -30,6 +31,8 @@ export interface ForwardLoweringOptions {
   io: GraphIO;
   /** The initializer of a weight by its full state-dict name (ties resolved). */
   weight(name: string, dims: number[]): string;
+  /** Encoder-decoder: the encoder's graph, where the root's `once(...)` is evaluated. */
+  encoder?: { g: GraphBuilder; io: GraphIO; enter(): void; leave(): void };
 }
 
 type Env = Map<string, Lowered>;
@@ -40,21 +43,46 @@ class NeedsGraph extends Error {}
 const where = (s: A.Span) => `${s.file}:${s.line}:${s.col}`;
 
 export class ForwardLowering {
-  /** Tensors the model emits (`hidden_states.0`, `router_logits.1`, …), in emission order. */
-  readonly emitted = new Map<string, TensorVal>();
+  /** Tensors the model emits (`hidden_states.0`, `router_logits.1`, …), in emission order, with the graph they are in. */
+  readonly emitted = new Map<string, { value: TensorVal; graph: GraphBuilder }>();
   private readonly counters = new Map<string, number>();
+  /** The graph being built and its inputs/outputs (the encoder's while inside the root's `once`). */
+  private g: GraphBuilder;
+  private io: GraphIO;
+  private root: Instance | undefined;
 
-  constructor(private readonly o: ForwardLoweringOptions) {}
-
-  private get g(): GraphBuilder {
-    return this.o.g;
+  constructor(private readonly o: ForwardLoweringOptions) {
+    this.g = o.g;
+    this.io = o.io;
   }
 
-  context(span: A.Span, site: string): LoweringContext {
+  /** The root's `once(x)` of an encoder-decoder: x built in the encoder graph, read by the decoder as `encoder_hidden_states`. */
+  private split(value: () => Lowered, span: A.Span): Lowered {
+    const enc = this.o.encoder!;
+    const [g, io] = [this.g, this.io];
+    [this.g, this.io] = [enc.g, enc.io];
+    enc.enter();
+    let v: Lowered;
+    try {
+      v = value();
+    } finally {
+      [this.g, this.io] = [g, io];
+      enc.leave();
+    }
+    if (!isTensor(v) || v.dims.length !== 3 || typeof v.dims[2] !== "number") {
+      throw new ExportError(error("E0652", span, "an encoder-decoder's `once(...)` at its root must be the encoder output [B, S, d]"));
+    }
+    enc.g.output("last_hidden_state", v.name, "float32", [BATCH, "encoder_sequence_length", v.dims[2]]);
+    const name = g.input("encoder_hidden_states", "float32", [BATCH, "encoder_sequence_length", v.dims[2]]);
+    return { kind: "tensor", name, elem: "float32", dims: [shapeDim(name, 0, BATCH), shapeDim(name, 1, "encoder_sequence_length"), v.dims[2]] };
+  }
+
+  context(span: A.Span, site: string, inst?: Instance): LoweringContext {
     const g = this.g;
     return {
       g,
-      io: this.o.io,
+      io: this.io,
+      ...(this.o.encoder && inst && inst === this.root && g === this.o.g ? { split: (value: () => Lowered) => this.split(value, span) } : {}),
       span,
       site,
       tensor: (name: string, elem: ElemType, dims: (Dim | null)[]) => ({ kind: "tensor", name, elem, dims: dims.map((d, i) => d ?? shapeDim(name, i, `${name}[${i}]`)) }),
@@ -66,6 +94,7 @@ export class ForwardLowering {
 
   /** Runs the forward of block instance `inst` on `args`; returns its result. */
   callBlock(inst: Instance, args: Lowered[]): Lowered {
+    this.root ??= inst;
     const b = inst.block!;
     const f = b.forward;
     if (!f) throw new ExportError(error("E0402", b.nameSpan, `block \`${b.name}\` has no forward`));
@@ -111,7 +140,7 @@ export class ForwardLowering {
         const idx = s.index ? Number(this.expr(s.index, inst, env)) : undefined;
         const i = idx ?? this.counters.get(s.name) ?? 0;
         this.counters.set(s.name, i + 1);
-        if (isTensor(v)) this.emitted.set(`${s.name}.${i}`, v);
+        if (isTensor(v)) this.emitted.set(`${s.name}.${i}`, { value: v, graph: this.g });
         return;
       }
       case "for": {
@@ -259,7 +288,8 @@ export class ForwardLowering {
     const rest: Lowered[] = [];
     let i = 0;
     for (const a of e.args) {
-      const v = this.argValue(a.value, inst, env);
+      // A lazy op's arguments are computed when (and where) its lowering asks.
+      const v = op.lazy ? () => this.argValue(a.value, inst, env) : this.argValue(a.value, inst, env);
       if (a.keyword) args[a.keyword] = v;
       else if (i < positional.length) args[positional[i++]!] = v;
       else rest.push(v);
@@ -267,7 +297,7 @@ export class ForwardLowering {
     for (const [k, v] of Object.entries(op.defaults ?? {})) if (!(k in args)) args[k] = v;
     const site = `${inst.path}#${res?.kind === "op" ? res.site : 0}`;
     this.g.location = `${where(e.span)} ${name}`;
-    return this.g.within(name, () => lowering(this.context(e.span, site), args, rest));
+    return this.g.within(name, () => lowering(this.context(e.span, site, inst), args, rest));
   }
 
   /** A module list passed to an op (moe's experts) becomes a function applying item i. */

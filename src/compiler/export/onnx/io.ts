@@ -19,6 +19,11 @@ export interface CacheSite {
   kvHeads: number;
   headDim: number;
   valueDim: number;
+  /** Input and output names: `past_key_values.{i}[.decoder].key|value`, `present.{i}[.decoder].key|value`. */
+  pastKey: string;
+  pastValue: string;
+  presentKey: string;
+  presentValue: string;
 }
 
 /** One recurrent state tensor: `past_state.{i}.NAME` in, `present_state.{i}.NAME` out. */
@@ -45,8 +50,19 @@ export class OptimumIO implements GraphIO {
     /** The stream input (input_ids), whose [batch, sequence] the other inputs share. */
     ids: TensorVal,
     readonly contribOps = false,
+    /** The decoder graph of an encoder-decoder model: Optimum's seq2seq names. */
+    readonly seq2seq = false,
   ) {
     this.ids = ids;
+  }
+
+  private pastName(i: number, which: "key" | "value"): string {
+    return `past_key_values.${i}${this.seq2seq ? ".decoder" : ""}.${which}`;
+  }
+
+  pastLength(): Dim {
+    if (this.kind !== "decoder") return 0;
+    return shapeDim(this.pastName(0, "key"), 2, PAST);
   }
 
   positionIds(): TensorVal {
@@ -66,6 +82,11 @@ export class OptimumIO implements GraphIO {
   }
 
   attentionMask(): TensorVal | undefined {
+    if (!this.mask && this.seq2seq) {
+      // The decoder's attention over the encoder output masks the encoder's padding.
+      this.g.input("encoder_attention_mask", "int64", [BATCH, "encoder_sequence_length"], "1 = real encoder token, 0 = padding");
+      this.mask = { kind: "tensor", name: "encoder_attention_mask", elem: "int64", dims: [this.ids.dims[0]!, shapeDim("encoder_attention_mask", 1, "encoder_sequence_length")] };
+    }
     if (!this.mask) {
       this.g.input("attention_mask", "int64", [BATCH, this.kind === "decoder" ? TOTAL : SEQUENCE], "1 = real token, 0 = padding");
       const total: Dim = shapeDim("attention_mask", 1, TOTAL);
@@ -79,13 +100,14 @@ export class OptimumIO implements GraphIO {
     const [kvHeads, headDim, valueDim] = [k.dims[1], k.dims[3], v.dims[3]];
     if (typeof kvHeads !== "number" || typeof headDim !== "number" || typeof valueDim !== "number") throw new Error("a KV cache needs static head sizes");
     const i = this.cacheSites.length;
-    this.cacheSites.push({ site, kvHeads, headDim, valueDim });
+    const present = (which: string) => `present.${i}${this.seq2seq ? ".decoder" : ""}.${which}`;
+    this.cacheSites.push({ site, kvHeads, headDim, valueDim, pastKey: this.pastName(i, "key"), pastValue: this.pastName(i, "value"), presentKey: present("key"), presentValue: present("value") });
     const past = (which: "key" | "value", d: number): TensorVal => {
-      const name = this.g.input(`past_key_values.${i}.${which}`, "float32", [BATCH, kvHeads, PAST, d]);
+      const name = this.g.input(this.pastName(i, which), "float32", [BATCH, kvHeads, PAST, d]);
       return { kind: "tensor", name, elem: "float32", dims: [k.dims[0]!, kvHeads, shapeDim(name, 2, PAST), d] };
     };
     const joined = (which: "key" | "value", x: TensorVal, d: number): TensorVal => {
-      const name = `present.${i}.${which}`;
+      const name = `present.${i}${this.seq2seq ? ".decoder" : ""}.${which}`;
       this.g.output(name, this.g.op("Concat", [past(which, d).name, x.name], { axis: 2 }), "float32", [BATCH, kvHeads, TOTAL, d]);
       return { kind: "tensor", name, elem: "float32", dims: [k.dims[0]!, kvHeads, shapeDim(name, 2, TOTAL), d] };
     };

@@ -34,7 +34,10 @@ export type ModuleFn = (i: number, x: TensorVal) => TensorVal;
 
 /** Anything a forward expression evaluates to while lowering. */
 /** A submodule (`self.q_proj`, `layers[i]`) is its elaborated instance. */
-export type Lowered = TensorVal | DynDim | Value | undefined | Lowered[] | Instance | { kind: "modules"; count: number; apply: ModuleFn };
+export type Lowered = TensorVal | DynDim | Value | undefined | Lowered[] | Instance | { kind: "modules"; count: number; apply: ModuleFn } | Thunk;
+
+/** A lazy op's argument, computed when its lowering asks for it. */
+export type Thunk = () => Lowered;
 
 export const isTensor = (v: unknown): v is TensorVal => typeof v === "object" && v !== null && (v as { kind?: unknown }).kind === "tensor" && !Array.isArray(v);
 
@@ -57,6 +60,8 @@ export interface GraphIO {
    * state has them (the batch dim a run-time one); `init` is what a new sequence starts from.
    */
   recurrentState(site: string, name: string, dims: Dim[], init?: number): StatePair;
+  /** Tokens already in the KV cache (0 in a graph without one). */
+  pastLength(): Dim;
   /** Whether contrib (com.microsoft) ops may be used. */
   contribOps: boolean;
 }
@@ -70,6 +75,11 @@ export interface LoweringContext {
   site: string;
   /** A tensor value with known and run-time dims (a dim left null is read back from the tensor). */
   tensor(name: string, elem: ElemType, dims: (Dim | null)[]): TensorVal;
+  /**
+   * At the root of an encoder-decoder export: evaluates `value` (a `once` argument, the
+   * encoder's output) in the encoder graph and returns it as the decoder graph's input.
+   */
+  split?: (value: () => Lowered) => Lowered;
   /** Reports an argument this lowering cannot express in ONNX; never returns. */
   unsupported(what: string): never;
 }
