@@ -36,7 +36,7 @@ export async function exportOnnx(args: ParsedArgs, io: Io): Promise<number> {
   }
   const w = writeOnnxExport(built, out, from);
   const m = built.manifest;
-  io.out(`wrote ${w.files.join(", ")} (${m.kind} graph, opset ${m.opset}, ${built.graph.nodes.length} nodes, ${(w.bytes / 1e6).toFixed(1)} MB)`);
+  io.out(`wrote ${w.files.join(", ")} (${m.encoder ? "encoder + decoder graphs" : `${m.kind} graph`}, opset ${m.opset}, ${built.graph.nodes.length} nodes, ${(w.bytes / 1e6).toFixed(1)} MB)`);
   io.out(`inputs: ${m.inputs.join(", ")}`);
   io.out(`outputs: ${m.outputs.join(", ")}`);
   return 0;

@@ -45,7 +45,8 @@ export class OrtModel {
   private emptyPast(batch: number): Record<string, OrtTensor> {
     const feeds: Record<string, OrtTensor> = {};
     for (const st of this.manifest.state) {
-      const dims = st.dims.map((d) => (typeof d === "number" ? d : batch));
+      // past_sequence_length: a state that grows with the sequence starts empty.
+      const dims = st.dims.map((d) => (typeof d === "number" ? d : d === "past_sequence_length" ? 0 : batch));
       feeds[st.input] = new this.ort.Tensor("float32", new Float32Array(dims.reduce((p, d) => p * d, 1)).fill(st.init), dims);
     }
     for (const c of this.manifest.cache) {

@@ -9,6 +9,7 @@ import type { Value } from "./model.js";
 import type { PrimitiveLowering } from "../export/onnx/lowering.js";
 import { activationOnnx, bufferOnnx, groupNormOnnx, conv1DOnnx, dropoutOnnx, embeddingOnnx, layerNormOnnx, linearOnnx, paramOnnx, rMSNormOnnx } from "../export/onnx/lowerings/primitives.js";
 import { lstmOnnx } from "../export/onnx/lowerings/recurrent.js";
+import { conv2dOnnx } from "../export/onnx/lowerings/segments.js";
 
 export interface PrimitiveParam {
   name: string;
@@ -280,6 +281,7 @@ export const primitives: Record<string, Primitive> = {
   },
   Conv2d: {
     name: "Conv2d",
+    onnx: conv2dOnnx,
     params: [
       { name: "in_channels", type: "int" },
       { name: "out_channels", type: "int" },

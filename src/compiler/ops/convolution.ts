@@ -3,6 +3,7 @@ import { Sym } from "../shapes/sym.js";
 import { tensor, typeText } from "../check/types.js";
 import { asTensor } from "./argument-checks.js";
 import { noFeatures, noStats, type OpDef } from "./op-def.js";
+import { causalConvOnnx } from "../export/onnx/lowerings/segments.js";
 
 export const causalConv: OpDef = {
   name: "causal_conv",
@@ -21,6 +22,7 @@ export const causalConv: OpDef = {
     return tensor([...x.dims.slice(0, -1), cout ?? Sym.atom("?")]);
   },
   runtime: "causal_conv",
+  onnx: causalConvOnnx,
   features: noFeatures,
   stats: noStats,
   // The token mixer of convolutional blocks (LFM2's short convolutions): it says what the block is for.

@@ -3,6 +3,7 @@ import { tensor } from "../check/types.js";
 import { asTensor } from "./argument-checks.js";
 import { noFeatures, noStats, plainDiff, type OpDef } from "./op-def.js";
 import { positionIdsOnnx } from "../export/onnx/lowerings/shape.js";
+import { segmentIdsOnnx } from "../export/onnx/lowerings/segments.js";
 
 export const positionIds: OpDef = {
   name: "position_ids",
@@ -30,6 +31,7 @@ export const segmentIds: OpDef = {
     return x ? tensor(x.dims, true) : undefined;
   },
   runtime: "segment_ids",
+  onnx: segmentIdsOnnx,
   features: noFeatures,
   stats: noStats,
   diff: plainDiff,

@@ -86,6 +86,10 @@ export class ForwardLowering {
       span,
       site,
       tensor: (name: string, elem: ElemType, dims: (Dim | null)[]) => ({ kind: "tensor", name, elem, dims: dims.map((d, i) => d ?? shapeDim(name, i, `${name}[${i}]`)) }),
+      moduleWeight: (m: Instance, name: string) => {
+        const w = m.weights.find((x) => x.name === `${m.path}.${name}`);
+        return w ? { kind: "tensor", name: this.o.weight(w.name, w.shape), elem: "float32", dims: w.shape } : undefined;
+      },
       unsupported: (what: string): never => {
         throw new ExportError(error("E0652", span, `${what} cannot be exported to ONNX yet`, { hint: "the bundled runtime runs it; see docs/onnx.md for what the ONNX export covers" }));
       },

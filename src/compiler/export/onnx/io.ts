@@ -119,12 +119,13 @@ export class OptimumIO implements GraphIO {
     if (i < 0) i = this.stateSites.push(site) - 1;
     const input = `past_state.${i}.${name}`;
     const output = `present_state.${i}.${name}`;
-    const shown = dims.map((d, j) => (typeof d === "number" ? d : j === 0 ? BATCH : `${name}_dim_${j}`));
+    // A state that grows with the sequence (the segments of cached keys) starts empty.
+    const shown = dims.map((d, j) => (typeof d === "number" ? d : j === 0 ? BATCH : PAST));
     this.g.input(input, "float32", shown);
     this.states.push({ input, output, dims: shown, init });
     return {
-      past: { kind: "tensor", name: input, elem: "float32", dims },
-      present: (value: TensorVal) => this.g.output(output, value.name, "float32", shown),
+      past: { kind: "tensor", name: input, elem: "float32", dims: dims.map((d, j) => (typeof d === "number" ? d : shapeDim(input, j, shown[j] as string))) },
+      present: (value: TensorVal) => this.g.output(output, value.name, "float32", shown.map((d) => (d === PAST ? TOTAL : d))),
     };
   }
 }

@@ -80,6 +80,8 @@ export interface LoweringContext {
    * encoder's output) in the encoder graph and returns it as the decoder graph's input.
    */
   split?: (value: () => Lowered) => Lowered;
+  /** A weight of a submodule passed to the op (causal_conv's Conv2d): `weight`, `bias`. */
+  moduleWeight(m: Instance, name: string): TensorVal | undefined;
   /** Reports an argument this lowering cannot express in ONNX; never returns. */
   unsupported(what: string): never;
 }

@@ -150,6 +150,23 @@ function visibility(c: LoweringContext, q: TensorVal, k: TensorVal, causal: bool
   return made;
 }
 
+/**
+ * Document masking: key j visible to query i only within one segment. The keys' segments are
+ * the cached ones (recurrent state, growing with the cache) followed by these queries'.
+ */
+function segmentMask(c: LoweringContext, querySegments: TensorVal, k: TensorVal, cached: boolean): string {
+  const g = c.g;
+  const q = g.op("Cast", [querySegments.name], { to: 1 });
+  let keys = q;
+  if (cached) {
+    const state = c.io.recurrentState(c.site, "key_segments", [querySegments.dims[0]!, k.dims[2]!]);
+    keys = g.op("Concat", [state.past.name, q], { axis: 1 });
+    state.present(c.tensor(keys, "float32", [querySegments.dims[0]!, null]));
+  }
+  const same = g.op("Equal", [g.op("Unsqueeze", [q, g.i64([2])]), g.op("Unsqueeze", [keys, g.i64([1])])]);
+  return g.op("Unsqueeze", [same, g.i64([1])]);
+}
+
 /** Queries at 1-based positions p past the trained length n scaled by log(p)/log(n) (Qwen's logn). */
 function lognScaled(c: LoweringContext, q: TensorVal, k: TensorVal, n: number): TensorVal {
   const g = c.g;
@@ -163,9 +180,9 @@ function lognScaled(c: LoweringContext, q: TensorVal, k: TensorVal, n: number): 
 export function attention(c: LoweringContext, a: Record<string, Lowered>): TensorVal {
   let k = a.k as TensorVal;
   let v = a.v as TensorVal;
-  if (a.segments) return c.unsupported("attention with `segments` (document masking)");
   const cached = a.cache !== false;
   if (cached) ({ k, v } = c.io.kvCache(c.site, k, v));
+  const segments = isTensor(a.segments) ? segmentMask(c, a.segments, k, cached) : undefined;
   const logn = num(a.logn);
   let q = a.q as TensorVal;
   if (logn !== undefined) q = lognScaled(c, q, k, logn);
@@ -202,7 +219,8 @@ export function attention(c: LoweringContext, a: Record<string, Lowered>): Tenso
   }
   const window = num(a.window);
   const padding = a.padding === false ? undefined : c.io.attentionMask();
-  const vis = visibility(c, q, k, a.causal === true, window, padding, cached);
+  let vis = visibility(c, q, k, a.causal === true, window, padding, cached);
+  if (segments) vis = vis ? c.g.op("And", [vis, segments]) : segments;
   if (vis) scores = c.tensor(c.g.op("Where", [vis, scores.name, c.g.f32(rtOps.FLOAT32_MIN)]), "float32", scores.dims);
   const probs = unary(c, "Softmax", scores, { axis: -1 });
   return c.tensor(c.g.op("MatMul", [probs.name, v.name]), "float32", [q.dims[0]!, h, q.dims[2]!, v.dims[3]!]);
