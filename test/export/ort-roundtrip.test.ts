@@ -22,7 +22,7 @@ afterAll(() => rmSync(out, { recursive: true, force: true }));
 const SEED = 7;
 
 /** The bundled runtime's and onnxruntime's logits and greedy tokens for one configuration. */
-async function roundTrip(arch: ArchIR, cfg: ResolvedConfig, root: string, dir: string, length: number): Promise<void> {
+async function roundTrip(arch: ArchIR, cfg: ResolvedConfig, root: string, dir: string, length: number, plant?: { token: number; at: number[] }): Promise<void> {
   const built = buildOnnxGraph(cfg, root, randomSource(SEED));
   writeOnnxExport(built, dir);
   const session = new ModelSession(await loadArch(arch), Object.fromEntries(cfg.values) as Record<string, Value>, randomSource(SEED), root);
@@ -30,6 +30,7 @@ async function roundTrip(arch: ArchIR, cfg: ResolvedConfig, root: string, dir: s
   const vocab = Number(session.cfg.vocab ?? 32);
   const feed: Record<string, IntTensor> = {};
   for (const n of session.inputNames) feed[n] = new IntTensor(Int32Array.from({ length: 2 * length }, () => Math.floor(rand() * (/type/.test(n) ? 2 : vocab))), [2, length]);
+  for (const i of plant?.at ?? []) feed.input_ids!.data[i] = plant!.token;
   const expected = session.forward(feed).output;
   const model = await OrtModel.open(dir, built.manifest);
   const actual = (await model.forward(feed)).output;
@@ -51,6 +52,14 @@ async function roundTrip(arch: ArchIR, cfg: ResolvedConfig, root: string, dir: s
 }
 
 describe("ONNX round trip of the zoo's tiny presets", () => {
+  it("Yuan2 with end-of-document tokens in the prompt: segments masked, counted on while decoding", async () => {
+    const arch = ws.archs.get("Yuan2")!;
+    const cfg = configFor(arch, "tiny");
+    expect(cfg.values.get("document_boundary")).toBe(2);
+    // Boundaries at positions 1 and 3 of row 0 (inside the generation prompt) and 4 of row 1.
+    await roundTrip(arch, cfg, arch.root!.block, join(out, "Yuan2-documents"), 7, { token: 2, at: [1, 3, 11] });
+  });
+
   it("Qwen past its trained length: dynamic NTK alpha kept as state, logn-scaled queries", async () => {
     const arch = ws.archs.get("Qwen")!;
     const cfg = configFor(arch, "tiny", { context: 4 });
