@@ -5,11 +5,10 @@ export const notExportedConformance: Record<string, string> = {
 };
 
 export const notExportedZoo: Record<string, string> = {
-  TransfoXL: "`adaptive_embedding` has no ONNX lowering",
 };
 
 /** Ops and primitives without an `onnx` lowering yet (the coverage test fails on any other). */
 export const notLowered = {
-  ops: ["memory", "relative_sinusoid", "relative_scores", "adaptive_embedding", "adaptive_log_softmax"],
+  ops: [] as string[],
   primitives: [] as string[],
 };

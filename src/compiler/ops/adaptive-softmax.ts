@@ -6,6 +6,7 @@ import { Sym } from "../shapes/sym.js";
 import { tensor, typeText, type ModuleListT, type ScalarT } from "../check/types.js";
 import { asModuleList } from "./argument-checks.js";
 import { noFeatures, noStats, plainDiff, type OpDef } from "./op-def.js";
+import { adaptiveEmbeddingOnnx, adaptiveLogSoftmaxOnnx } from "../export/onnx/lowerings/transformer-xl.js";
 
 /** The first dimension of a Param list's items (every projection maps to the same width). */
 const projWidth = (t: ModuleListT): Sym => {
@@ -31,6 +32,7 @@ export const adaptiveSoftmaxOps: OpDef[] = [
       return tensor([...ids.dims, projWidth(projs)]);
     },
     runtime: "adaptive_embedding",
+    onnx: adaptiveEmbeddingOnnx,
     features: noFeatures,
     stats: noStats,
     diff: plainDiff,
@@ -55,6 +57,7 @@ export const adaptiveSoftmaxOps: OpDef[] = [
       return tensor([...h.dims.slice(0, -1), v]);
     },
     runtime: "adaptive_log_softmax",
+    onnx: adaptiveLogSoftmaxOnnx,
     features: noFeatures,
     stats: noStats,
     diff: plainDiff,

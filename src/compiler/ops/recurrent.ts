@@ -7,6 +7,7 @@ import { tensor, type TensorT } from "../check/types.js";
 import { asSequence, checkChannels, product } from "./argument-checks.js";
 import { noStats, plainDiff, type OpDef } from "./op-def.js";
 import { tokenShiftOnnx, wkv4Onnx, wkvHeadsOnnx } from "../export/onnx/lowerings/recurrent.js";
+import { memoryOnnx } from "../export/onnx/lowerings/transformer-xl.js";
 
 export const recurrentOps: OpDef[] = [
   {
@@ -24,6 +25,7 @@ export const recurrentOps: OpDef[] = [
       return tensor([x.dims[0]!, Sym.atom("memory+T"), x.dims[2]!], x.ids);
     },
     runtime: "memory",
+    onnx: memoryOnnx,
     features: (call) => [{ column: "mask", label: `+ memory of ${formatValue(call.value("length") ?? null)} tokens` }],
     stats: noStats,
     diff: plainDiff,

@@ -4,6 +4,7 @@ import { Sym } from "../shapes/sym.js";
 import { tensor, typeText } from "../check/types.js";
 import { noFeatures, noStats, plainDiff, type OpDef } from "./op-def.js";
 import { relativePositionBiasOnnx } from "../export/onnx/lowerings/relative-position.js";
+import { relativeScoresOnnx, relativeSinusoidOnnx } from "../export/onnx/lowerings/transformer-xl.js";
 
 export const relativePositionOps: OpDef[] = [
   {
@@ -23,6 +24,7 @@ export const relativePositionOps: OpDef[] = [
       return tensor([x.dims[1]!, d]);
     },
     runtime: "relative_sinusoid",
+    onnx: relativeSinusoidOnnx,
     features: noFeatures,
     stats: noStats,
     diff: plainDiff,
@@ -43,6 +45,7 @@ export const relativePositionOps: OpDef[] = [
       return tensor([q.dims[0]!, q.dims[1]!, q.dims[2]!, r.dims[0]!]);
     },
     runtime: "relative_scores",
+    onnx: relativeScoresOnnx,
     features: noFeatures,
     stats: noStats,
     diff: plainDiff,
