@@ -1,7 +1,7 @@
 // Builds one ONNX graph: nodes named after the .arch module path they lower
 // (`model.layers.0.self_attn/q_proj/MatMul`), weights as external initializers under their
 // state-dict names, small constants inline and shared, graph inputs and outputs.
-import { attribute, externalTensor, inlineTensor, MS_DOMAIN, valueInfo, type AttrValue, type ElemType, type NodeProto, type TensorProto, type ValueInfoProto } from "./proto.js";
+import { attribute, externalTensor, inlineTensor, MS_DOMAIN, valueInfo, type AttrValue, type ElemType, type GraphProto, type NodeProto, type TensorProto, type ValueInfoProto } from "./proto.js";
 
 /** A weight the graph reads: its state-dict name and float32 values. */
 export interface GraphWeight {
@@ -176,7 +176,7 @@ export class GraphBuilder {
    * A subgraph (the body of a Scan or Loop): built by `f` in a builder whose names are
    * prefixed by `prefix` (they must not shadow the outer graph's); it may read outer values.
    */
-  subgraph(prefix: string, f: (body: GraphBuilder) => void): import("./proto.js").GraphProto {
+  subgraph(prefix: string, f: (body: GraphBuilder) => void): GraphProto {
     const body = new GraphBuilder();
     body.subgraphMark = true;
     body.scopes.push(this.unique(prefix));

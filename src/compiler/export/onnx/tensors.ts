@@ -3,14 +3,7 @@
 import { DynDim, type Dim, type LoweringContext, type TensorVal } from "./lowering.js";
 import type { GraphBuilder } from "./graph.js";
 
-export const rankOf = (x: TensorVal) => x.dims.length;
 const norm = (axis: number, rank: number) => (axis < 0 ? rank + axis : axis);
-
-/** The size of axis `axis` of `x` as a run-time int64 [1] tensor (dims known at export are constants). */
-export function dimOf(g: GraphBuilder, x: TensorVal, axis: number): string {
-  const d = x.dims[norm(axis, x.dims.length)]!;
-  return typeof d === "number" ? g.i64([d]) : d.value(g);
-}
 
 /** A dimension read from a tensor's shape at run time. */
 export function shapeDim(x: string, axis: number, label: string): DynDim {
@@ -24,9 +17,10 @@ export function shapeTensor(g: GraphBuilder, dims: Dim[]): string {
   return g.op("Concat", parts, { axis: 0 });
 }
 
-export function dimProduct(g: GraphBuilder, dims: Dim[], label: string): Dim {
+/** The product of some dims (flatten): a constant when all are known. */
+export function dimProduct(dims: Dim[], label: string): Dim {
   if (dims.every((d): d is number => typeof d === "number")) return dims.reduce((p, d) => p * d, 1);
-  return new DynDim((gg) => dims.map((d) => (typeof d === "number" ? gg.i64([d]) : d.value(gg))).reduce((p, d) => gg.op("Mul", [p, d])), label);
+  return new DynDim((g) => dims.map((d) => (typeof d === "number" ? g.i64([d]) : d.value(g))).reduce((p, d) => g.op("Mul", [p, d])), label);
 }
 
 /** Dims of an elementwise result, numpy broadcasting; a dim unknown on both sides is left null. */
@@ -110,9 +104,4 @@ export function concat(c: LoweringContext, xs: TensorVal[], axis: number): Tenso
 export function cast(c: LoweringContext, x: TensorVal, to: "float32" | "int64" | "bool"): TensorVal {
   if (x.elem === to) return x;
   return c.tensor(c.g.op("Cast", [x.name], { to: to === "float32" ? 1 : to === "int64" ? 7 : 9 }), to, x.dims);
-}
-
-/** A float32 constant tensor as a value. */
-export function constant(c: LoweringContext, values: number[] | Float32Array, dims: number[]): TensorVal {
-  return { kind: "tensor", name: c.g.f32(values, dims), elem: "float32", dims };
 }

@@ -5,7 +5,7 @@
 import { ops as rtOps } from "../../../../runtime/index.js";
 import type { GraphBuilder } from "../graph.js";
 import { isTensor, type Lowered, type LoweringContext, type OpLowering, type TensorVal } from "../lowering.js";
-import { binary, cast, concat, shapeDim, slice, split, transpose, unary, unsqueeze, withScalar } from "../tensors.js";
+import { binary, cast, concat, slice, split, transpose, unary, unsqueeze, withScalar } from "../tensors.js";
 import { reshapeKeeping } from "./shape.js";
 
 const f = Math.fround;
@@ -232,4 +232,3 @@ export const ropeOnnx: OpLowering = (c, a) => rope(c, a.x as TensorVal, a);
 /** ONNX lowering of `attention`. */
 export const attentionOnnx: OpLowering = (c, a) => attention(c, a);
 
-export { shapeDim };

@@ -1,7 +1,7 @@
 // ONNX lowerings of the shape ops: reshapes keep the run-time dims they do not change
 // (Reshape's 0 = "as in the input"), so a graph reads no shape it does not need.
 import { DynDim, isTensor, type Dim, type Lowered, type LoweringContext, type OpLowering, type TensorVal } from "../lowering.js";
-import { binary, concat, dimProduct, matmul, shapeDim, split, swapAxes, transpose } from "../tensors.js";
+import { binary, concat, dimProduct, matmul, split, swapAxes, transpose } from "../tensors.js";
 
 const x0 = (a: Record<string, Lowered>) => a.x as TensorVal;
 const axisOf = (v: Lowered, rank: number, dflt: number) => {
@@ -66,7 +66,7 @@ export const flattenOnnx: OpLowering = (c, a) => {
   const s = axisOf(a.start, x.dims.length, 0);
   const e = axisOf(a.end, x.dims.length, -1);
   const merged = x.dims.slice(s, e + 1);
-  return reshapeKeeping(c, x, [...x.dims.slice(0, s), dimProduct(c.g, merged, "flattened"), ...x.dims.slice(e + 1)]);
+  return reshapeKeeping(c, x, [...x.dims.slice(0, s), dimProduct(merged, "flattened"), ...x.dims.slice(e + 1)]);
 };
 
 /** ONNX lowering of `flatten_tokens`. */
@@ -125,4 +125,3 @@ export const linearOnnx: OpLowering = (c, a) => {
   return a.bias && isTensor(a.bias) ? binary(c, "Add", y, a.bias) : y;
 };
 
-export { shapeDim };
