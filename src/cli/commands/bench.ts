@@ -16,6 +16,7 @@ import type { ChildJob } from "../bench-child.js";
 import { workspaceFor } from "./model-ref.js";
 import { getThreads } from "../../runtime/index.js";
 import type { Command } from "./command.js";
+import { benchOrt } from "../ort/bench.js";
 
 function threadCounts(spec: string | undefined): number[] {
   if (spec === undefined) return [getThreads()];
@@ -56,7 +57,7 @@ function runChild(job: ChildJob): Promise<Record<string, unknown>> {
 
 export const bench: Command = {
   summary: "benchmark a checkpoint by the protocol of shared/bench/README.md (prefill 128, decode 128, median of 3)",
-  usage: "bench CKPT_DIR [--threads N[,N…]] [--json]",
+  usage: "bench CKPT_DIR [--threads N[,N…]] [--engine ort] [--json]",
   flags: [],
   async run(args, io) {
     const dir = args.positional[0];
@@ -69,6 +70,16 @@ export const bench: Command = {
       warmupSteps: PROTOCOL.warmupSteps,
     };
     const threads = threadCounts(opt(args, "threads"));
+    const engine = opt(args, "engine");
+    if (engine !== undefined && engine !== "ort") throw new UsageError(`unknown --engine ${JSON.stringify(engine)}: expected ort (onnxruntime-node), or no --engine for the bundled runtime`);
+    if (engine === "ort") {
+      for (const n of threads) {
+        const r = await benchOrt(workspaceFor([]), dir, n, settings);
+        if (flag(args, "json")) io.out(JSON.stringify(r));
+        else io.out(`${r.model} (ort, ${n} thread${n === 1 ? "" : "s"}): prefill ${r.prefill_tok_s_median} tok/s, decode ${r.decode_tok_s_median} tok/s, peak RSS ${r.peak_rss_mb} MB, load ${r.load_s} s`);
+      }
+      return 0;
+    }
     const cfgPath = join(dir, "config.json");
     const { arch, root, values } = configValues(workspaceFor([]), readJson(cfgPath, "config.json"), cfgPath);
     const generated = await generateModule(arch);

@@ -5,6 +5,7 @@ import { loadCheckpoint } from "../checkpoint.js";
 import { decoderStartOf } from "../generation-config.js";
 import { workspaceFor } from "./model-ref.js";
 import type { Command } from "./command.js";
+import { runOrt } from "../ort/run.js";
 
 function parseIds(s: string): number[] {
   const ids = s.split(",").map((x) => x.trim()).filter(Boolean).map(Number);
@@ -31,7 +32,7 @@ function samplingOptions(args: ParsedArgs): Required<SamplingOptions> {
 
 export const run: Command = {
   summary: "load a Hugging Face checkpoint folder and run it (forward, or --generate N tokens)",
-  usage: "run CKPT_DIR [--ids 1,2,3] [--generate N] [--temperature T --top-k K --top-p P --seed S] [--threads N] [--json]",
+  usage: "run CKPT_DIR [--ids 1,2,3] [--generate N] [--temperature T --top-k K --top-p P --seed S] [--threads N] [--engine ort] [--json]",
   flags: [],
   async run(args, io) {
     const dir = args.positional[0];
@@ -42,6 +43,12 @@ export const run: Command = {
     const n = intOpt(args, "generate", 0);
     const sampling = samplingOptions(args);
     const ids = parseIds(opt(args, "ids") ?? "1");
+    const engine = opt(args, "engine");
+    if (engine !== undefined && engine !== "ort") throw new UsageError(`unknown --engine ${JSON.stringify(engine)}: expected ort (onnxruntime-node), or no --engine for the bundled runtime`);
+    if (engine === "ort") {
+      if (sampling.temperature > 0) throw new UsageError("--engine ort decodes greedily: leave out --temperature");
+      return runOrt(workspaceFor([]), dir, ids, n, flag(args, "json"), io, opt(args, "threads") !== undefined ? intOpt(args, "threads", 1) : undefined);
+    }
     const t0 = performance.now();
     const ck = await loadCheckpoint(workspaceFor([]), dir);
     const loadMs = performance.now() - t0;

@@ -1,6 +1,7 @@
 import type { VerifyEngine } from "./engine.js";
 import { archcEngine } from "./archc.js";
 import { torchEngine } from "./torch.js";
+import { ortEngine } from "./ort.js";
 
 export type { VerifyEngine } from "./engine.js";
 
@@ -8,4 +9,5 @@ export type { VerifyEngine } from "./engine.js";
 export const engines: Record<string, VerifyEngine> = {
   archc: archcEngine,
   torch: torchEngine,
+  ort: ortEngine,
 };

@@ -42,6 +42,9 @@ export const catalogue = {
   E0501: "config.json does not match the architecture",
   E0502: "inputs do not match the model",
   E0601: "no lowering for the export target",
+  // 065x: export to ONNX
+  E0651: "op or primitive without an ONNX lowering",
+  E0652: "argument not expressible in ONNX",
   W0001: "unused hyperparameter",
 } as const;
 

@@ -7,6 +7,10 @@ import { pyFloat, pyValue } from "../eval/pyformat.js";
 import type { Feature } from "../ops/feature.js";
 import type { Value } from "./model.js";
 import type { TorchPrimitiveLowering } from "../torch/lowering.js";
+import type { PrimitiveLowering } from "../export/onnx/lowering.js";
+import { activationOnnx, bufferOnnx, groupNormOnnx, conv1DOnnx, dropoutOnnx, embeddingOnnx, layerNormOnnx, linearOnnx, paramOnnx, rMSNormOnnx } from "../export/onnx/lowerings/primitives.js";
+import { lstmOnnx } from "../export/onnx/lowerings/recurrent.js";
+import { conv2dOnnx } from "../export/onnx/lowerings/segments.js";
 
 export interface PrimitiveParam {
   name: string;
@@ -49,6 +53,8 @@ export interface Primitive {
   diffText(a: Record<string, Value>): string;
   /** What `archc export --torch` builds for it (src/compiler/torch/lowering.ts). */
   torch?: TorchPrimitiveLowering;
+  /** Its ONNX lowering (src/compiler/export/onnx): absent, exporting a model that calls it fails naming the submodule. */
+  onnx?: PrimitiveLowering;
 }
 
 const int = (v: Value | undefined): number => (typeof v === "number" ? v : 0);
@@ -110,6 +116,7 @@ export const activationClasses: Record<string, string> = {
 export const primitives: Record<string, Primitive> = {
   Linear: {
     name: "Linear",
+    onnx: linearOnnx,
     params: [{ name: "in_features", type: "int" }, { name: "out_features", type: "int" }, { name: "bias", type: "bool", default: true }],
     weights: (a) => [
       { name: "weight", shape: [int(a.out_features), int(a.in_features)] },
@@ -126,6 +133,7 @@ export const primitives: Record<string, Primitive> = {
   // GPT-2's Conv1D: a linear layer whose weight is stored [in, out].
   Conv1D: {
     name: "Conv1D",
+    onnx: conv1DOnnx,
     params: [{ name: "in_features", type: "int" }, { name: "out_features", type: "int" }, { name: "bias", type: "bool", default: true }],
     weights: (a) => [
       { name: "weight", shape: [int(a.in_features), int(a.out_features)] },
@@ -157,6 +165,7 @@ class Conv1D(nn.Module):
   },
   Embedding: {
     name: "Embedding",
+    onnx: embeddingOnnx,
     params: [{ name: "num_embeddings", type: "int" }, { name: "embedding_dim", type: "int" }, { name: "padding_idx", type: "any", default: null }],
     weights: (a) => [{ name: "weight", shape: [int(a.num_embeddings), int(a.embedding_dim)] }],
     className: () => "Embedding",
@@ -170,6 +179,7 @@ class Conv1D(nn.Module):
   },
   LayerNorm: {
     name: "LayerNorm",
+    onnx: layerNormOnnx,
     params: [
       { name: "dim", type: "int" },
       { name: "eps", type: "float", default: 1e-5 },
@@ -202,6 +212,7 @@ class LayerNorm(nn.LayerNorm):
   },
   RMSNorm: {
     name: "RMSNorm",
+    onnx: rMSNormOnnx,
     params: [
       { name: "dim", type: "int" },
       { name: "eps", type: "float", default: 1e-6 },
@@ -244,6 +255,7 @@ class RMSNorm(nn.Module):
   },
   GroupNorm: {
     name: "GroupNorm",
+    onnx: groupNormOnnx,
     params: [{ name: "groups", type: "int" }, { name: "dim", type: "int" }, { name: "eps", type: "float", default: 1e-5 }],
     weights: (a) => [{ name: "weight", shape: [int(a.dim)] }, { name: "bias", shape: [int(a.dim)] }],
     className: () => "GroupNorm",
@@ -261,6 +273,7 @@ class RMSNorm(nn.Module):
   },
   Activation: {
     name: "Activation",
+    onnx: activationOnnx,
     params: [{ name: "kind", type: "string" }],
     weights: () => [],
     className: (a) => activationClasses[String(a.kind)] ?? String(a.kind),
@@ -320,6 +333,7 @@ class Activation(nn.Module):
   },
   Dropout: {
     name: "Dropout",
+    onnx: dropoutOnnx,
     params: [{ name: "p", type: "float", default: 0.1 }],
     weights: () => [],
     className: () => "Dropout",
@@ -333,6 +347,7 @@ class Activation(nn.Module):
   // A bare parameter tensor owned by the block (RWKV's time_decay, T5's relative bias table…).
   Param: {
     name: "Param",
+    onnx: paramOnnx,
     params: [{ name: "shape", type: "int[]" }],
     weights: (a) => [{ name: "", shape: Array.isArray(a.shape) ? a.shape.map((v) => int(v)) : [] }],
     className: () => "Parameter",
@@ -346,6 +361,7 @@ class Activation(nn.Module):
   // A persistent buffer stored in checkpoints but recomputed by us (rotary inv_freq): accepted on load, not used.
   Buffer: {
     name: "Buffer",
+    onnx: bufferOnnx,
     params: [{ name: "shape", type: "int[]" }],
     weights: (a) => [{ name: "", shape: Array.isArray(a.shape) ? a.shape.map((v) => int(v)) : [] }],
     className: () => "Buffer",
@@ -360,6 +376,7 @@ class Activation(nn.Module):
   // prints; its (h, c) state carries over to the next call when decoding.
   LSTM: {
     name: "LSTM",
+    onnx: lstmOnnx,
     params: [
       { name: "input_size", type: "int" },
       { name: "hidden_size", type: "int" },
@@ -438,6 +455,7 @@ def lstm(ctx, module, x):
   },
   Conv2d: {
     name: "Conv2d",
+    onnx: conv2dOnnx,
     params: [
       { name: "in_channels", type: "int" },
       { name: "out_channels", type: "int" },

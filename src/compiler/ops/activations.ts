@@ -3,6 +3,7 @@ import { inlineUnary, orDefault } from "../torch/lowering.js";
 import { exprText } from "../ast/expr-text.js";
 import { asTensor } from "./argument-checks.js";
 import { noFeatures, noStats, plainDiff, type Feature, type OpDef } from "./op-def.js";
+import { actOnnx, clampOnnx, expOnnx, geluOnnx, geluTanhOnnx, logSoftmaxOnnx, negOnnx, relu2Onnx, reluOnnx, sigmoidOnnx, siluOnnx, softcapOnnx, softmaxOnnx, sqrtOnnx, squareOnnx, tanhOnnx } from "../export/onnx/lowerings/elementwise.js";
 
 /** The shared part of an elementwise function of one tensor; each op below is its own literal. */
 const elementwise = (name: string): OpDef => ({
@@ -23,18 +24,18 @@ const nonlinearity = { anchor: false, role: "activation" } as const;
 const activationColumn = (name: string) => (): Feature[] => [{ column: "activation", label: name }];
 
 export const elementwiseOps: OpDef[] = [
-  { ...elementwise("silu"), features: activationColumn("silu"), diff: nonlinearity, torch: inlineUnary((x) => `F.silu(${x})`) },
-  { ...elementwise("gelu"), features: activationColumn("gelu"), diff: nonlinearity, torch: inlineUnary((x) => `F.gelu(${x})`) },
-  { ...elementwise("gelu_tanh"), features: activationColumn("gelu_tanh"), diff: nonlinearity, torch: inlineUnary((x) => `F.gelu(${x}, approximate="tanh")`) },
-  { ...elementwise("relu"), features: activationColumn("relu"), diff: nonlinearity, torch: inlineUnary((x) => `F.relu(${x})`) },
-  { ...elementwise("relu2"), features: activationColumn("relu2"), diff: nonlinearity, torch: inlineUnary((x) => `torch.square(F.relu(${x}))`) },
+  { ...elementwise("silu"), features: activationColumn("silu"), diff: nonlinearity, torch: inlineUnary((x) => `F.silu(${x})`), onnx: siluOnnx },
+  { ...elementwise("gelu"), features: activationColumn("gelu"), diff: nonlinearity, torch: inlineUnary((x) => `F.gelu(${x})`), onnx: geluOnnx },
+  { ...elementwise("gelu_tanh"), features: activationColumn("gelu_tanh"), diff: nonlinearity, torch: inlineUnary((x) => `F.gelu(${x}, approximate="tanh")`), onnx: geluTanhOnnx },
+  { ...elementwise("relu"), features: activationColumn("relu"), diff: nonlinearity, torch: inlineUnary((x) => `F.relu(${x})`), onnx: reluOnnx },
+  { ...elementwise("relu2"), features: activationColumn("relu2"), diff: nonlinearity, torch: inlineUnary((x) => `torch.square(F.relu(${x}))`), onnx: relu2Onnx },
   // Pieces of larger formulas rather than a model's activation: not labelled.
-  { ...elementwise("tanh"), diff: nonlinearity, torch: inlineUnary((x) => `torch.tanh(${x})`) },
-  { ...elementwise("sigmoid"), diff: nonlinearity, torch: inlineUnary((x) => `torch.sigmoid(${x})`) },
-  { ...elementwise("exp"), torch: inlineUnary((x) => `torch.exp(${x})`) },
-  { ...elementwise("sqrt"), torch: inlineUnary((x) => `torch.sqrt(${x})`) },
-  { ...elementwise("square"), torch: inlineUnary((x) => `torch.square(${x})`) },
-  { ...elementwise("neg"), torch: inlineUnary((x) => `torch.neg(${x})`) },
+  { ...elementwise("tanh"), diff: nonlinearity, torch: inlineUnary((x) => `torch.tanh(${x})`), onnx: tanhOnnx },
+  { ...elementwise("sigmoid"), diff: nonlinearity, torch: inlineUnary((x) => `torch.sigmoid(${x})`), onnx: sigmoidOnnx },
+  { ...elementwise("exp"), torch: inlineUnary((x) => `torch.exp(${x})`), onnx: expOnnx },
+  { ...elementwise("sqrt"), torch: inlineUnary((x) => `torch.sqrt(${x})`), onnx: sqrtOnnx },
+  { ...elementwise("square"), torch: inlineUnary((x) => `torch.square(${x})`), onnx: squareOnnx },
+  { ...elementwise("neg"), torch: inlineUnary((x) => `torch.neg(${x})`), onnx: negOnnx },
   // log(1 + e^x) (x itself above 20, as PyTorch): Mamba's time step.
   { ...elementwise("softplus"), torch: inlineUnary((x) => `F.softplus(${x})`) },
   { ...elementwise("log"), torch: inlineUnary((x) => `torch.log(${x})`) },
@@ -56,6 +57,7 @@ def act(x, kind):
     return layers.activation(kind)(x)
 `,
     },
+    onnx: actOnnx,
     features: (call) => {
       const kind = call.value("kind");
       return [{ column: "activation", label: kind !== undefined ? String(kind) : exprText(call.arg("kind") ?? call.expr) }];
@@ -70,6 +72,7 @@ def act(x, kind):
     infer: (a, c) => asTensor(a.x, c, "the argument of softcap"),
     runtime: "softcap",
     torch: { inline: (a) => `${a.cap} * torch.tanh(${a.x} / ${a.cap})` },
+    onnx: softcapOnnx,
     features: noFeatures,
     stats: noStats,
     diff: plainDiff,
@@ -81,6 +84,7 @@ def act(x, kind):
     infer: (a, c) => asTensor(a.x, c, "the argument of softmax"),
     runtime: "softmax",
     torch: { inline: (a) => `torch.softmax(${a.x}, dim=${orDefault(a.axis, "-1")})` },
+    onnx: softmaxOnnx,
     features: noFeatures,
     stats: noStats,
     diff: plainDiff,
@@ -92,6 +96,7 @@ def act(x, kind):
     infer: (a, c) => asTensor(a.x, c, "the argument of log_softmax"),
     runtime: "log_softmax",
     torch: { inline: (a) => `torch.log_softmax(${a.x}, dim=${orDefault(a.axis, "-1")})` },
+    onnx: logSoftmaxOnnx,
     features: noFeatures,
     stats: noStats,
     diff: plainDiff,
@@ -103,6 +108,7 @@ def act(x, kind):
     infer: (a, c) => asTensor(a.x, c, "the argument of clamp"),
     runtime: "clamp",
     torch: { inline: (a) => `torch.clamp(${a.x}, ${a.lo}, ${a.hi})` },
+    onnx: clampOnnx,
     features: noFeatures,
     stats: noStats,
     diff: plainDiff,

@@ -6,6 +6,7 @@ import { Sym } from "../shapes/sym.js";
 import { tensor, typeText, type ModuleListT, type ScalarT } from "../check/types.js";
 import { asModuleList } from "./argument-checks.js";
 import { noFeatures, noStats, plainDiff, type OpDef } from "./op-def.js";
+import { adaptiveEmbeddingOnnx, adaptiveLogSoftmaxOnnx } from "../export/onnx/lowerings/transformer-xl.js";
 
 /** The first dimension of a Param list's items (every projection maps to the same width). */
 const projWidth = (t: ModuleListT): Sym => {
@@ -47,6 +48,7 @@ def adaptive_embedding(ids, tables, projs, cutoffs, scale=1.0):
     return out * scale
 `,
     },
+    onnx: adaptiveEmbeddingOnnx,
     features: noFeatures,
     stats: noStats,
     diff: plainDiff,
@@ -86,6 +88,7 @@ def adaptive_log_softmax(h, layers_, projs, cluster_weight, cluster_bias, cutoff
     return torch.cat(parts, dim=-1)
 `,
     },
+    onnx: adaptiveLogSoftmaxOnnx,
     features: noFeatures,
     stats: noStats,
     diff: plainDiff,

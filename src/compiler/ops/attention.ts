@@ -4,6 +4,7 @@ import { formatValue } from "../eval/evaluate.js";
 import { tensor, typeText } from "../check/types.js";
 import { asTensor } from "./argument-checks.js";
 import type { Feature, OpCall, OpDef } from "./op-def.js";
+import { attentionOnnx } from "../export/onnx/lowerings/attention.js";
 
 /** Query and key/value head counts and the head size, in this instance. */
 function headCounts(call: OpCall): { heads?: number; kvHeads?: number; headDim?: number } | undefined {
@@ -121,6 +122,7 @@ def attention(ctx, site, q, k, v, causal=False, window=None, scale=None, softcap
     return probs @ v
 `,
   },
+  onnx: attentionOnnx,
   features: (call) => {
     const out: Feature[] = [];
     const h = headCounts(call);

@@ -3,6 +3,7 @@ import { Sym } from "../shapes/sym.js";
 import { tensor, typeText } from "../check/types.js";
 import { asTensor } from "./argument-checks.js";
 import { noFeatures, noStats, type OpDef } from "./op-def.js";
+import { causalConvOnnx } from "../export/onnx/lowerings/segments.js";
 
 export const causalConv: OpDef = {
   name: "causal_conv",
@@ -47,6 +48,7 @@ def causal_conv(ctx, site, x, conv):
     return y.transpose(1, 2)[:, -t:] if t else y.transpose(1, 2)
 `,
   },
+  onnx: causalConvOnnx,
   features: noFeatures,
   stats: noStats,
   // The token mixer of convolutional blocks (LFM2's short convolutions): it says what the block is for.

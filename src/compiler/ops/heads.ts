@@ -2,6 +2,7 @@
 import { tensor } from "../check/types.js";
 import { asTensor, scalarSym } from "./argument-checks.js";
 import { noFeatures, noStats, plainDiff, type OpDef } from "./op-def.js";
+import { mergeHeadsOnnx, splitHeadsOnnx } from "../export/onnx/lowerings/shape.js";
 
 export const headOps: OpDef[] = [
   {
@@ -18,6 +19,7 @@ export const headOps: OpDef[] = [
     },
     runtime: "split_heads",
     torch: { inline: (a) => `${a.x}.unflatten(-1, (${a.heads}, -1)).transpose(-3, -2)` },
+    onnx: splitHeadsOnnx,
     features: noFeatures,
     stats: noStats,
     diff: plainDiff,
@@ -34,6 +36,7 @@ export const headOps: OpDef[] = [
     },
     runtime: "merge_heads",
     torch: { inline: (a) => `${a.x}.transpose(-3, -2).flatten(-2)` },
+    onnx: mergeHeadsOnnx,
     features: noFeatures,
     stats: noStats,
     diff: plainDiff,

@@ -5,6 +5,7 @@ import { Sym } from "../shapes/sym.js";
 import { tensor, typeText, type TensorT } from "../check/types.js";
 import { asTensor, axisInRange, axisOf, listItems, product, scalarSym } from "./argument-checks.js";
 import { noFeatures, noStats, plainDiff, type OpDef } from "./op-def.js";
+import { chunkOnnx, concatOnnx, flattenOnnx, flattenTokensOnnx, reshapeOnnx, selectOnnx, splitOnnx, transposeOnnx, unflattenOnnx, zerosLikeOnnx } from "../export/onnx/lowerings/shape.js";
 
 export const layoutOps: OpDef[] = [
   {
@@ -26,6 +27,7 @@ export const layoutOps: OpDef[] = [
     },
     runtime: "split",
     torch: { inline: (a) => `torch.split(${a.x}, ${a.sizes}, dim=${orDefault(a.axis, "-1")})` },
+    onnx: splitOnnx,
     features: noFeatures,
     stats: noStats,
     diff: plainDiff,
@@ -48,6 +50,7 @@ export const layoutOps: OpDef[] = [
     },
     runtime: "chunk",
     torch: { inline: (a) => `torch.chunk(${a.x}, ${a.n}, dim=${orDefault(a.axis, "-1")})` },
+    onnx: chunkOnnx,
     features: noFeatures,
     stats: noStats,
     diff: plainDiff,
@@ -84,6 +87,7 @@ export const layoutOps: OpDef[] = [
     },
     runtime: "concat",
     torch: { inline: (a, rest) => `torch.cat([${[a.x!, ...rest].join(", ")}], dim=${orDefault(a.axis, "-1")})` },
+    onnx: concatOnnx,
     features: noFeatures,
     stats: noStats,
     diff: plainDiff,
@@ -103,6 +107,7 @@ export const layoutOps: OpDef[] = [
     },
     runtime: "reshape",
     torch: { inline: (a) => `${a.x}.reshape(${a.shape})` },
+    onnx: reshapeOnnx,
     features: noFeatures,
     stats: noStats,
     diff: plainDiff,
@@ -124,6 +129,7 @@ export const layoutOps: OpDef[] = [
     },
     runtime: "unflatten",
     torch: { inline: (a) => `${a.x}.unflatten(${a.axis}, ${a.sizes})` },
+    onnx: unflattenOnnx,
     features: noFeatures,
     stats: noStats,
     diff: plainDiff,
@@ -142,6 +148,7 @@ export const layoutOps: OpDef[] = [
     },
     runtime: "flatten",
     torch: { inline: (a) => `${a.x}.flatten(${a.start}, ${orDefault(a.end, "-1")})` },
+    onnx: flattenOnnx,
     features: noFeatures,
     stats: noStats,
     diff: plainDiff,
@@ -162,6 +169,7 @@ export const layoutOps: OpDef[] = [
     },
     runtime: "transpose",
     torch: { inline: (a) => `${a.x}.transpose(${a.a}, ${a.b})` },
+    onnx: transposeOnnx,
     features: noFeatures,
     stats: noStats,
     diff: plainDiff,
@@ -179,6 +187,7 @@ export const layoutOps: OpDef[] = [
     },
     runtime: "select",
     torch: { inline: (a) => `${a.x}.select(${a.axis}, ${a.index})` },
+    onnx: selectOnnx,
     features: noFeatures,
     stats: noStats,
     diff: plainDiff,
@@ -195,6 +204,7 @@ export const layoutOps: OpDef[] = [
     },
     runtime: "flatten_tokens",
     torch: { inline: (a) => `${a.x}.reshape(-1, ${a.x}.shape[-1])` },
+    onnx: flattenTokensOnnx,
     features: noFeatures,
     stats: noStats,
     diff: plainDiff,
@@ -206,6 +216,7 @@ export const layoutOps: OpDef[] = [
     infer: (a, c) => asTensor(a.x, c, "the argument of zeros_like"),
     runtime: "zeros_like",
     torch: { inline: (a) => `torch.zeros_like(${a.x})` },
+    onnx: zerosLikeOnnx,
     features: noFeatures,
     stats: noStats,
     diff: plainDiff,

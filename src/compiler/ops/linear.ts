@@ -2,7 +2,8 @@
 // is the primitive Linear.
 import { tensor } from "../check/types.js";
 import { asTensor } from "./argument-checks.js";
-import { noFeatures, plainDiff, type OpDef } from "./op-def.js";
+import { noFeatures, noStats, plainDiff, type OpDef } from "./op-def.js";
+import { linearOnnx } from "../export/onnx/lowerings/shape.js";
 
 export const linear: OpDef = {
   name: "linear",
@@ -17,6 +18,7 @@ export const linear: OpDef = {
   },
   runtime: "linear",
   torch: { inline: (a) => `F.linear(${a.x}, ${a.weight}${a.bias ? `, ${a.bias}` : ""})` },
+  onnx: linearOnnx,
   features: noFeatures,
   stats: {
     // Every token is multiplied by the [out, in] weight once.

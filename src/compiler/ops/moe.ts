@@ -4,6 +4,7 @@ import { Sym } from "../shapes/sym.js";
 import { typeText, type Type } from "../check/types.js";
 import { asTensor } from "./argument-checks.js";
 import type { OpCall, OpDef } from "./op-def.js";
+import { moeOnnx } from "../export/onnx/lowerings/moe.js";
 
 /** A block computing any one of several experts from fused weights: `forward(x: [N, d], e: int)`. */
 export function fusedExperts(t: Type): boolean {
@@ -18,6 +19,7 @@ function expertCount(call: OpCall): number | undefined {
   const l = call.type("logits");
   return l?.kind === "tensor" && l.dims.length > 0 ? call.size(l.dims[l.dims.length - 1]!) : undefined;
 }
+
 
 export const moe: OpDef = {
   name: "moe",
@@ -69,6 +71,7 @@ def moe(x, logits, experts, top_k, order="softmax_topk", normalize=True):
 `,
   },
   features: (call) => [{ column: "moe", label: `${expertCount(call) ?? "?"} experts, top-${formatValue(call.value("top_k") ?? null)}` }],
+  onnx: moeOnnx,
   stats: {
     // Each token runs top_k of the E experts: a list's weights count k / E of their FLOPs; a
     // fused-experts block computes one expert per call and runs k times.

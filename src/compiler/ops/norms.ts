@@ -3,6 +3,7 @@
 import { orDefault } from "../torch/lowering.js";
 import { asTensor } from "./argument-checks.js";
 import { noFeatures, noStats, plainDiff, type OpDef } from "./op-def.js";
+import { l2NormalizeOnnx, layerNormOnnx, rmsNormOnnx } from "../export/onnx/lowerings/norms.js";
 
 export const normOps: OpDef[] = [
   {
@@ -12,6 +13,7 @@ export const normOps: OpDef[] = [
     infer: (a, c) => asTensor(a.x, c, "the argument of layer_norm"),
     runtime: "layer_norm",
     torch: { inline: (a) => `F.layer_norm(${a.x}, ${a.x}.shape[-1:], eps=${orDefault(a.eps, "1e-5")})` },
+    onnx: layerNormOnnx,
     features: noFeatures,
     stats: noStats,
     diff: { anchor: false, role: "norm" },
@@ -30,6 +32,7 @@ def rms_norm(x, eps=1e-6):
     return (h * torch.rsqrt(h.pow(2).mean(-1, keepdim=True) + eps)).to(x.dtype)
 `,
     },
+    onnx: rmsNormOnnx,
     features: () => [{ column: "norm", label: "RMSNorm" }],
     stats: noStats,
     diff: { anchor: false, role: "norm" },
@@ -41,6 +44,7 @@ def rms_norm(x, eps=1e-6):
     infer: (a, c) => asTensor(a.x, c, "the argument of l2_normalize"),
     runtime: "l2_normalize",
     torch: { inline: (a) => `F.normalize(${a.x}, dim=-1)` },
+    onnx: l2NormalizeOnnx,
     features: noFeatures,
     stats: noStats,
     diff: plainDiff,

@@ -1,6 +1,7 @@
 // Values computed once per generation and reused by every later decoding step: an encoder's
 // output, the keys and values cross-attention derives from it.
 import { noFeatures, noStats, plainDiff, type OpDef } from "./op-def.js";
+import type { Thunk } from "../export/onnx/lowering.js";
 
 export const once: OpDef = {
   name: "once",
@@ -20,6 +21,12 @@ def once(ctx, site, compute):
         ctx.state[site] = compute()
     return ctx.state[site]
 `,
+  },
+  // The bundled runtime computes it once per generation; a graph recomputes it, except at the
+  // root of an encoder-decoder, where it is the encoder graph's output.
+  onnx: (c, a) => {
+    const value = a.x as Thunk;
+    return c.split ? c.split(value) : value();
   },
   features: noFeatures,
   stats: noStats,

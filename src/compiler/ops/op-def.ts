@@ -11,6 +11,7 @@ import type { Sym } from "../shapes/sym.js";
 import type { Type } from "../check/types.js";
 import type { Feature } from "./feature.js";
 import type { TorchOpLowering } from "../torch/lowering.js";
+import type { OpLowering } from "../export/onnx/lowering.js";
 
 export type { Feature, FeatureColumn } from "./feature.js";
 
@@ -133,6 +134,8 @@ export interface OpDef {
   // written in its own definition object.
   /** What `archc export --torch` writes for a call (src/compiler/torch/lowering.ts). */
   torch?: TorchOpLowering;
+  /** Its ONNX lowering (src/compiler/export/onnx): absent, exporting a model that calls it fails naming the call. */
+  onnx?: OpLowering;
 }
 
 /** For ops that fill no column of the feature table. */

@@ -2,6 +2,8 @@
 import { tensor } from "../check/types.js";
 import { asTensor } from "./argument-checks.js";
 import { noFeatures, noStats, plainDiff, type OpDef } from "./op-def.js";
+import { positionIdsOnnx } from "../export/onnx/lowerings/shape.js";
+import { segmentIdsOnnx } from "../export/onnx/lowerings/segments.js";
 
 export const positionIds: OpDef = {
   name: "position_ids",
@@ -20,6 +22,7 @@ def position_ids(ctx, ids):
     return ctx.positions(ids.device).unsqueeze(0).expand(ids.shape[0], -1)
 `,
   },
+  onnx: positionIdsOnnx,
   // Positions index a learned table (an Embedding): absolute learned position embeddings.
   features: () => [{ column: "positions", label: "learned" }],
   stats: noStats,
@@ -54,6 +57,7 @@ def segment_ids(ctx, site, ids, boundary):
     return out
 `,
   },
+  onnx: segmentIdsOnnx,
   features: noFeatures,
   stats: noStats,
   diff: plainDiff,

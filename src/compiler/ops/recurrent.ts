@@ -6,6 +6,8 @@ import { Sym } from "../shapes/sym.js";
 import { tensor, type TensorT } from "../check/types.js";
 import { asSequence, checkChannels, product } from "./argument-checks.js";
 import { noStats, plainDiff, type OpDef } from "./op-def.js";
+import { tokenShiftOnnx, wkv4Onnx, wkvHeadsOnnx } from "../export/onnx/lowerings/recurrent.js";
+import { memoryOnnx } from "../export/onnx/lowerings/transformer-xl.js";
 
 export const recurrentOps: OpDef[] = [
   {
@@ -36,6 +38,7 @@ def memory(ctx, site, x, length, zeros=False):
     return full
 `,
     },
+    onnx: memoryOnnx,
     features: (call) => [{ column: "mask", label: `+ memory of ${formatValue(call.value("length") ?? null)} tokens` }],
     stats: noStats,
     diff: plainDiff,
@@ -59,6 +62,7 @@ def token_shift(ctx, site, x):
     return torch.cat((prev, x[:, :-1]), dim=1)
 `,
     },
+    onnx: tokenShiftOnnx,
     features: () => [{ column: "positions", label: "token shift" }],
     stats: noStats,
     diff: { anchor: false, role: "positions" },
@@ -112,6 +116,7 @@ def wkv_heads(ctx, site, r, k, v, decay, bonus, heads):
     return torch.stack(out, dim=1).reshape(b, t, c) if out else r.reshape(b, t, c)
 `,
     },
+    onnx: wkvHeadsOnnx,
     features: (call) => [{ column: "attention", label: `WKV recurrence (${formatValue(call.value("heads") ?? null)} heads, matrix state)` }],
     stats: {
       // Per head, with D = C / heads: kᵀv (D²), bonus·kᵀv (D²), S + it (D²), r·(…) (2D²) and
@@ -168,6 +173,7 @@ def wkv4(ctx, site, k, v, decay, first):
     return y.to(dtype)
 `,
     },
+    onnx: wkv4Onnx,
     features: () => [{ column: "attention", label: "WKV recurrence (RWKV-4 linear attention)" }],
     stats: {
       // Per channel: the output (e1·a + e2·v) / (e1·b + e2) takes 6 operations and the state

@@ -3,6 +3,8 @@
 import { Sym } from "../shapes/sym.js";
 import { tensor, typeText } from "../check/types.js";
 import { noFeatures, noStats, plainDiff, type OpDef } from "./op-def.js";
+import { relativePositionBiasOnnx } from "../export/onnx/lowerings/relative-position.js";
+import { relativeScoresOnnx, relativeSinusoidOnnx } from "../export/onnx/lowerings/transformer-xl.js";
 
 export const relativePositionOps: OpDef[] = [
   {
@@ -33,6 +35,7 @@ def relative_sinusoid(x, dim, clamp=0):
     return torch.cat((torch.sin(angles), torch.cos(angles)), dim=-1).to(x.dtype)
 `,
     },
+    onnx: relativeSinusoidOnnx,
     features: noFeatures,
     stats: noStats,
     diff: plainDiff,
@@ -68,6 +71,7 @@ def relative_scores(q, r):
     return picked.masked_fill(dist < 0, 0.0)
 `,
     },
+    onnx: relativeScoresOnnx,
     features: noFeatures,
     stats: noStats,
     diff: plainDiff,
@@ -119,6 +123,7 @@ def relative_position_bias(ctx, table, x, bidirectional=False, max_distance=128,
     return table[buckets].permute(2, 0, 1)[None]
 `,
     },
+    onnx: relativePositionBiasOnnx,
     features: noFeatures,
     stats: noStats,
     diff: plainDiff,

@@ -2,6 +2,7 @@
 import { Sym } from "../shapes/sym.js";
 import { asTensor, scalarSym } from "./argument-checks.js";
 import { noStats, type OpDef } from "./op-def.js";
+import { ropeOnnx } from "../export/onnx/lowerings/attention.js";
 
 export const rope: OpDef = {
   name: "rope",
@@ -81,6 +82,7 @@ def rope(ctx, x, theta, style="rotate_half", dim=None, scaling=None, factor=1.0,
     return torch.cat((out, rest), dim=-1) if rd < head else out
 `,
   },
+  onnx: ropeOnnx,
   features: (call) => {
     const style = call.value("style");
     const scaling = call.value("scaling");
