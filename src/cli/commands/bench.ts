@@ -10,7 +10,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { ts } from "ts-morph";
 import { generateModule } from "../../compiler/codegen/module.js";
 import { flag, intOpt, opt, UsageError } from "../args.js";
-import { configValues, readJson } from "../checkpoint.js";
+import { configValues, readJson, weightModeOpt } from "../checkpoint.js";
 import { PROTOCOL, peakRssMb, type BenchSettings } from "../bench-protocol.js";
 import type { ChildJob } from "../bench-child.js";
 import { workspaceFor } from "./model-ref.js";
@@ -56,7 +56,7 @@ function runChild(job: ChildJob): Promise<Record<string, unknown>> {
 
 export const bench: Command = {
   summary: "benchmark a checkpoint by the protocol of shared/bench/README.md (prefill 128, decode 128, median of 3)",
-  usage: "bench CKPT_DIR [--threads N[,N…]] [--json]",
+  usage: "bench CKPT_DIR [--threads N[,N…]] [--weights auto|fp32|bf16|int8] [--json]",
   flags: [],
   async run(args, io) {
     const dir = args.positional[0];
@@ -69,6 +69,7 @@ export const bench: Command = {
       warmupSteps: PROTOCOL.warmupSteps,
     };
     const threads = threadCounts(opt(args, "threads"));
+    const weights = weightModeOpt(args);
     const cfgPath = join(dir, "config.json");
     const { arch, root, values } = configValues(workspaceFor([]), readJson(cfgPath, "config.json"), cfgPath);
     const generated = await generateModule(arch);
@@ -81,13 +82,13 @@ export const bench: Command = {
     const compilerRss = Math.round(peakRssMb() * 100) / 100;
     try {
       for (const n of threads) {
-        const result = await runChild({ moduleFile, dir, root, values: values as Record<string, unknown>, threads: n, settings });
+        const result = await runChild({ moduleFile, dir, root, values: values as Record<string, unknown>, threads: n, settings, weights });
         result.compiler_rss_mb = compilerRss;
         if (flag(args, "json")) io.out(JSON.stringify(result));
         else {
           const fmt = (xs: unknown) => (xs as number[]).map((x) => x.toFixed(1)).join(", ");
           io.out(
-            `${result.model} (${n} thread${n === 1 ? "" : "s"}, ${result.kernels} kernels): ` +
+            `${result.model} (${n} thread${n === 1 ? "" : "s"}, ${result.kernels} kernels, weights ${result.weights}): ` +
               `prefill ${Number(result.prefill_tok_s_median).toFixed(1)} tok/s [${fmt(result.prefill_tok_s)}], ` +
               `decode ${Number(result.decode_tok_s_median).toFixed(1)} tok/s [${fmt(result.decode_tok_s)}], ` +
               `peak RSS ${Number(result.peak_rss_mb).toFixed(1)} MB (weights ${Number(result.weight_mb).toFixed(1)} MB), load ${result.load_s} s`,

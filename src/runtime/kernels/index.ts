@@ -7,6 +7,7 @@
 import { availableParallelism } from "node:os";
 import { Tensor } from "../tensor.js";
 import { DeferredTensor } from "../weights/deferred.js";
+import { PackedTensor } from "../weights/packed.js";
 import { compileKernels, findKernelDir, type KernelModules } from "./kernel-modules.js";
 import { ThreadPool, type KernelFn } from "./thread-pool.js";
 import { WasmHeap } from "./wasm-heap.js";
@@ -99,6 +100,11 @@ export function sharedArray(n: number): Float32Array | undefined {
   return kernels()?.heap.allocArray(n);
 }
 
+/** Bytes in the kernels' shared memory (bfloat16 and int8 weights), or undefined on the TypeScript path. */
+export function sharedBytes(n: number): Uint8Array | undefined {
+  return kernels()?.heap.allocBytes(n);
+}
+
 /**
  * `t` with its data in the kernels' shared memory, copied there once, so that every later
  * product reads it in place (and worker threads can). Unchanged on the TypeScript path or
@@ -106,8 +112,9 @@ export function sharedArray(n: number): Float32Array | undefined {
  */
 export function toSharedMemory(t: Tensor): Tensor {
   const k = kernels();
-  // A deferred weight is already in the heap (and reading .data would load it whole).
-  if (!k || t instanceof DeferredTensor || k.heap.contains(t.data)) return t;
+  // A deferred or packed weight is already in the heap (and reading .data would load it
+  // whole, or widen it to float32).
+  if (!k || t instanceof DeferredTensor || t instanceof PackedTensor || k.heap.contains(t.data)) return t;
   const a = k.heap.allocArray(t.data.length);
   if (!a) return t;
   a.set(t.data);

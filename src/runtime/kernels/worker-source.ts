@@ -16,11 +16,13 @@ export const POOL_KERNELS = [
   ["linear", "linear_nt"],
   ["matmul", "matmul_nn"],
   ["activation", "silu"],
+  ["linear", "linear_nt_bf16"],
 ] as const;
 
 export const OP_LINEAR_NT = 0;
 export const OP_MATMUL_NN = 1;
 export const OP_SILU = 2;
+export const OP_LINEAR_NT_BF16 = 3;
 
 /**
  * Claims chunks of job `gen` until none is left, running `kernels[op]` on each. The chunk

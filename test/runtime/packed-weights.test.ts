@@ -1,0 +1,119 @@
+// Weights held as bfloat16 or int8 (src/runtime/weights/formats.ts, packed.ts) and the
+// kernels that read them. Truth: bfloat16 → float32 is exact, so the bfloat16 kernel must
+// give bit for bit what the float32 kernel gives on the widened matrix (same operations in
+// the same order); rounding and quantization are checked against their definitions.
+// No timing here.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { IntTensor, ops, PackedTensor, randomTensor, readSafetensors, setThreads, getThreads, Tensor, toBf16Bits, type RowSource } from "../../src/runtime/index.js";
+import { compileKernels, findKernelDir, kernels, sharedArray, sharedBytes, useKernels, type KernelModules } from "../../src/runtime/kernels/index.js";
+import { fileBytes, tempDir, writeFile } from "./safetensors-bytes.js";
+
+let modules: KernelModules;
+
+beforeAll(async () => {
+  const dir = findKernelDir();
+  modules = dir ? compileKernels(dir) : compileKernels(await (await import("../../scripts/build-wasm.mjs")).assembleKernels());
+  if (!kernels()) useKernels(modules);
+});
+
+const threadsBefore = getThreads();
+afterAll(() => setThreads(threadsBefore));
+
+/** A source of rows over float32 values in memory. */
+function memoryRows(values: Float32Array, cols: number): RowSource {
+  return { f32: (r0, r1) => values.slice(r0 * cols, r1 * cols) };
+}
+
+const inHeap = { bytes: (n: number) => sharedBytes(n), floats: (n: number) => sharedArray(n) };
+
+/** `w` rounded to bfloat16 and widened back, as a plain float32 tensor. */
+function bf16Rounded(w: Tensor): Tensor {
+  const out = new Float32Array(w.data.length);
+  const bits = new Uint32Array(out.buffer);
+  for (let i = 0; i < out.length; i++) bits[i] = toBf16Bits(w.data[i]!) << 16;
+  return new Tensor(out, [...w.shape]);
+}
+
+// [rows, in, out]: single rows (short and long, 8/4/1 remainders), 2×4 tiles with odd row
+// and column counts, in % 4 tails, blocks of many rows.
+const SHAPES: [number, number, number][] = [
+  [1, 1, 1], [1, 3, 5], [1, 17, 33], [1, 64, 1000], [1, 800, 13], [1, 1000, 7],
+  [2, 4, 3], [3, 17, 17], [5, 8, 4], [17, 33, 17], [9, 1000, 13], [128, 48, 100], [6, 96, 1000],
+];
+
+describe("bfloat16 weights", () => {
+  it("rounds float32 to nearest, ties to even, keeping NaN and infinities", () => {
+    const bits = (x: number) => toBf16Bits(x);
+    const f = (u: number) => new Float32Array(new Uint32Array([u]).buffer)[0]!;
+    expect(bits(1)).toBe(0x3f80);
+    expect(bits(f(0x3f808000))).toBe(0x3f80); // tie, even below
+    expect(bits(f(0x3f818000))).toBe(0x3f82); // tie, even above
+    expect(bits(f(0x3f808001))).toBe(0x3f81);
+    expect(bits(-Infinity)).toBe(0xff80);
+    expect(bits(f(0x7f7fffff))).toBe(0x7f80); // the largest float rounds up to infinity
+    expect(Number.isNaN(f(bits(NaN) << 16))).toBe(true);
+  });
+
+  for (const threads of [1, 2]) {
+    for (const [rows, inDim, outDim] of SHAPES) {
+      it(`x[${rows}, ${inDim}] · W[${outDim}, ${inDim}]ᵀ + b from bfloat16 equals the float32 kernel on the widened W, bit for bit (${threads} thread${threads > 1 ? "s" : ""})`, () => {
+        setThreads(threads);
+        const seed = rows * 7 + inDim * 131 + outDim * 8191;
+        const x = randomTensor([rows, inDim], seed, 1);
+        const w = bf16Rounded(randomTensor([outDim, inDim], seed + 1, 1));
+        const b = randomTensor([outDim], seed + 2, 1);
+        const packed = new PackedTensor("bf16", [outDim, inDim], memoryRows(w.data, inDim), inHeap);
+        const y = ops.linear(x, packed, b);
+        expect(packed.packed(), "still bfloat16 after the product").toBeDefined();
+        expect(Array.from(y.data)).toEqual(Array.from(ops.linear(x, w, b).data));
+        expect(Array.from(ops.linear(x, packed).data)).toEqual(Array.from(ops.linear(x, w).data));
+      });
+    }
+  }
+
+  it("holds 2 bytes a weight, decodes looked-up rows exactly, and widens once for other readers", () => {
+    const w = bf16Rounded(randomTensor([50, 12], 3, 1));
+    const packed = new PackedTensor("bf16", [50, 12], memoryRows(w.data, 12), inHeap);
+    expect(packed.heldBytes).toBe(50 * 12 * 2);
+    const ids = new IntTensor(Int32Array.of(7, 0, 49, 7), [2, 2]);
+    expect(Array.from(ops.embedding(ids, packed).data)).toEqual(Array.from(ops.embedding(ids, w).data));
+    expect(packed.size).toBe(600);
+    expect(Array.from(packed.data)).toEqual(Array.from(w.data));
+    expect(packed.packed()).toBeUndefined();
+    expect(packed.heldBytes).toBe(50 * 12 * 4);
+  });
+
+  it("computes the same on the TypeScript kernels (which widen the matrix)", () => {
+    const x = randomTensor([3, 20], 1, 1);
+    const w = bf16Rounded(randomTensor([9, 20], 2, 1));
+    const packed = new PackedTensor("bf16", [9, 20], memoryRows(w.data, 20));
+    expect(Array.from(ops.linearPlain(x, packed).data)).toEqual(Array.from(ops.linearPlain(x, w).data));
+  });
+
+  it("keeps a bfloat16 checkpoint's matrices bfloat16 by default, and widens them with weights: fp32", () => {
+    // A [3, 2] BF16 matrix and a [2] BF16 vector.
+    const words = [0x3f80, 0xbf80, 0x4000, 0x4040, 0x3f00, 0x0000, 0x3f80, 0x4000];
+    const header = { m: { dtype: "BF16", shape: [3, 2], data_offsets: [0, 12] }, v: { dtype: "BF16", shape: [2], data_offsets: [12, 16] } };
+    const path = writeFile(tempDir(), "model.safetensors", fileBytes(header, words.flatMap((w) => [w & 0xff, w >> 8])));
+    const auto = readSafetensors(path).tensors;
+    expect(auto.get("m")).toBeInstanceOf(PackedTensor);
+    expect((auto.get("m") as PackedTensor).format).toBe("bf16");
+    expect(auto.get("v")).not.toBeInstanceOf(PackedTensor);
+    const wide = readSafetensors(path, { weights: "fp32" }).tensors;
+    expect(wide.get("m")).not.toBeInstanceOf(PackedTensor);
+    expect(Array.from(auto.get("m")!.data)).toEqual([1, -1, 2, 3, 0.5, 0]);
+    expect(Array.from(wide.get("m")!.data)).toEqual([1, -1, 2, 3, 0.5, 0]);
+    expect(Array.from(auto.get("v")!.data)).toEqual([1, 2]);
+  });
+
+  it("rounds a float32 checkpoint to bfloat16 with weights: bf16", () => {
+    const values = [1.00390625, 1.005859375, -3.1, 1e-3, 7, 0];
+    const bytes = new Uint8Array(new Float32Array(values).buffer);
+    const path = writeFile(tempDir(), "model.safetensors", fileBytes({ m: { dtype: "F32", shape: [2, 3], data_offsets: [0, 24] } }, bytes));
+    const m = readSafetensors(path, { weights: "bf16", defer: true }).tensors.get("m")!;
+    expect(m).toBeInstanceOf(PackedTensor);
+    const expected = values.map((v) => new Float32Array(new Uint32Array([toBf16Bits(v) << 16]).buffer)[0]);
+    expect(Array.from(m.data)).toEqual(expected);
+  });
+});
+
