@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { IntTensor, ops, PackedTensor, randomTensor, readSafetensors, setThreads, getThreads, Tensor, toBf16Bits, type RowSource } from "../../src/runtime/index.js";
 import { compileKernels, findKernelDir, kernels, sharedArray, sharedBytes, useKernels, type KernelModules } from "../../src/runtime/kernels/index.js";
+import { decodeQ8, encodeQ8, Q8_BLOCK } from "../../src/runtime/weights/formats.js";
 import { fileBytes, tempDir, writeFile } from "./safetensors-bytes.js";
 
 let modules: KernelModules;
@@ -117,3 +118,108 @@ describe("bfloat16 weights", () => {
   });
 });
 
+
+/** W's int8 blocks and the float32 matrix they stand for. */
+function quantized(w: Tensor): { q: Int8Array; s: Float32Array; values: Tensor } {
+  const q = new Int8Array(w.data.length);
+  const s = new Float32Array(w.data.length / Q8_BLOCK);
+  encodeQ8(w.data, q, s);
+  const values = new Float32Array(w.data.length);
+  decodeQ8(q, s, values);
+  return { q, s, values: new Tensor(values, [...w.shape]) };
+}
+
+// [rows, in, out] with in a multiple of 32.
+const Q8_SHAPES: [number, number, number][] = [
+  [1, 32, 1], [1, 64, 9], [1, 288, 33], [1, 768, 20], [2, 32, 3], [3, 96, 17], [9, 64, 13], [128, 64, 100], [6, 256, 1000], [5, 2048, 12],
+];
+
+describe("int8 weights (32-weight blocks)", () => {
+  it("quantizes each block to q·s with s = max|w|/127, |q| <= 127, within half a step", () => {
+    const w = randomTensor([4, 96], 11, 1);
+    w.data[5] = 40; // an outlier: only its own block gets a coarse scale
+    const { q, s, values } = quantized(w);
+    for (let b = 0; b < s.length; b++) {
+      let max = 0;
+      for (let i = 0; i < Q8_BLOCK; i++) max = Math.max(max, Math.abs(w.data[b * Q8_BLOCK + i]!));
+      expect(s[b]).toBe(Math.fround(max / 127));
+      for (let i = 0; i < Q8_BLOCK; i++) {
+        const k = b * Q8_BLOCK + i;
+        expect(Math.abs(q[k]!)).toBeLessThanOrEqual(127);
+        expect(Math.abs(values.data[k]! - w.data[k]!)).toBeLessThanOrEqual(s[b]! * 0.5 * (1 + 1e-6));
+      }
+    }
+    expect(q[5]).toBe(127);
+    expect(s[1]).toBeLessThan(s[0]! / 10);
+    // Zero blocks stay zero.
+    const z = quantized(Tensor.zeros([1, 32]));
+    expect(Array.from(z.values.data).every((v) => v === 0)).toBe(true);
+  });
+
+  for (const threads of [1, 2]) {
+    for (const [rows, inDim, outDim] of Q8_SHAPES) {
+      it(`x[${rows}, ${inDim}] · W[${outDim}, ${inDim}]ᵀ + b from int8 (${threads} thread${threads > 1 ? "s" : ""}): ${rows > 1 ? "bit for bit the float32 kernel on the dequantized W" : "the dequantized product within float32 summation error"}`, () => {
+        setThreads(threads);
+        const seed = rows * 3 + inDim * 17 + outDim * 4099;
+        const x = randomTensor([rows, inDim], seed, 1);
+        const w = randomTensor([outDim, inDim], seed + 1, 1);
+        const b = randomTensor([outDim], seed + 2, 1);
+        const { values } = quantized(w);
+        const packed = new PackedTensor("int8", [outDim, inDim], memoryRows(w.data, inDim), inHeap);
+        expect(packed.heldBytes).toBe(Math.ceil((outDim * inDim) / 64) * 64 + (outDim * inDim) / 8);
+        const y = ops.linear(x, packed, b);
+        expect(packed.packed(), "still int8 after the product").toBeDefined();
+        if (rows > 1) {
+          expect(Array.from(y.data)).toEqual(Array.from(ops.linear(x, values, b).data));
+          return;
+        }
+        // One row: Σ over blocks of s·(Σ x·q) in float32. Every term passes through at most
+        // nb + 10 roundings (4-deep product chains, their sum, the scale, the chain over nb
+        // blocks, the horizontal sum, the bias), so |y − exact| <= (nb + 10)·2^−24·Σ|x·w| (+ |b|·2^−24).
+        const nb = inDim / Q8_BLOCK;
+        for (let o = 0; o < outDim; o++) {
+          let exact = b.data[o]!;
+          let mag = Math.abs(b.data[o]!);
+          for (let k = 0; k < inDim; k++) {
+            exact += x.data[k]! * values.data[o * inDim + k]!;
+            mag += Math.abs(x.data[k]! * values.data[o * inDim + k]!);
+          }
+          expect(Math.abs(y.data[o]! - exact)).toBeLessThanOrEqual((nb + 10) * 2 ** -24 * mag);
+        }
+      });
+    }
+  }
+
+  it("looks up rows of an int8 table as their dequantized values", () => {
+    const w = randomTensor([40, 64], 5, 1);
+    const packed = new PackedTensor("int8", [40, 64], memoryRows(w.data, 64), inHeap);
+    const ids = new IntTensor(Int32Array.of(39, 2, 2), [3]);
+    expect(Array.from(ops.embedding(ids, packed).data)).toEqual(Array.from(ops.embedding(ids, quantized(w).values).data));
+    expect(packed.packed()).toBeDefined();
+  });
+
+  it("quantizes a checkpoint's matrices whose rows are whole blocks with weights: int8; the rest stay float32", () => {
+    const a = randomTensor([3, 64], 1, 1);
+    const c = randomTensor([2, 20], 2, 1);
+    const v = randomTensor([5], 3, 1);
+    const bytes = new Uint8Array(4 * (192 + 40 + 5));
+    const f = new Float32Array(bytes.buffer);
+    f.set(a.data, 0);
+    f.set(c.data, 192);
+    f.set(v.data, 232);
+    const header = {
+      a: { dtype: "F32", shape: [3, 64], data_offsets: [0, 768] },
+      c: { dtype: "F32", shape: [2, 20], data_offsets: [768, 928] },
+      v: { dtype: "F32", shape: [5], data_offsets: [928, 948] },
+    };
+    const path = writeFile(tempDir(), "model.safetensors", fileBytes(header, bytes));
+    for (const defer of [false, true]) {
+      const t = readSafetensors(path, { weights: "int8", defer, alloc: sharedArray, allocBytes: sharedBytes }).tensors;
+      expect((t.get("a") as PackedTensor).format).toBe("int8");
+      expect(t.get("c")).not.toBeInstanceOf(PackedTensor);
+      expect(t.get("v")).not.toBeInstanceOf(PackedTensor);
+      expect(Array.from(t.get("a")!.data)).toEqual(Array.from(quantized(a).values.data));
+      expect(Array.from(t.get("c")!.data)).toEqual(Array.from(c.data));
+    }
+  });
+});

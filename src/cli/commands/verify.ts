@@ -1,20 +1,21 @@
 import { flag, UsageError } from "../args.js";
 import { formatVerify, verifyCase } from "../verify.js";
+import { weightModeOpt } from "../checkpoint.js";
 import { workspaceFor } from "./model-ref.js";
 import type { Command } from "./command.js";
 
 export const verify: Command = {
   summary: "run a conformance case and compare every expected tensor and the greedy generation",
-  usage: "verify CASE_DIR [--json]",
+  usage: "verify CASE_DIR [--weights auto|fp32|bf16|int8] [--json]",
   flags: [],
   async run(args, io) {
     const dir = args.positional[0];
     if (!dir) throw new UsageError("name a conformance case folder");
-    const r = await verifyCase(workspaceFor([]), dir);
+    const r = await verifyCase(workspaceFor([]), dir, weightModeOpt(args));
     for (const w of r.warnings) io.err(`warning: ${w}`);
     if (flag(args, "json")) {
       const tensors = Object.fromEntries(Object.entries(r.tensors).map(([k, t]) => [k, { maxAbsErr: Number.isFinite(t.maxAbsErr) ? t.maxAbsErr : null, atol: t.atol, pass: t.pass }]));
-      io.out(JSON.stringify({ case: r.case, pass: r.pass, tensors, ...(r.generate ? { generate: { pass: r.generate.pass } } : {}) }));
+      io.out(JSON.stringify({ case: r.case, weights: r.weights, tolerance: r.tolerance, pass: r.pass, tensors, ...(r.generate ? { generate: { pass: r.generate.pass, checked: r.generate.checked } } : {}) }));
     } else io.out(formatVerify(r));
     return r.pass ? 0 : 1;
   },

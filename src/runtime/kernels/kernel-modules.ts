@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-export const KERNEL_NAMES = ["linear", "matmul", "attention", "activation"] as const;
+export const KERNEL_NAMES = ["linear", "matmul", "attention", "activation", "quant"] as const;
 export type KernelName = (typeof KERNEL_NAMES)[number];
 export type KernelModules = Record<KernelName, WebAssembly.Module>;
 
