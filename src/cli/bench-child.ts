@@ -7,8 +7,9 @@ import { readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { basename } from "node:path";
 import * as runtime from "../runtime/index.js";
-import { heldBytes, mapSource, ModelSession, readCheckpointDir, setThreads, sharedArray, sharedBytes, kernelBackend, type GeneratedModel, type WeightMode } from "../runtime/index.js";
+import { heldBytes, mapSource, PackedTensor, ModelSession, readCheckpointDir, setThreads, sharedArray, sharedBytes, kernelBackend, type GeneratedModel, type WeightMode } from "../runtime/index.js";
 import { kernels } from "../runtime/kernels/index.js";
+import { DeferredTensor } from "../runtime/weights/deferred.js";
 import { median, peakRssMb, protocolPrompt, runBench, type BenchSettings } from "./bench-protocol.js";
 
 export interface ChildJob {
@@ -59,7 +60,12 @@ export function runChild(job: ChildJob): Record<string, unknown> {
   let weightBytes = 0;
   // What the weights hold at the end (bfloat16 and int8 matrices as such; from shapes and
   // storages: reading .data would load a deferred weight or widen a packed one).
-  for (const t of ck.tensors.values()) weightBytes += heldBytes(t);
+  // What a decode step reads: every weight read whole (not a lookup table's few rows).
+  let streamedBytes = 0;
+  for (const t of ck.tensors.values()) {
+    weightBytes += heldBytes(t);
+    if (!((t instanceof DeferredTensor || t instanceof PackedTensor) && !t.resident)) streamedBytes += heldBytes(t);
+  }
   return {
     model,
     threads: job.threads,
@@ -74,6 +80,7 @@ export function runChild(job: ChildJob): Record<string, unknown> {
     load_avg_1m: round(loadavg()[0]!),
     weight_mb: round(weightBytes / 2 ** 20),
     weights,
+    decode_bytes_per_token: streamedBytes,
     kernels: kernelBackend(),
     // Where the resident memory is: the kernels' heap (weights, KV cache, staged activations).
     wasm_heap_mb: round((kernels()?.heap.reservedBytes ?? 0) / 2 ** 20),

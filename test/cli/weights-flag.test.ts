@@ -1,5 +1,6 @@
 // `--weights` on run and verify: narrowed weights are labelled, and verify holds them to the
 // tolerance measured for them (src/cli/verify.ts), never to the case's float32 tolerance.
+import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { archc } from "./capture.js";
@@ -47,5 +48,40 @@ describe("--weights", () => {
     const r = await archc("run", llama, "--weights", "int4");
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/--weights needs one of auto, fp32, bf16, int8, found "int4"/);
+  });
+});
+
+// `bench --reference`: the C reference and the bandwidth probe run in the same command.
+
+const hasGcc = (() => {
+  try {
+    execFileSync("gcc", ["--version"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+describe("bench --reference", () => {
+  const reference = join(__dirname, "../../scripts/bench-reference");
+
+  it.skipIf(!hasGcc)("runs the C reference and the bandwidth probe next to the runtime and prints their ratios (needs gcc)", async () => {
+    const r = await archc("bench", llama, "--json", "--threads", "1", "--prompt-len", "4", "--steps", "2", "--rounds", "1", "--reference", reference);
+    expect(r.code, r.err).toBe(0);
+    const line = JSON.parse(r.out.trim()) as Record<string, unknown>;
+    const ref = line.reference as { decode_tok_s: number[]; decode_tok_s_median: number };
+    expect(ref.decode_tok_s).toHaveLength(3);
+    expect(line.decode_ratio_vs_reference).toBeCloseTo(Number(line.decode_tok_s_median) / ref.decode_tok_s_median, 2);
+    expect(line.read_bandwidth_gb_s as number[]).toHaveLength(5);
+    expect(Number(line.read_bandwidth_gb_s_median)).toBeGreaterThan(0);
+    // Every weight but the embedding table (tied: it is the output layer too, so read whole).
+    expect(Number(line.decode_bytes_per_token)).toBeGreaterThan(0);
+    expect(Number(line.decode_fraction_of_bandwidth_bound)).toBeGreaterThan(0);
+  }, 120_000);
+
+  it("names what is missing when PATH is not the reference folder", async () => {
+    const r = await archc("bench", llama, "--reference", join(__dirname), "--steps", "1");
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--reference .*: no c-decode\.c in/);
   });
 });

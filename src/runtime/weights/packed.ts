@@ -73,6 +73,11 @@ export class PackedTensor extends Tensor {
     return this.storage;
   }
 
+  /** Whether every row has been filled (a lookup table typically has only the rows it was asked for). */
+  get resident(): boolean {
+    return this.rowsFilled === undefined;
+  }
+
   /** Bytes the matrix holds now: its storage, or its float32 array once widened. */
   get heldBytes(): number {
     return this.storage ? this.storage.byteLength : this.size * 4;
