@@ -136,14 +136,20 @@ export async function assembleKernels(srcDir = KERNEL_SOURCE_DIR, { relaxed = fa
   return out;
 }
 
+/** The plain-SIMD kernels into outDir, the relaxed-SIMD ones into outDir/relaxed (the runtime picks one set). */
 export async function buildKernels(outDir = KERNEL_OUT_DIR) {
-  const built = await assembleKernels();
-  mkdirSync(outDir, { recursive: true });
-  for (const [name, bytes] of Object.entries(built)) writeFileSync(join(outDir, `${name}.wasm`), bytes);
-  return Object.keys(built);
+  for (const [dir, relaxed] of [[outDir, false], [join(outDir, RELAXED_SUBDIR), true]]) {
+    const built = await assembleKernels(undefined, { relaxed });
+    mkdirSync(dir, { recursive: true });
+    for (const [name, bytes] of Object.entries(built)) writeFileSync(join(dir, `${name}.wasm`), bytes);
+  }
+  return readdirSync(outDir).filter((f) => f.endsWith(".wasm"));
 }
+
+/** Where the relaxed-SIMD build goes, under the kernels' folder (kernel-modules.ts looks there). */
+export const RELAXED_SUBDIR = "relaxed";
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const names = await buildKernels();
-  process.stdout.write(`wasm kernels: ${names.map((n) => `${n}.wasm`).join(", ")} -> ${KERNEL_OUT_DIR}\n`);
+  process.stdout.write(`wasm kernels: ${names.join(", ")} -> ${KERNEL_OUT_DIR} (relaxed SIMD: ${join(KERNEL_OUT_DIR, RELAXED_SUBDIR)})\n`);
 }

@@ -3,9 +3,12 @@
 // give bit for bit what the float32 kernel gives on the widened matrix (same operations in
 // the same order); rounding and quantization are checked against their definitions.
 // No timing here.
+import { join } from "node:path";
+import { setFlagsFromString } from "node:v8";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { IntTensor, ops, PackedTensor, randomTensor, readSafetensors, setThreads, getThreads, Tensor, toBf16Bits, type RowSource } from "../../src/runtime/index.js";
-import { compileKernels, findKernelDir, kernels, sharedArray, sharedBytes, useKernels, type KernelModules } from "../../src/runtime/kernels/index.js";
+import { compileKernels, findKernelDir, kernelBackend, kernels, sharedArray, sharedBytes, useKernels, type KernelModules } from "../../src/runtime/kernels/index.js";
+import { expectClose } from "./close.js";
 import { decodeQ8, encodeQ8, Q8_BLOCK } from "../../src/runtime/weights/formats.js";
 import { fileBytes, tempDir, writeFile } from "./safetensors-bytes.js";
 
@@ -59,15 +62,7 @@ describe("bfloat16 weights", () => {
     for (const [rows, inDim, outDim] of SHAPES) {
       it(`x[${rows}, ${inDim}] · W[${outDim}, ${inDim}]ᵀ + b from bfloat16 equals the float32 kernel on the widened W, bit for bit (${threads} thread${threads > 1 ? "s" : ""})`, () => {
         setThreads(threads);
-        const seed = rows * 7 + inDim * 131 + outDim * 8191;
-        const x = randomTensor([rows, inDim], seed, 1);
-        const w = bf16Rounded(randomTensor([outDim, inDim], seed + 1, 1));
-        const b = randomTensor([outDim], seed + 2, 1);
-        const packed = new PackedTensor("bf16", [outDim, inDim], memoryRows(w.data, inDim), inHeap);
-        const y = ops.linear(x, packed, b);
-        expect(packed.packed(), "still bfloat16 after the product").toBeDefined();
-        expect(Array.from(y.data)).toEqual(Array.from(ops.linear(x, w, b).data));
-        expect(Array.from(ops.linear(x, packed).data)).toEqual(Array.from(ops.linear(x, w).data));
+        checkBf16(rows, inDim, outDim);
       });
     }
   }
@@ -160,32 +155,7 @@ describe("int8 weights (32-weight blocks)", () => {
     for (const [rows, inDim, outDim] of Q8_SHAPES) {
       it(`x[${rows}, ${inDim}] · W[${outDim}, ${inDim}]ᵀ + b from int8 (${threads} thread${threads > 1 ? "s" : ""}): ${rows > 1 ? "bit for bit the float32 kernel on the dequantized W" : "the dequantized product within float32 summation error"}`, () => {
         setThreads(threads);
-        const seed = rows * 3 + inDim * 17 + outDim * 4099;
-        const x = randomTensor([rows, inDim], seed, 1);
-        const w = randomTensor([outDim, inDim], seed + 1, 1);
-        const b = randomTensor([outDim], seed + 2, 1);
-        const { values } = quantized(w);
-        const packed = new PackedTensor("int8", [outDim, inDim], memoryRows(w.data, inDim), inHeap);
-        expect(packed.heldBytes).toBe(Math.ceil((outDim * inDim) / 64) * 64 + (outDim * inDim) / 8);
-        const y = ops.linear(x, packed, b);
-        expect(packed.packed(), "still int8 after the product").toBeDefined();
-        if (rows > 1) {
-          expect(Array.from(y.data)).toEqual(Array.from(ops.linear(x, values, b).data));
-          return;
-        }
-        // One row: Σ over blocks of s·(Σ x·q) in float32. Every term passes through at most
-        // nb + 10 roundings (4-deep product chains, their sum, the scale, the chain over nb
-        // blocks, the horizontal sum, the bias), so |y − exact| <= (nb + 10)·2^−24·Σ|x·w| (+ |b|·2^−24).
-        const nb = inDim / Q8_BLOCK;
-        for (let o = 0; o < outDim; o++) {
-          let exact = b.data[o]!;
-          let mag = Math.abs(b.data[o]!);
-          for (let k = 0; k < inDim; k++) {
-            exact += x.data[k]! * values.data[o * inDim + k]!;
-            mag += Math.abs(x.data[k]! * values.data[o * inDim + k]!);
-          }
-          expect(Math.abs(y.data[o]! - exact)).toBeLessThanOrEqual((nb + 10) * 2 ** -24 * mag);
-        }
+        checkQ8(rows, inDim, outDim);
       });
     }
   }
@@ -222,4 +192,112 @@ describe("int8 weights (32-weight blocks)", () => {
       expect(Array.from(t.get("c")!.data)).toEqual(Array.from(c.data));
     }
   });
+});
+
+/** The bfloat16 kernel against the float32 kernel on the widened matrix: identical bits. */
+function checkBf16(rows: number, inDim: number, outDim: number): void {
+  const seed = rows * 7 + inDim * 131 + outDim * 8191;
+  const x = randomTensor([rows, inDim], seed, 1);
+  const w = bf16Rounded(randomTensor([outDim, inDim], seed + 1, 1));
+  const b = randomTensor([outDim], seed + 2, 1);
+  const packed = new PackedTensor("bf16", [outDim, inDim], memoryRows(w.data, inDim), inHeap);
+  const y = ops.linear(x, packed, b);
+  expect(packed.packed(), "still bfloat16 after the product").toBeDefined();
+  expect(Array.from(y.data)).toEqual(Array.from(ops.linear(x, w, b).data));
+  expect(Array.from(ops.linear(x, packed).data)).toEqual(Array.from(ops.linear(x, w).data));
+}
+
+/**
+ * The int8 kernels: several rows of x, bit for bit the float32 kernel on the dequantized
+ * matrix; one row (decoding: Σ over blocks of s·(Σ x·q) in float32) within the error bound
+ * of its summation. Every term passes through at most nb + 10 roundings (4-deep product
+ * chains, their sum, the scale, the chain over nb blocks, the horizontal sum, the bias;
+ * fewer with fused multiply-adds), so |y − exact| <= (nb + 10)·2^−24·(Σ|x·w| + |b|).
+ */
+function checkQ8(rows: number, inDim: number, outDim: number): void {
+  const seed = rows * 3 + inDim * 17 + outDim * 4099;
+  const x = randomTensor([rows, inDim], seed, 1);
+  const w = randomTensor([outDim, inDim], seed + 1, 1);
+  const b = randomTensor([outDim], seed + 2, 1);
+  const { values } = quantized(w);
+  const packed = new PackedTensor("int8", [outDim, inDim], memoryRows(w.data, inDim), inHeap);
+  expect(packed.heldBytes).toBe(Math.ceil((outDim * inDim) / 64) * 64 + (outDim * inDim) / 8);
+  const y = ops.linear(x, packed, b);
+  expect(packed.packed(), "still int8 after the product").toBeDefined();
+  if (rows > 1) {
+    expect(Array.from(y.data)).toEqual(Array.from(ops.linear(x, values, b).data));
+    return;
+  }
+  const nb = inDim / Q8_BLOCK;
+  for (let o = 0; o < outDim; o++) {
+    let exact = b.data[o]!;
+    let mag = Math.abs(b.data[o]!);
+    for (let k = 0; k < inDim; k++) {
+      exact += x.data[k]! * values.data[o * inDim + k]!;
+      mag += Math.abs(x.data[k]! * values.data[o * inDim + k]!);
+    }
+    expect(Math.abs(y.data[o]! - exact)).toBeLessThanOrEqual((nb + 10) * 2 ** -24 * mag);
+  }
+}
+
+/** y[r, o] = Σ x[r, k]·w[o, k] + b[o] in float64. */
+function naiveLinear(x: Tensor, w: Tensor, b: Tensor): Float64Array {
+  const [outDim, inDim] = w.shape as [number, number];
+  const rows = x.size / inDim;
+  const y = new Float64Array(rows * outDim);
+  for (let r = 0; r < rows; r++) {
+    for (let o = 0; o < outDim; o++) {
+      let s = b.data[o]!;
+      for (let k = 0; k < inDim; k++) s += x.data[r * inDim + k]! * w.data[o * inDim + k]!;
+      y[r * outDim + o] = s;
+    }
+  }
+  return y;
+}
+
+describe("relaxed-SIMD kernels (fused multiply-add)", () => {
+  let relaxed: KernelModules | undefined;
+  beforeAll(async () => {
+    // V8's flag for Node 20 (later engines have relaxed SIMD on); V8 flags are per process.
+    setFlagsFromString("--experimental-wasm-relaxed-simd");
+    const { assembleKernels } = await import("../../scripts/build-wasm.mjs");
+    const bytes = await assembleKernels(undefined, { relaxed: true });
+    if (!WebAssembly.validate(bytes.linear)) return;
+    relaxed = compileKernels(bytes);
+    useKernels(relaxed, "memory", "relaxed");
+  });
+  afterAll(() => useKernels(modules));
+
+  it("run here, labelled as such", ({ skip }) => {
+    if (!relaxed) skip("this engine has no relaxed SIMD");
+    expect(kernelBackend()).toBe("wasm-relaxed-simd");
+  });
+
+  it("are built with f32x4.relaxed_madd, the plain ones with mul + add", async () => {
+    const { expandSource } = await import("../../scripts/build-wasm.mjs");
+    const dir = join(__dirname, "../../src/runtime/kernels");
+    for (const f of ["linear.wat", "quant.wat"]) {
+      expect(expandSource(dir, f, true)).toContain("f32x4.relaxed_madd");
+      expect(expandSource(dir, f, false)).not.toContain("relaxed");
+    }
+  });
+
+  for (const threads of [1, 2]) {
+    it(`float32 products agree with a float64 loop (${threads} thread${threads > 1 ? "s" : ""})`, ({ skip }) => {
+      if (!relaxed) skip("this engine has no relaxed SIMD");
+      setThreads(threads);
+      for (const [rows, inDim, outDim] of SHAPES) {
+        const x = randomTensor([rows, inDim], rows + inDim, 1);
+        const w = randomTensor([outDim, inDim], outDim, 1);
+        const b = randomTensor([outDim], 9, 1);
+        expectClose(ops.linear(x, w, b).data, naiveLinear(x, w, b), 2e-6 * Math.sqrt(inDim) * 4, 1e-5);
+      }
+    });
+    it(`bfloat16 equals float32 on the widened W and int8 keeps its guarantees (${threads} thread${threads > 1 ? "s" : ""})`, ({ skip }) => {
+      if (!relaxed) skip("this engine has no relaxed SIMD");
+      setThreads(threads);
+      for (const [rows, inDim, outDim] of SHAPES) checkBf16(rows, inDim, outDim);
+      for (const [rows, inDim, outDim] of Q8_SHAPES) checkQ8(rows, inDim, outDim);
+    });
+  }
 });
