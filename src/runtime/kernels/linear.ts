@@ -16,9 +16,11 @@ export function linearKernel(x: Tensor, w: Tensor, b?: Tensor): Tensor | undefin
   if (w.shape.length !== 2) return undefined;
   // Tiles are 4 columns wide (8 for a single row): chunks of a multiple of 8 keep every
   // chunk on a tile edge.
-  const packed = w instanceof PackedTensor ? w.packed() : undefined;
-  if (packed && w instanceof PackedTensor && w.format === "bf16") return product(OP_LINEAR_NT_BF16, x, packed, b, w.shape[1]!, w.shape[0]!, 8);
-  if (packed) return q8Product(x, packed, b, w.shape[1]!, w.shape[0]!);
+  // A packed matrix is read as stored (unless something widened it to float32 already).
+  const storage = w instanceof PackedTensor ? w.packed() : undefined;
+  if (storage && w instanceof PackedTensor) {
+    return w.format === "bf16" ? product(OP_LINEAR_NT_BF16, x, storage, b, w.shape[1]!, w.shape[0]!, 8) : q8Product(x, storage, b, w.shape[1]!, w.shape[0]!);
+  }
   return product(OP_LINEAR_NT, x, w.data, b, w.shape[1]!, w.shape[0]!, 8);
 }
 
