@@ -10,7 +10,8 @@ import { Tensor } from "../tensor.js";
 import { PackedTensor } from "../weights/packed.js";
 import { kernels, partsFor } from "./index.js";
 import { Staging } from "./staging.js";
-import { OP_DEQUANT_Q8, OP_LINEAR_NT, OP_LINEAR_NT_BF16, OP_LINEAR_Q8, OP_MATMUL_NN } from "./thread-pool.js";
+import { encodeX16, Q8_BLOCK, x16ScalesOffset } from "../weights/formats.js";
+import { OP_DEQUANT_Q8, OP_LINEAR_NT, OP_LINEAR_NT_BF16, OP_LINEAR_Q8, OP_LINEAR_Q8X16, OP_MATMUL_NN } from "./thread-pool.js";
 
 export function linearKernel(x: Tensor, w: Tensor, b?: Tensor): Tensor | undefined {
   if (w.shape.length !== 2) return undefined;
@@ -32,17 +33,25 @@ export function linearInOutKernel(x: Tensor, w: Tensor, b?: Tensor): Tensor | un
 /** float32 values a batched int8 product widens at a time (~1 MiB: a block that stays in L2/L3 while every row of x passes over it). */
 const Q8_BLOCK_FLOATS = 1 << 18;
 
+/** Whether x [..., in] and b [out] are operands the kernels take (else the TypeScript product reports the error). */
+function operandsFit(x: Tensor, b: Tensor | undefined, inDim: number, outDim: number): boolean {
+  if (x.shape.length === 0 || x.shape[x.shape.length - 1] !== inDim || inDim === 0 || outDim === 0) return false;
+  return !b || (b.shape.length === 1 && b.shape[0] === outDim);
+}
+
 /**
- * y = x·Wᵀ + b with W int8: one row of x (decoding) reads the int8 blocks directly; more rows
- * widen W a block of rows at a time into float32 (dequant_q8) and run linear.wat's tiles over
- * it, so the result is bit for bit the float32 kernel's on the dequantized matrix.
+ * y = x·Wᵀ + b with W int8: one row of x (decoding) reads the int8 blocks directly, with x
+ * rounded to int16 blocks for integer dot products (linear_q8x16; x stays float32 in
+ * linear_q8 when it holds NaN or infinities); more rows widen W a block of rows at a time
+ * into float32 (dequant_q8) and run linear.wat's tiles over it, so the result is bit for bit
+ * the float32 kernel's on the dequantized matrix.
  */
 function q8Product(x: Tensor, w: Uint8Array, b: Tensor | undefined, inDim: number, outDim: number): Tensor | undefined {
-  const rows = x.shape.length ? x.data.length / inDim : 0;
-  if (rows < 2) return product(OP_LINEAR_Q8, x, w, b, inDim, outDim, 8);
   const k = kernels();
-  if (!k || x.shape[x.shape.length - 1] !== inDim) return undefined;
-  if (b && (b.shape.length !== 1 || b.shape[0] !== outDim)) return undefined;
+  if (!k || !operandsFit(x, b, inDim, outDim)) return undefined;
+  const rows = x.data.length / inDim;
+  if (rows === 0) return undefined;
+  if (rows === 1) return q8Row(x, w, b, inDim, outDim);
   // A multiple of 8 rows, like the pool's chunks, so that tiles fall where they fall in one call.
   const block = Math.min(outDim, Math.max(8, Math.floor(Q8_BLOCK_FLOATS / inDim / 8) * 8));
   const st = new Staging(k.heap);
@@ -67,11 +76,31 @@ function q8Product(x: Tensor, w: Uint8Array, b: Tensor | undefined, inDim: numbe
   }
 }
 
+/** One row of x against int8 W, x as int16 blocks (see q8Product). */
+function q8Row(x: Tensor, w: Uint8Array, b: Tensor | undefined, inDim: number, outDim: number): Tensor | undefined {
+  const k = kernels()!;
+  const st = new Staging(k.heap);
+  try {
+    const scalesAt = x16ScalesOffset(inDim);
+    const xp = st.bytes(scalesAt + (inDim / Q8_BLOCK) * 4);
+    if (st.failed) return undefined;
+    const xq = new Int16Array(k.heap.buffer, xp, inDim);
+    const xs = new Float32Array(k.heap.buffer, xp + scalesAt, inDim / Q8_BLOCK);
+    if (!encodeX16(x.data, xq, xs)) return product(OP_LINEAR_Q8, x, w, b, inDim, outDim, 8);
+    const wp = st.input(w);
+    const bp = b ? st.input(b.data) : 0;
+    const yp = st.output(outDim);
+    if (st.failed) return undefined;
+    k.pool.run(OP_LINEAR_Q8X16, [xp, wp, bp, yp, 1, inDim, outDim], 0, outDim, partsFor(inDim * outDim), 8);
+    return new Tensor(k.heap.f32(yp, outDim).slice(), [...x.shape.slice(0, -1), outDim]);
+  } finally {
+    st.release();
+  }
+}
+
 function product(op: number, x: Tensor, w: Float32Array | Uint8Array, b: Tensor | undefined, inDim: number, outDim: number, align: number): Tensor | undefined {
   const k = kernels();
-  if (!k || x.shape.length === 0) return undefined;
-  if (x.shape[x.shape.length - 1] !== inDim || inDim === 0 || outDim === 0) return undefined;
-  if (b && (b.shape.length !== 1 || b.shape[0] !== outDim)) return undefined;
+  if (!k || !operandsFit(x, b, inDim, outDim)) return undefined;
   const rows = x.data.length / inDim;
   if (rows === 0) return undefined;
   const st = new Staging(k.heap);
