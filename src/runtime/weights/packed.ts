@@ -15,7 +15,7 @@ import { decodeBf16, decodeQ8, encodeBf16, encodeQ8, packedBytes, q8ScalesOffset
 
 /** Where a matrix's values come from, a range of rows at a time. */
 export interface RowSource {
-  /** Rows [r0, r1) as float32 values. */
+  /** Rows [r0, r1) as float32 values (valid until the next call: sources may reuse the array). */
   f32(r0: number, r1: number): Float32Array;
   /** Rows [r0, r1) when they are stored as bfloat16: their bits, copied into `into` (no rounding). */
   bf16?(r0: number, r1: number, into: Uint16Array): void;

@@ -94,6 +94,18 @@ export function packedFormatFor(mode: WeightMode, dtype: LoadableDtype, shape: r
   }
 }
 
+/**
+ * The bytes rows are read into before packing: one buffer for every packed tensor (packing
+ * is synchronous and consumes each read before the next), so filling a matrix leaves no
+ * garbage of its size behind for the collector while the first forward pass runs.
+ */
+let rowScratch = new Uint8Array(0);
+
+function rowBytes(n: number): Uint8Array {
+  if (rowScratch.byteLength < n) rowScratch = new Uint8Array(n);
+  return rowScratch.subarray(0, n);
+}
+
 /** Rows of a rows × cols tensor stored at `position` of `path`, read when asked for. */
 function fileRows(path: string, position: number, dtype: LoadableDtype, cols: number): RowSource {
   const eb = DTYPE_BYTES[dtype];
@@ -111,7 +123,7 @@ function fileRows(path: string, position: number, dtype: LoadableDtype, cols: nu
     }
   };
   return {
-    f32: (r0, r1) => decodeToFloat32(dtype, read(r0, new Uint8Array((r1 - r0) * cols * eb))),
+    f32: (r0, r1) => decodeToFloat32(dtype, read(r0, rowBytes((r1 - r0) * cols * eb))),
     bf16:
       dtype === "BF16" && isNativeLittleEndian()
         ? (r0, _r1, into) => void read(r0, new Uint8Array(into.buffer, into.byteOffset, into.byteLength))
