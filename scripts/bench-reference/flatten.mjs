@@ -15,8 +15,10 @@ const headerBuf = Buffer.alloc(headerLen);
 readSync(fd, headerBuf, 0, headerLen, 8);
 const header = JSON.parse(headerBuf.toString("utf8"));
 const o = openSync(out, "w");
+// The decoder's KV cache must hold the protocol's 256 positions even when the config
+// declares fewer (test checkpoints).
 const hdr = new Int32Array([cfg.hidden_size, cfg.intermediate_size, cfg.num_hidden_layers, cfg.num_attention_heads,
-  cfg.num_key_value_heads ?? cfg.num_attention_heads, cfg.vocab_size, cfg.max_position_embeddings]);
+  cfg.num_key_value_heads ?? cfg.num_attention_heads, cfg.vocab_size, Math.max(cfg.max_position_embeddings, 256)]);
 writeSync(o, Buffer.from(hdr.buffer));
 function copy(name) {
   const t = header[name];

@@ -7,8 +7,9 @@ import { readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { basename } from "node:path";
 import * as runtime from "../runtime/index.js";
-import { mapSource, ModelSession, readCheckpointDir, setThreads, sharedArray, kernelBackend, type GeneratedModel } from "../runtime/index.js";
+import { heldBytes, mapSource, PackedTensor, ModelSession, readCheckpointDir, setThreads, sharedArray, sharedBytes, kernelBackend, type GeneratedModel, type WeightMode } from "../runtime/index.js";
 import { kernels } from "../runtime/kernels/index.js";
+import { DeferredTensor } from "../runtime/weights/deferred.js";
 import { median, peakRssMb, protocolPrompt, runBench, type BenchSettings } from "./bench-protocol.js";
 
 export interface ChildJob {
@@ -20,6 +21,8 @@ export interface ChildJob {
   threads: number;
   settings: BenchSettings;
   model?: string;
+  /** How weight matrices are held (--weights). */
+  weights?: WeightMode;
 }
 
 function instantiate(js: string): GeneratedModel {
@@ -42,7 +45,8 @@ export function runChild(job: ChildJob): Record<string, unknown> {
   const t0 = performance.now();
   const mod = instantiate(readFileSync(job.moduleFile, "utf8"));
   // Into the kernels' shared memory, each tensor read when first used (embedding rows when looked up).
-  const ck = readCheckpointDir(job.dir, { alloc: sharedArray, defer: true });
+  const weights = job.weights ?? "auto";
+  const ck = readCheckpointDir(job.dir, { alloc: sharedArray, allocBytes: sharedBytes, defer: true, weights });
   const session = new ModelSession(mod, job.values, mapSource(job.dir, ck.tensors), job.root);
   const loadSeconds = (performance.now() - t0) / 1000;
   const vocab = Number(session.cfg.vocab ?? 32000);
@@ -54,7 +58,14 @@ export function runChild(job: ChildJob): Record<string, unknown> {
   });
   const round = (x: number) => Math.round(x * 100) / 100;
   let weightBytes = 0;
-  for (const t of ck.tensors.values()) weightBytes += t.shape.reduce((a, b) => a * b, 1) * 4;
+  // What the weights hold at the end (bfloat16 and int8 matrices as such; from shapes and
+  // storages: reading .data would load a deferred weight or widen a packed one).
+  // What a decode step reads: every weight read whole (not a lookup table's few rows).
+  let streamedBytes = 0;
+  for (const t of ck.tensors.values()) {
+    weightBytes += heldBytes(t);
+    if (!((t instanceof DeferredTensor || t instanceof PackedTensor) && !t.resident)) streamedBytes += heldBytes(t);
+  }
   return {
     model,
     threads: job.threads,
@@ -68,6 +79,8 @@ export function runChild(job: ChildJob): Record<string, unknown> {
     load_s: round(loadSeconds),
     load_avg_1m: round(loadavg()[0]!),
     weight_mb: round(weightBytes / 2 ** 20),
+    weights,
+    decode_bytes_per_token: streamedBytes,
     kernels: kernelBackend(),
     // Where the resident memory is: the kernels' heap (weights, KV cache, staged activations).
     wasm_heap_mb: round((kernels()?.heap.reservedBytes ?? 0) / 2 ** 20),

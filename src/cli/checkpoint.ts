@@ -9,7 +9,8 @@ import { checkedArch, configFor } from "../compiler/pipeline.js";
 import { elaborate } from "../compiler/elaborate/instance.js";
 import type { ArchIR, Value } from "../compiler/ir/model.js";
 import type { Workspace } from "../compiler/workspace.js";
-import { ModelSession, mapSource, readCheckpointDir, sharedArray, WeightBindError, type WeightSource } from "../runtime/index.js";
+import { ModelSession, mapSource, readCheckpointDir, sharedArray, sharedBytes, WeightBindError, WEIGHT_MODES, isWeightMode, type WeightMode, type WeightSource } from "../runtime/index.js";
+import { opt, UsageError, type ParsedArgs } from "./args.js";
 
 export interface LoadedCheckpoint {
   session: ModelSession;
@@ -58,7 +59,16 @@ function defaultedSizes(arch: ArchIR, values: Record<string, Value>, file: strin
     .map((p) => `${file} has no \`${p.hfKeys.map((k) => k.join(".")).join("` or `")}\`: ${p.name} = ${JSON.stringify(resolved.get(p.name) ?? null)}, the default in ${arch.file}`);
 }
 
-export async function loadCheckpoint(ws: Workspace, dir: string, source?: WeightSource, archs?: Iterable<ArchIR>): Promise<LoadedCheckpoint> {
+/** `--weights auto|fp32|bf16|int8` (run, bench, verify): how weight matrices are held. */
+export function weightModeOpt(args: ParsedArgs): WeightMode {
+  const v = opt(args, "weights") ?? "auto";
+  if (!isWeightMode(v)) throw new UsageError(`--weights needs one of ${WEIGHT_MODES.join(", ")}, found ${JSON.stringify(v)}`);
+  return v;
+}
+
+/** `archs`: the architectures that may load it (default: every one in `ws`); `weights`: how matrices are held. */
+export async function loadCheckpoint(ws: Workspace, dir: string, source?: WeightSource, options: { archs?: Iterable<ArchIR>; weights?: WeightMode } = {}): Promise<LoadedCheckpoint> {
+  const { archs, weights = "auto" } = options;
   const cfgPath = join(dir, "config.json");
   const config = readJson(cfgPath, "config.json");
   const { arch, root, values } = configValues(ws, config, cfgPath, archs);
@@ -67,7 +77,7 @@ export async function loadCheckpoint(ws: Workspace, dir: string, source?: Weight
   let src = source;
   if (!src) {
     // Straight into the kernels' shared memory (no second copy) when they are loaded.
-    const ck = readCheckpointDir(dir, { alloc: sharedArray });
+    const ck = readCheckpointDir(dir, { alloc: sharedArray, allocBytes: sharedBytes, weights });
     warnings = ck.warnings;
     src = mapSource(ck.files.join(", "), ck.tensors);
   }

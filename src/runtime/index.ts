@@ -6,7 +6,7 @@ export { Tensor, IntTensor, type Nested } from "./tensor.js";
 export { shapeToString, shapeSize } from "./layout.js";
 export { RuntimeShapeError, RuntimeIndexError, RuntimeArgumentError } from "./errors.js";
 export * as ops from "./ops/index.js";
-export { setThreads, getThreads, kernelBackend, sharedArray, toSharedMemory } from "./kernels/index.js";
+export { setThreads, getThreads, kernelBackend, sharedArray, sharedBytes, toSharedMemory } from "./kernels/index.js";
 export type { AttentionOptions } from "./ops/attention.js";
 export type { RopeOptions, RopeScaling } from "./ops/rope.js";
 export type { MoeOptions, MoeRouting } from "./ops/moe.js";

@@ -10,10 +10,11 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { ts } from "ts-morph";
 import { generateModule } from "../../compiler/codegen/module.js";
 import { flag, intOpt, opt, UsageError } from "../args.js";
-import { configValues, readJson } from "../checkpoint.js";
+import { configValues, readJson, weightModeOpt } from "../checkpoint.js";
 import { PROTOCOL, peakRssMb, type BenchSettings } from "../bench-protocol.js";
 import type { ChildJob } from "../bench-child.js";
 import { workspaceFor } from "./model-ref.js";
+import { prepareReference, referenceFields, runProbe, runReference } from "../bench-reference.js";
 import { getThreads } from "../../runtime/index.js";
 import type { Command } from "./command.js";
 import { benchOrt } from "../ort/bench.js";
@@ -57,7 +58,7 @@ function runChild(job: ChildJob): Promise<Record<string, unknown>> {
 
 export const bench: Command = {
   summary: "benchmark a checkpoint by the protocol of shared/bench/README.md (prefill 128, decode 128, median of 3)",
-  usage: "bench CKPT_DIR [--threads N[,N…]] [--engine ort] [--json]",
+  usage: "bench CKPT_DIR [--threads N[,N…]] [--engine ort] [--weights auto|fp32|bf16|int8] [--reference scripts/bench-reference] [--json]",
   flags: [],
   async run(args, io) {
     const dir = args.positional[0];
@@ -73,6 +74,7 @@ export const bench: Command = {
     const engine = opt(args, "engine");
     if (engine !== undefined && engine !== "ort") throw new UsageError(`unknown --engine ${JSON.stringify(engine)}: expected ort (onnxruntime-node), or no --engine for the bundled runtime`);
     if (engine === "ort") {
+      if (opt(args, "weights") !== undefined || opt(args, "reference") !== undefined) throw new UsageError("--weights and --reference go with the bundled runtime, not --engine ort");
       for (const n of threads) {
         const r = await benchOrt(workspaceFor([]), dir, n, settings);
         if (flag(args, "json")) io.out(JSON.stringify(r));
@@ -80,6 +82,8 @@ export const bench: Command = {
       }
       return 0;
     }
+    const weights = weightModeOpt(args);
+    const referencePath = opt(args, "reference");
     const cfgPath = join(dir, "config.json");
     const { arch, root, values } = configValues(workspaceFor([]), readJson(cfgPath, "config.json"), cfgPath);
     const generated = await generateModule(arch);
@@ -91,18 +95,30 @@ export const bench: Command = {
     writeFileSync(moduleFile, js);
     const compilerRss = Math.round(peakRssMb() * 100) / 100;
     try {
+      // The C reference and the bandwidth probe, built once, run right after the runtime at
+      // each thread count: every ratio is between figures taken minutes apart at most.
+      const tools = referencePath !== undefined ? prepareReference(referencePath, dir, tmp) : undefined;
       for (const n of threads) {
-        const result = await runChild({ moduleFile, dir, root, values: values as Record<string, unknown>, threads: n, settings });
+        const result = await runChild({ moduleFile, dir, root, values: values as Record<string, unknown>, threads: n, settings, weights });
         result.compiler_rss_mb = compilerRss;
+        if (tools) Object.assign(result, referenceFields(result, runReference(tools, n), runProbe(tools, n)));
         if (flag(args, "json")) io.out(JSON.stringify(result));
         else {
           const fmt = (xs: unknown) => (xs as number[]).map((x) => x.toFixed(1)).join(", ");
           io.out(
-            `${result.model} (${n} thread${n === 1 ? "" : "s"}, ${result.kernels} kernels): ` +
+            `${result.model} (${n} thread${n === 1 ? "" : "s"}, ${result.kernels} kernels, weights ${result.weights}): ` +
               `prefill ${Number(result.prefill_tok_s_median).toFixed(1)} tok/s [${fmt(result.prefill_tok_s)}], ` +
               `decode ${Number(result.decode_tok_s_median).toFixed(1)} tok/s [${fmt(result.decode_tok_s)}], ` +
               `peak RSS ${Number(result.peak_rss_mb).toFixed(1)} MB (weights ${Number(result.weight_mb).toFixed(1)} MB), load ${result.load_s} s`,
           );
+          if (tools) {
+            const ref = result.reference as { decode_tok_s: number[]; decode_tok_s_median: number };
+            io.out(
+              `  C reference (float32, ${n} thread${n === 1 ? "" : "s"}): decode ${ref.decode_tok_s_median.toFixed(1)} tok/s [${fmt(ref.decode_tok_s)}]; ` +
+                `archc / C = ${Number(result.decode_ratio_vs_reference).toFixed(2)}; read bandwidth ${Number(result.read_bandwidth_gb_s_median).toFixed(1)} GB/s ` +
+                `-> bound ${Number(result.decode_bandwidth_bound_tok_s).toFixed(1)} tok/s for ${(Number(result.decode_bytes_per_token) / 1e6).toFixed(0)} MB a token, archc at ${(100 * Number(result.decode_fraction_of_bandwidth_bound)).toFixed(0)}% of it`,
+            );
+          }
         }
       }
     } finally {

@@ -1,7 +1,7 @@
 import { generate, IntTensor, setThreads, type SamplingOptions } from "../../runtime/index.js";
 import { flag, intOpt, opt, UsageError, type ParsedArgs } from "../args.js";
 import { TokenMeter } from "../token-meter.js";
-import { loadCheckpoint } from "../checkpoint.js";
+import { loadCheckpoint, weightModeOpt } from "../checkpoint.js";
 import { decoderStartOf } from "../generation-config.js";
 import { workspaceFor } from "./model-ref.js";
 import type { Command } from "./command.js";
@@ -32,7 +32,7 @@ function samplingOptions(args: ParsedArgs): Required<SamplingOptions> {
 
 export const run: Command = {
   summary: "load a Hugging Face checkpoint folder and run it (forward, or --generate N tokens)",
-  usage: "run CKPT_DIR [--ids 1,2,3] [--generate N] [--temperature T --top-k K --top-p P --seed S] [--threads N] [--engine ort] [--json]",
+  usage: "run CKPT_DIR [--ids 1,2,3] [--generate N] [--temperature T --top-k K --top-p P --seed S] [--threads N] [--engine ort] [--weights auto|fp32|bf16|int8] [--json]",
   flags: [],
   async run(args, io) {
     const dir = args.positional[0];
@@ -46,23 +46,25 @@ export const run: Command = {
     const engine = opt(args, "engine");
     if (engine !== undefined && engine !== "ort") throw new UsageError(`unknown --engine ${JSON.stringify(engine)}: expected ort (onnxruntime-node), or no --engine for the bundled runtime`);
     if (engine === "ort") {
+      if (opt(args, "weights") !== undefined) throw new UsageError("--weights is the bundled runtime's; --engine ort runs the weights as stored");
       if (sampling.temperature > 0) throw new UsageError("--engine ort decodes greedily: leave out --temperature");
       return runOrt(workspaceFor([]), dir, ids, n, flag(args, "json"), io, opt(args, "threads") !== undefined ? intOpt(args, "threads", 1) : undefined);
     }
+    const weights = weightModeOpt(args);
     const t0 = performance.now();
-    const ck = await loadCheckpoint(workspaceFor([]), dir);
+    const ck = await loadCheckpoint(workspaceFor([]), dir, undefined, { weights });
     const loadMs = performance.now() - t0;
     for (const w of ck.warnings) io.err(`warning: ${w}`);
     const vocab = Number(ck.session.cfg.vocab ?? ck.config.vocab_size ?? 0);
     for (const id of ids) if (vocab && id >= vocab) throw new UsageError(`token id ${id} is outside the vocabulary (0..${vocab - 1})`);
-    io.err(`${ck.arch.name} (${ck.root}), ${ck.session.parameterCount.toLocaleString("en-US")} parameters, loaded in ${(loadMs / 1000).toFixed(2)} s`);
+    io.err(`${ck.arch.name} (${ck.root}), ${ck.session.parameterCount.toLocaleString("en-US")} parameters, weights ${weights}, loaded in ${(loadMs / 1000).toFixed(2)} s`);
     if (n > 0) {
       const json = flag(args, "json");
       const meter = new TokenMeter(n, json ? undefined : io.progress);
       const tokens = generate(ck.session, ids, { maxNewTokens: n, ...sampling, ...decoderStartOf(ck.config), onToken: (id) => meter.token(id) });
       const s = meter.finish();
       if (json) {
-        io.out(JSON.stringify({ prompt: ids, tokens, seconds: s.seconds, prefill_seconds: s.prefillSeconds, tokens_per_second: s.tokensPerSecond, temperature: sampling.temperature, top_k: sampling.topK, top_p: sampling.topP, seed: sampling.seed }));
+        io.out(JSON.stringify({ prompt: ids, tokens, seconds: s.seconds, prefill_seconds: s.prefillSeconds, tokens_per_second: s.tokensPerSecond, weights, temperature: sampling.temperature, top_k: sampling.topK, top_p: sampling.topP, seed: sampling.seed }));
       } else {
         io.out(tokens.join(" "));
         io.err(s.summary);

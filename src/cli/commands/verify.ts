@@ -2,6 +2,7 @@ import { resolve } from "node:path";
 import { flag, opt, UsageError } from "../args.js";
 import { checkWorkspace } from "../../compiler/pipeline.js";
 import { formatVerify, type VerifyReport } from "../verify.js";
+import { weightModeOpt } from "../checkpoint.js";
 import { engines } from "../engines/index.js";
 import { failWith, workspaceFor } from "./model-ref.js";
 import type { ArchIR } from "../../compiler/ir/model.js";
@@ -9,12 +10,12 @@ import type { Command } from "./command.js";
 
 export function verifyJson(r: VerifyReport): string {
   const tensors = Object.fromEntries(Object.entries(r.tensors).map(([k, t]) => [k, { maxAbsErr: Number.isFinite(t.maxAbsErr) ? t.maxAbsErr : null, atol: t.atol, pass: t.pass }]));
-  return JSON.stringify({ case: r.case, ...(r.engine ? { engine: r.engine } : {}), pass: r.pass, tensors, ...(r.generate ? { generate: { pass: r.generate.pass } } : {}) });
+  return JSON.stringify({ case: r.case, ...(r.engine ? { engine: r.engine } : {}), weights: r.weights, tolerance: r.tolerance, pass: r.pass, tensors, ...(r.generate ? { generate: { pass: r.generate.pass, checked: r.generate.checked } } : {}) });
 }
 
 export const verify: Command = {
   summary: "run a conformance case and compare every expected tensor and the greedy generation",
-  usage: `verify CASE_DIR [--arch FILE.arch] [--json] [--engine ${Object.keys(engines).join("|")}]`,
+  usage: `verify CASE_DIR [--arch FILE.arch] [--engine ${Object.keys(engines).join("|")}] [--weights auto|fp32|bf16|int8] [--json]`,
   flags: [],
   async run(args, io) {
     const dir = args.positional[0];
@@ -33,7 +34,7 @@ export const verify: Command = {
       if (errors.length) failWith(ws, errors);
       if (own.length === 0) throw new UsageError(`${file} defines no architecture`);
     }
-    const [r] = await engine.verifyCases(ws, [dir], own);
+    const [r] = await engine.verifyCases(ws, [dir], { ...(own ? { archs: own } : {}), weights: weightModeOpt(args) });
     for (const w of r!.warnings) io.err(`warning: ${w}`);
     io.out(flag(args, "json") ? verifyJson(r!) : formatVerify(r!));
     return r!.pass ? 0 : 1;

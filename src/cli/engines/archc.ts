@@ -4,9 +4,9 @@ import type { VerifyEngine } from "./engine.js";
 
 export const archcEngine: VerifyEngine = {
   unavailable: () => undefined,
-  async verifyCases(ws, dirs, archs) {
+  async verifyCases(ws, dirs, options) {
     const out = [];
-    for (const d of dirs) out.push(await verifyCase(ws, d, archs));
+    for (const d of dirs) out.push(await verifyCase(ws, d, options));
     return out;
   },
 };

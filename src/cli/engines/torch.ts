@@ -12,7 +12,7 @@ import { readSafetensors, type IntTensor, type Tensor } from "../../runtime/inde
 import { configValues, readJson } from "../checkpoint.js";
 import { exportTorch } from "../export/torch.js";
 import { compareCase, forwardParamsOf, readCaseInputs, type CaseInputs, type VerifyReport } from "../verify.js";
-import type { VerifyEngine } from "./engine.js";
+import { bundledWeightsOnly, type VerifyEngine } from "./engine.js";
 
 /**
  * The Python that has torch: $ARCHC_PYTHON, else `python3` on the PATH, else Debian's
@@ -45,7 +45,9 @@ interface Job {
 
 export const torchEngine: VerifyEngine = {
   unavailable: torchUnavailable,
-  async verifyCases(ws, dirs, archs) {
+  async verifyCases(ws, dirs, options) {
+    bundledWeightsOnly("torch", options);
+    const archs = options?.archs;
     const why = torchUnavailable();
     if (why) throw new DiagnosticError([error("E0501", undefined, `verify --engine torch: ${why}`)]);
     const work = mkdtempSync(join(tmpdir(), "archc-torch-"));

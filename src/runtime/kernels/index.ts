@@ -7,12 +7,13 @@
 import { availableParallelism } from "node:os";
 import { Tensor } from "../tensor.js";
 import { DeferredTensor } from "../weights/deferred.js";
-import { compileKernels, findKernelDir, type KernelModules } from "./kernel-modules.js";
+import { PackedTensor } from "../weights/packed.js";
+import { compileKernels, findKernelDir, findRelaxedDir, type KernelModules } from "./kernel-modules.js";
 import { ThreadPool, type KernelFn } from "./thread-pool.js";
 import { WasmHeap } from "./wasm-heap.js";
 import { POOL_KERNELS } from "./worker-source.js";
 
-export { compileKernels, findKernelDir, KERNEL_NAMES, type KernelModules, type KernelName } from "./kernel-modules.js";
+export { compileKernels, findKernelDir, findRelaxedDir, KERNEL_NAMES, type KernelModules, type KernelName } from "./kernel-modules.js";
 export { WasmHeap } from "./wasm-heap.js";
 
 export interface Kernels {
@@ -21,6 +22,8 @@ export interface Kernels {
   modules: KernelModules;
   /** Where the modules came from (a folder, or "memory"). */
   origin: string;
+  /** Built with relaxed SIMD's fused multiply-add (f32x4.relaxed_madd) or plain SIMD mul + add. */
+  simd: "relaxed" | "plain";
 }
 
 let heap: WasmHeap | undefined;
@@ -39,11 +42,11 @@ function sharedHeap(): WasmHeap {
   return heap;
 }
 
-function instantiate(modules: KernelModules, origin: string): Kernels {
+function instantiate(modules: KernelModules, origin: string, simd: Kernels["simd"]): Kernels {
   const h = sharedHeap();
   const imports = { env: { memory: h.memory } };
   const local = POOL_KERNELS.map(([m, f]) => new WebAssembly.Instance(modules[m], imports).exports[f] as KernelFn);
-  return { heap: h, pool: new ThreadPool(h, modules, local), modules, origin };
+  return { heap: h, pool: new ThreadPool(h, modules, local), modules, origin, simd };
 }
 
 /** The kernels, loaded on first use; undefined when the runtime runs on its TypeScript kernels. */
@@ -54,7 +57,11 @@ export function kernels(): Kernels | undefined {
       const dir = findKernelDir();
       if (dir) {
         try {
-          state = instantiate(compileKernels(dir), dir);
+          // Relaxed SIMD (fused multiply-add) where the engine runs it, unless
+          // ARCHC_RELAXED_SIMD=0; =1 turns it on in engines that have it behind a flag.
+          const want = process.env.ARCHC_RELAXED_SIMD;
+          const relaxed = want === "0" ? undefined : findRelaxedDir(dir, want === "1");
+          state = relaxed ? instantiate(compileKernels(relaxed), relaxed, "relaxed") : instantiate(compileKernels(dir), dir, "plain");
         } catch {
           // An engine without SIMD or shared memory: stay on the TypeScript kernels.
           state = null;
@@ -66,9 +73,9 @@ export function kernels(): Kernels | undefined {
 }
 
 /** Switches to the given modules (tests build them in memory), or to the TypeScript kernels with null. */
-export function useKernels(modules: KernelModules | null, origin = "memory"): void {
+export function useKernels(modules: KernelModules | null, origin = "memory", simd: Kernels["simd"] = "plain"): void {
   state?.pool.close();
-  state = modules ? instantiate(modules, origin) : null;
+  state = modules ? instantiate(modules, origin, simd) : null;
 }
 
 /** Threads that compute (the calling thread included); default: every core, or ARCHC_THREADS. */
@@ -89,14 +96,20 @@ export function partsFor(work: number): number {
   return work < MIN_PARALLEL_WORK ? 1 : threads;
 }
 
-/** "wasm-simd" or "js", for reports. */
+/** The kernel path taken, for reports: "wasm-relaxed-simd" (fused multiply-add), "wasm-simd" or "js". */
 export function kernelBackend(): string {
-  return kernels() ? "wasm-simd" : "js";
+  const k = kernels();
+  return k ? (k.simd === "relaxed" ? "wasm-relaxed-simd" : "wasm-simd") : "js";
 }
 
 /** A float32 array in the kernels' shared memory (for weights), or undefined on the TypeScript path. */
 export function sharedArray(n: number): Float32Array | undefined {
   return kernels()?.heap.allocArray(n);
+}
+
+/** Bytes in the kernels' shared memory (bfloat16 and int8 weights), or undefined on the TypeScript path. */
+export function sharedBytes(n: number): Uint8Array | undefined {
+  return kernels()?.heap.allocBytes(n);
 }
 
 /**
@@ -106,8 +119,9 @@ export function sharedArray(n: number): Float32Array | undefined {
  */
 export function toSharedMemory(t: Tensor): Tensor {
   const k = kernels();
-  // A deferred weight is already in the heap (and reading .data would load it whole).
-  if (!k || t instanceof DeferredTensor || k.heap.contains(t.data)) return t;
+  // A deferred or packed weight is already in the heap (and reading .data would load it
+  // whole, or widen it to float32).
+  if (!k || t instanceof DeferredTensor || t instanceof PackedTensor || k.heap.contains(t.data)) return t;
   const a = k.heap.allocArray(t.data.length);
   if (!a) return t;
   a.set(t.data);

@@ -7,8 +7,9 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { setFlagsFromString } from "node:v8";
 
-export const KERNEL_NAMES = ["linear", "matmul", "attention", "activation"] as const;
+export const KERNEL_NAMES = ["linear", "matmul", "attention", "activation", "quant"] as const;
 export type KernelName = (typeof KERNEL_NAMES)[number];
 export type KernelModules = Record<KernelName, WebAssembly.Module>;
 
@@ -21,8 +22,26 @@ function candidateDirs(): string[] {
   return dirs;
 }
 
+function complete(dir: string): boolean {
+  return KERNEL_NAMES.every((n) => existsSync(join(dir, `${n}.wasm`)));
+}
+
 export function findKernelDir(): string | undefined {
-  return candidateDirs().find((d) => KERNEL_NAMES.every((n) => existsSync(join(d, `${n}.wasm`))));
+  return candidateDirs().find(complete);
+}
+
+/**
+ * The relaxed-SIMD build next to the plain one (`dir`/relaxed: fused multiply-adds), when
+ * the engine runs it. Node 20 needs V8's --experimental-wasm-relaxed-simd: with
+ * `optIn` (ARCHC_RELAXED_SIMD=1) the flag is turned on here, before any module is compiled;
+ * V8's flags are per process, so the worker threads accept the modules too.
+ */
+export function findRelaxedDir(dir: string, optIn: boolean): string | undefined {
+  const relaxed = join(dir, "relaxed");
+  if (!complete(relaxed)) return undefined;
+  const probe = readFileSync(join(relaxed, "linear.wasm"));
+  if (!WebAssembly.validate(probe) && optIn) setFlagsFromString("--experimental-wasm-relaxed-simd");
+  return WebAssembly.validate(probe) ? relaxed : undefined;
 }
 
 /** Compiles the kernels from bytes (tests assemble them in memory) or from `dir`. */

@@ -1,36 +1,112 @@
 /**
  * y = x·Wᵀ + b (W [out, in], PyTorch's layout) and y = x·W + b (W [in, out], GPT-2's Conv1D)
  * on the WebAssembly kernels of linear.wat and matmul.wat, split by output columns across
- * the thread pool. Returns undefined whenever the TypeScript kernel should answer instead:
- * no wasm, a shape it would reject (it reports the error), an empty operand, or a full heap.
+ * the thread pool. W [out, in] may be held as bfloat16 (read as such by linear_nt_bf16) or
+ * int8 blocks (quant.wat).
+ * Returns undefined whenever the TypeScript kernel should answer instead: no wasm, a shape
+ * it would reject (it reports the error), an empty operand, or a full heap.
  */
 import { Tensor } from "../tensor.js";
+import { PackedTensor } from "../weights/packed.js";
 import { kernels, partsFor } from "./index.js";
 import { Staging } from "./staging.js";
-import { OP_LINEAR_NT, OP_MATMUL_NN } from "./thread-pool.js";
+import { encodeX16, Q8_BLOCK, x16ScalesOffset } from "../weights/formats.js";
+import { OP_DEQUANT_Q8, OP_LINEAR_NT, OP_LINEAR_NT_BF16, OP_LINEAR_Q8, OP_LINEAR_Q8X16, OP_MATMUL_NN } from "./thread-pool.js";
 
 export function linearKernel(x: Tensor, w: Tensor, b?: Tensor): Tensor | undefined {
+  if (w.shape.length !== 2) return undefined;
   // Tiles are 4 columns wide (8 for a single row): chunks of a multiple of 8 keep every
   // chunk on a tile edge.
-  return w.shape.length === 2 ? product(OP_LINEAR_NT, x, w, b, w.shape[1]!, w.shape[0]!, 8) : undefined;
+  // A packed matrix is read as stored (unless something widened it to float32 already).
+  const storage = w instanceof PackedTensor ? w.packed() : undefined;
+  if (storage && w instanceof PackedTensor) {
+    return w.format === "bf16" ? product(OP_LINEAR_NT_BF16, x, storage, b, w.shape[1]!, w.shape[0]!, 8) : q8Product(x, storage, b, w.shape[1]!, w.shape[0]!);
+  }
+  return product(OP_LINEAR_NT, x, w.data, b, w.shape[1]!, w.shape[0]!, 8);
 }
 
 /** y = x·W + b with W [in, out]. */
 export function linearInOutKernel(x: Tensor, w: Tensor, b?: Tensor): Tensor | undefined {
-  return w.shape.length === 2 ? product(OP_MATMUL_NN, x, w, b, w.shape[0]!, w.shape[1]!, 8) : undefined;
+  return w.shape.length === 2 ? product(OP_MATMUL_NN, x, w.data, b, w.shape[0]!, w.shape[1]!, 8) : undefined;
 }
 
-function product(op: number, x: Tensor, w: Tensor, b: Tensor | undefined, inDim: number, outDim: number, align: number): Tensor | undefined {
+/** float32 values a batched int8 product widens at a time (~1 MiB: a block that stays in L2/L3 while every row of x passes over it). */
+const Q8_BLOCK_FLOATS = 1 << 18;
+
+/** Whether x [..., in] and b [out] are operands the kernels take (else the TypeScript product reports the error). */
+function operandsFit(x: Tensor, b: Tensor | undefined, inDim: number, outDim: number): boolean {
+  if (x.shape.length === 0 || x.shape[x.shape.length - 1] !== inDim || inDim === 0 || outDim === 0) return false;
+  return !b || (b.shape.length === 1 && b.shape[0] === outDim);
+}
+
+/**
+ * y = x·Wᵀ + b with W int8: one row of x (decoding) reads the int8 blocks directly, with x
+ * rounded to int16 blocks for integer dot products (linear_q8x16; x stays float32 in
+ * linear_q8 when it holds NaN or infinities); more rows widen W a block of rows at a time
+ * into float32 (dequant_q8) and run linear.wat's tiles over it, so the result is bit for bit
+ * the float32 kernel's on the dequantized matrix.
+ */
+function q8Product(x: Tensor, w: Uint8Array, b: Tensor | undefined, inDim: number, outDim: number): Tensor | undefined {
   const k = kernels();
-  if (!k || x.shape.length === 0) return undefined;
-  if (x.shape[x.shape.length - 1] !== inDim || inDim === 0 || outDim === 0) return undefined;
-  if (b && (b.shape.length !== 1 || b.shape[0] !== outDim)) return undefined;
+  if (!k || !operandsFit(x, b, inDim, outDim)) return undefined;
+  const rows = x.data.length / inDim;
+  if (rows === 0) return undefined;
+  if (rows === 1) return q8Row(x, w, b, inDim, outDim);
+  // A multiple of 8 rows, like the pool's chunks, so that tiles fall where they fall in one call.
+  const block = Math.min(outDim, Math.max(8, Math.floor(Q8_BLOCK_FLOATS / inDim / 8) * 8));
+  const st = new Staging(k.heap);
+  try {
+    const xp = st.input(x.data);
+    const wp = st.input(w);
+    const bp = b ? st.input(b.data) : 0;
+    const yp = st.output(rows * outDim);
+    const scratch = st.output(block * inDim);
+    if (st.failed) return undefined;
+    for (let b0 = 0; b0 < outDim; b0 += block) {
+      const b1 = Math.min(outDim, b0 + block);
+      k.pool.run(OP_DEQUANT_Q8, [wp, scratch, b0, 0, 0, inDim, outDim], b0, b1, partsFor((b1 - b0) * inDim * 4), 8);
+      // Row o of the block is at scratch + (o − b0)·in·4: W's address shifted back by b0 rows
+      // (wasm addresses wrap modulo 2^32, so the kernel's w + o·in·4 lands in the block).
+      const shifted = (scratch - b0 * inDim * 4) | 0;
+      k.pool.run(OP_LINEAR_NT, [xp, shifted, bp, yp, rows, inDim, outDim], b0, b1, partsFor(rows * inDim * (b1 - b0)), 8);
+    }
+    return new Tensor(k.heap.f32(yp, rows * outDim).slice(), [...x.shape.slice(0, -1), outDim]);
+  } finally {
+    st.release();
+  }
+}
+
+/** One row of x against int8 W, x as int16 blocks (see q8Product). */
+function q8Row(x: Tensor, w: Uint8Array, b: Tensor | undefined, inDim: number, outDim: number): Tensor | undefined {
+  const k = kernels()!;
+  const st = new Staging(k.heap);
+  try {
+    const scalesAt = x16ScalesOffset(inDim);
+    const xp = st.bytes(scalesAt + (inDim / Q8_BLOCK) * 4);
+    if (st.failed) return undefined;
+    const xq = new Int16Array(k.heap.buffer, xp, inDim);
+    const xs = new Float32Array(k.heap.buffer, xp + scalesAt, inDim / Q8_BLOCK);
+    if (!encodeX16(x.data, xq, xs)) return product(OP_LINEAR_Q8, x, w, b, inDim, outDim, 8);
+    const wp = st.input(w);
+    const bp = b ? st.input(b.data) : 0;
+    const yp = st.output(outDim);
+    if (st.failed) return undefined;
+    k.pool.run(OP_LINEAR_Q8X16, [xp, wp, bp, yp, 1, inDim, outDim], 0, outDim, partsFor(inDim * outDim), 8);
+    return new Tensor(k.heap.f32(yp, outDim).slice(), [...x.shape.slice(0, -1), outDim]);
+  } finally {
+    st.release();
+  }
+}
+
+function product(op: number, x: Tensor, w: Float32Array | Uint8Array, b: Tensor | undefined, inDim: number, outDim: number, align: number): Tensor | undefined {
+  const k = kernels();
+  if (!k || !operandsFit(x, b, inDim, outDim)) return undefined;
   const rows = x.data.length / inDim;
   if (rows === 0) return undefined;
   const st = new Staging(k.heap);
   try {
     const xp = st.input(x.data);
-    const wp = st.input(w.data);
+    const wp = st.input(w);
     const bp = b ? st.input(b.data) : 0;
     const yp = st.output(rows * outDim);
     if (st.failed) return undefined;

@@ -12,22 +12,27 @@ export class Staging {
 
   constructor(readonly heap: WasmHeap) {}
 
-  /** The wasm address of `a`'s data. */
-  input(a: Float32Array): number {
+  /** The wasm address of `a`'s data (float32 values, or the bytes of a packed weight). */
+  input(a: Float32Array | Uint8Array): number {
     if (this.heap.contains(a)) return a.byteOffset;
-    const p = this.output(a.length);
-    if (!this.failed) this.heap.f32(p, a.length).set(a);
+    const p = this.bytes(a.byteLength);
+    if (!this.failed) new Uint8Array(this.heap.buffer, p, a.byteLength).set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
     return p;
   }
 
   /** A temporary block of `n` floats (uninitialised). */
   output(n: number): number {
-    const p = this.heap.alloc(n * 4);
+    return this.bytes(n * 4);
+  }
+
+  /** A temporary block of `n` bytes (uninitialised). */
+  bytes(n: number): number {
+    const p = this.heap.alloc(n);
     if (p < 0) {
       this.failed = true;
       return 0;
     }
-    this.temps.push(p, n * 4);
+    this.temps.push(p, n);
     return p;
   }
 

@@ -125,4 +125,13 @@ export class WasmHeap {
     this.registry.register(a, { start: p, end: p + bytes });
     return a;
   }
+
+  /** allocArray for `n` bytes (bfloat16 and int8 weights). */
+  allocBytes(n: number): Uint8Array | undefined {
+    const p = this.alloc(n);
+    if (p < 0) return undefined;
+    const a = new Uint8Array(this.buffer, p, n);
+    this.registry.register(a, { start: p, end: p + n });
+    return a;
+  }
 }

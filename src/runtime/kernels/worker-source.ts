@@ -16,11 +16,19 @@ export const POOL_KERNELS = [
   ["linear", "linear_nt"],
   ["matmul", "matmul_nn"],
   ["activation", "silu"],
+  ["linear", "linear_nt_bf16"],
+  ["quant", "linear_q8"],
+  ["quant", "dequant_q8"],
+  ["quant", "linear_q8x16"],
 ] as const;
 
 export const OP_LINEAR_NT = 0;
 export const OP_MATMUL_NN = 1;
 export const OP_SILU = 2;
+export const OP_LINEAR_NT_BF16 = 3;
+export const OP_LINEAR_Q8 = 4;
+export const OP_DEQUANT_Q8 = 5;
+export const OP_LINEAR_Q8X16 = 6;
 
 /**
  * Claims chunks of job `gen` until none is left, running `kernels[op]` on each. The chunk

@@ -68,6 +68,11 @@ export function decodeToFloat32(dtype: LoadableDtype, raw: Uint8Array): Float32A
   }
 }
 
+/** Whether this host stores numbers little-endian, as safetensors does. */
+export function isNativeLittleEndian(): boolean {
+  return HOST_IS_LITTLE_ENDIAN;
+}
+
 /** Whether `dtype` data can be read byte for byte into a Float32Array (then no decoding pass). */
 export function isNativeFloat32(dtype: LoadableDtype): boolean {
   return dtype === "F32" && HOST_IS_LITTLE_ENDIAN;

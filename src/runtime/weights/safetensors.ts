@@ -5,10 +5,12 @@
  */
 import { closeSync, fstatSync, openSync, readSync, writeFileSync } from "node:fs";
 import { Tensor } from "../tensor.js";
-import { decodeInto, decodeToFloat32, DTYPE_BYTES, isNativeFloat32, type LoadableDtype } from "./dtypes.js";
+import { decodeInto, decodeToFloat32, DTYPE_BYTES, isNativeFloat32, isNativeLittleEndian, type LoadableDtype } from "./dtypes.js";
 import { WeightsError } from "./errors.js";
 import { checkPrefix, parseHeader } from "./header.js";
 import { DeferredTensor } from "./deferred.js";
+import { q8Fits, type PackedFormat, type WeightMode } from "./formats.js";
+import { PackedTensor, type PackedAlloc, type RowSource } from "./packed.js";
 
 export interface SafetensorsFile {
   path: string;
@@ -66,6 +68,67 @@ export interface ReadOptions {
    * reads only the rows it needs, so unused embedding rows never become resident.
    */
   defer?: boolean;
+  /**
+   * How weight matrices (rank 2) are held: `auto` (the default) keeps bfloat16 ones
+   * bfloat16 and widens other dtypes to float32; `fp32` widens every one; `bf16` rounds
+   * every one to bfloat16; `int8` quantizes every one whose rows are whole 32-weight blocks
+   * (formats.ts). Other tensors are always float32.
+   */
+  weights?: WeightMode;
+  /** Byte storage for bfloat16 and int8 matrices (e.g. the kernels' shared memory). */
+  allocBytes?: (bytes: number) => Uint8Array | undefined;
+}
+
+/** The storage `mode` gives a tensor of `dtype` and `shape`, or undefined for float32. */
+export function packedFormatFor(mode: WeightMode, dtype: LoadableDtype, shape: readonly number[]): PackedFormat | undefined {
+  if (shape.length !== 2 || shape[0] === 0 || shape[1] === 0) return undefined;
+  switch (mode) {
+    case "fp32":
+      return undefined;
+    case "auto":
+      return dtype === "BF16" ? "bf16" : undefined;
+    case "bf16":
+      return "bf16";
+    case "int8":
+      return q8Fits(shape[1]!) ? "int8" : undefined;
+  }
+}
+
+/**
+ * The bytes rows are read into before packing: one buffer for every packed tensor (packing
+ * is synchronous and consumes each read before the next), so filling a matrix leaves no
+ * garbage of its size behind for the collector while the first forward pass runs.
+ */
+let rowScratch = new Uint8Array(0);
+
+function rowBytes(n: number): Uint8Array {
+  if (rowScratch.byteLength < n) rowScratch = new Uint8Array(n);
+  return rowScratch.subarray(0, n);
+}
+
+/** Rows of a rows × cols tensor stored at `position` of `path`, read when asked for. */
+function fileRows(path: string, position: number, dtype: LoadableDtype, cols: number): RowSource {
+  const eb = DTYPE_BYTES[dtype];
+  const read = (r0: number, into: Uint8Array): Uint8Array => {
+    let fd: number;
+    try {
+      fd = openSync(path, "r");
+    } catch (e) {
+      throw new WeightsError({ file: path, expected: "the checkpoint file, still readable", found: (e as NodeJS.ErrnoException).code ?? String(e) });
+    }
+    try {
+      return readInto(fd, path, into, position + r0 * cols * eb);
+    } finally {
+      closeSync(fd);
+    }
+  };
+  return {
+    f32: (r0, r1) => decodeToFloat32(dtype, read(r0, rowBytes((r1 - r0) * cols * eb))),
+    bf16:
+      dtype === "BF16" && isNativeLittleEndian()
+        ? (r0, _r1, into) => void read(r0, new Uint8Array(into.buffer, into.byteOffset, into.byteLength))
+        : undefined,
+  };
 }
 
 /** Reads every tensor as float32 (F16, BF16 and F64 are converted), validating the file strictly. */
@@ -83,13 +146,30 @@ export function readSafetensors(path: string, opts: ReadOptions = {}): Safetenso
     const header = parseHeader(path, readExactly(fd, path, headerLength, 8), size - 8 - headerLength);
     const result: SafetensorsFile = { path, tensors: new Map(), dtypes: new Map(), metadata: header.metadata, warnings: [] };
     let scratch: Uint8Array | undefined;
+    const mode = opts.weights ?? "auto";
+    const alloc: PackedAlloc = {
+      bytes: (n) => opts.allocBytes?.(n),
+      floats: (n) => opts.alloc?.(n),
+    };
     for (const e of header.entries) {
       const position = header.dataStart + e.begin;
+      const format = packedFormatFor(mode, e.dtype, e.shape);
+      if (format) {
+        scratch ??= new Uint8Array(1 << 22);
+        const warning = scanNonFinite(fd, path, e.name, e.dtype, position, e.end - e.begin, scratch);
+        if (warning) result.warnings.push(warning);
+        const t = new PackedTensor(format, e.shape as [number, number], fileRows(path, position, e.dtype, e.shape[1]!), alloc);
+        // Read now unless asked to defer (then on first use, a lookup reading only its rows).
+        if (!opts.defer) t.packed();
+        result.tensors.set(e.name, t);
+        result.dtypes.set(e.name, e.dtype);
+        continue;
+      }
       const store = opts.defer && isNativeFloat32(e.dtype) ? opts.alloc?.((e.end - e.begin) / 4) : undefined;
       if (store) {
         // Checked now through a small buffer; the values are read when first used.
         scratch ??= new Uint8Array(1 << 22);
-        const warning = scanNonFinite(fd, path, e.name, position, e.end - e.begin, scratch);
+        const warning = scanNonFinite(fd, path, e.name, e.dtype, position, e.end - e.begin, scratch);
         if (warning) result.warnings.push(warning);
         result.tensors.set(e.name, new DeferredTensor(store, e.shape, path, position));
       } else {
@@ -106,15 +186,15 @@ export function readSafetensors(path: string, opts: ReadOptions = {}): Safetenso
   }
 }
 
-/** nonFiniteWarning over float32 file bytes, read a few MiB at a time. */
-function scanNonFinite(fd: number, path: string, name: string, position: number, bytes: number, buffer: Uint8Array): string | undefined {
+/** nonFiniteWarning over a tensor's file bytes, read a few MiB at a time. */
+function scanNonFinite(fd: number, path: string, name: string, dtype: LoadableDtype, position: number, bytes: number, buffer: Uint8Array): string | undefined {
   const chunk = buffer.subarray(0, Math.min(bytes, buffer.byteLength));
   const counts = [0, 0];
   let warning: string | undefined;
   for (let off = 0; off < bytes; off += chunk.byteLength) {
     const n = Math.min(chunk.byteLength, bytes - off);
     readInto(fd, path, chunk.subarray(0, n), position + off);
-    warning = nonFiniteWarning(path, name, new Float32Array(chunk.buffer, 0, n / 4), counts);
+    warning = nonFiniteWarning(path, name, decodeToFloat32(dtype, chunk.subarray(0, n)), counts);
   }
   return warning;
 }

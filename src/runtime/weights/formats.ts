@@ -1,0 +1,129 @@
+/**
+ * Weight storages other than float32 and the exact float32 values they stand for. The
+ * kernels read these storages directly (linear.wat, quant.wat); every other reader widens
+ * them with the functions here, so a weight has one value whichever path reads it.
+ *
+ * - bf16: bfloat16, the top 16 bits of a float32. Widening is exact; narrowing a float32
+ *   rounds to nearest, ties to even (what PyTorch's .to(torch.bfloat16) does).
+ * - int8: symmetric 8-bit integers with one float32 scale per block of 32 consecutive
+ *   weights of a row (the layout of llama.cpp's Q8_0, with a float32 scale): w ≈ q·s,
+ *   s = max|w| / 127 over the block, q = round(w / s) in [−127, 127]. Blocks of 32 rather
+ *   than one scale per row: an outlier weight then costs precision in its own 32 weights
+ *   instead of its whole row (real checkpoints have outlier input channels), for 4 bytes
+ *   of scale per 32 weights (1.125 bytes a weight instead of 1.0; float32 is 4).
+ */
+
+/** Weights per int8 scale. */
+export const Q8_BLOCK = 32;
+
+/** The storages a weight matrix can be held in besides float32. */
+export type PackedFormat = "bf16" | "int8";
+
+/** What `--weights` asks for: `auto` keeps bfloat16 checkpoints bfloat16 and the rest float32. */
+export const WEIGHT_MODES = ["auto", "fp32", "bf16", "int8"] as const;
+export type WeightMode = (typeof WEIGHT_MODES)[number];
+
+export function isWeightMode(s: unknown): s is WeightMode {
+  return typeof s === "string" && (WEIGHT_MODES as readonly string[]).includes(s);
+}
+
+/** Bytes a rows × cols matrix takes in `format`. */
+export function packedBytes(format: PackedFormat, rows: number, cols: number): number {
+  const n = rows * cols;
+  return format === "bf16" ? n * 2 : q8ScalesOffset(n) + (n / Q8_BLOCK) * 4;
+}
+
+/** Where an int8 matrix's scales start: after its n int8 values, on a 64-byte boundary (quant.wat computes the same). */
+export function q8ScalesOffset(n: number): number {
+  return Math.ceil(n / 64) * 64;
+}
+
+/** Whether a matrix with rows of `cols` weights can be stored as int8 blocks. */
+export function q8Fits(cols: number): boolean {
+  return cols > 0 && cols % Q8_BLOCK === 0;
+}
+
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+
+/** float32 → bfloat16 bits, round to nearest even; NaN stays a (quiet) NaN. */
+export function toBf16Bits(x: number): number {
+  f32[0] = x;
+  const b = u32[0]!;
+  if ((b & 0x7fffffff) > 0x7f800000) return ((b >>> 16) | 0x40) & 0xffff;
+  return ((b + 0x7fff + ((b >>> 16) & 1)) >>> 16) & 0xffff;
+}
+
+/** Narrows `src` into bfloat16 bits at `dst` (same length). */
+export function encodeBf16(src: Float32Array, dst: Uint16Array): void {
+  for (let i = 0; i < src.length; i++) dst[i] = toBf16Bits(src[i]!);
+}
+
+/** Widens bfloat16 bits to float32 (exact). */
+export function decodeBf16(src: Uint16Array, dst: Float32Array): void {
+  const bits = new Uint32Array(dst.buffer, dst.byteOffset, dst.length);
+  for (let i = 0; i < src.length; i++) bits[i] = src[i]! << 16;
+}
+
+/**
+ * Quantizes `src` (a whole number of 32-weight blocks) into int8 values `q` and one scale
+ * per block `s` (q[i] and s[i / 32] for src[i]).
+ */
+export function encodeQ8(src: Float32Array, q: Int8Array, s: Float32Array): void {
+  for (let b = 0; b < src.length / Q8_BLOCK; b++) {
+    const o = b * Q8_BLOCK;
+    let max = 0;
+    for (let i = 0; i < Q8_BLOCK; i++) {
+      const a = Math.abs(src[o + i]!);
+      // NaN fails the comparison: a block holding NaN is quantized from its other values.
+      if (a > max) max = a;
+    }
+    // A block of infinities has an infinite scale: q·s then gives ±∞ back (0·∞ for zeros
+    // is NaN, as the float32 product would be on such a checkpoint).
+    const scale = Math.fround(max / 127);
+    s[b] = scale;
+    for (let i = 0; i < Q8_BLOCK; i++) {
+      const v = scale > 0 && scale < Infinity ? src[o + i]! / scale : src[o + i]! === 0 ? 0 : Math.sign(src[o + i]!);
+      // Round half away from zero; clamp what rounding of the scale pushed past 127.
+      const r = Math.sign(v) * Math.round(Math.abs(v));
+      q[o + i] = r > 127 ? 127 : r < -127 ? -127 : r || 0;
+    }
+  }
+}
+
+/** The float32 values int8 blocks stand for: fround(q·s), which the kernels compute too. */
+export function decodeQ8(q: Int8Array, s: Float32Array, dst: Float32Array): void {
+  for (let i = 0; i < q.length; i++) dst[i] = q[i]! * s[(i / Q8_BLOCK) | 0]!;
+}
+
+/** Where a row of `n` int16 activations keeps its scales: after the values, on a 64-byte boundary (quant.wat computes the same). */
+export function x16ScalesOffset(n: number): number {
+  return Math.ceil((n * 2) / 64) * 64;
+}
+
+/**
+ * One row of activations as int16 blocks for the int8 decoding kernel: per 32 values,
+ * sx = max|x| / 32767 and xq = round(x / sx), so |x − xq·sx| <= sx/2 (relative 2^−16 of the
+ * block's largest value). Returns false, writing nothing useful, when a block holds NaN or
+ * an infinity (the caller then keeps x in float32, where they propagate as they should).
+ */
+export function encodeX16(x: Float32Array, q: Int16Array, s: Float32Array): boolean {
+  for (let b = 0; b < x.length / Q8_BLOCK; b++) {
+    const o = b * Q8_BLOCK;
+    let max = 0;
+    for (let i = 0; i < Q8_BLOCK; i++) {
+      const a = Math.abs(x[o + i]!);
+      if (!(a <= max)) {
+        if (!(a < Infinity)) return false;
+        max = a;
+      }
+    }
+    const scale = Math.fround(max / 32767);
+    s[b] = scale;
+    for (let i = 0; i < Q8_BLOCK; i++) {
+      const r = scale > 0 ? Math.round(x[o + i]! / scale) : 0;
+      q[o + i] = r > 32767 ? 32767 : r < -32767 ? -32767 : r;
+    }
+  }
+  return true;
+}

@@ -1,0 +1,174 @@
+/**
+ * A weight matrix held as bfloat16 or int8 blocks (formats.ts) instead of float32: half or
+ * under a third of the bytes, in memory and read per token. The product kernels read the
+ * storage as it is (kernels/linear.ts); a table lookup decodes only the rows it reads
+ * (ops.embedding). Any other reader of `.data` gets the float32 values the storage stands
+ * for: the matrix is then widened once, for good (its float32 array replaces the storage),
+ * so an op without a kernel for the format still computes with the same weight values.
+ *
+ * Rows are filled from their source on first use, as with DeferredTensor: a checkpoint's
+ * token-embedding table costs only the rows looked up.
+ */
+import { shapeSize } from "../layout.js";
+import { Tensor } from "../tensor.js";
+import { decodeBf16, decodeQ8, encodeBf16, encodeQ8, packedBytes, q8ScalesOffset, Q8_BLOCK, type PackedFormat } from "./formats.js";
+
+/** Where a matrix's values come from, a range of rows at a time. */
+export interface RowSource {
+  /** Rows [r0, r1) as float32 values (valid until the next call: sources may reuse the array). */
+  f32(r0: number, r1: number): Float32Array;
+  /** Rows [r0, r1) when they are stored as bfloat16: their bits, copied into `into` (no rounding). */
+  bf16?(r0: number, r1: number, into: Uint16Array): void;
+}
+
+/** Memory for the storage and the widened values: the kernels' shared memory, or plain arrays. */
+export interface PackedAlloc {
+  bytes(n: number): Uint8Array | undefined;
+  floats(n: number): Float32Array | undefined;
+}
+
+const PLAIN: PackedAlloc = { bytes: (n) => new Uint8Array(n), floats: (n) => new Float32Array(n) };
+
+/** Rows filled per read: a few MiB of source values at a time. */
+const FILL_ELEMENTS = 1 << 20;
+
+export class PackedTensor extends Tensor {
+  private storage: Uint8Array | undefined;
+  private source: RowSource | undefined;
+  /** Per row: 1 once filled; undefined once every row is. */
+  private rowsFilled: Uint8Array | undefined;
+  private readonly rowCount: number;
+  private readonly cols: number;
+
+  constructor(
+    readonly format: PackedFormat,
+    shape: [number, number],
+    source: RowSource,
+    private readonly alloc: PackedAlloc = PLAIN,
+  ) {
+    // Only the length is read before `data` becomes the widening accessor below.
+    super({ length: shapeSize(shape) } as unknown as Float32Array, shape);
+    [this.rowCount, this.cols] = shape;
+    if (format === "int8" && this.cols % Q8_BLOCK !== 0) throw new RangeError(`int8 rows need a multiple of ${Q8_BLOCK} weights, found ${this.cols}`);
+    const bytes = packedBytes(format, this.rowCount, this.cols);
+    this.storage = alloc.bytes(bytes) ?? new Uint8Array(bytes);
+    this.source = source;
+    this.rowsFilled = new Uint8Array(this.rowCount);
+    Object.defineProperty(this, "data", {
+      configurable: true,
+      enumerable: true,
+      get: () => this.widen(),
+      set: (v: Float32Array) => Object.defineProperty(this, "data", { value: v, writable: true, configurable: true, enumerable: true }),
+    });
+  }
+
+  override get size(): number {
+    return shapeSize(this.shape);
+  }
+
+  /** The storage with every row filled (for the kernels), or undefined once widened to float32. */
+  packed(): Uint8Array | undefined {
+    if (!this.storage) return undefined;
+    this.fill(0, this.rowCount);
+    return this.storage;
+  }
+
+  /** Whether every row has been filled (a lookup table typically has only the rows it was asked for). */
+  get resident(): boolean {
+    return this.rowsFilled === undefined;
+  }
+
+  /** Bytes the matrix holds now: its storage, or its float32 array once widened. */
+  get heldBytes(): number {
+    return this.storage ? this.storage.byteLength : this.size * 4;
+  }
+
+  /** Rows `ids` (of the leading dim, each in range) as float32, row i of the result for ids[i]. */
+  gatherRows(ids: ArrayLike<number>): Float32Array {
+    const d = this.cols;
+    const out = new Float32Array(ids.length * d);
+    if (!this.storage) {
+      const all = this.data;
+      for (let i = 0; i < ids.length; i++) out.set(all.subarray(ids[i]! * d, ids[i]! * d + d), i * d);
+      return out;
+    }
+    for (let i = 0; i < ids.length; i++) {
+      const r = ids[i]!;
+      this.fill(r, r + 1);
+      this.decodeRows(r, r + 1, out.subarray(i * d, i * d + d));
+    }
+    return out;
+  }
+
+  /** Fills the rows of [r0, r1) not filled yet, in runs of consecutive rows. */
+  private fill(r0: number, r1: number): void {
+    const seen = this.rowsFilled;
+    if (!seen) return;
+    const step = Math.max(1, Math.floor(FILL_ELEMENTS / Math.max(1, this.cols)));
+    let r = r0;
+    while (r < r1) {
+      if (seen[r]) {
+        r++;
+        continue;
+      }
+      let e = r;
+      while (e < r1 && e - r < step && !seen[e]) e++;
+      this.encodeRows(r, e);
+      seen.fill(1, r, e);
+      r = e;
+    }
+    if (r0 === 0 && r1 === this.rowCount) {
+      // Every row is in: the source (a file) is not needed any more.
+      this.rowsFilled = undefined;
+      this.source = undefined;
+    }
+  }
+
+  private encodeRows(r0: number, r1: number): void {
+    const s = this.storage!;
+    const src = this.source!;
+    const a = r0 * this.cols;
+    const n = (r1 - r0) * this.cols;
+    if (this.format === "bf16") {
+      const bits = new Uint16Array(s.buffer, s.byteOffset + a * 2, n);
+      if (src.bf16) src.bf16(r0, r1, bits);
+      else encodeBf16(src.f32(r0, r1), bits);
+    } else {
+      const { q, scales } = this.q8Views(a, n);
+      encodeQ8(src.f32(r0, r1), q, scales);
+    }
+  }
+
+  private decodeRows(r0: number, r1: number, out: Float32Array): void {
+    const s = this.storage!;
+    const a = r0 * this.cols;
+    const n = (r1 - r0) * this.cols;
+    if (this.format === "bf16") decodeBf16(new Uint16Array(s.buffer, s.byteOffset + a * 2, n), out);
+    else {
+      const { q, scales } = this.q8Views(a, n);
+      decodeQ8(q, scales, out);
+    }
+  }
+
+  /** The int8 values [a, a + n) and their scales (a and n whole blocks). */
+  private q8Views(a: number, n: number): { q: Int8Array; scales: Float32Array } {
+    const s = this.storage!;
+    const scales = s.byteOffset + q8ScalesOffset(this.size);
+    return { q: new Int8Array(s.buffer, s.byteOffset + a, n), scales: new Float32Array(s.buffer, scales + (a / Q8_BLOCK) * 4, n / Q8_BLOCK) };
+  }
+
+  /** The float32 values, computed once; the storage is dropped and `data` becomes a plain array. */
+  private widen(): Float32Array {
+    this.fill(0, this.rowCount);
+    const values = this.alloc.floats(this.size) ?? new Float32Array(this.size);
+    this.decodeRows(0, this.rowCount, values);
+    this.storage = undefined;
+    Object.defineProperty(this, "data", { value: values, writable: true, configurable: true, enumerable: true });
+    return values;
+  }
+}
+
+/** Bytes a weight holds in memory: a packed matrix's storage, or 4 per float32 value. */
+export function heldBytes(t: Tensor): number {
+  return t instanceof PackedTensor ? t.heldBytes : shapeSize(t.shape) * 4;
+}
