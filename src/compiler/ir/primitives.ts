@@ -41,6 +41,8 @@ export interface Primitive {
   className(a: Record<string, Value>): string;
   repr(a: Record<string, Value>): string;
   apply: ApplyRule;
+  /** The TypeScript type generated code gives an instance, when not the runtime's module type `rt.nn.<Name>M`. */
+  tsType?: string;
   /** The feature-table labels an instance contributes (none: `[]`). */
   features(a: Record<string, Value>): Feature[];
   stats: PrimitiveStats;
@@ -215,6 +217,7 @@ export const primitives: Record<string, Primitive> = {
     className: () => "Parameter",
     repr: () => "",
     apply: { kind: "value" },
+    tsType: "rt.Tensor",
     features: () => [],
     stats: noFlops,
     diffText: sizelessText("Param"),
@@ -227,6 +230,7 @@ export const primitives: Record<string, Primitive> = {
     className: () => "Buffer",
     repr: () => "",
     apply: { kind: "value" },
+    tsType: "undefined",
     features: () => [],
     stats: { flopsPerToken: () => 0, weightKind: "buffer" },
     diffText: sizelessText("Buffer"),
@@ -293,6 +297,11 @@ export const primitives: Record<string, Primitive> = {
     diffText: sizelessText("Conv2d"),
   },
 };
+
+/** The TypeScript type of a primitive's instances in generated code. */
+export function primitiveTsType(p: Primitive): string {
+  return p.tsType ?? `rt.nn.${p.name}M`;
+}
 
 export function isPrimitive(name: string): boolean {
   return Object.prototype.hasOwnProperty.call(primitives, name);
