@@ -14,6 +14,7 @@ import { computeStats } from "../../src/compiler/stats/stats.js";
 import { modelFor } from "../../src/compiler/pipeline.js";
 import { loadWorkspace } from "../../src/compiler/workspace.js";
 import * as lang from "../../src/runtime/lang/index.js";
+import * as nn from "../../src/runtime/nn/primitives.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -23,9 +24,9 @@ interface RuntimeParam {
   rest: boolean;
 }
 
-/** The declared parameters of every function src/runtime/lang exports, read with the TypeScript checker. */
-function runtimeSignatures(): Map<string, RuntimeParam[]> {
-  const file = join(root, "src/runtime/lang/index.ts");
+/** The declared parameters of every function a runtime module exports, read with the TypeScript checker. */
+function runtimeSignatures(path = "src/runtime/lang/index.ts"): Map<string, RuntimeParam[]> {
+  const file = join(root, path);
   const program = ts.createProgram([file], { strict: true, noEmit: true, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler, skipLibCheck: true, types: [] });
   const checker = program.getTypeChecker();
   const module = checker.getSymbolAtLocation(program.getSourceFile(file)!)!;
@@ -110,6 +111,16 @@ describe("the primitives", () => {
       expect(typeof p.stats?.flopsPerToken, `${name}: stats.flopsPerToken`).toBe("function");
       expect(["parameters", "embedding", "buffer"], `${name}: stats.weightKind`).toContain(p.stats.weightKind);
       expect(typeof p.diffText, `${name}: diffText`).toBe("function");
+    }
+  });
+
+  it("have a builder in rt.nn taking (w, path, ...arguments), as generated code calls it", () => {
+    const signatures = runtimeSignatures("src/runtime/nn/primitives.ts");
+    for (const [name, p] of Object.entries(primitives)) {
+      expect(typeof (nn as Record<string, unknown>)[name], `${name}: rt.nn.${name} exists`).toBe("function");
+      const params = signatures.get(name)!;
+      expect(params.map((q) => q.name).slice(0, 2), `${name}: rt.nn.${name}(w, path, …)`).toEqual(params[0]?.name === "_w" ? ["_w", "_path"] : ["w", "path"]);
+      expect(params.length - 2, `${name}: rt.nn.${name} takes one parameter per argument`).toBe(p.params.length);
     }
   });
 

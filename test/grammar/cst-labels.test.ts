@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { childLabels } from "../../grammar/cst-labels.js";
 import { parseArchText } from "../../grammar/parser.js";
 import { expectedTokens } from "../../grammar/syntax-errors.js";
+import { Builder, CstLabelError } from "../../src/compiler/ast/build.js";
 
 describe("CST child labels", () => {
   it("are read off the grammar: paramDecl's as grammar/parser.ts writes them", () => {
@@ -19,6 +20,17 @@ describe("CST child labels", () => {
     expect(read.length).toBeGreaterThan(50);
     const all = new Set([...childLabels.values()].flatMap((s) => [...s]));
     expect(read.filter((l) => !all.has(l))).toEqual([]);
+  });
+});
+
+describe("the AST builder", () => {
+  it("refuses a child label the node's rule cannot have, and reads the ones it can", () => {
+    const { cst } = parseArchText("arch A {\n  param d: int = 4\n}\n");
+    const builder = new Builder("a.arch", cst);
+    const arch = builder.node(cst.children, "archDecl")!;
+    expect(builder.image(arch.children, "name")).toBe("A");
+    expect(() => builder.tok(arch.children, "nmae")).toThrow(CstLabelError);
+    expect(() => builder.tok(arch.children, "nmae")).toThrow("the grammar rule `archDecl` has no child labelled `nmae`");
   });
 });
 

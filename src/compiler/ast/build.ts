@@ -34,7 +34,7 @@ function indexRules(root: CstNode): WeakMap<Children, string> {
   return out;
 }
 
-class Builder {
+export class Builder {
   private readonly ruleOf: WeakMap<Children, string>;
 
   constructor(

@@ -5,7 +5,7 @@ import { Project, StructureKind, VariableDeclarationKind, type InterfaceDeclarat
 import * as prettier from "prettier";
 import type * as A from "../ast/nodes.js";
 import type { ArchIR, BlockIR, Value } from "../ir/model.js";
-import { primitives } from "../ir/primitives.js";
+import { primitives, primitiveTsType } from "../ir/primitives.js";
 import { checkedArch } from "../pipeline.js";
 import { exprText } from "../ast/expr-text.js";
 import type { ModuleListT, ModuleT } from "../check/types.js";
@@ -60,9 +60,7 @@ export function moduleTypeTs(t: ModuleT | ModuleListT): string {
   const parts = dedupeVariants(t.variants).map((v) => {
     if (v.kind === "block") return typeName(v.block.name);
     if (v.block) return typeName(v.block.name);
-    if (v.primitive.name === "Param") return "rt.Tensor";
-    if (v.primitive.name === "Buffer") return "undefined";
-    return `rt.nn.${v.primitive.name}M`;
+    return primitiveTsType(v.primitive);
   });
   return parts.length ? parts.join(" | ") : "unknown";
 }
@@ -216,7 +214,7 @@ function emitBlock(sf: ReturnType<Project["createSourceFile"]>, arch: ArchIR, b:
     const prim = call?.callee.kind === "name" ? call.callee.name : b.alias.kind === "name" ? b.alias.name : "";
     const p = primitives[prim];
     if (p) {
-      sf.addTypeAlias({ name, isExported: true, type: prim === "Param" ? "rt.Tensor" : `rt.nn.${prim}M`, docs: [`${b.name}${cls}: ${commentText(exprText(b.alias))}`] });
+      sf.addTypeAlias({ name, isExported: true, type: primitiveTsType(p), docs: [`${b.name}${cls}: ${commentText(exprText(b.alias))}`] });
       const args = primitiveArgs(p.params.map((x) => x.name), call?.args ?? [], blockScopeKind);
       sf.addFunction({
         name: `build${name}`,

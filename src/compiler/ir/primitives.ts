@@ -46,6 +46,8 @@ export interface Primitive {
   className(a: Record<string, Value>): string;
   repr(a: Record<string, Value>): string;
   apply: ApplyRule;
+  /** The TypeScript type generated code gives an instance, when not the runtime's module type `rt.nn.<Name>M`. */
+  tsType?: string;
   /** The feature-table labels an instance contributes (none: `[]`). */
   features(a: Record<string, Value>): Feature[];
   stats: PrimitiveStats;
@@ -354,6 +356,7 @@ class Activation(nn.Module):
     repr: () => "",
     apply: { kind: "value" },
     torch: { cls: "nn.Parameter", args: (a) => `${a.shape}`, tensor: "parameter" },
+    tsType: "rt.Tensor",
     features: () => [],
     stats: noFlops,
     diffText: sizelessText("Param"),
@@ -368,6 +371,7 @@ class Activation(nn.Module):
     repr: () => "",
     apply: { kind: "value" },
     torch: { cls: "torch.zeros", args: (a) => `${a.shape}`, tensor: "buffer" },
+    tsType: "undefined",
     features: () => [],
     stats: { flopsPerToken: () => 0, weightKind: "buffer" },
     diffText: sizelessText("Buffer"),
@@ -489,6 +493,11 @@ def lstm(ctx, module, x):
     diffText: sizelessText("Conv2d"),
   },
 };
+
+/** The TypeScript type of a primitive's instances in generated code. */
+export function primitiveTsType(p: Primitive): string {
+  return p.tsType ?? `rt.nn.${p.name}M`;
+}
 
 export function isPrimitive(name: string): boolean {
   return Object.prototype.hasOwnProperty.call(primitives, name);
