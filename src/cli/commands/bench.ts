@@ -15,14 +15,8 @@ import { PROTOCOL, peakRssMb, type BenchSettings } from "../bench-protocol.js";
 import type { ChildJob } from "../bench-child.js";
 import { workspaceFor } from "./model-ref.js";
 import { getThreads } from "../../runtime/index.js";
+import { threadCounts } from "../threads.js";
 import type { Command } from "./command.js";
-
-function threadCounts(spec: string | undefined): number[] {
-  if (spec === undefined) return [getThreads()];
-  const counts = spec.split(",").map((s) => Number(s.trim()));
-  if (!counts.length || counts.some((n) => !Number.isInteger(n) || n < 1)) throw new UsageError(`--threads needs positive integers (e.g. 2 or 1,2), found ${JSON.stringify(spec)}`);
-  return counts;
-}
 
 /** node [loader] bench-child: the compiled .js next to this file, or the .ts under tsx when running from source. */
 function childCommand(): string[] {
@@ -58,17 +52,20 @@ export const bench: Command = {
   summary: "benchmark a checkpoint by the protocol of shared/bench/README.md (prefill 128, decode 128, median of 3)",
   usage: "bench CKPT_DIR [--threads N[,N…]] [--json]",
   flags: [],
+  options: ["prompt-len", "steps", "rounds", "threads", "max-memory"],
+  maxPositional: 1,
   async run(args, io) {
     const dir = args.positional[0];
     if (!dir) throw new UsageError("name a checkpoint folder (config.json + model.safetensors)");
     // Shrinking the protocol is for tests; the defaults are the protocol's.
     const settings: BenchSettings = {
-      promptLength: Math.max(1, intOpt(args, "prompt-len", PROTOCOL.promptLength)),
-      steps: intOpt(args, "steps", PROTOCOL.steps),
-      rounds: Math.max(1, intOpt(args, "rounds", PROTOCOL.rounds)),
+      promptLength: intOpt(args, "prompt-len", PROTOCOL.promptLength, 1, 1_000_000),
+      steps: intOpt(args, "steps", PROTOCOL.steps, 0, 1_000_000),
+      rounds: intOpt(args, "rounds", PROTOCOL.rounds, 1, 1000),
       warmupSteps: PROTOCOL.warmupSteps,
     };
-    const threads = threadCounts(opt(args, "threads"));
+    const spec = opt(args, "threads");
+    const threads = spec === undefined ? [getThreads()] : threadCounts(spec, io.err);
     const cfgPath = join(dir, "config.json");
     const { arch, root, values } = configValues(workspaceFor([]), readJson(cfgPath, "config.json"), cfgPath);
     const generated = await generateModule(arch);

@@ -1,4 +1,5 @@
-import { mkdirSync, renameSync, writeFileSync, rmSync } from "node:fs";
+import { mkdirSync } from "node:fs";
+import { atPath, writeAtomic } from "../files.js";
 import { join } from "node:path";
 import { generateModule } from "../../compiler/codegen/module.js";
 import { hasErrors } from "../../compiler/diagnostics/diagnostic.js";
@@ -8,22 +9,14 @@ import { opt, UsageError } from "../args.js";
 import { failWith, workspaceFor } from "./model-ref.js";
 import type { Command } from "./command.js";
 
-/** Writes through a temporary file and a rename, so an interrupted run never leaves half a module. */
-export function writeAtomic(path: string, text: string): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  try {
-    writeFileSync(tmp, text);
-    renameSync(tmp, path);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
-  }
-}
+export { writeAtomic };
 
 export const compile: Command = {
   summary: "write the generated TypeScript module of each architecture in FILE",
   usage: "compile FILE.arch -o DIR",
   flags: [],
+  options: ["out"],
+  maxPositional: 1,
   async run(args, io) {
     const file = args.positional[0];
     const out = opt(args, "out");
@@ -33,7 +26,7 @@ export const compile: Command = {
     const shown = displayPath(file);
     const diags = checkWorkspace(ws, [shown]);
     if (hasErrors(diags)) failWith(ws, diags);
-    mkdirSync(out, { recursive: true });
+    atPath(out, () => mkdirSync(out, { recursive: true }));
     for (const arch of ws.archs.values()) {
       if (arch.file !== shown) continue;
       const g = await generateModule(arch);

@@ -9,6 +9,8 @@ export const draw: Command = {
   summary: "a block diagram of the model (embedding, one layer expanded with residual paths, ×N, head) as SVG",
   usage: "draw [FILE.arch[:PRESET]] [--preset NAME] -o OUT.svg",
   flags: [],
+  options: ["out", "preset"],
+  maxPositional: 1,
   async run(args, io) {
     const out = opt(args, "out");
     if (!out) throw new UsageError("name the output file with -o OUT.svg");

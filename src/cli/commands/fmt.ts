@@ -11,6 +11,7 @@ export const fmt: Command = {
   summary: "format .arch files canonically, in place (--check: only report; --stdout: print)",
   usage: "fmt [FILE.arch…] [--check | --stdout]",
   flags: ["check", "stdout"],
+  options: [],
   async run(args, io) {
     const files = args.positional.length ? args.positional : zooFiles();
     let status = 0;

@@ -54,6 +54,8 @@ export const importCmd: Command = {
   summary: "print the .arch preset matching a Hugging Face config.json",
   usage: "import CONFIG.json [--name PRESET]",
   flags: [],
+  options: ["name"],
+  maxPositional: 1,
   async run(args, io) {
     const file = args.positional[0];
     if (!file) throw new UsageError("name a config.json");

@@ -10,6 +10,7 @@ export const report: Command = {
   summary: "build a static HTML report of the zoo (table, a page per model, a compare page) that opens from file://",
   usage: "report [FILE.arch…] -o DIR",
   flags: [],
+  options: ["out"],
   async run(args, io) {
     const out = opt(args, "out");
     if (!out) throw new UsageError("name the output folder with -o DIR");

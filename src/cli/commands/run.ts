@@ -1,31 +1,36 @@
 import { generate, IntTensor, setThreads, type SamplingOptions } from "../../runtime/index.js";
-import { flag, intOpt, opt, UsageError, type ParsedArgs } from "../args.js";
+import { decimalInt, decimalNumber, flag, intOpt, opt, UsageError, type ParsedArgs } from "../args.js";
+import { threadCount } from "../threads.js";
 import { TokenMeter } from "../token-meter.js";
 import { loadCheckpoint } from "../checkpoint.js";
 import { decoderStartOf } from "../generation-config.js";
 import { workspaceFor } from "./model-ref.js";
 import type { Command } from "./command.js";
 
+/** Token ids in plain decimal (`0x10` or `1e2` are refused, not read as 16 and 100). */
 function parseIds(s: string): number[] {
-  const ids = s.split(",").map((x) => x.trim()).filter(Boolean).map(Number);
-  if (!ids.length || ids.some((x) => !Number.isInteger(x) || x < 0)) throw new UsageError(`--ids needs comma-separated token ids, found ${JSON.stringify(s)}`);
-  return ids;
+  const ids = s.split(",").map((x) => decimalInt(x.trim()));
+  if (!ids.length || ids.some((x) => x === undefined || x > 0x7fffffff)) throw new UsageError(`--ids needs comma-separated token ids in decimal (e.g. 1,2,3), found ${JSON.stringify(s)}`);
+  return ids as number[];
 }
+
+/** More new tokens than this is a typo (`--generate 1e9`), not a request: no model has such a context. */
+export const MAX_NEW_TOKENS = 1_000_000;
 
 /** --temperature/--top-k/--top-p/--seed, validated: a typo must not fall back to greedy decoding. */
 function samplingOptions(args: ParsedArgs): Required<SamplingOptions> {
   const num = (name: string, dflt: number, ok: (x: number) => boolean, what: string) => {
     const v = opt(args, name);
     if (v === undefined) return dflt;
-    const x = Number(v);
-    if (v.trim() === "" || !Number.isFinite(x) || !ok(x)) throw new UsageError(`--${name} needs ${what}, found ${JSON.stringify(v)}`);
+    const x = decimalNumber(v);
+    if (x === undefined || !ok(x)) throw new UsageError(`--${name} needs ${what}, found ${JSON.stringify(v)}`);
     return x;
   };
   return {
     temperature: num("temperature", 0, (x) => x >= 0, "a number >= 0 (0: greedy)"),
     topK: intOpt(args, "top-k", 0),
     topP: num("top-p", 1, (x) => x > 0 && x <= 1, "a number in (0, 1]"),
-    seed: intOpt(args, "seed", 0),
+    seed: intOpt(args, "seed", 0, 0, 0xffffffff),
   };
 }
 
@@ -33,13 +38,16 @@ export const run: Command = {
   summary: "load a Hugging Face checkpoint folder and run it (forward, or --generate N tokens)",
   usage: "run CKPT_DIR [--ids 1,2,3] [--generate N] [--temperature T --top-k K --top-p P --seed S] [--threads N] [--json]",
   flags: [],
+  options: ["ids", "generate", "temperature", "top-k", "top-p", "seed", "threads", "max-memory"],
+  maxPositional: 1,
   async run(args, io) {
     const dir = args.positional[0];
     if (!dir) throw new UsageError("name a checkpoint folder (config.json + model.safetensors)");
-    // Compute threads, this one included (default: every core).
-    if (opt(args, "threads") !== undefined) setThreads(Math.max(1, intOpt(args, "threads", 1)));
     // Every option is checked before the (possibly long) load.
-    const n = intOpt(args, "generate", 0);
+    // Compute threads, this one included (default: every core; never more than the cores).
+    const threads = opt(args, "threads");
+    if (threads !== undefined) setThreads(threadCount(threads, io.err));
+    const n = intOpt(args, "generate", 0, 0, MAX_NEW_TOKENS);
     const sampling = samplingOptions(args);
     const ids = parseIds(opt(args, "ids") ?? "1");
     const t0 = performance.now();

@@ -7,6 +7,8 @@ export const stats: Command = {
   summary: "parameter count (total and per module), FLOPs and KV-cache bytes per token",
   usage: "stats [FILE.arch[:PRESET]] [--preset NAME] [--json]",
   flags: [],
+  options: ["preset", "root"],
+  maxPositional: 1,
   async run(args, io) {
     const { ws, ref } = selectModel(args);
     const s = computeStats(elaborated(ws, ref, opt(args, "root")));

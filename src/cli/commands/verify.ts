@@ -7,6 +7,8 @@ export const verify: Command = {
   summary: "run a conformance case and compare every expected tensor and the greedy generation",
   usage: "verify CASE_DIR [--json]",
   flags: [],
+  options: ["max-memory"],
+  maxPositional: 1,
   async run(args, io) {
     const dir = args.positional[0];
     if (!dir) throw new UsageError("name a conformance case folder");
