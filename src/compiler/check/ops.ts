@@ -395,6 +395,8 @@ export const ops: Record<string, OpDef> = {
     },
   },
 };
+// Looked up by names from .arch files: `toString` or `constructor` must find nothing.
+Object.setPrototypeOf(ops, null);
 
 export function opSignature(name: string): string {
   return ops[name]?.doc ?? name;

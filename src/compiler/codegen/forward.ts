@@ -6,7 +6,7 @@ import type { ArchIR, BlockIR } from "../ir/model.js";
 import { ops } from "../check/ops.js";
 import { typeText, type Annotations, type ModuleListT, type ModuleT, type ModuleVariant, type Type } from "../check/types.js";
 import { configExpr, type NameKind } from "./config-expr.js";
-import { commentText, localName, str, typeName } from "./names.js";
+import { commentText, localName, propKey, str, typeName } from "./names.js";
 
 export interface ForwardEmitter {
   arch: ArchIR;
@@ -142,7 +142,7 @@ export function emitForward(em: ForwardEmitter, b: BlockIR): string[] {
     for (const a of e.args) {
       const v = argValue(a.value);
       if (a.keyword && positional.includes(a.keyword)) pos[positional.indexOf(a.keyword)] = v;
-      else if (a.keyword) kw.push(`${a.keyword}: ${v}`);
+      else if (a.keyword) kw.push(`${propKey(a.keyword)}: ${v}`);
       else if (i < positional.length) pos[i++] = v;
       else rest.push(v);
     }
@@ -161,7 +161,7 @@ export function emitForward(em: ForwardEmitter, b: BlockIR): string[] {
       const item = (t as ModuleListT).item;
       // A list of bare parameters (nn.ParameterList) is passed as its tensors.
       if (item.variants.length > 0 && item.variants.every((v) => v.kind === "primitive" && v.primitive.apply.kind === "value")) return `${expr(e)} as readonly rt.Tensor[]`;
-      return `(i: number, rows: rt.Tensor) => ${callVariants(item, `${expr(e)}[i]!`, ["rows"])}`;
+      return `(i$: number, rows$: rt.Tensor) => ${callVariants(item, `${expr(e)}[i$]!`, ["rows$"])}`;
     }
     return expr(e);
   };

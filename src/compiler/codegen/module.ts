@@ -11,7 +11,7 @@ import { exprText } from "../ast/expr-text.js";
 import type { ModuleListT, ModuleT } from "../check/types.js";
 import { configExpr, freeNames } from "./config-expr.js";
 import { emitForward, forwardFunctionName, dedupeVariants } from "./forward.js";
-import { commentText, localName, str, typeName } from "./names.js";
+import { commentText, isInherited, jsonLiteral, localName, propKey, str, typeName } from "./names.js";
 import { tokenStreams } from "./token-stream.js";
 
 export interface GeneratedModule {
@@ -98,7 +98,8 @@ export async function generateModule(arch: ArchIR): Promise<GeneratedModule> {
     if (isParam(n)) {
       const p = arch.params.get(n)!;
       const dflt = p.default ? configExpr(p.default, cfgKind) : p.type.optional ? "null" : undefined;
-      body.push(`const ${localName(n)}: ${tsScalar(p.type)} = given.${n} ?? ${dflt ?? `rt.cfg.missing(${str(n)})`};`);
+      const givenValue = isInherited(n) ? `rt.cfg.own(given, ${str(n)})` : `given.${n}`;
+      body.push(`const ${localName(n)}: ${tsScalar(p.type)} = ${givenValue} ?? ${dflt ?? `rt.cfg.missing(${str(n)})`};`);
       if (p.type.name === "int" && !p.type.list) body.push(p.type.optional ? `if (${localName(n)} !== null) rt.cfg.int(${str(n)}, ${localName(n)});` : `rt.cfg.int(${str(n)}, ${localName(n)});`);
     } else {
       const l = arch.lets.get(n)!;
@@ -108,7 +109,7 @@ export async function generateModule(arch: ArchIR): Promise<GeneratedModule> {
   for (const r of arch.requires) {
     body.push(`rt.cfg.require(${configExpr(r.cond, cfgKind)}, ${str(exprText(r.cond))}, ${str(r.message ?? exprText(r.cond))});`);
   }
-  body.push(`return { ${order.map((n) => (localName(n) === n ? n : `${n}: ${localName(n)}`)).join(", ")} };`);
+  body.push(`return { ${order.map((n) => (localName(n) === n && propKey(n) === n ? n : `${propKey(n)}: ${localName(n)}`)).join(", ")} };`);
   sf.addFunction({
     name: "configure",
     isExported: true,
@@ -128,7 +129,7 @@ export async function generateModule(arch: ArchIR): Promise<GeneratedModule> {
   const presetEntries = [...arch.presets.values()].map((p) => {
     const fields = p.values.map((v) => {
       const value = configExpr(v.value, () => undefined);
-      return `${v.name}: ${value}`;
+      return `${propKey(v.name)}: ${value}`;
     });
     return `${str(p.name)}: { ${fields.join(", ")} }`;
   });
@@ -146,7 +147,7 @@ export async function generateModule(arch: ArchIR): Promise<GeneratedModule> {
     declarations: [
       {
         name: "hf",
-        initializer: JSON.stringify({
+        initializer: jsonLiteral({
           modelTypes: arch.hf?.modelTypes ?? [],
           classes: Object.fromEntries((arch.hf?.classes ?? []).map((c) => [c.hfClass, c.block])),
           keys: Object.fromEntries(params.filter((p) => p.hfKeys.length).map((p) => [p.name, p.hfKeys])),
@@ -171,7 +172,7 @@ export async function generateModule(arch: ArchIR): Promise<GeneratedModule> {
     const streams = tokenStreams(b);
     // A root is built with its parameters' defaults (BertModel with its pooler).
     const rootArgs = b.params.map((p) => (p.default ? configExpr(p.default, (n) => (arch.params.has(n) || arch.lets.has(n) ? "config" : "local")) : "undefined"));
-    return `${r}: { build: (cfg: Hyper, w: rt.WeightBinder) => build${typeName(r)}(cfg, w, ""${rootArgs.map((a) => `, ${a}`).join("")}), ${call}, inputs: ${JSON.stringify(inputs)}, stream: ${JSON.stringify(streams.stream ?? null)}, context: ${JSON.stringify(streams.context)} }`;
+    return `${propKey(r)}: { build: (cfg: Hyper, w: rt.WeightBinder) => build${typeName(r)}(cfg, w, ""${rootArgs.map((a) => `, ${a}`).join("")}), ${call}, inputs: ${JSON.stringify(inputs)}, stream: ${JSON.stringify(streams.stream ?? null)}, context: ${JSON.stringify(streams.context)} }`;
   });
   sf.addVariableStatement({
     isExported: true,
@@ -231,7 +232,7 @@ function emitBlock(sf: ReturnType<Project["createSourceFile"]>, arch: ArchIR, b:
     { name: "$block", type: str(b.name), isReadonly: true },
     ...paramTs.map((p) => ({ name: p.name, type: p.type, isReadonly: true })),
   ];
-  const built: string[] = [`$path: path`, `$block: ${str(b.name)}`, ...b.params.map((p) => (localName(p.name) === p.name ? p.name : `${p.name}: ${localName(p.name)}`))];
+  const built: string[] = [`$path: path`, `$block: ${str(b.name)}`, ...b.params.map((p) => (localName(p.name) === p.name && propKey(p.name) === p.name ? p.name : `${propKey(p.name)}: ${localName(p.name)}`))];
   const pre: string[] = [];
   const subTypes = new Map<string, ModuleT | ModuleListT>();
   // The checker typed each submodule; find those types through a forward resolution if any,
@@ -242,7 +243,7 @@ function emitBlock(sf: ReturnType<Project["createSourceFile"]>, arch: ArchIR, b:
     const ts = t ? moduleTypeTs(t) : "unknown";
     props.push({ name: sm.name, type: sm.cond ? `${ts} | undefined` : ts, isReadonly: true });
     const buildExpr = buildModuleExpr(arch, sm.module, `rt.joinPath(path, ${str(sm.name)})`, blockScopeKind);
-    built.push(`${sm.name}: ${sm.cond ? `${configExpr(sm.cond, blockScopeKind)} ? ${buildExpr} : undefined` : buildExpr}`);
+    built.push(`${propKey(sm.name)}: ${sm.cond ? `${configExpr(sm.cond, blockScopeKind)} ? ${buildExpr} : undefined` : buildExpr}`);
   }
   for (const t of b.ties) {
     const tie = `w.tie(rt.joinPath(path, ${str(t.target.join("."))}), rt.joinPath(path, ${str(t.source.join("."))}));`;
@@ -304,8 +305,8 @@ function buildModuleExpr(arch: ArchIR, e: A.Expr, pathExpr: string, kind: (n: st
       return `[${e.items.map((it, i) => buildModuleExpr(arch, it, `rt.joinPath(${pathExpr}, "${i}")`, kind)).join(", ")}] as const`;
     case "comprehension": {
       const v = localName(e.variable);
-      const inner = buildModuleExpr(arch, e.item, `rt.joinPath(${pathExpr}, String(__i))`, (n) => (n === e.variable ? "local" : kind(n)));
-      return `(${configExpr(e.iter, kind)} as number[]).map((${v}: number, __i: number) => ${inner})`;
+      const inner = buildModuleExpr(arch, e.item, `rt.joinPath(${pathExpr}, String(i$))`, (n) => (n === e.variable ? "local" : kind(n)));
+      return `(${configExpr(e.iter, kind)} as number[]).map((${v}: number, i$: number) => ${inner})`;
     }
     case "name":
     case "call": {

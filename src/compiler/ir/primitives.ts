@@ -60,6 +60,7 @@ export const activationClasses: Record<string, string> = {
   sigmoid: "Sigmoid",
   identity: "Identity",
 };
+Object.setPrototypeOf(activationClasses, null);
 
 export const primitives: Record<string, Primitive> = {
   Linear: {
@@ -219,6 +220,8 @@ export const primitives: Record<string, Primitive> = {
     apply: { kind: "features", from: "in_channels", to: "out_channels" },
   },
 };
+// Looked up by names from .arch files: `toString` or `constructor` must find nothing.
+Object.setPrototypeOf(primitives, null);
 
 export function isPrimitive(name: string): boolean {
   return Object.prototype.hasOwnProperty.call(primitives, name);
