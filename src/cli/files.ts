@@ -3,8 +3,8 @@
 // 70). Writes go through a temporary file and a rename, so an interrupted run never leaves
 // half a file; rewriting a file in place (fmt) keeps what the user set up: a symlink stays
 // a link (its target is rewritten), hard links stay linked, mode and owner are kept.
-import { existsSync, chownSync, closeSync, fsyncSync, lstatSync, openSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync, writeSync, ftruncateSync, chmodSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { accessSync, constants, existsSync, mkdirSync, chownSync, closeSync, fsyncSync, lstatSync, openSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync, writeSync, ftruncateSync, chmodSync } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
 
 /** A file-system problem with a path the user gave or a command derived: exit 1. */
 export class FileError extends Error {
@@ -154,5 +154,48 @@ export function rewriteInPlace(path: string, text: string | Uint8Array): void {
   } catch (e) {
     rmSync(tmp, { force: true });
     throw fileError(isErrno(e) ? Object.assign(e, { path: target }) : e, target);
+  }
+}
+
+/**
+ * Creates a folder (and its parents) for output. A parent that cannot be written is named
+ * with the reason — on a read-only mount, a recursive mkdir can fail as if the path did
+ * not exist, which would send the user looking for a typo.
+ */
+export function ensureDir(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+    if (!statSync(dir).isDirectory()) throw new FileError(dir, "is a file, expected a folder", "ENOTDIR");
+  } catch (e) {
+    if (e instanceof FileError) throw e;
+    if (isErrno(e) && e.code === "EEXIST") throw new FileError(dir, "is a file, expected a folder", "ENOTDIR");
+    if (isErrno(e) && (e.code === "ENOENT" || e.code === "EACCES" || e.code === "EPERM")) {
+      let parent = resolve(dir);
+      while (!existsSync(parent) && dirname(parent) !== parent) parent = dirname(parent);
+      try {
+        accessSync(parent, constants.W_OK);
+      } catch (why) {
+        const code = isErrno(why) ? why.code : "EACCES";
+        throw new FileError(parent, `${reasons[code] ?? code} (${code}): cannot create ${dir} in it`, code);
+      }
+      if (statvfsReadOnly(parent)) throw new FileError(parent, `read-only file system (EROFS): cannot create ${dir} in it`, "EROFS");
+    }
+    throw fileError(e, dir);
+  }
+}
+
+/** Whether the file system holding `path` is mounted read-only (Linux: /proc/self/mountinfo). */
+function statvfsReadOnly(path: string): boolean {
+  try {
+    const mounts = readFileSync("/proc/self/mountinfo", "utf8")
+      .split("\n")
+      .map((l) => l.split(" "))
+      .filter((f) => f.length > 5)
+      .map((f) => ({ point: f[4]!.replace(/\\040/g, " "), ro: f[5]!.split(",").includes("ro") }));
+    const abs = resolve(path);
+    const best = mounts.filter((m) => abs === m.point || abs.startsWith(m.point.endsWith("/") ? m.point : `${m.point}/`)).sort((a, b) => b.point.length - a.point.length)[0];
+    return best?.ro ?? false;
+  } catch {
+    return false;
   }
 }

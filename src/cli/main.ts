@@ -3,9 +3,8 @@
 import { parseArgs, opt, UsageError, type ParsedArgs } from "./args.js";
 import { DiagnosticError } from "../compiler/diagnostics/diagnostic.js";
 import { renderDiagnostics, diagnosticsToJson } from "../compiler/diagnostics/render.js";
-import { WeightsError, WeightBindError, ConfigError, RuntimeShapeError, RuntimeArgumentError, RuntimeIndexError } from "../runtime/index.js";
 import { commands } from "./commands/index.js";
-import { FileError, fileError, isErrno } from "./files.js";
+import { asUserError } from "./user-error.js";
 
 export interface Io {
   out: (s: string) => void;
@@ -62,8 +61,6 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
   }
 }
 
-/** The error classes a user's input can raise (exit 1), by the name --json reports. */
-const userErrors = { WeightsError, WeightBindError, ConfigError, RuntimeShapeError, RuntimeArgumentError, RuntimeIndexError, FileError } as const;
 
 function reportError(e: unknown, io: Io, json: boolean, cmdUsage: string): number {
   if (e instanceof UsageError) {
@@ -77,12 +74,10 @@ function reportError(e: unknown, io: Io, json: boolean, cmdUsage: string): numbe
     else io.err(renderDiagnostics(e.diagnostics, sources));
     return 1;
   }
-  // A file-system error that escaped without a FileError wrapper: still the user's (exit 1).
-  const user = isErrno(e) ? fileError(e, (e as NodeJS.ErrnoException).path ?? "(unknown path)") : e;
-  const kind = Object.entries(userErrors).find(([, k]) => user instanceof k)?.[0];
-  if (kind) {
-    const msg = (user as Error).message;
-    if (json) io.out(JSON.stringify({ error: kind, message: msg }, null, 2));
+  const user = asUserError(e);
+  if (user) {
+    const msg = user.error.message;
+    if (json) io.out(JSON.stringify({ error: user.kind, message: msg }, null, 2));
     else io.err(`error: ${msg}`);
     return 1;
   }

@@ -7,6 +7,7 @@ import type { Workspace } from "../compiler/workspace.js";
 import { error, DiagnosticError } from "../compiler/diagnostics/diagnostic.js";
 import { loadCheckpoint, readJson } from "./checkpoint.js";
 import { decoderStartOf } from "./generation-config.js";
+import { MAX_NEW_TOKENS } from "./generation-limits.js";
 
 export interface TensorReport {
   maxAbsErr: number;
@@ -46,6 +47,20 @@ function intRows(json: Record<string, unknown>, key: string, file: string, vocab
   return new IntTensor(Int32Array.from(rows.flat() as number[]), [rows.length, len]);
 }
 
+/** `json[key]`: a list of token ids (in the vocabulary when it is known), at least `min` long. */
+function tokenList(json: Record<string, unknown>, key: string, file: string, vocab: number | undefined, min: number): number[] {
+  const v = json[key];
+  if (!Array.isArray(v) || v.length < min) {
+    throw new DiagnosticError([error("E0502", undefined, `${file}: ${key} must be a list of token ids${min ? " (not empty)" : ""}, found ${v === undefined ? "nothing" : JSON.stringify(v).slice(0, 60)}`)]);
+  }
+  v.forEach((x, i) => {
+    if (typeof x !== "number" || !Number.isInteger(x) || x < 0 || (vocab !== undefined && x >= vocab)) {
+      throw new DiagnosticError([error("E0502", undefined, `${file}: ${key}[${i}] = ${JSON.stringify(x)} is not a token id${vocab !== undefined ? ` in 0..${vocab - 1}` : ""}`)]);
+    }
+  });
+  return v as number[];
+}
+
 export function compare(actual: Tensor | undefined, expected: Tensor, atol: number, rtol: number): TensorReport {
   if (!actual) return { maxAbsErr: Infinity, atol, rtol, pass: false, produced: false };
   if (actual.data.length !== expected.data.length) {
@@ -62,9 +77,9 @@ export function compare(actual: Tensor | undefined, expected: Tensor, atol: numb
   return { maxAbsErr, atol, rtol, pass, produced: true };
 }
 
-export async function verifyCase(ws: Workspace, dir: string): Promise<VerifyReport> {
+export async function verifyCase(ws: Workspace, dir: string, maxMemory?: number): Promise<VerifyReport> {
   const name = basename(dir.replace(/\/+$/, ""));
-  const loaded = await loadCheckpoint(ws, dir);
+  const loaded = await loadCheckpoint(ws, dir, undefined, maxMemory);
   const { session } = loaded;
   const inputsPath = join(dir, "inputs.json");
   const inputs = readJson(inputsPath, "inputs.json");
@@ -80,6 +95,10 @@ export async function verifyCase(ws: Workspace, dir: string): Promise<VerifyRepo
   const absent = required.filter((n) => feed[n] === undefined);
   if (absent.length) throw bad(`no ${absent.map((k) => `\`${k}\``).join(", ")}: ${reads}`);
   const mask = intRows(inputs, "attention_mask", inputsPath);
+  const first = Object.entries(feed).find(([, t]) => t !== undefined) as [string, IntTensor] | undefined;
+  if (mask && first && (mask.shape[0] !== first[1].shape[0] || mask.shape[1] !== first[1].shape[1])) {
+    throw bad(`attention_mask is [${mask.shape.join(", ")}] but ${first[0]} is [${first[1].shape.join(", ")}]: the mask has one 0/1 entry per token`);
+  }
   const rows = [...Object.entries(feed), ["attention_mask", mask] as const].filter(([, t]) => t !== undefined) as [string, IntTensor][];
   const mixed = rows.find(([, t]) => t.shape[0] !== rows[0]![1].shape[0]);
   if (mixed) throw bad(`${rows[0]![0]} has ${rows[0]![1].shape[0]} rows but ${mixed[0]} has ${mixed[1].shape[0]}`);
@@ -99,9 +118,13 @@ export async function verifyCase(ws: Workspace, dir: string): Promise<VerifyRepo
   const genPath = join(dir, "generate.json");
   if (existsSync(genPath)) {
     const g = readJson(genPath, "generate.json");
-    const prompt = g.prompt_input_ids as number[];
-    const expectedIds = g.new_token_ids as number[];
-    const actual = generate(session, prompt, { maxNewTokens: Number(g.max_new_tokens ?? expectedIds.length), ...decoderStartOf(loaded.config) });
+    const prompt = tokenList(g, "prompt_input_ids", genPath, vocab, 1);
+    const expectedIds = tokenList(g, "new_token_ids", genPath, vocab, 0);
+    const maxNew = g.max_new_tokens ?? expectedIds.length;
+    if (typeof maxNew !== "number" || !Number.isInteger(maxNew) || maxNew < 0 || maxNew > MAX_NEW_TOKENS) {
+      throw new DiagnosticError([error("E0502", undefined, `${genPath}: max_new_tokens must be an integer from 0 to ${MAX_NEW_TOKENS}, found ${JSON.stringify(maxNew)}`)]);
+    }
+    const actual = generate(session, prompt, { maxNewTokens: maxNew, ...decoderStartOf(loaded.config) });
     gen = { pass: actual.length === expectedIds.length && actual.every((x, i) => x === expectedIds[i]), expected: expectedIds, actual };
   }
   const pass = Object.values(tensors).every((t) => t.pass) && (gen?.pass ?? true);

@@ -4,6 +4,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { isAbsolute, join, relative, resolve } from "node:path";
 import type * as A from "./ast/nodes.js";
 import { parseArch } from "./ast/build.js";
+import { decodeSource } from "./ast/source-text.js";
 import { error, type Diagnostic } from "./diagnostics/diagnostic.js";
 import { flattenArchs, suggest } from "./ir/flatten.js";
 import type { ArchIR } from "./ir/model.js";
@@ -36,7 +37,9 @@ export function loadWorkspace(paths: string[], options: { includeZoo?: boolean; 
   const sources = new Map<string, string>();
   const files: A.SourceFile[] = [];
   const seen = new Set<string>();
-  const all = [...paths.map((p) => resolve(p)), ...(options.includeZoo !== false ? zooFiles() : [])];
+  const named = new Set(paths.map((p) => resolve(p)));
+  const zooOnly = new Set<A.SourceFile>();
+  const all = [...named, ...(options.includeZoo !== false ? zooFiles() : [])];
   for (const abs of all) {
     if (seen.has(abs)) continue;
     seen.add(abs);
@@ -44,7 +47,14 @@ export function loadWorkspace(paths: string[], options: { includeZoo?: boolean; 
     let text = options.texts?.get(abs);
     if (text === undefined) {
       try {
-        text = readFileSync(abs, "utf8");
+        const bytes = readFileSync(abs);
+        const decoded = decodeSource(shown, bytes);
+        if ("diagnostic" in decoded) {
+          diagnostics.push(decoded.diagnostic);
+          sources.set(shown, bytes.toString("utf8"));
+          continue;
+        }
+        text = decoded.text;
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
         const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a folder" : code === "EACCES" ? "permission denied" : (code ?? String(e));
@@ -56,9 +66,31 @@ export function loadWorkspace(paths: string[], options: { includeZoo?: boolean; 
     const parsed = parseArch(shown, text);
     diagnostics.push(...parsed.diagnostics);
     files.push(parsed.file);
+    if (!named.has(abs)) zooOnly.add(parsed.file);
   }
+  shadowZoo(files, zooOnly);
   const archs = flattenArchs(files, diagnostics);
   return { files, sources, archs, diagnostics };
+}
+
+/**
+ * The files a user names win over the bundled zoo: a zoo architecture with the name of one
+ * the user defines is left out, together with the zoo architectures built on it (Cohere
+ * extends Llama: on the user's Llama it would be another model). Two definitions among the
+ * user's own files remain an error (E0102).
+ */
+function shadowZoo(files: A.SourceFile[], zooOnly: ReadonlySet<A.SourceFile>): void {
+  const userNames = new Set(files.filter((f) => !zooOnly.has(f)).flatMap((f) => f.archs.map((a) => a.name)));
+  if (!userNames.size) return;
+  const zooDecls = new Map(files.filter((f) => zooOnly.has(f)).flatMap((f) => f.archs.map((a) => [a.name, a] as const)));
+  const shadowed = (a: A.ArchDecl, seen = new Set<string>()): boolean => {
+    if (userNames.has(a.name)) return true;
+    const base = a.base && zooDecls.get(a.base.name);
+    if (!base || seen.has(base.name)) return false;
+    seen.add(a.name);
+    return shadowed(base, seen);
+  };
+  for (const f of zooOnly) f.archs = f.archs.filter((a) => !shadowed(a));
 }
 
 export interface ModelRef {
@@ -93,15 +125,18 @@ export function resolveModelRef(ws: Workspace, spec: string | undefined, preset:
   if (spec === undefined) return error("E0114", undefined, "name a model: FILE.arch[:PRESET] or --preset NAME");
   let file = spec;
   let sub = preset;
-  const m = /^(.*\.arch):([^/\\]+)$/.exec(spec);
-  if (m) {
+  // A loaded file is named by its path whatever its extension (`b.txt` holding .arch source).
+  const loaded = (p: string) => p.endsWith(".arch") || ws.files.some((f) => resolve(f.path) === resolve(p));
+  const m = /^(.*):([^/\\:]+)$/.exec(spec);
+  if (m && !loaded(spec) && loaded(m[1]!)) {
     file = m[1]!;
     sub = m[2];
   }
-  const candidates = file.endsWith(".arch")
+  const isFile = loaded(file);
+  const candidates = isFile
     ? ws.files.filter((f) => resolve(f.path) === resolve(file)).flatMap((f) => f.archs.map((a) => ws.archs.get(a.name)!).filter(Boolean))
     : [...ws.archs.values()].filter((a) => a.name === file);
-  if (!file.endsWith(".arch") && candidates.length === 0) {
+  if (!isFile && candidates.length === 0) {
     const p = findPreset(ws, file);
     if (p) return p;
     return error("E0114", undefined, `no architecture or preset named "${file}"`, { hint: suggest(file, [...ws.archs.keys(), ...allPresets(ws)]) ?? "" });

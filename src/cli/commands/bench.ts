@@ -16,6 +16,8 @@ import type { ChildJob } from "../bench-child.js";
 import { workspaceFor } from "./model-ref.js";
 import { getThreads } from "../../runtime/index.js";
 import { threadCounts } from "../threads.js";
+import { checkMemory, parseBytes } from "../memory-budget.js";
+import { UserError } from "../user-error.js";
 import type { Command } from "./command.js";
 
 /** node [loader] bench-child: the compiled .js next to this file, or the .ts under tsx when running from source. */
@@ -42,15 +44,20 @@ function runChild(job: ChildJob): Promise<Record<string, unknown>> {
       const line = lines.pop() ?? "";
       // Anything else the process printed (e.g. --trace-gc through ARCHC_BENCH_NODE_ARGS) is not lost.
       if (lines.length) process.stderr.write(`${lines.join("\n")}\n`);
-      if (code !== 0 || !line.startsWith("{")) reject(new Error(`the benchmark process failed (exit code ${code})`));
-      else resolve(JSON.parse(line) as Record<string, unknown>);
+      const result = line.startsWith("{") ? (JSON.parse(line) as Record<string, unknown>) : undefined;
+      if (result && typeof result.error === "string") {
+        const message = String(result.message);
+        if (result.user) reject(new UserError(result.error, message));
+        else reject(new Error(`the benchmark process failed: ${message}${result.stack ? `\n${String(result.stack)}` : ""}`));
+      } else if (code !== 0 || !result) reject(new Error(`the benchmark process failed (exit code ${code})`));
+      else resolve(result);
     });
   });
 }
 
 export const bench: Command = {
   summary: "benchmark a checkpoint by the protocol of shared/bench/README.md (prefill 128, decode 128, median of 3)",
-  usage: "bench CKPT_DIR [--threads N[,N…]] [--json]",
+  usage: "bench CKPT_DIR [--threads N[,N…]] [--max-memory SIZE] [--json]",
   flags: [],
   options: ["prompt-len", "steps", "rounds", "threads", "max-memory"],
   maxPositional: 1,
@@ -68,6 +75,8 @@ export const bench: Command = {
     const threads = spec === undefined ? [getThreads()] : threadCounts(spec, io.err);
     const cfgPath = join(dir, "config.json");
     const { arch, root, values } = configValues(workspaceFor([]), readJson(cfgPath, "config.json"), cfgPath);
+    const maxMemory = opt(args, "max-memory");
+    checkMemory(arch, root, values, cfgPath, maxMemory === undefined ? undefined : parseBytes(maxMemory));
     const generated = await generateModule(arch);
     const js = ts.transpileModule(generated.text, {
       compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: false },

@@ -1,7 +1,7 @@
 import { diffModels, renderHtml, renderJson, renderMarkdown, renderText, isEmpty } from "../../compiler/diff/index.js";
 import { resolveModelRef, loadWorkspace } from "../../compiler/workspace.js";
 import { flag, UsageError } from "../args.js";
-import { elaborated, failWith } from "./model-ref.js";
+import { elaborated, failWith, fileOfSpec } from "./model-ref.js";
 import { checkWorkspace } from "../../compiler/pipeline.js";
 import { hasErrors } from "../../compiler/diagnostics/diagnostic.js";
 import type { Command } from "./command.js";
@@ -15,7 +15,7 @@ export const diff: Command = {
   async run(args, io) {
     const refs = [...args.positional.map((p) => ({ spec: p as string | undefined, preset: undefined as string | undefined })), ...(args.options.get("preset") ?? []).map((p) => ({ spec: undefined, preset: p }))];
     if (refs.length !== 2) throw new UsageError(`diff compares two models, found ${refs.length}`);
-    const ws = loadWorkspace(refs.map((r) => (r.spec ?? "").replace(/:[^/\\]*$/, "")).filter((s) => s.endsWith(".arch")));
+    const ws = loadWorkspace(refs.flatMap((r) => (r.spec === undefined ? [] : [fileOfSpec(r.spec)].filter((f): f is string => f !== undefined))));
     const errs = checkWorkspace(ws).filter((d) => d.severity === "error");
     if (hasErrors(errs)) failWith(ws, errs);
     const models = refs.map((r) => {

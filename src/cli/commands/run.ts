@@ -1,6 +1,9 @@
-import { generate, IntTensor, setThreads, type SamplingOptions } from "../../runtime/index.js";
+import { generate, IntTensor, RuntimeIndexError, setThreads, type SamplingOptions } from "../../runtime/index.js";
+import { UserError } from "../user-error.js";
 import { decimalInt, decimalNumber, flag, intOpt, opt, UsageError, type ParsedArgs } from "../args.js";
 import { threadCount } from "../threads.js";
+import { parseBytes } from "../memory-budget.js";
+import { MAX_NEW_TOKENS } from "../generation-limits.js";
 import { TokenMeter } from "../token-meter.js";
 import { loadCheckpoint } from "../checkpoint.js";
 import { decoderStartOf } from "../generation-config.js";
@@ -14,8 +17,7 @@ function parseIds(s: string): number[] {
   return ids as number[];
 }
 
-/** More new tokens than this is a typo (`--generate 1e9`), not a request: no model has such a context. */
-export const MAX_NEW_TOKENS = 1_000_000;
+
 
 /** --temperature/--top-k/--top-p/--seed, validated: a typo must not fall back to greedy decoding. */
 function samplingOptions(args: ParsedArgs): Required<SamplingOptions> {
@@ -34,9 +36,27 @@ function samplingOptions(args: ParsedArgs): Required<SamplingOptions> {
   };
 }
 
+/** config.json keys that bound the positions a model has a table for. */
+const contextKeys = ["n_positions", "max_position_embeddings", "n_ctx", "seq_length"];
+
+/**
+ * An index error while generating past the model's context is about a position, not a
+ * token id: said so, with the config key that sets the limit.
+ */
+function contextError(e: unknown, config: Record<string, unknown>, prompt: number, produced: number): unknown {
+  if (!(e instanceof RuntimeIndexError)) return e;
+  const key = contextKeys.find((k) => typeof config[k] === "number");
+  const limit = key ? (config[key] as number) : undefined;
+  if (limit === undefined || prompt + produced < limit) return e;
+  return new UserError(
+    "RuntimeIndexError",
+    `generation stopped after ${produced} new token${produced === 1 ? "" : "s"} (printed): the next step needs position ${prompt + produced - 1}, past the model's ${limit} positions (0..${limit - 1}, ${key} in config.json)`,
+  );
+}
+
 export const run: Command = {
   summary: "load a Hugging Face checkpoint folder and run it (forward, or --generate N tokens)",
-  usage: "run CKPT_DIR [--ids 1,2,3] [--generate N] [--temperature T --top-k K --top-p P --seed S] [--threads N] [--json]",
+  usage: "run CKPT_DIR [--ids 1,2,3] [--generate N] [--temperature T --top-k K --top-p P --seed S] [--threads N] [--max-memory SIZE] [--json]",
   flags: [],
   options: ["ids", "generate", "temperature", "top-k", "top-p", "seed", "threads", "max-memory"],
   maxPositional: 1,
@@ -51,7 +71,8 @@ export const run: Command = {
     const sampling = samplingOptions(args);
     const ids = parseIds(opt(args, "ids") ?? "1");
     const t0 = performance.now();
-    const ck = await loadCheckpoint(workspaceFor([]), dir);
+    const maxMemory = opt(args, "max-memory");
+    const ck = await loadCheckpoint(workspaceFor([]), dir, undefined, maxMemory === undefined ? undefined : parseBytes(maxMemory));
     const loadMs = performance.now() - t0;
     for (const w of ck.warnings) io.err(`warning: ${w}`);
     const vocab = Number(ck.session.cfg.vocab ?? ck.config.vocab_size ?? 0);
@@ -60,7 +81,16 @@ export const run: Command = {
     if (n > 0) {
       const json = flag(args, "json");
       const meter = new TokenMeter(n, json ? undefined : io.progress);
-      const tokens = generate(ck.session, ids, { maxNewTokens: n, ...sampling, ...decoderStartOf(ck.config), onToken: (id) => meter.token(id) });
+      const produced: number[] = [];
+      let tokens: number[];
+      try {
+        tokens = generate(ck.session, ids, { maxNewTokens: n, ...sampling, ...decoderStartOf(ck.config), onToken: (id) => (produced.push(id), meter.token(id)) });
+      } catch (e) {
+        // What was generated before the failure is kept: printed, then the reason.
+        meter.finish();
+        if (produced.length) io.out(json ? JSON.stringify({ prompt: ids, tokens: produced, complete: false }) : produced.join(" "));
+        throw contextError(e, ck.config, ids.length, produced.length);
+      }
       const s = meter.finish();
       if (json) {
         io.out(JSON.stringify({ prompt: ids, tokens, seconds: s.seconds, prefill_seconds: s.prefillSeconds, tokens_per_second: s.tokensPerSecond, temperature: sampling.temperature, top_k: sampling.topK, top_p: sampling.topP, seed: sampling.seed }));
