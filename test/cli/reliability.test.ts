@@ -295,3 +295,12 @@ describe("14-16: fmt never damages a file", () => {
     expect(JSON.parse(r.out)).toEqual({ files: [{ file: f, status: "not formatted" }] });
   });
 });
+
+describe("10: sizes are whole numbers >= 0", () => {
+  it("a negative dimension is a check error at the module, not 240 parameters", async () => {
+    const src = file("neg.arch", tinyArch("Neg").replace("param d: int = 8", "param d: int = -16"));
+    for (const cmd of ["check", "print", "stats"]) {
+      userError(await archc(cmd, src), /neg\.arch:4:8: error\[E0203\]: Linear\(in_features=-16, out_features=-16\): the weight `weight` would have shape \[-16, -16\]/);
+    }
+  });
+});

@@ -281,7 +281,14 @@ export function elaborate(config: ResolvedConfig, rootName?: string): Elaborated
 
 function primitiveWeights(p: Primitive, args: Record<string, Value>, span: A.Span) {
   try {
-    return p.weights(args);
+    const weights = p.weights(args);
+    // A size is a count: `Linear(-16, -16)` would print, count 240 parameters and fail only at load.
+    for (const w of weights) {
+      if (w.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) continue;
+      const given = Object.entries(args).filter(([, v]) => typeof v === "number").map(([k, v]) => `${k}=${v}`).join(", ");
+      throw new EvalError(`${p.name}(${given}): the weight \`${w.name || "weight"}\` would have shape [${w.shape.join(", ")}]; sizes must be whole numbers from 0 to 2^53`, span, "E0203");
+    }
+    return weights;
   } catch (e) {
     if (e instanceof PrimitiveArgumentError) throw new EvalError(`${p.name}: ${e.message}`, span, "E0203");
     throw e;
