@@ -304,3 +304,18 @@ describe("10: sizes are whole numbers >= 0", () => {
     }
   });
 });
+
+describe("11 (in part) and minor: numbers that cannot be exact are refused", () => {
+  it("an .arch integer past 2^53 is a located error, not a nearby integer", async () => {
+    const src = file("big.arch", tinyArch("Big").replace("param d: int = 8", "param d: int = 9007199254740993"));
+    userError(await archc("check", src), /big\.arch:2:18: error\[E0203\]: the integer 9007199254740993 is past 2\^53/);
+  });
+
+  it("config.json: 1e999 (infinity) and 10^30 for an int are E0501 naming the key, in import and run", async () => {
+    const inf = caseCopy("llama-tiny", (d) => writeFileSync(join(d, "config.json"), readFileSync(join(d, "config.json"), "utf8").replace(/"rms_norm_eps": [^,}]+/, '"rms_norm_eps": 1e999')));
+    userError(await archc("import", join(inf, "config.json")), /`rms_norm_eps` for hyperparameter `eps` is beyond the range of a 64-bit float/);
+    userError(await archc("run", inf), /`rms_norm_eps` for hyperparameter `eps` is beyond the range/);
+    const big = caseCopy("llama-tiny", (d) => writeFileSync(join(d, "config.json"), readFileSync(join(d, "config.json"), "utf8").replace(/"vocab_size": \d+/, '"vocab_size": 1000000000000000000000000000000')));
+    userError(await archc("import", join(big, "config.json")), /`vocab_size` for hyperparameter `vocab` is past 2\^53/);
+  });
+});
