@@ -319,3 +319,17 @@ describe("11 (in part) and minor: numbers that cannot be exact are refused", () 
     userError(await archc("import", join(big, "config.json")), /`vocab_size` for hyperparameter `vocab` is past 2\^53/);
   });
 });
+
+describe("11: counts are exact", () => {
+  it("Linear(2^40, 2^40): stats prints and --json gives the exact counts (strings past 2^53)", async () => {
+    const src = file("huge.arch", tinyArch("Huge").replace("param d: int = 8", "param d: int = 1099511627776"));
+    // 2^80 weights + 2^40 biases, and 2 FLOPs per weight: computed here in bigint, independently.
+    const params = 2n ** 80n + 2n ** 40n;
+    const r = await archc("stats", src);
+    expect(r.out).toContain(`parameters          ${params.toLocaleString("en-US")} (1.21e+24)`);
+    const j = JSON.parse((await archc("stats", src, "--json")).out);
+    expect([j.params, j.nonEmbeddingParams, j.flopsPerToken, j.modules[0].params]).toEqual([String(params), String(params), String(2n * 2n ** 80n), String(params)]);
+    // Within 2^53 the JSON counts stay numbers.
+    expect(JSON.parse((await archc("stats", `${src}:tiny`, "--json")).out).params).toBe(20);
+  });
+});

@@ -1,4 +1,4 @@
-import { computeStats, formatCount } from "../../compiler/stats/stats.js";
+import { computeStats, formatCount, jsonCount } from "../../compiler/stats/stats.js";
 import { flag, opt } from "../args.js";
 import { elaborated, selectModel } from "./model-ref.js";
 import type { Command } from "./command.js";
@@ -13,12 +13,21 @@ export const stats: Command = {
     const { ws, ref } = selectModel(args);
     const s = computeStats(elaborated(ws, ref, opt(args, "root")));
     if (flag(args, "json")) {
-      io.out(JSON.stringify(s, null, 2));
+      // Counts exactly: numbers while below 2^53, decimal strings beyond (docs/reliability.md).
+      const { exact, modules, ...rest } = s;
+      const json = {
+        ...rest,
+        params: jsonCount(exact.params),
+        nonEmbeddingParams: jsonCount(exact.nonEmbeddingParams),
+        flopsPerToken: jsonCount(exact.flopsPerToken),
+        modules: modules.map(({ exactParams, ...m }) => ({ ...m, params: jsonCount(exactParams) })),
+      };
+      io.out(JSON.stringify(json, null, 2));
       return 0;
     }
     io.out(`${s.model}${s.preset ? ` (${s.preset})` : ""}`);
-    io.out(`  parameters          ${s.params.toLocaleString("en-US")} (${formatCount(s.params)})`);
-    io.out(`  non-embedding       ${s.nonEmbeddingParams.toLocaleString("en-US")}`);
+    io.out(`  parameters          ${s.exact.params.toLocaleString("en-US")} (${formatCount(s.params)})`);
+    io.out(`  non-embedding       ${s.exact.nonEmbeddingParams.toLocaleString("en-US")}`);
     io.out(`  FLOPs per token     ${formatCount(s.flopsPerToken)}`);
     io.out(`  KV cache per token  ${s.kvCacheBytesPerToken.toLocaleString("en-US")} bytes (float32)`);
     io.out("  modules:");

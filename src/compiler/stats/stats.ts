@@ -12,6 +12,16 @@ export interface ModuleStats {
   path: string;
   className: string;
   params: number;
+  /** `params` exactly (it is rounded past 2^53). */
+  exactParams: bigint;
+}
+
+/** The counts exactly: a model with 2^40-wide layers has more parameters than a float counts. */
+export interface ExactCounts {
+  params: bigint;
+  nonEmbeddingParams: bigint;
+  /** Rounded to the nearest integer (MoE layers count top_k / experts of their experts). */
+  flopsPerToken: bigint;
 }
 
 export interface ModelStats {
@@ -25,9 +35,19 @@ export interface ModelStats {
   /** float32 keys + values cached per token, all layers. */
   kvCacheBytesPerToken: number;
   modules: ModuleStats[];
+  exact: ExactCounts;
 }
 
 const count = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+// Sizes are safe integers (the elaborator refuses others), so each factor converts exactly.
+const exactCount = (shape: number[]) => shape.reduce((a, b) => a * BigInt(b), 1n);
+const exactSum = (ws: { shape: number[] }[]) => ws.reduce((a, w) => a + exactCount(w.shape), 0n);
+
+/** A fraction of bigints: FLOPs of MoE experts are top_k / experts of their dense count. */
+interface Ratio {
+  num: bigint;
+  den: bigint;
+}
 
 export function computeStats(m: ElaboratedModel): ModelStats {
   const tiedTargets = new Set(m.ties.map((t) => t.target));
@@ -37,27 +57,52 @@ export function computeStats(m: ElaboratedModel): ModelStats {
   const params = weights.reduce((a, w) => a + count(w.shape), 0);
   let embedding = 0;
   let flops = 0;
+  let exactEmbedding = 0n;
+  // Σ 2·count·num/den over one common denominator, rounded at the end.
+  let flopsNum = 0n;
+  let flopsDen = 1n;
+  const addFlops = (shape: number[], f: Ratio) => {
+    const term = 2n * exactCount(shape) * f.num;
+    flopsNum = flopsNum * f.den + term * flopsDen;
+    flopsDen *= f.den;
+  };
   const moeFraction = moeFractions(m);
-  const visit = (inst: Instance, fraction: number): void => {
-    const f = moeFraction.get(inst.path) ?? fraction;
+  const visit = (inst: Instance, fraction: Ratio): void => {
+    const own = moeFraction.get(inst.path);
+    const f = own ? { num: fraction.num * own.num, den: fraction.den * own.den } : fraction;
+    const x = Number(f.num) / Number(f.den);
     if (inst.primitive) {
       const name = inst.primitive.name;
-      if (name === "Embedding") embedding += count(inst.weights[0]?.shape ?? []);
+      if (name === "Embedding") {
+        embedding += count(inst.weights[0]?.shape ?? []);
+        exactEmbedding += exactCount(inst.weights[0]?.shape ?? []);
+      }
       // A recurrent cell multiplies every token by each of its weight matrices (input and hidden).
-      if (name === "LSTM") for (const w of inst.weights) if (w.shape.length === 2) flops += 2 * count(w.shape) * f;
+      if (name === "LSTM") {
+        for (const w of inst.weights) {
+          if (w.shape.length !== 2) continue;
+          flops += 2 * count(w.shape) * x;
+          addFlops(w.shape, f);
+        }
+      }
       if (name === "Linear" || name === "Conv1D" || name === "Conv2d") {
         const w = inst.weights.find((x) => x.name.endsWith("weight"));
-        if (w) flops += 2 * count(w.shape) * f;
+        if (w) {
+          flops += 2 * count(w.shape) * x;
+          addFlops(w.shape, f);
+        }
       }
     }
     for (const c of inst.children) visit(c, f);
   };
-  visit(m.root, 1);
+  visit(m.root, { num: 1n, den: 1n });
+  const exactParams = exactSum(weights);
   const modules: ModuleStats[] = [];
   for (const inst of walkInstances(m.root)) {
     if (inst.path === "") continue;
-    const own = allWeights(inst).filter((w) => !tiedTargets.has(w.name)).reduce((a, w) => a + count(w.shape), 0);
-    if (inst.path.split(".").length <= 3) modules.push({ path: inst.path, className: inst.className, params: own });
+    if (inst.path.split(".").length > 3) continue;
+    const mine = allWeights(inst).filter((w) => !tiedTargets.has(w.name));
+    modules.push({ path: inst.path, className: inst.className, params: mine.reduce((a, w) => a + count(w.shape), 0), exactParams: exactSum(mine) });
   }
   return {
     model: m.config.arch.name,
@@ -67,13 +112,14 @@ export function computeStats(m: ElaboratedModel): ModelStats {
     flopsPerToken: Math.round(flops),
     kvCacheBytesPerToken: kvBytes(m),
     modules,
+    exact: { params: exactParams, nonEmbeddingParams: exactParams - exactEmbedding, flopsPerToken: (2n * flopsNum + flopsDen) / (2n * flopsDen) },
   };
 }
 
 // Experts run for top_k of their E rows: each `moe(x, logits, experts, top_k = k)` call
 // marks its expert list's instances with k / E.
-function moeFractions(m: ElaboratedModel): Map<string, number> {
-  const out = new Map<string, number>();
+function moeFractions(m: ElaboratedModel): Map<string, Ratio> {
+  const out = new Map<string, Ratio>();
   const { annotations } = checkedArch(m.config.arch);
   for (const inst of walkInstances(m.root)) {
     const b = inst.block;
@@ -86,7 +132,7 @@ function moeFractions(m: ElaboratedModel): Map<string, number> {
       const list = inst.children.find((c) => c.name === (expertsArg.value as { name: string }).name);
       const kType = annotations.types.get(topK.value);
       const k = kType?.kind === "scalar" && kType.sym ? evalSym(kType.sym, { label: "", values: envOf(m, inst) }) : undefined;
-      if (list && k !== undefined && list.children.length > 0) out.set(list.path, k / list.children.length);
+      if (list && k !== undefined && Number.isSafeInteger(k) && k >= 0 && list.children.length > 0) out.set(list.path, { num: BigInt(k), den: BigInt(list.children.length) });
     });
   }
   return out;
@@ -123,7 +169,15 @@ function kvBytes(m: ElaboratedModel): number {
 }
 
 
-export function formatCount(n: number): string {
+/** A count for JSON: a number while it is exact, past 2^53 its decimal digits as a string. */
+export function jsonCount(n: bigint): number | string {
+  return n <= BigInt(Number.MAX_SAFE_INTEGER) && n >= -BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : n.toString();
+}
+
+export function formatCount(n: number | bigint): string {
+  n = Number(n);
+  // Past a thousand trillion a short form is only a magnitude.
+  if (n >= 1e15) return n.toExponential(2);
   if (n >= 1e9) return `${(n / 1e9).toFixed(2)}B`;
   if (n >= 1e6) return `${(n / 1e6).toFixed(2)}M`;
   if (n >= 1e3) return `${(n / 1e3).toFixed(1)}K`;
