@@ -1,6 +1,6 @@
 // Loads .arch sources (the bundled zoo plus any files named on the command line), parses
 // and flattens them, and finds architectures and presets by name.
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { isAbsolute, join, relative, resolve } from "node:path";
 import type * as A from "./ast/nodes.js";
 import { parseArch } from "./ast/build.js";
@@ -47,6 +47,12 @@ export function loadWorkspace(paths: string[], options: { includeZoo?: boolean; 
     let text = options.texts?.get(abs);
     if (text === undefined) {
       try {
+        // A FIFO would block the read until a writer came; a device may never end.
+        const st = statSync(abs);
+        if (!st.isFile() && !st.isDirectory()) {
+          diagnostics.push(error("E0203", undefined, `cannot read ${shown}: not a regular file (a FIFO, socket or device)`));
+          continue;
+        }
         const bytes = readFileSync(abs);
         const decoded = decodeSource(shown, bytes);
         if ("diagnostic" in decoded) {
@@ -57,7 +63,7 @@ export function loadWorkspace(paths: string[], options: { includeZoo?: boolean; 
         text = decoded.text;
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
-        const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a folder" : code === "EACCES" ? "permission denied" : (code ?? String(e));
+        const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a folder" : code === "EACCES" ? "permission denied" : code === "ELOOP" ? "too many levels of symbolic links" : (code ?? String(e));
         diagnostics.push(error("E0203", undefined, `cannot read ${shown}: ${why}`));
         continue;
       }

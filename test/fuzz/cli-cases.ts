@@ -11,10 +11,11 @@ import fc from "fast-check";
 import { execFileSync } from "node:child_process";
 import { chmodSync, cpSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { commands } from "../../src/cli/commands/index.js";
 import { archc, type CliRun } from "../cli/capture.js";
 
-const conformance = join(__dirname, "../../../shared/conformance");
+const conformance = fileURLToPath(new URL("../../../shared/conformance", import.meta.url));
 const tinyModel = `arch FuzzTiny {
   param d: int = 8
   block M {

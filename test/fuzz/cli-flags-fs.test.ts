@@ -23,7 +23,7 @@ describe("archc under command-line, file-system and checkpoint mutations", () =>
         const failure = await runFlagCase(c, tmp);
         expect(failure).toBeUndefined();
       }),
-      { seed, numRuns: Math.round(60 * scale), endOnFailure: true },
+      { seed, numRuns: Math.round(30 * scale), endOnFailure: true },
     );
   }, 600_000);
 
@@ -33,7 +33,7 @@ describe("archc under command-line, file-system and checkpoint mutations", () =>
         const failure = await runFsCase(c, join(tmp, `fs${k++}`));
         expect(failure).toBeUndefined();
       }),
-      { seed, numRuns: Math.round(60 * scale), endOnFailure: true },
+      { seed, numRuns: Math.round(40 * scale), endOnFailure: true },
     );
   }, 600_000);
 
@@ -43,7 +43,7 @@ describe("archc under command-line, file-system and checkpoint mutations", () =>
         const failure = await runCheckpointCase(d, join(tmp, `ck${k++}`), cmd);
         expect(failure).toBeUndefined();
       }),
-      { seed, numRuns: Math.round(16 * scale), endOnFailure: true },
+      { seed, numRuns: Math.round(8 * scale), endOnFailure: true },
     );
   }, 600_000);
 });
