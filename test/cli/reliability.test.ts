@@ -333,3 +333,40 @@ describe("11: counts are exact", () => {
     expect(JSON.parse((await archc("stats", `${src}:tiny`, "--json")).out).params).toBe(20);
   });
 });
+
+describe("minor: mutual block recursion", () => {
+  it("A contains B contains A (twice each) is a cycle, E0204, not a module limit", async () => {
+    const src = file(
+      "mutual.arch",
+      `arch Mutual {
+  param d: int = 4
+  block A {
+    b: B
+    b2: B
+    forward(x: [B, T, d]) -> [B, T, d] {
+      return b(x)
+    }
+  }
+  block B {
+    a: A
+    a2: A
+    forward(x: [B, T, d]) -> [B, T, d] {
+      return a(x)
+    }
+  }
+  root A
+}
+`,
+    );
+    const r = await archc("check", src);
+    userError(r, /mutual\.arch:3:9: error\[E0204\]: blocks contain each other: `A` contains `B` contains `A`/);
+    expect(r.err).not.toMatch(/E0203/);
+  });
+});
+
+describe("minor: unknown rope_scaling", () => {
+  it("is refused when config.json is read (E0202 naming the file and the value), not at the first forward", async () => {
+    const dir = caseCopy("llama-tiny", (d) => editJson(join(d, "config.json"), (j) => void (j.rope_scaling = { type: "yarn", factor: 2 })));
+    userError(await archc("import", join(dir, "config.json")), /E0202\].*config\.json: requirement `rope_scaling in/, /found: with rope_scaling = yarn/);
+  });
+});
