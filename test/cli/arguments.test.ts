@@ -111,3 +111,28 @@ describe("--threads is bounded by the cores", () => {
     setThreads(before);
   });
 });
+
+describe("--json means JSON", () => {
+  it("every command that succeeds with --json prints one JSON document on stdout", async () => {
+    const out = join(tmp, "json-out");
+    const runs: string[][] = [
+      ["check", good],
+      ["print", good],
+      ["stats", good],
+      ["compile", good, "-o", out],
+      ["draw", good, "-o", join(tmp, "d.svg")],
+      ["fmt", good, "--stdout"],
+      ["fmt", good, "--check"],
+      ["import", join(llama, "config.json")],
+      ["table", good],
+      ["diff", good, good],
+      ["run", llama, "--ids", "1,2"],
+      ["verify", llama],
+    ];
+    for (const argv of runs) {
+      const r = await archc(...argv, "--json");
+      expect(r.code, `${argv.join(" ")}: ${r.err}`).toBe(0);
+      expect(() => JSON.parse(r.out), `${argv.join(" ")} printed ${r.out.slice(0, 200)}`).not.toThrow();
+    }
+  }, 120_000);
+});

@@ -1,6 +1,6 @@
 import { buildFlow } from "../../compiler/draw/dataflow.js";
 import { renderSvg } from "../../compiler/draw/svg.js";
-import { opt, UsageError } from "../args.js";
+import { flag, opt, UsageError } from "../args.js";
 import { writeAtomic } from "./compile.js";
 import { elaborated, selectModel } from "./model-ref.js";
 import type { Command } from "./command.js";
@@ -17,7 +17,7 @@ export const draw: Command = {
     const { ws, ref } = selectModel(args);
     const m = elaborated(ws, ref);
     writeAtomic(out, renderSvg(buildFlow(m), `${ref.preset ?? ref.arch.name} (${m.root.className})`));
-    io.out(`wrote ${out}`);
+    io.out(flag(args, "json") ? JSON.stringify({ wrote: [out] }) : `wrote ${out}`);
     return 0;
   },
 };

@@ -1,5 +1,5 @@
 import { printModuleTree } from "../../compiler/print/module-tree.js";
-import { opt } from "../args.js";
+import { flag, opt } from "../args.js";
 import { elaborated, selectModel } from "./model-ref.js";
 import type { Command } from "./command.js";
 
@@ -11,7 +11,8 @@ export const print: Command = {
   maxPositional: 1,
   async run(args, io) {
     const { ws, ref } = selectModel(args);
-    io.out(printModuleTree(elaborated(ws, ref, opt(args, "root")).root));
+    const tree = printModuleTree(elaborated(ws, ref, opt(args, "root")).root);
+    io.out(flag(args, "json") ? JSON.stringify({ model: ref.arch.name, ...(ref.preset ? { preset: ref.preset } : {}), tree }) : tree);
     return 0;
   },
 };

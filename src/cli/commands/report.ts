@@ -1,7 +1,7 @@
 import { hasErrors } from "../../compiler/diagnostics/diagnostic.js";
 import { checkWorkspace } from "../../compiler/pipeline.js";
 import { displayPath, loadWorkspace } from "../../compiler/workspace.js";
-import { opt, UsageError } from "../args.js";
+import { flag, opt, UsageError } from "../args.js";
 import { buildReport } from "../report/site.js";
 import { failWith } from "./model-ref.js";
 import type { Command } from "./command.js";
@@ -26,7 +26,7 @@ export const report: Command = {
       else io.err(line);
     });
     if (tty) process.stderr.write("\n");
-    io.out(`wrote ${files.length} files to ${out} (open ${out}/index.html)`);
+    io.out(flag(args, "json") ? JSON.stringify({ out, files: files.length }) : `wrote ${files.length} files to ${out} (open ${out}/index.html)`);
     return 0;
   },
 };
