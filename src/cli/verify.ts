@@ -95,13 +95,13 @@ export async function verifyCase(ws: Workspace, dir: string, maxMemory?: number)
   const absent = required.filter((n) => feed[n] === undefined);
   if (absent.length) throw bad(`no ${absent.map((k) => `\`${k}\``).join(", ")}: ${reads}`);
   const mask = intRows(inputs, "attention_mask", inputsPath);
+  const rows = [...Object.entries(feed), ["attention_mask", mask] as const].filter(([, t]) => t !== undefined) as [string, IntTensor][];
+  const mixed = rows.find(([, t]) => t.shape[0] !== rows[0]![1].shape[0]);
+  if (mixed) throw bad(`${rows[0]![0]} has ${rows[0]![1].shape[0]} rows but ${mixed[0]} has ${mixed[1].shape[0]}`);
   const first = Object.entries(feed).find(([, t]) => t !== undefined) as [string, IntTensor] | undefined;
   if (mask && first && (mask.shape[0] !== first[1].shape[0] || mask.shape[1] !== first[1].shape[1])) {
     throw bad(`attention_mask is [${mask.shape.join(", ")}] but ${first[0]} is [${first[1].shape.join(", ")}]: the mask has one 0/1 entry per token`);
   }
-  const rows = [...Object.entries(feed), ["attention_mask", mask] as const].filter(([, t]) => t !== undefined) as [string, IntTensor][];
-  const mixed = rows.find(([, t]) => t.shape[0] !== rows[0]![1].shape[0]);
-  if (mixed) throw bad(`${rows[0]![0]} has ${rows[0]![1].shape[0]} rows but ${mixed[0]} has ${mixed[1].shape[0]}`);
   const { output, emitted } = session.forward(feed, session.newContext(false), mask);
   const expected = readSafetensors(join(dir, "expected.safetensors")).tensors;
   const tol = (meta.tolerance_per_tensor ?? {}) as Record<string, { atol: number; rtol: number }>;
