@@ -98,7 +98,6 @@ describe("generated code compiles, loads and runs for any identifiers", () => {
       modules.push({ names, text: g.text });
     }
     expect(rejected, "the template itself must check clean for most names").toBeLessThan(samples.length / 3);
-    console.log(`identifier property: ${modules.length} modules, ${rejected} rejected by check`);
     expect(typecheckModules(files)).toEqual([]);
     for (const { names, text } of modules) {
       const [dim, layers, scale] = names as [string, string, string];
