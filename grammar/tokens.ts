@@ -3,7 +3,8 @@
 import { createToken, Lexer, type TokenType } from "chevrotain";
 
 export const WhiteSpace = createToken({ name: "WhiteSpace", pattern: /[ \t\r\n]+/, group: Lexer.SKIPPED });
-export const Comment = createToken({ name: "Comment", pattern: /#[^\n]*/, group: "comments" });
+// A comment ends at any line break: \n, \r\n or a lone \r (old Mac files), else it would hide the rest of the file.
+export const Comment = createToken({ name: "Comment", pattern: /#[^\r\n]*/, group: "comments" });
 
 export const Identifier = createToken({ name: "Identifier", pattern: /[A-Za-z_][A-Za-z0-9_]*/ });
 

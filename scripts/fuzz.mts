@@ -1,9 +1,11 @@
 // Long fuzzing runs of the compiler front end (docs/reliability.md):
 //
-//   npx tsx scripts/fuzz.mts [--runs N] [--seed S] [--kind mutations|tokens|all] [--budget MS] [--from I]
+//   npx tsx scripts/fuzz.mts [--runs N] [--seed S] [--kind mutations|tokens|all|flags|files|checkpoints|cli] [--budget MS] [--from I]
 //
 // Each case is a zoo file with random token-level damage, or random token soup, checked the
-// way `archc check` does. Case i of a run is fully determined by (seed, i): a failure prints
+// way `archc check` does; or (kinds flags, files, checkpoints; `cli` mixes them) a random
+// command line, a path naming a folder, FIFO, link or non-UTF-8 file, or a damaged
+// checkpoint folder, run through the whole CLI (test/fuzz/cli-cases.ts). Case i of a run is fully determined by (seed, i): a failure prints
 // both, and `--seed S --only i` replays exactly that case. The cases run in a child process
 // (same loader flags) so that a case that hangs is reported (and the run stopped) instead of waiting forever.
 import fc from "fast-check";
@@ -11,11 +13,15 @@ import { fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { arbMutatedFile, arbTokenStream, describeCase, mutate, type MutatedFile } from "../test/fuzz/mutations.js";
 import { checkSource, failure, BUDGET_MS } from "../test/fuzz/harness.js";
+import { arbCheckpointDamage, arbFlagCase, arbFsCase, runCheckpointCase, runFlagCase, runFsCase, type CheckpointDamage, type FlagCase, type FsCase } from "../test/fuzz/cli-cases.js";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 interface Options {
   runs: number;
   seed: number;
-  kind: "mutations" | "tokens" | "all";
+  kind: "mutations" | "tokens" | "all" | "flags" | "files" | "checkpoints" | "cli";
   budget: number;
   only?: number;
   from: number;
@@ -27,7 +33,7 @@ function parseOptions(argv: string[]): Options {
     return i >= 0 ? argv[i + 1] : undefined;
   };
   const kind = (get("kind") ?? "all") as Options["kind"];
-  if (!["mutations", "tokens", "all"].includes(kind)) throw new Error(`--kind must be mutations, tokens or all, not ${kind}`);
+  if (!["mutations", "tokens", "all", "flags", "files", "checkpoints", "cli"].includes(kind)) throw new Error(`--kind must be mutations, tokens, all, flags, files, checkpoints or cli, not ${kind}`);
   const only = get("only");
   return {
     runs: Number(get("runs") ?? 5000),
@@ -39,32 +45,60 @@ function parseOptions(argv: string[]): Options {
   };
 }
 
-type Case = { kind: "mutations"; mf: MutatedFile } | { kind: "tokens"; text: string };
+type Case =
+  | { kind: "mutations"; mf: MutatedFile }
+  | { kind: "tokens"; text: string }
+  | { kind: "flags"; c: FlagCase }
+  | { kind: "files"; c: FsCase }
+  | { kind: "checkpoints"; c: CheckpointDamage; command: "verify" | "run" };
 
 /** Case i of a run: sampled from its own seed, so any one case can be replayed alone. */
 function caseAt(o: Options, i: number): Case {
-  const kind = o.kind === "all" ? (i % 4 === 3 ? "tokens" : "mutations") : o.kind;
+  const kind = o.kind === "all" ? (i % 4 === 3 ? "tokens" : "mutations") : o.kind === "cli" ? (["flags", "files", "flags", "checkpoints"] as const)[i % 4]! : o.kind;
   const seed = (o.seed + i * 7919) | 0;
-  if (kind === "tokens") return { kind, text: fc.sample(arbTokenStream, { seed, numRuns: 1 })[0]! };
-  return { kind, mf: fc.sample(arbMutatedFile(), { seed, numRuns: 1 })[0]! };
+  const one = <T,>(a: fc.Arbitrary<T>): T => fc.sample(a, { seed, numRuns: 1 })[0]!;
+  if (kind === "tokens") return { kind, text: one(arbTokenStream) };
+  if (kind === "flags") return { kind, c: one(arbFlagCase) };
+  if (kind === "files") return { kind, c: one(arbFsCase) };
+  if (kind === "checkpoints") return { kind, c: one(arbCheckpointDamage), command: seed % 2 ? "run" : "verify" };
+  return { kind, mf: one(arbMutatedFile()) };
 }
 
 function describe(c: Case): string {
-  return c.kind === "tokens" ? `token soup ${JSON.stringify(c.text).slice(0, 300)}` : describeCase(c.mf);
+  if (c.kind === "tokens") return `token soup ${JSON.stringify(c.text).slice(0, 300)}`;
+  if (c.kind === "mutations") return describeCase(c.mf);
+  return `${c.kind} ${JSON.stringify(c.c)}${c.kind === "checkpoints" ? ` (${c.command})` : ""}`;
+}
+
+const scratch = mkdtempSync(join(tmpdir(), "archc-fuzz-"));
+
+/** Runs one case: its CPU time and why it failed, if it did. */
+async function runCase(c: Case, i: number, budget: number): Promise<{ ms: number; failure?: string }> {
+  if (c.kind === "tokens" || c.kind === "mutations") {
+    const outcome = c.kind === "tokens" ? checkSource("fuzz.arch", c.text) : checkSource(c.mf.file, mutate(c.mf));
+    const f = outcome.ms > budget ? `took ${outcome.ms.toFixed(0)} ms (budget ${budget} ms)` : failure({ ...outcome, ms: 0 });
+    return { ms: outcome.ms, ...(f ? { failure: f } : {}) };
+  }
+  const c0 = process.cpuUsage();
+  const dir = join(scratch, `case${i}`);
+  const f = c.kind === "flags" ? await runFlagCase(c.c, scratch) : c.kind === "files" ? await runFsCase(c.c, dir) : await runCheckpointCase(c.c, dir, c.command);
+  rmSync(dir, { recursive: true, force: true });
+  const u = process.cpuUsage(c0);
+  return { ms: (u.user + u.system) / 1000, ...(f ? { failure: f } : {}) };
 }
 
 type Message = { start: number } | { done: number; ms: number; failure?: string };
 
-function runWorker(o: Options): void {
+async function runWorker(o: Options): Promise<void> {
   const first = o.only ?? o.from;
   const last = o.only !== undefined ? o.only + 1 : o.runs;
   for (let i = first; i < last; i++) {
     const c = caseAt(o, i);
     process.send!({ start: i } satisfies Message);
-    const outcome = c.kind === "tokens" ? checkSource("fuzz.arch", c.text) : checkSource(c.mf.file, mutate(c.mf));
-    const f = outcome.ms > o.budget ? `took ${outcome.ms.toFixed(0)} ms (budget ${o.budget} ms)` : failure({ ...outcome, ms: 0 });
-    process.send!({ done: i, ms: outcome.ms, ...(f ? { failure: f } : {}) } satisfies Message);
+    const r = await runCase(c, i, o.budget);
+    process.send!({ done: i, ms: r.ms, ...(r.failure ? { failure: r.failure } : {}) } satisfies Message);
   }
+  rmSync(scratch, { recursive: true, force: true });
   process.disconnect();
 }
 
@@ -121,5 +155,5 @@ function runMain(o: Options): void {
 }
 
 const w = process.argv.indexOf("--worker");
-if (w >= 0) runWorker(JSON.parse(process.argv[w + 1]!) as Options);
+if (w >= 0) await runWorker(JSON.parse(process.argv[w + 1]!) as Options);
 else runMain(parseOptions(process.argv.slice(2)));

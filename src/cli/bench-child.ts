@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { basename } from "node:path";
 import * as runtime from "../runtime/index.js";
+import { asUserError } from "./user-error.js";
 import { heldBytes, mapSource, PackedTensor, ModelSession, readCheckpointDir, setThreads, sharedArray, sharedBytes, kernelBackend, type GeneratedModel, type WeightMode } from "../runtime/index.js";
 import { kernels } from "../runtime/kernels/index.js";
 import { DeferredTensor } from "../runtime/weights/deferred.js";
@@ -94,8 +95,17 @@ export function runChild(job: ChildJob): Record<string, unknown> {
 // Started as a process: the job is the JSON in argv[2].
 const job = process.argv[2];
 if (job && process.argv[1] && /bench-child\.[jt]s$/.test(process.argv[1])) {
-  const result = runChild(JSON.parse(job) as ChildJob);
-  process.stdout.write(`${JSON.stringify(result)}\n`);
-  // Idle workers sleep in Atomics.wait and are unref'd; exit without waiting for GC.
-  process.exit(0);
+  try {
+    const result = runChild(JSON.parse(job) as ChildJob);
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+    // Idle workers sleep in Atomics.wait and are unref'd; exit without waiting for GC.
+    process.exit(0);
+  } catch (e) {
+    // The parent reports it as its own error: a user's mistake is exit 1 with its message
+    // (a missing tensor), anything else an internal error; never a stack trace here.
+    const user = asUserError(e);
+    const err = e as Error;
+    process.stdout.write(`${JSON.stringify({ error: user?.kind ?? "InternalError", user: !!user, message: user?.error.message ?? err?.message ?? String(e), ...(process.env.ARCHC_DEBUG ? { stack: err?.stack } : {}) })}\n`);
+    process.exit(1);
+  }
 }

@@ -1,6 +1,7 @@
 // Loading a Hugging Face checkpoint directory into a runnable session: config.json picks
 // the architecture and its hyperparameters, the safetensors provide the weights.
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { checkMemory } from "./memory-budget.js";
 import { join } from "node:path";
 import { mapHfConfig, selectArchForConfig } from "../compiler/hf/config-map.js";
 import { error, DiagnosticError, type Diagnostic } from "../compiler/diagnostics/diagnostic.js";
@@ -23,6 +24,8 @@ export interface LoadedCheckpoint {
 
 export function readJson(path: string, what: string): Record<string, unknown> {
   if (!existsSync(path)) throw new DiagnosticError([error("E0501", undefined, `${path}: ${what} not found`)]);
+  // A folder, a FIFO (which would block the read forever) or a device is not a JSON file.
+  if (!statSync(path).isFile()) throw new DiagnosticError([error("E0501", undefined, `${path}: ${what} is ${statSync(path).isDirectory() ? "a folder" : "not a regular file"}, expected a JSON file`)]);
   let json: unknown;
   try {
     json = JSON.parse(readFileSync(path, "utf8"));
@@ -67,11 +70,13 @@ export function weightModeOpt(args: ParsedArgs): WeightMode {
 }
 
 /** `archs`: the architectures that may load it (default: every one in `ws`); `weights`: how matrices are held. */
-export async function loadCheckpoint(ws: Workspace, dir: string, source?: WeightSource, options: { archs?: Iterable<ArchIR>; weights?: WeightMode } = {}): Promise<LoadedCheckpoint> {
-  const { archs, weights = "auto" } = options;
+export async function loadCheckpoint(ws: Workspace, dir: string, source?: WeightSource, options: { archs?: Iterable<ArchIR>; weights?: WeightMode; maxMemory?: number } = {}): Promise<LoadedCheckpoint> {
+  const { archs, weights = "auto", maxMemory } = options;
   const cfgPath = join(dir, "config.json");
   const config = readJson(cfgPath, "config.json");
   const { arch, root, values } = configValues(ws, config, cfgPath, archs);
+  // Before any weight is read or allocated.
+  if (!source) checkMemory(arch, root, values, cfgPath, maxMemory);
   const mod = await loadArch(arch);
   let warnings: string[] = [];
   let src = source;

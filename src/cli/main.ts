@@ -1,11 +1,11 @@
 // The archc command line. Every user error ends as printed diagnostics and exit code 1;
 // a stack trace is only shown for an internal error, and only with ARCHC_DEBUG=1.
-import { parseArgs, flag, opt, UsageError, type ParsedArgs } from "./args.js";
+import { parseArgs, opt, UsageError, type ParsedArgs } from "./args.js";
 import { DiagnosticError } from "../compiler/diagnostics/diagnostic.js";
 import { renderDiagnostics, diagnosticsToJson } from "../compiler/diagnostics/render.js";
-import { WeightsError, WeightBindError, ConfigError, RuntimeShapeError, RuntimeArgumentError, RuntimeIndexError } from "../runtime/index.js";
 import { commands } from "./commands/index.js";
 import type { Io } from "./io.js";
+import { asUserError } from "./user-error.js";
 
 export type { Io } from "./io.js";
 
@@ -37,21 +37,26 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     io.err(`archc: unknown command ${JSON.stringify(name)}\n\n${usage()}`);
     return 2;
   }
-  let args: ParsedArgs | undefined;
+  // --help wins over anything else on the line, even an unknown option.
+  const dashes = rest.indexOf("--");
+  const options = dashes < 0 ? rest : rest.slice(0, dashes);
+  if (options.includes("--help") || options.includes("-h")) {
+    io.out(`usage: archc ${cmd.usage}\n\n${cmd.summary}`);
+    return 0;
+  }
+  const json = options.includes("--json");
   try {
-    args = parseArgs(rest, new Set([...cmd.flags, "help", "json"]));
-    if (flag(args, "help")) {
-      io.out(`usage: archc ${cmd.usage}\n\n${cmd.summary}`);
-      return 0;
-    }
+    const args: ParsedArgs = parseArgs(rest, { flags: new Set([...cmd.flags, "help", "json"]), options: new Set(cmd.options), maxPositional: cmd.maxPositional });
     return await cmd.run(args, io);
   } catch (e) {
-    return reportError(e, io, args ? flag(args, "json") : false, cmd.usage);
+    return reportError(e, io, json, cmd.usage);
   }
 }
 
+
 function reportError(e: unknown, io: Io, json: boolean, cmdUsage: string): number {
   if (e instanceof UsageError) {
+    if (json) io.out(JSON.stringify({ error: "UsageError", message: e.message, usage: `archc ${cmdUsage}` }, null, 2));
     io.err(`archc: ${e.message}\nusage: archc ${cmdUsage}`);
     return 2;
   }
@@ -61,18 +66,14 @@ function reportError(e: unknown, io: Io, json: boolean, cmdUsage: string): numbe
     else io.err(renderDiagnostics(e.diagnostics, sources));
     return 1;
   }
-  const known = [WeightsError, WeightBindError, ConfigError, RuntimeShapeError, RuntimeArgumentError, RuntimeIndexError];
-  if (known.some((k) => e instanceof k)) {
-    const msg = (e as Error).message;
-    if (json) io.out(JSON.stringify({ error: (e as Error).name, message: msg }, null, 2));
+  const user = asUserError(e);
+  if (user) {
+    const msg = user.error.message;
+    if (json) io.out(JSON.stringify({ error: user.kind, message: msg }, null, 2));
     else io.err(`error: ${msg}`);
     return 1;
   }
-  const err = e as NodeJS.ErrnoException;
-  if (err && typeof err.code === "string" && typeof err.path === "string") {
-    io.err(`error: ${err.path}: ${err.code === "ENOENT" ? "no such file or directory" : err.message}`);
-    return 1;
-  }
+  if (json) io.out(JSON.stringify({ error: "InternalError", message: (e as Error)?.message ?? String(e) }, null, 2));
   io.err(`archc: internal error: ${(e as Error)?.message ?? String(e)}${process.env.ARCHC_DEBUG ? `\n${(e as Error)?.stack ?? ""}` : "\n(set ARCHC_DEBUG=1 for a stack trace, and please report it)"}`);
   return 70;
 }

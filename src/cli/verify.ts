@@ -8,6 +8,7 @@ import type { ArchIR } from "../compiler/ir/model.js";
 import { error, DiagnosticError } from "../compiler/diagnostics/diagnostic.js";
 import { loadCheckpoint, readJson } from "./checkpoint.js";
 import { decoderStartOf } from "./generation-config.js";
+import { MAX_NEW_TOKENS } from "./generation-limits.js";
 
 export interface TensorReport {
   maxAbsErr: number;
@@ -48,6 +49,20 @@ function intRows(json: Record<string, unknown>, key: string, file: string, vocab
     });
   });
   return new IntTensor(Int32Array.from(rows.flat() as number[]), [rows.length, len]);
+}
+
+/** `json[key]`: a list of token ids (in the vocabulary when it is known), at least `min` long. */
+function tokenList(json: Record<string, unknown>, key: string, file: string, vocab: number | undefined, min: number): number[] {
+  const v = json[key];
+  if (!Array.isArray(v) || v.length < min) {
+    throw new DiagnosticError([error("E0502", undefined, `${file}: ${key} must be a list of token ids${min ? " (not empty)" : ""}, found ${v === undefined ? "nothing" : JSON.stringify(v).slice(0, 60)}`)]);
+  }
+  v.forEach((x, i) => {
+    if (typeof x !== "number" || !Number.isInteger(x) || x < 0 || (vocab !== undefined && x >= vocab)) {
+      throw new DiagnosticError([error("E0502", undefined, `${file}: ${key}[${i}] = ${JSON.stringify(x)} is not a token id${vocab !== undefined ? ` in 0..${vocab - 1}` : ""}`)]);
+    }
+  });
+  return v as number[];
 }
 
 export function compare(actual: Tensor | undefined, expected: Tensor, atol: number, rtol: number): TensorReport {
@@ -108,12 +123,21 @@ export function readCaseInputs(dir: string, inputNames: string[], model: { arch:
   const rows = [...Object.entries(feed), ["attention_mask", mask] as const].filter(([, t]) => t !== undefined) as [string, IntTensor][];
   const mixed = rows.find(([, t]) => t.shape[0] !== rows[0]![1].shape[0]);
   if (mixed) throw bad(`${rows[0]![0]} has ${rows[0]![1].shape[0]} rows but ${mixed[0]} has ${mixed[1].shape[0]}`);
+  const first = Object.entries(feed).find(([, t]) => t !== undefined) as [string, IntTensor] | undefined;
+  if (mask && first && (mask.shape[0] !== first[1].shape[0] || mask.shape[1] !== first[1].shape[1])) {
+    throw bad(`attention_mask is [${mask.shape.join(", ")}] but ${first[0]} is [${first[1].shape.join(", ")}]: the mask has one 0/1 entry per token`);
+  }
   let generate: CaseInputs["generate"];
   const genPath = join(dir, "generate.json");
   if (existsSync(genPath)) {
     const g = readJson(genPath, "generate.json");
-    const expected = g.new_token_ids as number[];
-    generate = { prompt: g.prompt_input_ids as number[], expected, maxNewTokens: Number(g.max_new_tokens ?? expected.length), ...decoderStartOf(config) };
+    const prompt = tokenList(g, "prompt_input_ids", genPath, vocab, 1);
+    const expected = tokenList(g, "new_token_ids", genPath, vocab, 0);
+    const maxNew = g.max_new_tokens ?? expected.length;
+    if (typeof maxNew !== "number" || !Number.isInteger(maxNew) || maxNew < 0 || maxNew > MAX_NEW_TOKENS) {
+      throw new DiagnosticError([error("E0502", undefined, `${genPath}: max_new_tokens must be an integer from 0 to ${MAX_NEW_TOKENS}, found ${JSON.stringify(maxNew)}`)]);
+    }
+    generate = { prompt, expected, maxNewTokens: maxNew, ...decoderStartOf(config) };
   }
   return { name, feed, ...(mask ? { mask } : {}), ...(generate ? { generate } : {}) };
 }
@@ -159,6 +183,8 @@ export interface VerifyOptions {
   archs?: Iterable<ArchIR>;
   /** How weight matrices are held (`--weights`); narrowed ones are checked at their own tolerance. */
   weights?: WeightMode;
+  /** The memory the model may take (`--max-memory`), instead of what the machine has. */
+  maxMemory?: number;
 }
 
 export async function verifyCase(ws: Workspace, dir: string, options: VerifyOptions = {}): Promise<VerifyReport> {

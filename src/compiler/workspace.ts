@@ -1,8 +1,9 @@
 // Loads .arch sources (the bundled zoo plus any files named on the command line), parses
 // and flattens them, and finds architectures and presets by name.
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { isAbsolute, join, relative, resolve } from "node:path";
 import type * as A from "./ast/nodes.js";
+import { decodeSource } from "./ast/source-text.js";
 import { error, type Diagnostic } from "./diagnostics/diagnostic.js";
 import { suggest } from "./diagnostics/suggest.js";
 import { workspaceFromSources, type ParseCache, type Workspace } from "./workspace-sources.js";
@@ -31,7 +32,9 @@ export function loadWorkspace(paths: string[], options: { includeZoo?: boolean; 
   const diagnostics: Diagnostic[] = [];
   const sources = new Map<string, string>();
   const seen = new Set<string>();
-  const all = [...paths.map((p) => resolve(p)), ...(options.includeZoo !== false ? zooFiles() : [])];
+  const named = new Set(paths.map((p) => resolve(p)));
+  const zooOnly = new Set<string>();
+  const all = [...named, ...(options.includeZoo !== false ? zooFiles() : [])];
   for (const abs of all) {
     if (seen.has(abs)) continue;
     seen.add(abs);
@@ -39,17 +42,31 @@ export function loadWorkspace(paths: string[], options: { includeZoo?: boolean; 
     let text = options.texts?.get(abs);
     if (text === undefined) {
       try {
-        text = readFileSync(abs, "utf8");
+        // A FIFO would block the read until a writer came; a device may never end.
+        const st = statSync(abs);
+        if (!st.isFile() && !st.isDirectory()) {
+          diagnostics.push(error("E0203", undefined, `cannot read ${shown}: not a regular file (a FIFO, socket or device)`));
+          continue;
+        }
+        const bytes = readFileSync(abs);
+        const decoded = decodeSource(shown, bytes);
+        if ("diagnostic" in decoded) {
+          diagnostics.push(decoded.diagnostic);
+          sources.set(shown, bytes.toString("utf8"));
+          continue;
+        }
+        text = decoded.text;
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
-        const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a folder" : code === "EACCES" ? "permission denied" : (code ?? String(e));
+        const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a folder" : code === "EACCES" ? "permission denied" : code === "ELOOP" ? "too many levels of symbolic links" : (code ?? String(e));
         diagnostics.push(error("E0203", undefined, `cannot read ${shown}: ${why}`));
         continue;
       }
     }
     sources.set(shown, text);
+    if (!named.has(abs)) zooOnly.add(shown);
   }
-  return workspaceFromSources(sources, diagnostics, options.parseCache);
+  return workspaceFromSources(sources, diagnostics, options.parseCache, zooOnly);
 }
 
 export interface ModelRef {
@@ -84,15 +101,18 @@ export function resolveModelRef(ws: Workspace, spec: string | undefined, preset:
   if (spec === undefined) return error("E0114", undefined, "name a model: FILE.arch[:PRESET] or --preset NAME");
   let file = spec;
   let sub = preset;
-  const m = /^(.*\.arch):([^/\\]+)$/.exec(spec);
-  if (m) {
+  // A loaded file is named by its path whatever its extension (`b.txt` holding .arch source).
+  const loaded = (p: string) => p.endsWith(".arch") || ws.files.some((f) => resolve(f.path) === resolve(p));
+  const m = /^(.*):([^/\\:]+)$/.exec(spec);
+  if (m && !loaded(spec) && loaded(m[1]!)) {
     file = m[1]!;
     sub = m[2];
   }
-  const candidates = file.endsWith(".arch")
+  const isFile = loaded(file);
+  const candidates = isFile
     ? ws.files.filter((f) => resolve(f.path) === resolve(file)).flatMap((f) => f.archs.map((a) => ws.archs.get(a.name)!).filter(Boolean))
     : [...ws.archs.values()].filter((a) => a.name === file);
-  if (!file.endsWith(".arch") && candidates.length === 0) {
+  if (!isFile && candidates.length === 0) {
     const p = findPreset(ws, file);
     if (p) return p;
     return error("E0114", undefined, `no architecture or preset named "${file}"`, { hint: suggest(file, [...ws.archs.keys(), ...allPresets(ws)]) ?? "" });

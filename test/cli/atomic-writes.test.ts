@@ -6,14 +6,14 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
-import { writeAtomic } from "../../src/cli/write-atomic.js";
+import { writeAtomic } from "../../src/cli/files.js";
 import { buildReport } from "../../src/cli/report/site.js";
 import { loadWorkspace } from "../../src/compiler/workspace.js";
 import { archc } from "./capture.js";
 import { tinyArch } from "./tiny-arch.js";
 
 // Which writes (by path) and renames (by "from -> to") fail, switched per test.
-const faults = vi.hoisted(() => ({ write: undefined as RegExp | undefined, rename: undefined as RegExp | undefined }));
+const faults = vi.hoisted(() => ({ write: undefined as RegExp | undefined, rename: undefined as RegExp | undefined, pathless: false }));
 
 vi.mock("node:fs", async (importOriginal) => {
   const fs = await importOriginal<typeof import("node:fs")>();
@@ -23,6 +23,8 @@ vi.mock("node:fs", async (importOriginal) => {
       // Half the bytes reach the disk, then it is full.
       const text = typeof data === "string" ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString("latin1");
       fs.writeFileSync(path, text.slice(0, Math.floor(text.length / 2)));
+      // A real full disk fails in write(2) on an open descriptor: Node's error then has no path.
+      if (faults.pathless) throw Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC", errno: -28, syscall: "write" });
       throw fail("ENOSPC", String(path));
     }
     return (fs.writeFileSync as (...a: unknown[]) => void)(path, data, ...rest);
@@ -39,6 +41,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 afterEach(() => {
   faults.write = undefined;
   faults.rename = undefined;
+  faults.pathless = false;
 });
 
 const leftovers = (d: string) => readdirSync(d).filter((f) => f.includes(".tmp-"));
@@ -46,6 +49,35 @@ const leftovers = (d: string) => readdirSync(d).filter((f) => f.includes(".tmp-"
 const model = tinyArch("Atomic");
 
 describe("writeAtomic", () => {
+  it("a full disk whose error carries no path (as write(2) gives) is exit 1 naming the output file, for compile and fmt", async () => {
+    const src = join(dir, "nopath.arch");
+    writeFileSync(src, model.replace("arch Atomic", "arch NoPath").replace("d = 4", "d  =  4"));
+    const out = join(dir, "out-nopath");
+    faults.write = /\.tmp-/;
+    faults.pathless = true;
+    const r = await archc("compile", src, "-o", out);
+    expect(r.code, r.err).toBe(1);
+    expect(r.err).toBe(`error: ${join(out, "nopath.ts")}: no space left on the device (ENOSPC)\n`);
+    const f = await archc("fmt", src);
+    expect(f.code, f.err).toBe(1);
+    expect(f.err).toBe(`error: ${src}: no space left on the device (ENOSPC)\n`);
+    expect(leftovers(dir)).toEqual([]);
+    expect(leftovers(out)).toEqual([]);
+  });
+
+  it("temporary files of a killed run are removed by the next write; a live process's are left alone", () => {
+    const f = join(dir, "stale.ts");
+    // PID 2^22 + 1 is above Linux's pid_max limit: no such process can be running.
+    const dead = `${f}.tmp-4194305`;
+    const live = `${f}.tmp-${process.ppid}`;
+    writeFileSync(dead, "half a mod");
+    writeFileSync(live, "being written");
+    writeAtomic(f, "the module\n");
+    expect(existsSync(dead)).toBe(false);
+    expect(existsSync(live)).toBe(true);
+    rmSync(live);
+  });
+
   it("a write that fails part way leaves the old file as it was, and no temporary file", () => {
     const f = join(dir, "module.ts");
     writeFileSync(f, "the old module\n");
@@ -76,7 +108,7 @@ describe("writeAtomic", () => {
     faults.write = /\.tmp-/;
     const r = await archc("compile", src, "-o", out);
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/^error: .*atomic\.ts\.tmp-\d+: ENOSPC/);
+    expect(r.err).toMatch(/^error: .*out\/atomic\.ts: no space left on the device \(ENOSPC\)/);
     expect(r.err).not.toMatch(/internal error|\n\s+at /);
     expect(readFileSync(generated, "utf8")).toBe(before);
     expect(leftovers(out)).toEqual([]);

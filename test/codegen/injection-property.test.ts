@@ -17,7 +17,7 @@ import { IntTensor, ModelSession, randomSource } from "../../src/runtime/index.j
 const seed = Number(process.env.ARCHC_SEED ?? 20261129);
 const g = globalThis as { __archcPwned?: number };
 
-const pieces = ['"', "'", "`", "${", "}", "*/", "/*", "//", "\\", "\n", "\r", "\u2028", "\u2029", "<!--", "</script>", "globalThis.__archcPwned = 1;", "${globalThis.__archcPwned = 2}", "x", " ", "é", "\u0000"];
+const pieces = ['"', "'", "`", "${", "}", "*/", "/*", "//", "\\", "\n", "\r", "\u2028", "\u2029", "<!--", "</script>", "globalThis.__archcPwned = 1;", "${globalThis.__archcPwned = 2}", "x", " ", "é", "\u0000", "\u202e", "\u2066", "\u2069", "\u200f"];
 const payload = fc.array(fc.constantFrom(...pieces), { minLength: 1, maxLength: 8 }).map((ps) => ps.join(""));
 
 /** The .arch spelling of a string: `"` and `\` escaped, line breaks as `\n` (a literal holds no raw newline). */
@@ -87,6 +87,8 @@ describe("no string in an .arch file can inject code into the generated module",
           expect(errors.map((d) => d.message)).toEqual([]);
           const text = (await generateModule(a.arch)).text;
           // Syntax: exactly one module, no string or comment left open.
+          // No bidirectional control reaches the text raw (Trojan Source): escaped in literals and comments.
+          expect(text).not.toMatch(/[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/);
           const parsed = ts.transpileModule(text, { reportDiagnostics: true, compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } });
           expect(parsed.diagnostics?.map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n"))).toEqual([]);
           const mod = instantiate(text);

@@ -1,8 +1,12 @@
 // The command line on damaged files: every command that reads an .arch file exits 0 or 1
 // (never 70, an internal error) and prints no stack trace, whatever the file holds.
-// Each case is a zoo file with random token-level damage, written to a temporary folder
-// under a renamed architecture (so it extends the zoo without clashing with it).
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+// Each case is a zoo file with random token-level damage (including names renamed to
+// identifiers that have broken generated code), written to a temporary folder under a
+// renamed architecture (so it extends the zoo without clashing with it); a module that
+// compile writes must load.
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { instantiate } from "../../src/compiler/codegen/load.js";
+import { ConfigError } from "../../src/runtime/index.js";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -44,6 +48,18 @@ describe("archc on damaged .arch files", () => {
         expect([0, 1], where).toContain(r.code);
         expect(r.err + r.out, where).not.toMatch(/internal error/);
         expect(r.err + r.out, where).not.toMatch(/\n\s+at .+:\d+:\d+/);
+        // What compile wrote loads, and configures at its defaults (or names a broken require).
+        if (argv[0] === "compile" && r.code === 0) {
+          const out = argv[argv.length - 1]!;
+          for (const m of readdirSync(out)) {
+            const mod = instantiate(readFileSync(join(out, m), "utf8"));
+            try {
+              mod.configure({});
+            } catch (e) {
+              expect(e, `${where}\n${m}`).toBeInstanceOf(ConfigError);
+            }
+          }
+        }
       }),
       { seed, numRuns: Math.round(36 * scale), endOnFailure: true },
     );

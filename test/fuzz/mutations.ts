@@ -18,7 +18,8 @@ export type Mutation =
   | { kind: "truncate"; fraction: number }
   | { kind: "insert"; at: number; text: string }
   | { kind: "longLine"; at: number; unit: string; times: number }
-  | { kind: "nest"; at: number; open: string; depth: number; balanced: boolean };
+  | { kind: "nest"; at: number; open: string; depth: number; balanced: boolean }
+  | { kind: "rename"; at: number; to: string };
 
 export interface MutatedFile {
   /** The zoo file the mutations apply to. */
@@ -37,11 +38,24 @@ export const tokenTexts = [
 ];
 
 /** Numbers that stress evaluation: zero, negatives, huge, fractional, overflowing. */
-export const numberTexts = ["0", "1", "-1", "3", "7", "0.0", "0.5", "1e308", "1e-320", "99999999", "4294967296", "123456789012345678901234567890", "2147483648", "1e9", "65536"];
+export const numberTexts = ["0", "1", "-1", "-16", "3", "7", "0.0", "0.5", "1e308", "1e999", "1e-320", "99999999", "4294967296", "9007199254740993", "123456789012345678901234567890", "2147483648", "1e9", "65536"];
+
+/**
+ * Identifiers that have broken generated code (issue 18): JavaScript keywords, names every
+ * object inherits, the generated module's own names and locals, globals it uses, and the
+ * spellings a renaming could collide with. A `rename` mutation gives one of the file's
+ * names one of these everywhere it occurs, so the file usually still checks and compiles.
+ */
+export const hazardNames = [
+  "constructor", "__proto__", "toString", "valueOf", "hasOwnProperty", "Config", "Hyper", "configure", "presets", "hf", "roots", "defaultRoot",
+  "given", "self", "cfg", "ctx", "rt", "w", "path", "i", "rows", "v", "default", "new", "class_", "type", "delete", "undefined", "Math", "Partial",
+  "Record", "Array", "default_", "Config_", "given_",
+];
 
 /** Text a lexer for ASCII names must reject or carry in strings and comments. */
 export const strangeTexts = [
   "é", "中文", "😀", "\u2028", "\u2029", "\u0000", "\uFEFF", "\t", "\r", "\r\n", "\\", "\"", "\"unterminated", "`${x}`", "*/", "$", "\u00a0", "ｄ", "İ",
+  "\u202e", "\u2066", "\"\u202e}\u2066\"", "# \u202e comment\r",
 ];
 
 const sources = new Map<string, string>();
@@ -90,6 +104,12 @@ function pick(xs: number[], at: number): number | undefined {
 export function applyMutation(text: string, m: Mutation): string {
   if (m.kind === "truncate") return text.slice(0, Math.floor(text.length * m.fraction));
   const ps = pieces(text);
+  if (m.kind === "rename") {
+    const j = pick(tokenIndexes(ps, (p) => p.type === "Identifier"), m.at);
+    if (j === undefined) return text;
+    const from = ps[j]!.text;
+    return ps.map((p) => (p.token && p.type === "Identifier" && p.text === from ? m.to : p.text)).join("");
+  }
   const toks = tokenIndexes(ps);
   const i = pick(toks, m.at);
   if (i === undefined) return text + (m.kind === "insert" || m.kind === "replace" ? m.text : "");
@@ -149,6 +169,7 @@ export const arbMutation: fc.Arbitrary<Mutation> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("longLine" as const), at, unit: fc.constantFrom("x", " ", "# ", "é"), times: fc.integer({ min: 1000, max: 100_000 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("longLine" as const), at, unit: fc.constantFrom("a + ", "1, ", "\"s\" ", "x.", "- "), times: fc.integer({ min: 100, max: 1500 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("nest" as const), at, open: fc.constantFrom("(", "[", "{"), depth: fc.integer({ min: 10, max: 5000 }), balanced: fc.boolean() }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant("rename" as const), at, to: fc.constantFrom(...hazardNames) }) },
 );
 
 export function zooFileNames(): string[] {

@@ -16,15 +16,11 @@ import type { ChildJob } from "../bench-child.js";
 import { workspaceFor } from "./model-ref.js";
 import { prepareReference, referenceFields, runProbe, runReference } from "../bench-reference.js";
 import { getThreads } from "../../runtime/index.js";
+import { threadCounts } from "../threads.js";
+import { checkMemory, parseBytes } from "../memory-budget.js";
+import { UserError } from "../user-error.js";
 import type { Command } from "./command.js";
 import { benchOrt } from "../ort/bench.js";
-
-function threadCounts(spec: string | undefined): number[] {
-  if (spec === undefined) return [getThreads()];
-  const counts = spec.split(",").map((s) => Number(s.trim()));
-  if (!counts.length || counts.some((n) => !Number.isInteger(n) || n < 1)) throw new UsageError(`--threads needs positive integers (e.g. 2 or 1,2), found ${JSON.stringify(spec)}`);
-  return counts;
-}
 
 /** node [loader] bench-child: the compiled .js next to this file, or the .ts under tsx when running from source. */
 function childCommand(): string[] {
@@ -50,27 +46,35 @@ function runChild(job: ChildJob): Promise<Record<string, unknown>> {
       const line = lines.pop() ?? "";
       // Anything else the process printed (e.g. --trace-gc through ARCHC_BENCH_NODE_ARGS) is not lost.
       if (lines.length) process.stderr.write(`${lines.join("\n")}\n`);
-      if (code !== 0 || !line.startsWith("{")) reject(new Error(`the benchmark process failed (exit code ${code})`));
-      else resolve(JSON.parse(line) as Record<string, unknown>);
+      const result = line.startsWith("{") ? (JSON.parse(line) as Record<string, unknown>) : undefined;
+      if (result && typeof result.error === "string") {
+        const message = String(result.message);
+        if (result.user) reject(new UserError(result.error, message));
+        else reject(new Error(`the benchmark process failed: ${message}${result.stack ? `\n${String(result.stack)}` : ""}`));
+      } else if (code !== 0 || !result) reject(new Error(`the benchmark process failed (exit code ${code})`));
+      else resolve(result);
     });
   });
 }
 
 export const bench: Command = {
   summary: "benchmark a checkpoint by the protocol of shared/bench/README.md (prefill 128, decode 128, median of 3)",
-  usage: "bench CKPT_DIR [--threads N[,N…]] [--engine ort] [--weights auto|fp32|bf16|int8] [--reference scripts/bench-reference] [--json]",
+  usage: "bench CKPT_DIR [--threads N[,N…]] [--engine ort] [--weights auto|fp32|bf16|int8] [--reference scripts/bench-reference] [--max-memory SIZE] [--json]",
   flags: [],
+  options: ["prompt-len", "steps", "rounds", "threads", "max-memory", "engine", "weights", "reference"],
+  maxPositional: 1,
   async run(args, io) {
     const dir = args.positional[0];
     if (!dir) throw new UsageError("name a checkpoint folder (config.json + model.safetensors)");
     // Shrinking the protocol is for tests; the defaults are the protocol's.
     const settings: BenchSettings = {
-      promptLength: Math.max(1, intOpt(args, "prompt-len", PROTOCOL.promptLength)),
-      steps: intOpt(args, "steps", PROTOCOL.steps),
-      rounds: Math.max(1, intOpt(args, "rounds", PROTOCOL.rounds)),
+      promptLength: intOpt(args, "prompt-len", PROTOCOL.promptLength, 1, 1_000_000),
+      steps: intOpt(args, "steps", PROTOCOL.steps, 0, 1_000_000),
+      rounds: intOpt(args, "rounds", PROTOCOL.rounds, 1, 1000),
       warmupSteps: PROTOCOL.warmupSteps,
     };
-    const threads = threadCounts(opt(args, "threads"));
+    const spec = opt(args, "threads");
+    const threads = spec === undefined ? [getThreads()] : threadCounts(spec, io.err);
     const engine = opt(args, "engine");
     if (engine !== undefined && engine !== "ort") throw new UsageError(`unknown --engine ${JSON.stringify(engine)}: expected ort (onnxruntime-node), or no --engine for the bundled runtime`);
     if (engine === "ort") {
@@ -86,6 +90,8 @@ export const bench: Command = {
     const referencePath = opt(args, "reference");
     const cfgPath = join(dir, "config.json");
     const { arch, root, values } = configValues(workspaceFor([]), readJson(cfgPath, "config.json"), cfgPath);
+    const maxMemory = opt(args, "max-memory");
+    checkMemory(arch, root, values, cfgPath, maxMemory === undefined ? undefined : parseBytes(maxMemory));
     const generated = await generateModule(arch);
     const js = ts.transpileModule(generated.text, {
       compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: false },

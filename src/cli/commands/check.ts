@@ -9,6 +9,7 @@ export const check: Command = {
   summary: "parse and check .arch files (default: the bundled zoo); exit 1 on any error",
   usage: "check [FILE.arch…] [--json]",
   flags: [],
+  options: [],
   async run(args, io) {
     const files = args.positional.length ? args.positional : zooFiles();
     const ws = loadWorkspace(files);

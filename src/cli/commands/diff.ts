@@ -7,6 +7,8 @@ export const diff: Command = {
   summary: "semantic diff of two models, aligned by role, ending in a plain summary (FILE.arch[:PRESET], a preset or arch name, a config.json or checkpoint folder, or --preset NAME twice)",
   usage: "diff A B [--json | --md | --html] [--preset A --preset B]",
   flags: ["md", "html", "no-color"],
+  options: ["preset"],
+  maxPositional: 2,
   async run(args, io) {
     const refs = [...args.positional.map((p) => ({ spec: p as string | undefined, preset: undefined as string | undefined })), ...(args.options.get("preset") ?? []).map((p) => ({ spec: undefined, preset: p }))];
     if (refs.length !== 2) throw new UsageError(`diff compares two models, found ${refs.length}`);

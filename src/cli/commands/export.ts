@@ -11,6 +11,8 @@ export const exportCmd: Command = {
   summary: "export a model for another engine: --torch (an importable PyTorch package) or --onnx (model.onnx, weights as external data)",
   usage: "export MODEL (--torch | --onnx [--intermediates] [--contrib-ops] [--seed N]) -o OUT   (MODEL: FILE.arch[:PRESET], a preset name or a checkpoint folder)",
   flags: [...targets, "intermediates", "contrib-ops"],
+  options: ["out", "seed"],
+  maxPositional: 1,
   async run(args, io) {
     const chosen = targets.filter((t) => flag(args, t));
     if (chosen.length !== 1) throw new UsageError(`choose one target: ${targets.map((t) => `--${t}`).join(", ")}`);

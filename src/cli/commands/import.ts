@@ -5,7 +5,7 @@ import { pyFloat } from "../../compiler/eval/pyformat.js";
 import { configFor } from "../../compiler/pipeline.js";
 import type { TypeRef } from "../../compiler/ast/nodes.js";
 import type { ArchIR, Value } from "../../compiler/ir/model.js";
-import { opt, UsageError } from "../args.js";
+import { flag, opt, UsageError } from "../args.js";
 import { configValues, readJson } from "../checkpoint.js";
 import { workspaceFor } from "./model-ref.js";
 import type { Command } from "./command.js";
@@ -54,6 +54,8 @@ export const importCmd: Command = {
   summary: "print the .arch preset matching a Hugging Face config.json",
   usage: "import CONFIG.json [--name PRESET]",
   flags: [],
+  options: ["name"],
+  maxPositional: 1,
   async run(args, io) {
     const file = args.positional[0];
     if (!file) throw new UsageError("name a config.json");
@@ -64,7 +66,8 @@ export const importCmd: Command = {
     const lines = [...arch.params.values()].filter((p) => keys.has(p.name)).map((p) => `  ${p.name} = ${archLiteral(values[p.name]!, p.type)}`);
     // The class the config names, when it is not the architecture's own root.
     const rootClause = root && root !== arch.root?.block ? ` root ${root}` : "";
-    io.out(`# ${arch.name} (${arch.file})\npreset ${archString(name)}${rootClause} {\n${lines.join("\n")}\n}`);
+    const source = `preset ${archString(name)}${rootClause} {\n${lines.join("\n")}\n}`;
+    io.out(flag(args, "json") ? JSON.stringify({ arch: arch.name, file: arch.file, root, preset: name, source }) : `# ${arch.name} (${arch.file})\n${source}`);
     return 0;
   },
 };

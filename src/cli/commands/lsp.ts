@@ -7,6 +7,7 @@ export const lsp: Command = {
   summary: "the language server (LSP over standard input and output) for editors",
   usage: "lsp --stdio",
   flags: ["stdio"],
+  options: [],
   async run(args, _io) {
     if (args.positional.length) throw new UsageError(`lsp takes no files (the editor sends them), found ${args.positional.join(" ")}`);
     if (!flag(args, "stdio")) throw new UsageError("lsp talks to the editor over standard input and output: run `archc lsp --stdio`");

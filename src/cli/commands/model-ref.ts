@@ -15,9 +15,22 @@ export function failWith(ws: Workspace, diags: Diagnostic[]): never {
   throw e;
 }
 
+/** The zoo and the files named (any extension: a named file is read as .arch source). */
 export function workspaceFor(files: string[]): Workspace {
-  const ws = loadWorkspace(files.filter((f) => f.endsWith(".arch")));
-  return ws;
+  return loadWorkspace(files);
+}
+
+const isFile = (p: string) => existsSync(p) && statSync(p).isFile();
+
+/**
+ * The file a model reference names, if any: `FILE.arch`, `FILE.arch:PRESET`, or an existing
+ * file of another extension (with or without `:PRESET`); an arch or preset name names none.
+ */
+export function fileOfSpec(spec: string): string | undefined {
+  if (spec.endsWith(".arch") || isFile(spec)) return spec;
+  const m = /^(.*):[^/\\:]+$/.exec(spec);
+  if (m && (m[1]!.endsWith(".arch") || isFile(m[1]!))) return m[1]!;
+  return undefined;
 }
 
 export function selectModel(args: ParsedArgs, spec = args.positional[0], preset = opt(args, "preset")): { ws: Workspace; ref: ModelRef } {
@@ -25,7 +38,8 @@ export function selectModel(args: ParsedArgs, spec = args.positional[0], preset 
 }
 
 function checkedRef(spec: string | undefined, preset: string | undefined): { ws: Workspace; ref: ModelRef } {
-  const ws = workspaceFor(spec ? [spec.replace(/:[^/\\]*$/, (m) => (spec.endsWith(".arch") ? m : ""))].filter((s) => s.endsWith(".arch")) : []);
+  const file = spec === undefined ? undefined : fileOfSpec(spec);
+  const ws = workspaceFor(file ? [file] : []);
   const ref = resolveModelRef(ws, spec, preset);
   if ("code" in ref) failWith(ws, [...ws.diagnostics.filter((d) => d.severity === "error"), ref]);
   const diags = checkWorkspace(ws, [ref.arch.file]).filter((d) => d.severity === "error");

@@ -1,7 +1,7 @@
 import { hasErrors } from "../../compiler/diagnostics/diagnostic.js";
 import { checkWorkspace } from "../../compiler/pipeline.js";
 import { displayPath, loadWorkspace } from "../../compiler/workspace.js";
-import { opt, UsageError } from "../args.js";
+import { flag, opt, UsageError } from "../args.js";
 import { buildReport } from "../report/site.js";
 import { failWith } from "./model-ref.js";
 import type { Command } from "./command.js";
@@ -10,6 +10,7 @@ export const report: Command = {
   summary: "build a static HTML report of the zoo (table, a page per model, a compare page) that opens from file://",
   usage: "report [FILE.arch…] -o DIR",
   flags: [],
+  options: ["out"],
   async run(args, io) {
     const out = opt(args, "out");
     if (!out) throw new UsageError("name the output folder with -o DIR");
@@ -25,7 +26,7 @@ export const report: Command = {
       else io.err(line);
     });
     if (tty) process.stderr.write("\n");
-    io.out(`wrote ${files.length} files to ${out} (open ${out}/index.html)`);
+    io.out(flag(args, "json") ? JSON.stringify({ out, files: files.length }) : `wrote ${files.length} files to ${out} (open ${out}/index.html)`);
     return 0;
   },
 };

@@ -78,6 +78,7 @@ export const table: Command = {
   summary: "the zoo's feature table (attention, positions, norm, activation, MoE, size) as Markdown or HTML",
   usage: "table [FILE.arch…] [--html] [--json]",
   flags: ["html", "md"],
+  options: [],
   async run(args, io) {
     const files = args.positional.length ? args.positional : zooFiles();
     const ws = loadWorkspace(files);

@@ -6,6 +6,7 @@ import { weightModeOpt } from "../checkpoint.js";
 import { engines } from "../engines/index.js";
 import { failWith, workspaceFor } from "./model-ref.js";
 import type { ArchIR } from "../../compiler/ir/model.js";
+import { parseBytes } from "../memory-budget.js";
 import type { Command } from "./command.js";
 
 export function verifyJson(r: VerifyReport): string {
@@ -15,8 +16,10 @@ export function verifyJson(r: VerifyReport): string {
 
 export const verify: Command = {
   summary: "run a conformance case and compare every expected tensor and the greedy generation",
-  usage: `verify CASE_DIR [--arch FILE.arch] [--engine ${Object.keys(engines).join("|")}] [--weights auto|fp32|bf16|int8] [--json]`,
+  usage: `verify CASE_DIR [--arch FILE.arch] [--engine ${Object.keys(engines).join("|")}] [--weights auto|fp32|bf16|int8] [--max-memory SIZE] [--json]`,
   flags: [],
+  options: ["arch", "engine", "weights", "max-memory"],
+  maxPositional: 1,
   async run(args, io) {
     const dir = args.positional[0];
     if (!dir) throw new UsageError("name a conformance case folder");
@@ -34,7 +37,8 @@ export const verify: Command = {
       if (errors.length) failWith(ws, errors);
       if (own.length === 0) throw new UsageError(`${file} defines no architecture`);
     }
-    const [r] = await engine.verifyCases(ws, [dir], { ...(own ? { archs: own } : {}), weights: weightModeOpt(args) });
+    const maxMemory = opt(args, "max-memory");
+    const [r] = await engine.verifyCases(ws, [dir], { ...(own ? { archs: own } : {}), weights: weightModeOpt(args), ...(maxMemory === undefined ? {} : { maxMemory: parseBytes(maxMemory) }) });
     for (const w of r!.warnings) io.err(`warning: ${w}`);
     io.out(flag(args, "json") ? verifyJson(r!) : formatVerify(r!));
     return r!.pass ? 0 : 1;

@@ -54,6 +54,8 @@ export const zoo: Command = {
   summary: "check, compile and run every model in models/ at a tiny random configuration; print a table",
   usage: "zoo [--json]",
   flags: [],
+  options: [],
+  maxPositional: 0,
   async run(args, io) {
     const ws = loadWorkspace([]);
     // A model file with errors fails its own row (and those of archs built on it), not the zoo.

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { error, DiagnosticError } from "../../compiler/diagnostics/diagnostic.js";
 import { MissingLowering } from "../../compiler/torch/lowering-lookup.js";
 import { torchPackage } from "../../compiler/torch/package.js";
-import { writeAtomic } from "../write-atomic.js";
+import { writeAtomic } from "../files.js";
 import type { ExportedModel } from "./model.js";
 
 export function exportTorch(m: ExportedModel, out: string): string[] {

@@ -2,6 +2,7 @@
 // the zoo table, a page per model (diagram, module tree, stats, highlighted source) and a
 // diff page where any two models are picked and compared side by side.
 import { copyFileSync, mkdirSync, renameSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { removeStaleTemporaries } from "../files.js";
 import { join, dirname, basename } from "node:path";
 import type { ArchIR } from "../../compiler/ir/model.js";
 import type { Workspace } from "../../compiler/workspace.js";
@@ -40,6 +41,8 @@ export interface ReportProgress {
  * it was, and no half-written folder behind.
  */
 export function buildReport(ws: Workspace, outDir: string, only?: ReadonlySet<string>, progress: ReportProgress = () => {}): string[] {
+  // A run killed part way left its temporary folder (or, mid-swap, the previous site aside).
+  removeStaleTemporaries(outDir);
   const tmp = join(dirname(outDir), `.${basename(outDir)}.tmp-${process.pid}`);
   rmSync(tmp, { recursive: true, force: true });
   let written: string[];

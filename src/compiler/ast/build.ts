@@ -491,8 +491,18 @@ export interface ParseResult {
 /** Parses one .arch text. Never throws on bad input: problems come back as diagnostics. */
 export function parseArch(path: string, text: string): ParseResult {
   const diagnostics: Diagnostic[] = [];
-  const deep = tokenNesting(path, T.archLexer.tokenize(text).tokens);
+  const tokens = T.archLexer.tokenize(text).tokens;
+  const deep = tokenNesting(path, tokens);
   if (deep) return { file: { path, text, archs: [] }, diagnostics: [deep] };
+  // An integer past 2^53 would silently become a nearby one (9007199254740993 → …992).
+  for (const t of tokens) {
+    if (t.tokenType !== T.Integer || BigInt(t.image) <= 2n ** 53n) continue;
+    diagnostics.push(
+      error("E0203", { file: path, line: t.startLine ?? 1, col: t.startColumn ?? 1, offset: t.startOffset, length: t.image.length }, `the integer ${t.image} is past 2^53 = 9007199254740992: it cannot be represented exactly`, {
+        hint: "write it as a float (e.g. 1.0e30) if an approximate value is meant",
+      }),
+    );
+  }
   let out: ReturnType<typeof parseArchText>;
   try {
     out = parseArchText(text);

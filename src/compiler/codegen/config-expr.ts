@@ -41,7 +41,7 @@ export function configExpr(e: A.Expr, name: (n: string) => NameKind | undefined)
         case "!=":
           return e.right.kind === "null" ? `(${l} !== null)` : e.left.kind === "null" ? `(${r} !== null)` : `!rt.cfg.equal(${l}, ${r})`;
         case "in":
-          return `(${r} as unknown[]).some((v) => rt.cfg.equal(v, ${l}))`;
+          return `(${r} as unknown[]).some((v$) => rt.cfg.equal(v$, ${l}))`;
         case "+":
           return `((${l}) + (${r}))`;
         default:

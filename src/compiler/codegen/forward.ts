@@ -9,7 +9,7 @@ import { fusedExperts } from "../ops/moe.js";
 import { paramName } from "../ops/op-def.js";
 import { typeText, type Annotations, type ModuleListT, type ModuleT, type ModuleVariant, type Type } from "../check/types.js";
 import { configExpr, type NameKind } from "./config-expr.js";
-import { commentText, localName, str, typeName } from "./names.js";
+import { commentText, localName, propKey, str, typeName } from "./names.js";
 import { exprText } from "../ast/expr-text.js";
 
 export interface ForwardEmitter {
@@ -152,7 +152,7 @@ export function emitForward(em: ForwardEmitter, b: BlockIR): string[] {
     const { named, rest } = bindArguments(op, e);
     const pos = positional.map((p) => named.get(p));
     while (pos.length && pos[pos.length - 1] === undefined) pos.pop();
-    const kw = [...named].filter(([k]) => !positional.includes(k)).map(([k, v]) => `${k}: ${argValue(v)}`);
+    const kw = [...named].filter(([k]) => !positional.includes(k)).map(([k, v]) => `${propKey(k)}: ${argValue(v)}`);
     const args = ["ctx"];
     // A stateful op keeps its state per call site and, inside loops, per iteration.
     if (op.stateful) args.push(`\`\${self.$path}#${res?.kind === "op" ? res.site : 0}${iterationKeys.map((k) => `.\${${k}}`).join("")}\``);
@@ -168,7 +168,7 @@ export function emitForward(em: ForwardEmitter, b: BlockIR): string[] {
       const item = (t as ModuleListT).item;
       // A list of bare parameters (nn.ParameterList) is passed as its tensors.
       if (item.variants.length > 0 && item.variants.every((v) => v.kind === "primitive" && v.primitive.apply.kind === "value")) return `${expr(e)} as readonly rt.Tensor[]`;
-      return `(i: number, rows: rt.Tensor) => ${callVariants(item, `${expr(e)}[i]!`, ["rows"])}`;
+      return `(i$: number, rows$: rt.Tensor) => ${callVariants(item, `${expr(e)}[i$]!`, ["rows$"])}`;
     }
     // One block holding every expert's weights: told which expert to compute.
     if (t && fusedExperts(t)) return `(i: number, rows: rt.Tensor) => ${callVariants(t as ModuleT, expr(e), ["rows", "i"])}`;

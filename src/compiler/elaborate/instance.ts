@@ -92,7 +92,31 @@ export function elaborate(config: ResolvedConfig, rootName?: string): Elaborated
     return i;
   };
 
+  // Blocks being built, outermost first: meeting one again with the same arguments is a cycle
+  // (A contains B contains A) that would otherwise grow until the module limit.
+  const building: { block: BlockIR; key: string }[] = [];
   const instantiateBlock = (b: BlockIR, args: Record<string, Value>, nm: string, path: string, span?: A.Span): Instance | undefined => {
+    const key = JSON.stringify(args);
+    const again = building.findIndex((f) => f.block === b && f.key === key);
+    if (again >= 0) {
+      const chain = [...building.slice(again).map((f) => f.block.name), b.name];
+      if (!reportedCycles.has(chain.join(" "))) {
+        reportedCycles.add(chain.join(" "));
+        const msg = chain.length === 2 ? `block \`${b.name}\` contains itself` : `blocks contain each other: ${chain.map((n) => `\`${n}\``).join(" contains ")}`;
+        diagnostics.push(error("E0204", b.nameSpan, msg, { hint: "a block cannot be a submodule of itself, directly or through other blocks" }));
+      }
+      return undefined;
+    }
+    building.push({ block: b, key });
+    try {
+      return instantiateBlockBody(b, args, nm, path, span);
+    } finally {
+      building.pop();
+    }
+  };
+  const reportedCycles = new Set<string>();
+
+  const instantiateBlockBody = (b: BlockIR, args: Record<string, Value>, nm: string, path: string, span?: A.Span): Instance | undefined => {
     if (++depth > 64) {
       diagnostics.push(error("E0204", b.nameSpan, `block \`${b.name}\` contains itself`, { hint: "a block cannot be its own submodule" }));
       depth--;
@@ -293,7 +317,14 @@ export function elaborate(config: ResolvedConfig, rootName?: string): Elaborated
 
 function primitiveWeights(p: Primitive, args: Record<string, Value>, span: A.Span) {
   try {
-    return p.weights(args);
+    const weights = p.weights(args);
+    // A size is a count: `Linear(-16, -16)` would print, count 240 parameters and fail only at load.
+    for (const w of weights) {
+      if (w.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) continue;
+      const given = Object.entries(args).filter(([, v]) => typeof v === "number").map(([k, v]) => `${k}=${v}`).join(", ");
+      throw new EvalError(`${p.name}(${given}): the weight \`${w.name || "weight"}\` would have shape [${w.shape.join(", ")}]; sizes must be whole numbers from 0 to 2^53`, span, "E0203");
+    }
+    return weights;
   } catch (e) {
     if (e instanceof PrimitiveArgumentError) throw new EvalError(`${p.name}: ${e.message}`, span, "E0203");
     throw e;

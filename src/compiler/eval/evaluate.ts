@@ -82,6 +82,8 @@ export const builtins: Record<string, Builtin> = {
     return (v as Value[][]).flat();
   },
 };
+// Looked up by names from .arch files: `toString` or `constructor` must find nothing.
+Object.setPrototypeOf(builtins, null);
 
 function flat(a: Value[]): Value[] {
   return a.length === 1 && Array.isArray(a[0]) ? (a[0] as Value[]) : a;

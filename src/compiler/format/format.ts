@@ -73,7 +73,8 @@ export function formatArch(text: string): FormatResult {
     const name = t.tokenType.name;
     if (prev) {
       const gap = text.slice(prev.startOffset + prev.image.length, t.startOffset);
-      const breaks = (gap.match(/\n/g) ?? []).length;
+      // Any line break counts, \r alone too: the lexer ends a comment there.
+      const breaks = (gap.match(/\r\n|\r|\n/g) ?? []).length;
       if (breaks > 0) {
         flush();
         if (breaks > 1) out.push("");

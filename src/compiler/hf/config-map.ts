@@ -57,6 +57,24 @@ function toValue(v: unknown): Value | undefined {
   return undefined;
 }
 
+/**
+ * Why a number from config.json cannot be used as it is, or undefined: JSON's `1e999`
+ * parses to infinity, and an integer past 2^53 (`10^30`) to a nearby float, so the model
+ * built would not be the one the file describes.
+ */
+function inexactNumber(v: Value, type: string): string | undefined {
+  const nums: number[] = [];
+  const collect = (x: Value): void => void (Array.isArray(x) ? x.forEach(collect) : typeof x === "number" && nums.push(x));
+  collect(v);
+  const bad = nums.find((x) => !Number.isFinite(x));
+  if (bad !== undefined) return "is beyond the range of a 64-bit float (it reads as infinity)";
+  if (type === "int") {
+    const big = nums.find((x) => Number.isInteger(x) && !Number.isSafeInteger(x));
+    if (big !== undefined) return "is past 2^53 = 9,007,199,254,740,992: not an exact integer (and beyond any model's size)";
+  }
+  return undefined;
+}
+
 function fitsScalar(type: string, v: Value): boolean {
   switch (type) {
     case "int":
@@ -107,7 +125,8 @@ function unknownSubKeys(json: Record<string, unknown>, known: string[][]): strin
 }
 
 export function mapHfConfig(arch: ArchIR, json: Record<string, unknown>, file = "config.json"): MappedConfig {
-  const values: Record<string, Value> = {};
+  // Keyed by hyperparameter names, which may be `__proto__` or `constructor`: no prototype.
+  const values: Record<string, Value> = Object.create(null) as Record<string, Value>;
   const diagnostics: Diagnostic[] = [];
   const used = new Set<string>();
   for (const p of arch.params.values()) {
@@ -130,6 +149,11 @@ export function mapHfConfig(arch: ArchIR, json: Record<string, unknown>, file = 
         continue;
       }
       const v = toValue(raw);
+      const inexact = v === undefined ? undefined : inexactNumber(v, p.type.name);
+      if (inexact) {
+        diagnostics.push(error("E0501", undefined, `${file}: \`${key.join(".")}\` for hyperparameter \`${p.name}\` ${inexact}`, { found: typeof raw === "number" ? String(raw) : JSON.stringify(raw).slice(0, 80) }));
+        break;
+      }
       if (v === undefined) {
         diagnostics.push(error("E0501", undefined, `${file}: key \`${key.join(".")}\` has a value archc cannot read`, { found: JSON.stringify(raw).slice(0, 80) }));
         break;

@@ -114,6 +114,7 @@ export const activationClasses: Record<string, string> = {
   mish: "MishActivation",
   leaky_relu: "LeakyReLU",
 };
+Object.setPrototypeOf(activationClasses, null);
 
 export const primitives: Record<string, Primitive> = {
   Linear: {
@@ -493,6 +494,8 @@ def lstm(ctx, module, x):
     diffText: sizelessText("Conv2d"),
   },
 };
+// Looked up by names from .arch files: `toString` or `constructor` must find nothing.
+Object.setPrototypeOf(primitives, null);
 
 /** The TypeScript type of a primitive's instances in generated code. */
 export function primitiveTsType(p: Primitive): string {

@@ -14,6 +14,16 @@ export interface ModuleStats {
   path: string;
   className: string;
   params: number;
+  /** `params` exactly (it is rounded past 2^53). */
+  exactParams: bigint;
+}
+
+/** The counts exactly: a model with 2^40-wide layers has more parameters than a float counts. */
+export interface ExactCounts {
+  params: bigint;
+  nonEmbeddingParams: bigint;
+  /** Rounded to the nearest integer: exact below 2^53, the nearest float64 past it (MoE shares and attention terms are computed in floats). */
+  flopsPerToken: bigint;
 }
 
 export interface ModelStats {
@@ -33,9 +43,14 @@ export interface ModelStats {
   /** float32 keys + values cached per token, all layers. */
   kvCacheBytesPerToken: number;
   modules: ModuleStats[];
+  exact: ExactCounts;
 }
 
 const count = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+// Sizes are safe integers (the elaborator refuses others), so each factor converts exactly.
+const exactCount = (shape: number[]) => shape.reduce((a, b) => a * BigInt(b), 1n);
+const exactSum = (ws: { shape: number[] }[]) => ws.reduce((a, w) => a + exactCount(w.shape), 0n);
+
 
 /** The context length FLOPs per token are counted at unless the caller gives one. */
 export const DEFAULT_FLOPS_CONTEXT = 2048;
@@ -48,6 +63,7 @@ export function computeStats(m: ElaboratedModel, at: FlopsAt = { context: DEFAUL
   const params = weights.reduce((a, w) => a + count(w.shape), 0);
   let embedding = 0;
   let flops = 0;
+  let exactEmbedding = 0n;
   const { annotations } = checkedArch(m.config.arch);
   const callsByInstance = opCalls(m, annotations);
   const calls = [...callsByInstance.values()].flat();
@@ -55,7 +71,10 @@ export function computeStats(m: ElaboratedModel, at: FlopsAt = { context: DEFAUL
   const visit = (inst: Instance, fraction: number): void => {
     const f = shares.get(inst.path) ?? fraction;
     if (inst.primitive) {
-      if (inst.primitive.stats.weightKind === "embedding") embedding += inst.weights.reduce((a, w) => a + count(w.shape), 0);
+      if (inst.primitive.stats.weightKind === "embedding") {
+        embedding += inst.weights.reduce((a, w) => a + count(w.shape), 0);
+        exactEmbedding += exactSum(inst.weights);
+      }
       flops += inst.primitive.stats.flopsPerToken(inst.weights) * f;
     }
     for (const c of callsByInstance.get(inst) ?? []) flops += (c.def.stats.flopsPerToken?.(c, at) ?? 0) * f;
@@ -63,11 +82,13 @@ export function computeStats(m: ElaboratedModel, at: FlopsAt = { context: DEFAUL
     for (const c of inst.children) visit(c, f);
   };
   visit(m.root, 1);
+  const exactParams = exactSum(weights);
   const modules: ModuleStats[] = [];
   for (const inst of walkInstances(m.root)) {
     if (inst.path === "") continue;
-    const own = allWeights(inst).filter((w) => !tiedTargets.has(w.name)).reduce((a, w) => a + count(w.shape), 0);
-    if (inst.path.split(".").length <= 3) modules.push({ path: inst.path, className: inst.className, params: own });
+    if (inst.path.split(".").length > 3) continue;
+    const mine = allWeights(inst).filter((w) => !tiedTargets.has(w.name));
+    modules.push({ path: inst.path, className: inst.className, params: mine.reduce((a, w) => a + count(w.shape), 0), exactParams: exactSum(mine) });
   }
   return {
     model: m.config.arch.name,
@@ -78,6 +99,8 @@ export function computeStats(m: ElaboratedModel, at: FlopsAt = { context: DEFAUL
     context: at.context,
     kvCacheBytesPerToken: calls.reduce((a, c) => a + (c.def.stats.kvBytesPerToken?.(c) ?? 0), 0),
     modules,
+    exact: { params: exactParams, nonEmbeddingParams: exactParams - exactEmbedding, // FLOPs mix fractional shares (top_k / E) and attention terms: a float, exact below 2^53.
+      flopsPerToken: BigInt(Math.round(flops)) },
   };
 }
 
@@ -125,7 +148,15 @@ function sparseShares(calls: OpCall[]): Map<string, number> {
   return out;
 }
 
-export function formatCount(n: number): string {
+/** A count for JSON: a number while it is exact, past 2^53 its decimal digits as a string. */
+export function jsonCount(n: bigint): number | string {
+  return n <= BigInt(Number.MAX_SAFE_INTEGER) && n >= -BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : n.toString();
+}
+
+export function formatCount(n: number | bigint): string {
+  n = Number(n);
+  // Past a thousand trillion a short form is only a magnitude.
+  if (n >= 1e15) return n.toExponential(2);
   if (n >= 1e9) return `${(n / 1e9).toFixed(2)}B`;
   if (n >= 1e6) return `${(n / 1e6).toFixed(2)}M`;
   if (n >= 1e3) return `${(n / 1e3).toFixed(1)}K`;

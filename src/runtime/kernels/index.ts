@@ -33,7 +33,8 @@ let threads = defaultThreads();
 
 function defaultThreads(): number {
   const env = Number(process.env.ARCHC_THREADS);
-  return Number.isInteger(env) && env > 0 ? env : availableParallelism();
+  // More threads than cores only costs memory (a worker each): the environment cannot ask for more.
+  return Number.isInteger(env) && env > 0 ? Math.min(env, availableParallelism()) : availableParallelism();
 }
 
 /** The heap is created once per process: weights copied into it stay valid if the kernels are swapped. */

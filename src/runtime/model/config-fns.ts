@@ -67,3 +67,11 @@ export function joinPath(prefix: string, name: string): string {
 export function missing(name: string): never {
   throw new ConfigError(`hyperparameter ${name} has no default and no value was given`);
 }
+
+/**
+ * A given hyperparameter named like a property every object inherits (`toString`,
+ * `__proto__`): only a value the caller set, never the inherited one.
+ */
+export function own<T extends object, K extends keyof T>(values: T, name: K): T[K] | undefined {
+  return Object.prototype.hasOwnProperty.call(values, name) ? values[name] : undefined;
+}

@@ -3,7 +3,7 @@
  * listed by `model.safetensors.index.json`. The index is cross-checked against
  * the shards so a missing or misplaced tensor is reported by name.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { isAbsolute, join, normalize } from "node:path";
 import type { Tensor } from "../tensor.js";
 import type { LoadableDtype } from "./dtypes.js";
@@ -37,6 +37,7 @@ export function readCheckpointDir(dir: string, opts: ReadOptions = {}): Checkpoi
 /** weight_map: tensor name → shard file name, which must be a plain file inside `dir`. */
 function readWeightMap(indexPath: string): Map<string, string> {
   let json: unknown;
+  if (!statSync(indexPath).isFile()) throw new WeightsError({ file: indexPath, expected: "a JSON shard index", found: "a folder or a special file" });
   try {
     json = JSON.parse(readFileSync(indexPath, "utf8"));
   } catch (e) {

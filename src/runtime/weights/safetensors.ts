@@ -3,7 +3,7 @@
  * one tensor at a time, so checkpoints larger than a Node Buffer still load
  * and each tensor lands in its own freshly allocated (aligned) array.
  */
-import { closeSync, fstatSync, openSync, readSync, writeFileSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readSync, statSync, writeFileSync } from "node:fs";
 import { Tensor } from "../tensor.js";
 import { decodeInto, decodeToFloat32, DTYPE_BYTES, isNativeFloat32, isNativeLittleEndian, type LoadableDtype } from "./dtypes.js";
 import { WeightsError } from "./errors.js";
@@ -135,8 +135,12 @@ function fileRows(path: string, position: number, dtype: LoadableDtype, cols: nu
 export function readSafetensors(path: string, opts: ReadOptions = {}): SafetensorsFile {
   let fd: number;
   try {
+    // A folder opens but cannot be read; a FIFO would block the open until a writer came.
+    const st = statSync(path);
+    if (!st.isFile()) throw new WeightsError({ file: path, expected: "a safetensors file", found: st.isDirectory() ? "a folder" : "not a regular file (a FIFO, socket or device)" });
     fd = openSync(path, "r");
   } catch (e) {
+    if (e instanceof WeightsError) throw e;
     throw new WeightsError({ file: path, expected: "a readable safetensors file", found: (e as NodeJS.ErrnoException).code ?? String(e) });
   }
   try {
