@@ -2,7 +2,12 @@
 // input, the KV cache as past/present graph inputs and outputs, GQA by broadcasting the kv
 // heads, masks as one boolean [B|1, 1, T, S] tensor and masked scores set to finfo(float32).min
 // (as Hugging Face's eager attention does).
-import { ops as rtOps } from "../../../../runtime/index.js";
+// The numbers the bundled runtime uses, from its kernel-free modules (no Node-only imports).
+import { ropeInvFreq } from "../../../../runtime/ops/rope.js";
+import { alibiSlopes } from "../../../../runtime/ops/alibi.js";
+
+/** torch.finfo(float32).min: what Hugging Face adds to masked scores. */
+const FLOAT32_MIN = -3.4028234663852886e38;
 import type { GraphBuilder } from "../graph.js";
 import { isTensor, type Lowered, type LoweringContext, type OpLowering, type TensorVal } from "../lowering.js";
 import { binary, cast, concat, slice, split, transpose, unary, unsqueeze, withScalar } from "../tensors.js";
@@ -48,8 +53,8 @@ export function rope(c: LoweringContext, x: TensorVal, a: Record<string, Lowered
   const theta = num(a.theta) ?? 10000;
   const factor = num(a.factor) ?? 1;
   let inv: Float32Array;
-  if (!scaling || scaling === "linear") inv = rtOps.ropeInvFreq(theta, rd);
-  else if (scaling === "ntk") inv = rtOps.ropeInvFreq(theta * Math.pow(factor, rd / (rd - 2)), rd);
+  if (!scaling || scaling === "linear") inv = ropeInvFreq(theta, rd);
+  else if (scaling === "ntk") inv = ropeInvFreq(theta * Math.pow(factor, rd / (rd - 2)), rd);
   else if (scaling === "dynamic_alpha") return rotate(c, x, rd, style, dynamicAlphaCosSin(c, theta, rd, num(a.original) ?? c.unsupported("dynamic_alpha scaling without `original`")));
   // dynamic / dynamic_alpha / longrope change the frequencies with the sequence length.
   else return c.unsupported(`rope scaling ${JSON.stringify(scaling)} (its frequencies depend on the sequence length)`);
@@ -205,7 +210,7 @@ export function attention(c: LoweringContext, a: Record<string, Lowered>): Tenso
     if (dtype !== "float32") return c.unsupported(`ALiBi in ${dtype}`);
     const s = scalarOf(c, k, 2);
     const keys = c.g.op("Cast", [c.g.op("Range", [c.g.i64(0), s, c.g.i64(1)])], { to: 1 });
-    const al = c.tensor(c.g.op("Mul", [c.g.f32(rtOps.alibiSlopes(h), [1, h, 1, 1]), keys]), "float32", [1, h, 1, null]);
+    const al = c.tensor(c.g.op("Mul", [c.g.f32(alibiSlopes(h), [1, h, 1, 1]), keys]), "float32", [1, h, 1, null]);
     bias = bias ? binary(c, "Add", bias, al) : al;
   }
   const cap = num(a.softcap);
@@ -221,7 +226,7 @@ export function attention(c: LoweringContext, a: Record<string, Lowered>): Tenso
   const padding = a.padding === false ? undefined : c.io.attentionMask();
   let vis = visibility(c, q, k, a.causal === true, window, padding, cached);
   if (segments) vis = vis ? c.g.op("And", [vis, segments]) : segments;
-  if (vis) scores = c.tensor(c.g.op("Where", [vis, scores.name, c.g.f32(rtOps.FLOAT32_MIN)]), "float32", scores.dims);
+  if (vis) scores = c.tensor(c.g.op("Where", [vis, scores.name, c.g.f32(FLOAT32_MIN)]), "float32", scores.dims);
   const probs = unary(c, "Softmax", scores, { axis: -1 });
   return c.tensor(c.g.op("MatMul", [probs.name, v.name]), "float32", [q.dims[0]!, h, q.dims[2]!, v.dims[3]!]);
 }
