@@ -60,90 +60,172 @@ export function dedupeVariants(vs: ModuleVariant[]): ModuleVariant[] {
 }
 
 export function emitForward(em: ForwardEmitter, b: BlockIR): string[] {
-  const f = b.forward!;
-  const { arch, ann } = em;
-  const blockParams = new Set(b.params.map((p) => p.name));
-  // A submodule declared with `if cond` is typed `T | undefined`: its uses go through `present`.
-  const conditional = new Map(b.submodules.filter((s) => s.cond).map((s) => [s.name, exprText(s.cond!)]));
-  const lines: string[] = [];
-  let indent = 1;
-  const push = (s: string) => lines.push("  ".repeat(indent) + s);
+  return new ForwardWriter(em, b).emit();
+}
 
-  const nameKind = (n: string): NameKind | undefined => {
-    if (blockParams.has(n)) return "blockParam";
-    if (arch.params.has(n) || arch.lets.has(n)) return "config";
+type CallExpr = Extract<A.Expr, { kind: "call" }>;
+
+/**
+ * Writes one block's forward body. The state shared by its methods: the lines written so far
+ * and their indentation, and the locals declared in the current TypeScript scope.
+ */
+class ForwardWriter {
+  private readonly arch: ArchIR;
+  private readonly ann: Annotations;
+  private readonly f: NonNullable<BlockIR["forward"]>;
+  private readonly blockParams: Set<string>;
+  /** A submodule declared with `if cond` is typed `T | undefined`: its uses go through `present` (name → condition text). */
+  private readonly conditional: Map<string, string>;
+  /** Inside loops holding a stateful op: the expressions naming the current iteration, outermost first. */
+  private readonly iterationKeys: string[] = [];
+  private readonly lines: string[] = [];
+  private indent = 1;
+  /** Locals declared in the current scope (a `let` inside a branch is block-scoped in TypeScript). */
+  private readonly declared: Set<string>;
+
+  constructor(
+    private readonly em: ForwardEmitter,
+    b: BlockIR,
+  ) {
+    this.f = b.forward!;
+    this.arch = em.arch;
+    this.ann = em.ann;
+    this.blockParams = new Set(b.params.map((p) => p.name));
+    this.conditional = new Map(b.submodules.filter((s) => s.cond).map((s) => [s.name, exprText(s.cond!)]));
+    this.declared = new Set(this.f.params.map((p) => p.name));
+  }
+
+  emit(): string[] {
+    this.inputDefaults();
+    this.inputDims();
+    const header = this.lines.splice(0);
+    this.indent++;
+    this.f.body.forEach((s) => this.stmt(s));
+    const body = this.lines.splice(0);
+    return [
+      ...header,
+      "  let $at = -1;",
+      "  try {",
+      ...body,
+      "  } catch (e) {",
+      "    throw rt.lang.located(e, $source[$at]);",
+      "  }",
+    ];
+  }
+
+  private push(s: string): void {
+    this.lines.push("  ".repeat(this.indent) + s);
+  }
+
+  private readonly nameKind = (n: string): NameKind | undefined => {
+    if (this.blockParams.has(n)) return "blockParam";
+    if (this.arch.params.has(n) || this.arch.lets.has(n)) return "config";
     return "local";
   };
 
-  const expr = (e: A.Expr): string => {
-    const res = ann.resolutions.get(e);
-    const type = ann.types.get(e);
+  // ---- the header: defaults of optional inputs, free dims of the inputs
+
+  private inputDefaults(): void {
+    for (const p of this.f.params) if (p.default) this.push(`if (${localName(p.name)} === undefined) ${localName(p.name)} = ${this.expr(p.default)};`);
+  }
+
+  /**
+   * Free dims of the inputs (`B`, `T` in `x: [B, T, d]`) used as values (reshape sizes) are
+   * read off the first required input that has them.
+   */
+  private inputDims(): void {
+    const used = namesIn(this.f.body);
+    const bound = new Set<string>();
+    for (const p of this.f.params) {
+      if (p.default) continue;
+      p.type.dims.forEach((d, j) => {
+        if (d.kind !== "name" || bound.has(d.name) || !used.has(d.name) || this.nameKind(d.name) !== "local" || this.declared.has(d.name)) return;
+        bound.add(d.name);
+        this.push(`const ${localName(d.name)} = ${localName(p.name)}.shape[${j}]!;`);
+      });
+    }
+  }
+
+  // ---- expressions
+
+  private expr(e: A.Expr): string {
+    const type = this.ann.types.get(e);
     switch (e.kind) {
-      case "name": {
-        if (!res) return configExpr(e, nameKind);
-        switch (res.kind) {
-          case "local":
-          case "loopVar":
-            return localName(e.name);
-          case "submodule":
-            // The checker proves presence on the declared configurations; any other one (a
-            // checkpoint's config.json) gets a located error rather than a crash.
-            return conditional.has(e.name) ? `rt.lang.present(self.${e.name}, ${str(e.name)}, ${str(conditional.get(e.name)!)})` : `self.${e.name}`;
-          case "blockParam":
-            return `self.${e.name}`;
-          case "config":
-            return `cfg.${e.name}`;
-          default:
-            return localName(e.name);
-        }
-      }
+      case "name":
+        return this.name(e);
       case "num":
       case "str":
       case "bool":
       case "null":
-        return configExpr(e, nameKind);
+        return configExpr(e, this.nameKind);
       case "list":
-        return `[${e.items.map(expr).join(", ")}]`;
+        return `[${e.items.map((x) => this.expr(x)).join(", ")}]`;
       case "unary":
-        if (type?.kind === "tensor") return `rt.lang.negate(${expr(e.operand)})`;
-        return `${e.op}(${expr(e.operand)})`;
-      case "binary": {
-        const lt = ann.types.get(e.left);
-        const rt_ = ann.types.get(e.right);
-        if (lt?.kind === "tensor" || rt_?.kind === "tensor") {
-          const fn = { "+": "add", "-": "sub", "*": "mul", "/": "div", "@": "matmul" }[e.op as "+"] + (type?.kind === "tensor" && type.ids ? "_ids" : "");
-          return `rt.lang.${fn}(${expr(e.left)}, ${expr(e.right)})`;
-        }
-        return configExpr({ ...e, left: rawConfig(e.left), right: rawConfig(e.right) } as A.Expr, nameKind);
-      }
+        if (type?.kind === "tensor") return `rt.lang.negate(${this.expr(e.operand)})`;
+        return `${e.op}(${this.expr(e.operand)})`;
+      case "binary":
+        return this.binary(e);
       case "if":
-        return `(${expr(e.cond)} ? ${expr(e.then)} : ${expr(e.else)})`;
+        return `(${this.expr(e.cond)} ? ${this.expr(e.then)} : ${this.expr(e.else)})`;
       case "index": {
-        const tt = ann.types.get(e.target);
-        if (tt?.kind === "modlist") return `${expr(e.target)}[${expr(e.index)}]!`;
-        return `${expr(e.target)}[${expr(e.index)}]!`;
+        const tt = this.ann.types.get(e.target);
+        if (tt?.kind === "modlist") return `${this.expr(e.target)}[${this.expr(e.index)}]!`;
+        return `${this.expr(e.target)}[${this.expr(e.index)}]!`;
       }
       case "member":
         // A path through child blocks may cross an optional submodule (declared with `if`).
-        return `${expr(e.target)}${e.target.kind === "member" ? "!" : ""}.${e.name}`;
+        return `${this.expr(e.target)}${e.target.kind === "member" ? "!" : ""}.${e.name}`;
       case "range":
-        return `rt.cfg.range(${expr(e.from)}, ${expr(e.to)})`;
+        return `rt.cfg.range(${this.expr(e.from)}, ${this.expr(e.to)})`;
       case "call":
-        return call(e);
+        return this.call(e);
       case "comprehension":
         return "undefined";
     }
-  };
+  }
 
-  // A config-level subexpression inside a forward: keep names resolved the checker's way.
-  const rawConfig = (e: A.Expr): A.Expr => e;
-
-  const call = (e: Extract<A.Expr, { kind: "call" }>): string => {
-    const res = ann.resolutions.get(e);
-    if (res?.kind === "call-module") {
-      return callVariants(res.type, expr(e.callee), e.args.map((a) => expr(a.value)));
+  private name(e: Extract<A.Expr, { kind: "name" }>): string {
+    const res = this.ann.resolutions.get(e);
+    if (!res) return configExpr(e, this.nameKind);
+    switch (res.kind) {
+      case "local":
+      case "loopVar":
+        return localName(e.name);
+      case "submodule":
+        // The checker proves presence on the declared configurations; any other one (a
+        // checkpoint's config.json) gets a located error rather than a crash.
+        return this.conditional.has(e.name) ? `rt.lang.present(self.${e.name}, ${str(e.name)}, ${str(this.conditional.get(e.name)!)})` : `self.${e.name}`;
+      case "blockParam":
+        return `self.${e.name}`;
+      case "config":
+        return `cfg.${e.name}`;
+      default:
+        return localName(e.name);
     }
-    if (res?.kind === "config") return configExpr(e, nameKind);
+  }
+
+  private binary(e: Extract<A.Expr, { kind: "binary" }>): string {
+    const type = this.ann.types.get(e);
+    const lt = this.ann.types.get(e.left);
+    const rt_ = this.ann.types.get(e.right);
+    if (lt?.kind === "tensor" || rt_?.kind === "tensor") {
+      const fn = { "+": "add", "-": "sub", "*": "mul", "/": "div", "@": "matmul" }[e.op as "+"] + (type?.kind === "tensor" && type.ids ? "_ids" : "");
+      return `rt.lang.${fn}(${this.expr(e.left)}, ${this.expr(e.right)})`;
+    }
+    return configExpr({ ...e, left: rawConfig(e.left), right: rawConfig(e.right) } as A.Expr, this.nameKind);
+  }
+
+  private call(e: CallExpr): string {
+    const res = this.ann.resolutions.get(e);
+    if (res?.kind === "call-module") {
+      return callVariants(res.type, this.expr(e.callee), e.args.map((a) => this.expr(a.value)));
+    }
+    if (res?.kind === "config") return configExpr(e, this.nameKind);
+    return this.opCall(e);
+  }
+
+  private opCall(e: CallExpr): string {
+    const res = this.ann.resolutions.get(e);
     const op = opNamed(res?.kind === "op" ? res.name : e.callee.kind === "name" ? e.callee.name : "");
     if (!op) throw new Error(`codegen: the call at ${e.span.line}:${e.span.col} is neither a module nor an op`);
     // The runtime takes positional parameters in order (the first left-out ones as undefined),
@@ -152,136 +234,125 @@ export function emitForward(em: ForwardEmitter, b: BlockIR): string[] {
     const { named, rest } = bindArguments(op, e);
     const pos = positional.map((p) => named.get(p));
     while (pos.length && pos[pos.length - 1] === undefined) pos.pop();
-    const kw = [...named].filter(([k]) => !positional.includes(k)).map(([k, v]) => `${propKey(k)}: ${argValue(v)}`);
+    const kw = [...named].filter(([k]) => !positional.includes(k)).map(([k, v]) => `${propKey(k)}: ${this.argValue(v)}`);
     const args = ["ctx"];
     // A stateful op keeps its state per call site and, inside loops, per iteration.
-    if (op.stateful) args.push(`\`\${self.$path}#${res?.kind === "op" ? res.site : 0}${iterationKeys.map((k) => `.\${${k}}`).join("")}\``);
-    args.push(...pos.map((p) => (p === undefined ? "undefined" : op.lazy ? `() => ${argValue(p)}` : argValue(p))), ...rest.map(argValue));
+    if (op.stateful) args.push(`\`\${self.$path}#${res?.kind === "op" ? res.site : 0}${this.iterationKeys.map((k) => `.\${${k}}`).join("")}\``);
+    args.push(...pos.map((p) => (p === undefined ? "undefined" : op.lazy ? `() => ${this.argValue(p)}` : this.argValue(p))), ...rest.map((r) => this.argValue(r)));
     if (op.keywords) args.push(`{ ${kw.join(", ")} }`);
     return `rt.lang.${op.runtime}(${args.join(", ")})`;
-  };
+  }
 
-  // A module list passed to an op (moe experts) becomes a callback on one item.
-  const argValue = (e: A.Expr): string => {
-    const t = ann.types.get(e);
+  /** A module list passed to an op (moe experts) becomes a callback on one item. */
+  private argValue(e: A.Expr): string {
+    const t = this.ann.types.get(e);
     if (t?.kind === "modlist") {
       const item = (t as ModuleListT).item;
       // A list of bare parameters (nn.ParameterList) is passed as its tensors.
-      if (item.variants.length > 0 && item.variants.every((v) => v.kind === "primitive" && v.primitive.apply.kind === "value")) return `${expr(e)} as readonly rt.Tensor[]`;
-      return `(i$: number, rows$: rt.Tensor) => ${callVariants(item, `${expr(e)}[i$]!`, ["rows$"])}`;
+      if (item.variants.length > 0 && item.variants.every((v) => v.kind === "primitive" && v.primitive.apply.kind === "value")) return `${this.expr(e)} as readonly rt.Tensor[]`;
+      return `(i$: number, rows$: rt.Tensor) => ${callVariants(item, `${this.expr(e)}[i$]!`, ["rows$"])}`;
     }
     // One block holding every expert's weights: told which expert to compute.
-    if (t && fusedExperts(t)) return `(i: number, rows: rt.Tensor) => ${callVariants(t as ModuleT, expr(e), ["rows", "i"])}`;
-    return expr(e);
-  };
+    if (t && fusedExperts(t)) return `(i: number, rows: rt.Tensor) => ${callVariants(t as ModuleT, this.expr(e), ["rows", "i"])}`;
+    return this.expr(e);
+  }
 
-  const shapeComment = (names: string[], s: A.Stmt): void => {
-    const bound = ann.bindings.get(s) ?? [];
-    const parts = bound.filter((x) => x.type.kind === "tensor").map((x) => `${x.name}: ${typeText(x.type)}`);
-    if (parts.length && names.length) push(`// ${commentText(parts.join(", "))}`);
-  };
+  // ---- statements
 
-  const declared = new Set(f.params.map((p) => p.name));
-  const iterationKeys: string[] = [];
-  const holdsStatefulOp = (node: unknown): boolean => {
-    if (Array.isArray(node)) return node.some(holdsStatefulOp);
-    if (!node || typeof node !== "object") return false;
-    const res = ann.resolutions.get(node as A.Expr);
-    if (res?.kind === "op" && opNamed(res.name)?.stateful) return true;
-    return Object.entries(node).some(([k, x]) => k !== "span" && holdsStatefulOp(x));
-  };
-  // A `let` inside a branch is a TypeScript block-scoped variable: the other branch must declare it again.
-  const scoped = (body: A.Stmt[]): void => {
-    const outer = new Set(declared);
-    body.forEach(stmt);
-    declared.clear();
-    outer.forEach((n) => declared.add(n));
-  };
-  const stmt = (s: A.Stmt): void => {
+  private stmt(s: A.Stmt): void {
     // A runtime error inside this statement names its place in the .arch file.
-    em.sources.push(sourceLocation(s.span));
-    push(`$at = ${em.sources.length - 1};`);
+    this.em.sources.push(sourceLocation(s.span));
+    this.push(`$at = ${this.em.sources.length - 1};`);
     switch (s.kind) {
       case "let":
-      case "assign": {
-        shapeComment(s.names, s);
-        const target = s.names.length === 1 ? localName(s.names[0]!) : `[${s.names.map(localName).join(", ")}]`;
-        const fresh = s.kind === "let" && !s.names.some((n) => declared.has(n));
-        s.names.forEach((n) => declared.add(n));
-        push(`${fresh ? "let " : ""}${target} = ${expr(s.value)};`);
+      case "assign":
+        this.assign(s);
         break;
-      }
       case "return":
-        push(`return ${s.values.length === 1 ? expr(s.values[0]!) : `[${s.values.map(expr).join(", ")}]`};`);
+        this.push(`return ${s.values.length === 1 ? this.expr(s.values[0]!) : `[${s.values.map((v) => this.expr(v)).join(", ")}]`};`);
         break;
       case "emit":
-        push(`rt.lang.emit(ctx, ${str(s.name)}, ${s.index ? expr(s.index) : "undefined"}, ${expr(s.value)}, self.$path);`);
+        this.push(`rt.lang.emit(ctx, ${str(s.name)}, ${s.index ? this.expr(s.index) : "undefined"}, ${this.expr(s.value)}, self.$path);`);
         break;
-      case "for": {
-        const it = ann.types.get(s.iter);
-        const v = localName(s.variable);
-        // Each iteration of a loop holding a stateful op (token_shift, a KV cache) keeps its own
-        // state: the iteration's range value, module path or list position joins the site key.
-        const keyed = holdsStatefulOp(s.body);
-        if (s.iter.kind === "range") {
-          push(`for (let ${v} = ${expr(s.iter.from)}; ${v} < ${expr(s.iter.to)}; ${v}++) {`);
-          if (keyed) iterationKeys.push(v);
-        } else if (it?.kind === "modlist") {
-          push(`for (const ${v} of ${expr(s.iter)}) {`);
-          if (keyed) iterationKeys.push(`${v}.$path`);
-        } else if (keyed) {
-          push(`for (const [${v}$i, ${v}] of (${expr(s.iter)} as number[]).entries()) {`);
-          iterationKeys.push(`${v}$i`);
-        } else push(`for (const ${v} of ${expr(s.iter)} as number[]) {`);
-        indent++;
-        s.body.forEach(stmt);
-        indent--;
-        if (keyed) iterationKeys.pop();
-        push("}");
+      case "for":
+        this.forLoop(s);
         break;
-      }
       case "if":
-        push(`if (${expr(s.cond)}) {`);
-        indent++;
-        scoped(s.then);
-        indent--;
-        if (s.else) {
-          push("} else {");
-          indent++;
-          scoped(s.else);
-          indent--;
-        }
-        push("}");
+        this.ifElse(s);
         break;
     }
-  };
-  for (const p of f.params) if (p.default) push(`if (${localName(p.name)} === undefined) ${localName(p.name)} = ${expr(p.default)};`);
-  // Free dims of the inputs (`B`, `T` in `x: [B, T, d]`) used as values (reshape sizes) are
-  // read off the first required input that has them.
-  const used = namesIn(f.body);
-  const bound = new Set<string>();
-  for (const p of f.params) {
-    if (p.default) continue;
-    p.type.dims.forEach((d, j) => {
-      if (d.kind !== "name" || bound.has(d.name) || !used.has(d.name) || nameKind(d.name) !== "local" || declared.has(d.name)) return;
-      bound.add(d.name);
-      push(`const ${localName(d.name)} = ${localName(p.name)}.shape[${j}]!;`);
-    });
   }
-  const header = lines.splice(0);
-  indent++;
-  f.body.forEach(stmt);
-  const body = lines.splice(0);
-  return [
-    ...header,
-    "  let $at = -1;",
-    "  try {",
-    ...body,
-    "  } catch (e) {",
-    "    throw rt.lang.located(e, $source[$at]);",
-    "  }",
-  ];
+
+  private assign(s: Extract<A.Stmt, { kind: "let" | "assign" }>): void {
+    this.shapeComment(s.names, s);
+    const target = s.names.length === 1 ? localName(s.names[0]!) : `[${s.names.map(localName).join(", ")}]`;
+    const fresh = s.kind === "let" && !s.names.some((n) => this.declared.has(n));
+    s.names.forEach((n) => this.declared.add(n));
+    this.push(`${fresh ? "let " : ""}${target} = ${this.expr(s.value)};`);
+  }
+
+  private shapeComment(names: string[], s: A.Stmt): void {
+    const bound = this.ann.bindings.get(s) ?? [];
+    const parts = bound.filter((x) => x.type.kind === "tensor").map((x) => `${x.name}: ${typeText(x.type)}`);
+    if (parts.length && names.length) this.push(`// ${commentText(parts.join(", "))}`);
+  }
+
+  private forLoop(s: Extract<A.Stmt, { kind: "for" }>): void {
+    const it = this.ann.types.get(s.iter);
+    const v = localName(s.variable);
+    // Each iteration of a loop holding a stateful op (token_shift, a KV cache) keeps its own
+    // state: the iteration's range value, module path or list position joins the site key.
+    const keyed = this.holdsStatefulOp(s.body);
+    if (s.iter.kind === "range") {
+      this.push(`for (let ${v} = ${this.expr(s.iter.from)}; ${v} < ${this.expr(s.iter.to)}; ${v}++) {`);
+      if (keyed) this.iterationKeys.push(v);
+    } else if (it?.kind === "modlist") {
+      this.push(`for (const ${v} of ${this.expr(s.iter)}) {`);
+      if (keyed) this.iterationKeys.push(`${v}.$path`);
+    } else if (keyed) {
+      this.push(`for (const [${v}$i, ${v}] of (${this.expr(s.iter)} as number[]).entries()) {`);
+      this.iterationKeys.push(`${v}$i`);
+    } else this.push(`for (const ${v} of ${this.expr(s.iter)} as number[]) {`);
+    this.indent++;
+    s.body.forEach((x) => this.stmt(x));
+    this.indent--;
+    if (keyed) this.iterationKeys.pop();
+    this.push("}");
+  }
+
+  private holdsStatefulOp(node: unknown): boolean {
+    if (Array.isArray(node)) return node.some((x) => this.holdsStatefulOp(x));
+    if (!node || typeof node !== "object") return false;
+    const res = this.ann.resolutions.get(node as A.Expr);
+    if (res?.kind === "op" && opNamed(res.name)?.stateful) return true;
+    return Object.entries(node).some(([k, x]) => k !== "span" && this.holdsStatefulOp(x));
+  }
+
+  private ifElse(s: Extract<A.Stmt, { kind: "if" }>): void {
+    this.push(`if (${this.expr(s.cond)}) {`);
+    this.indent++;
+    this.scoped(s.then);
+    this.indent--;
+    if (s.else) {
+      this.push("} else {");
+      this.indent++;
+      this.scoped(s.else);
+      this.indent--;
+    }
+    this.push("}");
+  }
+
+  /** A `let` inside a branch is a TypeScript block-scoped variable: the other branch must declare it again. */
+  private scoped(body: A.Stmt[]): void {
+    const outer = new Set(this.declared);
+    body.forEach((x) => this.stmt(x));
+    this.declared.clear();
+    outer.forEach((n) => this.declared.add(n));
+  }
 }
+
+/** A config-level subexpression inside a forward: keep names resolved the checker's way. */
+const rawConfig = (e: A.Expr): A.Expr => e;
 
 /** Every name read anywhere in these statements. */
 function namesIn(node: unknown, out = new Set<string>()): Set<string> {

@@ -61,81 +61,188 @@ export function rootBlockName(arch: ArchIR, preset?: string): string | undefined
 export function elaborate(config: ResolvedConfig, rootName?: string): ElaboratedModel {
   const arch = config.arch;
   const diagnostics: Diagnostic[] = [];
-  const ties: Tie[] = [];
-  const configScope = mapScope(config.values);
   const name = rootName ?? rootBlockName(arch, config.preset);
   const empty: Instance = { name: "", path: "", className: arch.name, repr: "", kind: "list", args: {}, children: [], weights: [] };
   if (!name) {
     diagnostics.push(error("E0113", arch.span, `\`${arch.name}\` declares no root block`, { hint: "add `root <Block>` naming the block PyTorch would instantiate" }));
-    return { config, root: empty, ties, diagnostics };
+    return { config, root: empty, ties: [], diagnostics };
   }
   const block = arch.blocks.get(name);
   if (!block) {
     diagnostics.push(error("E0103", arch.root?.span ?? arch.span, `unknown root block \`${name}\``, { hint: suggest(name, arch.blocks.keys()) ?? "" }));
-    return { config, root: empty, ties, diagnostics };
+    return { config, root: empty, ties: [], diagnostics };
   }
-  const guard = (f: () => Instance | undefined): Instance | undefined => {
+  const tree = new TreeBuilder(config, diagnostics);
+  let root: Instance;
+  try {
+    root = tree.root(block) ?? empty;
+  } catch (e) {
+    if (!(e instanceof TooManyModules)) throw e;
+    diagnostics.push(error("E0203", config.preset ? arch.presets.get(config.preset)?.span ?? arch.span : arch.span, `this configuration of ${arch.name} has more than ${MAX_MODULES.toLocaleString("en-US")} modules`, { hint: "check the sizes of module lists (e.g. the number of layers or experts)" }));
+    return { config, root: empty, ties: tree.ties, diagnostics };
+  }
+  checkTies(config, root, tree.ties, tree.tieSpans, diagnostics);
+  return { config, root, ties: tree.ties, diagnostics };
+}
+
+/**
+ * Builds the module tree of one configuration. Its state: the diagnostics and ties found so
+ * far, and the recursion depth and module count that stop a runaway configuration.
+ */
+class TreeBuilder {
+  readonly ties: Tie[] = [];
+  /** Where each tie (by its target's path) was declared, for the diagnostics of checkTies. */
+  readonly tieSpans = new Map<string, A.Span>();
+  private readonly arch: ArchIR;
+  private readonly configScope: Scope;
+  private depth = 0;
+  private modules = 0;
+  /** Blocks being built, outermost first, with their arguments. */
+  private readonly building: { block: BlockIR; key: string }[] = [];
+  private readonly reportedCycles = new Set<string>();
+
+  constructor(
+    config: ResolvedConfig,
+    private readonly diagnostics: Diagnostic[],
+  ) {
+    this.arch = config.arch;
+    this.configScope = mapScope(config.values);
+  }
+
+  /** The root takes its parameters' defaults, as a submodule declared without arguments would. */
+  root(block: BlockIR): Instance | undefined {
+    return this.guard(() => {
+      const args = bindArgs(block.params.map((p) => ({ name: p.name, ...(p.default ? { defaultExpr: p.default } : {}) })), [], this.configScope, block.name, block.nameSpan);
+      return this.block(block, args, "", "");
+    });
+  }
+
+  /** An evaluation error becomes a diagnostic and leaves this part of the tree out. */
+  private guard(f: () => Instance | undefined): Instance | undefined {
     try {
       return f();
     } catch (e) {
       if (e instanceof EvalError) {
-        diagnostics.push(evalErrorToDiagnostic(e));
+        this.diagnostics.push(evalErrorToDiagnostic(e));
         return undefined;
       }
       throw e;
     }
-  };
-  let depth = 0;
-  let modules = 0;
-  const counted = (i: Instance): Instance => {
-    if (++modules > MAX_MODULES) throw new TooManyModules();
+  }
+
+  private counted(i: Instance): Instance {
+    if (++this.modules > MAX_MODULES) throw new TooManyModules();
     return i;
-  };
+  }
 
-  // Blocks being built, outermost first: meeting one again with the same arguments is a cycle
-  // (A contains B contains A) that would otherwise grow until the module limit.
-  const building: { block: BlockIR; key: string }[] = [];
-  const instantiateBlock = (b: BlockIR, args: Record<string, Value>, nm: string, path: string, span?: A.Span): Instance | undefined => {
+  /** A submodule expression: a block or primitive, a list of them, a comprehension, or a choice. */
+  private instantiate(e: A.Expr, scope: Scope, nm: string, path: string): Instance | undefined {
+    switch (e.kind) {
+      case "if":
+        return truthy(evaluate(e.cond, scope), e.cond.span) ? this.instantiate(e.then, scope, nm, path) : this.instantiate(e.else, scope, nm, path);
+      case "list":
+      case "comprehension":
+        return this.list(e, scope, nm, path);
+      case "name":
+      case "call":
+        return this.call(e, scope, nm, path);
+      default:
+        throw new EvalError("expected a block, a primitive or a list of them", e.span, "E0203");
+    }
+  }
+
+  private list(e: Extract<A.Expr, { kind: "list" | "comprehension" }>, scope: Scope, nm: string, path: string): Instance {
+    const list: Instance = { name: nm, path, className: "ModuleList", repr: "", kind: "list", args: {}, children: [], weights: [], span: e.span };
+    const items: { expr: A.Expr; scope: Scope }[] = [];
+    if (e.kind === "list") for (const it of e.items) items.push({ expr: it, scope });
+    else {
+      const iter = evaluate(e.iter, scope);
+      if (!Array.isArray(iter)) throw new EvalError(`cannot iterate over ${describe(iter)}`, e.iter.span, "E0201");
+      for (const v of iter) items.push({ expr: e.item, scope: chainScopes((n) => (n === e.variable ? v : undefined), scope) });
+    }
+    items.forEach((it, i) => {
+      const c = this.guard(() => this.instantiate(it.expr, it.scope, String(i), joinPath(path, String(i))));
+      if (c) list.children.push(c);
+    });
+    return list;
+  }
+
+  private call(e: A.Expr, scope: Scope, nm: string, path: string): Instance | undefined {
+    const callee = e.kind === "call" ? e.callee : e;
+    const rawArgs = e.kind === "call" ? e.args : [];
+    if (callee.kind !== "name") {
+      this.diagnostics.push(error("E0103", e.span, "expected a block or primitive name", { found: e.kind }));
+      return undefined;
+    }
+    const target = callee.name;
+    if (isPrimitive(target)) {
+      const p = primitives[target]!;
+      const args = bindArgs(p.params, rawArgs, scope, target, e.span);
+      return this.primitive(p, args, nm, path, e.span);
+    }
+    const b = this.arch.blocks.get(target);
+    if (!b) {
+      throw new EvalError(`unknown block or primitive \`${target}\``, callee.span, "E0103", suggest(target, [...this.arch.blocks.keys(), ...Object.keys(primitives)]));
+    }
+    const args = bindArgs(
+      b.params.map((p) => ({ name: p.name, type: "any" as const, ...(p.default ? { defaultExpr: p.default } : {}) })),
+      rawArgs,
+      scope,
+      target,
+      e.span,
+    );
+    return this.block(b, args, nm, path, e.span);
+  }
+
+  private primitive(p: Primitive, args: Record<string, Value>, nm: string, path: string, span: A.Span): Instance {
+    return this.counted({
+      name: nm,
+      path,
+      className: p.className(args),
+      repr: p.repr(args),
+      kind: "primitive",
+      primitive: p,
+      args,
+      children: [],
+      weights: primitiveWeights(p, args, span).map((w) => ({ name: w.name ? joinPath(path, w.name) : path, shape: w.shape })),
+      span,
+    });
+  }
+
+  /**
+   * A block instance, unless it is one already being built with the same arguments: that is a
+   * cycle (A contains B contains A) that would otherwise grow until the module limit.
+   */
+  private block(b: BlockIR, args: Record<string, Value>, nm: string, path: string, span?: A.Span): Instance | undefined {
     const key = JSON.stringify(args);
-    const again = building.findIndex((f) => f.block === b && f.key === key);
+    const again = this.building.findIndex((f) => f.block === b && f.key === key);
     if (again >= 0) {
-      const chain = [...building.slice(again).map((f) => f.block.name), b.name];
-      if (!reportedCycles.has(chain.join(" "))) {
-        reportedCycles.add(chain.join(" "));
+      const chain = [...this.building.slice(again).map((f) => f.block.name), b.name];
+      if (!this.reportedCycles.has(chain.join(" "))) {
+        this.reportedCycles.add(chain.join(" "));
         const msg = chain.length === 2 ? `block \`${b.name}\` contains itself` : `blocks contain each other: ${chain.map((n) => `\`${n}\``).join(" contains ")}`;
-        diagnostics.push(error("E0204", b.nameSpan, msg, { hint: "a block cannot be a submodule of itself, directly or through other blocks" }));
+        this.diagnostics.push(error("E0204", b.nameSpan, msg, { hint: "a block cannot be a submodule of itself, directly or through other blocks" }));
       }
       return undefined;
     }
-    building.push({ block: b, key });
+    this.building.push({ block: b, key });
     try {
-      return instantiateBlockBody(b, args, nm, path, span);
+      return this.blockBody(b, args, nm, path, span);
     } finally {
-      building.pop();
+      this.building.pop();
     }
-  };
-  const reportedCycles = new Set<string>();
+  }
 
-  const instantiateBlockBody = (b: BlockIR, args: Record<string, Value>, nm: string, path: string, span?: A.Span): Instance | undefined => {
-    if (++depth > 64) {
-      diagnostics.push(error("E0204", b.nameSpan, `block \`${b.name}\` contains itself`, { hint: "a block cannot be its own submodule" }));
-      depth--;
+  private blockBody(b: BlockIR, args: Record<string, Value>, nm: string, path: string, span?: A.Span): Instance | undefined {
+    if (++this.depth > 64) {
+      this.diagnostics.push(error("E0204", b.nameSpan, `block \`${b.name}\` contains itself`, { hint: "a block cannot be its own submodule" }));
+      this.depth--;
       return undefined;
     }
     try {
-      const scope = chainScopes(mapScope(args), configScope);
-      if (b.alias) {
-        const inner = instantiateCall(b.alias, scope, nm, path);
-        if (!inner) return undefined;
-        if (b.className) {
-          inner.className = interpolate(b.className.value, scope, b.className.span);
-          inner.repr = b.repr ? interpolate(b.repr.value, scope, b.repr.span, pyValue) : "";
-        } else if (b.repr) inner.repr = interpolate(b.repr.value, scope, b.repr.span, pyValue);
-        inner.block = b;
-        inner.args = { ...args, ...inner.args };
-        return inner;
-      }
-      const inst: Instance = counted({
+      const scope = chainScopes(mapScope(args), this.configScope);
+      if (b.alias) return this.alias(b, b.alias, args, scope, nm, path);
+      const inst: Instance = this.counted({
         name: nm,
         path,
         className: b.className ? interpolate(b.className.value, scope, b.className.span) : b.name,
@@ -148,147 +255,88 @@ export function elaborate(config: ResolvedConfig, rootName?: string): Elaborated
         ...(span ? { span } : {}),
       });
       for (const sm of b.submodules) {
-        const child = guard(() => {
-          if (sm.cond && !truthy(evaluate(sm.cond, scope), sm.cond.span)) return undefined;
-          const c = instantiate(sm.module, scope, sm.name, joinPath(path, sm.name));
-          if (c && sm.className) {
-            const cls = evaluate(sm.className, scope);
-            // `as null` keeps the module's own class name (a child arch undoing its base's rename).
-            if (cls !== null && typeof cls !== "string") throw new EvalError(`a class name must be a string, found ${describe(cls)}`, sm.className.span, "E0201");
-            if (cls !== null) c.className = cls;
-          }
-          return c;
-        });
+        const child = this.guard(() => this.submodule(sm, scope, path));
         if (child) inst.children.push(child);
       }
-      for (const t of b.ties) {
-        try {
-          if (t.cond && !truthy(evaluate(t.cond, scope), t.cond.span)) continue;
-        } catch (e) {
-          if (e instanceof EvalError) diagnostics.push(evalErrorToDiagnostic(e));
-          continue;
-        }
-        ties.push({ target: joinPath(path, t.target.join(".")), source: joinPath(path, t.source.join(".")) });
-        tieSpans.set(joinPath(path, t.target.join(".")), t.span);
-      }
+      this.blockTies(b, scope, path);
       return inst;
     } finally {
-      depth--;
+      this.depth--;
     }
-  };
-
-  const instantiatePrimitive = (p: Primitive, args: Record<string, Value>, nm: string, path: string, span: A.Span): Instance => counted({
-    name: nm,
-    path,
-    className: p.className(args),
-    repr: p.repr(args),
-    kind: "primitive",
-    primitive: p,
-    args,
-    children: [],
-    weights: primitiveWeights(p, args, span).map((w) => ({ name: w.name ? joinPath(path, w.name) : path, shape: w.shape })),
-    span,
-  });
-
-  const instantiateCall = (e: A.Expr, scope: Scope, nm: string, path: string): Instance | undefined => {
-    const callee = e.kind === "call" ? e.callee : e;
-    const rawArgs = e.kind === "call" ? e.args : [];
-    if (callee.kind !== "name") {
-      diagnostics.push(error("E0103", e.span, "expected a block or primitive name", { found: e.kind }));
-      return undefined;
-    }
-    const target = callee.name;
-    if (isPrimitive(target)) {
-      const p = primitives[target]!;
-      const args = bindArgs(p.params, rawArgs, scope, target, e.span);
-      return instantiatePrimitive(p, args, nm, path, e.span);
-    }
-    const b = arch.blocks.get(target);
-    if (!b) {
-      throw new EvalError(`unknown block or primitive \`${target}\``, callee.span, "E0103", suggest(target, [...arch.blocks.keys(), ...Object.keys(primitives)]));
-    }
-    const args = bindArgs(
-      b.params.map((p) => ({ name: p.name, type: "any" as const, ...(p.default ? { defaultExpr: p.default } : {}) })),
-      rawArgs,
-      scope,
-      target,
-      e.span,
-    );
-    return instantiateBlock(b, args, nm, path, e.span);
-  };
-
-  const bindArgs = (
-    params: { name: string; default?: Value; defaultExpr?: A.Expr }[],
-    args: A.Arg[],
-    scope: Scope,
-    target: string,
-    span: A.Span,
-  ): Record<string, Value> => {
-    const out: Record<string, Value> = {};
-    let pos = 0;
-    for (const a of args) {
-      if (a.keyword) {
-        if (!params.some((p) => p.name === a.keyword)) {
-          throw new EvalError(`\`${target}\` has no argument \`${a.keyword}\``, a.span, "E0110", suggest(a.keyword, params.map((p) => p.name)) ?? `arguments: ${params.map((p) => p.name).join(", ")}`);
-        }
-        out[a.keyword] = evaluate(a.value, scope);
-      } else {
-        const p = params[pos++];
-        if (!p) throw new EvalError(`\`${target}\` takes ${params.length} argument(s), found more`, a.span, "E0111");
-        out[p.name] = evaluate(a.value, scope);
-      }
-    }
-    for (const p of params) {
-      if (p.name in out) continue;
-      if (p.default !== undefined) out[p.name] = p.default;
-      else if (p.defaultExpr) out[p.name] = evaluate(p.defaultExpr, chainScopes(mapScope(out), scope));
-      else throw new EvalError(`\`${target}\` needs argument \`${p.name}\``, span, "E0112");
-    }
-    return out;
-  };
-
-  // A submodule expression: a block or primitive, a list of them, a comprehension, or a choice.
-  const instantiate = (e: A.Expr, scope: Scope, nm: string, path: string): Instance | undefined => {
-    switch (e.kind) {
-      case "if":
-        return truthy(evaluate(e.cond, scope), e.cond.span) ? instantiate(e.then, scope, nm, path) : instantiate(e.else, scope, nm, path);
-      case "list":
-      case "comprehension": {
-        const list: Instance = { name: nm, path, className: "ModuleList", repr: "", kind: "list", args: {}, children: [], weights: [], span: e.span };
-        const items: { expr: A.Expr; scope: Scope }[] = [];
-        if (e.kind === "list") for (const it of e.items) items.push({ expr: it, scope });
-        else {
-          const iter = evaluate(e.iter, scope);
-          if (!Array.isArray(iter)) throw new EvalError(`cannot iterate over ${describe(iter)}`, e.iter.span, "E0201");
-          for (const v of iter) items.push({ expr: e.item, scope: chainScopes((n) => (n === e.variable ? v : undefined), scope) });
-        }
-        items.forEach((it, i) => {
-          const c = guard(() => instantiate(it.expr, it.scope, String(i), joinPath(path, String(i))));
-          if (c) list.children.push(c);
-        });
-        return list;
-      }
-      case "name":
-      case "call":
-        return instantiateCall(e, scope, nm, path);
-      default:
-        throw new EvalError("expected a block, a primitive or a list of them", e.span, "E0203");
-    }
-  };
-
-  const tieSpans = new Map<string, A.Span>();
-  // The root takes its parameters' defaults, as a submodule declared without arguments would.
-  const rootArgs = (): Record<string, Value> =>
-    bindArgs(block.params.map((p) => ({ name: p.name, ...(p.default ? { defaultExpr: p.default } : {}) })), [], configScope, block.name, block.nameSpan);
-  let root: Instance;
-  try {
-    root = guard(() => instantiateBlock(block, rootArgs(), "", "")) ?? empty;
-  } catch (e) {
-    if (!(e instanceof TooManyModules)) throw e;
-    diagnostics.push(error("E0203", config.preset ? arch.presets.get(config.preset)?.span ?? arch.span : arch.span, `this configuration of ${arch.name} has more than ${MAX_MODULES.toLocaleString("en-US")} modules`, { hint: "check the sizes of module lists (e.g. the number of layers or experts)" }));
-    return { config, root: empty, ties, diagnostics };
   }
-  // Ties must name parameters that exist, of one shape: the target is the source's tensor.
+
+  /** A block that is another module under its own class name and repr (`block X = Linear(…)`). */
+  private alias(b: BlockIR, alias: A.Expr, args: Record<string, Value>, scope: Scope, nm: string, path: string): Instance | undefined {
+    const inner = this.call(alias, scope, nm, path);
+    if (!inner) return undefined;
+    if (b.className) {
+      inner.className = interpolate(b.className.value, scope, b.className.span);
+      inner.repr = b.repr ? interpolate(b.repr.value, scope, b.repr.span, pyValue) : "";
+    } else if (b.repr) inner.repr = interpolate(b.repr.value, scope, b.repr.span, pyValue);
+    inner.block = b;
+    inner.args = { ...args, ...inner.args };
+    return inner;
+  }
+
+  private submodule(sm: BlockIR["submodules"][number], scope: Scope, path: string): Instance | undefined {
+    if (sm.cond && !truthy(evaluate(sm.cond, scope), sm.cond.span)) return undefined;
+    const c = this.instantiate(sm.module, scope, sm.name, joinPath(path, sm.name));
+    if (c && sm.className) {
+      const cls = evaluate(sm.className, scope);
+      // `as null` keeps the module's own class name (a child arch undoing its base's rename).
+      if (cls !== null && typeof cls !== "string") throw new EvalError(`a class name must be a string, found ${describe(cls)}`, sm.className.span, "E0201");
+      if (cls !== null) c.className = cls;
+    }
+    return c;
+  }
+
+  private blockTies(b: BlockIR, scope: Scope, path: string): void {
+    for (const t of b.ties) {
+      try {
+        if (t.cond && !truthy(evaluate(t.cond, scope), t.cond.span)) continue;
+      } catch (e) {
+        if (e instanceof EvalError) this.diagnostics.push(evalErrorToDiagnostic(e));
+        continue;
+      }
+      this.ties.push({ target: joinPath(path, t.target.join(".")), source: joinPath(path, t.source.join(".")) });
+      this.tieSpans.set(joinPath(path, t.target.join(".")), t.span);
+    }
+  }
+}
+
+/** Arguments of a block or primitive by parameter name: positional, keywords, then defaults. */
+function bindArgs(
+  params: { name: string; default?: Value; defaultExpr?: A.Expr }[],
+  args: A.Arg[],
+  scope: Scope,
+  target: string,
+  span: A.Span,
+): Record<string, Value> {
+  const out: Record<string, Value> = {};
+  let pos = 0;
+  for (const a of args) {
+    if (a.keyword) {
+      if (!params.some((p) => p.name === a.keyword)) {
+        throw new EvalError(`\`${target}\` has no argument \`${a.keyword}\``, a.span, "E0110", suggest(a.keyword, params.map((p) => p.name)) ?? `arguments: ${params.map((p) => p.name).join(", ")}`);
+      }
+      out[a.keyword] = evaluate(a.value, scope);
+    } else {
+      const p = params[pos++];
+      if (!p) throw new EvalError(`\`${target}\` takes ${params.length} argument(s), found more`, a.span, "E0111");
+      out[p.name] = evaluate(a.value, scope);
+    }
+  }
+  for (const p of params) {
+    if (p.name in out) continue;
+    if (p.default !== undefined) out[p.name] = p.default;
+    else if (p.defaultExpr) out[p.name] = evaluate(p.defaultExpr, chainScopes(mapScope(out), scope));
+    else throw new EvalError(`\`${target}\` needs argument \`${p.name}\``, span, "E0112");
+  }
+  return out;
+}
+
+/** Ties must name parameters that exist, of one shape: the target is the source's tensor. */
+function checkTies(config: ResolvedConfig, root: Instance, ties: Tie[], tieSpans: Map<string, A.Span>, diagnostics: Diagnostic[]): void {
   const shapes = new Map(allWeights(root).map((w) => [w.name, w.shape]));
   const all = new Set(shapes.keys());
   for (const t of ties) {
@@ -312,7 +360,6 @@ export function elaborate(config: ResolvedConfig, rootName?: string): Elaborated
       }
     }
   }
-  return { config, root, ties, diagnostics };
 }
 
 function primitiveWeights(p: Primitive, args: Record<string, Value>, span: A.Span) {
