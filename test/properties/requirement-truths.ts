@@ -19,6 +19,10 @@ export const requirementTruths: Record<string, (v: V) => boolean> = {
   "band >= 1": (v) => v.band >= 1,
   "band_parity == 0 || band_parity == 1": (v) => v.band_parity === 0 || v.band_parity === 1,
   "clip_qkv == null || clip_qkv > 0": (v) => v.clip_qkv === null || v.clip_qkv > 0,
+  "dt_rank >= 1": (v) => v.dt_rank >= 1,
+  "inner >= 1 && n_state >= 1 && conv_kernel >= 1": (v) => v.inner >= 1 && v.n_state >= 1 && v.conv_kernel >= 1,
+  'rope_scaling in ["none", "default", "linear", "dynamic", "ntk", "longrope", "su", "dynamic_alpha"]': (v) =>
+    ["none", "default", "linear", "dynamic", "ntk", "longrope", "su", "dynamic_alpha"].includes(v.rope_scaling),
   "d % 2 == 0": (v) => v.d % 2 === 0,
   "d % head_dim == 0": (v) => v.d % v.head_dim === 0,
   "d % heads == 0": (v) => v.d % v.heads === 0,
