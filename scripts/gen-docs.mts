@@ -5,7 +5,8 @@
 //   npx tsx scripts/gen-docs.mts --check  exit 1 if it is out of date
 import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { ops, type OpDef } from "../src/compiler/check/ops.js";
+import { ops } from "../src/compiler/ops/catalogue.js";
+import type { OpDef } from "../src/compiler/ops/op-def.js";
 import { primitives, type Primitive } from "../src/compiler/ir/primitives.js";
 import { catalogue } from "../src/compiler/diagnostics/catalogue.js";
 

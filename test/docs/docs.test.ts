@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { languageDoc, regenerate } from "../../scripts/gen-docs.mts";
-import { ops } from "../../src/compiler/check/ops.js";
+import { ops } from "../../src/compiler/ops/catalogue.js";
 import { catalogue } from "../../src/compiler/diagnostics/catalogue.js";
 import { builtins } from "../../src/compiler/eval/evaluate.js";
 import { primitives } from "../../src/compiler/ir/primitives.js";
@@ -27,7 +27,7 @@ describe("docs/language.md", () => {
     expect(language).toBe(regenerate(language));
   });
 
-  it("documents every op of src/compiler/check/ops.ts", () => {
+  it("documents every op of src/compiler/ops/catalogue.ts", () => {
     for (const name of Object.keys(ops)) expect(language, `op ${name}`).toMatch(new RegExp(`\`${name}(\\(|\`)`));
   });
 

@@ -10,7 +10,8 @@ import { suggest } from "../ir/flatten.js";
 import type { ArchIR, BlockIR } from "../ir/model.js";
 import { isPrimitive, primitives, PrimitiveArgumentError } from "../ir/primitives.js";
 import { Sym } from "../shapes/sym.js";
-import { ops, type OpArg, type OpContext } from "./ops.js";
+import { ops } from "../ops/catalogue.js";
+import type { OpArg, OpContext } from "../ops/op-def.js";
 import { evalSym, numericEnvs, toSym, type NumericEnv } from "./symbolic.js";
 import {
   tensor,

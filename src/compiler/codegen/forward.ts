@@ -3,7 +3,9 @@
 // is read from its annotations; this file only spells it out.
 import type * as A from "../ast/nodes.js";
 import type { ArchIR, BlockIR } from "../ir/model.js";
-import { ops } from "../check/ops.js";
+import { opNamed } from "../ops/catalogue.js";
+import { bindArguments } from "../ops/bound-call.js";
+import { paramName } from "../ops/op-def.js";
 import { typeText, type Annotations, type ModuleListT, type ModuleT, type ModuleVariant, type Type } from "../check/types.js";
 import { configExpr, type NameKind } from "./config-expr.js";
 import { commentText, localName, propKey, str, typeName } from "./names.js";
@@ -132,26 +134,20 @@ export function emitForward(em: ForwardEmitter, b: BlockIR): string[] {
       return callVariants(res.type, expr(e.callee), e.args.map((a) => expr(a.value)));
     }
     if (res?.kind === "config") return configExpr(e, nameKind);
-    const name = e.callee.kind === "name" ? e.callee.name : "";
-    const op = ops[name]!;
-    const positional = op.params.map((p) => p.replace(/\?$/, ""));
-    const pos: (string | undefined)[] = [];
-    const kw: string[] = [];
-    const rest: string[] = [];
-    let i = 0;
-    for (const a of e.args) {
-      const v = argValue(a.value);
-      if (a.keyword && positional.includes(a.keyword)) pos[positional.indexOf(a.keyword)] = v;
-      else if (a.keyword) kw.push(`${propKey(a.keyword)}: ${v}`);
-      else if (i < positional.length) pos[i++] = v;
-      else rest.push(v);
-    }
+    const op = opNamed(res?.kind === "op" ? res.name : e.callee.kind === "name" ? e.callee.name : "");
+    if (!op) throw new Error(`codegen: the call at ${e.span.line}:${e.span.col} is neither a module nor an op`);
+    // The runtime takes positional parameters in order (the first left-out ones as undefined),
+    // extra positional tensors, then keywords in one object, in the order the call wrote them.
+    const positional = op.params.map(paramName);
+    const { named, rest } = bindArguments(op, e);
+    const pos = positional.map((p) => named.get(p));
     while (pos.length && pos[pos.length - 1] === undefined) pos.pop();
+    const kw = [...named].filter(([k]) => !positional.includes(k)).map(([k, v]) => `${propKey(k)}: ${argValue(v)}`);
     const args = ["ctx"];
     if (op.stateful) args.push(`\`\${self.$path}#${res?.kind === "op" ? res.site : 0}\``);
-    args.push(...pos.map((p) => (p === undefined ? "undefined" : op.lazy ? `() => ${p}` : p)), ...rest);
+    args.push(...pos.map((p) => (p === undefined ? "undefined" : op.lazy ? `() => ${argValue(p)}` : argValue(p))), ...rest.map(argValue));
     if (op.keywords) args.push(`{ ${kw.join(", ")} }`);
-    return `rt.lang.${name}(${args.join(", ")})`;
+    return `rt.lang.${op.runtime}(${args.join(", ")})`;
   };
 
   // A module list passed to an op (moe experts) becomes a callback on one item.

@@ -68,14 +68,13 @@ function parentOf(role: string): string {
   return i < 0 ? "" : role.slice(0, i);
 }
 
-// Ops that say what a block is for: two blocks under the same parent that both route
-// experts (or both attend) play the same role even when their names and helpers differ.
-const anchorOps = ["moe", "attention", "wkv4", "causal_conv"];
-
+// Ops that say what a block is for (their definition's `diff.anchor`): two blocks under the
+// same parent that both route experts (or both attend) play the same role even when their
+// names and helpers differ.
 function sameRole(a: BlockFact, b: BlockFact): boolean {
   if (opSignature(a) === opSignature(b)) return true;
   const opsB = new Set(b.ops.map((o) => o.op));
-  return a.ops.some((o) => anchorOps.includes(o.op) && opsB.has(o.op));
+  return a.ops.some((o) => o.anchor && opsB.has(o.op));
 }
 
 function opSignature(b: BlockFact): string {

@@ -2,15 +2,15 @@
 // meaning (their config.json key when they have one), every op call of every block with its
 // evaluated attributes, the module structure with parameter shapes, and the stats.
 import type * as A from "../ast/nodes.js";
-import { binariesIn, callsIn } from "../ast/walk.js";
-import type { ElaboratedModel, Instance } from "../elaborate/instance.js";
+import { binariesIn } from "../ast/walk.js";
+import type { ElaboratedModel } from "../elaborate/instance.js";
 import { walkInstances } from "../elaborate/instance.js";
 import { chainScopes, evaluate, formatValue, mapScope } from "../eval/evaluate.js";
 import { exprText } from "../ast/expr-text.js";
 import type { ArchIR, Value } from "../ir/model.js";
 import { checkedArch } from "../pipeline.js";
-import { evalSym } from "../check/symbolic.js";
-import { ops as opCatalogue } from "../check/ops.js";
+import { opCallsOf } from "../ops/bound-call.js";
+import type { OpDef } from "../ops/op-def.js";
 import { computeStats, type ModelStats } from "../stats/stats.js";
 
 export interface HyperFact {
@@ -23,6 +23,8 @@ export interface OpFact {
   op: string;
   index: number; // n-th call of this op in the block
   attrs: Record<string, string>;
+  /** The op says what its block is for (attention, expert routing, a recurrence): set only then. */
+  anchor?: true;
 }
 
 export interface BlockFact {
@@ -118,39 +120,10 @@ function show(v: Value | undefined): string {
   return formatValue(v);
 }
 
-// What a leaf module is, without its sizes (sizes are compared as parameter shapes).
-function leafText(inst: Instance): string {
-  const a = inst.args;
-  switch (inst.primitive?.name) {
-    case "Linear":
-    case "Conv1D":
-      return `${inst.primitive.name}(${a.bias ? "bias" : "no bias"})`;
-    case "Embedding":
-      return "Embedding";
-    case "RMSNorm":
-      return `RMSNorm(eps ${show(a.eps)}${Number(a.offset) ? `, 1 + w (offset ${show(a.offset)})` : ""}${a.affine === false ? ", no weight" : ""})`;
-    case "LayerNorm":
-      return `LayerNorm(eps ${show(a.eps)}${a.affine === false ? ", no affine" : a.bias === false ? ", no bias" : ""})`;
-    case "Activation":
-      return `Activation(${show(a.kind)})`;
-    case "Dropout":
-      return "Dropout";
-    default: {
-      const sizeless = Object.entries(a).filter(([, v]) => typeof v !== "number" || !Number.isInteger(v));
-      return `${inst.primitive?.name ?? inst.className}(${sizeless.map(([k, v]) => `${k}=${show(v)}`).join(", ")})`;
-    }
-  }
-}
-
 // Spelling out a default is no difference: a left-out keyword reads as its default.
-function normalizeDefaults(op: string, attrs: Record<string, string>): void {
-  for (const [k, v] of Object.entries(opCatalogue[op]?.defaults ?? {})) attrs[k] ??= show(v);
-  if (op === "rope" && (attrs.scaling === "none" || attrs.scaling === "default")) {
-    // Without scaling, the scaling factor and original length do nothing.
-    attrs.scaling = "none";
-    delete attrs.factor;
-    delete attrs.original;
-  }
+function normalizeDefaults(op: OpDef, attrs: Record<string, string>): void {
+  for (const [k, v] of Object.entries(op.defaults ?? {})) attrs[k] ??= show(v);
+  op.diff.normalize?.(attrs);
 }
 
 export function extractFacts(m: ElaboratedModel, label: string): ModelFacts {
@@ -170,20 +143,16 @@ export function extractFacts(m: ElaboratedModel, label: string): ModelFacts {
     if (inst.kind !== "block" || !inst.block) continue;
     const role = roleOf(inst.path) || "(root)";
     const leaves: Record<string, string> = {};
-    for (const c of inst.children) if (c.kind === "primitive") leaves[c.name] = leafText(c);
+    for (const c of inst.children) if (c.kind === "primitive") leaves[c.name] = c.primitive ? c.primitive.diffText(c.args) : c.className;
     const ops: OpFact[] = [];
     const counts = new Map<string, number>();
     const scope = chainScopes(mapScope(inst.args as Record<string, Value>), mapScope(m.config.values));
-    const env = { label: "", values: new Map([...m.config.values, ...Object.entries(inst.args)]) };
-    for (const c of inst.block.forward ? callsIn(inst.block.forward.body) : []) {
-      if (c.callee.kind !== "name") continue;
-      const res = annotations.resolutions.get(c);
-      if (res?.kind !== "op") continue;
-      const op = c.callee.name;
+    for (const call of opCallsOf({ annotations, config: m.config.values, instance: inst })) {
+      const op = call.def.name;
       const index = counts.get(op) ?? 0;
       counts.set(op, index + 1);
       const attrs: Record<string, string> = {};
-      for (const a of c.args) {
+      for (const a of call.expr.args) {
         if (!a.keyword) continue;
         const t = annotations.types.get(a.value);
         if (t && t.kind !== "scalar") {
@@ -196,26 +165,9 @@ export function extractFacts(m: ElaboratedModel, label: string): ModelFacts {
           attrs[a.keyword] = exprText(a.value);
         }
       }
-      if (op === "attention") {
-        const [q, k] = c.args.filter((a) => !a.keyword);
-        const qt = q && annotations.types.get(q.value);
-        const kt = k && annotations.types.get(k.value);
-        if (qt?.kind === "tensor" && kt?.kind === "tensor") {
-          const h = evalSym(qt.dims[1]!, env);
-          const kv = evalSym(kt.dims[1]!, env);
-          attrs.heads = show(h);
-          attrs.kv_heads = show(kv);
-          attrs.head_dim = show(evalSym(qt.dims[3]!, env));
-          attrs.kind = h === kv ? "MHA" : kv === 1 ? "MQA" : `GQA(${show(kv)})`;
-        }
-      }
-      if (op === "moe") {
-        const experts = c.args.filter((a) => !a.keyword)[2]?.value;
-        const list = experts?.kind === "name" ? inst.children.find((x) => x.name === experts.name) : undefined;
-        attrs.experts = String(list?.children.length ?? "?");
-      }
-      normalizeDefaults(op, attrs);
-      ops.push({ op, index, attrs });
+      for (const [k, v] of Object.entries(call.def.diff.attrs?.(call) ?? {})) attrs[k] = show(v);
+      normalizeDefaults(call.def, attrs);
+      ops.push({ op, index, attrs, ...(call.def.diff.anchor ? { anchor: true } : {}) });
     }
     // Multiplying a tensor by a config value (embedding scale, logit scale, residual scale) is
     // as much a part of the architecture as an op call.

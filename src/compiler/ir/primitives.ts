@@ -1,7 +1,10 @@
 // The built-in leaf modules a block may declare as submodules. Each knows its argument
 // list, the parameters it owns (names as in PyTorch state dicts), how PyTorch prints it,
-// and what its application does to a shape. Everything else is written in .arch files.
+// what its application does to a shape, and what the later stages read off it (feature
+// table, stats, diff). Everything else is written in .arch files.
+import { formatValue } from "../eval/evaluate.js";
 import { pyFloat, pyValue } from "../eval/pyformat.js";
+import type { Feature } from "../ops/feature.js";
 import type { Value } from "./model.js";
 
 export interface PrimitiveParam {
@@ -23,6 +26,14 @@ export type ApplyRule =
   | { kind: "value" } // not callable; the tensor itself (Param)
   | { kind: "none" }; // not callable (print-only)
 
+/** What stats counts for one instance of a primitive. */
+export interface PrimitiveStats {
+  /** Multiply-adds ×2 that one token costs, from the instance's weights (their full state-dict names). */
+  flopsPerToken(weights: readonly WeightSpec[]): number;
+  /** Its tensors are "parameters", "embedding" parameters (left out of the non-embedding count), or a "buffer" (stored, but no parameter). */
+  weightKind: "parameters" | "embedding" | "buffer";
+}
+
 export interface Primitive {
   name: string;
   params: PrimitiveParam[];
@@ -30,6 +41,11 @@ export interface Primitive {
   className(a: Record<string, Value>): string;
   repr(a: Record<string, Value>): string;
   apply: ApplyRule;
+  /** The feature-table labels an instance contributes (none: `[]`). */
+  features(a: Record<string, Value>): Feature[];
+  stats: PrimitiveStats;
+  /** What an instance is for diff, without its sizes (sizes are compared as parameter shapes). */
+  diffText(a: Record<string, Value>): string;
 }
 
 const int = (v: Value | undefined): number => (typeof v === "number" ? v : 0);
@@ -45,6 +61,26 @@ const repeats = (v: Value | undefined, what: string): number => {
   return n;
 };
 const bool = (v: Value | undefined): boolean => v === true;
+
+const count = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+/** Diff's spelling of an argument ("none" for a left-out one). */
+const show = (v: Value | undefined): string => (v === undefined || v === null ? "none" : formatValue(v));
+
+/** Costs nothing stats counts (elementwise work) and owns ordinary parameters, if any. */
+const noFlops: PrimitiveStats = { flopsPerToken: () => 0, weightKind: "parameters" };
+/** A layer whose weight matrix every token is multiplied by once. */
+const matrixFlops: PrimitiveStats = {
+  flopsPerToken: (ws) => {
+    const w = ws.find((x) => x.name.endsWith("weight"));
+    return w ? 2 * count(w.shape) : 0;
+  },
+  weightKind: "parameters",
+};
+/** The arguments that are not sizes, as `Name(k=v, …)`: sizes are compared as parameter shapes. */
+const sizelessText = (name: string) => (a: Record<string, Value>): string => {
+  const sizeless = Object.entries(a).filter(([, v]) => typeof v !== "number" || !Number.isInteger(v));
+  return `${name}(${sizeless.map(([k, v]) => `${k}=${show(v)}`).join(", ")})`;
+};
 
 // Default class names PyTorch/transformers print for activation modules.
 export const activationClasses: Record<string, string> = {
@@ -73,6 +109,9 @@ export const primitives: Record<string, Primitive> = {
     className: () => "Linear",
     repr: (a) => `in_features=${int(a.in_features)}, out_features=${int(a.out_features)}, bias=${pyValue(bool(a.bias))}`,
     apply: { kind: "features", from: "in_features", to: "out_features" },
+    features: () => [],
+    stats: matrixFlops,
+    diffText: (a) => `Linear(${a.bias ? "bias" : "no bias"})`,
   },
   // GPT-2's Conv1D: a linear layer whose weight is stored [in, out].
   Conv1D: {
@@ -85,6 +124,9 @@ export const primitives: Record<string, Primitive> = {
     className: () => "Conv1D",
     repr: () => "",
     apply: { kind: "features", from: "in_features", to: "out_features" },
+    features: () => [],
+    stats: matrixFlops,
+    diffText: (a) => `Conv1D(${a.bias ? "bias" : "no bias"})`,
   },
   Embedding: {
     name: "Embedding",
@@ -93,6 +135,10 @@ export const primitives: Record<string, Primitive> = {
     className: () => "Embedding",
     repr: (a) => `${int(a.num_embeddings)}, ${int(a.embedding_dim)}${a.padding_idx !== null && a.padding_idx !== undefined ? `, padding_idx=${pyValue(a.padding_idx)}` : ""}`,
     apply: { kind: "lookup", dim: "embedding_dim" },
+    features: () => [],
+    // A lookup, not a product: no FLOPs; its table is not counted among non-embedding parameters.
+    stats: { flopsPerToken: () => 0, weightKind: "embedding" },
+    diffText: () => "Embedding",
   },
   LayerNorm: {
     name: "LayerNorm",
@@ -109,6 +155,9 @@ export const primitives: Record<string, Primitive> = {
     className: () => "LayerNorm",
     repr: (a) => `(${int(a.dim)},), eps=${pyFloat(int(a.eps))}, elementwise_affine=${pyValue(bool(a.affine))}`,
     apply: { kind: "same", lastDim: "dim" },
+    features: (a) => [{ column: "norm", label: a.affine === false ? "LayerNorm(no affine)" : a.bias === false ? "LayerNorm(no bias)" : "LayerNorm" }],
+    stats: noFlops,
+    diffText: (a) => `LayerNorm(eps ${show(a.eps)}${a.affine === false ? ", no affine" : a.bias === false ? ", no bias" : ""})`,
   },
   RMSNorm: {
     name: "RMSNorm",
@@ -122,6 +171,9 @@ export const primitives: Record<string, Primitive> = {
     className: () => "RMSNorm",
     repr: (a) => `(${int(a.dim)},), eps=${pyFloat(int(a.eps))}, elementwise_affine=${pyValue(bool(a.affine))}`,
     apply: { kind: "same", lastDim: "dim" },
+    features: (a) => [{ column: "norm", label: Number(a.offset) === 1 ? "RMSNorm(1+w)" : "RMSNorm" }],
+    stats: noFlops,
+    diffText: (a) => `RMSNorm(eps ${show(a.eps)}${Number(a.offset) ? `, 1 + w (offset ${show(a.offset)})` : ""}${a.affine === false ? ", no weight" : ""})`,
   },
   GroupNorm: {
     name: "GroupNorm",
@@ -130,6 +182,9 @@ export const primitives: Record<string, Primitive> = {
     className: () => "GroupNorm",
     repr: (a) => `${int(a.groups)}, ${int(a.dim)}, eps=${pyFloat(int(a.eps))}, affine=True`,
     apply: { kind: "same", lastDim: "dim" },
+    features: () => [],
+    stats: noFlops,
+    diffText: sizelessText("GroupNorm"),
   },
   Activation: {
     name: "Activation",
@@ -138,6 +193,9 @@ export const primitives: Record<string, Primitive> = {
     className: (a) => activationClasses[String(a.kind)] ?? String(a.kind),
     repr: () => "",
     apply: { kind: "same" },
+    features: (a) => [{ column: "activation", label: String(a.kind) }],
+    stats: noFlops,
+    diffText: (a) => `Activation(${show(a.kind)})`,
   },
   Dropout: {
     name: "Dropout",
@@ -146,6 +204,9 @@ export const primitives: Record<string, Primitive> = {
     className: () => "Dropout",
     repr: (a) => `p=${pyFloat(int(a.p))}, inplace=False`,
     apply: { kind: "same" },
+    features: () => [],
+    stats: noFlops,
+    diffText: () => "Dropout",
   },
   // A bare parameter tensor owned by the block (RWKV's time_decay, T5's relative bias table…).
   Param: {
@@ -155,6 +216,9 @@ export const primitives: Record<string, Primitive> = {
     className: () => "Parameter",
     repr: () => "",
     apply: { kind: "value" },
+    features: () => [],
+    stats: noFlops,
+    diffText: sizelessText("Param"),
   },
   // A persistent buffer stored in checkpoints but recomputed by us (rotary inv_freq): accepted on load, not used.
   Buffer: {
@@ -164,6 +228,9 @@ export const primitives: Record<string, Primitive> = {
     className: () => "Buffer",
     repr: () => "",
     apply: { kind: "value" },
+    features: () => [],
+    stats: { flopsPerToken: () => 0, weightKind: "buffer" },
+    diffText: sizelessText("Buffer"),
   },
   // torch.nn.LSTM, applied batch-first ([B, T, input] -> [B, T, hidden]) whatever `batch_first`
   // prints; its (h, c) state carries over to the next call when decoding.
@@ -191,6 +258,10 @@ export const primitives: Record<string, Primitive> = {
       (bool(a.batch_first) ? ", batch_first=True" : "") +
       (int(a.dropout) !== 0 ? `, dropout=${pyFloat(int(a.dropout))}` : ""),
     apply: { kind: "features", from: "input_size", to: "hidden_size" },
+    features: (a) => [{ column: "attention", label: `LSTM recurrence (${formatValue(a.num_layers ?? 1)}×${formatValue(a.hidden_size ?? null)})` }],
+    // Every token is multiplied by each of its weight matrices (input and hidden, every layer).
+    stats: { flopsPerToken: (ws) => ws.reduce((f, w) => f + (w.shape.length === 2 ? 2 * count(w.shape) : 0), 0), weightKind: "parameters" },
+    diffText: sizelessText("LSTM"),
   },
   Conv2d: {
     name: "Conv2d",
@@ -218,6 +289,9 @@ export const primitives: Record<string, Primitive> = {
       return `${int(a.in_channels)}, ${int(a.out_channels)}, kernel_size=${pyValue(k)}, stride=${pyValue(s)}${p}${bool(a.bias) ? "" : ", bias=False"}`;
     },
     apply: { kind: "features", from: "in_channels", to: "out_channels" },
+    features: () => [],
+    stats: matrixFlops,
+    diffText: sizelessText("Conv2d"),
   },
 };
 // Looked up by names from .arch files: `toString` or `constructor` must find nothing.

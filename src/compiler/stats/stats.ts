@@ -1,26 +1,27 @@
 // Model statistics from the elaborated module tree: parameters (unique tensors, a tied
 // matrix once), FLOPs per token and KV-cache bytes per token.
-import { callsIn } from "../ast/walk.js";
 import type { ElaboratedModel, Instance } from "../elaborate/instance.js";
 import { allWeights, walkInstances } from "../elaborate/instance.js";
 import { checkedArch } from "../pipeline.js";
-import { evalSym } from "../check/symbolic.js";
-import type { TensorT } from "../check/types.js";
-import type { Value } from "../ir/model.js";
+import { opCallsOf } from "../ops/bound-call.js";
+import type { OpCall } from "../ops/op-def.js";
 
 export interface ModuleStats {
   path: string;
   className: string;
   params: number;
-  /** `params` exactly (it is rounded past 2^53). */
+  /** `params` exactly (a float rounds it past 2^53). */
   exactParams: bigint;
 }
 
-/** The counts exactly: a model with 2^40-wide layers has more parameters than a float counts. */
+/**
+ * The counts in bigint: a model with 2^40-wide layers has more parameters than a float
+ * counts exactly. Parameter counts are exact; the FLOPs are the ops' estimate (a float),
+ * exact while below 2^53.
+ */
 export interface ExactCounts {
   params: bigint;
   nonEmbeddingParams: bigint;
-  /** Rounded to the nearest integer (MoE layers count top_k / experts of their experts). */
   flopsPerToken: bigint;
 }
 
@@ -43,60 +44,29 @@ const count = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 const exactCount = (shape: number[]) => shape.reduce((a, b) => a * BigInt(b), 1n);
 const exactSum = (ws: { shape: number[] }[]) => ws.reduce((a, w) => a + exactCount(w.shape), 0n);
 
-/** A fraction of bigints: FLOPs of MoE experts are top_k / experts of their dense count. */
-interface Ratio {
-  num: bigint;
-  den: bigint;
-}
-
 export function computeStats(m: ElaboratedModel): ModelStats {
   const tiedTargets = new Set(m.ties.map((t) => t.target));
   // Stored buffers (rotary inv_freq) are checkpoint tensors, not parameters.
-  for (const inst of walkInstances(m.root)) if (inst.primitive?.name === "Buffer") for (const w of inst.weights) tiedTargets.add(w.name);
+  for (const inst of walkInstances(m.root)) if (inst.primitive?.stats.weightKind === "buffer") for (const w of inst.weights) tiedTargets.add(w.name);
   const weights = allWeights(m.root).filter((w) => !tiedTargets.has(w.name));
   const params = weights.reduce((a, w) => a + count(w.shape), 0);
   let embedding = 0;
-  let flops = 0;
   let exactEmbedding = 0n;
-  // Σ 2·count·num/den over one common denominator, rounded at the end.
-  let flopsNum = 0n;
-  let flopsDen = 1n;
-  const addFlops = (shape: number[], f: Ratio) => {
-    const term = 2n * exactCount(shape) * f.num;
-    flopsNum = flopsNum * f.den + term * flopsDen;
-    flopsDen *= f.den;
-  };
-  const moeFraction = moeFractions(m);
-  const visit = (inst: Instance, fraction: Ratio): void => {
-    const own = moeFraction.get(inst.path);
-    const f = own ? { num: fraction.num * own.num, den: fraction.den * own.den } : fraction;
-    const x = Number(f.num) / Number(f.den);
+  let flops = 0;
+  const calls = opCalls(m);
+  const shares = sparseShares(calls);
+  const visit = (inst: Instance, fraction: number): void => {
+    const f = shares.get(inst.path) ?? fraction;
     if (inst.primitive) {
-      const name = inst.primitive.name;
-      if (name === "Embedding") {
-        embedding += count(inst.weights[0]?.shape ?? []);
-        exactEmbedding += exactCount(inst.weights[0]?.shape ?? []);
+      if (inst.primitive.stats.weightKind === "embedding") {
+        embedding += inst.weights.reduce((a, w) => a + count(w.shape), 0);
+        exactEmbedding += exactSum(inst.weights);
       }
-      // A recurrent cell multiplies every token by each of its weight matrices (input and hidden).
-      if (name === "LSTM") {
-        for (const w of inst.weights) {
-          if (w.shape.length !== 2) continue;
-          flops += 2 * count(w.shape) * x;
-          addFlops(w.shape, f);
-        }
-      }
-      if (name === "Linear" || name === "Conv1D" || name === "Conv2d") {
-        const w = inst.weights.find((x) => x.name.endsWith("weight"));
-        if (w) {
-          flops += 2 * count(w.shape) * x;
-          addFlops(w.shape, f);
-        }
-      }
+      flops += inst.primitive.stats.flopsPerToken(inst.weights) * f;
     }
     for (const c of inst.children) visit(c, f);
   };
-  visit(m.root, { num: 1n, den: 1n });
-  const exactParams = exactSum(weights);
+  visit(m.root, 1);
   const modules: ModuleStats[] = [];
   for (const inst of walkInstances(m.root)) {
     if (inst.path === "") continue;
@@ -110,64 +80,31 @@ export function computeStats(m: ElaboratedModel): ModelStats {
     params,
     nonEmbeddingParams: params - embedding,
     flopsPerToken: Math.round(flops),
-    kvCacheBytesPerToken: kvBytes(m),
+    kvCacheBytesPerToken: calls.reduce((a, c) => a + (c.def.stats.kvBytesPerToken?.(c) ?? 0), 0),
     modules,
-    exact: { params: exactParams, nonEmbeddingParams: exactParams - exactEmbedding, flopsPerToken: (2n * flopsNum + flopsDen) / (2n * flopsDen) },
+    exact: { params: exactSum(weights), nonEmbeddingParams: exactSum(weights) - exactEmbedding, flopsPerToken: BigInt(Math.round(flops)) },
   };
 }
 
-// Experts run for top_k of their E rows: each `moe(x, logits, experts, top_k = k)` call
-// marks its expert list's instances with k / E.
-function moeFractions(m: ElaboratedModel): Map<string, Ratio> {
-  const out = new Map<string, Ratio>();
+/** Every op call of every block instance, bound for the ops' stats hooks. */
+function opCalls(m: ElaboratedModel): OpCall[] {
   const { annotations } = checkedArch(m.config.arch);
+  const out: OpCall[] = [];
   for (const inst of walkInstances(m.root)) {
-    const b = inst.block;
-    if (!b?.forward || inst.kind !== "block") continue;
-    callsIn(b.forward.body).forEach((call) => {
-      if (call.callee.kind !== "name" || call.callee.name !== "moe") return;
-      const expertsArg = call.args.filter((a) => !a.keyword)[2];
-      const topK = call.args.find((a) => a.keyword === "top_k");
-      if (!expertsArg || expertsArg.value.kind !== "name" || !topK) return;
-      const list = inst.children.find((c) => c.name === (expertsArg.value as { name: string }).name);
-      const kType = annotations.types.get(topK.value);
-      const k = kType?.kind === "scalar" && kType.sym ? evalSym(kType.sym, { label: "", values: envOf(m, inst) }) : undefined;
-      if (list && k !== undefined && Number.isSafeInteger(k) && k >= 0 && list.children.length > 0) out.set(list.path, { num: BigInt(k), den: BigInt(list.children.length) });
-    });
+    if (inst.kind === "block") out.push(...opCallsOf({ annotations, config: m.config.values, instance: inst }));
   }
   return out;
 }
 
-function envOf(m: ElaboratedModel, inst: Instance): Map<string, Value> {
-  const env = new Map(m.config.values);
-  for (const [k, v] of Object.entries(inst.args)) env.set(k, v);
-  return env;
-}
-
-function kvBytes(m: ElaboratedModel): number {
-  const { annotations } = checkedArch(m.config.arch);
-  let total = 0;
-  for (const inst of walkInstances(m.root)) {
-    const b = inst.block;
-    if (!b?.forward || inst.kind !== "block") continue;
-    callsIn(b.forward.body).forEach((call) => {
-      if (call.callee.kind !== "name" || call.callee.name !== "attention") return;
-      const pos = call.args.filter((a) => !a.keyword);
-      const cacheArg = call.args.find((a) => a.keyword === "cache");
-      if (cacheArg && cacheArg.value.kind === "bool" && !cacheArg.value.value) return;
-      for (const a of [pos[1], pos[2]]) {
-        const t = a ? (annotations.types.get(a.value) as TensorT | undefined) : undefined;
-        if (!t || t.kind !== "tensor" || t.dims.length !== 4) continue;
-        const env = { label: "", values: envOf(m, inst) };
-        const heads = evalSym(t.dims[1]!, env);
-        const dim = evalSym(t.dims[3]!, env);
-        if (heads !== undefined && dim !== undefined) total += heads * dim * 4;
-      }
-    });
+// Module lists of which each token runs a share (moe: top_k of E experts): instance path → share.
+function sparseShares(calls: OpCall[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const c of calls) {
+    const s = c.def.stats.sparseSubmodules?.(c);
+    if (s) out.set(s.list.path, s.fraction);
   }
-  return total;
+  return out;
 }
-
 
 /** A count for JSON: a number while it is exact, past 2^53 its decimal digits as a string. */
 export function jsonCount(n: bigint): number | string {

@@ -1,4 +1,4 @@
-// Runtime of adaptive_embedding and adaptive_log_softmax (src/compiler/check/ops-adaptive-softmax.ts).
+// Runtime of adaptive_embedding and adaptive_log_softmax (src/compiler/ops/adaptive-softmax.ts).
 // The module lists arrive as callbacks applying item i; parameter lists as their tensors.
 import * as ops from "../ops/index.js";
 import type { IntTensor, Tensor } from "../tensor.js";

@@ -1,6 +1,6 @@
-// The operations of the .arch language as generated code calls them: one function per op
-// named in src/compiler/check/ops.ts, taking the forward context first and, for ops that
-// keep state across decoding steps, a site key second.
+// The operations of the .arch language as generated code calls them: one function per op,
+// the one its definition in src/compiler/ops names as `runtime`, taking the forward context
+// first and, for ops that keep state across decoding steps, a site key second.
 import * as ops from "../ops/index.js";
 import { IntTensor, Tensor } from "../tensor.js";
 import { RuntimeArgumentError } from "../errors.js";

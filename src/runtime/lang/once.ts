@@ -1,4 +1,4 @@
-// Runtime of once (src/compiler/check/ops-once.ts): the thunk runs on the first call of a
+// Runtime of once (src/compiler/ops/once.ts): the thunk runs on the first call of a
 // generation; later decoding steps get the remembered value without evaluating it.
 import type { ForwardContext } from "../model/context.js";
 

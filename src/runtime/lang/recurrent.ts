@@ -1,4 +1,4 @@
-// Runtime of the recurrent ops (src/compiler/check/ops-recurrent.ts). Without a cache every
+// Runtime of the recurrent ops (src/compiler/ops/recurrent.ts). Without a cache every
 // call starts from the zero state; with one, each call site resumes from the state its
 // previous call left in the forward context.
 import * as ops from "../ops/index.js";

@@ -1,4 +1,4 @@
-// Runtime of relative_position_bias (src/compiler/check/ops-relative-position.ts).
+// Runtime of relative_position_bias (src/compiler/ops/relative-position.ts).
 import * as ops from "../ops/index.js";
 import type { Tensor } from "../tensor.js";
 import type { ForwardContext } from "../model/context.js";

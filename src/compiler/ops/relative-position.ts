@@ -1,11 +1,12 @@
 // Attention biases that depend on the distance between a query and a key rather than on
 // absolute positions (learned per distance bucket).
 import { Sym } from "../shapes/sym.js";
-import type { OpDef } from "./ops.js";
-import { tensor, typeText } from "./types.js";
+import { tensor, typeText } from "../check/types.js";
+import { noFeatures, noStats, plainDiff, type OpDef } from "./op-def.js";
 
-export const relativePositionOps: Record<string, OpDef> = {
-  relative_sinusoid: {
+export const relativePositionOps: OpDef[] = [
+  {
+    name: "relative_sinusoid",
     params: ["x", "dim"],
     keywords: { clamp: "scalar" },
     doc:
@@ -20,8 +21,13 @@ export const relativePositionOps: Record<string, OpDef> = {
       c.divides(d, Sym.const(2), a.dim!.expr.span, "the sinusoid size");
       return tensor([x.dims[1]!, d]);
     },
+    runtime: "relative_sinusoid",
+    features: noFeatures,
+    stats: noStats,
+    diff: plainDiff,
   },
-  relative_scores: {
+  {
+    name: "relative_scores",
     params: ["q", "r"],
     doc:
       "relative_scores(q: [B, H, T, D], r: [S, H·D]) -> [B, H, T, S]: q_i · r[distance] (head h reads columns h·D … h·D+D−1) " +
@@ -35,8 +41,13 @@ export const relativePositionOps: Record<string, OpDef> = {
       c.sameDim(q.dims[1]!.mul(q.dims[3]!), r.dims[1]!, a.r!.expr.span, "E0301", "features of r (heads × head size of q)");
       return tensor([q.dims[0]!, q.dims[1]!, q.dims[2]!, r.dims[0]!]);
     },
+    runtime: "relative_scores",
+    features: noFeatures,
+    stats: noStats,
+    diff: plainDiff,
   },
-  relative_position_bias: {
+  {
+    name: "relative_position_bias",
     params: ["table", "x"],
     keywords: { bidirectional: "scalar", max_distance: "scalar", cache: "scalar" },
     doc:
@@ -52,5 +63,9 @@ export const relativePositionOps: Record<string, OpDef> = {
       if (x.kind !== "tensor" || x.dims.length < 2) return c.fail("E0305", a.x!.expr.span, "x must be a sequence [B, T, …]", { found: typeText(x) });
       return tensor([Sym.const(1), t.dims[1]!, x.dims[1]!, Sym.atom("keys")]);
     },
+    runtime: "relative_position_bias",
+    features: noFeatures,
+    stats: noStats,
+    diff: plainDiff,
   },
-};
+];

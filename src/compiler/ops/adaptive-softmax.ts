@@ -3,14 +3,9 @@
 // per-cluster projection maps to the model width; the output head scores the frequent words
 // and one entry per tail cluster, and each tail cluster has its own softmax.
 import { Sym } from "../shapes/sym.js";
-import type { OpArg, OpContext, OpDef } from "./ops.js";
-import { tensor, typeText, type ModuleListT, type ScalarT } from "./types.js";
-
-const modlist = (a: OpArg | undefined, c: OpContext, what: string): ModuleListT | undefined => {
-  if (!a) return undefined;
-  if (a.type.kind !== "modlist") return c.fail("E0201", a.expr.span, `${what} must be a list of modules`, { found: typeText(a.type) });
-  return a.type;
-};
+import { tensor, typeText, type ModuleListT, type ScalarT } from "../check/types.js";
+import { asModuleList } from "./argument-checks.js";
+import { noFeatures, noStats, plainDiff, type OpDef } from "./op-def.js";
 
 /** The first dimension of a Param list's items (every projection maps to the same width). */
 const projWidth = (t: ModuleListT): Sym => {
@@ -19,8 +14,9 @@ const projWidth = (t: ModuleListT): Sym => {
   return shape?.items?.[0]?.sym ?? Sym.atom("d_proj");
 };
 
-export const adaptiveSoftmaxOps: Record<string, OpDef> = {
-  adaptive_embedding: {
+export const adaptiveSoftmaxOps: OpDef[] = [
+  {
+    name: "adaptive_embedding",
     params: ["ids", "tables", "projs"],
     keywords: { cutoffs: "scalar", scale: "scalar" },
     doc:
@@ -28,14 +24,19 @@ export const adaptiveSoftmaxOps: Record<string, OpDef> = {
       "(c_i <= t < c_(i+1), c_0 = 0) is tables[i](t − c_i) · projs[i]ᵀ (projs[i]: [d, width_i]), times `scale`",
     infer: (a, c) => {
       const ids = a.ids?.type;
-      const tables = modlist(a.tables, c, "tables");
-      const projs = modlist(a.projs, c, "projs");
+      const tables = asModuleList(a.tables, c, "tables");
+      const projs = asModuleList(a.projs, c, "projs");
       if (!ids || !tables || !projs) return undefined;
       if (ids.kind !== "tensor" || !ids.ids) return c.fail("E0403", a.ids!.expr.span, "adaptive_embedding looks up token ids", { found: typeText(ids) });
       return tensor([...ids.dims, projWidth(projs)]);
     },
+    runtime: "adaptive_embedding",
+    features: noFeatures,
+    stats: noStats,
+    diff: plainDiff,
   },
-  adaptive_log_softmax: {
+  {
+    name: "adaptive_log_softmax",
     params: ["h", "layers", "projs", "cluster_weight", "cluster_bias"],
     keywords: { cutoffs: "scalar", vocab: "scalar" },
     doc:
@@ -44,8 +45,8 @@ export const adaptiveSoftmaxOps: Record<string, OpDef> = {
       "cluster, a tail word adds its cluster's head log-probability to the log-softmax of layers[i](h · projs[i])",
     infer: (a, c) => {
       const h = a.h?.type;
-      const layers = modlist(a.layers, c, "layers");
-      const projs = modlist(a.projs, c, "projs");
+      const layers = asModuleList(a.layers, c, "layers");
+      const projs = asModuleList(a.projs, c, "projs");
       if (!h || !layers || !projs) return undefined;
       if (h.kind !== "tensor" || h.dims.length === 0) return c.fail("E0305", a.h!.expr.span, "h must be a tensor [.., d]", { found: typeText(h) });
       c.sameDim(h.dims[h.dims.length - 1]!, projWidth(projs), a.h!.expr.span, "E0301", "features of h (the projections' width)");
@@ -53,5 +54,9 @@ export const adaptiveSoftmaxOps: Record<string, OpDef> = {
       if (!v) return c.fail("E0112", c.callSpan, "adaptive_log_softmax needs `vocab = …` (the output size)");
       return tensor([...h.dims.slice(0, -1), v]);
     },
+    runtime: "adaptive_log_softmax",
+    features: noFeatures,
+    stats: noStats,
+    diff: plainDiff,
   },
-};
+];

@@ -1,0 +1,22 @@
+// A matrix product with a weight tensor the model holds itself (a Param); the usual layer
+// is the primitive Linear.
+import { tensor } from "../check/types.js";
+import { asTensor } from "./argument-checks.js";
+import { noFeatures, noStats, plainDiff, type OpDef } from "./op-def.js";
+
+export const linear: OpDef = {
+  name: "linear",
+  params: ["x", "weight", "bias?"],
+  doc: "linear(x: [.., in], weight: [out, in], bias?: [out]) -> [.., out]",
+  infer: (a, c) => {
+    const x = asTensor(a.x, c, "the input of linear");
+    const w = asTensor(a.weight, c, "the weight of linear", 2);
+    if (!x || !w) return undefined;
+    c.sameDim(x.dims[x.dims.length - 1]!, w.dims[1]!, a.x!.expr.span, "E0303", "input features (the weight's second dimension)");
+    return tensor([...x.dims.slice(0, -1), w.dims[0]!]);
+  },
+  runtime: "linear",
+  features: noFeatures,
+  stats: noStats,
+  diff: plainDiff,
+};

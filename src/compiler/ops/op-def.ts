@@ -1,0 +1,114 @@
+// What an op of the .arch language is, in one object: the call it accepts, what it does to
+// shapes, the runtime function generated code calls, and what each later stage (the feature
+// table, stats, diff) reads off a call of it. Each op's object lives in its family's file in
+// this directory; catalogue.ts collects them. Stages ask these hooks and never match op names.
+import type * as A from "../ast/nodes.js";
+import type { CallExpr } from "../ast/walk.js";
+import type { DiagnosticCode } from "../diagnostics/catalogue.js";
+import type { Instance } from "../elaborate/instance.js";
+import type { Value } from "../ir/model.js";
+import type { Sym } from "../shapes/sym.js";
+import type { Type } from "../check/types.js";
+import type { Feature } from "./feature.js";
+
+export type { Feature, FeatureColumn } from "./feature.js";
+
+/** One argument of a call being checked: its inferred type and its expression. */
+export interface OpArg {
+  type: Type;
+  expr: A.Expr;
+}
+
+/** What a shape rule may do besides computing a type: report, and prove sizes equal or divisible. */
+export interface OpContext {
+  /** Records an error; returns undefined so that rules can `return c.fail(...)`. */
+  fail(code: DiagnosticCode, span: A.Span, message: string, extras?: { expected?: string; found?: string; hint?: string }): undefined;
+  /** Proves a == b (symbolically, else on every preset); reports `code` when it does not hold. */
+  sameDim(a: Sym, b: Sym, span: A.Span, code: DiagnosticCode, what: string): boolean;
+  /** Proves that n divides a. */
+  divides(a: Sym, n: Sym, span: A.Span, what: string): boolean;
+  callSpan: A.Span;
+}
+
+export type ArgKind = "tensor" | "scalar" | "module" | "any";
+
+/**
+ * One call of an op inside one elaborated instance, as the hooks read it. Arguments are
+ * addressed by parameter name whether the model wrote them positionally or as keywords.
+ */
+export interface OpCall {
+  readonly def: OpDef;
+  readonly expr: CallExpr;
+  /** The expression written for parameter `name`, if any. */
+  arg(name: string): A.Expr | undefined;
+  /** Its value in this instance; the definition's default when left out or not a config value here (else undefined). */
+  value(name: string): Value | undefined;
+  /** The checker's type of the argument written for `name`. */
+  type(name: string): Type | undefined;
+  /** A symbolic size evaluated in this instance (undefined when it depends on the input). */
+  size(s: Sym): number | undefined;
+  /** The child instance (a submodule or module list) that the argument for `name` names. */
+  submodule(name: string): Instance | undefined;
+}
+
+/** What `archc stats` counts for a call (only what the op costs beyond its submodules' weights). */
+export interface OpStats {
+  /** float32 bytes this call keeps per token between decoding steps (cached keys and values). */
+  kvBytesPerToken?(call: OpCall): number;
+  /** A module list of which each token runs only a share (moe: top_k of the E experts). */
+  sparseSubmodules?(call: OpCall): { list: Instance; fraction: number } | undefined;
+}
+
+/** How `archc diff` describes a call. */
+export interface OpDiff {
+  /** The op says what a block is for (attention, expert routing, a recurrence): two blocks under one parent that both call it play the same role. */
+  anchor: boolean;
+  /** Attributes read off the call besides its keyword arguments (attention's head counts). */
+  attrs?(call: OpCall): Record<string, Value | undefined>;
+  /** Removes attributes that mean nothing given the others (the factor of an unscaled rope). */
+  normalize?(attrs: Record<string, string>): void;
+}
+
+export interface OpDef {
+  /** The name a forward body calls it by. */
+  name: string;
+  /** Positional parameters, in order; a `?` suffix marks optional ones. */
+  params: string[];
+  /** Keyword-only parameters with their kind. */
+  keywords?: Record<string, ArgKind>;
+  /** What a left-out argument means (the runtime's default): writing it out changes nothing. */
+  defaults?: Record<string, Value>;
+  /** Extra positional tensors (concat). */
+  variadic?: boolean;
+  /** Carries state between decoding steps (KV cache, recurrent state): the runtime takes a site key after the context. */
+  stateful?: boolean;
+  /** Positional arguments are passed unevaluated (as thunks): the op decides whether to compute them. */
+  lazy?: boolean;
+  /** One-line reference (docs/language.md is generated from it). */
+  doc: string;
+  /** The shape rule: the result type, or undefined after reporting through `c`. */
+  infer(args: Record<string, OpArg | undefined>, c: OpContext, rest: OpArg[]): Type | undefined;
+  /**
+   * The function of `rt.lang` (src/runtime/lang) that generated code calls, as
+   * `(ctx, site if stateful, ...positional, ...rest if variadic, { keywords } if any)`.
+   */
+  runtime: string;
+  /** The feature-table labels a call contributes (none: `noFeatures`). */
+  features(call: OpCall): Feature[];
+  /** What stats counts for a call (nothing: `noStats`). */
+  stats: OpStats;
+  /** How diff describes and aligns it. */
+  diff: OpDiff;
+  // Lowerings to other targets (PyTorch, ONNX export) are optional fields here, each op's
+  // written in its own definition object.
+}
+
+/** For ops that fill no column of the feature table. */
+export const noFeatures = (): Feature[] => [];
+/** For ops whose cost stats does not count (elementwise and layout work, no cache). */
+export const noStats: OpStats = Object.freeze({});
+/** For ops that diff compares by their keyword arguments only and that say nothing about a block's role. */
+export const plainDiff: OpDiff = Object.freeze({ anchor: false });
+
+/** A parameter name without its optional marker. */
+export const paramName = (p: string): string => p.replace(/\?$/, "");
