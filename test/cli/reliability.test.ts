@@ -370,3 +370,16 @@ describe("minor: unknown rope_scaling", () => {
     userError(await archc("import", join(dir, "config.json")), /E0202\].*config\.json: requirement `rope_scaling in/, /found: with rope_scaling = yarn/);
   });
 });
+
+describe("11: parameter counts a float cannot hold", () => {
+  it("Linear(2^40 + 1, 2^40 + 1): (2^40 + 1)^2 + 2^40 + 1 parameters, every digit", async () => {
+    const d = 2n ** 40n + 1n;
+    const src = file("odd.arch", tinyArch("Odd").replace("param d: int = 8", `param d: int = ${d}`));
+    const exact = d * d + d;
+    expect(Number.isSafeInteger(Number(exact))).toBe(false);
+    expect(String(BigInt(Number(exact)))).not.toBe(String(exact));
+    const j = JSON.parse((await archc("stats", src, "--json")).out);
+    expect(j.params).toBe(String(exact));
+    expect((await archc("stats", src)).out).toContain(exact.toLocaleString("en-US"));
+  });
+});

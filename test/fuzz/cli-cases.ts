@@ -199,7 +199,10 @@ export async function runFlagCase(c: FlagCase, tmp: string): Promise<string | un
   const model = join(tmp, "flags.arch");
   writeFileSync(model, tinyModel);
   // Outputs (-o, --out) go to the scratch folder, whatever value the case gave.
-  const argv = c.argv.map((a) => (a === "MODEL" ? model : a)).map((a, i, xs) => (xs[i - 1] === "-o" || xs[i - 1] === "--out" ? join(tmp, `o${a.replace(/\W/g, "") || "x"}`) : a));
+  const scratch = (v: string) => join(tmp, `o${v.replace(/\W/g, "") || "x"}`);
+  const argv = c.argv
+    .map((a) => (a === "MODEL" ? model : a))
+    .map((a, i, xs) => (xs[i - 1] === "-o" || xs[i - 1] === "--out" ? scratch(a) : /^(-o|--out)=/.test(a) ? `${a.split("=")[0]}=${scratch(a.slice(a.indexOf("=") + 1))}` : a));
   const r = await archc(...argv);
   const shown = `archc ${argv.map((a) => JSON.stringify(a)).join(" ")}`;
   const bad = contractFailure(r);

@@ -14,11 +14,15 @@ export interface ModuleStats {
   path: string;
   className: string;
   params: number;
-  /** `params` exactly (it is rounded past 2^53). */
+  /** `params` exactly (a float rounds it past 2^53). */
   exactParams: bigint;
 }
 
-/** The counts exactly: a model with 2^40-wide layers has more parameters than a float counts. */
+/**
+ * The counts in bigint: a model with 2^40-wide layers has more parameters than a float
+ * counts exactly. Parameter counts are exact; the FLOPs are the ops' estimate (a float),
+ * exact while below 2^53.
+ */
 export interface ExactCounts {
   params: bigint;
   nonEmbeddingParams: bigint;
@@ -62,8 +66,8 @@ export function computeStats(m: ElaboratedModel, at: FlopsAt = { context: DEFAUL
   const weights = allWeights(m.root).filter((w) => !tiedTargets.has(w.name));
   const params = weights.reduce((a, w) => a + count(w.shape), 0);
   let embedding = 0;
-  let flops = 0;
   let exactEmbedding = 0n;
+  let flops = 0;
   const { annotations } = checkedArch(m.config.arch);
   const callsByInstance = opCalls(m, annotations);
   const calls = [...callsByInstance.values()].flat();
@@ -99,8 +103,8 @@ export function computeStats(m: ElaboratedModel, at: FlopsAt = { context: DEFAUL
     context: at.context,
     kvCacheBytesPerToken: calls.reduce((a, c) => a + (c.def.stats.kvBytesPerToken?.(c) ?? 0), 0),
     modules,
-    exact: { params: exactParams, nonEmbeddingParams: exactParams - exactEmbedding, // FLOPs mix fractional shares (top_k / E) and attention terms: a float, exact below 2^53.
-      flopsPerToken: BigInt(Math.round(flops)) },
+    // FLOPs mix fractional shares (top_k / E) and attention terms: a float, exact below 2^53.
+    exact: { params: exactParams, nonEmbeddingParams: exactParams - exactEmbedding, flopsPerToken: BigInt(Math.round(flops)) },
   };
 }
 
