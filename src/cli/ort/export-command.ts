@@ -9,7 +9,7 @@ import { mapSource, randomSource, readCheckpointDir } from "../../runtime/index.
 import { flag, intOpt, opt, UsageError, type ParsedArgs } from "../args.js";
 import { configValues, readJson } from "../checkpoint.js";
 import { selectModel, workspaceFor } from "../commands/model-ref.js";
-import type { Io } from "../main.js";
+import type { Io } from "../io.js";
 
 export async function exportOnnx(args: ParsedArgs, io: Io): Promise<number> {
   const spec = args.positional[0];

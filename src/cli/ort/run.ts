@@ -1,7 +1,7 @@
 // `archc run CKPT --engine ort`: the checkpoint's exported graph on onnxruntime-node.
 import type { Workspace } from "../../compiler/workspace.js";
 import { IntTensor } from "../../runtime/index.js";
-import type { Io } from "../main.js";
+import type { Io } from "../io.js";
 import { exportedCheckpoint } from "./cache.js";
 import { OrtModel } from "./session.js";
 import { decoderStartOf } from "../generation-config.js";

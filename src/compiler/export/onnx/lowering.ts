@@ -3,7 +3,6 @@
 // its result has (a dimension not known before run time is read back from the result).
 import type * as A from "../../ast/nodes.js";
 import type { Value } from "../../ir/model.js";
-import type { Instance } from "../../elaborate/instance.js";
 import type { GraphBuilder } from "./graph.js";
 import type { ElemType } from "./proto.js";
 
@@ -29,12 +28,26 @@ export interface TensorVal {
   dims: Dim[];
 }
 
+/**
+ * An elaborated submodule as lowerings hand it around (an elaborate/instance.ts `Instance`,
+ * described here by the fields lowerings read, so that the primitives, which carry their
+ * lowerings, do not import the elaborator's types: that would be an import cycle).
+ */
+export interface ModuleValue {
+  name: string;
+  path: string;
+  kind: "block" | "primitive" | "list";
+  args: Record<string, Value>;
+  children: ModuleValue[];
+  weights: { name: string; shape: number[] }[];
+}
+
 /** One expert of a module list passed to an op (moe): applies item `i` to `x`. */
 export type ModuleFn = (i: number, x: TensorVal) => TensorVal;
 
 /** Anything a forward expression evaluates to while lowering. */
 /** A submodule (`self.q_proj`, `layers[i]`) is its elaborated instance. */
-export type Lowered = TensorVal | DynDim | Value | undefined | Lowered[] | Instance | { kind: "modules"; count: number; apply: ModuleFn } | Thunk;
+export type Lowered = TensorVal | DynDim | Value | undefined | Lowered[] | ModuleValue | { kind: "modules"; count: number; apply: ModuleFn } | Thunk;
 
 /** A lazy op's argument, computed when its lowering asks for it. */
 export type Thunk = () => Lowered;
@@ -81,7 +94,7 @@ export interface LoweringContext {
    */
   split?: (value: () => Lowered) => Lowered;
   /** A weight of a submodule passed to the op (causal_conv's Conv2d): `weight`, `bias`. */
-  moduleWeight(m: Instance, name: string): TensorVal | undefined;
+  moduleWeight(m: ModuleValue, name: string): TensorVal | undefined;
   /** Reports an argument this lowering cannot express in ONNX; never returns. */
   unsupported(what: string): never;
 }
