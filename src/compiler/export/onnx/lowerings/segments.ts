@@ -1,8 +1,7 @@
 // ONNX lowerings of Yuan2's document segments and localized filtering: the boundary count
 // and the keys' segments carried across decoding steps as recurrent state, the causal
 // convolution's last K-1 inputs too (src/runtime/lang/segments.ts, causal-conv.ts).
-import type { Instance } from "../../../elaborate/instance.js";
-import type { OpLowering, PrimitiveLowering, TensorVal } from "../lowering.js";
+import type { ModuleValue, OpLowering, PrimitiveLowering, TensorVal } from "../lowering.js";
 
 /** How many boundary tokens precede each position, continuing the count of earlier calls. */
 export const segmentIdsOnnx: OpLowering = (c, a) => {
@@ -27,7 +26,7 @@ export const segmentIdsOnnx: OpLowering = (c, a) => {
 export const causalConvOnnx: OpLowering = (c, a) => {
   const g = c.g;
   const x = a.x as TensorVal;
-  const conv = a.conv as Instance;
+  const conv = a.conv as ModuleValue;
   const kernel = conv.args.kernel as number[];
   const k = kernel[0]!;
   const w = c.moduleWeight(conv, "weight")!;
