@@ -158,13 +158,27 @@ describe("3, 6: folders where files belong", () => {
     userError(await archc("run", dir), /model\.safetensors: expected a safetensors file, found not a regular file/);
   });
 
-  it("fmt given a folder: exit 1 naming it; the other files are still formatted", async () => {
+  it("fmt given a folder without .arch files: exit 1 naming it; the other files are still formatted", async () => {
     const dir = fresh("folder");
     mkdirSync(dir);
     const ok = file("ok.arch", "arch   Ok {\n  param d: int = 4\n}\n");
     const r = await archc("fmt", dir, ok);
     userError(r, `${dir}: is a folder, expected a file`);
     expect(readFileSync(ok, "utf8")).toBe("arch Ok {\n  param d: int = 4\n}\n");
+  });
+
+  it("fmt given a folder of .arch files formats each of them (`archc fmt --check models/`)", async () => {
+    const dir = fresh("archs");
+    mkdirSync(dir);
+    writeFileSync(join(dir, "a.arch"), "arch   A {\n  param d: int = 4\n}\n");
+    writeFileSync(join(dir, "b.arch"), "arch B {\n  param d: int = 4\n}\n");
+    writeFileSync(join(dir, "notes.txt"), "not an arch file");
+    const check = await archc("fmt", "--check", dir);
+    expect(check.code).toBe(1);
+    expect(check.out).toBe(`${join(dir, "a.arch")}: not formatted\n`);
+    expect((await archc("fmt", dir)).code).toBe(0);
+    expect(readFileSync(join(dir, "a.arch"), "utf8")).toBe("arch A {\n  param d: int = 4\n}\n");
+    expect((await archc("fmt", "--check", dir)).code).toBe(0);
   });
 });
 

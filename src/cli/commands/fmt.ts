@@ -1,3 +1,5 @@
+import { readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
 import { parseArch } from "../../compiler/ast/build.js";
 import { decodeSource } from "../../compiler/ast/source-text.js";
 import { formatArch } from "../../compiler/format/format.js";
@@ -19,13 +21,26 @@ function lineEnding(text: string): "\n" | "\r\n" | "\r" {
   return (m?.[0] as "\n" | "\r\n" | "\r" | undefined) ?? "\n";
 }
 
+/** A folder stands for the `.arch` files directly in it (`archc fmt --check models/`); any other path for itself. */
+function archFilesIn(path: string): string[] {
+  let entries: string[];
+  try {
+    if (!statSync(path).isDirectory()) return [path];
+    entries = readdirSync(path);
+  } catch {
+    return [path]; // reading it reports what is wrong, at its turn
+  }
+  const found = entries.filter((f) => f.endsWith(".arch")).sort().map((f) => join(path, f));
+  return found.length ? found : [path];
+}
+
 export const fmt: Command = {
   summary: "format .arch files canonically, in place (--check: only report; --stdout: print)",
-  usage: "fmt [FILE.arch…] [--check | --stdout] [--json]",
+  usage: "fmt [FILE.arch… | FOLDER…] [--check | --stdout] [--json]   (a folder: the .arch files in it)",
   flags: ["check", "stdout"],
   options: [],
   async run(args, io) {
-    const files = args.positional.length ? args.positional : zooFiles();
+    const files = args.positional.length ? args.positional.flatMap(archFilesIn) : zooFiles();
     const json = flag(args, "json");
     const results: { file: string; status: Status; text?: string; diagnostics?: ReturnType<typeof diagnosticsToJson>; error?: string }[] = [];
     let status = 0;
