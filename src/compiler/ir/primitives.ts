@@ -452,6 +452,11 @@ def lstm(ctx, module, x):
       (int(a.groups) !== 1 ? `, groups=${int(a.groups)}` : "") +
       (bool(a.bias) ? "" : ", bias=False"),
     apply: { kind: "none" },
+    // Built as nn.Conv1d (its weight [Cout, Cin / groups, K], the checkpoint's); causal_conv applies it.
+    torch: {
+      cls: "nn.Conv1d",
+      args: (a) => `${a.in_channels}, ${a.out_channels}, kernel_size=${a.kernel}, stride=${a.stride}, padding=${a.padding}, groups=${a.groups}, bias=${a.bias}`,
+    },
     features: () => [],
     // Depthwise: each of the C channels has a K-tap kernel, C·K multiply-adds per token.
     stats: matrixFlops,

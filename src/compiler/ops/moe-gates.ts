@@ -19,6 +19,15 @@ export const topkGates: OpDef = {
     return tensor([...l.dims]);
   },
   runtime: "topk_gates",
+  torch: {
+    // moe_route is defined with moe's lowering (ops/moe.ts): one routing for both.
+    helper: `
+def topk_gates(logits, top_k, order="softmax_topk", normalize=True):
+    """Each row's router gates [.., E], zero outside its top_k experts (the routing moe applies)."""
+    gates, chosen = moe_route(logits, top_k, order, normalize)
+    return torch.zeros_like(gates).scatter(-1, chosen, gates).to(logits.dtype)
+`,
+  },
   features: noFeatures,
   stats: noStats,
   diff: plainDiff,

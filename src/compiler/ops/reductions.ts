@@ -26,6 +26,7 @@ export const reductionOps: OpDef[] = [
       return ax === undefined ? undefined : tensor(x.dims.filter((_, i) => i !== ax));
     },
     runtime: "sum",
+    torch: { inline: (a) => `torch.sum(${a.x}, dim=${a.axis})` },
     features: noFeatures,
     stats: noStats,
     diff: plainDiff,
@@ -44,6 +45,7 @@ export const reductionOps: OpDef[] = [
       return tensor(dims, x.ids);
     },
     runtime: "unsqueeze",
+    torch: { inline: (a) => `torch.unsqueeze(${a.x}, ${a.axis})` },
     features: noFeatures,
     stats: noStats,
     diff: plainDiff,
