@@ -162,7 +162,7 @@ describe.runIf(!py.why)("exported packages", () => {
     const r = spawnSync(process.execPath, [join(__dirname, "../../bin/archc.js"), "verify", join(conformance, "gpt2-tiny"), "--engine", "torch", "--json"], { encoding: "utf8" });
     expect(r.status, r.stderr).toBe(0);
     const json = JSON.parse(r.stdout);
-    expect(Object.keys(json)).toEqual(["case", "engine", "pass", "tensors", "generate"]);
+    expect(Object.keys(json)).toEqual(["case", "engine", "weights", "tolerance", "pass", "tensors", "generate"]);
     expect(json).toMatchObject({ case: "gpt2-tiny", engine: "torch", pass: true, generate: { pass: true } });
     expect(json.tensors.logits).toMatchObject({ atol: 0.0001, pass: true });
   }, 120_000);

@@ -2,6 +2,7 @@
 // body when a model weights something other than a list of experts by them.
 import { tensor } from "../check/types.js";
 import { asTensor } from "./argument-checks.js";
+import { topkGatesOnnx } from "../export/onnx/lowerings/moe.js";
 import { noFeatures, noStats, plainDiff, type OpDef } from "./op-def.js";
 
 export const topkGates: OpDef = {
@@ -28,6 +29,7 @@ def topk_gates(logits, top_k, order="softmax_topk", normalize=True):
     return torch.zeros_like(gates).scatter(-1, chosen, gates).to(logits.dtype)
 `,
   },
+  onnx: topkGatesOnnx,
   features: noFeatures,
   stats: noStats,
   diff: plainDiff,

@@ -2,6 +2,7 @@
 import { Sym } from "../shapes/sym.js";
 import { tensor } from "../check/types.js";
 import { asTensor } from "./argument-checks.js";
+import { sumOnnx, unsqueezeOnnx } from "../export/onnx/lowerings/shape.js";
 import { noFeatures, noStats, plainDiff, type OpArg, type OpContext, type OpDef } from "./op-def.js";
 
 /** The axis argument as an index into `rank` axes (negative from the end), or undefined after reporting. */
@@ -27,6 +28,7 @@ export const reductionOps: OpDef[] = [
     },
     runtime: "sum",
     torch: { inline: (a) => `torch.sum(${a.x}, dim=${a.axis})` },
+    onnx: sumOnnx,
     features: noFeatures,
     stats: noStats,
     diff: plainDiff,
@@ -46,6 +48,7 @@ export const reductionOps: OpDef[] = [
     },
     runtime: "unsqueeze",
     torch: { inline: (a) => `torch.unsqueeze(${a.x}, ${a.axis})` },
+    onnx: unsqueezeOnnx,
     features: noFeatures,
     stats: noStats,
     diff: plainDiff,

@@ -3,6 +3,7 @@
 // computes exactly what the whole sequence does.
 import { tensor, typeText, type TensorT } from "../check/types.js";
 import type { OpArg, OpContext, OpDef } from "./op-def.js";
+import { selectiveScanOnnx } from "../export/onnx/lowerings/selective-scan.js";
 
 const ranked = (a: OpArg | undefined, c: OpContext, what: string, rank: number, shape: string): TensorT | undefined => {
   if (!a) return undefined;
@@ -63,6 +64,7 @@ def selective_scan(ctx, site, x, delta, A, B, C, D=None):
     return y if D is None else y + x * D
 `,
   },
+  onnx: selectiveScanOnnx,
   features: (call) => {
     const A = call.type("A");
     const n = A?.kind === "tensor" && A.dims.length === 2 ? call.size(A.dims[1]!) : undefined;
