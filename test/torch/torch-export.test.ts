@@ -91,8 +91,8 @@ describe.runIf(!py.why)("verify --engine torch", () => {
   });
 });
 
-// Every family's tiny preset: print(model) and the parameter count; four of them also train.
-const trained = new Set(["Llama", "Mixtral", "T5", "Rwkv"]);
+// Every family's tiny preset: print(model) and the parameter count; six of them also train.
+const trained = new Set(["Llama", "Mixtral", "T5", "Rwkv", "Mamba", "Dbrx"]);
 const tinyArchs = [...ws.archs.values()].filter((a) => a.presets.has("tiny")).map((a) => a.name).sort();
 
 describe.runIf(!py.why)("exported packages", () => {
