@@ -67,6 +67,13 @@ describe("ONNX round trip of the zoo's tiny presets", () => {
     await roundTrip(arch, cfg, arch.root!.block, join(out, "Qwen-short"), 7);
   });
 
+  it("ops no zoo family calls (topk_gates with p-norm and raw gates, unsqueeze, sum, abs, rsqrt, log)", async () => {
+    const probe = loadWorkspace([join(__dirname, "fixtures/gates-probe.arch")], { includeZoo: false });
+    expect(probe.diagnostics).toEqual([]);
+    const arch = probe.archs.get("GatesProbe")!;
+    await roundTrip(arch, configFor(arch, "tiny"), arch.root!.block, join(out, "GatesProbe"), 7);
+  });
+
   for (const arch of ws.archs.values()) {
     if (!arch.presets.has("tiny")) continue;
     const root = arch.root?.block ?? "";

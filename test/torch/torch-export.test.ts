@@ -91,8 +91,8 @@ describe.runIf(!py.why)("verify --engine torch", () => {
   });
 });
 
-// Every family's tiny preset: print(model) and the parameter count; four of them also train.
-const trained = new Set(["Llama", "Mixtral", "T5", "Rwkv"]);
+// Every family's tiny preset: print(model) and the parameter count; six of them also train.
+const trained = new Set(["Llama", "Mixtral", "T5", "Rwkv", "Mamba", "Dbrx"]);
 const tinyArchs = [...ws.archs.values()].filter((a) => a.presets.has("tiny")).map((a) => a.name).sort();
 
 describe.runIf(!py.why)("exported packages", () => {
@@ -162,7 +162,7 @@ describe.runIf(!py.why)("exported packages", () => {
     const r = spawnSync(process.execPath, [join(__dirname, "../../bin/archc.js"), "verify", join(conformance, "gpt2-tiny"), "--engine", "torch", "--json"], { encoding: "utf8" });
     expect(r.status, r.stderr).toBe(0);
     const json = JSON.parse(r.stdout);
-    expect(Object.keys(json)).toEqual(["case", "engine", "pass", "tensors", "generate"]);
+    expect(Object.keys(json)).toEqual(["case", "engine", "weights", "tolerance", "pass", "tensors", "generate"]);
     expect(json).toMatchObject({ case: "gpt2-tiny", engine: "torch", pass: true, generate: { pass: true } });
     expect(json.tensors.logits).toMatchObject({ atol: 0.0001, pass: true });
   }, 120_000);

@@ -10,7 +10,7 @@ import type { TorchPrimitiveLowering } from "../torch/lowering.js";
 import type { PrimitiveLowering } from "../export/onnx/lowering.js";
 import { activationOnnx, bufferOnnx, groupNormOnnx, conv1DOnnx, dropoutOnnx, embeddingOnnx, layerNormOnnx, linearOnnx, paramOnnx, rMSNormOnnx } from "../export/onnx/lowerings/primitives.js";
 import { lstmOnnx } from "../export/onnx/lowerings/recurrent.js";
-import { conv2dOnnx } from "../export/onnx/lowerings/segments.js";
+import { conv1dOnnx, conv2dOnnx } from "../export/onnx/lowerings/segments.js";
 
 export interface PrimitiveParam {
   name: string;
@@ -428,6 +428,7 @@ def lstm(ctx, module, x):
   // groups = channels is a depthwise convolution (Mamba's short convolution): weight [C, 1, K].
   Conv1d: {
     name: "Conv1d",
+    onnx: conv1dOnnx,
     params: [
       { name: "in_channels", type: "int" },
       { name: "out_channels", type: "int" },
@@ -452,6 +453,11 @@ def lstm(ctx, module, x):
       (int(a.groups) !== 1 ? `, groups=${int(a.groups)}` : "") +
       (bool(a.bias) ? "" : ", bias=False"),
     apply: { kind: "none" },
+    // Built as nn.Conv1d (its weight [Cout, Cin / groups, K], the checkpoint's); causal_conv applies it.
+    torch: {
+      cls: "nn.Conv1d",
+      args: (a) => `${a.in_channels}, ${a.out_channels}, kernel_size=${a.kernel}, stride=${a.stride}, padding=${a.padding}, groups=${a.groups}, bias=${a.bias}`,
+    },
     features: () => [],
     // Depthwise: each of the C channels has a K-tap kernel, C·K multiply-adds per token.
     stats: matrixFlops,

@@ -3,7 +3,7 @@ import { inlineUnary, orDefault } from "../torch/lowering.js";
 import { exprText } from "../ast/expr-text.js";
 import { asTensor } from "./argument-checks.js";
 import { noFeatures, noStats, plainDiff, type Feature, type OpDef } from "./op-def.js";
-import { actOnnx, clampOnnx, expOnnx, geluOnnx, geluTanhOnnx, logSoftmaxOnnx, negOnnx, relu2Onnx, reluOnnx, sigmoidOnnx, siluOnnx, softcapOnnx, softmaxOnnx, sqrtOnnx, squareOnnx, tanhOnnx } from "../export/onnx/lowerings/elementwise.js";
+import { absOnnx, actOnnx, logOnnx, rsqrtOnnx, softplusOnnx, clampOnnx, expOnnx, geluOnnx, geluTanhOnnx, logSoftmaxOnnx, negOnnx, relu2Onnx, reluOnnx, sigmoidOnnx, siluOnnx, softcapOnnx, softmaxOnnx, sqrtOnnx, squareOnnx, tanhOnnx } from "../export/onnx/lowerings/elementwise.js";
 
 /** The shared part of an elementwise function of one tensor; each op below is its own literal. */
 const elementwise = (name: string): OpDef => ({
@@ -37,10 +37,10 @@ export const elementwiseOps: OpDef[] = [
   { ...elementwise("square"), torch: inlineUnary((x) => `torch.square(${x})`), onnx: squareOnnx },
   { ...elementwise("neg"), torch: inlineUnary((x) => `torch.neg(${x})`), onnx: negOnnx },
   // log(1 + e^x) (x itself above 20, as PyTorch): Mamba's time step.
-  { ...elementwise("softplus"), torch: inlineUnary((x) => `F.softplus(${x})`) },
-  { ...elementwise("log"), torch: inlineUnary((x) => `torch.log(${x})`) },
-  { ...elementwise("abs"), torch: inlineUnary((x) => `torch.abs(${x})`) },
-  { ...elementwise("rsqrt"), torch: inlineUnary((x) => `torch.rsqrt(${x})`) },
+  { ...elementwise("softplus"), torch: inlineUnary((x) => `F.softplus(${x})`), onnx: softplusOnnx },
+  { ...elementwise("log"), torch: inlineUnary((x) => `torch.log(${x})`), onnx: logOnnx },
+  { ...elementwise("abs"), torch: inlineUnary((x) => `torch.abs(${x})`), onnx: absOnnx },
+  { ...elementwise("rsqrt"), torch: inlineUnary((x) => `torch.rsqrt(${x})`), onnx: rsqrtOnnx },
 ];
 
 export const activationOps: OpDef[] = [

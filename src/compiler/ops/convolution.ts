@@ -34,7 +34,7 @@ export const causalConv: OpDef = {
   torch: {
     helper: `
 def causal_conv(ctx, site, x, conv):
-    """conv (a Conv2d with kernel (K, 1)) over the time axis of x [B, T, Cin], zero-padded on the left."""
+    """conv (a Conv1d, groups 1 or depthwise, or a Conv2d with kernel (K, 1)) over the time axis of x [B, T, Cin], zero-padded on the left."""
     k = conv.kernel_size[0]
     t = x.shape[1]
     past = ctx.state.get(site) if ctx.use_cache else None
@@ -43,8 +43,8 @@ def causal_conv(ctx, site, x, conv):
     full = torch.cat((past, x), dim=1)
     if ctx.use_cache:
         ctx.state[site] = full[:, full.shape[1] - (k - 1):]
-    weight = conv.weight.flatten(2)  # [Cout, Cin, K]
-    y = F.conv1d(full.transpose(1, 2), weight, conv.bias)
+    weight = conv.weight.flatten(2)  # [Cout, Cin / groups, K]
+    y = F.conv1d(full.transpose(1, 2), weight, conv.bias, groups=conv.groups)
     return y.transpose(1, 2)[:, -t:] if t else y.transpose(1, 2)
 `,
   },

@@ -2,6 +2,7 @@
 // body when a model weights something other than a list of experts by them.
 import { tensor } from "../check/types.js";
 import { asTensor } from "./argument-checks.js";
+import { topkGatesOnnx } from "../export/onnx/lowerings/moe.js";
 import { noFeatures, noStats, plainDiff, type OpDef } from "./op-def.js";
 
 export const topkGates: OpDef = {
@@ -19,6 +20,16 @@ export const topkGates: OpDef = {
     return tensor([...l.dims]);
   },
   runtime: "topk_gates",
+  torch: {
+    // moe_route is defined with moe's lowering (ops/moe.ts): one routing for both.
+    helper: `
+def topk_gates(logits, top_k, order="softmax_topk", normalize=True):
+    """Each row's router gates [.., E], zero outside its top_k experts (the routing moe applies)."""
+    gates, chosen = moe_route(logits, top_k, order, normalize)
+    return torch.zeros_like(gates).scatter(-1, chosen, gates).to(logits.dtype)
+`,
+  },
+  onnx: topkGatesOnnx,
   features: noFeatures,
   stats: noStats,
   diff: plainDiff,

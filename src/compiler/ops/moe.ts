@@ -43,19 +43,28 @@ export const moe: OpDef = {
   runtime: "moe",
   torch: {
     helper: `
+def moe_route(router, top_k, order="softmax_topk", normalize=True):
+    """Each row of router [N, E]: its top_k gates and experts. normalize: True divides the
+    gates by their sum, a number p by their p-norm (DBRX), False or None keeps them raw."""
+    if order == "softmax_topk":
+        gates, chosen = torch.topk(torch.softmax(layers.upcast(router), dim=-1), top_k, dim=-1)
+    else:
+        top, chosen = torch.topk(router, top_k, dim=-1)
+        gates = torch.softmax(layers.upcast(top), dim=-1)
+    if normalize is True:
+        gates = gates / gates.sum(dim=-1, keepdim=True)
+    elif normalize is not None and normalize is not False:
+        gates = gates / torch.linalg.vector_norm(gates, ord=float(normalize), dim=-1, keepdim=True)
+    return gates, chosen
+
+
 def moe(x, logits, experts, top_k, order="softmax_topk", normalize=True):
     """Sparse mixture of experts: each token's top_k experts, weighted by their gates.
     experts(e, rows) runs expert e on the rows routed to it."""
     shape = x.shape
     rows = x.reshape(-1, shape[-1])
     router = logits.reshape(-1, logits.shape[-1])
-    if order == "softmax_topk":
-        gates, chosen = torch.topk(torch.softmax(layers.upcast(router), dim=-1), top_k, dim=-1)
-    else:
-        top, chosen = torch.topk(router, top_k, dim=-1)
-        gates = torch.softmax(layers.upcast(top), dim=-1)
-    if normalize:
-        gates = gates / gates.sum(dim=-1, keepdim=True)
+    gates, chosen = moe_route(router, top_k, order, normalize)
     gates = gates.to(x.dtype)
     out = None
     for e in range(router.shape[-1]):

@@ -2,6 +2,7 @@
 import { Sym } from "../shapes/sym.js";
 import { tensor } from "../check/types.js";
 import { asTensor } from "./argument-checks.js";
+import { sumOnnx, unsqueezeOnnx } from "../export/onnx/lowerings/shape.js";
 import { noFeatures, noStats, plainDiff, type OpArg, type OpContext, type OpDef } from "./op-def.js";
 
 /** The axis argument as an index into `rank` axes (negative from the end), or undefined after reporting. */
@@ -26,6 +27,8 @@ export const reductionOps: OpDef[] = [
       return ax === undefined ? undefined : tensor(x.dims.filter((_, i) => i !== ax));
     },
     runtime: "sum",
+    torch: { inline: (a) => `torch.sum(${a.x}, dim=${a.axis})` },
+    onnx: sumOnnx,
     features: noFeatures,
     stats: noStats,
     diff: plainDiff,
@@ -44,6 +47,8 @@ export const reductionOps: OpDef[] = [
       return tensor(dims, x.ids);
     },
     runtime: "unsqueeze",
+    torch: { inline: (a) => `torch.unsqueeze(${a.x}, ${a.axis})` },
+    onnx: unsqueezeOnnx,
     features: noFeatures,
     stats: noStats,
     diff: plainDiff,

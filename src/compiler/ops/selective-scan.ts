@@ -3,6 +3,7 @@
 // computes exactly what the whole sequence does.
 import { tensor, typeText, type TensorT } from "../check/types.js";
 import type { OpArg, OpContext, OpDef } from "./op-def.js";
+import { selectiveScanOnnx } from "../export/onnx/lowerings/selective-scan.js";
 
 const ranked = (a: OpArg | undefined, c: OpContext, what: string, rank: number, shape: string): TensorT | undefined => {
   if (!a) return undefined;
@@ -41,6 +42,29 @@ export const selectiveScan: OpDef = {
     return tensor([...x.dims]);
   },
   runtime: "selective_scan",
+  torch: {
+    // A loop over time steps (as transformers' slow path): plain torch, differentiable, the
+    // state [B, I, N] kept in the context between decoding calls.
+    helper: `
+def selective_scan(ctx, site, x, delta, A, B, C, D=None):
+    """Mamba's selective scan of x [B, T, I]: h_t = exp(delta_t*A)*h_{t-1} + delta_t*B_t*x_t
+    with a [B, I, N] state h, y_t = C_t.h_t (+ D*x_t)."""
+    h = ctx.state.get(site) if ctx.use_cache else None
+    if h is None:
+        h = x.new_zeros(x.shape[0], x.shape[2], A.shape[1])
+    decay = torch.exp(delta.unsqueeze(-1) * A)  # [B, T, I, N]
+    drive = (delta.unsqueeze(-1) * B.unsqueeze(2)) * x.unsqueeze(-1)  # [B, T, I, N]
+    ys = []
+    for t in range(x.shape[1]):
+        h = decay[:, t] * h + drive[:, t]
+        ys.append(torch.matmul(h, C[:, t].unsqueeze(-1)).squeeze(-1))  # [B, I]
+    if ctx.use_cache:
+        ctx.state[site] = h
+    y = torch.stack(ys, dim=1) if ys else torch.zeros_like(x)
+    return y if D is None else y + x * D
+`,
+  },
+  onnx: selectiveScanOnnx,
   features: (call) => {
     const A = call.type("A");
     const n = A?.kind === "tensor" && A.dims.length === 2 ? call.size(A.dims[1]!) : undefined;

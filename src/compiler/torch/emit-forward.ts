@@ -4,6 +4,7 @@
 import type * as A from "../ast/nodes.js";
 import type { ArchIR, BlockIR } from "../ir/model.js";
 import { ops } from "../ops/catalogue.js";
+import { fusedExperts } from "../ops/moe.js";
 import { typeText, type Annotations, type ModuleListT, type ModuleT, type ModuleVariant } from "../check/types.js";
 import { dedupeVariants } from "../codegen/forward.js";
 import { exprText } from "../ast/expr-text.js";
@@ -150,9 +151,11 @@ export function emitForward(em: ForwardEmitter, b: BlockIR, isRoot: boolean): { 
     return `ops.${name}(${args.join(", ")})`;
   };
 
-  // A module list passed to an op (moe experts) becomes a function of (index, rows).
+  // A module list passed to an op (moe experts) becomes a function of (index, rows); so does
+  // a fused-experts block, whose forward takes (rows, index).
   const argValue = (e: A.Expr): string => {
     const t = ann.types.get(e);
+    if (t && fusedExperts(t)) return `lambda i, rows: ${moduleCall(t as ModuleT, expr(e), ["rows", "i"])}`;
     if (t?.kind === "modlist") {
       const item = (t as ModuleListT).item;
       // A list of bare parameters (nn.ParameterList) is passed as its tensors.

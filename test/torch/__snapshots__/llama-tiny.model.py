@@ -100,6 +100,7 @@ class Config:
         fn.require(((d % heads) == 0), "d % heads == 0", "hidden size divisible by the number of heads")
         fn.require(((heads % kv_heads) == 0), "heads % kv_heads == 0", "query heads a multiple of key/value heads")
         fn.require(((head_dim % 2) == 0), "head_dim % 2 == 0", "rotary embedding needs an even head size")
+        fn.require((rope_scaling in ["none", "default", "linear", "dynamic", "ntk", "longrope", "su", "dynamic_alpha"]), "rope_scaling in [\"none\", \"default\", \"linear\", \"dynamic\", \"ntk\", \"longrope\", \"su\", \"dynamic_alpha\"]", "rope_scaling type must be one the runtime implements: none, default, linear, dynamic, ntk, longrope, su or dynamic_alpha")
         return cls(vocab=vocab, d=d, n_layers=n_layers, heads=heads, kv_heads=kv_heads, head_dim=head_dim, ffn=ffn, eps=eps, context=context, theta=theta, rope_scaling=rope_scaling, rope_factor=rope_factor, act=act, attn_bias=attn_bias, mlp_bias=mlp_bias, tie_embeddings=tie_embeddings, window=window, pad=pad, prefix=prefix, act_class=act_class)
 
 
@@ -125,7 +126,7 @@ class SiLUActivation(layers.Activation):
 
 
 class LlamaRMSNorm(layers.RMSNorm):
-    """Norm (models/llama.arch:39): RMSNorm(dim, eps = eps)"""
+    """Norm (models/llama.arch:42): RMSNorm(dim, eps = eps)"""
 
     def __init__(self, cfg: Config, dim):
         super().__init__(dim, eps=cfg.eps, offset=0, affine=True)
@@ -135,7 +136,7 @@ class LlamaRMSNorm(layers.RMSNorm):
 
 
 class LlamaRotaryEmbedding(nn.Module):
-    """Rotary (models/llama.arch:43)"""
+    """Rotary (models/llama.arch:46)"""
 
     def __init__(self, cfg: Config):
         super().__init__()
@@ -143,7 +144,7 @@ class LlamaRotaryEmbedding(nn.Module):
 
 
 class LlamaAttention(nn.Module):
-    """Attention (models/llama.arch:47)"""
+    """Attention (models/llama.arch:50)"""
 
     def __init__(self, cfg: Config):
         super().__init__()
@@ -173,7 +174,7 @@ class LlamaAttention(nn.Module):
 
 
 class LlamaMLP(nn.Module):
-    """MLP (models/llama.arch:66)"""
+    """MLP (models/llama.arch:69)"""
 
     def __init__(self, cfg: Config):
         super().__init__()
@@ -189,7 +190,7 @@ class LlamaMLP(nn.Module):
 
 
 class LlamaDecoderLayer(nn.Module):
-    """DecoderLayer (models/llama.arch:78)"""
+    """DecoderLayer (models/llama.arch:81)"""
 
     def __init__(self, cfg: Config):
         super().__init__()
@@ -207,7 +208,7 @@ class LlamaDecoderLayer(nn.Module):
 
 
 class LlamaModel(nn.Module):
-    """Model (models/llama.arch:91)"""
+    """Model (models/llama.arch:94)"""
 
     # Inputs by name; a generation extends `stream_input` and reads `context_inputs` once.
     inputs = ["input_ids"]
@@ -237,7 +238,7 @@ class LlamaModel(nn.Module):
 
 
 class LlamaForCausalLM(nn.Module):
-    """ForCausalLM (models/llama.arch:109)"""
+    """ForCausalLM (models/llama.arch:112)"""
 
     # Inputs by name; a generation extends `stream_input` and reads `context_inputs` once.
     inputs = ["input_ids"]

@@ -5,6 +5,7 @@
 // each submodule call to its primitive's lowering or into its block's forward.
 import type * as A from "../../ast/nodes.js";
 import { opNamed } from "../../ops/catalogue.js";
+import { fusedExperts } from "../../ops/moe.js";
 import type { Annotations } from "../../check/types.js";
 import { DiagnosticError, error, type Diagnostic } from "../../diagnostics/diagnostic.js";
 import type { Instance } from "../../elaborate/instance.js";
@@ -304,10 +305,16 @@ export class ForwardLowering {
     return this.g.within(name, () => lowering(this.context(e.span, site, inst), args, rest));
   }
 
-  /** A module list passed to an op (moe's experts) becomes a function applying item i. */
+  /**
+   * A module list passed to an op (moe's experts) becomes a function applying item i; a
+   * fused-experts block, one applying its forward to (rows, i).
+   */
   private argValue(e: A.Expr, inst: Instance, env: Env): Lowered {
     const t = this.o.annotations.types.get(e);
     const v = this.expr(e, inst, env);
+    if (t && fusedExperts(t) && isInstance(v)) {
+      return { kind: "modules", apply: (i: number, x: TensorVal) => this.applyModule(v, [x, i], e.span, inst) as TensorVal };
+    }
     if (t?.kind === "modlist" && isInstance(v)) {
       const list = v;
       if (list.children.every((ch) => ch.kind === "primitive" && ch.primitive?.apply.kind === "value")) {

@@ -47,7 +47,7 @@ export type ModuleFn = (i: number, x: TensorVal) => TensorVal;
 
 /** Anything a forward expression evaluates to while lowering. */
 /** A submodule (`self.q_proj`, `layers[i]`) is its elaborated instance. */
-export type Lowered = TensorVal | DynDim | Value | undefined | Lowered[] | ModuleValue | { kind: "modules"; count: number; apply: ModuleFn } | Thunk;
+export type Lowered = TensorVal | DynDim | Value | undefined | Lowered[] | ModuleValue | { kind: "modules"; count?: number; apply: ModuleFn } | Thunk;
 
 /** A lazy op's argument, computed when its lowering asks for it. */
 export type Thunk = () => Lowered;

@@ -84,6 +84,21 @@ export const squareOnnx: OpLowering = one((c, x) => binary(c, "Mul", x, x));
 /** ONNX lowering of `neg`. */
 export const negOnnx: OpLowering = one((c, x) => unary(c, "Neg", x));
 
+/** ONNX lowering of `softplus`: log(1 + e^x), x itself above 20 (PyTorch's threshold, where e^x would overflow). */
+export const softplusOnnx: OpLowering = one((c, x) => {
+  const above = c.g.op("Greater", [x.name, c.g.f32(20)]);
+  return c.tensor(c.g.op("Where", [above, x.name, unary(c, "Softplus", x).name]), x.elem, x.dims);
+});
+
+/** ONNX lowering of `log`. */
+export const logOnnx: OpLowering = one((c, x) => unary(c, "Log", x));
+
+/** ONNX lowering of `abs`. */
+export const absOnnx: OpLowering = one((c, x) => unary(c, "Abs", x));
+
+/** ONNX lowering of `rsqrt`. */
+export const rsqrtOnnx: OpLowering = one((c, x) => unary(c, "Reciprocal", unary(c, "Sqrt", x)));
+
 /** ONNX lowering of `act`. */
 export const actOnnx: OpLowering = (c, a) => activation(c, String(a.kind), x0(a));
 

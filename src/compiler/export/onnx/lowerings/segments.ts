@@ -20,25 +20,31 @@ export const segmentIdsOnnx: OpLowering = (c, a) => {
 };
 
 /**
- * `conv` (a Conv2d with kernel (K, 1)) over time, looking back only: the state's last K-1
- * inputs (zeros for a new sequence, the left padding of a full pass), then x; ONNX Conv.
+ * `conv` (a Conv1d, groups 1 or depthwise, or a Conv2d with kernel (K, 1)) over time, looking
+ * back only: the state's last K-1 inputs (zeros for a new sequence, the left padding of a full
+ * pass), then x; ONNX Conv with the convolution's groups (= channels when depthwise).
  */
 export const causalConvOnnx: OpLowering = (c, a) => {
   const g = c.g;
   const x = a.x as TensorVal;
   const conv = a.conv as ModuleValue;
-  const kernel = conv.args.kernel as number[];
-  const k = kernel[0]!;
+  const kernel = conv.args.kernel;
+  const k = Array.isArray(kernel) ? Number(kernel[0]) : Number(kernel);
+  const groups = Number(conv.args.groups ?? 1);
   const w = c.moduleWeight(conv, "weight")!;
   const b = c.moduleWeight(conv, "bias");
-  const [cout, cin] = w.dims as [number, number];
+  const [cout, perGroup] = w.dims as [number, number];
+  const cin = perGroup * groups;
   const state = c.io.recurrentState(c.site, "inputs", [x.dims[0]!, k - 1, cin]);
   const all = g.op("Concat", [state.past.name, x.name], { axis: 1 });
   state.present(c.tensor(g.op("Slice", [all, g.i64([-(k - 1)]), g.i64([Number.MAX_SAFE_INTEGER]), g.i64([1])]), "float32", [x.dims[0]!, k - 1, cin]));
-  const weight = g.op("Reshape", [w.name, g.i64([cout, cin, k])]);
-  const y = g.op("Conv", [g.op("Transpose", [all], { perm: [0, 2, 1] }), weight, ...(b ? [b.name] : [])], { kernel_shape: [k] });
+  const weight = g.op("Reshape", [w.name, g.i64([cout, perGroup, k])]);
+  const y = g.op("Conv", [g.op("Transpose", [all], { perm: [0, 2, 1] }), weight, ...(b ? [b.name] : [])], { kernel_shape: [k], group: groups });
   return c.tensor(g.op("Transpose", [y], { perm: [0, 2, 1] }), "float32", [x.dims[0]!, x.dims[1]!, cout]);
 };
 
 /** A Conv2d is applied through causal_conv, as in the bundled runtime. */
 export const conv2dOnnx: PrimitiveLowering = (c) => c.unsupported("a Conv2d called directly (it is applied through the causal_conv op)");
+
+/** A Conv1d too. */
+export const conv1dOnnx: PrimitiveLowering = (c) => c.unsupported("a Conv1d called directly (it is applied through the causal_conv op)");

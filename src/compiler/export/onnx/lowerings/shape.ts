@@ -125,3 +125,19 @@ export const linearOnnx: OpLowering = (c, a) => {
   return a.bias && isTensor(a.bias) ? binary(c, "Add", y, a.bias) : y;
 };
 
+
+/** ONNX lowering of `sum`: ReduceSum over one axis, which is dropped. */
+export const sumOnnx: OpLowering = (c, a) => {
+  const x = x0(a);
+  const ax = axisOf(a.axis, x.dims.length, -1);
+  return c.tensor(c.g.op("ReduceSum", [x.name, c.g.i64([ax])], { keepdims: 0 }), x.elem, x.dims.filter((_, i) => i !== ax));
+};
+
+/** ONNX lowering of `unsqueeze`: a size-1 axis (negative counts from the end of the result). */
+export const unsqueezeOnnx: OpLowering = (c, a) => {
+  const x = x0(a);
+  const ax = axisOf(a.axis, x.dims.length + 1, 0);
+  const dims: Dim[] = [...x.dims];
+  dims.splice(ax, 0, 1);
+  return c.tensor(c.g.op("Unsqueeze", [x.name, c.g.i64([ax])]), x.elem, dims);
+};
