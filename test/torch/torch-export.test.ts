@@ -15,7 +15,7 @@ import { selectArchForConfig } from "../../src/compiler/hf/config-map.js";
 import { modelFor } from "../../src/compiler/pipeline.js";
 import { printModuleTree } from "../../src/compiler/print/module-tree.js";
 import { computeStats } from "../../src/compiler/stats/stats.js";
-import { torchPackage } from "../../src/compiler/torch/package.js";
+import { torchPackage } from "../../src/compiler/export/torch/package.js";
 import { exportTorch } from "../../src/cli/export/torch.js";
 import { exportedModel } from "../../src/cli/export/model.js";
 import { torchEngine, torchPython } from "../../src/cli/engines/torch.js";

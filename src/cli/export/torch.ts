@@ -2,8 +2,8 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { error, DiagnosticError } from "../../compiler/diagnostics/diagnostic.js";
-import { MissingLowering } from "../../compiler/torch/lowering-lookup.js";
-import { torchPackage } from "../../compiler/torch/package.js";
+import { MissingLowering } from "../../compiler/export/torch/lowering-lookup.js";
+import { torchPackage } from "../../compiler/export/torch/package.js";
 import { writeAtomic } from "../files.js";
 import type { ExportedModel } from "./model.js";
 

@@ -6,7 +6,7 @@ import { formatValue } from "../eval/evaluate.js";
 import { pyFloat, pyValue } from "../eval/pyformat.js";
 import type { Feature } from "../ops/feature.js";
 import type { Value } from "./model.js";
-import type { TorchPrimitiveLowering } from "../torch/lowering.js";
+import type { TorchPrimitiveLowering } from "../export/torch/lowering.js";
 import type { PrimitiveLowering } from "../export/onnx/lowering.js";
 import { activationOnnx, bufferOnnx, groupNormOnnx, conv1DOnnx, dropoutOnnx, embeddingOnnx, layerNormOnnx, linearOnnx, paramOnnx, rMSNormOnnx } from "../export/onnx/lowerings/primitives.js";
 import { lstmOnnx } from "../export/onnx/lowerings/recurrent.js";
@@ -53,7 +53,7 @@ export interface Primitive {
   stats: PrimitiveStats;
   /** What an instance is for diff, without its sizes (sizes are compared as parameter shapes). */
   diffText(a: Record<string, Value>): string;
-  /** What `archc export --torch` builds for it (src/compiler/torch/lowering.ts). */
+  /** What `archc export --torch` builds for it (src/compiler/export/torch/lowering.ts). */
   torch?: TorchPrimitiveLowering;
   /** Its ONNX lowering (src/compiler/export/onnx): absent, exporting a model that calls it fails naming the submodule. */
   onnx?: PrimitiveLowering;

@@ -1,5 +1,5 @@
 // Elementwise functions: the shape is unchanged.
-import { inlineUnary, orDefault } from "../torch/lowering.js";
+import { inlineUnary, orDefault } from "../export/torch/lowering.js";
 import { exprText } from "../ast/expr-text.js";
 import { asTensor } from "./argument-checks.js";
 import { noFeatures, noStats, plainDiff, type Feature, type OpDef } from "./op-def.js";

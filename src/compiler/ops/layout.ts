@@ -1,6 +1,6 @@
 // Ops that move or regroup elements without computing anything: splitting, joining,
 // reshaping, swapping and selecting axes.
-import { orDefault } from "../torch/lowering.js";
+import { orDefault } from "../export/torch/lowering.js";
 import { Sym } from "../shapes/sym.js";
 import { tensor, typeText, type TensorT } from "../check/types.js";
 import { asTensor, axisInRange, axisOf, listItems, product, scalarSym } from "./argument-checks.js";

@@ -1,6 +1,6 @@
 // Normalizations without weights (a model scales them itself, e.g. by a Param); the
 // weighted ones are the primitives LayerNorm and RMSNorm.
-import { orDefault } from "../torch/lowering.js";
+import { orDefault } from "../export/torch/lowering.js";
 import { asTensor } from "./argument-checks.js";
 import { noFeatures, noStats, plainDiff, type OpDef } from "./op-def.js";
 import { l2NormalizeOnnx, layerNormOnnx, rmsNormOnnx } from "../export/onnx/lowerings/norms.js";

@@ -10,7 +10,7 @@ import type { Value } from "../ir/model.js";
 import type { Sym } from "../shapes/sym.js";
 import type { Type } from "../check/types.js";
 import type { Feature } from "./feature.js";
-import type { TorchOpLowering } from "../torch/lowering.js";
+import type { TorchOpLowering } from "../export/torch/lowering.js";
 import type { OpLowering } from "../export/onnx/lowering.js";
 
 export type { Feature, FeatureColumn } from "./feature.js";
@@ -132,7 +132,7 @@ export interface OpDef {
   diff: OpDiff;
   // Lowerings to other targets (PyTorch, ONNX export) are optional fields here, each op's
   // written in its own definition object.
-  /** What `archc export --torch` writes for a call (src/compiler/torch/lowering.ts). */
+  /** What `archc export --torch` writes for a call (src/compiler/export/torch/lowering.ts). */
   torch?: TorchOpLowering;
   /** Its ONNX lowering (src/compiler/export/onnx): absent, exporting a model that calls it fails naming the call. */
   onnx?: OpLowering;

@@ -1,9 +1,9 @@
 // The Config dataclass of an exported package: every hyperparameter and derived value of
 // the architecture, `from_hf` reading config.json through the `<-` mappings of the .arch
 // file, `resolve` filling in defaults, derived values and `require`s in dependency order.
-import type { ArchIR, Value } from "../ir/model.js";
-import { exprText } from "../ast/expr-text.js";
-import { freeNames } from "../codegen/config-expr.js";
+import type { ArchIR, Value } from "../../ir/model.js";
+import { exprText } from "../../ast/expr-text.js";
+import { freeNames } from "../../codegen/config-expr.js";
 import { pyExpr } from "./python-expr.js";
 import { pyAttr, pyComment, pyName, pyStr } from "./python-names.js";
 import { pyLiteral, pyType, pyTypeOfValue } from "./python-value.js";

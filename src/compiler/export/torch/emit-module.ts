@@ -1,14 +1,14 @@
 // One torch.nn.Module class per block of an architecture: class names as PyTorch prints
 // them (the `class` strings), submodules under their .arch names (so that a Hugging Face
 // state dict loads by name), one forward per block from its forward body.
-import type * as A from "../ast/nodes.js";
-import type { ArchIR, BlockIR, Value } from "../ir/model.js";
-import { primitives, type Primitive } from "../ir/primitives.js";
-import type { Instance } from "../elaborate/instance.js";
-import { walkInstances } from "../elaborate/instance.js";
-import { exprText } from "../ast/expr-text.js";
-import { tokenStreams } from "../codegen/token-stream.js";
-import type { Annotations } from "../check/types.js";
+import type * as A from "../../ast/nodes.js";
+import type { ArchIR, BlockIR, Value } from "../../ir/model.js";
+import { primitives, type Primitive } from "../../ir/primitives.js";
+import type { Instance } from "../../elaborate/instance.js";
+import { walkInstances } from "../../elaborate/instance.js";
+import { exprText } from "../../ast/expr-text.js";
+import { tokenStreams } from "../../codegen/token-stream.js";
+import type { Annotations } from "../../check/types.js";
 import { emitForward } from "./emit-forward.js";
 import { pyExpr } from "./python-expr.js";
 import { isPyIdentifier, pyAttr, pyComment, pyName, pyStr } from "./python-names.js";

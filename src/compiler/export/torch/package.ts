@@ -4,10 +4,10 @@
 // reader, strict loader, generation) is fixed Python shipped with archc.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { ArchIR, Value } from "../ir/model.js";
-import { checkedArch, configFor } from "../pipeline.js";
-import { elaborate, rootBlockName, type Instance } from "../elaborate/instance.js";
-import { packageRoot } from "../package-root.js";
+import type { ArchIR, Value } from "../../ir/model.js";
+import { checkedArch, configFor } from "../../pipeline.js";
+import { elaborate, rootBlockName, type Instance } from "../../elaborate/instance.js";
+import { packageRoot } from "../../package-root.js";
 import { emitConfig } from "./emit-config.js";
 import { emitModules } from "./emit-module.js";
 import { opHelpers, primitiveHelpers } from "./lowering-lookup.js";
@@ -31,7 +31,7 @@ export interface TorchExportOptions {
 const fixedFiles = ["context.py", "config_functions.py", "safetensors.py", "loading.py", "generation.py"];
 
 export function pythonSource(name: string): string {
-  return readFileSync(join(packageRoot(), "src", "compiler", "torch", "python", name), "utf8");
+  return readFileSync(join(packageRoot(), "src", "compiler", "export", "torch", "python", name), "utf8");
 }
 
 export function exportRoots(arch: ArchIR): string[] {

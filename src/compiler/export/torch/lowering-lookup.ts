@@ -1,9 +1,9 @@
 // Looks up the PyTorch lowering of an op or primitive (each written in its definition); a
 // model using one without a lowering cannot be exported, and the error names it and where
 // the model uses it.
-import type * as A from "../ast/nodes.js";
-import { ops } from "../ops/catalogue.js";
-import { primitives } from "../ir/primitives.js";
+import type * as A from "../../ast/nodes.js";
+import { ops } from "../../ops/catalogue.js";
+import { primitives } from "../../ir/primitives.js";
 import type { TorchOpLowering, TorchPrimitiveLowering } from "./lowering.js";
 
 export class MissingLowering extends Error {

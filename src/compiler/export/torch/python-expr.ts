@@ -1,8 +1,8 @@
 // Config-level expressions (over hyperparameters, block parameters and loop variables) as
 // Python, with the .arch evaluator's semantics (src/compiler/eval/evaluate.ts): `/` of two
 // ints that divide exactly stays an int, `??` picks the right side only for null.
-import type * as A from "../ast/nodes.js";
-import { builtins } from "../eval/evaluate.js";
+import type * as A from "../../ast/nodes.js";
+import { builtins } from "../../eval/evaluate.js";
 import { pyName, pyStr } from "./python-names.js";
 
 /** How a free name is spelt in Python at this point (`cfg.d`, `self.layer_id`, `i`). */

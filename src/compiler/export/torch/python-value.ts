@@ -1,5 +1,5 @@
 // Config values (numbers, strings, lists, null) as Python literals.
-import type { Value } from "../ir/model.js";
+import type { Value } from "../../ir/model.js";
 import { pyNumber } from "./python-expr.js";
 import { pyStr } from "./python-names.js";
 

@@ -1,14 +1,14 @@
 // Forward bodies → Python statements of a torch.nn.Module's forward. Every decision (is this
 // name a local, a submodule, a config value; is this call an op or a module) was made by the
 // checker and is read from its annotations; this file spells it out in Python.
-import type * as A from "../ast/nodes.js";
-import type { ArchIR, BlockIR } from "../ir/model.js";
-import { ops } from "../ops/catalogue.js";
-import { fusedExperts } from "../ops/moe.js";
-import { typeText, type Annotations, type ModuleListT, type ModuleT, type ModuleVariant } from "../check/types.js";
-import { dedupeVariants } from "../codegen/forward.js";
-import { exprText } from "../ast/expr-text.js";
-import { tokenStreams } from "../codegen/token-stream.js";
+import type * as A from "../../ast/nodes.js";
+import type { ArchIR, BlockIR } from "../../ir/model.js";
+import { ops } from "../../ops/catalogue.js";
+import { fusedExperts } from "../../ops/moe.js";
+import { typeText, type Annotations, type ModuleListT, type ModuleT, type ModuleVariant } from "../../check/types.js";
+import { dedupeVariants } from "../../codegen/forward.js";
+import { exprText } from "../../ast/expr-text.js";
+import { tokenStreams } from "../../codegen/token-stream.js";
 import { pyExpr, pyNumber } from "./python-expr.js";
 import { pyAttr, pyComment, pyName, pyStr } from "./python-names.js";
 import { opLowering, primitiveLowering } from "./lowering-lookup.js";
