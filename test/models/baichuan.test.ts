@@ -4,9 +4,8 @@
 // are not powers of two, which the conformance fixtures do not reach.
 import { describe, expect, it } from "vitest";
 import { configFor } from "../../src/compiler/pipeline.js";
-import { configValues } from "../../src/cli/checkpoint.js";
 import { ops, randomSource } from "../../src/runtime/index.js";
-import { expectCachedDecodingMatches, expectListClose as expectClose, params, preset, tinySessionWith as session, ws } from "./zoo-helpers.js";
+import { expectCachedDecodingMatches, expectListClose as expectClose, params, tinySessionWith as session, expectImportsAsPreset } from "./zoo-helpers.js";
 
 describe("parameter counts of the published checkpoints", () => {
   it("Baichuan2-7B-Base: 7,505,973,248 and Baichuan2-13B-Base: 13,896,668,160", () => {
@@ -21,15 +20,6 @@ describe("parameter counts of the published checkpoints", () => {
 // The config.json files of the published checkpoints (auto_map left out), as `archc import` and
 // `archc run` read them: model_type/architectures pick the .arch, every key is understood.
 describe("published config.json files", () => {
-  const imported = (json: Record<string, unknown>) => configValues(ws, json, "config.json");
-  const presetValues = (name: string) => configFor(preset(name).arch, name).values;
-  const sameAsPreset = (json: Record<string, unknown>, name: string) => {
-    const r = imported(json);
-    expect(r.arch.name).toBe(preset(name).arch.name);
-    const got = configFor(r.arch, undefined, r.values).values;
-    expect(Object.fromEntries(got)).toEqual(Object.fromEntries(presetValues(name)));
-    return r;
-  };
 
   const baichuan = {
     _from_model_config: true, architectures: ["BaichuanForCausalLM"], tokenizer_class: "BaichuanTokenizer", bos_token_id: 1,
@@ -39,12 +29,12 @@ describe("published config.json files", () => {
   };
 
   it("baichuan-inc/Baichuan2-7B-Base: max_position_embeddings present, so rotary positions", () => {
-    const r = sameAsPreset({ ...baichuan, hidden_size: 4096, intermediate_size: 11008, max_position_embeddings: 4096, num_attention_heads: 32, num_hidden_layers: 32 }, "Baichuan2-7B-Base");
+    const r = expectImportsAsPreset({ ...baichuan, hidden_size: 4096, intermediate_size: 11008, max_position_embeddings: 4096, num_attention_heads: 32, num_hidden_layers: 32 }, "Baichuan2-7B-Base");
     expect(configFor(r.arch, undefined, r.values).values.get("alibi")).toBe(false);
   });
 
   it("baichuan-inc/Baichuan2-13B-Base: no max_position_embeddings, so ALiBi", () => {
-    const r = sameAsPreset({ ...baichuan, gradient_checkpointing: false, hidden_size: 5120, intermediate_size: 13696, num_attention_heads: 40, num_hidden_layers: 40 }, "Baichuan2-13B-Base");
+    const r = expectImportsAsPreset({ ...baichuan, gradient_checkpointing: false, hidden_size: 5120, intermediate_size: 13696, num_attention_heads: 40, num_hidden_layers: 40 }, "Baichuan2-13B-Base");
     expect(configFor(r.arch, undefined, r.values).values.get("alibi")).toBe(true);
   });
 });

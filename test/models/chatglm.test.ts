@@ -3,22 +3,11 @@
 // config.json as `archc import` reads it, and the configurations the conformance fixtures do not
 // reach: without multi-query groups or qkv bias, with LayerNorm and residuals after the norms.
 import { describe, expect, it } from "vitest";
-import { configFor, modelFor } from "../../src/compiler/pipeline.js";
+import { modelFor } from "../../src/compiler/pipeline.js";
 import { printModuleTree } from "../../src/compiler/print/module-tree.js";
 import { allWeights } from "../../src/compiler/elaborate/instance.js";
-import { configValues } from "../../src/cli/checkpoint.js";
 import { mapSource, randomSource, type Tensor, type WeightSource } from "../../src/runtime/index.js";
-import {
-  expectCachedDecodingMatches,
-  expectListClose as expectClose,
-  ids,
-  model,
-  params,
-  preset,
-  seedTree,
-  tinySessionWith as session,
-  ws,
-} from "./zoo-helpers.js";
+import { expectCachedDecodingMatches, expectListClose as expectClose, ids, model, params, seedTree, tinySessionWith as session, ws, expectImportsAsPreset } from "./zoo-helpers.js";
 
 describe("ChatGLM2-6B print tree of the seed survey", () => {
   it("fused qkv 4096→4608, fused SwiGLU 4096→27392, RMSNorm() without size, output_layer inside the transformer", () => {
@@ -40,18 +29,9 @@ describe("parameter counts of the published checkpoints", () => {
 // The config.json files of the published checkpoints (auto_map left out), as `archc import` and
 // `archc run` read them: model_type/architectures pick the .arch, every key is understood.
 describe("published config.json files", () => {
-  const imported = (json: Record<string, unknown>) => configValues(ws, json, "config.json");
-  const presetValues = (name: string) => configFor(preset(name).arch, name).values;
-  const sameAsPreset = (json: Record<string, unknown>, name: string) => {
-    const r = imported(json);
-    expect(r.arch.name).toBe(preset(name).arch.name);
-    const got = configFor(r.arch, undefined, r.values).values;
-    expect(Object.fromEntries(got)).toEqual(Object.fromEntries(presetValues(name)));
-    return r;
-  };
 
   it("THUDM/chatglm2-6b: architectures ChatGLMModel loads ChatGLMForConditionalGeneration", () => {
-    const r = sameAsPreset(
+    const r = expectImportsAsPreset(
       {
         _name_or_path: "THUDM/chatglm2-6b", model_type: "chatglm", architectures: ["ChatGLMModel"],
         add_bias_linear: false, add_qkv_bias: true, apply_query_key_layer_scaling: true, apply_residual_connection_post_layernorm: false,

@@ -2,10 +2,8 @@
 // published config.json), the published config.json as `archc import` reads it, and decoding
 // with a cache through the packed wqkv projection.
 import { describe, expect, it } from "vitest";
-import { configFor } from "../../src/compiler/pipeline.js";
-import { configValues } from "../../src/cli/checkpoint.js";
 import { randomSource } from "../../src/runtime/index.js";
-import { expectCachedDecodingMatches, params, preset, tinySessionWith as session, ws } from "./zoo-helpers.js";
+import { expectCachedDecodingMatches, params, tinySessionWith as session, expectImportsAsPreset } from "./zoo-helpers.js";
 
 describe("parameter counts of the published checkpoints", () => {
   it("internlm2-7b: 7,737,708,544", () => {
@@ -20,18 +18,9 @@ describe("parameter counts of the published checkpoints", () => {
 // The config.json files of the published checkpoints (auto_map left out), as `archc import` and
 // `archc run` read them: model_type/architectures pick the .arch, every key is understood.
 describe("published config.json files", () => {
-  const imported = (json: Record<string, unknown>) => configValues(ws, json, "config.json");
-  const presetValues = (name: string) => configFor(preset(name).arch, name).values;
-  const sameAsPreset = (json: Record<string, unknown>, name: string) => {
-    const r = imported(json);
-    expect(r.arch.name).toBe(preset(name).arch.name);
-    const got = configFor(r.arch, undefined, r.values).values;
-    expect(Object.fromEntries(got)).toEqual(Object.fromEntries(presetValues(name)));
-    return r;
-  };
 
   it("internlm/internlm2-7b", () => {
-    sameAsPreset(
+    expectImportsAsPreset(
       {
         architectures: ["InternLM2ForCausalLM"], attn_implementation: "eager", bias: false, bos_token_id: 1, eos_token_id: 2,
         hidden_act: "silu", hidden_size: 4096, initializer_range: 0.02, intermediate_size: 14336, max_position_embeddings: 32768,

@@ -2,8 +2,6 @@
 // published config.json), the published config.json as `archc import` reads it, and running
 // past its trained length (dynamic NTK and logn attention), which the fixtures do not reach.
 import { describe, expect, it } from "vitest";
-import { configFor } from "../../src/compiler/pipeline.js";
-import { configValues } from "../../src/cli/checkpoint.js";
 import type { Value } from "../../src/compiler/ir/model.js";
 import { ops, randomSource } from "../../src/runtime/index.js";
 import {
@@ -11,10 +9,9 @@ import {
   expectListClose as expectClose,
   ids,
   params,
-  preset,
   rows,
   tinySessionWith as session,
-  ws,
+  expectImportsAsPreset,
 } from "./zoo-helpers.js";
 
 describe("parameter counts of the published checkpoints", () => {
@@ -30,18 +27,9 @@ describe("parameter counts of the published checkpoints", () => {
 // The config.json files of the published checkpoints (auto_map left out), as `archc import` and
 // `archc run` read them: model_type/architectures pick the .arch, every key is understood.
 describe("published config.json files", () => {
-  const imported = (json: Record<string, unknown>) => configValues(ws, json, "config.json");
-  const presetValues = (name: string) => configFor(preset(name).arch, name).values;
-  const sameAsPreset = (json: Record<string, unknown>, name: string) => {
-    const r = imported(json);
-    expect(r.arch.name).toBe(preset(name).arch.name);
-    const got = configFor(r.arch, undefined, r.values).values;
-    expect(Object.fromEntries(got)).toEqual(Object.fromEntries(presetValues(name)));
-    return r;
-  };
 
   it("Qwen/Qwen-7B (Dec 2023 revision)", () => {
-    sameAsPreset(
+    expectImportsAsPreset(
       {
         architectures: ["QWenLMHeadModel"], attn_dropout_prob: 0.0, bf16: false, emb_dropout_prob: 0.0, fp16: false, fp32: false,
         hidden_size: 4096, intermediate_size: 22016, initializer_range: 0.02, kv_channels: 128, layer_norm_epsilon: 1e-6,

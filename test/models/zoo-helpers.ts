@@ -197,3 +197,15 @@ export const tinyMistral = (extra: Record<string, unknown>) => ({
 /** A prompt for the tiny vocabulary of 64, and the same prompt with token i changed. */
 export const prompt = [5, 17, 33, 2, 61, 40, 9, 28, 50, 13, 44, 7];
 export const swap = (xs: number[], i: number) => xs.map((x, j) => (j === i ? (x + 11) % 64 : x));
+
+/**
+ * A published config.json as `archc import` and `archc run` read it: model_type/architectures
+ * pick the .arch, every key is understood, and the values are those of the preset `name`.
+ */
+export function expectImportsAsPreset(json: Record<string, unknown>, name: string) {
+  const r = configValues(ws, json, "config.json");
+  expect(r.arch.name).toBe(preset(name).arch.name);
+  const got = configFor(r.arch, undefined, r.values).values;
+  expect(Object.fromEntries(got)).toEqual(Object.fromEntries(configFor(preset(name).arch, name).values));
+  return r;
+}
