@@ -1,6 +1,7 @@
 // Config-level expressions (over hyperparameters, block parameters and loop variables)
 // translated to TypeScript with Python's semantics for `%`, `//` and `round`.
 import type * as A from "../ast/nodes.js";
+import type { ArchIR } from "../ir/model.js";
 import { builtins } from "../eval/evaluate.js";
 import { localName, str } from "./names.js";
 
@@ -108,5 +109,24 @@ export function freeNames(e: A.Expr, bound: Set<string> = new Set()): Set<string
     }
   };
   walk(e, bound);
+  return out;
+}
+
+/** Params and lets in an order where every value comes after what it reads. */
+export function configOrder(arch: ArchIR): string[] {
+  const deps = new Map<string, Set<string>>();
+  for (const p of arch.params.values()) deps.set(p.name, p.default ? freeNames(p.default) : new Set());
+  for (const l of arch.lets.values()) deps.set(l.name, freeNames(l.value));
+  const out: string[] = [];
+  const state = new Map<string, number>();
+  const visit = (n: string): void => {
+    if (!deps.has(n) || state.get(n) === 2) return;
+    if (state.get(n) === 1) return; // a cycle was reported by the checker
+    state.set(n, 1);
+    for (const d of deps.get(n)!) visit(d);
+    state.set(n, 2);
+    out.push(n);
+  };
+  for (const n of deps.keys()) visit(n);
   return out;
 }

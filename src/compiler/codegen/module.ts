@@ -9,7 +9,7 @@ import { primitives, primitiveTsType } from "../ir/primitives.js";
 import { checkedArch } from "../pipeline.js";
 import { exprText } from "../ast/expr-text.js";
 import type { ModuleListT, ModuleT } from "../check/types.js";
-import { configExpr, freeNames } from "./config-expr.js";
+import { configExpr, configOrder } from "./config-expr.js";
 import { emitForward, forwardFunctionName, dedupeVariants } from "./forward.js";
 import { commentText, isInherited, jsonLiteral, localName, propKey, str, typeName } from "./names.js";
 import { tokenStreams } from "./token-stream.js";
@@ -33,24 +33,6 @@ function valueTs(v: Value): string {
   return String(v);
 }
 
-/** Params and lets in an order where every value comes after what it reads. */
-function configOrder(arch: ArchIR): string[] {
-  const deps = new Map<string, Set<string>>();
-  for (const p of arch.params.values()) deps.set(p.name, p.default ? freeNames(p.default) : new Set());
-  for (const l of arch.lets.values()) deps.set(l.name, freeNames(l.value));
-  const out: string[] = [];
-  const state = new Map<string, number>();
-  const visit = (n: string): void => {
-    if (!deps.has(n) || state.get(n) === 2) return;
-    if (state.get(n) === 1) return; // a cycle was reported by the checker
-    state.set(n, 1);
-    for (const d of deps.get(n)!) visit(d);
-    state.set(n, 2);
-    out.push(n);
-  };
-  for (const n of deps.keys()) visit(n);
-  return out;
-}
 
 export function moduleTypeTs(t: ModuleT | ModuleListT): string {
   if (t.kind === "modlist") {

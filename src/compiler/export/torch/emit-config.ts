@@ -3,28 +3,11 @@
 // file, `resolve` filling in defaults, derived values and `require`s in dependency order.
 import type { ArchIR, Value } from "../../ir/model.js";
 import { exprText } from "../../ast/expr-text.js";
-import { freeNames } from "../../codegen/config-expr.js";
+import { configOrder } from "../../codegen/config-expr.js";
 import { pyExpr } from "./python-expr.js";
 import { pyAttr, pyComment, pyName, pyStr } from "./python-names.js";
 import { pyLiteral, pyType, pyTypeOfValue } from "./python-value.js";
 
-/** Params and lets in an order where every value comes after what it reads. */
-export function configOrder(arch: ArchIR): string[] {
-  const deps = new Map<string, Set<string>>();
-  for (const p of arch.params.values()) deps.set(p.name, p.default ? freeNames(p.default) : new Set());
-  for (const l of arch.lets.values()) deps.set(l.name, freeNames(l.value));
-  const out: string[] = [];
-  const state = new Map<string, number>();
-  const visit = (n: string): void => {
-    if (!deps.has(n) || state.get(n)) return;
-    state.set(n, 1);
-    for (const d of deps.get(n)!) visit(d);
-    state.set(n, 2);
-    out.push(n);
-  };
-  for (const n of deps.keys()) visit(n);
-  return out;
-}
 
 export function emitConfig(arch: ArchIR, sample: Map<string, Value>, presetValues: Record<string, Record<string, Value>>): string[] {
   const L: string[] = [];
