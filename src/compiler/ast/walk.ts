@@ -42,3 +42,14 @@ export type BinaryExpr = Extract<A.Expr, { kind: "binary" }>;
 
 export const callsIn = (stmts: readonly A.Stmt[]): CallExpr[] => expressionsIn(stmts).filter((e): e is CallExpr => e.kind === "call");
 export const binariesIn = (stmts: readonly A.Stmt[]): BinaryExpr[] => expressionsIn(stmts).filter((e): e is BinaryExpr => e.kind === "binary");
+
+/** Every name read anywhere in these statements (or any part of the AST). */
+export function namesIn(node: unknown, out = new Set<string>()): Set<string> {
+  if (Array.isArray(node)) for (const n of node) namesIn(n, out);
+  else if (node && typeof node === "object") {
+    const o = node as { kind?: string; name?: unknown };
+    if (o.kind === "name" && typeof o.name === "string") out.add(o.name);
+    for (const [k, v] of Object.entries(o)) if (k !== "span") namesIn(v, out);
+  }
+  return out;
+}

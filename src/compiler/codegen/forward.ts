@@ -1,6 +1,7 @@
 // Forward bodies → TypeScript statements. Every decision (is this name a local, a
 // submodule, a config value; is this call an op or a module) was made by the checker and
 // is read from its annotations; this file only spells it out.
+import { namesIn } from "../ast/walk.js";
 import type * as A from "../ast/nodes.js";
 import type { ArchIR, BlockIR } from "../ir/model.js";
 import { opNamed } from "../ops/catalogue.js";
@@ -354,16 +355,6 @@ class ForwardWriter {
 /** A config-level subexpression inside a forward: keep names resolved the checker's way. */
 const rawConfig = (e: A.Expr): A.Expr => e;
 
-/** Every name read anywhere in these statements. */
-function namesIn(node: unknown, out = new Set<string>()): Set<string> {
-  if (Array.isArray(node)) for (const n of node) namesIn(n, out);
-  else if (node && typeof node === "object") {
-    const o = node as { kind?: string; name?: unknown };
-    if (o.kind === "name" && typeof o.name === "string") out.add(o.name);
-    for (const [k, v] of Object.entries(o)) if (k !== "span") namesIn(v, out);
-  }
-  return out;
-}
 
 export function resultTsType(t: Type | undefined): string {
   if (!t || t.kind !== "tensor") return "rt.Tensor";

@@ -1,6 +1,7 @@
 // Forward bodies → Python statements of a torch.nn.Module's forward. Every decision (is this
 // name a local, a submodule, a config value; is this call an op or a module) was made by the
 // checker and is read from its annotations; this file spells it out in Python.
+import { namesIn } from "../../ast/walk.js";
 import type * as A from "../../ast/nodes.js";
 import type { ArchIR, BlockIR } from "../../ir/model.js";
 import { ops } from "../../ops/catalogue.js";
@@ -241,13 +242,3 @@ export function emitForward(em: ForwardEmitter, b: BlockIR, isRoot: boolean): { 
   return { signature, body: lines };
 }
 
-/** Every name read anywhere in these statements. */
-function namesIn(node: unknown, out = new Set<string>()): Set<string> {
-  if (Array.isArray(node)) for (const n of node) namesIn(n, out);
-  else if (node && typeof node === "object") {
-    const o = node as { kind?: string; name?: unknown };
-    if (o.kind === "name" && typeof o.name === "string") out.add(o.name);
-    for (const [k, v] of Object.entries(o)) if (k !== "span") namesIn(v, out);
-  }
-  return out;
-}
