@@ -187,6 +187,21 @@ describe("archc lsp --stdio", () => {
     await c.diagnosticsFor(derivedUri);
   });
 
+  it("offers the suggested `require` as a quick fix, inserted after the last hyperparameter", async () => {
+    const indivisible = base.replace("param heads: int = 2", "param heads: int = 3").replace("let y = proj(x)", "let y = merge_heads(split_heads(proj(x), heads))");
+    change(baseUri, indivisible);
+    let diags = await c.diagnosticsFor(baseUri);
+    while (diags.length === 0) diags = await c.diagnosticsFor(baseUri);
+    expect(diags.map((d: any) => d.code)).toContain("E0304");
+    const at = pos(indivisible, "split_heads");
+    const actions = await c.request("textDocument/codeAction", { textDocument: { uri: baseUri }, range: { start: at, end: at }, context: { diagnostics: diags } });
+    const add = actions.find((a: any) => a.title === "Add `require d % heads == 0`");
+    const after = pos(indivisible, "param heads: int = 3", 0, "param heads: int = 3".length);
+    expect(add?.edit.changes[baseUri][0]).toEqual({ range: { start: after, end: after }, newText: "\n  require d % heads == 0" });
+    change(baseUri, base);
+    while ((await c.diagnosticsFor(baseUri)).length) {}
+  });
+
   it("checks a zoo file as typed: a wrong head count in llama.arch is reported at its require, with the preset as related information", async () => {
     const path = join(__dirname, "../../models/llama.arch");
     const uri = pathToFileURL(path).toString();
