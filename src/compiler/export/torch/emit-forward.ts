@@ -10,7 +10,7 @@ import { typeText, type Annotations, type ModuleListT, type ModuleT, type Module
 import { dedupeVariants } from "../../codegen/forward.js";
 import { exprText } from "../../ast/expr-text.js";
 import { tokenStreams } from "../../codegen/token-stream.js";
-import { pyExpr, pyNumber } from "./python-expr.js";
+import { pyExpr, pyLiteralExpr } from "./python-expr.js";
 import { pyAttr, pyComment, pyName, pyStr } from "./python-names.js";
 import { opLowering, primitiveLowering } from "./lowering-lookup.js";
 
@@ -74,13 +74,10 @@ export function emitForward(em: ForwardEmitter, b: BlockIR, isRoot: boolean): { 
         }
       }
       case "num":
-        return pyNumber(e.value, e.isFloat);
       case "str":
-        return pyStr(e.value);
       case "bool":
-        return e.value ? "True" : "False";
       case "null":
-        return "None";
+        return pyLiteralExpr(e);
       case "list":
         return `[${e.items.map(expr).join(", ")}]`;
       case "unary":

@@ -31,8 +31,10 @@ export function pyNumber(v: number, isFloat = false): string {
   return /[.e]/.test(s) ? s : `${s}.0`;
 }
 
-export function pyExpr(e: A.Expr, name: PyNames): string {
-  const go = (x: A.Expr): string => pyExpr(x, name);
+type LiteralExpr = Extract<A.Expr, { kind: "num" | "str" | "bool" | "null" }>;
+
+/** A literal of the .arch file as Python writes it (config and forward expressions alike). */
+export function pyLiteralExpr(e: LiteralExpr): string {
   switch (e.kind) {
     case "num":
       return pyNumber(e.value, e.isFloat);
@@ -42,6 +44,17 @@ export function pyExpr(e: A.Expr, name: PyNames): string {
       return e.value ? "True" : "False";
     case "null":
       return "None";
+  }
+}
+
+export function pyExpr(e: A.Expr, name: PyNames): string {
+  const go = (x: A.Expr): string => pyExpr(x, name);
+  switch (e.kind) {
+    case "num":
+    case "str":
+    case "bool":
+    case "null":
+      return pyLiteralExpr(e);
     case "name":
       return name(e.name);
     case "unary":
