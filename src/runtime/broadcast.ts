@@ -57,8 +57,8 @@ export function broadcastBatches(op: string, aBatch: readonly number[], bBatch: 
     for (let d = shape.length - 1; d >= 0; d--) {
       const idx = rem % shape[d]!;
       rem = (rem - idx) / shape[d]!;
-      a[bi] += idx * sa[d]!;
-      b[bi] += idx * sb[d]!;
+      a[bi] = a[bi]! + (idx * sa[d]!);
+      b[bi] = b[bi]! + (idx * sb[d]!);
     }
   }
   return { shape, a, b };

@@ -164,8 +164,8 @@ function gemmRowPair(ad: Float32Array, ra: number, bd: Float32Array, bOff: numbe
     const b3 = b2 + n;
     for (let j = 0; j < n; j++) {
       const p0 = bd[b0 + j]!, p1 = bd[b1 + j]!, p2 = bd[b2 + j]!, p3 = bd[b3 + j]!;
-      acc[j] += a0 * p0 + a1 * p1 + a2 * p2 + a3 * p3;
-      acc[n + j] += c0 * p0 + c1 * p1 + c2 * p2 + c3 * p3;
+      acc[j] = acc[j]! + (a0 * p0 + a1 * p1 + a2 * p2 + a3 * p3);
+      acc[n + j] = acc[n + j]! + (c0 * p0 + c1 * p1 + c2 * p2 + c3 * p3);
     }
   }
   for (; kk < k; kk++) {
@@ -173,8 +173,8 @@ function gemmRowPair(ad: Float32Array, ra: number, bd: Float32Array, bOff: numbe
     const c0 = ad[rb + kk]!;
     const b0 = bOff + kk * n;
     for (let j = 0; j < n; j++) {
-      acc[j] += a0 * bd[b0 + j]!;
-      acc[n + j] += c0 * bd[b0 + j]!;
+      acc[j] = acc[j]! + (a0 * bd[b0 + j]!);
+      acc[n + j] = acc[n + j]! + (c0 * bd[b0 + j]!);
     }
   }
 }

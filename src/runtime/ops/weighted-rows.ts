@@ -15,11 +15,11 @@ export function addWeightedRows(
     const r1 = r0 + width;
     const r2 = r1 + width;
     const r3 = r2 + width;
-    for (let c = 0; c < width; c++) acc[c] += w0 * rows[r0 + c]! + w1 * rows[r1 + c]! + w2 * rows[r2 + c]! + w3 * rows[r3 + c]!;
+    for (let c = 0; c < width; c++) acc[c] = acc[c]! + (w0 * rows[r0 + c]! + w1 * rows[r1 + c]! + w2 * rows[r2 + c]! + w3 * rows[r3 + c]!);
   }
   for (; r < to; r++) {
     const w0 = weights[wOff + r]!;
     const r0 = rowBase + r * width;
-    for (let c = 0; c < width; c++) acc[c] += w0 * rows[r0 + c]!;
+    for (let c = 0; c < width; c++) acc[c] = acc[c]! + (w0 * rows[r0 + c]!);
   }
 }
