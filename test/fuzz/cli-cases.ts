@@ -14,20 +14,10 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { commands } from "../../src/cli/commands/index.js";
 import { archc, type CliRun } from "../cli/capture.js";
+import { tinyArch } from "../cli/tiny-arch.js";
 
 const conformance = fileURLToPath(new URL("../../../shared/conformance", import.meta.url));
-const tinyModel = `arch FuzzTiny {
-  param d: int = 8
-  block M {
-    l: Linear(d, d)
-    forward(x: [B, T, d]) -> [B, T, d] {
-      return l(x)
-    }
-  }
-  root M
-  preset "tiny" { d = 4 }
-}
-`;
+const tinyModel = tinyArch("FuzzTiny");
 
 // ---- command-line flags
 
