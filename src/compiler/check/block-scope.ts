@@ -41,8 +41,7 @@ export class BlockScope {
   readonly isConfigHere = (n: string): boolean => !this.blockParams.has(n) && this.ctx.config.isConfigName(n);
 
   /** What a name means in the forward body, innermost first; records nothing. */
-  readonly lookup = (n: string, span?: A.Span): Type | undefined => {
-    void span;
+  readonly lookup = (n: string): Type | undefined => {
     const lv = this.loopVars.get(n);
     if (lv) return lv.type;
     return this.locals.get(n) ?? this.submods.get(n) ?? this.blockParams.get(n) ?? this.ctx.config.lookup(n) ?? (this.freeDims.has(n) ? { kind: "scalar", sym: Sym.symbol(n), base: "int" } : undefined);

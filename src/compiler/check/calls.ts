@@ -15,8 +15,8 @@ import { typeText, type Type } from "./types.js";
 type CallExpr = Extract<A.Expr, { kind: "call" }>;
 
 export function inferCall(scope: BlockScope, e: CallExpr, infer: Infer): Type | undefined {
-  if (callsModule(scope, e)) return inferModuleCall(scope, e, infer);
-  const name = (e.callee as Extract<A.Expr, { kind: "name" }>).name;
+  if (e.callee.kind !== "name" || callsModule(scope, e.callee.name)) return inferModuleCall(scope, e, infer);
+  const name = e.callee.name;
   const op = ops[name];
   if (op) return inferOpCall(scope, e, name, op, infer);
   if (builtins[name]) {
@@ -31,11 +31,10 @@ export function inferCall(scope: BlockScope, e: CallExpr, infer: Infer): Type | 
   } as { hint?: string });
 }
 
-// Whether the callee is a module value rather than an op or builtin name. A module list cannot
-// be called, so an op of the same name stays reachable (`moe(x, logits, moe)` with experts in `moe`).
-function callsModule(scope: BlockScope, e: CallExpr): boolean {
-  if (e.callee.kind !== "name") return true;
-  const name = e.callee.name;
+// Whether a called name is a module value (a local, loop variable or submodule) rather than an
+// op or builtin. A module list cannot be called, so an op of the same name stays reachable
+// (`moe(x, logits, moe)` with experts in `moe`).
+function callsModule(scope: BlockScope, name: string): boolean {
   const listNamedLikeOp = !!ops[name] && scope.submods.get(name)?.kind === "modlist";
   return scope.locals.has(name) || (scope.submods.has(name) && !listNamedLikeOp) || scope.loopVars.has(name) || scope.unresolved.has(name);
 }
