@@ -8,7 +8,7 @@ import { walkInstances } from "../elaborate/instance.js";
 import { chainScopes, evaluate, formatValue, mapScope } from "../eval/evaluate.js";
 import { exprText } from "../ast/expr-text.js";
 import type { ArchIR, Value } from "../ir/model.js";
-import { checkedArch } from "../pipeline.js";
+import { checkedArch, resolvedArch } from "../pipeline.js";
 import { opCallsOf } from "../ops/bound-call.js";
 import { paramName, type OpDef } from "../ops/op-def.js";
 import { computeStats, type ModelStats } from "../stats/stats.js";
@@ -151,7 +151,7 @@ export function extractFacts(m: ElaboratedModel, label: string): ModelFacts {
     // Only the branches this configuration runs: no rope under ALiBi.
     const body = inst.block.forward ? executedBody(inst.block.forward.body, scope) : [];
     const executed = new Set(callsIn(body));
-    for (const call of opCallsOf({ annotations, config: m.config.values, instance: inst })) {
+    for (const call of opCallsOf({ resolved: resolvedArch(arch), config: m.config.values, instance: inst })) {
       if (!executed.has(call.expr)) continue;
       const op = call.def.name;
       const index = counts.get(op) ?? 0;

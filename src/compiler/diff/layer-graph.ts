@@ -8,6 +8,7 @@ import type { CallExpr } from "../ast/walk.js";
 import type { Annotations } from "../check/types.js";
 import { opNamed } from "../ops/catalogue.js";
 import { opCallsOf } from "../ops/bound-call.js";
+import { resolvedArch } from "../pipeline.js";
 import type { Feature, OpCall } from "../ops/op-def.js";
 import type { ElaboratedModel, Instance } from "../elaborate/instance.js";
 import { chainScopes, evaluate, mapScope } from "../eval/evaluate.js";
@@ -60,7 +61,7 @@ export function buildGraph(m: ElaboratedModel, inst: Instance, ann: Annotations)
   // The bound calls of each instance's forward, for the ops' hooks.
   const bound = new Map<Instance, OpCall[]>();
   const boundCall = (owner: Instance, e: CallExpr) => {
-    if (!bound.has(owner)) bound.set(owner, opCallsOf({ annotations: ann, config: m.config.values, instance: owner }));
+    if (!bound.has(owner)) bound.set(owner, opCallsOf({ resolved: resolvedArch(m.config.arch), config: m.config.values, instance: owner }));
     return bound.get(owner)!.find((c) => c.expr === e);
   };
   const fwd = inst.block?.forward;
