@@ -27,8 +27,8 @@ const readsAnnotations = (text: string) => /\bAnnotations\b|\bResolution\b|\.res
 /** Where the annotations are made and turned into the resolved IR. */
 const owners = ["src/compiler/check/", "src/compiler/resolved/"];
 
-/** Not yet migrated: the language server maps cursor offsets to AST nodes and asks the annotations about them. */
-const pending = ["src/lsp/hover.ts", "src/lsp/symbols-index.ts"];
+/** Modules not yet migrated (none today; a module listed here must still read the annotations). */
+const pending: string[] = [];
 
 describe("readers of the checker's annotations", () => {
   const readers = sourceFiles(join(root, "src"))
