@@ -1,4 +1,4 @@
-// The survey's comparison columns, read off the checked IR and one concrete configuration:
+// The survey's comparison columns, read off the resolved IR and one concrete configuration:
 // attention kind with head counts, mask, positions, norm, activation, MoE. Each op and each
 // primitive says what it contributes (its `features` hook); this file only collects.
 import type { ElaboratedModel, Instance } from "../elaborate/instance.js";

@@ -22,7 +22,7 @@ export function resolveArch(arch: ArchIR, checked: Pick<CheckResult, "annotation
  * in the order the call wrote them; positional arguments past the parameters are the rest.
  * Then each parameter left out that the definition gives a default gets it.
  */
-export function bindOpArguments<X>(def: OpDef, args: readonly { keyword?: string; value: X }[]): { written: Map<string, { expr: X; keyword: boolean }>; rest: X[] } {
+function bindOpArguments<X>(def: OpDef, args: readonly { keyword?: string; value: X }[]): { written: Map<string, { expr: X; keyword: boolean }>; rest: X[] } {
   const positional = def.params.map(paramName);
   const written = new Map<string, { expr: X; keyword: boolean }>();
   const rest: X[] = [];

@@ -1,4 +1,4 @@
-// Forward bodies → ONNX nodes: the same checked IR the TypeScript codegen reads
+// Forward bodies → ONNX nodes: the same resolved IR the TypeScript codegen reads
 // (codegen/forward.ts), walked for one concrete configuration. Config values and control
 // flow are decided here, at export time (loops over layers unroll, `if`s on config pick a
 // branch); tensors become graph values; each op call goes to its op's ONNX lowering and

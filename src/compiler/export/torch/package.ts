@@ -1,4 +1,4 @@
-// `archc export MODEL --torch`: an importable Python package built from the same checked IR
+// `archc export MODEL --torch`: an importable Python package built from the same resolved IR
 // the TypeScript codegen reads. model.py is generated per architecture; ops.py and layers.py
 // collect the PyTorch lowerings of the ops and primitives; the rest (context, safetensors
 // reader, strict loader, generation) is fixed Python shipped with archc.
