@@ -6,6 +6,8 @@ import { checkArch, type CheckResult } from "./check/checker.js";
 import { resolveConfig, type Override, type ResolvedConfig } from "./eval/config.js";
 import { elaborate, type ElaboratedModel } from "./elaborate/instance.js";
 import type { ArchIR, Value } from "./ir/model.js";
+import { resolveArch } from "./resolved/resolve.js";
+import type { ResolvedArch } from "./resolved/nodes.js";
 import type { Workspace } from "./workspace.js";
 
 const checkCache = new WeakMap<ArchIR, CheckResult>();
@@ -15,6 +17,18 @@ export function checkedArch(arch: ArchIR): CheckResult {
   if (!r) {
     r = checkArch(arch);
     checkCache.set(arch, r);
+  }
+  return r;
+}
+
+const resolvedCache = new WeakMap<ArchIR, ResolvedArch>();
+
+/** The architecture's forward bodies as the checker resolved them (see resolved/nodes.ts). */
+export function resolvedArch(arch: ArchIR): ResolvedArch {
+  let r = resolvedCache.get(arch);
+  if (!r) {
+    r = resolveArch(arch, checkedArch(arch));
+    resolvedCache.set(arch, r);
   }
   return r;
 }

@@ -7,11 +7,12 @@ import type { NumericEnv } from "../compiler/check/symbolic.js";
 import { typeText, type Type } from "../compiler/check/types.js";
 import type { ArchIR, Value } from "../compiler/ir/model.js";
 import { primitives } from "../compiler/ir/primitives.js";
-import { opNamed } from "../compiler/ops/catalogue.js";
 import type { OpDef } from "../compiler/ops/op-def.js";
+import type { ResolvedExpr } from "../compiler/resolved/nodes.js";
 import { checkedArch } from "../compiler/pipeline.js";
 import type { Workspace } from "../compiler/workspace.js";
 import { walkExpr, type Declaration, type SymbolIndex } from "./symbols-index.js";
+import { resolvedNodes } from "./resolved-nodes.js";
 
 export interface HoverAnswer {
   markdown: string;
@@ -47,8 +48,8 @@ export class HoverProvider {
     const found = this.expressionAt(file, offset);
     if (found?.expr.kind === "call" && found.expr.callee.kind === "name" && within(found.expr.callee.span, offset)) {
       const callee = found.expr.callee;
-      const r = found.checked.annotations.resolutions.get(found.expr) ?? found.checked.annotations.resolutions.get(callee);
-      const op = r?.kind === "op" ? opNamed(r.name) : undefined;
+      const target = found.node?.kind === "call" ? found.node.target : undefined;
+      const op = target?.kind === "op" ? target.def : undefined;
       if (op) return { markdown: `${code(opSignature(op))}\n\n${op.doc}`, span: callee.span };
     }
     const occ = this.index.at(file, offset);
@@ -57,7 +58,7 @@ export class HoverProvider {
       if (text) return { markdown: text, span: occ.span };
     }
     if (found) {
-      const t = found.checked.annotations.types.get(found.expr);
+      const t = found.node?.type;
       if (t) return { markdown: code(`${exprText(found.expr)}: ${this.shape(t, found)}`), span: found.expr.span };
     }
     return undefined;
@@ -83,7 +84,7 @@ export class HoverProvider {
         return code(`arch ${d.name}${arch.lineage[1] ? ` extends ${arch.lineage[1]}` : ""}`) + `\n\npresets: ${[...arch.presets.keys()].join(", ") || "none"}`;
       default: {
         if (!found) return code(`${d.kind === "loopVar" ? "loop variable" : d.kind} ${d.name}`);
-        const t = found.checked.annotations.types.get(found.expr);
+        const t = found.node?.type;
         return t ? code(`${d.name}: ${this.shape(t, found)}`) : code(`${d.kind} ${d.name}`);
       }
     }
@@ -135,15 +136,16 @@ export class HoverProvider {
       const ir = this.ws.archs.get(a.name);
       if (!ir) continue;
       const checked = checkedArch(ir);
+      const nodes = resolvedNodes(ir);
       for (const m of a.members) {
         if (m.kind !== "block" || !m.forward || !within(m.forward.span, offset)) continue;
         let best: A.Expr | undefined;
         for (const e of exprsOf(m.forward.body)) {
           walkExpr(e, (x) => {
-            if (within(x.span, offset) && (!best || x.span.length <= best.span.length) && (checked.annotations.types.has(x) || x.kind === "call")) best = x;
+            if (within(x.span, offset) && (!best || x.span.length <= best.span.length) && (nodes.get(x)?.type !== undefined || x.kind === "call")) best = x;
           });
         }
-        if (best) return { expr: best, checked };
+        if (best) return { expr: best, node: nodes.get(best), checked };
       }
     }
     return undefined;
@@ -152,6 +154,9 @@ export class HoverProvider {
 
 interface Found {
   expr: A.Expr;
+  /** The expression in the resolved IR (its type, binding, call target). */
+  node: ResolvedExpr | undefined;
+  /** For the configurations whose numbers a shape is shown with. */
   checked: CheckResult;
 }
 

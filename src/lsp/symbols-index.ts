@@ -2,9 +2,9 @@
 // references, rename, hover on a name) all read this one index, built from the AST and, inside
 // forward bodies, from what the checker resolved each name to.
 import type * as A from "../compiler/ast/nodes.js";
-import type { CheckResult } from "../compiler/check/checker.js";
 import type { ArchIR } from "../compiler/ir/model.js";
-import { checkedArch } from "../compiler/pipeline.js";
+import { resolvedNodes } from "./resolved-nodes.js";
+import type { ResolvedExpr } from "../compiler/resolved/nodes.js";
 import type { Workspace } from "../compiler/workspace.js";
 
 export type DeclarationKind = "arch" | "param" | "let" | "block" | "preset" | "submodule" | "local" | "input" | "blockParam" | "loopVar";
@@ -163,7 +163,7 @@ class FileIndexer {
     for (const t of [...(b.forward?.params.map((p) => p.type) ?? []), ...(b.forward?.result ? [b.forward.result] : [])]) {
       for (const dim of t.dims) this.configExpr(dim, config, b);
     }
-    if (b.forward) new ForwardIndexer(this, b, ir, config, checkedArch(ir), this.text).run();
+    if (b.forward) new ForwardIndexer(this, b, ir, config, resolvedNodes(ir), this.text).run();
   }
 
   /** For the forward indexer: records an occurrence. */
@@ -209,7 +209,7 @@ function blockParamDecl(b: A.BlockDecl, name: string, arch: string): Declaration
   return p ? { kind: "blockParam", name, span: { ...p.span, length: name.length }, arch, block: b.name } : undefined;
 }
 
-/** Names inside one forward body, resolved through the checker's annotations and the body's own scopes. */
+/** Names inside one forward body, resolved through the resolved IR's bindings and the body's own scopes. */
 class ForwardIndexer {
   private readonly scopes: Map<string, Declaration>[] = [];
 
@@ -218,7 +218,7 @@ class ForwardIndexer {
     private readonly b: A.BlockDecl,
     private readonly ir: ArchIR,
     private readonly config: ConfigNames,
-    private readonly checked: CheckResult,
+    private readonly resolved: ReadonlyMap<A.Expr, ResolvedExpr>,
     private readonly text: string | undefined,
   ) {}
 
@@ -290,18 +290,16 @@ class ForwardIndexer {
     walkExpr(e, (x) => {
       const name = x.kind === "name" ? x : x.kind === "call" && x.callee.kind === "name" ? x.callee : undefined;
       if (!name || name.kind !== "name") return;
-      const r = this.checked.annotations.resolutions.get(name);
-      switch (r?.kind) {
+      const node = this.resolved.get(name);
+      switch (node?.kind === "name" ? node.binding?.kind : undefined) {
         case "config":
-          return this.file.record(name.span, this.config.lookup(r.name));
+          return this.file.record(name.span, this.config.lookup(name.name));
         case "blockParam":
-          return this.file.record(name.span, blockParamDecl(this.b, r.name, this.ir.name));
+          return this.file.record(name.span, blockParamDecl(this.b, name.name, this.ir.name));
         case "submodule": {
-          const s = this.ir.blocks.get(this.b.name)?.submodules.find((m) => m.name === r.name) ?? this.b.submodules.find((m) => m.name === r.name);
+          const s = this.ir.blocks.get(this.b.name)?.submodules.find((m) => m.name === name.name) ?? this.b.submodules.find((m) => m.name === name.name);
           return this.file.record(name.span, s && { kind: "submodule", name: s.name, span: s.nameSpan, arch: this.ir.blocks.get(this.b.name)?.definedIn ?? this.ir.name, block: this.b.name });
         }
-        case "op":
-          return;
         default:
           return this.file.record(name.span, this.local(name.name) ?? this.config.lookup(name.name));
       }

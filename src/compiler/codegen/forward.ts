@@ -1,21 +1,20 @@
 // Forward bodies → TypeScript statements. Every decision (is this name a local, a
 // submodule, a config value; is this call an op or a module) was made by the checker and
-// is read from its annotations; this file only spells it out.
+// is read from the resolved IR; this file only spells it out.
 import { namesIn } from "../ast/walk.js";
 import type * as A from "../ast/nodes.js";
 import type { ArchIR, BlockIR } from "../ir/model.js";
-import { opNamed } from "../ops/catalogue.js";
-import { bindArguments } from "../ops/bound-call.js";
 import { fusedExperts } from "../ops/moe.js";
 import { paramName } from "../ops/op-def.js";
-import { typeText, type Annotations, type ModuleListT, type ModuleT, type ModuleVariant, type Type } from "../check/types.js";
+import type { CallExpr, NameExpr, BinaryExpr, OpTarget, ResolvedBlock, ResolvedExpr, ResolvedForward, ResolvedStmt } from "../resolved/nodes.js";
+import { typeText, type ModuleListT, type ModuleT, type ModuleVariant, type Type } from "../check/types.js";
 import { configExpr, type NameKind } from "./config-expr.js";
 import { commentText, localName, propKey, str, typeName } from "./names.js";
 import { exprText } from "../ast/expr-text.js";
+import { callsIn } from "../resolved/walk.js";
 
 export interface ForwardEmitter {
   arch: ArchIR;
-  ann: Annotations;
   /** The module's `$source` table: `file:line:col` of each statement, indexed by `$at`. */
   sources: string[];
 }
@@ -60,11 +59,9 @@ export function dedupeVariants(vs: ModuleVariant[]): ModuleVariant[] {
   });
 }
 
-export function emitForward(em: ForwardEmitter, b: BlockIR): string[] {
+export function emitForward(em: ForwardEmitter, b: ResolvedBlock): string[] {
   return new ForwardWriter(em, b).emit();
 }
-
-type CallExpr = Extract<A.Expr, { kind: "call" }>;
 
 /**
  * Writes one block's forward body. The state shared by its methods: the lines written so far
@@ -72,8 +69,7 @@ type CallExpr = Extract<A.Expr, { kind: "call" }>;
  */
 class ForwardWriter {
   private readonly arch: ArchIR;
-  private readonly ann: Annotations;
-  private readonly f: NonNullable<BlockIR["forward"]>;
+  private readonly f: ResolvedForward;
   private readonly blockParams: Set<string>;
   /** A submodule declared with `if cond` is typed `T | undefined`: its uses go through `present` (name → condition text). */
   private readonly conditional: Map<string, string>;
@@ -86,14 +82,14 @@ class ForwardWriter {
 
   constructor(
     private readonly em: ForwardEmitter,
-    b: BlockIR,
+    rb: ResolvedBlock,
   ) {
-    this.f = b.forward!;
+    const b: BlockIR = rb.syntax;
+    this.f = rb.forward!;
     this.arch = em.arch;
-    this.ann = em.ann;
     this.blockParams = new Set(b.params.map((p) => p.name));
     this.conditional = new Map(b.submodules.filter((s) => s.cond).map((s) => [s.name, exprText(s.cond!)]));
-    this.declared = new Set(this.f.params.map((p) => p.name));
+    this.declared = new Set(this.f.params.map((p) => p.formal.name));
   }
 
   emit(): string[] {
@@ -127,7 +123,7 @@ class ForwardWriter {
   // ---- the header: defaults of optional inputs, free dims of the inputs
 
   private inputDefaults(): void {
-    for (const p of this.f.params) if (p.default) this.push(`if (${localName(p.name)} === undefined) ${localName(p.name)} = ${this.expr(p.default)};`);
+    for (const { formal: p, default: d } of this.f.params) if (d) this.push(`if (${localName(p.name)} === undefined) ${localName(p.name)} = ${this.expr(d)};`);
   }
 
   /**
@@ -135,9 +131,9 @@ class ForwardWriter {
    * read off the first required input that has them.
    */
   private inputDims(): void {
-    const used = namesIn(this.f.body);
+    const used = namesIn(this.f.syntax.body);
     const bound = new Set<string>();
-    for (const p of this.f.params) {
+    for (const { formal: p } of this.f.params) {
       if (p.default) continue;
       p.type.dims.forEach((d, j) => {
         if (d.kind !== "name" || bound.has(d.name) || !used.has(d.name) || this.nameKind(d.name) !== "local" || this.declared.has(d.name)) return;
@@ -149,8 +145,8 @@ class ForwardWriter {
 
   // ---- expressions
 
-  private expr(e: A.Expr): string {
-    const type = this.ann.types.get(e);
+  private expr(e: ResolvedExpr): string {
+    const type = e.type;
     switch (e.kind) {
       case "name":
         return this.name(e);
@@ -158,7 +154,7 @@ class ForwardWriter {
       case "str":
       case "bool":
       case "null":
-        return configExpr(e, this.nameKind);
+        return configExpr(e.syntax, this.nameKind);
       case "list":
         return `[${e.items.map((x) => this.expr(x)).join(", ")}]`;
       case "unary":
@@ -169,7 +165,7 @@ class ForwardWriter {
       case "if":
         return `(${this.expr(e.cond)} ? ${this.expr(e.then)} : ${this.expr(e.else)})`;
       case "index": {
-        const tt = this.ann.types.get(e.target);
+        const tt = e.target.type;
         if (tt?.kind === "modlist") return `${this.expr(e.target)}[${this.expr(e.index)}]!`;
         return `${this.expr(e.target)}[${this.expr(e.index)}]!`;
       }
@@ -185,9 +181,9 @@ class ForwardWriter {
     }
   }
 
-  private name(e: Extract<A.Expr, { kind: "name" }>): string {
-    const res = this.ann.resolutions.get(e);
-    if (!res) return configExpr(e, this.nameKind);
+  private name(e: NameExpr): string {
+    const res = e.binding;
+    if (!res) return configExpr(e.syntax, this.nameKind);
     switch (res.kind) {
       case "local":
       case "loopVar":
@@ -205,48 +201,49 @@ class ForwardWriter {
     }
   }
 
-  private binary(e: Extract<A.Expr, { kind: "binary" }>): string {
-    const type = this.ann.types.get(e);
-    const lt = this.ann.types.get(e.left);
-    const rt_ = this.ann.types.get(e.right);
+  private binary(e: BinaryExpr): string {
+    const type = e.type;
+    const lt = e.left.type;
+    const rt_ = e.right.type;
     if (lt?.kind === "tensor" || rt_?.kind === "tensor") {
       const fn = { "+": "add", "-": "sub", "*": "mul", "/": "div", "@": "matmul" }[e.op as "+"] + (type?.kind === "tensor" && type.ids ? "_ids" : "");
       return `rt.lang.${fn}(${this.expr(e.left)}, ${this.expr(e.right)})`;
     }
-    return configExpr({ ...e, left: rawConfig(e.left), right: rawConfig(e.right) } as A.Expr, this.nameKind);
+    // A config-level operation: written as the config expression it is.
+    return configExpr(e.syntax, this.nameKind);
   }
 
   private call(e: CallExpr): string {
-    const res = this.ann.resolutions.get(e);
-    if (res?.kind === "call-module") {
-      return callVariants(res.type, this.expr(e.callee), e.args.map((a) => this.expr(a.value)));
+    const target = e.target;
+    if (target?.kind === "module") {
+      return callVariants(target.module, this.expr(e.callee), e.args.map((a) => this.expr(a.value)));
     }
-    if (res?.kind === "config") return configExpr(e, this.nameKind);
-    return this.opCall(e);
+    if (target?.kind === "builtin") return configExpr(e.syntax, this.nameKind);
+    if (target?.kind !== "op") throw new Error(`codegen: the call at ${e.span.line}:${e.span.col} is neither a module nor an op`);
+    return this.opCall(target);
   }
 
-  private opCall(e: CallExpr): string {
-    const res = this.ann.resolutions.get(e);
-    const op = opNamed(res?.kind === "op" ? res.name : e.callee.kind === "name" ? e.callee.name : "");
-    if (!op) throw new Error(`codegen: the call at ${e.span.line}:${e.span.col} is neither a module nor an op`);
+  private opCall({ def: op, site, args: bound, rest }: OpTarget): string {
     // The runtime takes positional parameters in order (the first left-out ones as undefined),
     // extra positional tensors, then keywords in one object, in the order the call wrote them.
+    // Defaults are the runtime's own: only what the call wrote is passed.
     const positional = op.params.map(paramName);
-    const { named, rest } = bindArguments(op, e);
+    const named = new Map<string, ResolvedExpr>();
+    for (const [k, a] of bound) if (a.kind === "written") named.set(k, a.expr);
     const pos = positional.map((p) => named.get(p));
     while (pos.length && pos[pos.length - 1] === undefined) pos.pop();
     const kw = [...named].filter(([k]) => !positional.includes(k)).map(([k, v]) => `${propKey(k)}: ${this.argValue(v)}`);
     const args = ["ctx"];
     // A stateful op keeps its state per call site and, inside loops, per iteration.
-    if (op.stateful) args.push(`\`\${self.$path}#${res?.kind === "op" ? res.site : 0}${this.iterationKeys.map((k) => `.\${${k}}`).join("")}\``);
+    if (op.stateful) args.push(`\`\${self.$path}#${site}${this.iterationKeys.map((k) => `.\${${k}}`).join("")}\``);
     args.push(...pos.map((p) => (p === undefined ? "undefined" : op.lazy ? `() => ${this.argValue(p)}` : this.argValue(p))), ...rest.map((r) => this.argValue(r)));
     if (op.keywords) args.push(`{ ${kw.join(", ")} }`);
     return `rt.lang.${op.runtime}(${args.join(", ")})`;
   }
 
   /** A module list passed to an op (moe experts) becomes a callback on one item. */
-  private argValue(e: A.Expr): string {
-    const t = this.ann.types.get(e);
+  private argValue(e: ResolvedExpr): string {
+    const t = e.type;
     if (t?.kind === "modlist") {
       const item = (t as ModuleListT).item;
       // A list of bare parameters (nn.ParameterList) is passed as its tensors.
@@ -260,7 +257,7 @@ class ForwardWriter {
 
   // ---- statements
 
-  private stmt(s: A.Stmt): void {
+  private stmt(s: ResolvedStmt): void {
     // A runtime error inside this statement names its place in the .arch file.
     this.em.sources.push(sourceLocation(s.span));
     this.push(`$at = ${this.em.sources.length - 1};`);
@@ -284,7 +281,7 @@ class ForwardWriter {
     }
   }
 
-  private assign(s: Extract<A.Stmt, { kind: "let" | "assign" }>): void {
+  private assign(s: Extract<ResolvedStmt, { kind: "let" | "assign" }>): void {
     this.shapeComment(s.names, s);
     const target = s.names.length === 1 ? localName(s.names[0]!) : `[${s.names.map(localName).join(", ")}]`;
     const fresh = s.kind === "let" && !s.names.some((n) => this.declared.has(n));
@@ -292,14 +289,14 @@ class ForwardWriter {
     this.push(`${fresh ? "let " : ""}${target} = ${this.expr(s.value)};`);
   }
 
-  private shapeComment(names: string[], s: A.Stmt): void {
-    const bound = this.ann.bindings.get(s) ?? [];
+  private shapeComment(names: string[], s: Extract<ResolvedStmt, { kind: "let" | "assign" }>): void {
+    const bound = s.bound;
     const parts = bound.filter((x) => x.type.kind === "tensor").map((x) => `${x.name}: ${typeText(x.type)}`);
     if (parts.length && names.length) this.push(`// ${commentText(parts.join(", "))}`);
   }
 
-  private forLoop(s: Extract<A.Stmt, { kind: "for" }>): void {
-    const it = this.ann.types.get(s.iter);
+  private forLoop(s: Extract<ResolvedStmt, { kind: "for" }>): void {
+    const it = s.iter.type;
     const v = localName(s.variable);
     // Each iteration of a loop holding a stateful op (token_shift, a KV cache) keeps its own
     // state: the iteration's range value, module path or list position joins the site key.
@@ -321,15 +318,11 @@ class ForwardWriter {
     this.push("}");
   }
 
-  private holdsStatefulOp(node: unknown): boolean {
-    if (Array.isArray(node)) return node.some((x) => this.holdsStatefulOp(x));
-    if (!node || typeof node !== "object") return false;
-    const res = this.ann.resolutions.get(node as A.Expr);
-    if (res?.kind === "op" && opNamed(res.name)?.stateful) return true;
-    return Object.entries(node).some(([k, x]) => k !== "span" && this.holdsStatefulOp(x));
+  private holdsStatefulOp(body: ResolvedStmt[]): boolean {
+    return callsIn(body).some((c) => c.target?.kind === "op" && c.target.def.stateful);
   }
 
-  private ifElse(s: Extract<A.Stmt, { kind: "if" }>): void {
+  private ifElse(s: Extract<ResolvedStmt, { kind: "if" }>): void {
     this.push(`if (${this.expr(s.cond)}) {`);
     this.indent++;
     this.scoped(s.then);
@@ -344,16 +337,13 @@ class ForwardWriter {
   }
 
   /** A `let` inside a branch is a TypeScript block-scoped variable: the other branch must declare it again. */
-  private scoped(body: A.Stmt[]): void {
+  private scoped(body: ResolvedStmt[]): void {
     const outer = new Set(this.declared);
     body.forEach((x) => this.stmt(x));
     this.declared.clear();
     outer.forEach((n) => this.declared.add(n));
   }
 }
-
-/** A config-level subexpression inside a forward: keep names resolved the checker's way. */
-const rawConfig = (e: A.Expr): A.Expr => e;
 
 
 export function resultTsType(t: Type | undefined): string {

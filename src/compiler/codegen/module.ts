@@ -6,7 +6,8 @@ import * as prettier from "prettier";
 import type * as A from "../ast/nodes.js";
 import type { ArchIR, BlockIR, Value } from "../ir/model.js";
 import { primitives, primitiveTsType } from "../ir/primitives.js";
-import { checkedArch } from "../pipeline.js";
+import { checkedArch, resolvedArch } from "../pipeline.js";
+import type { ResolvedBlock } from "../resolved/nodes.js";
 import { exprText } from "../ast/expr-text.js";
 import type { ModuleListT, ModuleT } from "../check/types.js";
 import { configExpr, configOrder } from "./config-expr.js";
@@ -76,7 +77,7 @@ export function fileNameClashes(archs: ArchIR[]): Diagnostic[] {
 }
 
 export async function generateModule(arch: ArchIR): Promise<GeneratedModule> {
-  const { annotations, diagnostics } = checkedArch(arch);
+  const { diagnostics } = checkedArch(arch);
   if (diagnostics.some((d) => d.severity === "error")) throw new Error(`cannot generate code for ${arch.name}: it has errors (run archc check)`);
   const project = new Project({ useInMemoryFileSystem: true, compilerOptions: { strict: true } });
   const fileName = moduleFileName(arch);
@@ -174,7 +175,8 @@ export async function generateModule(arch: ArchIR): Promise<GeneratedModule> {
 
   // ---- blocks
   const sources: string[] = [];
-  for (const b of arch.blocks.values()) emitBlock(sf, arch, b, annotations, sources);
+  const resolved = resolvedArch(arch);
+  for (const b of arch.blocks.values()) emitBlock(sf, arch, resolved.blocks.get(b.name)!, sources);
   sf.addVariableStatement({
     declarationKind: VariableDeclarationKind.Const,
     docs: ["Where each statement of the forward passes is in the .arch source (`$at` indexes it), for runtime errors."],
@@ -215,7 +217,8 @@ export async function generateModule(arch: ArchIR): Promise<GeneratedModule> {
   return { fileName, text };
 }
 
-function emitBlock(sf: ReturnType<Project["createSourceFile"]>, arch: ArchIR, b: BlockIR, ann: ReturnType<typeof checkedArch>["annotations"], sources: string[]): void {
+function emitBlock(sf: ReturnType<Project["createSourceFile"]>, arch: ArchIR, rb: ResolvedBlock, sources: string[]): void {
+  const b = rb.syntax;
   const name = typeName(b.name);
   const cls = b.className ? commentText(` (prints as ${b.className.value})`) : "";
   const paramTs = b.params.map((p) => ({ name: p.name, type: p.type.name === "string" ? "string" : p.type.name === "bool" ? "boolean" : p.type.list ? "number[]" : "number" }));
@@ -291,7 +294,7 @@ function emitBlock(sf: ReturnType<Project["createSourceFile"]>, arch: ArchIR, b:
   if (b.forward) {
     const f = b.forward;
     const sig = `forward(${f.params.map((p) => `${p.name}: ${p.scalar ? p.scalar.name : `${p.type.ids ? "ids" : ""}[${p.type.dims.map(exprText).join(", ")}]`}`).join(", ")})${f.result ? ` -> ${f.result.ids ? "ids" : ""}[${f.result.dims.map(exprText).join(", ")}]` : ""}`;
-    const lines = emitForward({ arch, ann, sources }, b);
+    const lines = emitForward({ arch, sources }, rb);
     const returnsTuple = f.body.some((s) => s.kind === "return" && s.values.length > 1);
     sf.addFunction({
       name: forwardFunctionName(b.name),

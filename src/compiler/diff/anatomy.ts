@@ -5,7 +5,6 @@
 // stream, after a sublayer). Two models are then aligned by these roles, and their layers
 // compared as aspects in words.
 import type { ElaboratedModel } from "../elaborate/instance.js";
-import { checkedArch } from "../pipeline.js";
 import { buildGraph, type FlowGraph, type FlowNode } from "./layer-graph.js";
 import { ancestors, isLookup, isNorm, isProjection, normKind, roleOf, starred, under } from "./flow-reading.js";
 import { describeLayer } from "./layer-anatomy.js";
@@ -14,9 +13,8 @@ import type { Anatomy } from "./anatomy-types.js";
 export type { Anatomy, Aspect } from "./anatomy-types.js";
 
 export function anatomyOf(m: ElaboratedModel): Anatomy {
-  const { annotations } = checkedArch(m.config.arch);
   const out: Anatomy = { roles: new Map(), aspects: new Map(), called: new Set() };
-  const rootGraph = buildGraph(m, m.root, annotations);
+  const rootGraph = buildGraph(m, m.root);
   for (const n of rootGraph.nodes) if (n.instance) out.called.add(starred(n.instance.path));
   const list = rootGraph.loops[0];
   const layer = list?.children[0];
@@ -30,7 +28,7 @@ export function anatomyOf(m: ElaboratedModel): Anatomy {
     if (parent) setRole(parent, "backbone");
   }
   describeRoot(rootGraph, list?.path, setRole, out);
-  if (layer?.block?.forward) describeLayer(m, layer, list!.children.length, annotations, setRole, out);
+  if (layer?.block?.forward) describeLayer(m, layer, list!.children.length, setRole, out);
   // Position encoding, in the feature table's words: what every op of the executed forward says about positions.
   const layerGraph = out.layer?.graph;
   const positions = new Set<string>();

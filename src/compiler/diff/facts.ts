@@ -2,14 +2,14 @@
 // meaning (their config.json key when they have one), every op call of every block with its
 // evaluated attributes, the module structure with parameter shapes, and the stats.
 import type * as A from "../ast/nodes.js";
-import { binariesIn, callsIn } from "../ast/walk.js";
+import { binariesIn, callsIn } from "../resolved/walk.js";
 import type { ElaboratedModel } from "../elaborate/instance.js";
 import { walkInstances } from "../elaborate/instance.js";
 import { chainScopes, evaluate, formatValue, mapScope } from "../eval/evaluate.js";
 import { exprText } from "../ast/expr-text.js";
 import type { ArchIR, Value } from "../ir/model.js";
-import { checkedArch } from "../pipeline.js";
-import { opCallsOf } from "../ops/bound-call.js";
+import { resolvedArch } from "../pipeline.js";
+import { opCallsOf, resolvedBlockOf } from "../ops/bound-call.js";
 import { paramName, type OpDef } from "../ops/op-def.js";
 import { computeStats, type ModelStats } from "../stats/stats.js";
 import { executedBody } from "./executed.js";
@@ -136,7 +136,7 @@ export function extractFacts(m: ElaboratedModel, label: string): ModelFacts {
     const key = p.hfKeys[0]?.join(".") ?? p.name;
     hyper.set(key, { key, name: p.name, value: show(m.config.values.get(p.name)) });
   }
-  const { annotations } = checkedArch(arch);
+  const resolved = resolvedArch(arch);
   const blocks = new Map<string, BlockFact>();
   const tensors = new Map<string, string>();
   for (const inst of walkInstances(m.root)) {
@@ -149,10 +149,12 @@ export function extractFacts(m: ElaboratedModel, label: string): ModelFacts {
     const counts = new Map<string, number>();
     const scope = chainScopes(mapScope(inst.args as Record<string, Value>), mapScope(m.config.values));
     // Only the branches this configuration runs: no rope under ALiBi.
-    const body = inst.block.forward ? executedBody(inst.block.forward.body, scope) : [];
-    const executed = new Set(callsIn(body));
-    for (const call of opCallsOf({ annotations, config: m.config.values, instance: inst })) {
-      if (!executed.has(call.expr)) continue;
+    const forward = resolvedBlockOf(resolved, inst)?.forward;
+    const body = forward ? executedBody(forward.body, scope) : [];
+    const executed = new Map(callsIn(body).map((c) => [c.syntax, c]));
+    for (const call of opCallsOf({ resolved, config: m.config.values, instance: inst })) {
+      const written = executed.get(call.expr);
+      if (!written) continue;
       const op = call.def.name;
       const index = counts.get(op) ?? 0;
       counts.set(op, index + 1);
@@ -163,17 +165,17 @@ export function extractFacts(m: ElaboratedModel, label: string): ModelFacts {
         const v = call.arg(p) && (!t || t.kind === "scalar") ? call.value(p) : undefined;
         if (typeof v === "number" || (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === "number"))) attrs[p] = show(v);
       }
-      for (const a of call.expr.args) {
+      for (const a of written.args) {
         if (!a.keyword) continue;
-        const t = annotations.types.get(a.value);
+        const t = a.value.type;
         if (t && t.kind !== "scalar") {
-          attrs[a.keyword] = exprText(a.value);
+          attrs[a.keyword] = exprText(a.value.syntax);
           continue;
         }
         try {
-          attrs[a.keyword] = show(evaluate(a.value, scope));
+          attrs[a.keyword] = show(evaluate(a.value.syntax, scope));
         } catch {
-          attrs[a.keyword] = exprText(a.value);
+          attrs[a.keyword] = exprText(a.value.syntax);
         }
       }
       for (const [k, v] of Object.entries(call.def.diff.attrs?.(call) ?? {})) attrs[k] = show(v);
@@ -185,16 +187,16 @@ export function extractFacts(m: ElaboratedModel, label: string): ModelFacts {
     let scales = 0;
     for (const e of binariesIn(body)) {
       if (e.op !== "*" && e.op !== "/") continue;
-      const lt = annotations.types.get(e.left);
-      const rt = annotations.types.get(e.right);
+      const lt = e.left.type;
+      const rt = e.right.type;
       const scalarSide = lt?.kind === "tensor" && rt?.kind === "scalar" ? e.right : rt?.kind === "tensor" && lt?.kind === "scalar" && e.op === "*" ? e.left : undefined;
       if (!scalarSide) continue;
       let by: string;
       try {
-        const v = evaluate(scalarSide, scope);
+        const v = evaluate(scalarSide.syntax, scope);
         by = typeof v === "number" ? show(e.op === "/" ? 1 / v : v) : show(v);
       } catch {
-        by = `${e.op === "/" ? "1 / " : ""}${exprText(scalarSide)}`;
+        by = `${e.op === "/" ? "1 / " : ""}${exprText(scalarSide.syntax)}`;
       }
       ops.push({ op: "scale", index: scales++, attrs: { by } });
     }

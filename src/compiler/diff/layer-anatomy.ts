@@ -5,7 +5,6 @@
 // experts and a shared expert with its gate. Each finding is a role for a module and an
 // aspect in words.
 import type { ElaboratedModel, Instance } from "../elaborate/instance.js";
-import type { Annotations } from "../check/types.js";
 import type { Anatomy, Aspect } from "./anatomy-types.js";
 import { buildGraph, type FlowGraph, type FlowNode } from "./layer-graph.js";
 import { activationOf, ancestors, isActivation, isAttention, isNorm, isProjection, isRouting, mlpShape, mlpWords, normKind, plural, projectionRoles, reach, sourceOf, under } from "./flow-reading.js";
@@ -13,7 +12,6 @@ import { activationOf, ancestors, isActivation, isAttention, isNorm, isProjectio
 /** What reading one layer needs: its graph, each node's ancestors, and where roles and aspects go. */
 interface LayerReading {
   m: ElaboratedModel;
-  ann: Annotations;
   layer: Instance;
   g: FlowGraph;
   anc: Set<number>[];
@@ -30,12 +28,11 @@ interface Sublayers {
   attnBlock?: string;
 }
 
-export function describeLayer(m: ElaboratedModel, layer: Instance, count: number, ann: Annotations, setRole: (p: string, r: string) => void, out: Anatomy): void {
-  const g = buildGraph(m, layer, ann);
+export function describeLayer(m: ElaboratedModel, layer: Instance, count: number, setRole: (p: string, r: string) => void, out: Anatomy): void {
+  const g = buildGraph(m, layer);
   const nodeRoles = new Map<number, string>();
   const r: LayerReading = {
     m,
-    ann,
     layer,
     g,
     anc: ancestors(g),
@@ -201,7 +198,7 @@ function mlpAspect(r: LayerReading, s: Sublayers): void {
   }
   const list = router.submodules[0];
   const expert = list?.children[0];
-  const eg = expert?.block?.forward ? buildGraph(r.m, expert, r.ann) : undefined;
+  const eg = expert?.block?.forward ? buildGraph(r.m, expert) : undefined;
   const shape = eg ? mlpShape(eg, ancestors(eg), eg.nodes.filter(isActivation)) : undefined;
   if (list) r.setRole(list.path, "layers.*.mlp.experts");
   if (eg && shape) projectionRoles(eg, ancestors(eg), eg.nodes.filter(isActivation), shape.gated, (n, x) => n.instance && r.setRole(n.instance.path, `layers.*.mlp.experts.*.${x}`));

@@ -3,11 +3,10 @@
 // products as nodes and variables as edges. Only the branches the configuration executes
 // are walked. The diff reads a layer's anatomy off this graph (what feeds attention, which
 // norm is on the residual stream, what runs in parallel).
-import type * as A from "../ast/nodes.js";
 import type { CallExpr } from "../ast/walk.js";
-import type { Annotations } from "../check/types.js";
-import { opNamed } from "../ops/catalogue.js";
-import { opCallsOf } from "../ops/bound-call.js";
+import { opCallsOf, resolvedBlockOf } from "../ops/bound-call.js";
+import type { CallExpr as ResolvedCall, ResolvedExpr, ResolvedStmt } from "../resolved/nodes.js";
+import { resolvedArch } from "../pipeline.js";
 import type { Feature, OpCall } from "../ops/op-def.js";
 import type { ElaboratedModel, Instance } from "../elaborate/instance.js";
 import { chainScopes, evaluate, mapScope } from "../eval/evaluate.js";
@@ -51,7 +50,8 @@ const flat = (r: Ref): number[] => (r === undefined ? [] : typeof r === "number"
 const paramName = (p: string) => p.replace(/\?$/, "");
 
 /** The graph of `inst`'s forward in model `m`, its tensor parameters as inputs. */
-export function buildGraph(m: ElaboratedModel, inst: Instance, ann: Annotations): FlowGraph {
+export function buildGraph(m: ElaboratedModel, inst: Instance): FlowGraph {
+  const resolved = resolvedArch(m.config.arch);
   const g: FlowGraph = { nodes: [], inputs: [], output: [], loops: [] };
   const add = (n: Omit<FlowNode, "id" | "args" | "submodules" | "features"> & Partial<Pick<FlowNode, "args" | "submodules" | "features">>): number => {
     g.nodes.push({ args: {}, submodules: [], features: [], ...n, id: g.nodes.length });
@@ -60,7 +60,7 @@ export function buildGraph(m: ElaboratedModel, inst: Instance, ann: Annotations)
   // The bound calls of each instance's forward, for the ops' hooks.
   const bound = new Map<Instance, OpCall[]>();
   const boundCall = (owner: Instance, e: CallExpr) => {
-    if (!bound.has(owner)) bound.set(owner, opCallsOf({ annotations: ann, config: m.config.values, instance: owner }));
+    if (!bound.has(owner)) bound.set(owner, opCallsOf({ resolved, config: m.config.values, instance: owner }));
     return bound.get(owner)!.find((c) => c.expr === e);
   };
   const fwd = inst.block?.forward;
@@ -74,28 +74,28 @@ export function buildGraph(m: ElaboratedModel, inst: Instance, ann: Annotations)
   return g;
 
   function inline(self: Instance, argRefs: Ref[]): Ref {
-    const f = self.block?.forward;
+    const f = resolvedBlockOf(resolved, self)?.forward;
     if (!f) return undefined;
     const scope = chainScopes(mapScope(self.args as Record<string, Value>), mapScope(m.config.values));
     const env = new Map<string, Ref>();
-    f.params.forEach((p, i) => env.set(p.name, argRefs[i]));
+    f.params.forEach(({ formal: p }, i) => env.set(p.name, argRefs[i]));
     const loopModules = new Map<string, Instance>();
     let result: Ref;
     let done = false;
 
-    const moduleOf = (callee: A.Expr): Instance | undefined => {
+    const moduleOf = (callee: ResolvedExpr): Instance | undefined => {
       const found = lookup(callee);
       return found?.kind === "list" ? found.children[0] : found;
     };
     // The module or module list an expression names (`layer`, `experts[i]`, `CoreNet[3]`).
-    const lookup = (callee: A.Expr): Instance | undefined => {
+    const lookup = (callee: ResolvedExpr): Instance | undefined => {
       let found: Instance | undefined;
       if (callee.kind === "name") found = loopModules.get(callee.name) ?? self.children.find((c) => c.name === callee.name);
       else if (callee.kind === "index") {
         const list = lookup(callee.target);
         let i = 0;
         try {
-          const v = evaluate(callee.index, scope);
+          const v = evaluate(callee.index.syntax, scope);
           if (typeof v === "number") i = v;
         } catch {
           // An index that depends on the loop: every item has the same structure.
@@ -105,18 +105,18 @@ export function buildGraph(m: ElaboratedModel, inst: Instance, ann: Annotations)
       return found;
     };
 
-    const valueOf = (e: A.Expr): Value | undefined => {
+    const valueOf = (e: ResolvedExpr): Value | undefined => {
       try {
-        return evaluate(e, scope);
+        return evaluate(e.syntax, scope);
       } catch {
         return undefined;
       }
     };
 
-    const call = (e: CallExpr): Ref => {
-      const res = ann.resolutions.get(e);
+    const call = (e: ResolvedCall): Ref => {
+      const res = e.target;
       const positional = e.args.filter((a) => !a.keyword);
-      if (res?.kind === "call-module") {
+      if (res?.kind === "module") {
         const mod = moduleOf(e.callee);
         const refs = positional.map((a) => expr(a.value));
         if (mod?.kind === "block" && mod.block?.forward) {
@@ -130,14 +130,13 @@ export function buildGraph(m: ElaboratedModel, inst: Instance, ann: Annotations)
         return add({ kind: "module", what: mod?.primitive?.name ?? mod?.className ?? "module", path: mod?.path ?? self.path, inputs: flat(refs), owner: self, ...(mod ? { instance: mod } : {}) });
       }
       if (res?.kind === "op" && e.callee.kind === "name") {
-        const def = opNamed(e.callee.name);
-        const params = (def?.params ?? []).map(paramName);
+        const params = res.def.params.map(paramName);
         const inputs: number[] = [];
         const values: Record<string, Value> = {};
         const submodules: Instance[] = [];
         e.args.forEach((a, i) => {
           const name = a.keyword ?? params[positional.indexOf(a)] ?? String(i);
-          const t = ann.types.get(a.value);
+          const t = a.value.type;
           if (t?.kind === "modlist" || t?.kind === "module") {
             const mod = a.value.kind === "name" ? self.children.find((c) => c.name === (a.value as { name: string }).name) : undefined;
             if (mod) submodules.push(mod);
@@ -147,9 +146,9 @@ export function buildGraph(m: ElaboratedModel, inst: Instance, ann: Annotations)
             if (v !== undefined) values[name] = v;
           }
         });
-        const bc = boundCall(self, e);
-        const id = add({ kind: "op", what: e.callee.name, path: self.path, inputs, owner: self, call: e, args: values, submodules, features: bc ? bc.def.features(bc) : [] });
-        const t = ann.types.get(e);
+        const bc = boundCall(self, e.syntax);
+        const id = add({ kind: "op", what: e.callee.name, path: self.path, inputs, owner: self, call: e.syntax, args: values, submodules, features: bc ? bc.def.features(bc) : [] });
+        const t = e.type;
         if (t?.kind !== "tuple") return id;
         const n = t.items.length;
         // The sizes a split cuts into, when written as a list of that many numbers, in units of
@@ -174,7 +173,7 @@ export function buildGraph(m: ElaboratedModel, inst: Instance, ann: Annotations)
       return positional.map((a) => expr(a.value)).find((r) => r !== undefined);
     };
 
-    const expr = (e: A.Expr): Ref => {
+    const expr = (e: ResolvedExpr): Ref => {
       switch (e.kind) {
         case "name":
           return env.get(e.name);
@@ -191,7 +190,7 @@ export function buildGraph(m: ElaboratedModel, inst: Instance, ann: Annotations)
         case "unary":
           return expr(e.operand);
         case "if": {
-          const taken = decide(e.cond, scope);
+          const taken = decide(e.cond.syntax, scope);
           return expr(taken === false ? e.else : e.then);
         }
         case "call":
@@ -206,7 +205,7 @@ export function buildGraph(m: ElaboratedModel, inst: Instance, ann: Annotations)
       }
     };
 
-    const stmts = (ss: readonly A.Stmt[]): void => {
+    const stmts = (ss: readonly ResolvedStmt[]): void => {
       for (const s of ss) {
         if (done) return;
         switch (s.kind) {
@@ -225,7 +224,7 @@ export function buildGraph(m: ElaboratedModel, inst: Instance, ann: Annotations)
             // A loop over a list of like modules runs its first item once (every layer has the
             // same structure); a list of different modules (T5's attention, then MLP) runs each.
             const iter = s.iter;
-            const list = ann.types.get(iter)?.kind === "modlist" && iter.kind === "name" ? self.children.find((c) => c.name === iter.name) : undefined;
+            const list = iter.type?.kind === "modlist" && iter.kind === "name" ? self.children.find((c) => c.name === iter.name) : undefined;
             if (!list?.children[0]) {
               stmts(s.body);
               break;

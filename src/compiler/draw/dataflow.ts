@@ -3,9 +3,10 @@
 // repeated layer is expanded one level and marked ×N, as in the survey's figures.
 import type * as A from "../ast/nodes.js";
 import type { ElaboratedModel, Instance } from "../elaborate/instance.js";
-import { checkedArch } from "../pipeline.js";
-import { typeText, type Annotations } from "../check/types.js";
+import { resolvedArch } from "../pipeline.js";
+import { typeText } from "../check/types.js";
 import type { BlockIR } from "../ir/model.js";
+import type { ResolvedArch, ResolvedExpr, ResolvedStmt } from "../resolved/nodes.js";
 
 export interface FlowNode {
   id: number;
@@ -33,7 +34,7 @@ export interface FlowGraph {
 }
 
 export function buildFlow(m: ElaboratedModel): FlowGraph {
-  const { annotations } = checkedArch(m.config.arch);
+  const resolved = resolvedArch(m.config.arch);
   const g: FlowGraph = { nodes: [], edges: [], groups: [] };
   const add = (label: string, kind: FlowNode["kind"], group?: number): number => {
     g.nodes.push({ id: g.nodes.length, label, kind, ...(group !== undefined ? { group } : {}) });
@@ -43,7 +44,7 @@ export function buildFlow(m: ElaboratedModel): FlowGraph {
   if (!root.block?.forward) return g;
   const env = new Map<string, { node: number; shape: string }>();
   for (const p of root.block.forward.params) env.set(p.name, { node: add(p.name, "input"), shape: typeText({ kind: "tensor", dims: [], ids: p.type.ids }).replace("[]", `[${p.type.dims.map((d) => (d.kind === "name" ? d.name : "…")).join(", ")}]`) });
-  const out = walkBlock(g, add, annotations, root, root.block, env, 0, undefined);
+  const out = walkBlock(g, add, resolved, root, root.block, env, 0, undefined);
   if (out) {
     const o = add("output", "output");
     g.edges.push({ from: out.node, to: o, label: out.shape });
@@ -56,7 +57,7 @@ type Env = Map<string, { node: number; shape: string }>;
 function walkBlock(
   g: FlowGraph,
   add: (label: string, kind: FlowNode["kind"], group?: number) => number,
-  ann: Annotations,
+  resolved: ResolvedArch,
   inst: Instance,
   block: BlockIR,
   env: Env,
@@ -64,15 +65,15 @@ function walkBlock(
   group: number | undefined,
 ): { node: number; shape: string } | undefined {
   const child = (name: string) => inst.children.find((c) => c.name === name);
-  const shapeOf = (e: A.Expr) => {
-    const t = ann.types.get(e);
+  const shapeOf = (e: ResolvedExpr) => {
+    const t = e.type;
     return t && t.kind === "tensor" ? typeText(t) : "";
   };
   const link = (from: { node: number; shape: string } | undefined, to: number) => {
     if (from) g.edges.push({ from: from.node, to, label: from.shape });
   };
 
-  const expr = (e: A.Expr, local: Env): { node: number; shape: string } | undefined => {
+  const expr = (e: ResolvedExpr, local: Env): { node: number; shape: string } | undefined => {
     switch (e.kind) {
       case "name":
         return local.get(e.name);
@@ -92,9 +93,9 @@ function walkBlock(
         return expr(e.operand, local);
       case "call": {
         const ins = e.args.filter((a) => !a.keyword).map((a) => expr(a.value, local)).filter((x): x is { node: number; shape: string } => !!x);
-        const res = ann.resolutions.get(e);
+        const res = e.target;
         let label: string;
-        if (res?.kind === "call-module") {
+        if (res?.kind === "module") {
           const name = e.callee.kind === "name" ? e.callee.name : e.callee.kind === "index" && e.callee.target.kind === "name" ? e.callee.target.name : "module";
           const c = child(name);
           // The root chain (blocks above the layer loop) is inlined rather than boxed.
@@ -103,7 +104,7 @@ function walkBlock(
             c.block.forward.params.forEach((p, i) => {
               if (ins[i]) sub.set(p.name, ins[i]!);
             });
-            return walkBlock(g, add, ann, c, c.block, sub, 0, group);
+            return walkBlock(g, add, resolved, c, c.block, sub, 0, group);
           }
           label = c ? `${name}: ${c.className}` : name;
           const n = add(label, "module", group);
@@ -111,7 +112,7 @@ function walkBlock(
           return { node: n, shape: shapeOf(e) };
         }
         if (res?.kind === "op") {
-          const n = add(e.callee.kind === "name" ? e.callee.name : "op", "op", group);
+          const n = add(res.def.name, "op", group);
           ins.forEach((i) => link(i, n));
           return { node: n, shape: shapeOf(e) };
         }
@@ -123,7 +124,7 @@ function walkBlock(
   };
 
   let result: { node: number; shape: string } | undefined;
-  const stmts = (ss: A.Stmt[], local: Env): void => {
+  const stmts = (ss: ResolvedStmt[], local: Env): void => {
     for (const s of ss) {
       switch (s.kind) {
         case "let":
@@ -137,7 +138,7 @@ function walkBlock(
           result = s.values[0] ? expr(s.values[0], local) : undefined;
           return;
         case "for": {
-          const it = ann.types.get(s.iter);
+          const it = s.iter.type;
           const listName = s.iter.kind === "name" ? s.iter.name : "";
           const list = child(listName);
           if (it?.kind === "modlist" && list && list.children[0]?.block?.forward && group === undefined) {
@@ -157,7 +158,7 @@ function walkBlock(
             const entry = argName?.kind === "name" ? local.get(argName.name) : undefined;
             const layerEnv: Env = new Map();
             if (entry) layerEnv.set(item.block!.forward!.params[0]!.name, entry);
-            const out = walkBlock(g, add, ann, item, item.block!, layerEnv, 1, gi);
+            const out = walkBlock(g, add, resolved, item, item.block!, layerEnv, 1, gi);
             if (out && target) local.set(target, out);
           } else stmts(s.body, local);
           break;
@@ -170,7 +171,8 @@ function walkBlock(
       }
     }
   };
-  stmts(block.forward?.body ?? [], env);
+  const rb = resolved.blocks.get(block.name);
+  stmts((rb?.syntax === block ? rb.forward?.body : undefined) ?? [], env);
   return result;
 }
 

@@ -1,47 +1,32 @@
-// A call's arguments bound to the op's parameter names, the one way every stage reads them:
+// The op calls of an elaborated block instance, read off the resolved IR for the ops' hooks:
 // `wkv_heads(r, k, v, d, b, 8)` and `wkv_heads(r, k, v, d, b, heads = 8)` give the same
 // `heads`, and a left-out argument reads as the definition's default.
 import type * as A from "../ast/nodes.js";
-import { callsIn, type CallExpr } from "../ast/walk.js";
-import type { Annotations } from "../check/types.js";
 import { evalSym, type NumericEnv } from "../check/symbolic.js";
 import type { Instance } from "../elaborate/instance.js";
 import { chainScopes, evaluate, mapScope } from "../eval/evaluate.js";
 import type { Value } from "../ir/model.js";
-import { opNamed } from "./catalogue.js";
-import { paramName, type OpCall, type OpDef } from "./op-def.js";
+import type { CallExpr, OpTarget, ResolvedArch, ResolvedBlock } from "../resolved/nodes.js";
+import { callsIn } from "../resolved/walk.js";
+import type { OpCall } from "./op-def.js";
 
-export interface BoundArguments {
-  /** Parameter name → the expression written for it, in the order the call wrote them. */
-  named: Map<string, A.Expr>;
-  /** Positional arguments past the parameters (a variadic op's extra tensors). */
-  rest: A.Expr[];
-}
-
-/** Binds positional arguments to `def.params` in order and keywords by name (as the checker accepts them). */
-export function bindArguments(def: OpDef, call: CallExpr): BoundArguments {
-  const positional = def.params.map(paramName);
-  const named = new Map<string, A.Expr>();
-  const rest: A.Expr[] = [];
-  let next = 0;
-  for (const a of call.args) {
-    if (a.keyword) named.set(a.keyword, a.value);
-    else if (next < positional.length) named.set(positional[next++]!, a.value);
-    else rest.push(a.value);
-  }
-  return { named, rest };
-}
-
-/** Where a call is read: the checker's annotations, the model's config values and the instance it runs in. */
+/** Where a call is read: the resolved architecture, the model's config values and the instance it runs in. */
 export interface CallSite {
-  annotations: Annotations;
+  resolved: ResolvedArch;
   config: ReadonlyMap<string, Value>;
   instance: Instance;
 }
 
+/** The resolved block an elaborated instance runs (the same block object the architecture holds). */
+export function resolvedBlockOf(resolved: ResolvedArch, instance: Instance): ResolvedBlock | undefined {
+  const b = instance.block;
+  const r = b ? resolved.blocks.get(b.name) : undefined;
+  return r?.syntax === b ? r : undefined;
+}
+
 /** The calls of a block's forward that resolved to an op (not a local or submodule of the same name), bound for the hooks. */
 export function opCallsOf(site: CallSite): OpCall[] {
-  const body = site.instance.block?.forward?.body;
+  const body = resolvedBlockOf(site.resolved, site.instance)?.forward?.body;
   if (!body) return [];
   // A block's own arguments shadow the model's config values.
   const scope = chainScopes(mapScope(site.instance.args as Record<string, Value>), mapScope(site.config));
@@ -54,34 +39,31 @@ export function opCallsOf(site: CallSite): OpCall[] {
     }
   };
   const out: OpCall[] = [];
-  for (const c of callsIn(body)) {
-    const res = site.annotations.resolutions.get(c);
-    const def = res?.kind === "op" ? opNamed(res.name) : undefined;
-    if (def) out.push(readCall(def, c, site, evaluated, env));
-  }
+  for (const c of callsIn(body)) if (c.target?.kind === "op") out.push(readCall(c, c.target, site.instance, evaluated, env));
   return out;
 }
 
-function readCall(def: OpDef, expr: CallExpr, site: CallSite, evaluated: (e: A.Expr) => Value | undefined, env: NumericEnv): OpCall {
-  const { named } = bindArguments(def, expr);
-  const { instance, annotations } = site;
+function readCall(call: CallExpr, target: OpTarget, instance: Instance, evaluated: (e: A.Expr) => Value | undefined, env: NumericEnv): OpCall {
+  const { def } = target;
+  const written = (name: string) => {
+    const a = target.args.get(name);
+    return a?.kind === "written" ? a.expr : undefined;
+  };
   return {
     def,
-    expr,
-    arg: (name) => named.get(name),
+    expr: call.syntax,
+    arg: (name) => written(name)?.syntax,
     value: (name) => {
-      const e = named.get(name);
-      const v = e ? evaluated(e) : undefined;
+      const a = target.args.get(name);
+      if (a?.kind === "default") return a.value;
+      const v = a ? evaluated(a.expr.syntax) : undefined;
       return v !== undefined ? v : def.defaults?.[name];
     },
-    type: (name) => {
-      const e = named.get(name);
-      return e ? annotations.types.get(e) : undefined;
-    },
+    type: (name) => written(name)?.type,
     // A free dimension (B, T) has no value here: evalSym would probe it with a sample size.
     size: (s) => (s.symbols().every((n) => typeof env.values.get(n) === "number") ? evalSym(s, env) : undefined),
     submodule: (name) => {
-      const e = named.get(name);
+      const e = written(name)?.syntax;
       return e ? submoduleAt(instance, e) : undefined;
     },
   };

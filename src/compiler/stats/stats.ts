@@ -2,11 +2,11 @@
 // matrix once), FLOPs per token and KV-cache bytes per token.
 import type { ElaboratedModel, Instance } from "../elaborate/instance.js";
 import { allWeights, walkInstances } from "../elaborate/instance.js";
-import { checkedArch } from "../pipeline.js";
-import { binariesIn } from "../ast/walk.js";
-import { opCallsOf } from "../ops/bound-call.js";
+import { resolvedArch } from "../pipeline.js";
+import { binariesIn } from "../resolved/walk.js";
+import { opCallsOf, resolvedBlockOf } from "../ops/bound-call.js";
 import type { FlopsAt, OpCall } from "../ops/op-def.js";
-import type { Annotations } from "../check/types.js";
+import type { ResolvedArch, ResolvedExpr } from "../resolved/nodes.js";
 import type { Sym } from "../shapes/sym.js";
 import type { Value } from "../ir/model.js";
 
@@ -68,8 +68,8 @@ export function computeStats(m: ElaboratedModel, at: FlopsAt = { context: DEFAUL
   let embedding = 0;
   let exactEmbedding = 0n;
   let flops = 0;
-  const { annotations } = checkedArch(m.config.arch);
-  const callsByInstance = opCalls(m, annotations);
+  const resolved = resolvedArch(m.config.arch);
+  const callsByInstance = opCalls(m, resolved);
   const calls = [...callsByInstance.values()].flat();
   const shares = sparseShares(calls);
   const visit = (inst: Instance, fraction: number): void => {
@@ -82,7 +82,7 @@ export function computeStats(m: ElaboratedModel, at: FlopsAt = { context: DEFAUL
       flops += inst.primitive.stats.flopsPerToken(inst.weights) * f;
     }
     for (const c of callsByInstance.get(inst) ?? []) flops += (c.def.stats.flopsPerToken?.(c, at) ?? 0) * f;
-    if (inst.kind === "block") flops += weightProductFlops(inst, annotations, m.config.values) * f;
+    if (inst.kind === "block") flops += weightProductFlops(inst, resolved, m.config.values) * f;
     for (const c of inst.children) visit(c, f);
   };
   visit(m.root, 1);
@@ -109,10 +109,10 @@ export function computeStats(m: ElaboratedModel, at: FlopsAt = { context: DEFAUL
 }
 
 /** Every op call of every block instance, bound for the ops' stats hooks. */
-function opCalls(m: ElaboratedModel, annotations: Annotations): Map<Instance, OpCall[]> {
+function opCalls(m: ElaboratedModel, resolved: ResolvedArch): Map<Instance, OpCall[]> {
   const out = new Map<Instance, OpCall[]>();
   for (const inst of walkInstances(m.root)) {
-    if (inst.kind === "block") out.set(inst, opCallsOf({ annotations, config: m.config.values, instance: inst }));
+    if (inst.kind === "block") out.set(inst, opCallsOf({ resolved, config: m.config.values, instance: inst }));
   }
   return out;
 }
@@ -122,13 +122,13 @@ function opCalls(m: ElaboratedModel, annotations: Annotations): Map<Instance, Op
  * a slice of one): each token is multiplied by the whole matrix. Products of two activations
  * (attention written out by hand) have a free dimension on both sides and are not counted here.
  */
-function weightProductFlops(inst: Instance, annotations: Annotations, config: ReadonlyMap<string, Value>): number {
-  const body = inst.block?.forward?.body;
+function weightProductFlops(inst: Instance, resolved: ResolvedArch, config: ReadonlyMap<string, Value>): number {
+  const body = resolvedBlockOf(resolved, inst)?.forward?.body;
   if (!body) return 0;
   const values = new Map<string, Value>([...config, ...Object.entries(inst.args)]);
   const size = (s: Sym): number | undefined => s.evaluate((n) => (typeof values.get(n) === "number" ? (values.get(n) as number) : undefined));
-  const matrix = (e: Parameters<typeof annotations.types.get>[0]): number | undefined => {
-    const t = annotations.types.get(e);
+  const matrix = (e: ResolvedExpr): number | undefined => {
+    const t = e.type;
     if (t?.kind !== "tensor" || t.dims.length !== 2) return undefined;
     const [r, c] = [size(t.dims[0]!), size(t.dims[1]!)];
     return r !== undefined && c !== undefined ? r * c : undefined;

@@ -3,16 +3,15 @@
 // which graph is which and how its inputs and outputs are named.
 import { copyFileSync, existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type * as A from "../../ast/nodes.js";
-import type { Annotations } from "../../check/types.js";
-import { checkedArch } from "../../pipeline.js";
+import { checkedArch, resolvedArch } from "../../pipeline.js";
+import type { CallExpr, ResolvedArch } from "../../resolved/nodes.js";
+import { callsIn } from "../../resolved/walk.js";
 import { tokenStreams } from "../../codegen/token-stream.js";
 import { elaborate, type ElaboratedModel } from "../../elaborate/instance.js";
 import { error } from "../../diagnostics/diagnostic.js";
 import type { ArchIR } from "../../ir/model.js";
 import type { ResolvedConfig } from "../../eval/config.js";
 import type { WeightSource } from "../../../runtime/index.js";
-import { opNamed } from "../../ops/catalogue.js";
 import { GraphBuilder } from "./graph.js";
 import { ExportError, ForwardLowering } from "./forward.js";
 import { BATCH, OptimumIO, SEQUENCE, type CacheSite, type GraphKind, type StateEntry } from "./io.js";
@@ -58,26 +57,21 @@ export interface BuiltGraph {
 }
 
 /** Decoder or encoder: whether some op call keeps state across calls (a KV cache, recurrent state). */
-export function graphKind(arch: ArchIR, annotations: Annotations): GraphKind {
-  let cached = false;
-  const visit = (n: unknown): void => {
-    if (cached || !n || typeof n !== "object") return;
-    if (Array.isArray(n)) return n.forEach(visit);
-    const e = n as A.Expr;
-    const res = e.kind === "call" ? annotations.resolutions.get(e) : undefined;
-    if (e.kind === "call" && res?.kind === "op" && opNamed(res.name)?.stateful) {
-      const cache = e.args.find((a) => a.keyword === "cache");
-      if (!cache || !(cache.value.kind === "bool" && cache.value.value === false)) cached = true;
-    }
-    for (const [k, v] of Object.entries(n)) if (k !== "span") visit(v);
+export function graphKind(resolved: ResolvedArch): GraphKind {
+  // A stateful call caches unless it says `cache = false`.
+  const caches = (c: CallExpr): boolean => {
+    if (c.target?.kind !== "op" || !c.target.def.stateful) return false;
+    const cache = c.target.args.get("cache");
+    return !(cache?.kind === "written" && cache.keyword && cache.expr.kind === "bool" && cache.expr.value === false);
   };
-  for (const b of arch.blocks.values()) visit(b.forward?.body);
-  return cached ? "decoder" : "encoder";
+  for (const b of resolved.blocks.values()) if (callsIn(b.forward?.body ?? []).some(caches)) return "decoder";
+  return "encoder";
 }
 
 export function buildOnnxGraph(config: ResolvedConfig, root: string, source: WeightSource, opts: OnnxExportOptions = {}): BuiltGraph {
   const arch = config.arch;
-  const { annotations, diagnostics } = checkedArch(arch);
+  const { diagnostics } = checkedArch(arch);
+  const resolved = resolvedArch(arch);
   const errs = diagnostics.filter((d) => d.severity === "error");
   if (errs.length) throw new ExportError(errs[0]!);
   const model: ElaboratedModel = elaborate(config, root);
@@ -85,7 +79,7 @@ export function buildOnnxGraph(config: ResolvedConfig, root: string, source: Wei
   const f = rootBlock?.forward;
   if (!rootBlock || !f) throw new ExportError(error("E0402", rootBlock?.nameSpan ?? arch.span, `root block \`${root}\` has no forward`));
   const streams = tokenStreams(rootBlock);
-  const kind = graphKind(arch, annotations);
+  const kind = graphKind(resolved);
   const seq2seq = streams.context.length > 0;
   const g = new GraphBuilder();
   g.reserve("logits", "last_hidden_state");
@@ -127,7 +121,7 @@ export function buildOnnxGraph(config: ResolvedConfig, root: string, source: Wei
   const encIo = enc && encFirst ? new OptimumIO(enc, "encoder", encFirst, opts.contribOps ?? false) : undefined;
   const lowering = new ForwardLowering({
     arch,
-    annotations,
+    resolved,
     config: config.values,
     g,
     io,

@@ -1,12 +1,11 @@
-// Forward bodies → ONNX nodes: the same checked IR the TypeScript codegen reads
+// Forward bodies → ONNX nodes: the same resolved IR the TypeScript codegen reads
 // (codegen/forward.ts), walked for one concrete configuration. Config values and control
 // flow are decided here, at export time (loops over layers unroll, `if`s on config pick a
 // branch); tensors become graph values; each op call goes to its op's ONNX lowering and
 // each submodule call to its primitive's lowering or into its block's forward.
 import type * as A from "../../ast/nodes.js";
-import { opNamed } from "../../ops/catalogue.js";
 import { fusedExperts } from "../../ops/moe.js";
-import type { Annotations } from "../../check/types.js";
+import type { BinaryExpr, CallExpr, ResolvedArch, ResolvedExpr, ResolvedStmt } from "../../resolved/nodes.js";
 import { DiagnosticError, error, type Diagnostic } from "../../diagnostics/diagnostic.js";
 import type { Instance } from "../../elaborate/instance.js";
 import { evaluate, EvalError, type Scope } from "../../eval/evaluate.js";
@@ -26,7 +25,7 @@ export class ExportError extends DiagnosticError {
 
 export interface ForwardLoweringOptions {
   arch: ArchIR;
-  annotations: Annotations;
+  resolved: ResolvedArch;
   config: ReadonlyMap<string, Value>;
   g: GraphBuilder;
   io: GraphIO;
@@ -101,13 +100,14 @@ export class ForwardLowering {
   callBlock(inst: Instance, args: Lowered[]): Lowered {
     this.root ??= inst;
     const b = inst.block!;
-    const f = b.forward;
+    const rb = this.o.resolved.blocks.get(b.name);
+    const f = rb?.syntax === b ? rb.forward : undefined;
     if (!f) throw new ExportError(error("E0402", b.nameSpan, `block \`${b.name}\` has no forward`));
     const env: Env = new Map();
-    f.params.forEach((p, i) => env.set(p.name, args[i]));
-    for (const p of f.params) if (env.get(p.name) === undefined && p.default) env.set(p.name, this.expr(p.default, inst, env));
+    f.params.forEach(({ formal: p }, i) => env.set(p.name, args[i]));
+    for (const { formal: p, default: d } of f.params) if (env.get(p.name) === undefined && d) env.set(p.name, this.expr(d, inst, env));
     // Free dims of the inputs (`B`, `T` in `x: [B, T, d]`), for reshape sizes.
-    for (const p of f.params) {
+    for (const { formal: p } of f.params) {
       const t = env.get(p.name);
       if (!isTensor(t)) continue;
       p.type.dims.forEach((d, j) => {
@@ -124,7 +124,7 @@ export class ForwardLowering {
     return undefined;
   }
 
-  private stmt(s: A.Stmt, inst: Instance, env: Env): void {
+  private stmt(s: ResolvedStmt, inst: Instance, env: Env): void {
     switch (s.kind) {
       case "let":
       case "assign": {
@@ -179,14 +179,11 @@ export class ForwardLowering {
     };
   }
 
-  expr(e: A.Expr, inst: Instance, env: Env): Lowered {
-    const ann = this.o.annotations;
-    const type = ann.types.get(e);
-    const res = ann.resolutions.get(e);
+  expr(e: ResolvedExpr, inst: Instance, env: Env): Lowered {
     // Config-level values (sizes, flags, strings) are computed now, when nothing needs the graph.
-    if (type?.kind === "scalar" && e.kind !== "call") {
+    if (e.type?.kind === "scalar" && e.kind !== "call") {
       try {
-        return evaluate(e, this.scope(inst, env));
+        return evaluate(e.syntax, this.scope(inst, env));
       } catch (err) {
         if (!(err instanceof NeedsGraph) && !(err instanceof EvalError)) throw err;
       }
@@ -196,8 +193,9 @@ export class ForwardLowering {
       case "str":
       case "bool":
       case "null":
-        return evaluate(e, () => undefined);
+        return evaluate(e.syntax, () => undefined);
       case "name": {
+        const res = e.binding;
         if (res?.kind === "submodule") {
           const child = inst.children.find((c) => c.name === e.name);
           // A bare parameter (Param) used as a value is its tensor.
@@ -240,7 +238,7 @@ export class ForwardLowering {
         return t.children.find((c) => c.name === e.name);
       }
       case "range":
-        return evaluate(e, this.scope(inst, env));
+        return evaluate(e.syntax, this.scope(inst, env));
       case "call":
         return this.call(e, inst, env);
       case "comprehension":
@@ -248,7 +246,7 @@ export class ForwardLowering {
     }
   }
 
-  private binaryOp(e: Extract<A.Expr, { kind: "binary" }>, l: Lowered, r: Lowered): Lowered {
+  private binaryOp(e: BinaryExpr, l: Lowered, r: Lowered): Lowered {
     const c = this.context(e.span, "");
     const op = ({ "+": "Add", "-": "Sub", "*": "Mul", "/": "Div", "**": "Pow" } as const)[e.op as "+"];
     if (isTensor(l) || isTensor(r)) {
@@ -261,7 +259,7 @@ export class ForwardLowering {
       return c.unsupported(`\`${e.op}\` between a tensor and a run-time size`);
     }
     if (l instanceof DynDim || r instanceof DynDim) return this.dimArith(e.op, l as Dim, r as Dim);
-    return evaluate({ ...e, left: literal(l as Value, e.left.span), right: literal(r as Value, e.right.span) }, () => undefined);
+    return evaluate({ ...e.syntax, left: literal(l as Value, e.left.span), right: literal(r as Value, e.right.span) }, () => undefined);
   }
 
   /** Arithmetic on sizes known only at run time (B * T): int64 nodes. */
@@ -271,36 +269,30 @@ export class ForwardLowering {
     return new DynDim((g) => g.op(onnxOp, [typeof l === "number" ? g.i64([l]) : l.value(g), typeof r === "number" ? g.i64([r]) : r.value(g)]), `(${op})`);
   }
 
-  private call(e: Extract<A.Expr, { kind: "call" }>, inst: Instance, env: Env): Lowered {
-    const res = this.o.annotations.resolutions.get(e);
-    if (res?.kind === "config") return evaluate(e, this.scope(inst, env));
-    if (res?.kind === "call-module") {
+  private call(e: CallExpr, inst: Instance, env: Env): Lowered {
+    const res = e.target;
+    if (res?.kind === "builtin") return evaluate(e.syntax, this.scope(inst, env));
+    if (res?.kind === "module") {
       const target = this.expr(e.callee, inst, env);
       const args = e.args.map((a) => this.expr(a.value, inst, env));
       if (!isInstance(target)) return undefined;
       return this.applyModule(target, args, e.span, inst);
     }
     const name = e.callee.kind === "name" ? e.callee.name : "";
-    const op = opNamed(name);
+    const op = res?.def;
     const lowering = op?.onnx;
-    if (!op || !lowering) {
+    if (!res || !op || !lowering) {
       throw new ExportError(
         error("E0651", e.span, `\`${name}\` has no ONNX lowering`, { hint: `add an \`onnx\` lowering to the definition of \`${name}\`; until then this model runs only on the bundled runtime` }),
       );
     }
-    const positional = op.params.map((p) => p.replace(/\?$/, ""));
+    // Arguments are lowered in the order the call wrote them (graph nodes keep that order); a
+    // lazy op's are computed when (and where) its lowering asks.
+    const lowered = new Map<ResolvedExpr, Lowered>(e.args.map((a) => [a.value, op.lazy ? () => this.argValue(a.value, inst, env) : this.argValue(a.value, inst, env)]));
     const args: Record<string, Lowered> = {};
-    const rest: Lowered[] = [];
-    let i = 0;
-    for (const a of e.args) {
-      // A lazy op's arguments are computed when (and where) its lowering asks.
-      const v = op.lazy ? () => this.argValue(a.value, inst, env) : this.argValue(a.value, inst, env);
-      if (a.keyword) args[a.keyword] = v;
-      else if (i < positional.length) args[positional[i++]!] = v;
-      else rest.push(v);
-    }
-    for (const [k, v] of Object.entries(op.defaults ?? {})) if (!(k in args)) args[k] = v;
-    const site = `${inst.path}#${res?.kind === "op" ? res.site : 0}`;
+    for (const [k, a] of res.args) args[k] = a.kind === "written" ? lowered.get(a.expr) : a.value;
+    const rest = res.rest.map((x) => lowered.get(x));
+    const site = `${inst.path}#${res.site}`;
     this.g.location = `${where(e.span)} ${name}`;
     return this.g.within(name, () => lowering(this.context(e.span, site, inst), args, rest));
   }
@@ -309,8 +301,8 @@ export class ForwardLowering {
    * A module list passed to an op (moe's experts) becomes a function applying item i; a
    * fused-experts block, one applying its forward to (rows, i).
    */
-  private argValue(e: A.Expr, inst: Instance, env: Env): Lowered {
-    const t = this.o.annotations.types.get(e);
+  private argValue(e: ResolvedExpr, inst: Instance, env: Env): Lowered {
+    const t = e.type;
     const v = this.expr(e, inst, env);
     if (t && fusedExperts(t) && isInstance(v)) {
       return { kind: "modules", apply: (i: number, x: TensorVal) => this.applyModule(v, [x, i], e.span, inst) as TensorVal };

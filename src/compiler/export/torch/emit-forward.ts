@@ -1,12 +1,13 @@
 // Forward bodies → Python statements of a torch.nn.Module's forward. Every decision (is this
 // name a local, a submodule, a config value; is this call an op or a module) was made by the
-// checker and is read from its annotations; this file spells it out in Python.
+// checker and is read from the resolved IR; this file spells it out in Python.
 import { namesIn } from "../../ast/walk.js";
 import type * as A from "../../ast/nodes.js";
-import type { ArchIR, BlockIR } from "../../ir/model.js";
-import { ops } from "../../ops/catalogue.js";
+import type { ArchIR } from "../../ir/model.js";
 import { fusedExperts } from "../../ops/moe.js";
-import { typeText, type Annotations, type ModuleListT, type ModuleT, type ModuleVariant } from "../../check/types.js";
+import { paramName } from "../../ops/op-def.js";
+import { typeText, type ModuleListT, type ModuleT, type ModuleVariant } from "../../check/types.js";
+import type { CallExpr, ResolvedBlock, ResolvedExpr, ResolvedStmt } from "../../resolved/nodes.js";
 import { dedupeVariants } from "../../codegen/forward.js";
 import { exprText } from "../../ast/expr-text.js";
 import { tokenStreams } from "../../codegen/token-stream.js";
@@ -16,15 +17,16 @@ import { opLowering, primitiveLowering } from "./lowering-lookup.js";
 
 export interface ForwardEmitter {
   arch: ArchIR;
-  ann: Annotations;
 }
 
 const pyOps: Record<string, string> = { "&&": "and", "||": "or" };
 
 /** The forward of block b as the lines of a Python method body (without the `def`). */
-export function emitForward(em: ForwardEmitter, b: BlockIR, isRoot: boolean): { signature: string; body: string[] } {
+export function emitForward(em: ForwardEmitter, rb: ResolvedBlock, isRoot: boolean): { signature: string; body: string[] } {
+  const b = rb.syntax;
   const f = b.forward!;
-  const { arch, ann } = em;
+  const rf = rb.forward!;
+  const { arch } = em;
   const blockParams = new Set(b.params.map((p) => p.name));
   const lines: string[] = [];
   let indent = 2;
@@ -56,11 +58,10 @@ export function emitForward(em: ForwardEmitter, b: BlockIR, isRoot: boolean): { 
     return `fn.apply(${target}, ${args.join(", ")}, ctx=ctx)`;
   };
 
-  const expr = (e: A.Expr): string => {
-    const res = ann.resolutions.get(e);
+  const expr = (e: ResolvedExpr): string => {
     switch (e.kind) {
       case "name": {
-        switch (res?.kind) {
+        switch (e.binding?.kind) {
           case "local":
           case "loopVar":
             return pyName(e.name);
@@ -77,14 +78,14 @@ export function emitForward(em: ForwardEmitter, b: BlockIR, isRoot: boolean): { 
       case "str":
       case "bool":
       case "null":
-        return pyLiteralExpr(e);
+        return pyLiteralExpr(e.syntax);
       case "list":
         return `[${e.items.map(expr).join(", ")}]`;
       case "unary":
         return e.op === "!" ? `(not ${expr(e.operand)})` : `(-${expr(e.operand)})`;
       case "binary": {
-        const lt = ann.types.get(e.left);
-        const rt = ann.types.get(e.right);
+        const lt = e.left.type;
+        const rt = e.right.type;
         const l = expr(e.left);
         const r = expr(e.right);
         if (lt?.kind === "tensor" || rt?.kind === "tensor") return `(${l} ${e.op} ${r})`;
@@ -105,34 +106,32 @@ export function emitForward(em: ForwardEmitter, b: BlockIR, isRoot: boolean): { 
       case "call":
         return call(e);
       case "comprehension":
-        return pyExpr(e, freeName);
+        return pyExpr(e.syntax, freeName);
     }
   };
 
-  const call = (e: Extract<A.Expr, { kind: "call" }>): string => {
-    const res = ann.resolutions.get(e);
-    if (res?.kind === "call-module") return moduleCall(res.type, expr(e.callee), e.args.map((a) => expr(a.value)));
-    if (res?.kind === "config") return pyExpr(e, freeName);
-    const name = e.callee.kind === "name" ? e.callee.name : "";
-    const op = ops[name]!;
+  const call = (e: CallExpr): string => {
+    const target = e.target;
+    if (target?.kind === "module") return moduleCall(target.module, expr(e.callee), e.args.map((a) => expr(a.value)));
+    if (target?.kind === "builtin") return pyExpr(e.syntax, freeName);
+    if (target?.kind !== "op") throw new Error(`torch export: the call at ${e.span.line}:${e.span.col} is neither a module nor an op`);
+    const { def: op, site } = target;
+    const name = op.name;
     const low = opLowering(name, e.span);
-    const positional = op.params.map((p) => p.replace(/\?$/, ""));
+    const positional = op.params.map(paramName);
+    // The arguments the call wrote, by parameter name; a left-out one takes the helper's own default.
     const byName: Record<string, string | undefined> = {};
     const kw: [string, string][] = [];
-    const rest: string[] = [];
-    let i = 0;
-    for (const a of e.args) {
-      const v = argValue(a.value);
-      if (a.keyword && positional.includes(a.keyword)) byName[a.keyword] = v;
-      else if (a.keyword) {
-        byName[a.keyword] = v;
-        kw.push([a.keyword, v]);
-      } else if (i < positional.length) byName[positional[i++]!] = v;
-      else rest.push(v);
+    for (const [k, a] of target.args) {
+      if (a.kind !== "written") continue;
+      const v = argValue(a.expr);
+      byName[k] = v;
+      if (a.keyword && !positional.includes(k)) kw.push([k, v]);
     }
+    const rest = target.rest.map(argValue);
     if (low.inline) return low.inline(byName, rest);
     const args: string[] = [];
-    if (op.stateful) args.push("ctx", `(self, ${res?.kind === "op" ? res.site : 0})`);
+    if (op.stateful) args.push("ctx", `(self, ${site})`);
     else if (low.context) args.push("ctx");
     // Positional arguments up to the last one given; a gap takes the helper's default by name.
     let gap = false;
@@ -151,8 +150,8 @@ export function emitForward(em: ForwardEmitter, b: BlockIR, isRoot: boolean): { 
 
   // A module list passed to an op (moe experts) becomes a function of (index, rows); so does
   // a fused-experts block, whose forward takes (rows, index).
-  const argValue = (e: A.Expr): string => {
-    const t = ann.types.get(e);
+  const argValue = (e: ResolvedExpr): string => {
+    const t = e.type;
     if (t && fusedExperts(t)) return `lambda i, rows: ${moduleCall(t as ModuleT, expr(e), ["rows", "i"])}`;
     if (t?.kind === "modlist") {
       const item = (t as ModuleListT).item;
@@ -163,13 +162,13 @@ export function emitForward(em: ForwardEmitter, b: BlockIR, isRoot: boolean): { 
     return expr(e);
   };
 
-  const shapeComment = (s: A.Stmt): void => {
-    const bound = ann.bindings.get(s) ?? [];
+  const shapeComment = (s: Extract<ResolvedStmt, { kind: "let" | "assign" }>): void => {
+    const bound = s.bound;
     const parts = bound.filter((x) => x.type.kind === "tensor").map((x) => `${x.name}: ${typeText(x.type)}`);
     if (parts.length) push(`# ${pyComment(parts.join(", "))}`);
   };
 
-  const stmt = (s: A.Stmt): void => {
+  const stmt = (s: ResolvedStmt): void => {
     switch (s.kind) {
       case "let":
       case "assign":
@@ -211,10 +210,11 @@ export function emitForward(em: ForwardEmitter, b: BlockIR, isRoot: boolean): { 
   // A root's own call makes the context, sized by the input a generation extends.
   const stream = tokenStreams(b).stream ?? required[0]?.name;
   if (isRoot) push(`ctx = Context.enter(ctx, ${stream ? pyName(stream) : "None"}, attention_mask)`);
-  for (const p of optional) {
+  for (const { formal: p, default: d } of rf.params) {
+    if (!d) continue;
     push(`if ${pyName(p.name)} is None:`);
     indent++;
-    push(`${pyName(p.name)} = ${expr(p.default!)}`);
+    push(`${pyName(p.name)} = ${expr(d)}`);
     indent--;
   }
   // Free dims of the inputs (`B`, `T` in `x: [B, T, d]`) used as values are read off the inputs.
@@ -227,7 +227,7 @@ export function emitForward(em: ForwardEmitter, b: BlockIR, isRoot: boolean): { 
       push(`${pyName(d.name)} = ${pyName(p.name)}.shape[${j}]`);
     });
   }
-  f.body.forEach(stmt);
+  rf.body.forEach(stmt);
   if (usesCfg) lines.unshift("        cfg = self.config");
   const tensorType = (t: A.TensorType) => `${t.ids ? "ids" : ""}[${t.dims.map(exprText).join(", ")}]`;
   const sigText = `${f.params.map((p) => `${p.name}: ${tensorType(p.type)}`).join(", ")}${f.result ? ` -> ${tensorType(f.result)}` : ""}`;

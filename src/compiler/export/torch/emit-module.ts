@@ -8,7 +8,7 @@ import type { Instance } from "../../elaborate/instance.js";
 import { walkInstances } from "../../elaborate/instance.js";
 import { exprText } from "../../ast/expr-text.js";
 import { tokenStreams } from "../../codegen/token-stream.js";
-import type { Annotations } from "../../check/types.js";
+import type { ResolvedArch } from "../../resolved/nodes.js";
 import { emitForward } from "./emit-forward.js";
 import { pyExpr } from "./python-expr.js";
 import { isPyIdentifier, pyAttr, pyComment, pyName, pyStr } from "./python-names.js";
@@ -17,7 +17,7 @@ import { primitiveLowering } from "./lowering-lookup.js";
 
 export interface ModuleEmitContext {
   arch: ArchIR;
-  ann: Annotations;
+  resolved: ResolvedArch;
   /** Elaborated trees of the exported configuration (every root), for printed class names. */
   trees: Instance[];
   roots: string[];
@@ -222,7 +222,7 @@ function emitBlock(cx: ModuleEmitContext, names: ClassNames, b: BlockIR): string
   if (b.repr) L.push("", "    def extra_repr(self):", `        return ${templateExpr(b.repr.value, selfName)}`);
   if (printedOverride) L.push("", "    def _get_name(self):", `        return ${b.className && varies ? templateExpr(b.className.value, selfName) : pyStr(printedOverride)}`);
   if (b.forward) {
-    const f = emitForward({ arch, ann: cx.ann }, b, cx.roots.includes(b.name));
+    const f = emitForward({ arch }, cx.resolved.blocks.get(b.name)!, cx.roots.includes(b.name));
     L.push("", `    ${f.signature}:`, ...f.body);
   }
   return L;

@@ -1,11 +1,11 @@
-// `archc export MODEL --torch`: an importable Python package built from the same checked IR
+// `archc export MODEL --torch`: an importable Python package built from the same resolved IR
 // the TypeScript codegen reads. model.py is generated per architecture; ops.py and layers.py
 // collect the PyTorch lowerings of the ops and primitives; the rest (context, safetensors
 // reader, strict loader, generation) is fixed Python shipped with archc.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ArchIR, Value } from "../../ir/model.js";
-import { checkedArch, configFor } from "../../pipeline.js";
+import { checkedArch, configFor, resolvedArch } from "../../pipeline.js";
 import { elaborate, rootBlockName, type Instance } from "../../elaborate/instance.js";
 import { packageRoot } from "../../package-root.js";
 import { emitConfig } from "./emit-config.js";
@@ -40,7 +40,7 @@ export function exportRoots(arch: ArchIR): string[] {
 }
 
 export function torchPackage(arch: ArchIR, opts: TorchExportOptions = {}): PythonFile[] {
-  const { annotations, diagnostics } = checkedArch(arch);
+  const { diagnostics } = checkedArch(arch);
   if (diagnostics.some((d) => d.severity === "error")) throw new Error(`cannot export ${arch.name}: it has errors (run archc check)`);
   const config = configFor(arch, opts.preset, opts.values ?? {});
   const roots = exportRoots(arch);
@@ -55,7 +55,7 @@ export function torchPackage(arch: ArchIR, opts: TorchExportOptions = {}): Pytho
     const resolved = configFor(arch, name).values;
     presetValues[name] = Object.fromEntries(p.values.map((v) => [v.name, resolved.get(v.name) ?? null]));
   }
-  const { lines: classes, classOf } = emitModules({ arch, ann: annotations, trees, roots });
+  const { lines: classes, classOf } = emitModules({ arch, resolved: resolvedArch(arch), trees, roots });
   const exported: Record<string, Value> = opts.preset ? { ...presetValues[opts.preset] } : {};
   Object.assign(exported, opts.values ?? {});
 
