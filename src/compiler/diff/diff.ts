@@ -5,7 +5,7 @@
 // leaf module, parameter shape and statistic. diff(A, A) is empty and diff(B, A) is the
 // mirror image of diff(A, B).
 import type { Anatomy } from "./anatomy.js";
-import type { BlockFact, ModelFacts, OpFact } from "./facts.js";
+import type { BlockFact, LeafFact, ModelFacts, OpFact } from "./facts.js";
 import { pairConcepts, rowKey, type Concept } from "./meaning.js";
 import { opPhrase, opRole } from "./op-meaning.js";
 import { RoleNames, type NameChange } from "./role-names.js";
@@ -139,8 +139,7 @@ function alignBlocks(a: Map<string, BlockFact>, b: Map<string, BlockFact>): { pa
   return { pairs, onlyA, onlyB: restB };
 }
 
-interface Leaf {
-  text: string;
+interface Leaf extends LeafFact {
   /** Its role comes from the dataflow (a projection, a norm by position, an embedding). */
   roled: boolean;
   /** Called by the executed forward or owning weights: a module that does something. */
@@ -151,19 +150,18 @@ interface Leaf {
 function leavesOf(s: Side, names: RoleNames): Map<string, Leaf> {
   const out = new Map<string, Leaf>();
   for (const f of s.facts.blocks.values()) {
-    for (const [n, text] of Object.entries(f.leaves)) {
+    for (const [n, leaf] of Object.entries(f.leaves)) {
       const concrete = f.role === "(root)" ? n : `${f.role}.${n}`;
       const canon = names.canon(concrete);
       const hasWeights = [...s.facts.tensors.keys()].some((t) => t.startsWith(`${concrete}.`));
-      out.set(canon, { text, roled: s.anatomy.roles.has(concrete), live: hasWeights || s.anatomy.called.has(concrete), block: names.canon(f.role) });
+      out.set(canon, { ...leaf, roled: s.anatomy.roles.has(concrete), live: hasWeights || s.anatomy.called.has(concrete), block: names.canon(f.role) });
     }
   }
   return out;
 }
 
-const epsOf = (t: string) => /eps [^,)]+/.exec(t)?.[0] ?? "";
-const isNormText = (t: string) => /^(LayerNorm|RMSNorm)\(/.test(t);
-const isActivationText = (t: string) => t.startsWith("Activation(");
+/** Modules whose kind a layer aspect names (every norm; the layer's nonlinearities): a pair of them differs only in their settings. */
+const kindInAspects = (l: Leaf, path: string) => l.role === "norm" || (l.role === "activation" && path.startsWith("layers."));
 
 /** A block's ops gathered by region: the nearest enclosing block that has a role, so ops compare across differently nested helpers (BERT's attention.self). */
 function opsByRegion(blocks: Map<string, BlockFact>, regions: Set<string>): Map<string, OpFact[]> {
@@ -368,7 +366,7 @@ function leafRows(al: Aligned, report: DiffReport): void {
     const lb = leavesB.get(path);
     if (la && lb) {
       // Norm and activation kinds are the layer's aspects; here only what those leave out.
-      const differs = isNormText(la.text) && isNormText(lb.text) ? epsOf(la.text) !== epsOf(lb.text) : isActivationText(la.text) && isActivationText(lb.text) && path.startsWith("layers.") ? false : la.text !== lb.text;
+      const differs = la.role === lb.role && kindInAspects(la, path) ? la.settings !== lb.settings : la.text !== lb.text;
       if (differs) report.structure.push({ path: show(path), change: "changed", a: la.text, b: lb.text });
       // Parameters a module gains or loses (a LayerNorm's bias where an RMSNorm had none).
       for (const t of new Set([...tensorsA.keys(), ...tensorsB.keys()])) {

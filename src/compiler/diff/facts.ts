@@ -11,6 +11,7 @@ import type { ArchIR, Value } from "../ir/model.js";
 import { checkedArch } from "../pipeline.js";
 import { opCallsOf } from "../ops/bound-call.js";
 import { paramName, type OpDef } from "../ops/op-def.js";
+import type { PrimitiveRole } from "../ir/primitives.js";
 import { computeStats, type ModelStats } from "../stats/stats.js";
 import { executedBody } from "./executed.js";
 
@@ -32,8 +33,17 @@ export interface BlockFact {
   role: string; // path with list indices as `*` (model.layers.*.self_attn)
   className: string;
   ops: OpFact[];
-  /** Leaf modules: name → "Linear(4096 → 1024, bias)". */
-  leaves: Record<string, string>;
+  /** Leaf modules by name. */
+  leaves: Record<string, LeafFact>;
+}
+
+/** A leaf module as its primitive's hooks describe it. */
+export interface LeafFact {
+  /** What it is without its sizes: "Linear(bias)", "RMSNorm(eps 1e-05)". */
+  text: string;
+  role?: PrimitiveRole;
+  /** What it sets besides its kind (a norm's eps): all that is compared where the layer's aspects name the kind. */
+  settings: string;
 }
 
 export interface ModelFacts {
@@ -143,8 +153,8 @@ export function extractFacts(m: ElaboratedModel, label: string): ModelFacts {
     for (const w of inst.weights) tensors.set(roleOf(w.name), `[${w.shape.join(", ")}]`);
     if (inst.kind !== "block" || !inst.block) continue;
     const role = roleOf(inst.path) || "(root)";
-    const leaves: Record<string, string> = {};
-    for (const c of inst.children) if (c.kind === "primitive") leaves[c.name] = c.primitive ? c.primitive.diffText(c.args) : c.className;
+    const leaves: Record<string, LeafFact> = {};
+    for (const c of inst.children) if (c.kind === "primitive") leaves[c.name] = c.primitive ? { text: c.primitive.diffText(c.args), role: c.primitive.diff.role, settings: c.primitive.diff.settings(c.args) } : { text: c.className, settings: "" };
     const ops: OpFact[] = [];
     const counts = new Map<string, number>();
     const scope = chainScopes(mapScope(inst.args as Record<string, Value>), mapScope(m.config.values));
