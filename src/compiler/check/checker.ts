@@ -12,7 +12,7 @@ import { isPrimitive, primitives, PrimitiveArgumentError } from "../ir/primitive
 import { Sym } from "../shapes/sym.js";
 import { ops } from "../ops/catalogue.js";
 import type { OpArg, OpContext } from "../ops/op-def.js";
-import { choiceSym, condition, evalSym, numericEnvs, toSym, type Condition, type NumericEnv } from "./symbolic.js";
+import { choiceSym, condition, configSymbols, evalSym, numericEnvs, toSym, type Condition, type NumericEnv } from "./symbolic.js";
 import {
   tensor,
   typeText,
@@ -47,8 +47,6 @@ export function checkArch(arch: ArchIR): CheckResult {
   const diagnostics: Diagnostic[] = [];
   const annotations: Annotations = { types: new WeakMap(), resolutions: new WeakMap(), bindings: new WeakMap() };
   const envs = numericEnvs(arch);
-  const configSyms = new Map<string, Sym>();
-  const visiting = new Set<string>();
   // The branches the code being checked sits in (`if c { … }`, `if c then … else …`, a choice
   // of module): a configuration where one of them is not taken never runs that code, so its
   // numeric checks skip that configuration.
@@ -71,25 +69,8 @@ export function checkArch(arch: ArchIR): CheckResult {
   };
   const undecided = (cs: Condition[]): Condition => (env) => cs.every((c) => c(env) === undefined);
 
-  // A derived value that is a polynomial of others is replaced by its definition, so that
-  // `heads * head_dim` equals `d` when `head_dim = d / heads` is a let.
-  const configSym = (name: string): Sym | undefined => {
-    if (configSyms.has(name)) return configSyms.get(name);
-    if (arch.params.has(name)) {
-      const s = Sym.symbol(name);
-      configSyms.set(name, s);
-      return s;
-    }
-    const l = arch.lets.get(name);
-    if (!l) return undefined;
-    if (visiting.has(name)) return Sym.symbol(name);
-    visiting.add(name);
-    // A choice (`if c then a else b`) stays a named symbol: numeric checks then use its value.
-    const s = (l.value.kind === "if" ? undefined : toSym(l.value, configSym)) ?? Sym.symbol(name);
-    visiting.delete(name);
-    configSyms.set(name, s);
-    return s;
-  };
+  // A derived value that is a polynomial of others is replaced by its definition.
+  const configSym = configSymbols(arch);
 
   const configBase = (name: string): ScalarT["base"] => {
     const p = arch.params.get(name);

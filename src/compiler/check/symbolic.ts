@@ -99,6 +99,35 @@ export function toSym(e: A.Expr, lookup: (name: string) => Sym | undefined): Sym
   }
 }
 
+/**
+ * A config name as a symbol. A derived value that is a polynomial of others is replaced by
+ * its definition, so that `heads * head_dim` equals `d` when `head_dim = d / heads` is a
+ * let; a choice (`if c then a else b`) stays a named symbol (numeric checks then use its
+ * value). Undefined for a name that is no param or let.
+ */
+export function configSymbols(arch: ArchIR): (name: string) => Sym | undefined {
+  const syms = new Map<string, Sym>();
+  const visiting = new Set<string>();
+  const configSym = (name: string): Sym | undefined => {
+    const known = syms.get(name);
+    if (known) return known;
+    if (arch.params.has(name)) {
+      const s = Sym.symbol(name);
+      syms.set(name, s);
+      return s;
+    }
+    const l = arch.lets.get(name);
+    if (!l) return undefined;
+    if (visiting.has(name)) return Sym.symbol(name);
+    visiting.add(name);
+    const s = (l.value.kind === "if" ? undefined : toSym(l.value, configSym)) ?? Sym.symbol(name);
+    visiting.delete(name);
+    syms.set(name, s);
+    return s;
+  };
+  return configSym;
+}
+
 export interface NumericEnv {
   label: string; // "defaults" or `preset "X"`
   values: Map<string, Value>;

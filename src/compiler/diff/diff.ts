@@ -17,6 +17,8 @@ export interface HyperChange {
   b: string;
   /** The config keys on each side when they differ ("derived" for a `let`). */
   keys?: { a: string; b: string };
+  /** Where both values flow in their models, when that is what pairs them ("kv heads", "layers.count", "norm.eps"). */
+  meaning?: string;
 }
 
 export type { NameChange } from "./role-names.js";
@@ -295,6 +297,7 @@ function hyperRows(sa: Side, sb: Side): HyperChange[] {
       a: p.a.value,
       b: p.b.value,
       ...(!shared && ka !== kb ? { keys: { a: ka, b: kb } } : {}),
+      ...(p.meaning ? { meaning: p.meaning } : {}),
     });
   }
   return rows;
@@ -442,7 +445,7 @@ export function mirror(r: DiffReport): DiffReport {
     b: r.a,
     names: r.names.map((n) => ({ role: n.role, a: n.b, b: n.a })),
     layer: r.layer.map((l) => ({ aspect: l.aspect, a: l.b, b: l.a, shortA: l.shortB, shortB: l.shortA })),
-    hyperparameters: r.hyperparameters.map((h) => ({ key: h.key, name: swapPair(h.name), a: h.b, b: h.a, ...(h.keys ? { keys: { a: h.keys.b, b: h.keys.a } } : {}) })),
+    hyperparameters: r.hyperparameters.map((h) => ({ key: h.key, name: swapPair(h.name), a: h.b, b: h.a, ...(h.keys ? { keys: { a: h.keys.b, b: h.keys.a } } : {}), ...(h.meaning ? { meaning: h.meaning } : {}) })),
     attributes: r.attributes.map((x) => ({ ...x, block: swapPair(x.block), a: x.b, b: x.a })),
     structure: r.structure.map((c) => ({ ...swapChange(c), path: swapPair(c.path) })),
     shapes: r.shapes.map((s) => ({ ...s, a: s.b, b: s.a })),

@@ -12,6 +12,7 @@ import { checkedArch } from "../pipeline.js";
 import { opCallsOf } from "../ops/bound-call.js";
 import { paramName, type OpDef } from "../ops/op-def.js";
 import type { PrimitiveRole } from "../ir/primitives.js";
+import type { Sym } from "../shapes/sym.js";
 import { computeStats, type ModelStats } from "../stats/stats.js";
 import { executedBody } from "./executed.js";
 
@@ -46,6 +47,13 @@ export interface LeafFact {
   settings: string;
 }
 
+/** A size an executed op call gives a meaning (its definition's `diff.meanings`), in the block instance at `path`. */
+export interface OpSize {
+  meaning: string;
+  sym: Sym;
+  path: string;
+}
+
 export interface ModelFacts {
   label: string;
   arch: string;
@@ -55,6 +63,7 @@ export interface ModelFacts {
   tensors: Map<string, string>; // role-path of parameter → shape
   ties: string[];
   stats: ModelStats;
+  opSizes: OpSize[];
 }
 
 /** Names used only to print class names or reprs: renaming them changes nothing that runs. */
@@ -148,6 +157,7 @@ export function extractFacts(m: ElaboratedModel, label: string): ModelFacts {
   }
   const { annotations } = checkedArch(arch);
   const blocks = new Map<string, BlockFact>();
+  const opSizes: OpSize[] = [];
   const tensors = new Map<string, string>();
   for (const inst of walkInstances(m.root)) {
     for (const w of inst.weights) tensors.set(roleOf(w.name), `[${w.shape.join(", ")}]`);
@@ -164,6 +174,7 @@ export function extractFacts(m: ElaboratedModel, label: string): ModelFacts {
     for (const call of opCallsOf({ annotations, config: m.config.values, instance: inst })) {
       if (!executed.has(call.expr)) continue;
       const op = call.def.name;
+      for (const [meaning, sym] of Object.entries(call.def.diff.meanings?.(call) ?? {})) if (sym) opSizes.push({ meaning, sym, path: inst.path });
       const index = counts.get(op) ?? 0;
       counts.set(op, index + 1);
       const attrs: Record<string, string> = {};
@@ -224,5 +235,6 @@ export function extractFacts(m: ElaboratedModel, label: string): ModelFacts {
     tensors,
     ties: m.ties.map((t) => `${t.target} = ${t.source}`),
     stats: computeStats(m),
+    opSizes,
   };
 }
