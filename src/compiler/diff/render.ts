@@ -114,20 +114,20 @@ export function summaryLine(r: DiffReport): string {
 }
 
 /**
- * The dataflow explanation in words (`archc diff --explain`): the summary, then each aspect
- * of the layer that differs as a sentence per model, then the concepts whose values differ.
- * What it says is what the other outputs say, without the per-module rows.
+ * The dataflow explanation in words (`archc diff --explain`): the summary, each aspect of
+ * the layer that differs as one sentence per model, and the concepts whose values differ with
+ * why they are one concept. It says what the other outputs say, without the per-module rows.
  */
 export function renderExplanation(r: DiffReport): string {
   const [a, b] = [title(r.a), title(r.b)];
   const lines = [summaryLine(r)];
   if (r.layer.length) {
-    lines.push("", "The layers:");
-    for (const l of r.layer) lines.push(`- ${l.aspect}: ${b} ${l.b}; ${a} ${l.a}.`);
+    lines.push("", `How the layers differ (${a} → ${b}):`);
+    for (const l of r.layer) lines.push(`- ${l.aspect}`, `    ${a}: ${l.a}`, `    ${b}: ${l.b}`);
   }
   if (r.hyperparameters.length) {
-    lines.push("", "The hyperparameters that differ (by meaning):");
-    for (const h of r.hyperparameters) lines.push(`- ${h.name}${h.meaning ? ` (${h.meaning})` : ""}: ${h.b} in ${b}, ${h.a} in ${a}${h.keys ? ` (config key ${h.keys.b} vs ${h.keys.a})` : ""}.`);
+    lines.push("", "Hyperparameters that differ, by meaning:");
+    for (const h of r.hyperparameters) lines.push(`- ${h.name}: ${h.a} → ${h.b}${pairing(h) ? ` (${pairing(h)})` : ""}`);
   }
   return lines.join("\n");
 }
