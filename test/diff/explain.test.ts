@@ -179,6 +179,55 @@ describe("hyperparameters by where they flow in the checked model", () => {
   });
 });
 
+describe("T5's sublayer lists align by role", () => {
+  // HF T5Block.layer: [T5LayerSelfAttention, T5LayerFF] in the encoder and [T5LayerSelfAttention,
+  // T5LayerCrossAttention, T5LayerFF] in the decoder, each item a norm, its sublayer and a residual add.
+  const roles = () => {
+    const r = findPreset(ws, "t5-small")!;
+    return anatomyOf(modelFor(r.arch, r.preset)).roles;
+  };
+
+  it("gives each item of T5's layer list a role path of its own, in both stacks", () => {
+    expect(Object.fromEntries([...roles()].filter(([k]) => /\.layer\.\d(\.(SelfAttention|EncDecAttention|DenseReluDense|layer_norm))?$/.test(k)))).toEqual({
+      "encoder.block.*.layer.0": "layers.*.attention_sublayer",
+      "encoder.block.*.layer.0.SelfAttention": "layers.*.attention",
+      "encoder.block.*.layer.0.layer_norm": "layers.*.attention_norm",
+      "encoder.block.*.layer.1": "layers.*.mlp_sublayer",
+      "encoder.block.*.layer.1.DenseReluDense": "layers.*.mlp",
+      "encoder.block.*.layer.1.layer_norm": "layers.*.mlp_norm",
+      "decoder.block.*.layer.0": "decoder_layers.*.attention_sublayer",
+      "decoder.block.*.layer.0.SelfAttention": "decoder_layers.*.attention",
+      "decoder.block.*.layer.0.layer_norm": "decoder_layers.*.attention_norm",
+      "decoder.block.*.layer.1": "decoder_layers.*.cross_attention_sublayer",
+      "decoder.block.*.layer.1.EncDecAttention": "decoder_layers.*.cross_attention",
+      "decoder.block.*.layer.1.layer_norm": "decoder_layers.*.cross_attention_norm",
+      "decoder.block.*.layer.2": "decoder_layers.*.mlp_sublayer",
+      "decoder.block.*.layer.2.DenseReluDense": "decoder_layers.*.mlp",
+      "decoder.block.*.layer.2.layer_norm": "decoder_layers.*.mlp_norm",
+    });
+  });
+
+  it("T5 → GPT-2: attention, MLP and both norms pair with GPT-2's, no per-item rows", () => {
+    const r = diffPresets("t5-small", "gpt2");
+    expect(names(r)).toMatchObject({
+      "layers.*.attention": ["layer.0.SelfAttention", "attn"],
+      "layers.*.attention_norm": ["layer.0.layer_norm", "ln_1"],
+      "layers.*.mlp": ["layer.1.DenseReluDense", "mlp"],
+      "layers.*.mlp_norm": ["layer.1.layer_norm", "ln_2"],
+    });
+    expect(r.structure.filter((s) => s.path.startsWith("encoder.block"))).toEqual([
+      // GPT-2 has no relative-position table: T5's first layer's, whose bias every layer uses.
+      { path: "encoder.block.*.layer.0.SelfAttention.relative_attention_bias", change: "removed", a: "Embedding" },
+    ]);
+  });
+
+  it("T5 → T5 v1.1: the gated MLP's up projection is wi_1 in both stacks, and only the head is untied", () => {
+    const r = diffPresets("t5-small", "t5-v1_1-small");
+    expect(names(r)).toEqual({ "layers.*.mlp.up": ["wi", "wi_1"], "decoder_layers.*.mlp.up": ["wi", "wi_1"] });
+    expect(r.summary).toEqual(["gated GELU (tanh) MLP instead of ReLU", "untied head instead of tied"]);
+  });
+});
+
 describe("what is not a difference", () => {
   it("ops from branches the preset does not take are not listed (falcon-rw-1b uses ALiBi, no rope)", () => {
     const r = diffPresets("falcon-rw-1b", "gpt2");

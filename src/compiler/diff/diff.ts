@@ -210,8 +210,8 @@ interface Aligned {
 }
 
 function align(sa: Side, sb: Side): { al: Aligned; names: NameChange[] } {
-  const na = new RoleNames(sa.anatomy.roles);
-  const nb = new RoleNames(sb.anatomy.roles);
+  const na = new RoleNames(sa.anatomy.roles, sa.anatomy.keyOf);
+  const nb = new RoleNames(sb.anatomy.roles, sb.anatomy.keyOf);
   // Every path is canonicalised before any is displayed: display reads both sides' names.
   const canonBlocks = (f: ModelFacts, n: RoleNames) => new Map([...f.blocks.values()].map((x) => [n.canon(x.role), { ...x, role: n.canon(x.role) }]));
   const canonTensors = (f: ModelFacts, n: RoleNames) => new Map([...f.tensors].map(([t, shape]) => [n.canon(t), shape]));
@@ -412,9 +412,10 @@ function summarize(r: DiffReport): string[] {
   }
   const tie = r.structure.find((s) => s.path === "(weights)");
   if (tie) {
-    const head = (s: string | undefined) => (s === "tied: untied" ? "untied" : "tied");
+    // The head's tying when a side ties it (T5 v1.1 unties its head, not its embeddings), else any tying.
     const what = /head/.test(`${tie.a}${tie.b}`) ? "head" : "weights";
-    out.push(insteadOf(`${head(tie.a)} ${what}`, `${head(tie.b)} ${what}`));
+    const tied = (s: string | undefined) => (s !== "tied: untied" && (what === "weights" || /head/.test(s ?? "")) ? "tied" : "untied");
+    out.push(insteadOf(`${tied(tie.a)} ${what}`, `${tied(tie.b)} ${what}`));
   }
   return [...new Set(out)];
 }

@@ -15,6 +15,7 @@ import type { PrimitiveRole } from "../ir/primitives.js";
 import type { Sym } from "../shapes/sym.js";
 import { computeStats, type ModelStats } from "../stats/stats.js";
 import { executedBody } from "./executed.js";
+import { pathKeys } from "./path-keys.js";
 
 export interface HyperFact {
   key: string; // semantic key: the config.json key, else the name
@@ -31,7 +32,7 @@ export interface OpFact {
 }
 
 export interface BlockFact {
-  role: string; // path with list indices as `*` (model.layers.*.self_attn)
+  role: string; // its path key: list indices as `*` (model.layers.*.self_attn)
   className: string;
   ops: OpFact[];
   /** Leaf modules by name. */
@@ -133,7 +134,6 @@ export function cosmeticNames(arch: ArchIR): Set<string> {
   return out;
 }
 
-const roleOf = (path: string) => path.replace(/\.\d+(?=\.|$)/g, ".*");
 
 function show(v: Value | undefined): string {
   if (v === undefined || v === null) return "none";
@@ -158,11 +158,12 @@ export function extractFacts(m: ElaboratedModel, label: string): ModelFacts {
   const { annotations } = checkedArch(arch);
   const blocks = new Map<string, BlockFact>();
   const opSizes: OpSize[] = [];
+  const keyOf = pathKeys(m.root);
   const tensors = new Map<string, string>();
   for (const inst of walkInstances(m.root)) {
-    for (const w of inst.weights) tensors.set(roleOf(w.name), `[${w.shape.join(", ")}]`);
+    for (const w of inst.weights) tensors.set(keyOf(w.name), `[${w.shape.join(", ")}]`);
     if (inst.kind !== "block" || !inst.block) continue;
-    const role = roleOf(inst.path) || "(root)";
+    const role = keyOf(inst.path) || "(root)";
     const leaves: Record<string, LeafFact> = {};
     for (const c of inst.children) if (c.kind === "primitive") leaves[c.name] = c.primitive ? { text: c.primitive.diffText(c.args), role: c.primitive.diff.role, settings: c.primitive.diff.settings(c.args) } : { text: c.className, settings: "" };
     const ops: OpFact[] = [];

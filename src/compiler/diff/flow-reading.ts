@@ -7,7 +7,6 @@ import { activationWords, type PrimitiveRole } from "../ir/primitives.js";
 import type { FlowGraph, FlowNode } from "./layer-graph.js";
 import { opRole } from "./op-meaning.js";
 
-export const starred = (path: string) => path.replace(/\.\d+(?=\.|$)/g, ".*");
 export const under = (path: string, prefix: string) => prefix === "" || path === prefix || path.startsWith(`${prefix}.`);
 
 export const roleOf = (n: FlowNode) => (n.kind === "op" ? opRole(n.what) : undefined);

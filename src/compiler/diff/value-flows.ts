@@ -10,6 +10,7 @@ import { configSymbols, toSym } from "../check/symbolic.js";
 import type { ElaboratedModel, Instance } from "../elaborate/instance.js";
 import type { Sym } from "../shapes/sym.js";
 import type { OpSize } from "./facts.js";
+import type { Anatomy } from "./anatomy-types.js";
 
 /**
  * A place a value flows into: what it means, the symbolic value there, and how specific the
@@ -22,7 +23,6 @@ export interface Slot {
   rank: 0 | 1 | 2;
 }
 
-const starred = (path: string) => path.replace(/\.\d+(?=\.|$)/g, ".*");
 
 /** The first expression inside `e` (itself included, through choices and lists) that `pick` accepts. */
 function findExpr(e: A.Expr, pick: (x: A.Expr) => boolean): A.Expr | undefined {
@@ -49,7 +49,8 @@ function bind(params: readonly string[], args: readonly A.Arg[]): Map<string, A.
 
 type Env = ReadonlyMap<string, Sym>;
 
-export function valueSlots(m: ElaboratedModel, roles: ReadonlyMap<string, string>, opSizes: readonly OpSize[]): Slot[] {
+export function valueSlots(m: ElaboratedModel, anatomy: Pick<Anatomy, "roles" | "keyOf">, opSizes: readonly OpSize[]): Slot[] {
+  const { roles, keyOf } = anatomy;
   const configSym = configSymbols(m.config.arch);
   const out: Slot[] = [];
   /** Each block instance's parameters as symbols of config names. */
@@ -72,7 +73,7 @@ export function valueSlots(m: ElaboratedModel, roles: ReadonlyMap<string, string
     if (c.kind === "list") {
       const list = findExpr(e, (x) => x.kind === "list" || x.kind === "comprehension");
       if (!list || (list.kind !== "list" && list.kind !== "comprehension")) return;
-      const role = roles.get(starred(c.path));
+      const role = roles.get(keyOf(c.path));
       if (role && list.kind === "comprehension" && list.iter.kind === "range") {
         const [from, to] = [symOf(list.iter.from, env), symOf(list.iter.to, env)];
         if (from && to) add(`${role}.count`, to.sub(from), 1);
@@ -107,7 +108,7 @@ export function valueSlots(m: ElaboratedModel, roles: ReadonlyMap<string, string
     const p = c.primitive;
     if (!p) return;
     // A module without a role (T5's relative-position table) says too little of what its sizes are.
-    const role = roles.get(starred(c.path));
+    const role = roles.get(keyOf(c.path));
     if (!role) return;
     const sizes = new Set(p.params.filter((x) => x.type === "int" || x.type === "int[]").map((x) => x.name));
     for (const [param, expr] of bind(p.params.map((x) => x.name), args)) {
