@@ -111,7 +111,22 @@ describe("the primitives", () => {
       expect(typeof p.stats?.flopsPerToken, `${name}: stats.flopsPerToken`).toBe("function");
       expect(["parameters", "embedding", "buffer"], `${name}: stats.weightKind`).toContain(p.stats.weightKind);
       expect(typeof p.diffText, `${name}: diffText`).toBe("function");
+      expect(["projection", "embedding", "norm", "activation", "recurrence", "convolution", "dropout", "tensor"], `${name}: diff.role`).toContain(p.diff?.role);
+      expect(typeof p.diff.kind, `${name}: diff.kind`).toBe("function");
+      expect(typeof p.diff.settings, `${name}: diff.settings`).toBe("function");
     }
+  });
+
+  it("say through their diff hook what an instance is, in the words the layer's aspects use", () => {
+    // The kinds the published models differ by: Gemma's 1 + w RMSNorm, a LayerNorm without bias (OLMo), GPT-J's tanh GELU.
+    expect(primitives.RMSNorm!.diff.kind({ dim: 8, eps: 1e-6, offset: 1, affine: true })).toBe("RMSNorm (1 + w)");
+    expect(primitives.RMSNorm!.diff.kind({ dim: 8, eps: 1e-6, offset: 0, affine: true })).toBe("RMSNorm");
+    expect(primitives.LayerNorm!.diff.kind({ dim: 8, eps: 1e-5, affine: true, bias: false })).toBe("LayerNorm without bias");
+    expect(primitives.Activation!.diff.kind({ kind: "gelu_new" })).toBe("GELU (tanh)");
+    expect(primitives.LayerNorm!.diff.settings({ dim: 8, eps: 1e-12, affine: true, bias: true })).toBe("eps 1e-12");
+    expect(primitives.Linear!.diff.settings({ in_features: 8, out_features: 4, bias: true })).toBe("");
+    expect(primitives.Embedding!.diff.role).toBe("embedding");
+    expect(primitives.Linear!.diff.role).toBe("projection");
   });
 
   it("have a builder in rt.nn taking (w, path, ...arguments), as generated code calls it", () => {

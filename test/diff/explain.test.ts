@@ -46,8 +46,12 @@ describe("Falcon-7B → Llama-2-7B", () => {
       "32 kv heads instead of 1",
       "untied head instead of tied",
     ]);
-    // Sizes: 4544 = 71 · 64 wide, 18176 = 4 · 4544 MLP, 2048 positions, 65024 tokens.
+    // Sizes: 4544 = 71 · 64 wide, 18176 = 4 · 4544 MLP, 2048 positions, 65024 tokens; one
+    // key/value head (multi_query) against num_key_value_heads 32; FalconConfig's activation
+    // "gelu" against Llama's hidden_act "silu".
     expect(Object.fromEntries(r().hyperparameters.map((h) => [h.key, [h.a, h.b]]))).toEqual({
+      activation: ["gelu", "silu"],
+      num_key_value_heads: ["1", "32"],
       hidden_size: ["4544", "4096"],
       intermediate_size: ["18176", "11008"],
       head_dim: ["64", "128"],
@@ -126,6 +130,101 @@ describe("Mixtral → Qwen1.5-MoE", () => {
       "layers.*.mlp.experts.*.up": ["w3", "up_proj"],
       "layers.*.mlp.experts.*.down": ["w2", "down_proj"],
     });
+  });
+});
+
+describe("hyperparameters by where they flow in the checked model", () => {
+  const rows = (r: DiffReport) => r.hyperparameters;
+  const row = (r: DiffReport, name: string) => rows(r).find((h) => h.name === name || h.name.split(" ~ ").includes(name));
+
+  it("Falcon's derived kv and Llama's kv_heads both size attention's key/value heads: one row 1 → 32", () => {
+    // falcon-7b: multi_query, so kv = 1; Llama-2-7b: num_key_value_heads = 32.
+    const r = diffPresets("falcon-7b", "Llama-2-7b-hf");
+    const kv = rows(r).filter((h) => h.a === "1" || /kv/.test(h.name));
+    expect(kv).toEqual([{ key: "num_key_value_heads", name: "kv ~ kv_heads", a: "1", b: "32", keys: { a: "derived", b: "num_key_value_heads" }, meaning: "kv heads" }]);
+    // Falcon's own num_kv_heads (null here) only feeds kv: it is no row of its own.
+    expect(rows(r).some((h) => h.a === "none" || h.b === "none")).toBe(false);
+  });
+
+  it("GPT-2 medium → Llama-2-7b: one row per concept, the config key rename noted, equal values hidden", () => {
+    // GPT-2 medium: n_embd 1024, n_layer 24, n_head 16, eps 1e-5, head_dim = 1024 / 16 = 64 (a let).
+    // Llama-2-7b: hidden_size 4096, num_hidden_layers 32, num_attention_heads 32, rms_norm_eps 1e-5, head_dim 128.
+    const r = diffPresets("gpt2-medium", "Llama-2-7b-hf");
+    expect(row(r, "heads")).toMatchObject({ a: "16", b: "32", keys: { a: "n_head", b: "num_attention_heads" }, meaning: "attention heads" });
+    expect(row(r, "d")).toMatchObject({ a: "1024", b: "4096", keys: { a: "n_embd", b: "hidden_size" } });
+    expect(row(r, "n_layers")).toMatchObject({ a: "24", b: "32", keys: { a: "n_layer", b: "num_hidden_layers" }, meaning: "layers.count" });
+    expect(row(r, "head_dim")).toMatchObject({ a: "64", b: "128", keys: { a: "derived", b: "head_dim" } });
+    expect(row(r, "eps")).toBeUndefined();
+    const names = rows(r).flatMap((h) => h.name.split(" ~ "));
+    expect(new Set(names).size).toBe(names.length);
+    for (const h of rows(r)) expect([h.a, h.b], h.name).not.toContain("absent");
+  });
+
+  it("a bias flag pairs by the projections it switches (falcon-rw-1b's bias, Llama's attention_bias)", () => {
+    // falcon-rw-1b: bias = true on every Linear; Llama-2: attention_bias = false.
+    expect(row(diffPresets("falcon-rw-1b", "Llama-2-7b-hf"), "attn_bias")).toMatchObject({ name: "bias ~ attn_bias", a: "true", b: "false", keys: { a: "bias", b: "attention_bias" } });
+  });
+
+  it("BERT's and GPT-2's eps pair as the norms' eps", () => {
+    expect(row(diffPresets("bert-base-uncased", "gpt2"), "eps")).toMatchObject({ a: "1e-12", b: "1e-05", meaning: "norm.eps" });
+  });
+
+  it("RWKV-5's derived head count pairs with T5's num_heads through the token-mixing op", () => {
+    // rwkv-5-world-3b: heads = attention_hidden_size / head_size = 2560 / 64 = 40; t5-small: num_heads 8.
+    expect(row(diffPresets("rwkv-5-world-3b", "t5-small"), "heads")).toMatchObject({ a: "40", b: "8", keys: { a: "derived", b: "num_heads" }, meaning: "attention heads" });
+  });
+
+  it("the same name with different meanings is no row (T5's inner is attention's width, GPT-2's n_inner the MLP's)", () => {
+    expect(row(diffPresets("t5-small", "gpt2"), "inner")).toBeUndefined();
+  });
+});
+
+describe("T5's sublayer lists align by role", () => {
+  // HF T5Block.layer: [T5LayerSelfAttention, T5LayerFF] in the encoder and [T5LayerSelfAttention,
+  // T5LayerCrossAttention, T5LayerFF] in the decoder, each item a norm, its sublayer and a residual add.
+  const roles = () => {
+    const r = findPreset(ws, "t5-small")!;
+    return anatomyOf(modelFor(r.arch, r.preset)).roles;
+  };
+
+  it("gives each item of T5's layer list a role path of its own, in both stacks", () => {
+    expect(Object.fromEntries([...roles()].filter(([k]) => /\.layer\.\d(\.(SelfAttention|EncDecAttention|DenseReluDense|layer_norm))?$/.test(k)))).toEqual({
+      "encoder.block.*.layer.0": "layers.*.attention_sublayer",
+      "encoder.block.*.layer.0.SelfAttention": "layers.*.attention",
+      "encoder.block.*.layer.0.layer_norm": "layers.*.attention_norm",
+      "encoder.block.*.layer.1": "layers.*.mlp_sublayer",
+      "encoder.block.*.layer.1.DenseReluDense": "layers.*.mlp",
+      "encoder.block.*.layer.1.layer_norm": "layers.*.mlp_norm",
+      "decoder.block.*.layer.0": "decoder_layers.*.attention_sublayer",
+      "decoder.block.*.layer.0.SelfAttention": "decoder_layers.*.attention",
+      "decoder.block.*.layer.0.layer_norm": "decoder_layers.*.attention_norm",
+      "decoder.block.*.layer.1": "decoder_layers.*.cross_attention_sublayer",
+      "decoder.block.*.layer.1.EncDecAttention": "decoder_layers.*.cross_attention",
+      "decoder.block.*.layer.1.layer_norm": "decoder_layers.*.cross_attention_norm",
+      "decoder.block.*.layer.2": "decoder_layers.*.mlp_sublayer",
+      "decoder.block.*.layer.2.DenseReluDense": "decoder_layers.*.mlp",
+      "decoder.block.*.layer.2.layer_norm": "decoder_layers.*.mlp_norm",
+    });
+  });
+
+  it("T5 → GPT-2: attention, MLP and both norms pair with GPT-2's, no per-item rows", () => {
+    const r = diffPresets("t5-small", "gpt2");
+    expect(names(r)).toMatchObject({
+      "layers.*.attention": ["layer.0.SelfAttention", "attn"],
+      "layers.*.attention_norm": ["layer.0.layer_norm", "ln_1"],
+      "layers.*.mlp": ["layer.1.DenseReluDense", "mlp"],
+      "layers.*.mlp_norm": ["layer.1.layer_norm", "ln_2"],
+    });
+    expect(r.structure.filter((s) => s.path.startsWith("encoder.block"))).toEqual([
+      // GPT-2 has no relative-position table: T5's first layer's, whose bias every layer uses.
+      { path: "encoder.block.*.layer.0.SelfAttention.relative_attention_bias", change: "removed", a: "Embedding" },
+    ]);
+  });
+
+  it("T5 → T5 v1.1: the gated MLP's up projection is wi_1 in both stacks, and only the head is untied", () => {
+    const r = diffPresets("t5-small", "t5-v1_1-small");
+    expect(names(r)).toEqual({ "layers.*.mlp.up": ["wi", "wi_1"], "decoder_layers.*.mlp.up": ["wi", "wi_1"] });
+    expect(r.summary).toEqual(["gated GELU (tanh) MLP instead of ReLU", "untied head instead of tied"]);
   });
 });
 

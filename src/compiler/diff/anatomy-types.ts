@@ -8,11 +8,13 @@ export interface Aspect {
 }
 
 export interface Anatomy {
-  /** Module path with list indices as `*` → its role path (`model.layers.*.self_attn` → `layers.*.attention`). */
+  /** A module path's key: list indices as `*`, except those of a heterogeneous list's items (path-keys.ts). */
+  keyOf: (path: string) => string;
+  /** Module path key → its role path (`model.layers.*.self_attn` → `layers.*.attention`). */
   roles: Map<string, string>;
   /** Aspect name → description, in a fixed order. */
   aspects: Map<string, Aspect>;
-  /** Paths (indices as `*`) of the primitive modules the executed forward calls. */
+  /** Path keys of the primitive modules the executed forward calls. */
   called: Set<string>;
   /** The first layer's graph with the role of each node that has one. */
   layer?: { className: string; count: number; graph: FlowGraph; nodeRoles: Map<number, string> };

@@ -6,20 +6,22 @@
 // compared as aspects in words.
 import type { ElaboratedModel } from "../elaborate/instance.js";
 import { buildGraph, type FlowGraph, type FlowNode } from "./layer-graph.js";
-import { ancestors, isLookup, isNorm, isProjection, normKind, roleOf, starred, under } from "./flow-reading.js";
+import { ancestors, isLookup, isNorm, isProjection, normKind, roleOf, under } from "./flow-reading.js";
+import { pathKeys } from "./path-keys.js";
 import { describeLayer } from "./layer-anatomy.js";
 import type { Anatomy } from "./anatomy-types.js";
 
 export type { Anatomy, Aspect } from "./anatomy-types.js";
 
 export function anatomyOf(m: ElaboratedModel): Anatomy {
-  const out: Anatomy = { roles: new Map(), aspects: new Map(), called: new Set() };
+  const keyOf = pathKeys(m.root);
+  const out: Anatomy = { keyOf, roles: new Map(), aspects: new Map(), called: new Set() };
   const rootGraph = buildGraph(m, m.root);
-  for (const n of rootGraph.nodes) if (n.instance) out.called.add(starred(n.instance.path));
+  for (const n of rootGraph.nodes) if (n.instance) out.called.add(keyOf(n.instance.path));
   const list = rootGraph.loops[0];
   const layer = list?.children[0];
   const setRole = (path: string, role: string) => {
-    const p = starred(path);
+    const p = keyOf(path);
     if (!out.roles.has(p) && ![...out.roles.values()].includes(role)) out.roles.set(p, role);
   };
   if (list && layer) {
@@ -29,6 +31,14 @@ export function anatomyOf(m: ElaboratedModel): Anatomy {
   }
   describeRoot(rootGraph, list?.path, setRole, out);
   if (layer?.block?.forward) describeLayer(m, layer, list!.children.length, setRole, out);
+  // An encoder-decoder's second stack (T5's decoder): its modules get roles under
+  // `decoder_layers`, so that two such models align there too; the layer aspects are the first stack's.
+  const second = rootGraph.loops.find((l) => list && l.path !== list.path && !under(l.path, list.path) && l.children[0]?.block?.forward);
+  const secondLayer = second?.children[0];
+  if (second && secondLayer) {
+    setRole(second.path, "decoder_layers");
+    describeLayer(m, secondLayer, second.children.length, setRole, { ...out, aspects: new Map() }, "decoder_layers");
+  }
   // Position encoding, in the feature table's words: what every op of the executed forward says about positions.
   const layerGraph = out.layer?.graph;
   const positions = new Set<string>();

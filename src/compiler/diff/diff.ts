@@ -5,7 +5,7 @@
 // leaf module, parameter shape and statistic. diff(A, A) is empty and diff(B, A) is the
 // mirror image of diff(A, B).
 import type { Anatomy } from "./anatomy.js";
-import type { BlockFact, ModelFacts, OpFact } from "./facts.js";
+import type { BlockFact, LeafFact, ModelFacts, OpFact } from "./facts.js";
 import { pairConcepts, rowKey, type Concept } from "./meaning.js";
 import { opPhrase, opRole } from "./op-meaning.js";
 import { RoleNames, type NameChange } from "./role-names.js";
@@ -17,6 +17,8 @@ export interface HyperChange {
   b: string;
   /** The config keys on each side when they differ ("derived" for a `let`). */
   keys?: { a: string; b: string };
+  /** Where both values flow in their models, when that is what pairs them ("kv heads", "layers.count", "norm.eps"). */
+  meaning?: string;
 }
 
 export type { NameChange } from "./role-names.js";
@@ -139,8 +141,7 @@ function alignBlocks(a: Map<string, BlockFact>, b: Map<string, BlockFact>): { pa
   return { pairs, onlyA, onlyB: restB };
 }
 
-interface Leaf {
-  text: string;
+interface Leaf extends LeafFact {
   /** Its role comes from the dataflow (a projection, a norm by position, an embedding). */
   roled: boolean;
   /** Called by the executed forward or owning weights: a module that does something. */
@@ -151,19 +152,18 @@ interface Leaf {
 function leavesOf(s: Side, names: RoleNames): Map<string, Leaf> {
   const out = new Map<string, Leaf>();
   for (const f of s.facts.blocks.values()) {
-    for (const [n, text] of Object.entries(f.leaves)) {
+    for (const [n, leaf] of Object.entries(f.leaves)) {
       const concrete = f.role === "(root)" ? n : `${f.role}.${n}`;
       const canon = names.canon(concrete);
       const hasWeights = [...s.facts.tensors.keys()].some((t) => t.startsWith(`${concrete}.`));
-      out.set(canon, { text, roled: s.anatomy.roles.has(concrete), live: hasWeights || s.anatomy.called.has(concrete), block: names.canon(f.role) });
+      out.set(canon, { ...leaf, roled: s.anatomy.roles.has(concrete), live: hasWeights || s.anatomy.called.has(concrete), block: names.canon(f.role) });
     }
   }
   return out;
 }
 
-const epsOf = (t: string) => /eps [^,)]+/.exec(t)?.[0] ?? "";
-const isNormText = (t: string) => /^(LayerNorm|RMSNorm)\(/.test(t);
-const isActivationText = (t: string) => t.startsWith("Activation(");
+/** Modules whose kind a layer aspect names (every norm; the layer's nonlinearities): a pair of them differs only in their settings. */
+const kindInAspects = (l: Leaf, path: string) => l.role === "norm" || (l.role === "activation" && path.startsWith("layers."));
 
 /** A block's ops gathered by region: the nearest enclosing block that has a role, so ops compare across differently nested helpers (BERT's attention.self). */
 function opsByRegion(blocks: Map<string, BlockFact>, regions: Set<string>): Map<string, OpFact[]> {
@@ -210,8 +210,8 @@ interface Aligned {
 }
 
 function align(sa: Side, sb: Side): { al: Aligned; names: NameChange[] } {
-  const na = new RoleNames(sa.anatomy.roles);
-  const nb = new RoleNames(sb.anatomy.roles);
+  const na = new RoleNames(sa.anatomy.roles, sa.anatomy.keyOf);
+  const nb = new RoleNames(sb.anatomy.roles, sb.anatomy.keyOf);
   // Every path is canonicalised before any is displayed: display reads both sides' names.
   const canonBlocks = (f: ModelFacts, n: RoleNames) => new Map([...f.blocks.values()].map((x) => [n.canon(x.role), { ...x, role: n.canon(x.role) }]));
   const canonTensors = (f: ModelFacts, n: RoleNames) => new Map([...f.tensors].map(([t, shape]) => [n.canon(t), shape]));
@@ -297,6 +297,7 @@ function hyperRows(sa: Side, sb: Side): HyperChange[] {
       a: p.a.value,
       b: p.b.value,
       ...(!shared && ka !== kb ? { keys: { a: ka, b: kb } } : {}),
+      ...(p.meaning ? { meaning: p.meaning } : {}),
     });
   }
   return rows;
@@ -368,7 +369,7 @@ function leafRows(al: Aligned, report: DiffReport): void {
     const lb = leavesB.get(path);
     if (la && lb) {
       // Norm and activation kinds are the layer's aspects; here only what those leave out.
-      const differs = isNormText(la.text) && isNormText(lb.text) ? epsOf(la.text) !== epsOf(lb.text) : isActivationText(la.text) && isActivationText(lb.text) && path.startsWith("layers.") ? false : la.text !== lb.text;
+      const differs = la.role === lb.role && kindInAspects(la, path) ? la.settings !== lb.settings : la.text !== lb.text;
       if (differs) report.structure.push({ path: show(path), change: "changed", a: la.text, b: lb.text });
       // Parameters a module gains or loses (a LayerNorm's bias where an RMSNorm had none).
       for (const t of new Set([...tensorsA.keys(), ...tensorsB.keys()])) {
@@ -411,9 +412,10 @@ function summarize(r: DiffReport): string[] {
   }
   const tie = r.structure.find((s) => s.path === "(weights)");
   if (tie) {
-    const head = (s: string | undefined) => (s === "tied: untied" ? "untied" : "tied");
+    // The head's tying when a side ties it (T5 v1.1 unties its head, not its embeddings), else any tying.
     const what = /head/.test(`${tie.a}${tie.b}`) ? "head" : "weights";
-    out.push(insteadOf(`${head(tie.a)} ${what}`, `${head(tie.b)} ${what}`));
+    const tied = (s: string | undefined) => (s !== "tied: untied" && (what === "weights" || /head/.test(s ?? "")) ? "tied" : "untied");
+    out.push(insteadOf(`${tied(tie.a)} ${what}`, `${tied(tie.b)} ${what}`));
   }
   return [...new Set(out)];
 }
@@ -444,7 +446,7 @@ export function mirror(r: DiffReport): DiffReport {
     b: r.a,
     names: r.names.map((n) => ({ role: n.role, a: n.b, b: n.a })),
     layer: r.layer.map((l) => ({ aspect: l.aspect, a: l.b, b: l.a, shortA: l.shortB, shortB: l.shortA })),
-    hyperparameters: r.hyperparameters.map((h) => ({ key: h.key, name: swapPair(h.name), a: h.b, b: h.a, ...(h.keys ? { keys: { a: h.keys.b, b: h.keys.a } } : {}) })),
+    hyperparameters: r.hyperparameters.map((h) => ({ key: h.key, name: swapPair(h.name), a: h.b, b: h.a, ...(h.keys ? { keys: { a: h.keys.b, b: h.keys.a } } : {}), ...(h.meaning ? { meaning: h.meaning } : {}) })),
     attributes: r.attributes.map((x) => ({ ...x, block: swapPair(x.block), a: x.b, b: x.a })),
     structure: r.structure.map((c) => ({ ...swapChange(c), path: swapPair(c.path) })),
     shapes: r.shapes.map((s) => ({ ...s, a: s.b, b: s.a })),

@@ -11,8 +11,11 @@ import type { ArchIR, Value } from "../ir/model.js";
 import { resolvedArch } from "../pipeline.js";
 import { opCallsOf, resolvedBlockOf } from "../ops/bound-call.js";
 import { paramName, type OpDef } from "../ops/op-def.js";
+import type { PrimitiveRole } from "../ir/primitives.js";
+import type { Sym } from "../shapes/sym.js";
 import { computeStats, type ModelStats } from "../stats/stats.js";
 import { executedBody } from "./executed.js";
+import { pathKeys } from "./path-keys.js";
 
 export interface HyperFact {
   key: string; // semantic key: the config.json key, else the name
@@ -29,11 +32,27 @@ export interface OpFact {
 }
 
 export interface BlockFact {
-  role: string; // path with list indices as `*` (model.layers.*.self_attn)
+  role: string; // its path key: list indices as `*` (model.layers.*.self_attn)
   className: string;
   ops: OpFact[];
-  /** Leaf modules: name → "Linear(4096 → 1024, bias)". */
-  leaves: Record<string, string>;
+  /** Leaf modules by name. */
+  leaves: Record<string, LeafFact>;
+}
+
+/** A leaf module as its primitive's hooks describe it. */
+export interface LeafFact {
+  /** What it is without its sizes: "Linear(bias)", "RMSNorm(eps 1e-05)". */
+  text: string;
+  role?: PrimitiveRole;
+  /** What it sets besides its kind (a norm's eps): all that is compared where the layer's aspects name the kind. */
+  settings: string;
+}
+
+/** A size an executed op call gives a meaning (its definition's `diff.meanings`), in the block instance at `path`. */
+export interface OpSize {
+  meaning: string;
+  sym: Sym;
+  path: string;
 }
 
 export interface ModelFacts {
@@ -45,6 +64,7 @@ export interface ModelFacts {
   tensors: Map<string, string>; // role-path of parameter → shape
   ties: string[];
   stats: ModelStats;
+  opSizes: OpSize[];
 }
 
 /** Names used only to print class names or reprs: renaming them changes nothing that runs. */
@@ -114,7 +134,6 @@ export function cosmeticNames(arch: ArchIR): Set<string> {
   return out;
 }
 
-const roleOf = (path: string) => path.replace(/\.\d+(?=\.|$)/g, ".*");
 
 function show(v: Value | undefined): string {
   if (v === undefined || v === null) return "none";
@@ -138,13 +157,15 @@ export function extractFacts(m: ElaboratedModel, label: string): ModelFacts {
   }
   const resolved = resolvedArch(arch);
   const blocks = new Map<string, BlockFact>();
+  const opSizes: OpSize[] = [];
+  const keyOf = pathKeys(m.root);
   const tensors = new Map<string, string>();
   for (const inst of walkInstances(m.root)) {
-    for (const w of inst.weights) tensors.set(roleOf(w.name), `[${w.shape.join(", ")}]`);
+    for (const w of inst.weights) tensors.set(keyOf(w.name), `[${w.shape.join(", ")}]`);
     if (inst.kind !== "block" || !inst.block) continue;
-    const role = roleOf(inst.path) || "(root)";
-    const leaves: Record<string, string> = {};
-    for (const c of inst.children) if (c.kind === "primitive") leaves[c.name] = c.primitive ? c.primitive.diffText(c.args) : c.className;
+    const role = keyOf(inst.path) || "(root)";
+    const leaves: Record<string, LeafFact> = {};
+    for (const c of inst.children) if (c.kind === "primitive") leaves[c.name] = c.primitive ? { text: c.primitive.diffText(c.args), role: c.primitive.diff.role, settings: c.primitive.diff.settings(c.args) } : { text: c.className, settings: "" };
     const ops: OpFact[] = [];
     const counts = new Map<string, number>();
     const scope = chainScopes(mapScope(inst.args as Record<string, Value>), mapScope(m.config.values));
@@ -156,6 +177,7 @@ export function extractFacts(m: ElaboratedModel, label: string): ModelFacts {
       const written = executed.get(call.expr);
       if (!written) continue;
       const op = call.def.name;
+      for (const [meaning, sym] of Object.entries(call.def.diff.meanings?.(call) ?? {})) if (sym) opSizes.push({ meaning, sym, path: inst.path });
       const index = counts.get(op) ?? 0;
       counts.set(op, index + 1);
       const attrs: Record<string, string> = {};
@@ -216,5 +238,6 @@ export function extractFacts(m: ElaboratedModel, label: string): ModelFacts {
     tensors,
     ties: m.ties.map((t) => `${t.target} = ${t.source}`),
     stats: computeStats(m),
+    opSizes,
   };
 }

@@ -1,47 +1,37 @@
 // Reading a dataflow graph (layer-graph.ts): what kind of thing each node is (a norm, a
-// projection, a nonlinearity, the token-mixing op, an expert router; op kinds come from each
-// op's `diff.role`), what reaches what, and the shape of an MLP.
+// projection, a nonlinearity, the token-mixing op, an expert router; a module's kind comes
+// from its primitive's `diff.role`, an op's from the op's), what reaches what, and the
+// shape of an MLP.
 import { formatValue } from "../eval/evaluate.js";
+import { activationWords, type PrimitiveRole } from "../ir/primitives.js";
 import type { FlowGraph, FlowNode } from "./layer-graph.js";
 import { opRole } from "./op-meaning.js";
 
-export const starred = (path: string) => path.replace(/\.\d+(?=\.|$)/g, ".*");
 export const under = (path: string, prefix: string) => prefix === "" || path === prefix || path.startsWith(`${prefix}.`);
 
 export const roleOf = (n: FlowNode) => (n.kind === "op" ? opRole(n.what) : undefined);
-export const isNorm = (n: FlowNode) => (n.kind === "module" && /Norm$/.test(n.instance?.primitive?.name ?? "")) || roleOf(n) === "norm";
-export const isProjection = (n: FlowNode) => n.kind === "module" && n.instance?.primitive?.apply.kind === "features";
-export const isLookup = (n: FlowNode) => n.kind === "module" && n.instance?.primitive?.apply.kind === "lookup";
-export const isActivation = (n: FlowNode) => (n.kind === "module" && n.instance?.primitive?.name === "Activation") || roleOf(n) === "activation";
+/** The role of a module node's primitive (undefined for ops and blocks). */
+export const moduleRole = (n: FlowNode): PrimitiveRole | undefined => (n.kind === "module" ? n.instance?.primitive?.diff.role : undefined);
+export const isNorm = (n: FlowNode) => moduleRole(n) === "norm" || roleOf(n) === "norm";
+export const isProjection = (n: FlowNode) => moduleRole(n) === "projection";
+export const isLookup = (n: FlowNode) => moduleRole(n) === "embedding";
+export const isActivation = (n: FlowNode) => moduleRole(n) === "activation" || roleOf(n) === "activation";
 export const isAttention = (n: FlowNode) => roleOf(n) === "mixing";
 export const isRouting = (n: FlowNode) => roleOf(n) === "routing";
 
-const activationNames: Record<string, string> = {
-  silu: "SiLU",
-  swish: "SiLU",
-  gelu: "GELU",
-  gelu_new: "GELU (tanh)",
-  gelu_pytorch_tanh: "GELU (tanh)",
-  gelu_tanh: "GELU (tanh)",
-  relu: "ReLU",
-  relu2: "squared ReLU",
-  sigmoid: "sigmoid",
-  tanh: "tanh",
-};
-
+/** A nonlinearity in words: a module's from its primitive, an op's from its kind argument or name. */
 export function activationOf(n: FlowNode): string {
-  const kind = n.instance?.args.kind ?? n.args.kind ?? n.what;
-  const k = typeof kind === "string" ? kind : formatValue(kind);
-  return activationNames[k] ?? k;
+  const p = n.instance?.primitive;
+  if (p) return p.diff.kind(n.instance!.args);
+  const kind = n.args.kind ?? n.what;
+  return activationWords(typeof kind === "string" ? kind : formatValue(kind));
 }
 
+/** A norm's kind in words: a module's from its primitive, an op's from its feature label. */
 export function normKind(n: FlowNode): string {
-  const p = n.instance?.primitive?.name;
-  const a = n.instance?.args ?? {};
-  if (!p) return n.features.find((f) => f.column === "norm")?.label ?? n.what;
-  if (p === "RMSNorm") return Number(a.offset) ? `RMSNorm (1 + w)` : a.affine === false ? "RMSNorm without weight" : "RMSNorm";
-  if (p === "LayerNorm") return a.affine === false ? "LayerNorm without affine" : a.bias === false ? "LayerNorm without bias" : "LayerNorm";
-  return p;
+  const p = n.instance?.primitive;
+  if (p) return p.diff.kind(n.instance!.args);
+  return n.features.find((f) => f.column === "norm")?.label ?? n.what;
 }
 
 /** Transitive inputs of every node (node ids are in evaluation order, so one pass suffices). */

@@ -4,10 +4,13 @@ import { anatomyOf } from "./anatomy.js";
 import { diffSides, type DiffReport, type Side } from "./diff.js";
 import { extractFacts } from "./facts.js";
 import { conceptsOf } from "./meaning.js";
+import { valueSlots } from "./value-flows.js";
 
 /** What the diff reads off one model, computed once when a model is compared with many. */
 export function side(m: ElaboratedModel, label: string): Side {
-  return { facts: extractFacts(m, label), anatomy: anatomyOf(m), concepts: conceptsOf(m) };
+  const facts = extractFacts(m, label);
+  const anatomy = anatomyOf(m);
+  return { facts, anatomy, concepts: conceptsOf(m, valueSlots(m, anatomy, facts.opSizes)) };
 }
 
 export function diffModels(a: ElaboratedModel, b: ElaboratedModel, labels: [string, string] = ["A", "B"]): DiffReport {
@@ -17,4 +20,4 @@ export function diffModels(a: ElaboratedModel, b: ElaboratedModel, labels: [stri
 export { anatomyOf, type Anatomy } from "./anatomy.js";
 export { diffSides, isEmpty, mirror, type DiffReport, type Side } from "./diff.js";
 export { layerDrawing } from "./layer-drawing.js";
-export { renderText, renderMarkdown, renderJson, renderHtml } from "./render.js";
+export { renderText, renderMarkdown, renderJson, renderHtml, renderExplanation } from "./render.js";

@@ -15,7 +15,9 @@ interface LayerReading {
   layer: Instance;
   g: FlowGraph;
   anc: Set<number>[];
-  /** Gives a node of the layer a role (and its module the role path `layers.*.<role>`). */
+  /** The role path of the layer list (`layers`; `decoder_layers` for an encoder-decoder's second stack). */
+  prefix: string;
+  /** Gives a node of the layer a role (and its module the role path `<prefix>.*.<role>`). */
   role(n: FlowNode, r: string): void;
   setRole(path: string, role: string): void;
   aspects: Map<string, Aspect>;
@@ -24,11 +26,13 @@ interface LayerReading {
 /** The two sublayers: the token-mixing op(s), and the MLP's nonlinearities and routers outside attention's block. */
 interface Sublayers {
   attention: FlowNode[];
+  /** The token-mixing ops of a sublayer after attention's (cross-attention), also in `attention`. */
+  cross: FlowNode[];
   mlp: FlowNode[];
   attnBlock?: string;
 }
 
-export function describeLayer(m: ElaboratedModel, layer: Instance, count: number, setRole: (p: string, r: string) => void, out: Anatomy): void {
+export function describeLayer(m: ElaboratedModel, layer: Instance, count: number, setRole: (p: string, r: string) => void, out: Anatomy, prefix = "layers"): void {
   const g = buildGraph(m, layer);
   const nodeRoles = new Map<number, string>();
   const r: LayerReading = {
@@ -36,9 +40,10 @@ export function describeLayer(m: ElaboratedModel, layer: Instance, count: number
     layer,
     g,
     anc: ancestors(g),
+    prefix,
     role: (n, role) => {
       nodeRoles.set(n.id, role);
-      if (n.instance) setRole(n.instance.path, `layers.*.${role}`);
+      if (n.instance) setRole(n.instance.path, `${prefix}.*.${role}`);
     },
     setRole,
     aspects: out.aspects,
@@ -59,17 +64,31 @@ function sublayers(r: LayerReading): Sublayers {
     const [first, second] = path.slice(layer.path.length + 1).split(".");
     return `${layer.path}.${first}${second !== undefined && /^\d+$/.test(second) ? `.${second}` : ""}`;
   };
-  // Items of a heterogeneous list share one starred path: they get no role path of their own.
-  const roleable = (path: string) => !/\.\d+(\.|$)/.test(path.slice(layer.path.length));
   const attention = g.nodes.filter(isAttention);
   const attnBlock = attention[0] ? childOfLayer(attention[0].owner.path) : undefined;
-  const mlp = g.nodes.filter((n) => (isActivation(n) || isRouting(n)) && !attention.some((a) => anc[a.id]!.has(n.id)) && !(attnBlock && under(n.path, attnBlock)));
+  const mlp = g.nodes.filter((n) => (isActivation(n) || isRouting(n)) && !attention.some((a) => anc[a.id]!.has(n.id)) && !attention.some((a) => { const b = childOfLayer(a.owner.path); return b !== undefined && under(n.path, b); }));
   const mlpBlocks = new Set(mlp.map((n) => childOfLayer(n.owner.path)));
   const mlpBlock = mlpBlocks.size === 1 ? [...mlpBlocks][0] : undefined;
-  if (attnBlock && roleable(attnBlock)) r.setRole(attnBlock, "layers.*.attention");
-  if (mlpBlock && roleable(mlpBlock)) r.setRole(mlpBlock, "layers.*.mlp");
-  for (const a of attention) r.role(a, "attention");
-  return { attention, mlp, ...(attnBlock ? { attnBlock } : {}) };
+  // A sublayer that is an item of a list (T5's layer.0: a norm, the attention block and a
+  // residual add) is the attention's or MLP's sublayer; the one module inside it that holds
+  // what the sublayer computes is the attention or the MLP.
+  const roleBlock = (block: string, nodes: FlowNode[], role: string) => {
+    if (!/\.\d+$/.test(block)) return r.setRole(block, `${r.prefix}.*.${role}`);
+    r.setRole(block, `${r.prefix}.*.${role}_sublayer`);
+    const inner = new Set(nodes.map((n) => n.owner.path.slice(block.length + 1).split(".")[0]));
+    const [only] = inner;
+    if (inner.size === 1 && only) r.setRole(`${block}.${only}`, `${r.prefix}.*.${role}`);
+  };
+  // Attention in a sublayer of its own after the first (a decoder's cross-attention over the encoder's output).
+  const crossBlocks = new Set(attention.map((a) => childOfLayer(a.owner.path)).filter((b) => b !== attnBlock));
+  const [crossBlock] = crossBlocks;
+  const cross = crossBlocks.size === 1 && crossBlock ? attention.filter((a) => under(a.owner.path, crossBlock)) : [];
+  if (attnBlock) roleBlock(attnBlock, attention.filter((a) => under(a.owner.path, attnBlock)), "attention");
+  if (crossBlock && cross.length) roleBlock(crossBlock, cross, "cross_attention");
+  if (mlpBlock) roleBlock(mlpBlock, mlp, "mlp");
+  for (const a of attention) if (!cross.includes(a)) r.role(a, "attention");
+  for (const a of cross) r.role(a, "cross_attention");
+  return { attention, cross, mlp, ...(attnBlock ? { attnBlock } : {}) };
 }
 
 interface Norms {
@@ -109,7 +128,8 @@ function normsByPosition(r: LayerReading, s: Sublayers): Norms {
       r.role(n, afterM ? "post_mlp_norm" : afterA ? "post_attention_norm" : "input_norm");
     } else if (unprojected.has(n.id) && (feedsA || feedsM)) {
       out.pre.push(n);
-      r.role(n, feedsA && feedsM ? "shared_norm" : feedsA ? "attention_norm" : "mlp_norm");
+      const onlyCross = s.cross.length > 0 && feeds(n, s.cross) && !feeds(n, s.attention.filter((a) => !s.cross.includes(a)));
+      r.role(n, feedsA && feedsM ? "shared_norm" : onlyCross ? "cross_attention_norm" : feedsA ? "attention_norm" : "mlp_norm");
     } else if (afterA || afterM) {
       out.after.push(n);
       r.role(n, afterM ? "mlp_output_norm" : "attention_output_norm");
@@ -200,8 +220,8 @@ function mlpAspect(r: LayerReading, s: Sublayers): void {
   const expert = list?.children[0];
   const eg = expert?.block?.forward ? buildGraph(r.m, expert) : undefined;
   const shape = eg ? mlpShape(eg, ancestors(eg), eg.nodes.filter(isActivation)) : undefined;
-  if (list) r.setRole(list.path, "layers.*.mlp.experts");
-  if (eg && shape) projectionRoles(eg, ancestors(eg), eg.nodes.filter(isActivation), shape.gated, (n, x) => n.instance && r.setRole(n.instance.path, `layers.*.mlp.experts.*.${x}`));
+  if (list) r.setRole(list.path, `${r.prefix}.*.mlp.experts`);
+  if (eg && shape) projectionRoles(eg, ancestors(eg), eg.nodes.filter(isActivation), shape.gated, (n, x) => n.instance && r.setRole(n.instance.path, `${r.prefix}.*.mlp.experts.*.${x}`));
   const logits = sourceOf(g, router.inputs[1]);
   if (logits) r.role(logits.proj, "mlp.router");
   const words = shape ? mlpWords(shape) : "MLP";

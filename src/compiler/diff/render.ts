@@ -1,10 +1,13 @@
 // A diff report as coloured terminal text, Markdown, JSON (the stable schema of
 // docs/diff-schema.md) or a side-by-side HTML page.
-import type { DiffReport } from "./diff.js";
+import type { DiffReport, HyperChange } from "./diff.js";
 import { isEmpty } from "./diff.js";
 import { escapeHtml } from "../escape-html.js";
 
 const title = (s: DiffReport["a"]) => (s.preset ? `${s.preset} (${s.arch})` : s.arch);
+
+/** How a hyperparameter row says why its two sides are one concept: the config keys they are read from, the place they flow into. */
+const pairing = (h: HyperChange) => [h.keys ? `config key ${h.keys.a} → ${h.keys.b}` : "", h.meaning ? `meaning: ${h.meaning}` : ""].filter(Boolean).join("; ");
 
 const statNames = { params: "parameters", flopsPerToken: "FLOPs per token", kvCacheBytesPerToken: "KV-cache bytes per token" } as const;
 
@@ -33,7 +36,7 @@ export function renderText(r: DiffReport, color = false): string {
   }
   if (r.hyperparameters.length) {
     lines.push(bold("hyperparameters"));
-    for (const h of r.hyperparameters) lines.push(`  ${h.name}${h.key !== h.name ? ` (${h.key})` : ""}: ${red(h.a)} → ${green(h.b)}${h.keys ? `  [config key ${h.keys.a} → ${h.keys.b}]` : ""}`);
+    for (const h of r.hyperparameters) lines.push(`  ${h.name}${h.key !== h.name ? ` (${h.key})` : ""}: ${red(h.a)} → ${green(h.b)}${pairing(h) ? `  [${pairing(h)}]` : ""}`);
   }
   if (r.attributes.length) {
     lines.push(bold("operations"));
@@ -77,7 +80,7 @@ export function renderMarkdown(r: DiffReport): string {
   }
   if (r.hyperparameters.length) {
     out.push("### Hyperparameters", "");
-    table(["hyperparameter", title(r.a), title(r.b)], r.hyperparameters.map((h) => [`${h.name}${h.keys ? ` (config key ${h.keys.a} → ${h.keys.b})` : ""}`, h.a, h.b]));
+    table(["hyperparameter", title(r.a), title(r.b)], r.hyperparameters.map((h) => [`${h.name}${pairing(h) ? ` (${pairing(h)})` : ""}`, h.a, h.b]));
   }
   if (r.attributes.length) {
     out.push("### Operations", "");
@@ -110,6 +113,25 @@ export function summaryLine(r: DiffReport): string {
   return isEmpty(r) ? `${head}: no differences` : `${head}: the same architecture; only sizes and names differ`;
 }
 
+/**
+ * The dataflow explanation in words (`archc diff --explain`): the summary, each aspect of
+ * the layer that differs as one sentence per model, and the concepts whose values differ with
+ * why they are one concept. It says what the other outputs say, without the per-module rows.
+ */
+export function renderExplanation(r: DiffReport): string {
+  const [a, b] = [title(r.a), title(r.b)];
+  const lines = [summaryLine(r)];
+  if (r.layer.length) {
+    lines.push("", `How the layers differ (${a} → ${b}):`);
+    for (const l of r.layer) lines.push(`- ${l.aspect}`, `    ${a}: ${l.a}`, `    ${b}: ${l.b}`);
+  }
+  if (r.hyperparameters.length) {
+    lines.push("", "Hyperparameters that differ, by meaning:");
+    for (const h of r.hyperparameters) lines.push(`- ${h.name}: ${h.a} → ${h.b}${pairing(h) ? ` (${pairing(h)})` : ""}`);
+  }
+  return lines.join("\n");
+}
+
 /** A self-contained side-by-side page (no scripts, no network). */
 export function renderHtml(r: DiffReport, layers?: string): string {
   const e = escapeHtml;
@@ -120,7 +142,7 @@ export function renderHtml(r: DiffReport, layers?: string): string {
   };
   add("Names (aligned by role)", r.names.map((n) => [n.role, n.a, n.b]));
   add("Layer", r.layer.map((l) => [l.aspect, l.a, l.b]));
-  add("Hyperparameters", r.hyperparameters.map((h) => [`${h.name}${h.keys ? ` (config key ${h.keys.a} → ${h.keys.b})` : ""}`, h.a, h.b]));
+  add("Hyperparameters", r.hyperparameters.map((h) => [`${h.name}${pairing(h) ? ` (${pairing(h)})` : ""}`, h.a, h.b]));
   add("Operations", r.attributes.map((a) => [`${a.block}: ${a.op}.${a.attr}`, a.a, a.b]));
   add("Structure", r.structure.map((s) => [`${s.path} (${s.change})`, s.a ?? "", s.b ?? ""]));
   add("Shapes", r.shapes.map((s) => [s.tensor, s.a, s.b]));

@@ -10,14 +10,16 @@ export interface NameChange {
 }
 
 const segments = (p: string) => (p ? p.split(".") : []);
-const starred = (s: string) => (/^\d+$/.test(s) ? "*" : s);
 
 export class RoleNames {
   /** Role path → the module path (indices as `*`) it names, as seen by `canon`. */
   readonly concrete = new Map<string, string>();
   private readonly byRole = new Map<string, string>();
 
-  constructor(private readonly roles: Map<string, string>) {
+  constructor(
+    private readonly roles: Map<string, string>,
+    private readonly keyOf: (path: string) => string,
+  ) {
     for (const [path, role] of roles) this.byRole.set(role, path);
   }
 
@@ -26,10 +28,11 @@ export class RoleNames {
     if (path === "(root)") return path;
     const segs = segments(path);
     for (let n = segs.length; n > 0; n--) {
-      const role = this.roles.get(segs.slice(0, n).map(starred).join("."));
+      const key = segments(this.keyOf(segs.slice(0, n).join(".")));
+      const role = this.roles.get(key.join("."));
       if (role === undefined) continue;
-      // A layer that differs from the first keeps its index (`layers.3.mlp`).
-      const indices = segs.slice(0, n).filter((s) => /^\d+$/.test(s));
+      // A layer that differs from the first keeps its index (`layers.3.mlp`): the indices its key stars.
+      const indices = segs.slice(0, n).filter((s, i) => key[i] === "*" && /^\d+$/.test(s));
       const roleSegs = segments(role);
       const stars = roleSegs.filter((s) => s === "*").length;
       const filled = stars === indices.length ? roleSegs.map((s) => (s === "*" ? indices.shift()! : s)) : roleSegs;

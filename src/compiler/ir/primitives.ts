@@ -39,6 +39,23 @@ export interface PrimitiveStats {
   weightKind: "parameters" | "embedding" | "buffer";
 }
 
+/**
+ * What an instance does where it sits in a dataflow, for reading a layer's anatomy: a
+ * `projection` maps features to features (a matrix every token passes through), an
+ * `embedding` looks rows up by id, a `norm` normalises, an `activation` is a nonlinearity, a
+ * `recurrence` carries state along the sequence, a `convolution` mixes neighbouring
+ * positions, `dropout` does nothing at inference and a `tensor` is a bare stored value.
+ */
+export type PrimitiveRole = "projection" | "embedding" | "norm" | "activation" | "recurrence" | "convolution" | "dropout" | "tensor";
+
+export interface PrimitiveDiff {
+  role: PrimitiveRole;
+  /** Its kind in the words a layer's aspects use ("RMSNorm (1 + w)", "LayerNorm without bias", "GELU (tanh)"). */
+  kind(a: Record<string, Value>): string;
+  /** What an instance sets besides its kind and sizes, which the layer's aspects leave out ("eps 1e-05"); "" when nothing. */
+  settings(a: Record<string, Value>): string;
+}
+
 export interface Primitive {
   name: string;
   params: PrimitiveParam[];
@@ -53,6 +70,8 @@ export interface Primitive {
   stats: PrimitiveStats;
   /** What an instance is for diff, without its sizes (sizes are compared as parameter shapes). */
   diffText(a: Record<string, Value>): string;
+  /** How `archc diff` reads an instance in a layer's dataflow. */
+  diff: PrimitiveDiff;
   /** What `archc export --torch` builds for it (src/compiler/export/torch/lowering.ts). */
   torch?: TorchPrimitiveLowering;
   /** Its ONNX lowering (src/compiler/export/onnx): absent, exporting a model that calls it fails naming the submodule. */
@@ -116,6 +135,27 @@ export const activationClasses: Record<string, string> = {
 };
 Object.setPrototypeOf(activationClasses, null);
 
+// Activation kinds (HF `hidden_act` values and activation op names) in the words a diff uses.
+const activationWordsByKind: Record<string, string> = {
+  silu: "SiLU",
+  swish: "SiLU",
+  gelu: "GELU",
+  gelu_new: "GELU (tanh)",
+  gelu_pytorch_tanh: "GELU (tanh)",
+  gelu_tanh: "GELU (tanh)",
+  relu: "ReLU",
+  relu2: "squared ReLU",
+  sigmoid: "sigmoid",
+  tanh: "tanh",
+};
+Object.setPrototypeOf(activationWordsByKind, null);
+
+/** An activation kind in words ("GELU (tanh)"), the kind itself when it has none. */
+export const activationWords = (kind: string): string => activationWordsByKind[kind] ?? kind;
+
+/** The diff hook of a primitive that has no kind beyond its name and sets nothing the layer's aspects leave out. */
+const plainDiff = (role: PrimitiveRole, name: string): PrimitiveDiff => ({ role, kind: () => name, settings: () => "" });
+
 export const primitives: Record<string, Primitive> = {
   Linear: {
     name: "Linear",
@@ -132,6 +172,7 @@ export const primitives: Record<string, Primitive> = {
     features: () => [],
     stats: matrixFlops,
     diffText: (a) => `Linear(${a.bias ? "bias" : "no bias"})`,
+    diff: plainDiff("projection", "Linear"),
   },
   // GPT-2's Conv1D: a linear layer whose weight is stored [in, out].
   Conv1D: {
@@ -165,6 +206,7 @@ class Conv1D(nn.Module):
     features: () => [],
     stats: matrixFlops,
     diffText: (a) => `Conv1D(${a.bias ? "bias" : "no bias"})`,
+    diff: plainDiff("projection", "Conv1D"),
   },
   Embedding: {
     name: "Embedding",
@@ -179,6 +221,7 @@ class Conv1D(nn.Module):
     // A lookup, not a product: no FLOPs; its table is not counted among non-embedding parameters.
     stats: { flopsPerToken: () => 0, weightKind: "embedding" },
     diffText: () => "Embedding",
+    diff: plainDiff("embedding", "Embedding"),
   },
   LayerNorm: {
     name: "LayerNorm",
@@ -212,6 +255,11 @@ class LayerNorm(nn.LayerNorm):
     features: (a) => [{ column: "norm", label: a.affine === false ? "LayerNorm(no affine)" : a.bias === false ? "LayerNorm(no bias)" : "LayerNorm" }],
     stats: noFlops,
     diffText: (a) => `LayerNorm(eps ${show(a.eps)}${a.affine === false ? ", no affine" : a.bias === false ? ", no bias" : ""})`,
+    diff: {
+      role: "norm",
+      kind: (a) => (a.affine === false ? "LayerNorm without affine" : a.bias === false ? "LayerNorm without bias" : "LayerNorm"),
+      settings: (a) => `eps ${show(a.eps)}`,
+    },
   },
   RMSNorm: {
     name: "RMSNorm",
@@ -255,6 +303,11 @@ class RMSNorm(nn.Module):
     features: (a) => [{ column: "norm", label: Number(a.offset) === 1 ? "RMSNorm(1+w)" : "RMSNorm" }],
     stats: noFlops,
     diffText: (a) => `RMSNorm(eps ${show(a.eps)}${Number(a.offset) ? `, 1 + w (offset ${show(a.offset)})` : ""}${a.affine === false ? ", no weight" : ""})`,
+    diff: {
+      role: "norm",
+      kind: (a) => (Number(a.offset) ? "RMSNorm (1 + w)" : a.affine === false ? "RMSNorm without weight" : "RMSNorm"),
+      settings: (a) => `eps ${show(a.eps)}`,
+    },
   },
   GroupNorm: {
     name: "GroupNorm",
@@ -273,6 +326,7 @@ class RMSNorm(nn.Module):
     features: () => [],
     stats: noFlops,
     diffText: sizelessText("GroupNorm"),
+    diff: { role: "norm", kind: () => "GroupNorm", settings: (a) => `eps ${show(a.eps)}` },
   },
   Activation: {
     name: "Activation",
@@ -333,6 +387,7 @@ class Activation(nn.Module):
     features: (a) => [{ column: "activation", label: String(a.kind) }],
     stats: noFlops,
     diffText: (a) => `Activation(${show(a.kind)})`,
+    diff: { role: "activation", kind: (a) => activationWords(String(a.kind)), settings: () => "" },
   },
   Dropout: {
     name: "Dropout",
@@ -346,6 +401,7 @@ class Activation(nn.Module):
     features: () => [],
     stats: noFlops,
     diffText: () => "Dropout",
+    diff: plainDiff("dropout", "Dropout"),
   },
   // A bare parameter tensor owned by the block (RWKV's time_decay, T5's relative bias table…).
   Param: {
@@ -361,6 +417,7 @@ class Activation(nn.Module):
     features: () => [],
     stats: noFlops,
     diffText: sizelessText("Param"),
+    diff: plainDiff("tensor", "Param"),
   },
   // A persistent buffer stored in checkpoints but recomputed by us (rotary inv_freq): accepted on load, not used.
   Buffer: {
@@ -376,6 +433,7 @@ class Activation(nn.Module):
     features: () => [],
     stats: { flopsPerToken: () => 0, weightKind: "buffer" },
     diffText: sizelessText("Buffer"),
+    diff: plainDiff("tensor", "Buffer"),
   },
   // torch.nn.LSTM, applied batch-first ([B, T, input] -> [B, T, hidden]) whatever `batch_first`
   // prints; its (h, c) state carries over to the next call when decoding.
@@ -423,6 +481,7 @@ def lstm(ctx, module, x):
     // Every token is multiplied by each of its weight matrices (input and hidden, every layer).
     stats: { flopsPerToken: (ws) => ws.reduce((f, w) => f + (w.shape.length === 2 ? 2 * count(w.shape) : 0), 0), weightKind: "parameters" },
     diffText: sizelessText("LSTM"),
+    diff: plainDiff("recurrence", "LSTM"),
   },
   // torch.nn.Conv1d over the time axis, applied through `causal_conv` ([B, T, C] channels-last).
   // groups = channels is a depthwise convolution (Mamba's short convolution): weight [C, 1, K].
@@ -463,6 +522,7 @@ def lstm(ctx, module, x):
     stats: matrixFlops,
     // Whether it is depthwise is structure; the sizes are compared as parameter shapes.
     diffText: (a) => `Conv1d(depthwise=${pyValue(int(a.groups) > 1 && int(a.groups) === int(a.in_channels))}, bias=${pyValue(bool(a.bias))})`,
+    diff: plainDiff("convolution", "Conv1d"),
   },
   Conv2d: {
     name: "Conv2d",
@@ -498,6 +558,7 @@ def lstm(ctx, module, x):
     features: () => [],
     stats: matrixFlops,
     diffText: sizelessText("Conv2d"),
+    diff: plainDiff("projection", "Conv2d"),
   },
 };
 // Looked up by names from .arch files: `toString` or `constructor` must find nothing.

@@ -4,6 +4,7 @@ import { formatValue } from "../eval/evaluate.js";
 import { tensor, typeText } from "../check/types.js";
 import { asTensor } from "./argument-checks.js";
 import type { Feature, OpCall, OpDef } from "./op-def.js";
+import type { Sym } from "../shapes/sym.js";
 import { attentionOnnx } from "../export/onnx/lowerings/attention.js";
 
 /** Query and key/value head counts and the head size, in this instance. */
@@ -12,6 +13,14 @@ function headCounts(call: OpCall): { heads?: number; kvHeads?: number; headDim?:
   const k = call.type("k");
   if (q?.kind !== "tensor" || k?.kind !== "tensor") return undefined;
   return { heads: call.size(q.dims[1]!), kvHeads: call.size(k.dims[1]!), headDim: call.size(q.dims[3]!) };
+}
+
+/** The symbolic query heads, key/value heads and head size of a call. */
+function headDims(call: OpCall): Record<string, Sym | undefined> {
+  const q = call.type("q");
+  const k = call.type("k");
+  if (q?.kind !== "tensor" || k?.kind !== "tensor") return {};
+  return { "attention heads": q.dims[1], "kv heads": k.dims[1], "head dim": q.dims[3] };
 }
 
 /** MHA, MQA (one key/value head) or GQA (groups of query heads share one). */
@@ -188,6 +197,7 @@ def attention(ctx, site, q, k, v, causal=False, window=None, scale=None, softcap
       const hd = Number(attrs.head_dim);
       if (attrs.scale !== undefined && hd > 0 && Math.abs(Number(attrs.scale) - 1 / Math.sqrt(hd)) < 1e-12) delete attrs.scale;
     },
+    meanings: headDims,
     attrs: (call) => {
       const h = headCounts(call);
       if (!h) return {};

@@ -81,6 +81,12 @@ export interface OpDiff {
   anchor: boolean;
   /** Attributes read off the call besides its keyword arguments (attention's head counts). */
   attrs?(call: OpCall): Record<string, Value | undefined>;
+  /**
+   * The sizes a call gives a meaning, as symbolic dimensions of its arguments: attention's
+   * query heads, key/value heads and head size. A hyperparameter that is exactly one of them
+   * is that quantity, whatever the model calls it (Falcon's `kv`, Llama's `kv_heads`).
+   */
+  meanings?(call: OpCall): Record<string, Sym | undefined>;
   /** Removes attributes that mean nothing given the others (the factor of an unscaled rope). */
   normalize?(attrs: Record<string, string>): void;
   /**

@@ -128,7 +128,17 @@ def wkv_heads(ctx, site, r, k, v, decay, bonus, heads):
         return c !== undefined && typeof heads === "number" && heads > 0 ? (7 * c * c) / heads : 0;
       },
     },
-    diff: { anchor: false, role: "mixing" },
+    diff: {
+      anchor: false,
+      role: "mixing",
+      // Linear attention's heads, and the channels each holds, are attention's.
+      meanings: (call) => {
+        const h = call.type("heads");
+        const r = call.type("r");
+        const heads = h?.kind === "scalar" ? h.sym : undefined;
+        return { "attention heads": heads, "head dim": heads && r?.kind === "tensor" && r.dims.length === 3 ? r.dims[2]!.div(heads) : undefined };
+      },
+    },
   },
   {
     name: "wkv4",
