@@ -39,20 +39,7 @@ export function memberType(scope: BlockScope, e: MemberExpr, target: Type | unde
   return ctx.fail("E0101", e.span, `\`${exprText(e.target)}\` has no parameter \`${e.name}\``);
 }
 
-// The weight shapes of the common primitives with symbols standing for their arguments.
+// A weight's shape with symbols standing for the primitive's arguments, where its definition says which.
 function weightDims(v: PrimitiveVariant, name: string): Sym[] | undefined {
-  const a = (n: string) => v.args.get(n)?.sym ?? Sym.atom(n);
-  switch (v.primitive.name) {
-    case "Linear":
-      return name === "weight" ? [a("out_features"), a("in_features")] : [a("out_features")];
-    case "Conv1D":
-      return name === "weight" ? [a("in_features"), a("out_features")] : [a("out_features")];
-    case "Embedding":
-      return [a("num_embeddings"), a("embedding_dim")];
-    case "LayerNorm":
-    case "RMSNorm":
-      return [a("dim")];
-    default:
-      return undefined;
-  }
+  return v.primitive.weightDims?.[name]?.map((param) => v.args.get(param)?.sym ?? Sym.atom(param));
 }

@@ -60,6 +60,12 @@ export interface Primitive {
   name: string;
   params: PrimitiveParam[];
   weights(a: Record<string, Value>): WeightSpec[];
+  /**
+   * Each weight's dimensions as the parameters that size them (Linear's `weight`: out_features ×
+   * in_features), so the checker can give `lm_head.weight` a symbolic shape. Absent: the checker
+   * uses the sizes `weights` computes from constant arguments.
+   */
+  weightDims?: Record<string, readonly string[]>;
   className(a: Record<string, Value>): string;
   repr(a: Record<string, Value>): string;
   apply: ApplyRule;
@@ -159,6 +165,7 @@ const plainDiff = (role: PrimitiveRole, name: string): PrimitiveDiff => ({ role,
 export const primitives: Record<string, Primitive> = {
   Linear: {
     name: "Linear",
+    weightDims: { weight: ["out_features", "in_features"], bias: ["out_features"] },
     onnx: linearOnnx,
     params: [{ name: "in_features", type: "int" }, { name: "out_features", type: "int" }, { name: "bias", type: "bool", default: true }],
     weights: (a) => [
@@ -177,6 +184,7 @@ export const primitives: Record<string, Primitive> = {
   // GPT-2's Conv1D: a linear layer whose weight is stored [in, out].
   Conv1D: {
     name: "Conv1D",
+    weightDims: { weight: ["in_features", "out_features"], bias: ["out_features"] },
     onnx: conv1DOnnx,
     params: [{ name: "in_features", type: "int" }, { name: "out_features", type: "int" }, { name: "bias", type: "bool", default: true }],
     weights: (a) => [
@@ -210,6 +218,7 @@ class Conv1D(nn.Module):
   },
   Embedding: {
     name: "Embedding",
+    weightDims: { weight: ["num_embeddings", "embedding_dim"] },
     onnx: embeddingOnnx,
     params: [{ name: "num_embeddings", type: "int" }, { name: "embedding_dim", type: "int" }, { name: "padding_idx", type: "any", default: null }],
     weights: (a) => [{ name: "weight", shape: [int(a.num_embeddings), int(a.embedding_dim)] }],
@@ -225,6 +234,7 @@ class Conv1D(nn.Module):
   },
   LayerNorm: {
     name: "LayerNorm",
+    weightDims: { weight: ["dim"], bias: ["dim"] },
     onnx: layerNormOnnx,
     params: [
       { name: "dim", type: "int" },
@@ -263,6 +273,7 @@ class LayerNorm(nn.LayerNorm):
   },
   RMSNorm: {
     name: "RMSNorm",
+    weightDims: { weight: ["dim"] },
     onnx: rMSNormOnnx,
     params: [
       { name: "dim", type: "int" },
