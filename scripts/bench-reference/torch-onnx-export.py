@@ -10,7 +10,8 @@ and .value [batch, kv_heads, past, head_dim]; outputs logits, present.{i}.key an
 graph serves prefill (past length 0) and decode (length 1). The package's forward is traced as
 PyTorch writes it; only the context it runs in is adapted: positions come from position_ids, and
 each attention call's cache comes from the graph's inputs (in call order) instead of a dict kept
-between calls; `unflatten` is traced as the reshape it is (torch 1.13 cannot export it).
+between calls; `unflatten` is traced as the reshape it is (torch 1.13 cannot export it), and
+GQA's `repeat_interleave` of the kv heads as Hugging Face's repeat_kv (expand + reshape).
 """
 import importlib
 import os
@@ -41,6 +42,19 @@ def _unflatten_as_reshape(x, dim, sizes):
     # as one Reshape (what Hugging Face's models write with .view).
     dim = dim % x.dim()
     return x.reshape(*x.shape[:dim], *sizes, *x.shape[dim + 1:])
+
+
+_repeat_interleave = torch.Tensor.repeat_interleave
+
+
+def _repeat_heads(x, repeats, dim=None, **kwargs):
+    # GQA's kv heads, repeated as Hugging Face's repeat_kv does (unsqueeze, expand, reshape):
+    # torch 1.13 exports repeat_interleave with a traced count to a graph that mis-sizes them.
+    if dim != 1 or x.dim() != 4 or kwargs:
+        return _repeat_interleave(x, repeats, dim, **kwargs)
+    n = int(repeats)
+    b, kv, s, d = x.shape
+    return x[:, :, None].expand(b, kv, n, s, d).reshape(b, kv * n, s, d)
 
 
 def exported_wrapper(package, model, layers):
@@ -83,6 +97,7 @@ def main():
     cfg = model.config
     layers, kv_heads, head_dim = cfg.n_layers, cfg.kv_heads, cfg.head_dim
     torch.Tensor.unflatten = _unflatten_as_reshape
+    torch.Tensor.repeat_interleave = _repeat_heads
     wrapper = exported_wrapper(package, model, layers).eval()
 
     # Trace with a past of 3 and 2 new tokens, so that no length is 0 or 1 (the tracer would

@@ -64,8 +64,10 @@ export function moe(c: LoweringContext, a: Record<string, Lowered>): TensorVal {
   let y: string | undefined;
   let dOut: number | undefined;
   for (let i = 0; i < e; i++) {
-    const at = g.within(`experts.${i}`, () => rowsChoosing(c, chosen, i));
-    const picked = c.tensor(g.op("Gather", [rows.name, at], { axis: 0 }), "float32", [null, d]);
+    const [at, picked] = g.within(`route.${i}`, () => {
+      const at = rowsChoosing(c, chosen, i);
+      return [at, c.tensor(g.op("Gather", [rows.name, at], { axis: 0 }), "float32", [null, d])] as const;
+    });
     const out = g.within(`experts.${i}`, () => experts.apply(i, picked));
     const width = out.dims[1];
     if (typeof width !== "number") return c.unsupported("an expert whose output width is only known at run time");
