@@ -24,8 +24,6 @@ import { shapeDim } from "./tensors.js";
 export interface OnnxExportOptions {
   /** Also output what the model emits (hidden_states.i, router_logits.i): for verification. */
   intermediates?: boolean;
-  /** Allow com.microsoft contrib ops where they help (none are used yet). */
-  contribOps?: boolean;
 }
 
 /** What `OUT/archc-onnx.json` records: enough for a runner to drive the graph. */
@@ -123,8 +121,8 @@ export function buildOnnxGraph(config: ResolvedConfig, root: string, source: Wei
     inputs.push(t);
   }
   if (!first) throw new ExportError(error("E0652", f.span, `\`${root}\` has no token input to stream`));
-  const io = new OptimumIO(g, kind, first, opts.contribOps ?? false, seq2seq);
-  const encIo = enc && encFirst ? new OptimumIO(enc, "encoder", encFirst, opts.contribOps ?? false) : undefined;
+  const io = new OptimumIO(g, kind, first, seq2seq);
+  const encIo = enc && encFirst ? new OptimumIO(enc, "encoder", encFirst) : undefined;
   const lowering = new ForwardLowering({
     arch,
     annotations,

@@ -1,7 +1,7 @@
 // Builds one ONNX graph: nodes named after the .arch module path they lower
 // (`model.layers.0.self_attn/q_proj/MatMul`), weights as external initializers under their
 // state-dict names, small constants inline and shared, graph inputs and outputs.
-import { attribute, externalTensor, inlineTensor, MS_DOMAIN, valueInfo, type AttrValue, type ElemType, type GraphProto, type NodeProto, type TensorProto, type ValueInfoProto } from "./proto.js";
+import { attribute, externalTensor, inlineTensor, valueInfo, type AttrValue, type ElemType, type GraphProto, type NodeProto, type TensorProto, type ValueInfoProto } from "./proto.js";
 
 /** A weight the graph reads: its state-dict name and float32 values. */
 export interface GraphWeight {
@@ -13,8 +13,6 @@ export interface GraphWeight {
 export interface NodeOptions {
   /** Number of outputs (default 1). */
   outputs?: number;
-  /** com.microsoft contrib op. */
-  contrib?: boolean;
   /** Where in the .arch file this node comes from (`models/llama.arch:52:15`). */
   doc?: string;
 }
@@ -33,7 +31,6 @@ export class GraphBuilder {
   private readonly aliases = new Map<string, string>();
   /** The .arch location of what is being lowered, stamped on each node as its doc string. */
   location: string | undefined;
-  usesContribOps = false;
   /** A Scan/Loop body: its constants are prefixed like its values. */
   private subgraphMark = false;
 
@@ -78,14 +75,12 @@ export class GraphBuilder {
     const count = opts.outputs ?? 1;
     const outputs = Array.from({ length: count }, (_, i) => (count === 1 ? name : `${name}:${i}`));
     for (const o of outputs) this.taken.add(o);
-    if (opts.contrib) this.usesContribOps = true;
     const doc = opts.doc ?? this.location;
     this.nodes.push({
       name,
       opType,
       input: inputs.map((i) => this.resolve(i)),
       output: outputs,
-      ...(opts.contrib ? { domain: MS_DOMAIN } : {}),
       attribute: Object.entries(attrs)
         .filter((e): e is [string, AttrValue] => e[1] !== undefined)
         .map(([k, v]) => attribute(k, v)),

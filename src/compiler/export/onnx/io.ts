@@ -49,7 +49,6 @@ export class OptimumIO implements GraphIO {
     readonly kind: GraphKind,
     /** The stream input (input_ids), whose [batch, sequence] the other inputs share. */
     ids: TensorVal,
-    readonly contribOps = false,
     /** The decoder graph of an encoder-decoder model: Optimum's seq2seq names. */
     readonly seq2seq = false,
   ) {

@@ -75,8 +75,6 @@ export interface GraphIO {
   recurrentState(site: string, name: string, dims: Dim[], init?: number): StatePair;
   /** Tokens already in the KV cache (0 in a graph without one). */
   pastLength(): Dim;
-  /** Whether contrib (com.microsoft) ops may be used. */
-  contribOps: boolean;
 }
 
 export interface LoweringContext {
