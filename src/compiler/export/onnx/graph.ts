@@ -63,7 +63,7 @@ export class GraphBuilder {
   }
 
   /** The current name of a value renamed once or more. */
-  private resolve(name: string): string {
+  resolve(name: string): string {
     let n = name;
     for (let next = this.aliases.get(n); next !== undefined; next = this.aliases.get(n)) n = next;
     return n;
@@ -182,14 +182,34 @@ export class GraphBuilder {
     return { name: body.scopes[0], node: body.nodes, input: body.inputs, output: body.outputs, initializer: body.constants.filter((t) => read.has(t.name!)) };
   }
 
+  /** Declares `name`, made by a node already in the graph, as a graph output. */
+  declareOutput(name: string, elem: ElemType, dims: (number | string)[]): void {
+    this.taken.add(name);
+    this.outputs.push(valueInfo(name, elem, dims));
+  }
+
+  /** An If node (not yet placed in the graph): `then` or `otherwise` by `cond`, both giving `outputs`. */
+  ifNode(name: string, cond: string, then: GraphProto, otherwise: GraphProto, outputs: string[]): NodeProto {
+    for (const o of outputs) this.taken.add(o);
+    return { name: this.unique(name), opType: "If", input: [cond], output: outputs, attribute: [attribute("then_branch", { graph: then }), attribute("else_branch", { graph: otherwise })], ...(this.location ? { docString: this.location } : {}) };
+  }
+
   /** The initializers: external weights (laid out by `layout`) followed by inline constants. */
   initializers(location: string, layout: Map<string, { offset: number; length: number }>): TensorProto[] {
     const ext = [...this.weights.values()].map((w) => {
       const at = layout.get(w.name)!;
       return externalTensor(w.name, w.dims, location, at.offset, at.length);
     });
-    // Constants made but then not read (a lowering that took another path) are left out.
-    const read = new Set(this.nodes.flatMap((n) => n.input ?? []));
+    // Constants made but then not read (a lowering that took another path) are left out; an
+    // If or Scan body may read the outer graph's.
+    const read = new Set<string>();
+    const visit = (nodes: NodeProto[]) => {
+      for (const n of nodes) {
+        for (const i of n.input ?? []) read.add(i);
+        for (const a of n.attribute ?? []) if (a.g) visit(a.g.node ?? []);
+      }
+    };
+    visit(this.nodes);
     return [...ext, ...this.constants.filter((t) => read.has(t.name!))];
   }
 }
