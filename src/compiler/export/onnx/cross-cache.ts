@@ -71,10 +71,13 @@ export function cacheCrossAttention(g: GraphBuilder, sites: CrossSite[]): CacheS
     const at = g.nodes.findIndex((n) => nodes.has(n));
     const body = g.nodes.filter((n) => nodes.has(n));
     const rest = g.nodes.filter((n) => !nodes.has(n));
-    const [first, fresh] = g.within(`${s.site}/cross_kv`, () => {
+    // The condition's nodes are made at the end of the graph, then moved before the If.
+    const made0 = g.nodes.length;
+    const [firstStep, fresh] = g.within(`${s.site}/cross_kv`, () => {
       const length = g.op("Gather", [g.op("Shape", [names.pastKey]), g.i64(2)], { axis: 0 });
-      return [g.op("Equal", [length, g.i64(0)]), g.unique("compute")];
+      return [g.op("Equal", [length, g.i64(0)]), g.unique("cached")];
     });
+    const condNodes = g.nodes.splice(made0);
     const kDims = [BATCH, s.heads, ENCODER_LENGTH, s.headDim];
     const vDims = [BATCH, s.heads, ENCODER_LENGTH, s.valueDim];
     const thenBranch = { name: `${fresh}_first_step`, node: body, input: [], output: [valueInfo(s.k, "float32", kDims), valueInfo(s.v, "float32", vDims)], initializer: [] };
@@ -90,8 +93,7 @@ export function cacheCrossAttention(g: GraphBuilder, sites: CrossSite[]): CacheS
       output: [valueInfo(keptK, "float32", kDims), valueInfo(keptV, "float32", vDims)],
       initializer: [],
     };
-    const condNodes = g.nodes.splice(g.nodes.length - 3); // Shape, Gather, Equal made just above
-    const ifNode = g.ifNode(`${s.site}/cross_kv/If`, first, thenBranch, elseBranch, [names.presentKey, names.presentValue]);
+    const ifNode = g.ifNode(`${s.site}/cross_kv/If`, firstStep, thenBranch, elseBranch, [names.presentKey, names.presentValue]);
     // Readers of k and v now read the If's outputs.
     for (const n of rest) n.input = (n.input ?? []).map((x) => (x === s.k ? names.presentKey : x === s.v ? names.presentValue : x));
     const before = rest.filter((n) => g.nodes.indexOf(n) < at);
