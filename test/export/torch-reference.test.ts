@@ -78,6 +78,8 @@ describe.runIf(!py.why)("torch.onnx.export reference graph", () => {
     expect(j.reference.decode_tok_s).toHaveLength(2);
     expect(typeof j.prefill_ratio_vs_reference).toBe("number");
     expect(typeof j.decode_ratio_vs_reference).toBe("number");
+    expect(j.reference.decode_tok_per_cpu_s).toHaveLength(2);
+    expect(typeof j.decode_cpu_ratio_vs_reference).toBe("number");
   });
 });
 

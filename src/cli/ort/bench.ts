@@ -8,7 +8,7 @@ import { existsSync } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
 import { loadavg } from "node:os";
 import type { Workspace } from "../../compiler/workspace.js";
-import { median, peakRssMb, protocolPrompt, type BenchSettings } from "../bench-protocol.js";
+import { cpuSeconds, median, peakRssMb, protocolPrompt, type BenchSettings } from "../bench-protocol.js";
 import { UserError } from "../user-error.js";
 import { exportedCheckpoint } from "./cache.js";
 import { OrtModel } from "./session.js";
@@ -16,19 +16,26 @@ import { OrtModel } from "./session.js";
 interface Rates {
   prefill: number[];
   decode: number[];
+  /** Tokens per second of the process's CPU time (every thread): on a shared machine, what one
+   * thread would reach with a core of its own (at 2 threads it also counts onnxruntime's spinning). */
+  prefillCpu: number[];
+  decodeCpu: number[];
 }
 
 const r2 = (x: number) => Math.round(x * 100) / 100;
 
 /** One protocol round on `model`: a prefill of the prompt, then `steps` greedy decode steps. */
-async function round(model: OrtModel, prompt: number[], steps: number): Promise<{ prefill: number; decode: number }> {
+async function round(model: OrtModel, prompt: number[], steps: number): Promise<{ prefill: number; decode: number; prefillCpu: number; decodeCpu: number }> {
   const seq = model.sequence();
   let t = performance.now();
+  let c = cpuSeconds();
   let next = await seq.feed(prompt);
   const prefill = (performance.now() - t) / 1000;
+  const prefillCpu = cpuSeconds() - c;
   t = performance.now();
+  c = cpuSeconds();
   for (let i = 0; i < steps; i++) next = await seq.feed([next]);
-  return { prefill, decode: (performance.now() - t) / 1000 };
+  return { prefill, decode: (performance.now() - t) / 1000, prefillCpu, decodeCpu: cpuSeconds() - c };
 }
 
 /** The reference graph, checked to take and give what archc's graph does. */
@@ -54,12 +61,14 @@ export async function benchOrt(ws: Workspace, dir: string, threads: number, sett
   const reference = referenceOnnx === undefined ? undefined : await openReference(referenceOnnx, model, threads);
   const vocab = Number(config.vocab_size ?? 32000);
   const prompt = protocolPrompt(settings.promptLength, vocab);
-  const ours: Rates = { prefill: [], decode: [] };
-  const theirs: Rates = { prefill: [], decode: [] };
+  const ours: Rates = { prefill: [], decode: [], prefillCpu: [], decodeCpu: [] };
+  const theirs: Rates = { prefill: [], decode: [], prefillCpu: [], decodeCpu: [] };
   const timed = async (m: OrtModel, into: Rates) => {
     const x = await round(m, prompt, settings.steps);
     into.prefill.push(prompt.length / x.prefill);
     into.decode.push(settings.steps / x.decode);
+    into.prefillCpu.push(prompt.length / x.prefillCpu);
+    into.decodeCpu.push(settings.steps / x.decodeCpu);
   };
   await round(model, prompt, settings.warmupSteps);
   if (reference) await round(reference, prompt, settings.warmupSteps);
@@ -78,6 +87,8 @@ export async function benchOrt(ws: Workspace, dir: string, threads: number, sett
     decode_tok_s: ours.decode.map(r2),
     prefill_tok_s_median: r2(median(ours.prefill)),
     decode_tok_s_median: r2(median(ours.decode)),
+    prefill_tok_per_cpu_s: ours.prefillCpu.map(r2),
+    decode_tok_per_cpu_s: ours.decodeCpu.map(r2),
     // Same process as the exporter (the graph is written first, or read from the cache).
     peak_rss_mb: r2(peakRssMb()),
     load_s: r2(loadSeconds),
@@ -94,9 +105,14 @@ export async function benchOrt(ws: Workspace, dir: string, threads: number, sett
       decode_tok_s: theirs.decode.map(r2),
       prefill_tok_s_median: r2(median(theirs.prefill)),
       decode_tok_s_median: r2(median(theirs.decode)),
+      prefill_tok_per_cpu_s: theirs.prefillCpu.map(r2),
+      decode_tok_per_cpu_s: theirs.decodeCpu.map(r2),
     };
     result.prefill_ratio_vs_reference = r2(median(ours.prefill) / median(theirs.prefill));
     result.decode_ratio_vs_reference = r2(median(ours.decode) / median(theirs.decode));
+    // The same ratios by CPU time: steadier than wall time when other processes share the cores.
+    result.prefill_cpu_ratio_vs_reference = r2(median(ours.prefillCpu) / median(theirs.prefillCpu));
+    result.decode_cpu_ratio_vs_reference = r2(median(ours.decodeCpu) / median(theirs.decodeCpu));
   }
   return result;
 }
