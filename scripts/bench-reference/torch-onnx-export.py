@@ -3,7 +3,9 @@ decoder, from the PyTorch package `archc export CKPT --torch -o PKG` writes.
 
     /usr/bin/python3 scripts/bench-reference/torch-onnx-export.py PKG CKPT OUT
 
-writes OUT/model.onnx (weights inline; a decoder under protobuf's 2 GB limit) with the I/O of
+for a decoder with one KV cache per layer whose Config names n_layers, kv_heads and head_dim (the
+Llama family, which the bench models are). It writes OUT/model.onnx (weights inline: a model
+under protobuf's 2 GB limit) with the I/O of
 Hugging Face Optimum's decoder exports, the same contract as archc's graph, so that one driver
 runs both: inputs input_ids, attention_mask, position_ids [batch, length], past_key_values.{i}.key
 and .value [batch, kv_heads, past, head_dim]; outputs logits, present.{i}.key and .value. One
