@@ -34,7 +34,8 @@ export interface RoundTimes {
   tokens: number[];
 }
 
-function cpuSeconds(): number {
+/** CPU time of the process so far (every thread), in seconds. */
+export function cpuSeconds(): number {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1e6;
 }

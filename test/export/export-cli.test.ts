@@ -55,6 +55,48 @@ describe("archc export --onnx", () => {
     expect(enc.output.map((o) => o.name)).toEqual(["last_hidden_state"]);
     const dec = decodeModel(readFileSync(join(out, "decoder_model.onnx"))).graph!;
     expect(dec.input.map((i) => i.name).slice(0, 3)).toEqual(["input_ids", "encoder_attention_mask", "encoder_hidden_states"]);
+    // Optimum's seq2seq cache: per layer, the decoder's self-attention and the cross-attention keys/values.
+    expect(dec.input.map((i) => i.name).slice(3, 7)).toEqual(["past_key_values.0.decoder.key", "past_key_values.0.decoder.value", "past_key_values.0.encoder.key", "past_key_values.0.encoder.value"]);
+    expect(dec.output.map((o) => o.name).slice(0, 5)).toEqual(["logits", "present.0.decoder.key", "present.0.decoder.value", "present.0.encoder.key", "present.0.encoder.value"]);
+  });
+
+  it("caches an encoder-decoder's cross-attention keys and values: computed on the first step, read from the past after", async () => {
+    const out = join(tmp, "t5");
+    if (!existsSync(join(out, "decoder_model.onnx"))) expect((await archc("export", "models/t5.arch:tiny", "--onnx", "-o", out)).code).toBe(0);
+    const manifest = JSON.parse(readFileSync(join(out, "archc-onnx.json"), "utf8"));
+    const dec = decodeModel(readFileSync(join(out, "decoder_model.onnx"))).graph!;
+    const layers = manifest.cache.filter((c: { pastKey: string }) => c.pastKey.endsWith(".encoder.key")).length;
+    expect(layers).toBeGreaterThan(0);
+    expect(dec.node.filter((n) => n.opType === "If")).toHaveLength(layers);
+    const ort = await import("onnxruntime-node");
+    const [encoder, decoder] = [await ort.InferenceSession.create(join(out, "encoder_model.onnx")), await ort.InferenceSession.create(join(out, "decoder_model.onnx"))];
+    const i64 = (xs: number[]) => new ort.Tensor("int64", BigInt64Array.from(xs.map(BigInt)), [1, xs.length]);
+    const mask = i64([1, 1, 1, 1]);
+    const states = (await encoder.run({ input_ids: i64([5, 6, 7, 8]), attention_mask: mask })).last_hidden_state!;
+    const feeds: Record<string, InstanceType<typeof ort.Tensor>> = { input_ids: i64([0]), encoder_attention_mask: mask, encoder_hidden_states: states };
+    for (const c of manifest.cache) {
+      feeds[c.pastKey] = new ort.Tensor("float32", new Float32Array(0), [1, c.kvHeads, 0, c.headDim]);
+      feeds[c.pastValue] = new ort.Tensor("float32", new Float32Array(0), [1, c.kvHeads, 0, c.valueDim]);
+    }
+    const first = await decoder.run(feeds);
+    const crossKey = manifest.cache.find((c: { pastKey: string }) => c.pastKey.endsWith(".encoder.key"));
+    expect(first[crossKey.presentKey]!.dims).toEqual([1, crossKey.kvHeads, 4, crossKey.headDim]);
+    const second = async (scaleCross: number) => {
+      const next: Record<string, InstanceType<typeof ort.Tensor>> = { ...feeds, input_ids: i64([3]) };
+      for (const c of manifest.cache) {
+        const cross = c.pastKey.endsWith(".encoder.key");
+        for (const [past, present] of [[c.pastKey, c.presentKey], [c.pastValue, c.presentValue]]) {
+          const t = first[present]!;
+          next[past] = cross ? new ort.Tensor("float32", (t.data as Float32Array).map((x) => x * scaleCross), t.dims) : t;
+        }
+      }
+      const r = await decoder.run(next);
+      // The cached cross keys/values pass through unchanged.
+      expect(Array.from(r[crossKey.presentKey]!.data as Float32Array)).toEqual(Array.from(next[crossKey.pastKey]!.data as Float32Array));
+      return Array.from(r.logits!.data as Float32Array);
+    };
+    // A later step reads the cache rather than recomputing it: altered cached values change the logits.
+    expect(await second(0.5)).not.toEqual(await second(1));
   });
 
   it("reports what ONNX cannot express yet at its .arch location, exit 1", async () => {

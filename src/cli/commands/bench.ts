@@ -59,9 +59,9 @@ function runChild(job: ChildJob): Promise<Record<string, unknown>> {
 
 export const bench: Command = {
   summary: "benchmark a checkpoint by the protocol of shared/bench/README.md (prefill 128, decode 128, median of 3)",
-  usage: "bench CKPT_DIR [--threads N[,N…]] [--engine ort] [--weights auto|fp32|bf16|int8] [--reference scripts/bench-reference] [--max-memory SIZE] [--json]",
+  usage: "bench CKPT_DIR [--threads N[,N…]] [--engine ort [--reference-onnx GRAPH]] [--weights auto|fp32|bf16|int8] [--reference scripts/bench-reference] [--max-memory SIZE] [--json]",
   flags: [],
-  options: ["prompt-len", "steps", "rounds", "threads", "max-memory", "engine", "weights", "reference"],
+  options: ["prompt-len", "steps", "rounds", "threads", "max-memory", "engine", "weights", "reference", "reference-onnx"],
   maxPositional: 1,
   async run(args, io) {
     const dir = args.positional[0];
@@ -79,13 +79,23 @@ export const bench: Command = {
     if (engine !== undefined && engine !== "ort") throw new UsageError(`unknown --engine ${JSON.stringify(engine)}: expected ort (onnxruntime-node), or no --engine for the bundled runtime`);
     if (engine === "ort") {
       if (opt(args, "weights") !== undefined || opt(args, "reference") !== undefined) throw new UsageError("--weights and --reference go with the bundled runtime, not --engine ort");
+      const referenceOnnx = opt(args, "reference-onnx");
       for (const n of threads) {
-        const r = await benchOrt(workspaceFor([]), dir, n, settings);
+        const r = await benchOrt(workspaceFor([]), dir, n, settings, referenceOnnx);
         if (flag(args, "json")) io.out(JSON.stringify(r));
-        else io.out(`${r.model} (ort, ${n} thread${n === 1 ? "" : "s"}): prefill ${r.prefill_tok_s_median} tok/s, decode ${r.decode_tok_s_median} tok/s, peak RSS ${r.peak_rss_mb} MB, load ${r.load_s} s`);
+        else {
+          io.out(`${r.model} (ort, ${n} thread${n === 1 ? "" : "s"}): prefill ${r.prefill_tok_s_median} tok/s, decode ${r.decode_tok_s_median} tok/s, peak RSS ${r.peak_rss_mb} MB, load ${r.load_s} s`);
+          const ref = r.reference as { prefill_tok_s_median: number; decode_tok_s_median: number } | undefined;
+          if (ref)
+            io.out(
+              `  reference graph (same process, interleaved): prefill ${ref.prefill_tok_s_median} tok/s, decode ${ref.decode_tok_s_median} tok/s; ` +
+                `archc / reference: prefill ${r.prefill_ratio_vs_reference}, decode ${r.decode_ratio_vs_reference}`,
+            );
+        }
       }
       return 0;
     }
+    if (opt(args, "reference-onnx") !== undefined) throw new UsageError("--reference-onnx goes with --engine ort");
     const weights = weightModeOpt(args);
     const referencePath = opt(args, "reference");
     const cfgPath = join(dir, "config.json");

@@ -9,8 +9,8 @@ const targets = ["torch", "onnx"] as const;
 
 export const exportCmd: Command = {
   summary: "export a model for another engine: --torch (an importable PyTorch package) or --onnx (model.onnx, weights as external data)",
-  usage: "export MODEL (--torch | --onnx [--intermediates] [--contrib-ops] [--seed N]) -o OUT   (MODEL: FILE.arch[:PRESET], a preset name or a checkpoint folder)",
-  flags: [...targets, "intermediates", "contrib-ops"],
+  usage: "export MODEL (--torch | --onnx [--intermediates] [--seed N]) -o OUT   (MODEL: FILE.arch[:PRESET], a preset name or a checkpoint folder)",
+  flags: [...targets, "intermediates"],
   options: ["out", "seed"],
   maxPositional: 1,
   async run(args, io) {

@@ -15,7 +15,7 @@ export async function exportOnnx(args: ParsedArgs, io: Io): Promise<number> {
   const spec = args.positional[0];
   const out = opt(args, "out");
   if (!out) throw new UsageError("name an output folder with -o OUT");
-  const opts = { intermediates: flag(args, "intermediates"), contribOps: flag(args, "contrib-ops") };
+  const opts = { intermediates: flag(args, "intermediates") };
   let built;
   let from: string | undefined;
   if (spec && existsSync(spec) && statSync(spec).isDirectory()) {

@@ -34,6 +34,14 @@ export class OrtModel {
     return new OrtModel(ort, await create(manifest.model), manifest, manifest.encoder ? await create(manifest.encoder.model) : undefined);
   }
 
+  /** The graph's input and output names (a reference graph is checked against the manifest). */
+  get graphInputs(): readonly string[] {
+    return this.session.inputNames;
+  }
+  get graphOutputs(): readonly string[] {
+    return this.session.outputNames;
+  }
+
   private ids(t: IntTensor | number[][]): OrtTensor {
     const rows = Array.isArray(t) ? t : undefined;
     const shape = rows ? [rows.length, rows[0]!.length] : t instanceof IntTensor ? t.shape : [];

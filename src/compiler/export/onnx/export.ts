@@ -17,14 +17,13 @@ import { ExportError, ForwardLowering } from "./forward.js";
 import { BATCH, OptimumIO, SEQUENCE, type CacheSite, type GraphKind, type StateEntry } from "./io.js";
 import type { TensorVal } from "./lowering.js";
 import { writeGraph } from "./write.js";
+import { cacheCrossAttention } from "./cross-cache.js";
 import { OPSET } from "./proto.js";
 import { shapeDim } from "./tensors.js";
 
 export interface OnnxExportOptions {
   /** Also output what the model emits (hidden_states.i, router_logits.i): for verification. */
   intermediates?: boolean;
-  /** Allow com.microsoft contrib ops where they help (none are used yet). */
-  contribOps?: boolean;
 }
 
 /** What `OUT/archc-onnx.json` records: enough for a runner to drive the graph. */
@@ -66,6 +65,12 @@ export function graphKind(resolved: ResolvedArch): GraphKind {
   };
   for (const b of resolved.blocks.values()) if (callsIn(b.forward?.body ?? []).some(caches)) return "decoder";
   return "encoder";
+}
+
+/** Optimum's order of cache inputs and outputs: by layer, a layer's decoder cache before its encoder cache. */
+function cacheOrder(name: string): number {
+  const m = /^(?:past_key_values|present)\.(\d+)\.(?:(decoder|encoder)\.)?/.exec(name);
+  return m ? Number(m[1]) * 2 + (m[2] === "encoder" ? 1 : 0) : -1;
 }
 
 export function buildOnnxGraph(config: ResolvedConfig, root: string, source: WeightSource, opts: OnnxExportOptions = {}): BuiltGraph {
@@ -117,8 +122,8 @@ export function buildOnnxGraph(config: ResolvedConfig, root: string, source: Wei
     inputs.push(t);
   }
   if (!first) throw new ExportError(error("E0652", f.span, `\`${root}\` has no token input to stream`));
-  const io = new OptimumIO(g, kind, first, opts.contribOps ?? false, seq2seq);
-  const encIo = enc && encFirst ? new OptimumIO(enc, "encoder", encFirst, opts.contribOps ?? false) : undefined;
+  const io = new OptimumIO(g, kind, first, seq2seq);
+  const encIo = enc && encFirst ? new OptimumIO(enc, "encoder", encFirst) : undefined;
   const lowering = new ForwardLowering({
     arch,
     resolved,
@@ -143,6 +148,11 @@ export function buildOnnxGraph(config: ResolvedConfig, root: string, source: Wei
     throw new ExportError(error("E0403", f.span, `the forward of \`${root}\` does not return a tensor`));
   }
   const logits = result as TensorVal;
+  // An encoder-decoder's cross-attention keys and values: computed on the first step, then cached.
+  const crossCache = cacheCrossAttention(
+    g,
+    io.crossSites.map((s) => ({ ...s, k: g.resolve(s.k), v: g.resolve(s.v) })),
+  );
   // A KV-cache decoder has Optimum's fixed signature: input_ids, attention_mask, position_ids,
   // past_key_values.*, even where the model reads no mask or positions.
   const graphKindFound: GraphKind = io.cacheSites.length ? "decoder" : io.states.length ? "recurrent" : "encoder";
@@ -151,11 +161,11 @@ export function buildOnnxGraph(config: ResolvedConfig, root: string, source: Wei
     io.positionIds();
   }
   const order = (n: string) => (n === "input_ids" ? 0 : n.endsWith("attention_mask") ? 1 : n === "encoder_hidden_states" ? 2 : n === "position_ids" ? 2 : n.startsWith("past_") ? 3 : 0);
-  g.inputs.sort((x, y) => order(x.name!) - order(y.name!));
+  g.inputs.sort((x, y) => order(x.name!) - order(y.name!) || cacheOrder(x.name!) - cacheOrder(y.name!));
   const outName = f.result && f.result.dims.length === 3 ? "logits" : "last_hidden_state";
   const outDims = logits.dims.map((d, i) => (typeof d === "number" ? d : i === 0 ? BATCH : i === 1 ? SEQUENCE : `${outName}_dim_${i}`));
   // The main output comes first, as Optimum orders them.
-  const presents = g.outputs.splice(0);
+  const presents = g.outputs.splice(0).sort((x, y) => cacheOrder(x.name!) - cacheOrder(y.name!));
   g.output(outName, logits.name, "float32", outDims);
   g.outputs.push(...presents);
   const intermediates: string[] = [];
@@ -178,7 +188,7 @@ export function buildOnnxGraph(config: ResolvedConfig, root: string, source: Wei
     model: seq2seq ? "decoder_model.onnx" : "model.onnx",
     inputs: g.inputs.map((i) => i.name!),
     outputs: g.outputs.map((o) => o.name!),
-    cache: io.cacheSites,
+    cache: [...io.cacheSites, ...crossCache],
     state: io.states,
     intermediates,
     ...(enc

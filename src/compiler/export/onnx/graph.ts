@@ -1,7 +1,7 @@
 // Builds one ONNX graph: nodes named after the .arch module path they lower
 // (`model.layers.0.self_attn/q_proj/MatMul`), weights as external initializers under their
 // state-dict names, small constants inline and shared, graph inputs and outputs.
-import { attribute, externalTensor, inlineTensor, MS_DOMAIN, valueInfo, type AttrValue, type ElemType, type GraphProto, type NodeProto, type TensorProto, type ValueInfoProto } from "./proto.js";
+import { attribute, externalTensor, inlineTensor, valueInfo, type AttrValue, type ElemType, type GraphProto, type NodeProto, type TensorProto, type ValueInfoProto } from "./proto.js";
 
 /** A weight the graph reads: its state-dict name and float32 values. */
 export interface GraphWeight {
@@ -13,8 +13,6 @@ export interface GraphWeight {
 export interface NodeOptions {
   /** Number of outputs (default 1). */
   outputs?: number;
-  /** com.microsoft contrib op. */
-  contrib?: boolean;
   /** Where in the .arch file this node comes from (`models/llama.arch:52:15`). */
   doc?: string;
 }
@@ -33,7 +31,6 @@ export class GraphBuilder {
   private readonly aliases = new Map<string, string>();
   /** The .arch location of what is being lowered, stamped on each node as its doc string. */
   location: string | undefined;
-  usesContribOps = false;
   /** A Scan/Loop body: its constants are prefixed like its values. */
   private subgraphMark = false;
 
@@ -66,7 +63,7 @@ export class GraphBuilder {
   }
 
   /** The current name of a value renamed once or more. */
-  private resolve(name: string): string {
+  resolve(name: string): string {
     let n = name;
     for (let next = this.aliases.get(n); next !== undefined; next = this.aliases.get(n)) n = next;
     return n;
@@ -78,14 +75,12 @@ export class GraphBuilder {
     const count = opts.outputs ?? 1;
     const outputs = Array.from({ length: count }, (_, i) => (count === 1 ? name : `${name}:${i}`));
     for (const o of outputs) this.taken.add(o);
-    if (opts.contrib) this.usesContribOps = true;
     const doc = opts.doc ?? this.location;
     this.nodes.push({
       name,
       opType,
       input: inputs.map((i) => this.resolve(i)),
       output: outputs,
-      ...(opts.contrib ? { domain: MS_DOMAIN } : {}),
       attribute: Object.entries(attrs)
         .filter((e): e is [string, AttrValue] => e[1] !== undefined)
         .map(([k, v]) => attribute(k, v)),
@@ -187,14 +182,34 @@ export class GraphBuilder {
     return { name: body.scopes[0], node: body.nodes, input: body.inputs, output: body.outputs, initializer: body.constants.filter((t) => read.has(t.name!)) };
   }
 
+  /** Declares `name`, made by a node already in the graph, as a graph output. */
+  declareOutput(name: string, elem: ElemType, dims: (number | string)[]): void {
+    this.taken.add(name);
+    this.outputs.push(valueInfo(name, elem, dims));
+  }
+
+  /** An If node (not yet placed in the graph): `then` or `otherwise` by `cond`, both giving `outputs`. */
+  ifNode(name: string, cond: string, then: GraphProto, otherwise: GraphProto, outputs: string[]): NodeProto {
+    for (const o of outputs) this.taken.add(o);
+    return { name: this.unique(name), opType: "If", input: [cond], output: outputs, attribute: [attribute("then_branch", { graph: then }), attribute("else_branch", { graph: otherwise })], ...(this.location ? { docString: this.location } : {}) };
+  }
+
   /** The initializers: external weights (laid out by `layout`) followed by inline constants. */
   initializers(location: string, layout: Map<string, { offset: number; length: number }>): TensorProto[] {
     const ext = [...this.weights.values()].map((w) => {
       const at = layout.get(w.name)!;
       return externalTensor(w.name, w.dims, location, at.offset, at.length);
     });
-    // Constants made but then not read (a lowering that took another path) are left out.
-    const read = new Set(this.nodes.flatMap((n) => n.input ?? []));
+    // Constants made but then not read (a lowering that took another path) are left out; an
+    // If or Scan body may read the outer graph's.
+    const read = new Set<string>();
+    const visit = (nodes: NodeProto[]) => {
+      for (const n of nodes) {
+        for (const i of n.input ?? []) read.add(i);
+        for (const a of n.attribute ?? []) if (a.g) visit(a.g.node ?? []);
+      }
+    };
+    visit(this.nodes);
     return [...ext, ...this.constants.filter((t) => read.has(t.name!))];
   }
 }

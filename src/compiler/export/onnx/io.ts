@@ -4,6 +4,7 @@
 import type { GraphBuilder } from "./graph.js";
 import type { Dim, GraphIO, StatePair, TensorVal } from "./lowering.js";
 import { shapeDim } from "./tensors.js";
+import type { CrossSite } from "./cross-cache.js";
 
 /** decoder: one graph for prefill and decode with a KV cache; encoder: no cache, positions from 0. */
 export type GraphKind = "decoder" | "encoder" | "recurrent";
@@ -38,6 +39,8 @@ export interface StateEntry {
 
 export class OptimumIO implements GraphIO {
   readonly cacheSites: CacheSite[] = [];
+  /** The decoder's uncached attention calls (cross-attention): cached afterwards by cross-cache.ts when they read only the encoder. */
+  readonly crossSites: CrossSite[] = [];
   readonly states: StateEntry[] = [];
   private readonly stateSites: string[] = [];
   private positions: TensorVal | undefined;
@@ -49,7 +52,6 @@ export class OptimumIO implements GraphIO {
     readonly kind: GraphKind,
     /** The stream input (input_ids), whose [batch, sequence] the other inputs share. */
     ids: TensorVal,
-    readonly contribOps = false,
     /** The decoder graph of an encoder-decoder model: Optimum's seq2seq names. */
     readonly seq2seq = false,
   ) {
@@ -112,6 +114,12 @@ export class OptimumIO implements GraphIO {
       return { kind: "tensor", name, elem: "float32", dims: [k.dims[0]!, kvHeads, shapeDim(name, 2, TOTAL), d] };
     };
     return { k: joined("key", k, headDim), v: joined("value", v, valueDim) };
+  }
+
+  uncachedKv(site: string, k: TensorVal, v: TensorVal): void {
+    const [heads, headDim, valueDim] = [k.dims[1], k.dims[3], v.dims[3]];
+    if (!this.seq2seq || typeof heads !== "number" || typeof headDim !== "number" || typeof valueDim !== "number") return;
+    this.crossSites.push({ site, k: k.name, v: v.name, heads, headDim, valueDim });
   }
 
   recurrentState(site: string, name: string, dims: Dim[], init = 0): StatePair {

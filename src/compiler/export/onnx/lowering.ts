@@ -68,6 +68,8 @@ export interface GraphIO {
   attentionMask(): TensorVal | undefined;
   /** KV cache of an attention site: `past_key_values.{i}.key|value` → `present.{i}.key|value`. */
   kvCache(site: string, k: TensorVal, v: TensorVal): { k: TensorVal; v: TensorVal };
+  /** An uncached attention's keys and values: an encoder-decoder caches them when they depend only on the encoder's output. */
+  uncachedKv?(site: string, k: TensorVal, v: TensorVal): void;
   /**
    * Recurrent state of a site (`past_state.{i}.NAME` → `present_state.{i}.NAME`), dims as the
    * state has them (the batch dim a run-time one); `init` is what a new sequence starts from.
@@ -75,8 +77,6 @@ export interface GraphIO {
   recurrentState(site: string, name: string, dims: Dim[], init?: number): StatePair;
   /** Tokens already in the KV cache (0 in a graph without one). */
   pastLength(): Dim;
-  /** Whether contrib (com.microsoft) ops may be used. */
-  contribOps: boolean;
 }
 
 export interface LoweringContext {

@@ -13,7 +13,6 @@ export type AttributeProto = onnxProto.onnx.IAttributeProto;
 /** IR version 8 (ONNX 1.13) carries opset 18, the operator set these graphs use. */
 export const IR_VERSION = 8;
 export const OPSET = 18;
-export const MS_DOMAIN = "com.microsoft";
 
 export const DataType = onnxProto.onnx.TensorProto.DataType;
 export type ElemType = "float32" | "int64" | "bool";

@@ -3,7 +3,7 @@
 import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import type { GraphBuilder } from "./graph.js";
-import { encodeModel, IR_VERSION, MS_DOMAIN, OPSET } from "./proto.js";
+import { encodeModel, IR_VERSION, OPSET } from "./proto.js";
 
 export const DATA_ALIGNMENT = 64;
 
@@ -36,7 +36,7 @@ export function writeGraph(g: GraphBuilder, dir: string, stem: string, graphName
     producerName: "archc",
     producerVersion: "0.1.0",
     docString: doc,
-    opsetImport: [{ domain: "", version: OPSET }, ...(g.usesContribOps ? [{ domain: MS_DOMAIN, version: 1 }] : [])],
+    opsetImport: [{ domain: "", version: OPSET }],
     graph: { name: graphName, node: g.nodes, input: g.inputs, output: g.outputs, initializer: g.initializers(dataFile, layout) },
   });
   const modelPath = join(dir, `${stem}.onnx`);

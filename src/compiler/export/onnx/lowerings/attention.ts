@@ -187,6 +187,7 @@ export function attention(c: LoweringContext, a: Record<string, Lowered>): Tenso
   let v = a.v as TensorVal;
   const cached = a.cache !== false;
   if (cached) ({ k, v } = c.io.kvCache(c.site, k, v));
+  else c.io.uncachedKv?.(c.site, k, v);
   const segments = isTensor(a.segments) ? segmentMask(c, a.segments, k, cached) : undefined;
   const logn = num(a.logn);
   let q = a.q as TensorVal;

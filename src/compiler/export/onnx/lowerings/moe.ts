@@ -1,8 +1,10 @@
-// ONNX lowering of the sparse mixture of experts, computed densely: every expert runs on
-// every row and is weighted by its gate, which is zero for experts a row did not choose
-// (TopK then ScatterElements). Exact, and E/k times the expert compute of sparse dispatch.
+// ONNX lowering of the sparse mixture of experts, dispatched sparsely with standard ops: each
+// expert runs only on the rows that chose it (NonZero over the TopK choices, Gather of those
+// rows), and its gated output is added back into their places (ScatterND, reduction "add"), the
+// experts in index order as the bundled runtime sums them. The gates are the dense [N, E]
+// table (TopK then ScatterElements) that `topk_gates` also gives.
 import type { Lowered, LoweringContext, ModuleFn, OpLowering, TensorVal } from "../lowering.js";
-import { binary, slice, unary } from "../tensors.js";
+import { slice, unary } from "../tensors.js";
 import { reshapeKeeping } from "./shape.js";
 
 /**
@@ -10,7 +12,7 @@ import { reshapeKeeping } from "./shape.js";
  * zeros elsewhere. normalize: true divides the k gates by their sum, a number p by their
  * p-norm (DBRX), false or null keeps them raw (src/runtime/ops/moe.ts).
  */
-function denseGates(c: LoweringContext, flat: TensorVal, a: Record<string, Lowered>): TensorVal {
+function denseGates(c: LoweringContext, flat: TensorVal, a: Record<string, Lowered>): { gates: TensorVal; chosen: string } {
   const g = c.g;
   const e = flat.dims[1]!;
   const k = Number(a.top_k);
@@ -36,7 +38,15 @@ function denseGates(c: LoweringContext, flat: TensorVal, a: Record<string, Lower
     gates = g.op("Div", [gates, norm]);
   }
   const zeros = g.op("Mul", [flat.name, g.f32(0)]);
-  return c.tensor(g.op("ScatterElements", [zeros, idx, gates], { axis: 1 }), "float32", [null, e]);
+  return { gates: c.tensor(g.op("ScatterElements", [zeros, idx, gates], { axis: 1 }), "float32", [null, e]), chosen: idx };
+}
+
+/** The rows [n] (int64) whose top-k choices `chosen` [N, k] include expert `i`. */
+function rowsChoosing(c: LoweringContext, chosen: string, i: number): string {
+  const g = c.g;
+  const hit = g.op("Cast", [g.op("Equal", [chosen, g.i64(i)])], { to: 1 });
+  const any = g.op("ReduceMax", [hit, g.i64([1])], { keepdims: 0 });
+  return g.op("Reshape", [g.op("NonZero", [any]), g.i64([-1])]);
 }
 
 export function moe(c: LoweringContext, a: Record<string, Lowered>): TensorVal {
@@ -48,15 +58,27 @@ export function moe(c: LoweringContext, a: Record<string, Lowered>): TensorVal {
   if (typeof d !== "number" || typeof e !== "number") return c.unsupported("moe over run-time feature sizes");
   const rows = c.tensor(c.g.op("Reshape", [x.name, c.g.i64([-1, d])]), "float32", [null, d]);
   const flat = c.tensor(c.g.op("Reshape", [logits.name, c.g.i64([-1, e])]), "float32", [null, e]);
-  const dense = denseGates(c, flat, a);
-  let y: TensorVal | undefined;
+  const g = c.g;
+  const { gates, chosen } = denseGates(c, flat, a);
+  const n = g.op("Slice", [g.op("Shape", [rows.name]), g.i64([0]), g.i64([1])]);
+  let y: string | undefined;
+  let dOut: number | undefined;
   for (let i = 0; i < e; i++) {
-    const out = c.g.within(`experts.${i}`, () => experts.apply(i, rows));
-    const weighted = binary(c, "Mul", out, slice(c, dense, 1, i, i + 1));
-    y = y ? binary(c, "Add", y, weighted) : weighted;
+    const [at, picked] = g.within(`route.${i}`, () => {
+      const at = rowsChoosing(c, chosen, i);
+      return [at, c.tensor(g.op("Gather", [rows.name, at], { axis: 0 }), "float32", [null, d])] as const;
+    });
+    const out = g.within(`experts.${i}`, () => experts.apply(i, picked));
+    const width = out.dims[1];
+    if (typeof width !== "number") return c.unsupported("an expert whose output width is only known at run time");
+    dOut = width;
+    const gate = g.op("Gather", [slice(c, gates, 1, i, i + 1).name, at], { axis: 0 });
+    const weighted = g.op("Mul", [out.name, gate]);
+    y ??= g.op("Expand", [g.f32(0), g.op("Concat", [n, g.i64([width])], { axis: 0 })]);
+    y = g.op("ScatterND", [y, g.op("Unsqueeze", [at, g.i64([1])]), weighted], { reduction: "add" });
   }
-  const dOut = y!.dims[1]!;
-  return reshapeKeeping(c, y!, [...x.dims.slice(0, -1), dOut]);
+  const summed = c.tensor(y!, "float32", [null, dOut!]);
+  return reshapeKeeping(c, summed, [...x.dims.slice(0, -1), dOut!]);
 }
 
 /** ONNX lowering of `topk_gates`: the dense gates moe weights its experts by, in the logits' shape. */
@@ -65,7 +87,7 @@ export const topkGatesOnnx: OpLowering = (c, a) => {
   const e = logits.dims[logits.dims.length - 1]!;
   if (typeof e !== "number") return c.unsupported("topk_gates over a run-time expert count");
   const flat = c.tensor(c.g.op("Reshape", [logits.name, c.g.i64([-1, e])]), "float32", [null, e]);
-  return reshapeKeeping(c, denseGates(c, flat, a), logits.dims);
+  return reshapeKeeping(c, denseGates(c, flat, a).gates, logits.dims);
 };
 
 /** ONNX lowering of `moe`. */

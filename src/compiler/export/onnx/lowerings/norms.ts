@@ -16,9 +16,14 @@ export function layerNorm(c: LoweringContext, x: TensorVal, eps: number, weight?
   return c.tensor(c.g.op("LayerNormalization", inputs, { axis: -1, epsilon: Math.fround(eps) === eps ? eps : Math.fround(eps) }), "float32", x.dims);
 }
 
+// Spelled Pow(x, 2) → ReduceMean → Add eps → Sqrt → Div(1, ·) → Mul x → Mul weight, as
+// torch.onnx.export writes x · rsqrt(mean(x²) + eps) · w: the pattern onnxruntime fuses into one
+// SimplifiedLayerNormalization kernel when it loads the graph (x·x for the square, or
+// Reciprocal for 1/·, are not matched and leave six kernels per norm).
 export function rmsNorm(c: LoweringContext, x: TensorVal, eps: number, weight?: TensorVal, offset = 0): TensorVal {
-  const meanSq = c.tensor(c.g.op("ReduceMean", [binary(c, "Mul", x, x).name, c.g.i64([-1])], { keepdims: 1 }), "float32", [...x.dims.slice(0, -1), 1]);
-  const inv = unary(c, "Reciprocal", unary(c, "Sqrt", withScalar(c, "Add", meanSq, eps)));
+  const squared = withScalar(c, "Pow", x, 2);
+  const meanSq = c.tensor(c.g.op("ReduceMean", [squared.name, c.g.i64([-1])], { keepdims: 1 }), "float32", [...x.dims.slice(0, -1), 1]);
+  const inv = withScalar(c, "Div", unary(c, "Sqrt", withScalar(c, "Add", meanSq, eps)), 1, true);
   const normed = binary(c, "Mul", x, inv);
   if (!weight) return normed;
   return binary(c, "Mul", normed, offset !== 0 ? withScalar(c, "Add", weight, offset) : weight);
