@@ -16,7 +16,9 @@ import {
   type Diagnostic as LspDiagnostic,
   type DocumentSymbol,
   type Location,
+  type Position,
   type Range,
+  type ServerCapabilities,
   type TextEdit,
 } from "vscode-languageserver/node";
 import { TextDocument } from "vscode-languageserver-textdocument";
@@ -60,144 +62,140 @@ const symbolKinds: Partial<Record<DeclarationKind, SymbolKind>> = {
 const identifier = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export function startServer(connection: Connection): void {
-  const documents = new TextDocuments(TextDocument);
-  const parseCache: ParseCache = new Map();
-  let preset: string | undefined;
-  let snapshot: Snapshot | undefined;
-  let timer: NodeJS.Timeout | undefined;
+  const docs = new OpenDocuments(connection);
+  connection.onInitialize((params) => {
+    const options = params.initializationOptions as { preset?: unknown } | undefined;
+    if (typeof options?.preset === "string") docs.preset = options.preset;
+    return { capabilities, serverInfo: { name: "archc", version: "0.1.0" } };
+  });
+  docs.documents.onDidOpen(() => docs.changed(true));
+  docs.documents.onDidChangeContent(() => docs.changed(false));
+  docs.documents.onDidClose((e) => {
+    void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
+    docs.changed(false);
+  });
+  answerNavigation(connection, docs);
+  answerEditing(connection, docs);
+  docs.documents.listen(connection);
+  connection.listen();
+}
 
-  const shownPath = (uri: string) => displayPath(fileURLToPath(uri));
-  const uriOf = (shown: string) => pathToFileURL(resolve(shown)).toString();
+const capabilities: ServerCapabilities = {
+  textDocumentSync: TextDocumentSyncKind.Incremental,
+  hoverProvider: true,
+  definitionProvider: true,
+  referencesProvider: true,
+  completionProvider: { triggerCharacters: ["."] },
+  documentSymbolProvider: true,
+  documentFormattingProvider: true,
+  renameProvider: { prepareProvider: true },
+  codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+};
+
+/** The open documents, the snapshot built from them, and the debounced diagnostics. */
+class OpenDocuments {
+  readonly documents = new TextDocuments(TextDocument);
+  preset: string | undefined;
+  private readonly parseCache: ParseCache = new Map();
+  private snapshot: Snapshot | undefined;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly connection: Connection) {}
+
+  readonly shownPath = (uri: string) => displayPath(fileURLToPath(uri));
+  readonly uriOf = (shown: string) => pathToFileURL(resolve(shown)).toString();
 
   /** The snapshot for the documents as they are now (built at most once per change). */
-  const current = (): Snapshot => {
-    if (snapshot) return snapshot;
-    const open = documents.all().filter((d) => d.uri.startsWith("file:"));
+  current(): Snapshot {
+    if (this.snapshot) return this.snapshot;
+    const open = this.documents.all().filter((d) => d.uri.startsWith("file:"));
     const texts = new Map(open.map((d) => [resolve(fileURLToPath(d.uri)), d.getText()]));
-    const ws = loadWorkspace([...texts.keys()], { texts, parseCache });
+    const ws = loadWorkspace([...texts.keys()], { texts, parseCache: this.parseCache });
     const index = new SymbolIndex(ws);
-    const shown = open.map((d) => shownPath(d.uri));
+    const shown = open.map((d) => this.shownPath(d.uri));
     const all = checkWorkspace(ws, shown);
     const diagnostics = new Map(shown.map((s) => [s, all.filter((d) => d.span?.file === s)]));
-    snapshot = { ws, index, hover: new HoverProvider(ws, index, preset), diagnostics };
-    return snapshot;
-  };
+    this.snapshot = { ws, index, hover: new HoverProvider(ws, index, this.preset), diagnostics };
+    return this.snapshot;
+  }
+
+  changed(immediately: boolean): void {
+    this.snapshot = undefined;
+    if (this.timer) clearTimeout(this.timer);
+    if (immediately) this.publish();
+    else this.timer = setTimeout(() => this.publish(), DEBOUNCE_MS);
+  }
+
+  private publish(): void {
+    this.timer = undefined;
+    const s = this.current();
+    for (const doc of this.documents.all()) {
+      const diags = s.diagnostics.get(this.shownPath(doc.uri)) ?? [];
+      void this.connection.sendDiagnostics({ uri: doc.uri, diagnostics: diags.map((d) => this.toLsp(d, s.ws)) });
+    }
+  }
 
   /** An LSP range from a span, through the text of its file. */
-  const rangeOf = (span: Span, ws: Workspace): Range => {
-    const text = documents.get(uriOf(span.file))?.getText() ?? ws.sources.get(span.file) ?? "";
+  rangeOf(span: Span, ws: Workspace): Range {
+    const text = this.documents.get(this.uriOf(span.file))?.getText() ?? ws.sources.get(span.file) ?? "";
     const doc = TextDocument.create("", "arch", 0, text);
     return { start: doc.positionAt(span.offset), end: doc.positionAt(span.offset + span.length) };
-  };
+  }
 
-  const toLsp = (d: Diagnostic, ws: Workspace): LspDiagnostic => {
-    const span = d.span!;
+  locationOf(span: Span, ws: Workspace): Location {
+    return { uri: this.uriOf(span.file), range: this.rangeOf(span, ws) };
+  }
+
+  toLsp(d: Diagnostic, ws: Workspace): LspDiagnostic {
     const detail = [d.expected !== undefined ? `expected: ${d.expected}` : "", d.found !== undefined ? `found: ${d.found}` : "", d.hint ? `hint: ${d.hint}` : ""].filter(Boolean);
     return {
-      range: rangeOf(span, ws),
+      range: this.rangeOf(d.span!, ws),
       severity: d.severity === "error" ? DiagnosticSeverity.Error : DiagnosticSeverity.Warning,
       code: d.code,
       source: "archc",
       message: [d.message, ...detail].join("\n"),
-      relatedInformation: (d.notes ?? []).filter((n) => n.span).map((n) => ({ location: { uri: uriOf(n.span!.file), range: rangeOf(n.span!, ws) }, message: n.message })),
+      relatedInformation: (d.notes ?? []).filter((n) => n.span).map((n) => ({ location: this.locationOf(n.span!, ws), message: n.message })),
     };
-  };
+  }
 
-  const publish = () => {
-    timer = undefined;
-    const s = current();
-    for (const doc of documents.all()) {
-      const diags = s.diagnostics.get(shownPath(doc.uri)) ?? [];
-      void connection.sendDiagnostics({ uri: doc.uri, diagnostics: diags.map((d) => toLsp(d, s.ws)) });
-    }
-  };
+  /** The name occurrence at an editor position, with the snapshot it was found in. */
+  occurrenceAt(uri: string, position: Position): { s: Snapshot; occ: ReturnType<SymbolIndex["at"]> } {
+    const offset = this.documents.get(uri)?.offsetAt(position);
+    const s = this.current();
+    return { s, occ: offset === undefined ? undefined : s.index.at(this.shownPath(uri), offset) };
+  }
+}
 
-  const changed = (immediately: boolean) => {
-    snapshot = undefined;
-    if (timer) clearTimeout(timer);
-    if (immediately) publish();
-    else timer = setTimeout(publish, DEBOUNCE_MS);
-  };
-
-  connection.onInitialize((params) => {
-    const options = params.initializationOptions as { preset?: unknown } | undefined;
-    if (typeof options?.preset === "string") preset = options.preset;
-    return {
-      capabilities: {
-        textDocumentSync: TextDocumentSyncKind.Incremental,
-        hoverProvider: true,
-        definitionProvider: true,
-        referencesProvider: true,
-        completionProvider: { triggerCharacters: ["."] },
-        documentSymbolProvider: true,
-        documentFormattingProvider: true,
-        renameProvider: { prepareProvider: true },
-        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
-      },
-      serverInfo: { name: "archc", version: "0.1.0" },
-    };
-  });
-
-  documents.onDidOpen(() => changed(true));
-  documents.onDidChangeContent(() => changed(false));
-  documents.onDidClose((e) => {
-    void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
-    changed(false);
-  });
-
-  const offsetOf = (uri: string, position: { line: number; character: number }) => documents.get(uri)?.offsetAt(position);
-
+/** Hover, definition, references, completion and the outline. */
+function answerNavigation(connection: Connection, docs: OpenDocuments): void {
   connection.onHover(({ textDocument, position }) => {
-    const offset = offsetOf(textDocument.uri, position);
+    const offset = docs.documents.get(textDocument.uri)?.offsetAt(position);
     if (offset === undefined) return null;
-    const s = current();
-    const h = s.hover.at(shownPath(textDocument.uri), offset);
-    return h ? { contents: { kind: "markdown", value: h.markdown }, range: rangeOf(h.span, s.ws) } : null;
+    const s = docs.current();
+    const h = s.hover.at(docs.shownPath(textDocument.uri), offset);
+    return h ? { contents: { kind: "markdown", value: h.markdown }, range: docs.rangeOf(h.span, s.ws) } : null;
   });
-
-  const locationOf = (span: Span, ws: Workspace): Location => ({ uri: uriOf(span.file), range: rangeOf(span, ws) });
 
   connection.onDefinition(({ textDocument, position }) => {
-    const offset = offsetOf(textDocument.uri, position);
-    const s = current();
-    const occ = offset === undefined ? undefined : s.index.at(shownPath(textDocument.uri), offset);
-    return occ ? locationOf(occ.declaration.span, s.ws) : null;
+    const { s, occ } = docs.occurrenceAt(textDocument.uri, position);
+    return occ ? docs.locationOf(occ.declaration.span, s.ws) : null;
   });
 
   connection.onReferences(({ textDocument, position, context }) => {
-    const offset = offsetOf(textDocument.uri, position);
-    const s = current();
-    const occ = offset === undefined ? undefined : s.index.at(shownPath(textDocument.uri), offset);
+    const { s, occ } = docs.occurrenceAt(textDocument.uri, position);
     if (!occ) return [];
     const key = declarationKey(occ.declaration);
     return s.index
       .references(occ.declaration)
       .filter((o) => context.includeDeclaration || `${o.span.file}:${o.span.offset}` !== key)
-      .map((o) => locationOf(o.span, s.ws));
-  });
-
-  connection.onPrepareRename(({ textDocument, position }) => {
-    const offset = offsetOf(textDocument.uri, position);
-    const s = current();
-    const occ = offset === undefined ? undefined : s.index.at(shownPath(textDocument.uri), offset);
-    return occ ? { range: rangeOf(occ.span, s.ws), placeholder: occ.declaration.name } : null;
-  });
-
-  connection.onRenameRequest(({ textDocument, position, newName }) => {
-    const offset = offsetOf(textDocument.uri, position);
-    const s = current();
-    const occ = offset === undefined ? undefined : s.index.at(shownPath(textDocument.uri), offset);
-    if (!occ || !identifier.test(newName)) return null;
-    const changes: Record<string, TextEdit[]> = {};
-    for (const o of s.index.references(occ.declaration)) (changes[uriOf(o.span.file)] ??= []).push({ range: rangeOf(o.span, s.ws), newText: newName });
-    return { changes };
+      .map((o) => docs.locationOf(o.span, s.ws));
   });
 
   connection.onCompletion(({ textDocument, position }): CompletionItem[] => {
-    const offset = offsetOf(textDocument.uri, position);
+    const offset = docs.documents.get(textDocument.uri)?.offsetAt(position);
     if (offset === undefined) return [];
-    const s = current();
-    return completionsAt(s.ws, s.index, shownPath(textDocument.uri), offset).map((c) => ({
+    const s = docs.current();
+    return completionsAt(s.ws, s.index, docs.shownPath(textDocument.uri), offset).map((c) => ({
       label: c.label,
       kind: completionKinds[c.kind],
       detail: c.detail,
@@ -206,22 +204,37 @@ export function startServer(connection: Connection): void {
   });
 
   connection.onDocumentSymbol(({ textDocument }): DocumentSymbol[] => {
-    const s = current();
-    return s.index.outline(shownPath(textDocument.uri)).map(({ arch, members }) => {
+    const s = docs.current();
+    return s.index.outline(docs.shownPath(textDocument.uri)).map(({ arch, members }) => {
       const decl = s.ws.files.flatMap((f) => f.archs).find((a) => a.name === arch.name);
-      const archRange = decl ? rangeOf(decl.span, s.ws) : rangeOf(arch.span, s.ws);
       return {
         name: arch.name,
         kind: SymbolKind.Module,
-        range: archRange,
-        selectionRange: rangeOf(arch.span, s.ws),
-        children: members.map((m) => ({ name: m.name, detail: m.kind, kind: symbolKinds[m.kind] ?? SymbolKind.Variable, range: rangeOf(m.span, s.ws), selectionRange: rangeOf(m.span, s.ws) })),
+        range: docs.rangeOf(decl ? decl.span : arch.span, s.ws),
+        selectionRange: docs.rangeOf(arch.span, s.ws),
+        children: members.map((m) => ({ name: m.name, detail: m.kind, kind: symbolKinds[m.kind] ?? SymbolKind.Variable, range: docs.rangeOf(m.span, s.ws), selectionRange: docs.rangeOf(m.span, s.ws) })),
       };
     });
   });
+}
+
+/** Rename, formatting and quick fixes. */
+function answerEditing(connection: Connection, docs: OpenDocuments): void {
+  connection.onPrepareRename(({ textDocument, position }) => {
+    const { s, occ } = docs.occurrenceAt(textDocument.uri, position);
+    return occ ? { range: docs.rangeOf(occ.span, s.ws), placeholder: occ.declaration.name } : null;
+  });
+
+  connection.onRenameRequest(({ textDocument, position, newName }) => {
+    const { s, occ } = docs.occurrenceAt(textDocument.uri, position);
+    if (!occ || !identifier.test(newName)) return null;
+    const changes: Record<string, TextEdit[]> = {};
+    for (const o of s.index.references(occ.declaration)) (changes[docs.uriOf(o.span.file)] ??= []).push({ range: docs.rangeOf(o.span, s.ws), newText: newName });
+    return { changes };
+  });
 
   connection.onDocumentFormatting(({ textDocument }) => {
-    const doc = documents.get(textDocument.uri);
+    const doc = docs.documents.get(textDocument.uri);
     if (!doc) return [];
     const formatted = formatArch(doc.getText());
     if (!formatted.ok || formatted.text === doc.getText()) return [];
@@ -229,26 +242,23 @@ export function startServer(connection: Connection): void {
   });
 
   connection.onCodeAction(({ textDocument, range }): CodeAction[] => {
-    const doc = documents.get(textDocument.uri);
+    const doc = docs.documents.get(textDocument.uri);
     if (!doc) return [];
-    const s = current();
+    const s = docs.current();
     const from = doc.offsetAt(range.start);
     const to = doc.offsetAt(range.end);
     const actions: CodeAction[] = [];
-    for (const d of s.diagnostics.get(shownPath(textDocument.uri)) ?? []) {
+    for (const d of s.diagnostics.get(docs.shownPath(textDocument.uri)) ?? []) {
       if (!d.span || d.span.offset > to || d.span.offset + d.span.length < from) continue;
       for (const fix of d.fixes ?? []) {
         actions.push({
           title: fix.title,
           kind: CodeActionKind.QuickFix,
-          diagnostics: [toLsp(d, s.ws)],
-          edit: { changes: { [uriOf(fix.span.file)]: [{ range: rangeOf(fix.span, s.ws), newText: fix.text }] } },
+          diagnostics: [docs.toLsp(d, s.ws)],
+          edit: { changes: { [docs.uriOf(fix.span.file)]: [{ range: docs.rangeOf(fix.span, s.ws), newText: fix.text }] } },
         });
       }
     }
     return actions;
   });
-
-  documents.listen(connection);
-  connection.listen();
 }
