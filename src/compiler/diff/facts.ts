@@ -134,7 +134,6 @@ export function cosmeticNames(arch: ArchIR): Set<string> {
   return out;
 }
 
-
 function show(v: Value | undefined): string {
   if (v === undefined || v === null) return "none";
   return formatValue(v);

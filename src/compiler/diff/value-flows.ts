@@ -24,16 +24,16 @@ export interface Slot {
   rank: 0 | 1 | 2;
 }
 
-
 /** The first expression inside `e` (itself included, through choices and lists) that `pick` accepts. */
 function findExpr(e: A.Expr, pick: (x: A.Expr) => boolean): A.Expr | undefined {
   if (pick(e)) return e;
   if (e.kind === "if") return findExpr(e.then, pick) ?? findExpr(e.else, pick);
-  if (e.kind === "list") for (const it of e.items) {
+  if (e.kind === "comprehension") return findExpr(e.item, pick);
+  if (e.kind !== "list") return undefined;
+  for (const it of e.items) {
     const hit = findExpr(it, pick);
     if (hit) return hit;
   }
-  if (e.kind === "comprehension") return findExpr(e.item, pick);
   return undefined;
 }
 
