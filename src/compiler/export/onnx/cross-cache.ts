@@ -5,18 +5,8 @@
 // on the past's length. A pass over the finished graph: the nodes that compute a site's keys and
 // values from `encoder_hidden_states` and weights move into the If's first branch.
 import type { GraphBuilder } from "./graph.js";
-import { BATCH, type CacheSite } from "./io.js";
+import { BATCH, type CacheSite, type CrossSite } from "./io.js";
 import { valueInfo, type NodeProto } from "./proto.js";
-
-/** A cross-attention call whose keys and values the lowering saw (not yet known to be cacheable). */
-export interface CrossSite {
-  site: string;
-  k: string;
-  v: string;
-  heads: number;
-  headDim: number;
-  valueDim: number;
-}
 
 const ENCODER_LENGTH = "encoder_sequence_length_out";
 

@@ -4,7 +4,6 @@
 import type { GraphBuilder } from "./graph.js";
 import type { Dim, GraphIO, StatePair, TensorVal } from "./lowering.js";
 import { shapeDim } from "./tensors.js";
-import type { CrossSite } from "./cross-cache.js";
 
 /** decoder: one graph for prefill and decode with a KV cache; encoder: no cache, positions from 0. */
 export type GraphKind = "decoder" | "encoder" | "recurrent";
@@ -13,6 +12,16 @@ export const BATCH = "batch_size";
 export const SEQUENCE = "sequence_length";
 export const PAST = "past_sequence_length";
 export const TOTAL = "total_sequence_length";
+
+/** A cross-attention call whose keys and values the lowering saw (not yet known to be cacheable). */
+export interface CrossSite {
+  site: string;
+  k: string;
+  v: string;
+  heads: number;
+  headDim: number;
+  valueDim: number;
+}
 
 export interface CacheSite {
   /** The attention call (`model.layers.0.self_attn#0`). */
