@@ -9,6 +9,8 @@ import type { Instance } from "../elaborate/instance.js";
 import { chainScopes, evaluate, mapScope } from "../eval/evaluate.js";
 import type { Value } from "../ir/model.js";
 import { opNamed } from "./catalogue.js";
+import type { Sym } from "../shapes/sym.js";
+import { exactInt } from "../stats/exact.js";
 import { paramName, type OpCall, type OpDef } from "./op-def.js";
 
 export interface BoundArguments {
@@ -65,6 +67,8 @@ export function opCallsOf(site: CallSite): OpCall[] {
 function readCall(def: OpDef, expr: CallExpr, site: CallSite, evaluated: (e: A.Expr) => Value | undefined, env: NumericEnv): OpCall {
   const { named } = bindArguments(def, expr);
   const { instance, annotations } = site;
+  // A free dimension (B, T) has no value here: evalSym would probe it with a sample size.
+  const size = (s: Sym): number | undefined => (s.symbols().every((n) => typeof env.values.get(n) === "number") ? evalSym(s, env) : undefined);
   return {
     def,
     expr,
@@ -78,8 +82,8 @@ function readCall(def: OpDef, expr: CallExpr, site: CallSite, evaluated: (e: A.E
       const e = named.get(name);
       return e ? annotations.types.get(e) : undefined;
     },
-    // A free dimension (B, T) has no value here: evalSym would probe it with a sample size.
-    size: (s) => (s.symbols().every((n) => typeof env.values.get(n) === "number") ? evalSym(s, env) : undefined),
+    size,
+    count: (s) => exactInt(size(s)),
     submodule: (name) => {
       const e = named.get(name);
       return e ? submoduleAt(instance, e) : undefined;
