@@ -1,9 +1,9 @@
 // One TypeScript module per architecture: the typed config and its `configure` (defaults,
 // derived values, requires), the presets, one interface + builder + forward per block, and
-// the root entry points. Written as ts-morph structures that are printed into a source file in
-// one go (each `add…` on a source file re-parses the whole file: quadratic in a long module, a
-// minute for 30 000 `let`s), then formatted with prettier.
-import { Project, StructureKind, VariableDeclarationKind, type InterfaceDeclarationStructure, type OptionalKind, type PropertySignatureStructure, type StatementStructures, type TypeAliasDeclarationStructure, type WriterFunction } from "ts-morph";
+// the root entry points. Written as ts-morph structures, each printed on its own and joined
+// (each `add…` on a source file re-parses the whole file: ten parses of a long module), then
+// formatted with prettier.
+import { Project, StructureKind, VariableDeclarationKind, type InterfaceDeclarationStructure, type OptionalKind, type PropertySignatureStructure, type StatementStructures } from "ts-morph";
 import * as prettier from "prettier";
 import type * as A from "../ast/nodes.js";
 import type { ArchIR, BlockIR, Value } from "../ir/model.js";
@@ -136,12 +136,13 @@ export async function generateModule(arch: ArchIR): Promise<GeneratedModule> {
   });
   // Derived values are typed by what `configure` computes, so that no guess from one sample
   // configuration (a value null in the defaults, a list of nulls) can contradict their use.
-  sf.push(...typeAlias({
+  sf.push({
+    kind: StructureKind.TypeAlias,
     name: "Hyper",
     isExported: true,
     type: "ReturnType<typeof configure>",
     docs: ["The configuration with every derived value computed."],
-  }));
+  });
 
   const presetEntries = [...arch.presets.values()].map((p) => {
     const fields = p.values.map((v) => {
@@ -216,25 +217,33 @@ export async function generateModule(arch: ArchIR): Promise<GeneratedModule> {
   // The runtime's contract for generated modules, checked by the TypeScript compiler here.
   sf.push("export default { configure, presets, hf, roots, defaultRoot } satisfies rt.GeneratedModel;");
 
-  const project = new Project({ useInMemoryFileSystem: true, compilerOptions: { strict: true } });
-  const printed = project.createSourceFile(fileName, { statements: sf }, { overwrite: true }).getFullText();
+  const printed = printStatements(sf);
   // A file path (.ts) spares prettier its is-this-JSX guess: a regular expression that is
   // quadratic in the lines of a long `configure` (58 s for 30 000 `let`s).
   const text = await prettier.format(printed, { parser: "typescript", printWidth: 120, filepath: fileName });
   return { fileName, text };
 }
 
-/** A top-level statement of the module: text, a ts-morph structure, or a blank line. */
-type Statement = string | StatementStructures | WriterFunction;
-
-const blankLine: WriterFunction = (w) => void w.blankLine();
+/** A top-level statement of the module: a ts-morph structure, or text (the closing `export default`). */
+type Statement = string | StatementStructures;
 
 /**
- * A type alias set off by blank lines: ts-morph prints none between it and a variable statement
- * (prettier folds the doubled ones where it does).
+ * The module's text, each statement printed by a writer of its own: one writer for all would
+ * carry its reading of one statement's text (a string it takes for an unclosed comment) into
+ * the next. A blank line separates declarations; consecutive variable statements (and the
+ * closing text after them) stay together.
  */
-function typeAlias(alias: Omit<TypeAliasDeclarationStructure, "kind">): Statement[] {
-  return [blankLine, { kind: StructureKind.TypeAlias, ...alias }, blankLine];
+function printStatements(statements: Statement[]): string {
+  const project = new Project({ useInMemoryFileSystem: true, compilerOptions: { strict: true } });
+  let out = "";
+  let afterVariable = false;
+  for (const s of statements) {
+    const text = typeof s === "string" ? `${s}\n` : project.createSourceFile("statement.ts", { statements: [s] }, { overwrite: true }).getFullText();
+    const together = afterVariable && (typeof s === "string" || s.kind === StructureKind.VariableStatement);
+    out += out === "" || together ? text : `\n${text}`;
+    afterVariable = typeof s !== "string" && s.kind === StructureKind.VariableStatement;
+  }
+  return out;
 }
 
 function emitBlock(sf: Statement[], arch: ArchIR, b: BlockIR, ann: ReturnType<typeof checkedArch>["annotations"], sources: string[]): void {
@@ -249,7 +258,7 @@ function emitBlock(sf: Statement[], arch: ArchIR, b: BlockIR, ann: ReturnType<ty
     const prim = call?.callee.kind === "name" ? call.callee.name : b.alias.kind === "name" ? b.alias.name : "";
     const p = primitives[prim];
     if (p) {
-      sf.push(...typeAlias({ name, isExported: true, type: primitiveTsType(p), docs: [`${b.name}${cls}: ${commentText(exprText(b.alias))}`] }));
+      sf.push({ kind: StructureKind.TypeAlias, name, isExported: true, type: primitiveTsType(p), docs: [`${b.name}${cls}: ${commentText(exprText(b.alias))}`] });
       const args = primitiveArgs(p.params.map((x) => x.name), call?.args ?? [], blockScopeKind);
       sf.push({
     kind: StructureKind.Function,
@@ -263,7 +272,7 @@ function emitBlock(sf: Statement[], arch: ArchIR, b: BlockIR, ann: ReturnType<ty
     // Alias of another block: build that block with these arguments.
     const target = prim;
     const targetBlock = arch.blocks.get(target);
-    sf.push(...typeAlias({ name, isExported: true, type: typeName(target), docs: [`${b.name}: ${commentText(exprText(b.alias))}`] }));
+    sf.push({ kind: StructureKind.TypeAlias, name, isExported: true, type: typeName(target), docs: [`${b.name}: ${commentText(exprText(b.alias))}`] });
     const args = primitiveArgs((targetBlock?.params ?? []).map((x) => x.name), call?.args ?? [], blockScopeKind);
     sf.push({
     kind: StructureKind.Function,
