@@ -71,7 +71,7 @@ function render(path: string, a: Analysis, presetSelect: HTMLSelectElement): voi
     const m = modelFor(arch, preset);
     const s = computeStats(m);
     $("tree").textContent = printModuleTree(m.root);
-    $("stats").innerHTML = `<table><tr><th>parameters</th><td>${s.params.toLocaleString("en-US")}</td></tr><tr><th>FLOPs per token</th><td>${s.flopsPerToken.toLocaleString("en-US")}</td></tr><tr><th>KV-cache bytes per token</th><td>${s.kvCacheBytesPerToken.toLocaleString("en-US")}</td></tr></table>`;
+    $("stats").innerHTML = `<table><tr><th>parameters</th><td>${s.exact.params.toLocaleString("en-US")}</td></tr><tr><th>FLOPs per token</th><td>${s.exact.flopsPerToken.toLocaleString("en-US")}</td></tr><tr><th>KV-cache bytes per token</th><td>${s.exact.kvCacheBytesPerToken.toLocaleString("en-US")}</td></tr></table>`;
     $("diagram").innerHTML = renderSvg(buildFlow(m), `${preset ?? arch.name} (${m.root.className})`);
     $("status").textContent = `${arch.name}${preset ? ` — ${preset}` : ""}`;
   } catch (e) {

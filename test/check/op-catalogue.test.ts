@@ -141,9 +141,9 @@ describe("the primitives", () => {
 
   it("count FLOPs per token as 2 × the weight matrices a token passes through", () => {
     // Linear(6, 4) with bias: weight [4, 6] → 48; LSTM(4, 3), one layer: [12, 4] and [12, 3] → 96 + 72.
-    expect(primitives.Linear!.stats.flopsPerToken([{ name: "l.weight", shape: [4, 6] }, { name: "l.bias", shape: [4] }])).toBe(48);
-    expect(primitives.LSTM!.stats.flopsPerToken(primitives.LSTM!.weights({ input_size: 4, hidden_size: 3, num_layers: 1, bias: true }))).toBe(168);
-    expect(primitives.RMSNorm!.stats.flopsPerToken([{ name: "n.weight", shape: [4] }])).toBe(0);
+    expect(primitives.Linear!.stats.flopsPerToken([{ name: "l.weight", shape: [4, 6] }, { name: "l.bias", shape: [4] }])).toBe(48n);
+    expect(primitives.LSTM!.stats.flopsPerToken(primitives.LSTM!.weights({ input_size: 4, hidden_size: 3, num_layers: 1, bias: true }))).toBe(168n);
+    expect(primitives.RMSNorm!.stats.flopsPerToken([{ name: "n.weight", shape: [4] }])).toBe(0n);
   });
 });
 

@@ -346,6 +346,64 @@ describe("11: counts are exact", () => {
     // Within 2^53 the JSON counts stay numbers.
     expect(JSON.parse((await archc("stats", `${src}:tiny`, "--json")).out).params).toBe(20);
   });
+
+  it("FLOPs and KV-cache bytes past 2^53: attention, a weight product and a top-2-of-3 MoE, exact in text and JSON", async () => {
+    // d = 2^40 + 2 (divisible by the 3 heads): d² = 2^80 + 2^43 + 4 needs 81 bits, so any float
+    // in the count loses its low digits; and 2 of the 3 experts count as 2/3 of each.
+    const src = file(
+      "huge-flops.arch",
+      `arch HugeFlops {
+  param d: int = 1099511627778
+  param heads: int = 3
+  param n_experts: int = 3
+  param top_k: int = 2
+  require d % heads == 0: "heads divide d"
+  block Expert {
+    up: Linear(d, d, bias = false)
+    forward(x: [N, d]) -> [N, d] {
+      return up(x)
+    }
+  }
+  block Layer {
+    q_proj: Linear(d, d, bias = false)
+    k_proj: Linear(d, d, bias = false)
+    v_proj: Linear(d, d, bias = false)
+    o: Param([d, d])
+    gate: Linear(d, n_experts, bias = false)
+    experts: [Expert for e in 0..n_experts]
+    forward(x: [B, T, d]) -> [B, T, d] {
+      let q = split_heads(q_proj(x), heads)
+      let k = split_heads(k_proj(x), heads)
+      let v = split_heads(v_proj(x), heads)
+      let h = merge_heads(attention(q, k, v, causal = true)) @ o
+      return moe(h, gate(h), experts, top_k = top_k)
+    }
+  }
+  root Layer
+  preset "wide" { d = 2251799813685249 }
+}
+`,
+    );
+    // Per token at context C, by hand: q, k, v 3·2d²; `@ o` 2d²; the gate 2·3d; the experts
+    // 2 of 3 run, 2·2d²; attention per head 2·C·(D + D) with D = d/3, 4·C·d over the 3 heads.
+    // Cached: k and v, 3 heads × D floats of 4 bytes each, 8d.
+    const flops = (d: bigint, context: bigint) => 3n * 2n * d * d + 2n * d * d + 2n * 3n * d + 2n * 2n * d * d + 4n * context * d;
+    const kv = (d: bigint) => 8n * d;
+    const d = 2n ** 40n + 2n;
+    const text = await archc("stats", src, "--context", "5");
+    expect(text.code, text.err).toBe(0);
+    expect(text.out).toContain(`FLOPs per token     ${flops(d, 5n).toLocaleString("en-US")} (1.45e+25, at context 5)`);
+    expect(text.out).toContain(`KV cache per token  ${kv(d).toLocaleString("en-US")} bytes`);
+    const j = JSON.parse((await archc("stats", src, "--json")).out);
+    expect(j.flopsPerToken).toBe(String(flops(d, 2048n)));
+    expect(j.flopsPerToken).toBe("14507109844442122979131452");
+    expect(j.kvCacheBytesPerToken).toBe(Number(kv(d)));
+    // d = 2^51 + 1: the KV-cache bytes too are past 2^53, so a string.
+    const wide = 2n ** 51n + 1n;
+    const w = JSON.parse((await archc("stats", `${src}:wide`, "--json")).out);
+    expect([w.flopsPerToken, w.kvCacheBytesPerToken]).toEqual([String(flops(wide, 2048n)), String(kv(wide))]);
+    expect((await archc("stats", `${src}:wide`)).out).toContain(`KV cache per token  ${kv(wide).toLocaleString("en-US")} bytes`);
+  });
 });
 
 describe("minor: mutual block recursion", () => {

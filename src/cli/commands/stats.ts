@@ -21,6 +21,7 @@ export const stats: Command = {
         params: jsonCount(exact.params),
         nonEmbeddingParams: jsonCount(exact.nonEmbeddingParams),
         flopsPerToken: jsonCount(exact.flopsPerToken),
+        kvCacheBytesPerToken: jsonCount(exact.kvCacheBytesPerToken),
         modules: modules.map(({ exactParams, ...m }) => ({ ...m, params: jsonCount(exactParams) })),
       };
       io.out(JSON.stringify(json, null, 2));
@@ -29,8 +30,8 @@ export const stats: Command = {
     io.out(`${s.model}${s.preset ? ` (${s.preset})` : ""}`);
     io.out(`  parameters          ${s.exact.params.toLocaleString("en-US")} (${formatCount(s.params)})`);
     io.out(`  non-embedding       ${s.exact.nonEmbeddingParams.toLocaleString("en-US")}`);
-    io.out(`  FLOPs per token     ${formatCount(s.flopsPerToken)} (at context ${s.context})`);
-    io.out(`  KV cache per token  ${s.kvCacheBytesPerToken.toLocaleString("en-US")} bytes (float32)`);
+    io.out(`  FLOPs per token     ${s.exact.flopsPerToken.toLocaleString("en-US")} (${formatCount(s.flopsPerToken)}, at context ${s.context})`);
+    io.out(`  KV cache per token  ${s.exact.kvCacheBytesPerToken.toLocaleString("en-US")} bytes (float32)`);
     io.out("  modules:");
     for (const m of s.modules) io.out(`    ${m.path.padEnd(40)} ${m.className.padEnd(28)} ${formatCount(m.params)}`);
     return 0;

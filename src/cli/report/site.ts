@@ -87,7 +87,7 @@ function writeSite(ws: Workspace, tmp: string, only: ReadonlySet<string> | undef
     const s = computeStats(m);
     const svg = renderSvg(buildFlow(m), `${preset ?? arch.name} (${m.root.className})`);
     const source = ws.files.find((f) => f.path === arch.file)?.text ?? "";
-    const statsTable = `<table><tr><th>parameters</th><td>${s.params.toLocaleString("en-US")}</td></tr><tr><th>non-embedding parameters</th><td>${s.nonEmbeddingParams.toLocaleString("en-US")}</td></tr><tr><th>FLOPs per token</th><td>${s.flopsPerToken.toLocaleString("en-US")}</td></tr><tr><th>KV-cache bytes per token</th><td>${s.kvCacheBytesPerToken.toLocaleString("en-US")}</td></tr></table>`;
+    const statsTable = `<table><tr><th>parameters</th><td>${s.exact.params.toLocaleString("en-US")}</td></tr><tr><th>non-embedding parameters</th><td>${s.exact.nonEmbeddingParams.toLocaleString("en-US")}</td></tr><tr><th>FLOPs per token</th><td>${s.exact.flopsPerToken.toLocaleString("en-US")}</td></tr><tr><th>KV-cache bytes per token</th><td>${s.exact.kvCacheBytesPerToken.toLocaleString("en-US")}</td></tr></table>`;
     const presets = [...arch.presets.keys()].map((p) => `<code>${escapeHtml(p)}</code>`).join(", ");
     write(
       `models/${modelSlug(arch)}.html`,

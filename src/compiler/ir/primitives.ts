@@ -9,6 +9,7 @@ import type { Value } from "./model.js";
 import type { TorchPrimitiveLowering } from "../export/torch/lowering.js";
 import type { PrimitiveLowering } from "../export/onnx/lowering.js";
 import { activationOnnx, bufferOnnx, groupNormOnnx, conv1DOnnx, dropoutOnnx, embeddingOnnx, layerNormOnnx, linearOnnx, paramOnnx, rMSNormOnnx } from "../export/onnx/lowerings/primitives.js";
+import { elementCount } from "../stats/exact.js";
 import { lstmOnnx } from "../export/onnx/lowerings/recurrent.js";
 import { conv1dOnnx, conv2dOnnx } from "../export/onnx/lowerings/segments.js";
 
@@ -33,8 +34,8 @@ export type ApplyRule =
 
 /** What stats counts for one instance of a primitive. */
 export interface PrimitiveStats {
-  /** Multiply-adds ×2 that one token costs, from the instance's weights (their full state-dict names). */
-  flopsPerToken(weights: readonly WeightSpec[]): number;
+  /** Multiply-adds ×2 that one token costs, from the instance's weights (their full state-dict names); exact. */
+  flopsPerToken(weights: readonly WeightSpec[]): bigint;
   /** Its tensors are "parameters", "embedding" parameters (left out of the non-embedding count), or a "buffer" (stored, but no parameter). */
   weightKind: "parameters" | "embedding" | "buffer";
 }
@@ -98,17 +99,16 @@ const repeats = (v: Value | undefined, what: string): number => {
 };
 const bool = (v: Value | undefined): boolean => v === true;
 
-const count = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 /** Diff's spelling of an argument ("none" for a left-out one). */
 const show = (v: Value | undefined): string => (v === undefined || v === null ? "none" : formatValue(v));
 
 /** Costs nothing stats counts (elementwise work) and owns ordinary parameters, if any. */
-const noFlops: PrimitiveStats = { flopsPerToken: () => 0, weightKind: "parameters" };
+const noFlops: PrimitiveStats = { flopsPerToken: () => 0n, weightKind: "parameters" };
 /** A layer whose weight matrix every token is multiplied by once. */
 const matrixFlops: PrimitiveStats = {
   flopsPerToken: (ws) => {
     const w = ws.find((x) => x.name.endsWith("weight"));
-    return w ? 2 * count(w.shape) : 0;
+    return w ? 2n * elementCount(w.shape) : 0n;
   },
   weightKind: "parameters",
 };
@@ -228,7 +228,7 @@ class Conv1D(nn.Module):
     torch: { cls: "nn.Embedding", args: (a) => `${a.num_embeddings}, ${a.embedding_dim}, padding_idx=${a.padding_idx}` },
     features: () => [],
     // A lookup, not a product: no FLOPs; its table is not counted among non-embedding parameters.
-    stats: { flopsPerToken: () => 0, weightKind: "embedding" },
+    stats: { flopsPerToken: () => 0n, weightKind: "embedding" },
     diffText: () => "Embedding",
     diff: plainDiff("embedding", "Embedding"),
   },
@@ -442,7 +442,7 @@ class Activation(nn.Module):
     torch: { cls: "torch.zeros", args: (a) => `${a.shape}`, tensor: "buffer" },
     tsType: "undefined",
     features: () => [],
-    stats: { flopsPerToken: () => 0, weightKind: "buffer" },
+    stats: { flopsPerToken: () => 0n, weightKind: "buffer" },
     diffText: sizelessText("Buffer"),
     diff: plainDiff("tensor", "Buffer"),
   },
@@ -490,7 +490,7 @@ def lstm(ctx, module, x):
     },
     features: (a) => [{ column: "attention", label: `LSTM recurrence (${formatValue(a.num_layers ?? 1)}×${formatValue(a.hidden_size ?? null)})` }],
     // Every token is multiplied by each of its weight matrices (input and hidden, every layer).
-    stats: { flopsPerToken: (ws) => ws.reduce((f, w) => f + (w.shape.length === 2 ? 2 * count(w.shape) : 0), 0), weightKind: "parameters" },
+    stats: { flopsPerToken: (ws) => ws.reduce((f, w) => f + (w.shape.length === 2 ? 2n * elementCount(w.shape) : 0n), 0n), weightKind: "parameters" },
     diffText: sizelessText("LSTM"),
     diff: plainDiff("recurrence", "LSTM"),
   },

@@ -153,25 +153,25 @@ def attention(ctx, site, q, k, v, causal=False, window=None, scale=None, softcap
     flopsPerToken: (call, at) => {
       const q = call.type("q");
       const v = call.type("v");
-      if (q?.kind !== "tensor" || v?.kind !== "tensor") return 0;
-      const [heads, d, dv] = [call.size(q.dims[1]!), call.size(q.dims[3]!), call.size(v.dims[3]!)];
-      if (heads === undefined || d === undefined || dv === undefined) return 0;
+      if (q?.kind !== "tensor" || v?.kind !== "tensor") return 0n;
+      const [heads, d, dv] = [call.count(q.dims[1]!), call.count(q.dims[3]!), call.count(v.dims[3]!)];
+      if (heads === undefined || d === undefined || dv === undefined) return 0n;
       const window = call.value("window");
-      const keys = typeof window === "number" ? Math.min(window, at.context) : at.context;
-      return 2 * heads * keys * (d + dv);
+      const keys = typeof window === "number" && Number.isFinite(window) ? Math.min(window, at.context) : at.context;
+      return 2n * heads * BigInt(Math.max(0, Math.floor(keys))) * (d + dv);
     },
     // float32 keys and values of every cached position. A site is uncached only when it
     // says `cache = false` literally (a config-valued `cache` is counted).
     kvBytesPerToken: (call) => {
       const cache = call.arg("cache");
-      if (cache?.kind === "bool" && !cache.value) return 0;
-      let bytes = 0;
+      if (cache?.kind === "bool" && !cache.value) return 0n;
+      let bytes = 0n;
       for (const name of ["k", "v"]) {
         const t = call.type(name);
         if (t?.kind !== "tensor" || t.dims.length !== 4) continue;
-        const heads = call.size(t.dims[1]!);
-        const dim = call.size(t.dims[3]!);
-        if (heads !== undefined && dim !== undefined) bytes += heads * dim * 4;
+        const heads = call.count(t.dims[1]!);
+        const dim = call.count(t.dims[3]!);
+        if (heads !== undefined && dim !== undefined) bytes += heads * dim * 4n;
       }
       return bytes;
     },

@@ -8,6 +8,8 @@ import { chainScopes, evaluate, mapScope } from "../eval/evaluate.js";
 import type { Value } from "../ir/model.js";
 import type { CallExpr, OpTarget, ResolvedArch, ResolvedBlock } from "../resolved/nodes.js";
 import { callsIn } from "../resolved/walk.js";
+import type { Sym } from "../shapes/sym.js";
+import { exactInt } from "../stats/exact.js";
 import type { OpCall } from "./op-def.js";
 
 /** Where a call is read: the resolved architecture, the model's config values and the instance it runs in. */
@@ -49,6 +51,8 @@ function readCall(call: CallExpr, target: OpTarget, instance: Instance, evaluate
     const a = target.args.get(name);
     return a?.kind === "written" ? a.expr : undefined;
   };
+  // A free dimension (B, T) has no value here: evalSym would probe it with a sample size.
+  const size = (s: Sym): number | undefined => (s.symbols().every((n) => typeof env.values.get(n) === "number") ? evalSym(s, env) : undefined);
   return {
     def,
     expr: call.syntax,
@@ -60,8 +64,8 @@ function readCall(call: CallExpr, target: OpTarget, instance: Instance, evaluate
       return v !== undefined ? v : def.defaults?.[name];
     },
     type: (name) => written(name)?.type,
-    // A free dimension (B, T) has no value here: evalSym would probe it with a sample size.
-    size: (s) => (s.symbols().every((n) => typeof env.values.get(n) === "number") ? evalSym(s, env) : undefined),
+    size,
+    count: (s) => exactInt(size(s)),
     submodule: (name) => {
       const e = written(name)?.syntax;
       return e ? submoduleAt(instance, e) : undefined;

@@ -24,9 +24,9 @@ export const linear: OpDef = {
     // Every token is multiplied by the [out, in] weight once.
     flopsPerToken: (call) => {
       const w = call.type("weight");
-      if (w?.kind !== "tensor" || w.dims.length !== 2) return 0;
-      const [out, inF] = [call.size(w.dims[0]!), call.size(w.dims[1]!)];
-      return out !== undefined && inF !== undefined ? 2 * out * inF : 0;
+      if (w?.kind !== "tensor" || w.dims.length !== 2) return 0n;
+      const [out, inF] = [call.count(w.dims[0]!), call.count(w.dims[1]!)];
+      return out !== undefined && inF !== undefined ? 2n * out * inF : 0n;
     },
   },
   diff: plainDiff,

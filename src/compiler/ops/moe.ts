@@ -4,6 +4,7 @@ import { Sym } from "../shapes/sym.js";
 import { typeText, type Type } from "../check/types.js";
 import { asTensor } from "./argument-checks.js";
 import type { OpCall, OpDef } from "./op-def.js";
+import { ratio } from "../stats/exact.js";
 import { moeOnnx } from "../export/onnx/lowerings/moe.js";
 
 /** A block computing any one of several experts from fused weights: `forward(x: [N, d], e: int)`. */
@@ -87,11 +88,11 @@ def moe(x, logits, experts, top_k, order="softmax_topk", normalize=True):
     sparseSubmodules: (call) => {
       const list = call.submodule("experts");
       const k = call.type("top_k");
-      const topK = k?.kind === "scalar" && k.sym ? call.size(k.sym) : undefined;
+      const topK = k?.kind === "scalar" && k.sym ? call.count(k.sym) : undefined;
       if (!list || topK === undefined) return undefined;
       const e = call.type("experts");
-      if (e && fusedExperts(e)) return { list, fraction: topK };
-      return list.children.length > 0 ? { list, fraction: topK / list.children.length } : undefined;
+      if (e && fusedExperts(e)) return { list, share: ratio(topK) };
+      return list.children.length > 0 ? { list, share: ratio(topK, BigInt(list.children.length)) } : undefined;
     },
   },
   diff: {

@@ -12,6 +12,7 @@ import type { Type } from "../check/types.js";
 import type { Feature } from "./feature.js";
 import type { TorchOpLowering } from "../export/torch/lowering.js";
 import type { OpLowering } from "../export/onnx/lowering.js";
+import type { Ratio } from "../stats/exact.js";
 
 export type { Feature, FeatureColumn } from "./feature.js";
 
@@ -49,6 +50,8 @@ export interface OpCall {
   type(name: string): Type | undefined;
   /** A symbolic size evaluated in this instance (undefined when it depends on the input). */
   size(s: Sym): number | undefined;
+  /** `size(s)` as an exact integer, for counts (undefined also when it is not a safe integer). */
+  count(s: Sym): bigint | undefined;
   /** The child instance (a submodule or module list) that the argument for `name` names. */
   submodule(name: string): Instance | undefined;
 }
@@ -64,15 +67,16 @@ export interface OpStats {
    * Float operations one token costs in this call beyond its submodules' weights: products
    * with weight tensors (`linear`), attention's scores and weighted values, a recurrence's
    * state update. Multiply-adds count 2; exponentials and divisions of a softmax are not counted.
+   * Exact (bigint): a 2^40-wide product is past what a float counts.
    */
-  flopsPerToken?(call: OpCall, at: FlopsAt): number;
-  /** float32 bytes this call keeps per token between decoding steps (cached keys and values). */
-  kvBytesPerToken?(call: OpCall): number;
+  flopsPerToken?(call: OpCall, at: FlopsAt): bigint;
+  /** float32 bytes this call keeps per token between decoding steps (cached keys and values), exactly. */
+  kvBytesPerToken?(call: OpCall): bigint;
   /**
    * A submodule of which each token runs only a share: a list's items each run for top_k / E
    * of the tokens (moe); a fused-experts block, computing one expert per call, runs top_k times.
    */
-  sparseSubmodules?(call: OpCall): { list: Instance; fraction: number } | undefined;
+  sparseSubmodules?(call: OpCall): { list: Instance; share: Ratio } | undefined;
 }
 
 /** How `archc diff` describes a call. */

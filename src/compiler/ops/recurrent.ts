@@ -124,8 +124,9 @@ def wkv_heads(ctx, site, r, k, v, decay, bonus, heads):
       flopsPerToken: (call) => {
         const r = call.type("r");
         const heads = call.value("heads");
-        const c = r?.kind === "tensor" && r.dims.length === 3 ? call.size(r.dims[2]!) : undefined;
-        return c !== undefined && typeof heads === "number" && heads > 0 ? (7 * c * c) / heads : 0;
+        const c = r?.kind === "tensor" && r.dims.length === 3 ? call.count(r.dims[2]!) : undefined;
+        // The checker proved that heads divides C.
+        return c !== undefined && typeof heads === "number" && Number.isSafeInteger(heads) && heads > 0 ? 7n * c * (c / BigInt(heads)) : 0n;
       },
     },
     diff: {
@@ -190,8 +191,8 @@ def wkv4(ctx, site, k, v, decay, first):
       // update a = e1'·a + e2'·v, b = e1'·b + e2' takes 5 (exponentials and maxima not counted).
       flopsPerToken: (call) => {
         const k = call.type("k");
-        const c = k?.kind === "tensor" && k.dims.length === 3 ? call.size(k.dims[2]!) : undefined;
-        return c !== undefined ? 11 * c : 0;
+        const c = k?.kind === "tensor" && k.dims.length === 3 ? call.count(k.dims[2]!) : undefined;
+        return c !== undefined ? 11n * c : 0n;
       },
     },
     diff: { anchor: true, role: "mixing" },

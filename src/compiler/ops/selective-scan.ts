@@ -75,10 +75,10 @@ def selective_scan(ctx, site, x, delta, A, B, C, D=None):
     // 7 operations (the exponential not counted); the D skip adds D·x + y per channel.
     flopsPerToken: (call) => {
       const A = call.type("A");
-      if (A?.kind !== "tensor" || A.dims.length !== 2) return 0;
-      const [i, n] = [call.size(A.dims[0]!), call.size(A.dims[1]!)];
-      if (i === undefined || n === undefined) return 0;
-      return 7 * i * n + (call.arg("D") ? 2 * i : 0);
+      if (A?.kind !== "tensor" || A.dims.length !== 2) return 0n;
+      const [i, n] = [call.count(A.dims[0]!), call.count(A.dims[1]!)];
+      if (i === undefined || n === undefined) return 0n;
+      return 7n * i * n + (call.arg("D") ? 2n * i : 0n);
     },
   },
   // The token mixer of a state-space block: it says what the block is for.

@@ -1,5 +1,5 @@
 // Model statistics from the elaborated module tree: parameters (unique tensors, a tied
-// matrix once), FLOPs per token and KV-cache bytes per token.
+// matrix once), FLOPs per token and KV-cache bytes per token, each counted exactly in bigint.
 import type { ElaboratedModel, Instance } from "../elaborate/instance.js";
 import { allWeights, walkInstances } from "../elaborate/instance.js";
 import { resolvedArch } from "../pipeline.js";
@@ -9,27 +9,26 @@ import type { FlopsAt, OpCall } from "../ops/op-def.js";
 import type { ResolvedArch, ResolvedExpr } from "../resolved/nodes.js";
 import type { Sym } from "../shapes/sym.js";
 import type { Value } from "../ir/model.js";
+import { elementCount, exactInt, nearestInteger, ONE, plus, ratio, times, ZERO, type Ratio } from "./exact.js";
 
 export interface ModuleStats {
   path: string;
   className: string;
+  /** `exactParams` as a float (rounded past 2^53). */
   params: number;
-  /** `params` exactly (a float rounds it past 2^53). */
   exactParams: bigint;
 }
 
-/**
- * The counts in bigint: a model with 2^40-wide layers has more parameters than a float
- * counts exactly. Parameter counts are exact; the FLOPs are the ops' estimate (a float),
- * exact while below 2^53.
- */
+/** The counts exactly: a model with 2^40-wide layers has more parameters and FLOPs than a float counts. */
 export interface ExactCounts {
   params: bigint;
   nonEmbeddingParams: bigint;
-  /** Rounded to the nearest integer: exact below 2^53, the nearest float64 past it (MoE shares and attention terms are computed in floats). */
+  /** Exact; with MoE shares (top_k of E experts) that leave a fraction, the nearest integer. */
   flopsPerToken: bigint;
+  kvCacheBytesPerToken: bigint;
 }
 
+/** The counts as floats (exact up to 2^53, the nearest float past it); `exact` has them exactly. */
 export interface ModelStats {
   model: string;
   preset?: string;
@@ -50,11 +49,7 @@ export interface ModelStats {
   exact: ExactCounts;
 }
 
-const count = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
-// Sizes are safe integers (the elaborator refuses others), so each factor converts exactly.
-const exactCount = (shape: number[]) => shape.reduce((a, b) => a * BigInt(b), 1n);
-const exactSum = (ws: { shape: number[] }[]) => ws.reduce((a, w) => a + exactCount(w.shape), 0n);
-
+const exactSum = (ws: { shape: number[] }[]) => ws.reduce((a, w) => a + elementCount(w.shape), 0n);
 
 /** The context length FLOPs per token are counted at unless the caller gives one. */
 export const DEFAULT_FLOPS_CONTEXT = 2048;
@@ -64,47 +59,50 @@ export function computeStats(m: ElaboratedModel, at: FlopsAt = { context: DEFAUL
   // Stored buffers (rotary inv_freq) are checkpoint tensors, not parameters.
   for (const inst of walkInstances(m.root)) if (inst.primitive?.stats.weightKind === "buffer") for (const w of inst.weights) tiedTargets.add(w.name);
   const weights = allWeights(m.root).filter((w) => !tiedTargets.has(w.name));
-  const params = weights.reduce((a, w) => a + count(w.shape), 0);
-  let embedding = 0;
-  let exactEmbedding = 0n;
-  let flops = 0;
+  let embedding = 0n;
+  // A sum of FLOPs times shares (an expert runs for top_k / E of the tokens): a fraction until the end.
+  let flops: Ratio = ZERO;
   const resolved = resolvedArch(m.config.arch);
   const callsByInstance = opCalls(m, resolved);
   const calls = [...callsByInstance.values()].flat();
   const shares = sparseShares(calls);
-  const visit = (inst: Instance, fraction: number): void => {
-    const f = shares.get(inst.path) ?? fraction;
+  const visit = (inst: Instance, outer: Ratio): void => {
+    const share = shares.get(inst.path) ?? outer;
+    let own = 0n;
     if (inst.primitive) {
-      if (inst.primitive.stats.weightKind === "embedding") {
-        embedding += inst.weights.reduce((a, w) => a + count(w.shape), 0);
-        exactEmbedding += exactSum(inst.weights);
-      }
-      flops += inst.primitive.stats.flopsPerToken(inst.weights) * f;
+      if (inst.primitive.stats.weightKind === "embedding") embedding += exactSum(inst.weights);
+      own += inst.primitive.stats.flopsPerToken(inst.weights);
     }
-    for (const c of callsByInstance.get(inst) ?? []) flops += (c.def.stats.flopsPerToken?.(c, at) ?? 0) * f;
-    if (inst.kind === "block") flops += weightProductFlops(inst, resolved, m.config.values) * f;
-    for (const c of inst.children) visit(c, f);
+    for (const c of callsByInstance.get(inst) ?? []) own += c.def.stats.flopsPerToken?.(c, at) ?? 0n;
+    if (inst.kind === "block") own += weightProductFlops(inst, resolved, m.config.values);
+    if (own !== 0n) flops = plus(flops, times(ratio(own), share));
+    for (const c of inst.children) visit(c, share);
   };
-  visit(m.root, 1);
-  const exactParams = exactSum(weights);
+  visit(m.root, ONE);
+  const params = exactSum(weights);
   const modules: ModuleStats[] = [];
   for (const inst of walkInstances(m.root)) {
     if (inst.path === "") continue;
     if (inst.path.split(".").length > 3) continue;
-    const mine = allWeights(inst).filter((w) => !tiedTargets.has(w.name));
-    modules.push({ path: inst.path, className: inst.className, params: mine.reduce((a, w) => a + count(w.shape), 0), exactParams: exactSum(mine) });
+    const mine = exactSum(allWeights(inst).filter((w) => !tiedTargets.has(w.name)));
+    modules.push({ path: inst.path, className: inst.className, params: Number(mine), exactParams: mine });
   }
+  const exact: ExactCounts = {
+    params,
+    nonEmbeddingParams: params - embedding,
+    flopsPerToken: nearestInteger(flops),
+    kvCacheBytesPerToken: calls.reduce((a, c) => a + (c.def.stats.kvBytesPerToken?.(c) ?? 0n), 0n),
+  };
   return {
     model: m.config.arch.name,
     ...(m.config.preset ? { preset: m.config.preset } : {}),
-    params,
-    nonEmbeddingParams: params - embedding,
-    flopsPerToken: Math.round(flops),
+    params: Number(exact.params),
+    nonEmbeddingParams: Number(exact.nonEmbeddingParams),
+    flopsPerToken: Number(exact.flopsPerToken),
     context: at.context,
-    kvCacheBytesPerToken: calls.reduce((a, c) => a + (c.def.stats.kvBytesPerToken?.(c) ?? 0), 0),
+    kvCacheBytesPerToken: Number(exact.kvCacheBytesPerToken),
     modules,
-    // FLOPs mix fractional shares (top_k / E) and attention terms: a float, exact below 2^53.
-    exact: { params: exactParams, nonEmbeddingParams: exactParams - exactEmbedding, flopsPerToken: BigInt(Math.round(flops)) },
+    exact,
   };
 }
 
@@ -122,32 +120,32 @@ function opCalls(m: ElaboratedModel, resolved: ResolvedArch): Map<Instance, OpCa
  * a slice of one): each token is multiplied by the whole matrix. Products of two activations
  * (attention written out by hand) have a free dimension on both sides and are not counted here.
  */
-function weightProductFlops(inst: Instance, resolved: ResolvedArch, config: ReadonlyMap<string, Value>): number {
+function weightProductFlops(inst: Instance, resolved: ResolvedArch, config: ReadonlyMap<string, Value>): bigint {
   const body = resolvedBlockOf(resolved, inst)?.forward?.body;
-  if (!body) return 0;
+  if (!body) return 0n;
   const values = new Map<string, Value>([...config, ...Object.entries(inst.args)]);
-  const size = (s: Sym): number | undefined => s.evaluate((n) => (typeof values.get(n) === "number" ? (values.get(n) as number) : undefined));
-  const matrix = (e: ResolvedExpr): number | undefined => {
+  const size = (s: Sym): bigint | undefined => exactInt(s.evaluate((n) => (typeof values.get(n) === "number" ? (values.get(n) as number) : undefined)));
+  const matrix = (e: ResolvedExpr): bigint | undefined => {
     const t = e.type;
     if (t?.kind !== "tensor" || t.dims.length !== 2) return undefined;
     const [r, c] = [size(t.dims[0]!), size(t.dims[1]!)];
     return r !== undefined && c !== undefined ? r * c : undefined;
   };
-  let flops = 0;
+  let flops = 0n;
   for (const b of binariesIn(body)) {
     if (b.op !== "@") continue;
     const w = matrix(b.right) ?? matrix(b.left);
-    if (w !== undefined) flops += 2 * w;
+    if (w !== undefined) flops += 2n * w;
   }
   return flops;
 }
 
 // Module lists of which each token runs a share (moe: top_k of E experts): instance path → share.
-function sparseShares(calls: OpCall[]): Map<string, number> {
-  const out = new Map<string, number>();
+function sparseShares(calls: OpCall[]): Map<string, Ratio> {
+  const out = new Map<string, Ratio>();
   for (const c of calls) {
     const s = c.def.stats.sparseSubmodules?.(c);
-    if (s) out.set(s.list.path, s.fraction);
+    if (s) out.set(s.list.path, s.share);
   }
   return out;
 }
