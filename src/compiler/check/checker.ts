@@ -5,23 +5,26 @@
 // Each construct has its own check in this folder (declarations.ts, statements.ts,
 // expressions.ts and the files it dispatches to), sharing one CheckContext (context.ts) per
 // architecture and one BlockScope (block-scope.ts) per block.
+import type * as A from "../ast/nodes.js";
 import { uniqueDiagnostics, type Diagnostic } from "../diagnostics/diagnostic.js";
 import type { ArchIR } from "../ir/model.js";
 import { checkBlock } from "./blocks.js";
 import { CheckContext } from "./context.js";
 import { checkRoots } from "./roots.js";
 import type { NumericEnv } from "./symbolic.js";
-import type { Annotations } from "./types.js";
+import type { Annotations, ModuleListT, ModuleT } from "./types.js";
 
 export interface CheckResult {
   annotations: Annotations;
   diagnostics: Diagnostic[];
   envs: NumericEnv[];
+  /** The module type each submodule declaration builds, for every block (a declaration that failed has none). */
+  submoduleTypes: ReadonlyMap<A.SubmoduleDecl, ModuleT | ModuleListT>;
 }
 
 export function checkArch(arch: ArchIR): CheckResult {
   const ctx = new CheckContext(arch, checkBlock);
   for (const b of arch.blocks.values()) checkBlock(ctx, b);
   checkRoots(ctx);
-  return { annotations: ctx.annotations, diagnostics: uniqueDiagnostics(ctx.diagnostics), envs: ctx.envs };
+  return { annotations: ctx.annotations, diagnostics: uniqueDiagnostics(ctx.diagnostics), envs: ctx.envs, submoduleTypes: ctx.submoduleTypes };
 }

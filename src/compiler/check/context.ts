@@ -7,7 +7,7 @@ import { error, type Diagnostic, type DiagnosticExtras } from "../diagnostics/di
 import type { ArchIR, BlockIR } from "../ir/model.js";
 import { ConfigSymbols } from "./config-symbols.js";
 import { numericEnvs, type Condition, type NumericEnv } from "./symbolic.js";
-import type { Annotations, Type } from "./types.js";
+import type { Annotations, ModuleListT, ModuleT, Type } from "./types.js";
 
 /** Checks one block (blocks.ts); handed in so that a call of a block can have it checked first. */
 export type BlockCheck = (ctx: CheckContext, b: BlockIR) => void;
@@ -15,6 +15,8 @@ export type BlockCheck = (ctx: CheckContext, b: BlockIR) => void;
 export class CheckContext {
   readonly diagnostics: Diagnostic[] = [];
   readonly annotations: Annotations = { types: new WeakMap(), resolutions: new WeakMap(), bindings: new WeakMap() };
+  /** What each submodule declaration of each block builds (absent where its declaration failed). */
+  readonly submoduleTypes = new Map<A.SubmoduleDecl, ModuleT | ModuleListT>();
   readonly envs: NumericEnv[];
   readonly config: ConfigSymbols;
   /**

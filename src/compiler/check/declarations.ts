@@ -33,6 +33,8 @@ function declareSubmodule(scope: BlockScope, sm: A.SubmoduleDecl): void {
   }
   if (sm.className) checkConfigNames(ctx, sm.className, scope.declScope);
   const t = moduleTypeOf(ctx, sm.module, scope.declScope, 0, scope.isConfigHere);
-  if (t) scope.submods.set(sm.name, t);
-  else scope.unresolved.add(sm.name);
+  if (t) {
+    scope.submods.set(sm.name, t);
+    ctx.submoduleTypes.set(sm, t);
+  } else scope.unresolved.add(sm.name);
 }

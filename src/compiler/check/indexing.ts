@@ -3,7 +3,6 @@ import type * as A from "../ast/nodes.js";
 import { exprText } from "../ast/expr-text.js";
 import { Sym } from "../shapes/sym.js";
 import type { BlockScope, Infer } from "./block-scope.js";
-import type { ModuleListWithItems } from "./module-types.js";
 import { toSym } from "./symbolic.js";
 import { typeText, type Type } from "./types.js";
 
@@ -19,7 +18,7 @@ export function inferIndex(scope: BlockScope, e: IndexExpr, infer: Infer): Type 
 export function indexType(scope: BlockScope, e: IndexExpr, target: Type | undefined): Type | undefined {
   if (target?.kind === "modlist") {
     // A list written item by item, at a literal index, gives that item; else any item's type.
-    const items = (target as ModuleListWithItems).items;
+    const items = target.items;
     const k = e.index.kind === "num" ? e.index.value : undefined;
     return items && k !== undefined && items[k] ? items[k] : target.item;
   }

@@ -13,9 +13,6 @@ import { scalarOf, type ListScalar, type NameLookup } from "./scalars.js";
 import { condition, type Condition } from "./symbolic.js";
 import { tensor, type ModuleListT, type ModuleT, type ScalarT, type Type } from "./types.js";
 
-/** A list written item by item keeps its items, so that `layers[0]` is the first one's type. */
-export type ModuleListWithItems = ModuleListT & { items?: ModuleT[] };
-
 // Deeper than this, a declaration is taken to be a runaway alias chain.
 const maxDepth = 32;
 
@@ -36,8 +33,7 @@ export function moduleTypeOf(ctx: CheckContext, e: A.Expr, lookup: NameLookup, d
     }
     case "list": {
       const items = e.items.map((i) => moduleTypeOf(ctx, i, lookup, depth + 1, isConfig)).filter((t): t is ModuleT => t?.kind === "module");
-      const list: ModuleListWithItems = { kind: "modlist", item: { kind: "module", variants: items.flatMap((i) => i.variants) }, items };
-      return list;
+      return { kind: "modlist", item: { kind: "module", variants: items.flatMap((i) => i.variants) }, items };
     }
     case "comprehension": {
       const itemLookup: NameLookup = (n, s) => (n === e.variable ? { kind: "scalar", sym: Sym.symbol(e.variable), base: "int" } : lookup(n, s));

@@ -32,6 +32,8 @@ export interface ModuleT {
 export interface ModuleListT {
   kind: "modlist";
   item: ModuleT;
+  /** A list written item by item keeps its items, so that `layers[0]` is the first one's type. */
+  items?: ModuleT[];
 }
 
 export interface RangeT {

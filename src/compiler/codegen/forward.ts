@@ -7,7 +7,7 @@ import type { ArchIR, BlockIR } from "../ir/model.js";
 import { fusedExperts } from "../ops/moe.js";
 import { paramName } from "../ops/op-def.js";
 import type { CallExpr, NameExpr, BinaryExpr, OpTarget, ResolvedBlock, ResolvedExpr, ResolvedForward, ResolvedStmt } from "../resolved/nodes.js";
-import { typeText, type ModuleListT, type ModuleT, type ModuleVariant, type Type } from "../check/types.js";
+import { typeText, type ModuleT, type ModuleVariant, type Type } from "../check/types.js";
 import { configExpr, type NameKind } from "./config-expr.js";
 import { commentText, localName, propKey, str, typeName } from "./names.js";
 import { exprText } from "../ast/expr-text.js";
@@ -245,13 +245,13 @@ class ForwardWriter {
   private argValue(e: ResolvedExpr): string {
     const t = e.type;
     if (t?.kind === "modlist") {
-      const item = (t as ModuleListT).item;
+      const item = t.item;
       // A list of bare parameters (nn.ParameterList) is passed as its tensors.
       if (item.variants.length > 0 && item.variants.every((v) => v.kind === "primitive" && v.primitive.apply.kind === "value")) return `${this.expr(e)} as readonly rt.Tensor[]`;
       return `(i$: number, rows$: rt.Tensor) => ${callVariants(item, `${this.expr(e)}[i$]!`, ["rows$"])}`;
     }
     // One block holding every expert's weights: told which expert to compute.
-    if (t && fusedExperts(t)) return `(i: number, rows: rt.Tensor) => ${callVariants(t as ModuleT, this.expr(e), ["rows", "i"])}`;
+    if (t && fusedExperts(t)) return `(i: number, rows: rt.Tensor) => ${callVariants(t, this.expr(e), ["rows", "i"])}`;
     return this.expr(e);
   }
 

@@ -39,7 +39,7 @@ function valueTs(v: Value): string {
 
 export function moduleTypeTs(t: ModuleT | ModuleListT): string {
   if (t.kind === "modlist") {
-    const items = (t as ModuleListT & { items?: ModuleT[] }).items;
+    const items = t.items;
     if (items) return `readonly [${items.map((i) => moduleTypeTs(i)).join(", ")}]`;
     return `readonly (${moduleTypeTs(t.item)})[]`;
   }
@@ -295,12 +295,7 @@ function emitBlock(sf: Statement[], arch: ArchIR, rb: ResolvedBlock, sources: st
   ];
   const built: string[] = [`$path: path`, `$block: ${str(b.name)}`, ...b.params.map((p) => (localName(p.name) === p.name && propKey(p.name) === p.name ? p.name : `${propKey(p.name)}: ${localName(p.name)}`))];
   const pre: string[] = [];
-  const subTypes = new Map<string, ModuleT | ModuleListT>();
-  // The checker typed each submodule; find those types through a forward resolution if any,
-  // else rebuild them from the declaration.
-  for (const sm of b.submodules) {
-    const t = moduleTypeFromDecl(arch, sm.module);
-    if (t) subTypes.set(sm.name, t);
+  for (const { decl: sm, type: t } of rb.submodules) {
     const ts = t ? moduleTypeTs(t) : "unknown";
     props.push({ name: sm.name, type: sm.cond ? `${ts} | undefined` : ts, isReadonly: true });
     const buildExpr = buildModuleExpr(arch, sm.module, `rt.joinPath(path, ${str(sm.name)})`, blockScopeKind);
@@ -391,41 +386,5 @@ function buildModuleExpr(arch: ArchIR, e: A.Expr, pathExpr: string, kind: (n: st
     }
     default:
       return "undefined";
-  }
-}
-
-function moduleTypeFromDecl(arch: ArchIR, e: A.Expr): ModuleT | ModuleListT | undefined {
-  switch (e.kind) {
-    case "if": {
-      const a = moduleTypeFromDecl(arch, e.then);
-      const b = moduleTypeFromDecl(arch, e.else);
-      if (a?.kind === "module" && b?.kind === "module") return { kind: "module", variants: [...a.variants, ...b.variants] };
-      return a ?? b;
-    }
-    case "list": {
-      const items = e.items.map((i) => moduleTypeFromDecl(arch, i)).filter((t): t is ModuleT => t?.kind === "module");
-      return { kind: "modlist", item: { kind: "module", variants: items.flatMap((i) => i.variants) }, ...({ items } as object) } as ModuleListT;
-    }
-    case "comprehension": {
-      const t = moduleTypeFromDecl(arch, e.item);
-      return t?.kind === "module" ? { kind: "modlist", item: t } : undefined;
-    }
-    case "name":
-    case "call": {
-      const callee = e.kind === "call" ? e.callee : e;
-      const name = callee.kind === "name" ? callee.name : "";
-      const p = primitives[name];
-      if (p) return { kind: "module", variants: [{ kind: "primitive", primitive: p, args: new Map() }] };
-      const b = arch.blocks.get(name);
-      if (!b) return undefined;
-      if (b.alias) {
-        const inner = moduleTypeFromDecl(arch, b.alias);
-        if (inner?.kind === "module") return { kind: "module", variants: inner.variants.map((v) => (v.kind === "primitive" ? { ...v, block: b } : v)) };
-        return inner;
-      }
-      return { kind: "module", variants: [{ kind: "block", block: b, args: new Map() }] };
-    }
-    default:
-      return undefined;
   }
 }

@@ -5,11 +5,11 @@
 // norm is on the residual stream, what runs in parallel).
 import type { CallExpr } from "../ast/walk.js";
 import { opCallsOf, resolvedBlockOf } from "../ops/bound-call.js";
-import type { CallExpr as ResolvedCall, ResolvedExpr, ResolvedStmt } from "../resolved/nodes.js";
+import type { CallExpr as ResolvedCall, OpTarget, ResolvedArch, ResolvedExpr, ResolvedForward, ResolvedStmt } from "../resolved/nodes.js";
 import { resolvedArch } from "../pipeline.js";
 import type { Feature, OpCall } from "../ops/op-def.js";
 import type { ElaboratedModel, Instance } from "../elaborate/instance.js";
-import { chainScopes, evaluate, mapScope } from "../eval/evaluate.js";
+import { chainScopes, evaluate, mapScope, type Scope } from "../eval/evaluate.js";
 import type { Value } from "../ir/model.js";
 import { decide, executedBody } from "./executed.js";
 
@@ -51,202 +51,275 @@ const paramName = (p: string) => p.replace(/\?$/, "");
 
 /** The graph of `inst`'s forward in model `m`, its tensor parameters as inputs. */
 export function buildGraph(m: ElaboratedModel, inst: Instance): FlowGraph {
-  const resolved = resolvedArch(m.config.arch);
-  const g: FlowGraph = { nodes: [], inputs: [], output: [], loops: [] };
-  const add = (n: Omit<FlowNode, "id" | "args" | "submodules" | "features"> & Partial<Pick<FlowNode, "args" | "submodules" | "features">>): number => {
-    g.nodes.push({ args: {}, submodules: [], features: [], ...n, id: g.nodes.length });
-    return g.nodes.length - 1;
-  };
+  return new GraphBuilder(m).build(inst);
+}
+
+type NewNode = Omit<FlowNode, "id" | "args" | "submodules" | "features"> & Partial<Pick<FlowNode, "args" | "submodules" | "features">>;
+
+/** The graph being built, and what every forward inlined into it shares: the model, its resolved IR, each instance's bound op calls. */
+class GraphBuilder {
+  readonly graph: FlowGraph = { nodes: [], inputs: [], output: [], loops: [] };
+  private readonly resolved: ResolvedArch;
   // The bound calls of each instance's forward, for the ops' hooks.
-  const bound = new Map<Instance, OpCall[]>();
-  const boundCall = (owner: Instance, e: CallExpr) => {
-    if (!bound.has(owner)) bound.set(owner, opCallsOf({ resolved, config: m.config.values, instance: owner }));
-    return bound.get(owner)!.find((c) => c.expr === e);
-  };
-  const fwd = inst.block?.forward;
-  if (!fwd) return g;
-  const args = fwd.params.map((p) => {
-    const id = add({ kind: "input", what: p.name, path: inst.path, inputs: [], owner: inst });
-    g.inputs.push(id);
-    return id as Ref;
-  });
-  g.output = flat(inline(inst, args));
-  return g;
+  private readonly bound = new Map<Instance, OpCall[]>();
 
-  function inline(self: Instance, argRefs: Ref[]): Ref {
-    const f = resolvedBlockOf(resolved, self)?.forward;
+  constructor(readonly m: ElaboratedModel) {
+    this.resolved = resolvedArch(m.config.arch);
+  }
+
+  build(inst: Instance): FlowGraph {
+    const g = this.graph;
+    const fwd = inst.block?.forward;
+    if (!fwd) return g;
+    const args = fwd.params.map((p) => {
+      const id = this.add({ kind: "input", what: p.name, path: inst.path, inputs: [], owner: inst });
+      g.inputs.push(id);
+      return id as Ref;
+    });
+    g.output = flat(this.inline(inst, args));
+    return g;
+  }
+
+  add(n: NewNode): number {
+    const nodes = this.graph.nodes;
+    nodes.push({ args: {}, submodules: [], features: [], ...n, id: nodes.length });
+    return nodes.length - 1;
+  }
+
+  boundCall(owner: Instance, e: CallExpr): OpCall | undefined {
+    if (!this.bound.has(owner)) this.bound.set(owner, opCallsOf({ resolved: this.resolved, config: this.m.config.values, instance: owner }));
+    return this.bound.get(owner)!.find((c) => c.expr === e);
+  }
+
+  /** What `self`'s forward returns, called on `argRefs`, its nodes added to the graph. */
+  inline(self: Instance, argRefs: Ref[]): Ref {
+    const f = resolvedBlockOf(this.resolved, self)?.forward;
     if (!f) return undefined;
-    const scope = chainScopes(mapScope(self.args as Record<string, Value>), mapScope(m.config.values));
-    const env = new Map<string, Ref>();
-    f.params.forEach(({ formal: p }, i) => env.set(p.name, argRefs[i]));
-    const loopModules = new Map<string, Instance>();
-    let result: Ref;
-    let done = false;
+    return new ForwardInliner(this, self, f, argRefs).run();
+  }
+}
 
-    const moduleOf = (callee: ResolvedExpr): Instance | undefined => {
-      const found = lookup(callee);
-      return found?.kind === "list" ? found.children[0] : found;
-    };
-    // The module or module list an expression names (`layer`, `experts[i]`, `CoreNet[3]`).
-    const lookup = (callee: ResolvedExpr): Instance | undefined => {
-      let found: Instance | undefined;
-      if (callee.kind === "name") found = loopModules.get(callee.name) ?? self.children.find((c) => c.name === callee.name);
-      else if (callee.kind === "index") {
-        const list = lookup(callee.target);
-        let i = 0;
-        try {
-          const v = evaluate(callee.index.syntax, scope);
-          if (typeof v === "number") i = v;
-        } catch {
-          // An index that depends on the loop: every item has the same structure.
-        }
-        found = list?.children[i] ?? list?.children[0];
+/**
+ * One instance's forward inlined into the graph: its state is the variables bound so far (each
+ * to the nodes computing it), the module each loop variable stands for, and the returned value.
+ */
+class ForwardInliner {
+  private readonly scope: Scope;
+  private readonly env = new Map<string, Ref>();
+  private readonly loopModules = new Map<string, Instance>();
+  private result: Ref;
+  private done = false;
+
+  constructor(
+    private readonly builder: GraphBuilder,
+    private readonly self: Instance,
+    private readonly f: ResolvedForward,
+    argRefs: Ref[],
+  ) {
+    this.scope = chainScopes(mapScope(self.args as Record<string, Value>), mapScope(builder.m.config.values));
+    f.params.forEach(({ formal: p }, i) => this.env.set(p.name, argRefs[i]));
+  }
+
+  run(): Ref {
+    this.stmts(executedBody(this.f.body, this.scope));
+    return this.result;
+  }
+
+  private add(n: NewNode): number {
+    return this.builder.add(n);
+  }
+
+  // ---- modules named in the body
+
+  private moduleOf(callee: ResolvedExpr): Instance | undefined {
+    const found = this.lookup(callee);
+    return found?.kind === "list" ? found.children[0] : found;
+  }
+
+  /** The module or module list an expression names (`layer`, `experts[i]`, `CoreNet[3]`). */
+  private lookup(callee: ResolvedExpr): Instance | undefined {
+    if (callee.kind === "name") return this.loopModules.get(callee.name) ?? this.self.children.find((c) => c.name === callee.name);
+    if (callee.kind !== "index") return undefined;
+    const list = this.lookup(callee.target);
+    let i = 0;
+    try {
+      const v = evaluate(callee.index.syntax, this.scope);
+      if (typeof v === "number") i = v;
+    } catch {
+      // An index that depends on the loop: every item has the same structure.
+    }
+    return list?.children[i] ?? list?.children[0];
+  }
+
+  private valueOf(e: ResolvedExpr): Value | undefined {
+    try {
+      return evaluate(e.syntax, this.scope);
+    } catch {
+      return undefined;
+    }
+  }
+
+  // ---- calls
+
+  private call(e: ResolvedCall): Ref {
+    const res = e.target;
+    if (res?.kind === "module") return this.moduleCall(e);
+    if (res?.kind === "op" && e.callee.kind === "name") return this.opCall(e, res, e.callee.name);
+    // Builtins (float, len): their first tensor argument, if any.
+    return e.args
+      .filter((a) => !a.keyword)
+      .map((a) => this.expr(a.value))
+      .find((r) => r !== undefined);
+  }
+
+  /** A block's forward is inlined; a primitive module is one node. */
+  private moduleCall(e: ResolvedCall): Ref {
+    const mod = this.moduleOf(e.callee);
+    const refs = e.args.filter((a) => !a.keyword).map((a) => this.expr(a.value));
+    if (mod?.kind === "block" && mod.block?.forward) {
+      const bound: Ref[] = mod.block.forward.params.map((p, i) => {
+        const kw = e.args.find((a) => a.keyword === p.name);
+        return kw ? this.expr(kw.value) : refs[i];
+      });
+      return this.builder.inline(mod, bound);
+    }
+    const self = this.self;
+    return this.add({ kind: "module", what: mod?.primitive?.name ?? mod?.className ?? "module", path: mod?.path ?? self.path, inputs: flat(refs), owner: self, ...(mod ? { instance: mod } : {}) });
+  }
+
+  /** An op is one node, its tensor arguments as inputs, its other arguments evaluated; a split also gets one node per part. */
+  private opCall(e: ResolvedCall, target: OpTarget, what: string): Ref {
+    const self = this.self;
+    const params = target.def.params.map(paramName);
+    const positional = e.args.filter((a) => !a.keyword);
+    const inputs: number[] = [];
+    const values: Record<string, Value> = {};
+    const submodules: Instance[] = [];
+    e.args.forEach((a, i) => {
+      const name = a.keyword ?? params[positional.indexOf(a)] ?? String(i);
+      const v = a.value;
+      const t = v.type;
+      if (t?.kind === "modlist" || t?.kind === "module") {
+        const mod = v.kind === "name" ? self.children.find((c) => c.name === v.name) : undefined;
+        if (mod) submodules.push(mod);
+      } else if (t?.kind === "tensor" || t?.kind === "tuple") inputs.push(...flat(this.expr(v)));
+      else {
+        const value = this.valueOf(v);
+        if (value !== undefined) values[name] = value;
       }
-      return found;
-    };
+    });
+    const bc = this.builder.boundCall(self, e.syntax);
+    const id = this.add({ kind: "op", what, path: self.path, inputs, owner: self, call: e.syntax, args: values, submodules, features: bc ? bc.def.features(bc) : [] });
+    const t = e.type;
+    return t?.kind === "tuple" ? this.parts(id, t.items.length, values, bc, params) : id;
+  }
 
-    const valueOf = (e: ResolvedExpr): Value | undefined => {
-      try {
-        return evaluate(e.syntax, scope);
-      } catch {
+  /**
+   * The n parts of a split. The sizes it cuts into, when written as a list of that many numbers,
+   * in units of the elements each index of the split axis spans (a head's rows, when the
+   * projection was unflattened into heads first).
+   */
+  private parts(id: number, n: number, values: Record<string, Value>, bc: OpCall | undefined, params: string[]): Ref {
+    const listed = Object.values(values).find((v): v is number[] => Array.isArray(v) && v.length === n && v.every((x) => typeof x === "number"));
+    const input = bc?.type(params[0] ?? "x");
+    let unit = 1;
+    if (input?.kind === "tensor" && typeof values.axis === "number") {
+      const axis = values.axis < 0 ? input.dims.length + values.axis : values.axis;
+      for (const d of input.dims.slice(axis + 1)) unit *= bc!.size(d) ?? NaN;
+    }
+    const sizes = listed && Number.isFinite(unit) ? listed.map((x) => x * unit) : undefined;
+    let from = 0;
+    return Array.from({ length: n }, (_, i) => {
+      const part = sizes ? { index: i, from, to: from + sizes[i]!, of: n } : { index: i, of: n };
+      if (sizes) from += sizes[i]!;
+      return this.add({ kind: "part", what: `part ${i}`, path: this.self.path, inputs: [id], owner: this.self, part });
+    });
+  }
+
+  // ---- expressions
+
+  private expr(e: ResolvedExpr): Ref {
+    switch (e.kind) {
+      case "name":
+        return this.env.get(e.name);
+      case "binary":
+        return this.binary(e);
+      case "unary":
+        return this.expr(e.operand);
+      case "if": {
+        const taken = decide(e.cond.syntax, this.scope);
+        return this.expr(taken === false ? e.else : e.then);
+      }
+      case "call":
+        return this.call(e);
+      case "index":
+      case "member":
+        return this.expr(e.target);
+      case "list":
+        return e.items.map((x) => this.expr(x));
+      default:
         return undefined;
-      }
-    };
+    }
+  }
 
-    const call = (e: ResolvedCall): Ref => {
-      const res = e.target;
-      const positional = e.args.filter((a) => !a.keyword);
-      if (res?.kind === "module") {
-        const mod = moduleOf(e.callee);
-        const refs = positional.map((a) => expr(a.value));
-        if (mod?.kind === "block" && mod.block?.forward) {
-          const params = mod.block.forward.params;
-          const bound: Ref[] = params.map((p, i) => {
-            const kw = e.args.find((a) => a.keyword === p.name);
-            return kw ? expr(kw.value) : refs[i];
-          });
-          return inline(mod, bound);
-        }
-        return add({ kind: "module", what: mod?.primitive?.name ?? mod?.className ?? "module", path: mod?.path ?? self.path, inputs: flat(refs), owner: self, ...(mod ? { instance: mod } : {}) });
-      }
-      if (res?.kind === "op" && e.callee.kind === "name") {
-        const params = res.def.params.map(paramName);
-        const inputs: number[] = [];
-        const values: Record<string, Value> = {};
-        const submodules: Instance[] = [];
-        e.args.forEach((a, i) => {
-          const name = a.keyword ?? params[positional.indexOf(a)] ?? String(i);
-          const t = a.value.type;
-          if (t?.kind === "modlist" || t?.kind === "module") {
-            const mod = a.value.kind === "name" ? self.children.find((c) => c.name === (a.value as { name: string }).name) : undefined;
-            if (mod) submodules.push(mod);
-          } else if (t?.kind === "tensor" || t?.kind === "tuple") inputs.push(...flat(expr(a.value)));
-          else {
-            const v = valueOf(a.value);
-            if (v !== undefined) values[name] = v;
-          }
-        });
-        const bc = boundCall(self, e.syntax);
-        const id = add({ kind: "op", what: e.callee.name, path: self.path, inputs, owner: self, call: e.syntax, args: values, submodules, features: bc ? bc.def.features(bc) : [] });
-        const t = e.type;
-        if (t?.kind !== "tuple") return id;
-        const n = t.items.length;
-        // The sizes a split cuts into, when written as a list of that many numbers, in units of
-        // the elements each index of the split axis spans (a head's rows, when the projection
-        // was unflattened into heads first).
-        const listed = Object.values(values).find((v): v is number[] => Array.isArray(v) && v.length === n && v.every((x) => typeof x === "number"));
-        const input = bc?.type(params[0] ?? "x");
-        let unit = 1;
-        if (input?.kind === "tensor" && typeof values.axis === "number") {
-          const axis = values.axis < 0 ? input.dims.length + values.axis : values.axis;
-          for (const d of input.dims.slice(axis + 1)) unit *= bc!.size(d) ?? NaN;
-        }
-        const sizes = listed && Number.isFinite(unit) ? listed.map((x) => x * unit) : undefined;
-        let from = 0;
-        return Array.from({ length: n }, (_, i) => {
-          const part = sizes ? { index: i, from, to: from + sizes[i]!, of: n } : { index: i, of: n };
-          if (sizes) from += sizes[i]!;
-          return add({ kind: "part", what: `part ${i}`, path: self.path, inputs: [id], owner: self, part });
-        });
-      }
-      // Builtins (float, len): their first tensor argument, if any.
-      return positional.map((a) => expr(a.value)).find((r) => r !== undefined);
-    };
+  /** `+`, `-` and `*` of two tensors are nodes (residual adds, gates); other operators pass their left operand on. */
+  private binary(e: Extract<ResolvedExpr, { kind: "binary" }>): Ref {
+    const l = this.expr(e.left);
+    const r = this.expr(e.right);
+    if (l === undefined || r === undefined) return l ?? r;
+    if (e.op === "+" || e.op === "-" || e.op === "*") {
+      const arith = e.op === "*" ? { kind: "mul" as const, what: "×" } : { kind: "add" as const, what: e.op };
+      return this.add({ ...arith, path: this.self.path, inputs: [...flat(l), ...flat(r)], owner: this.self });
+    }
+    return l;
+  }
 
-    const expr = (e: ResolvedExpr): Ref => {
-      switch (e.kind) {
-        case "name":
-          return env.get(e.name);
-        case "binary": {
-          const l = expr(e.left);
-          const r = expr(e.right);
-          if (l === undefined || r === undefined) return l ?? r;
-          if (e.op === "+" || e.op === "-" || e.op === "*") {
-            const arith = e.op === "*" ? { kind: "mul" as const, what: "×" } : { kind: "add" as const, what: e.op };
-            return add({ ...arith, path: self.path, inputs: [...flat(l), ...flat(r)], owner: self });
-          }
-          return l;
+  // ---- statements
+
+  private stmts(ss: readonly ResolvedStmt[]): void {
+    for (const s of ss) {
+      if (this.done) return;
+      switch (s.kind) {
+        case "let":
+        case "assign": {
+          const v = this.expr(s.value);
+          if (s.names.length === 1) this.env.set(s.names[0]!, v);
+          else s.names.forEach((n, i) => this.env.set(n, Array.isArray(v) ? v[i] : v));
+          break;
         }
-        case "unary":
-          return expr(e.operand);
-        case "if": {
-          const taken = decide(e.cond.syntax, scope);
-          return expr(taken === false ? e.else : e.then);
-        }
-        case "call":
-          return call(e);
-        case "index":
-        case "member":
-          return expr(e.target);
-        case "list":
-          return e.items.map(expr);
+        case "return":
+          this.result = s.values.length === 1 ? this.expr(s.values[0]!) : s.values.map((v) => this.expr(v));
+          this.done = true;
+          return;
+        case "for":
+          this.loop(s);
+          break;
+        case "if":
+          // Executed bodies keep only conditions that depend on the input: follow `then`.
+          this.stmts(s.then);
+          break;
         default:
-          return undefined;
+          break;
       }
-    };
+    }
+  }
 
-    const stmts = (ss: readonly ResolvedStmt[]): void => {
-      for (const s of ss) {
-        if (done) return;
-        switch (s.kind) {
-          case "let":
-          case "assign": {
-            const v = expr(s.value);
-            if (s.names.length === 1) env.set(s.names[0]!, v);
-            else s.names.forEach((n, i) => env.set(n, Array.isArray(v) ? v[i] : v));
-            break;
-          }
-          case "return":
-            result = s.values.length === 1 ? expr(s.values[0]!) : s.values.map(expr);
-            done = true;
-            return;
-          case "for": {
-            // A loop over a list of like modules runs its first item once (every layer has the
-            // same structure); a list of different modules (T5's attention, then MLP) runs each.
-            const iter = s.iter;
-            const list = iter.type?.kind === "modlist" && iter.kind === "name" ? self.children.find((c) => c.name === iter.name) : undefined;
-            if (!list?.children[0]) {
-              stmts(s.body);
-              break;
-            }
-            g.loops.push(list);
-            const alike = list.children.every((c) => c.className === list.children[0]!.className);
-            for (const item of alike ? list.children.slice(0, 1) : list.children) {
-              loopModules.set(s.variable, item);
-              stmts(s.body);
-            }
-            break;
-          }
-          case "if":
-            // Executed bodies keep only conditions that depend on the input: follow `then`.
-            stmts(s.then);
-            break;
-          default:
-            break;
-        }
-      }
-    };
-    stmts(executedBody(f.body, scope));
-    return result;
+  /**
+   * A loop over a list of like modules runs its first item once (every layer has the same
+   * structure); a list of different modules (T5's attention, then MLP) runs each.
+   */
+  private loop(s: Extract<ResolvedStmt, { kind: "for" }>): void {
+    const iter = s.iter;
+    const list = iter.type?.kind === "modlist" && iter.kind === "name" ? this.self.children.find((c) => c.name === iter.name) : undefined;
+    if (!list?.children[0]) {
+      this.stmts(s.body);
+      return;
+    }
+    this.builder.graph.loops.push(list);
+    const alike = list.children.every((c) => c.className === list.children[0]!.className);
+    for (const item of alike ? list.children.slice(0, 1) : list.children) {
+      this.loopModules.set(s.variable, item);
+      this.stmts(s.body);
+    }
   }
 }

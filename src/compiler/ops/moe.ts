@@ -1,14 +1,14 @@
 // Sparse mixture of experts: a router's logits pick top_k experts per token.
 import { formatValue } from "../eval/evaluate.js";
 import { Sym } from "../shapes/sym.js";
-import { typeText, type Type } from "../check/types.js";
+import { typeText, type ModuleT, type Type } from "../check/types.js";
 import { asTensor } from "./argument-checks.js";
 import type { OpCall, OpDef } from "./op-def.js";
 import { ratio } from "../stats/exact.js";
 import { moeOnnx } from "../export/onnx/lowerings/moe.js";
 
 /** A block computing any one of several experts from fused weights: `forward(x: [N, d], e: int)`. */
-export function fusedExperts(t: Type): boolean {
+export function fusedExperts(t: Type): t is ModuleT {
   if (t.kind !== "module" || t.variants.length !== 1) return false;
   const v = t.variants[0]!;
   const params = v.kind === "block" ? v.block.forward?.params : undefined;

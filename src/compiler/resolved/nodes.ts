@@ -103,9 +103,19 @@ export interface ResolvedForward {
   body: ResolvedStmt[];
 }
 
+/** A submodule declaration with the module type the checker gave it (undefined where the declaration failed). */
+export interface ResolvedSubmodule {
+  name: string;
+  decl: A.SubmoduleDecl;
+  type: ModuleT | ModuleListT | undefined;
+  span: Span;
+}
+
 export interface ResolvedBlock {
   name: string;
   syntax: BlockIR;
+  /** The block's submodules in declaration order, each with what it builds. */
+  submodules: ResolvedSubmodule[];
   forward?: ResolvedForward;
 }
 

@@ -11,9 +11,9 @@ import { opNamed } from "../ops/catalogue.js";
 import { paramName, type OpDef } from "../ops/op-def.js";
 import type { CallTarget, LocalDecl, NameBinding, OpArgument, OpTarget, ResolvedArch, ResolvedBlock, ResolvedExpr, ResolvedStmt } from "./nodes.js";
 
-export function resolveArch(arch: ArchIR, checked: Pick<CheckResult, "annotations">): ResolvedArch {
+export function resolveArch(arch: ArchIR, checked: Pick<CheckResult, "annotations" | "submoduleTypes">): ResolvedArch {
   const blocks = new Map<string, ResolvedBlock>();
-  for (const b of arch.blocks.values()) blocks.set(b.name, resolveBlock(arch, b, checked.annotations));
+  for (const b of arch.blocks.values()) blocks.set(b.name, resolveBlock(arch, b, checked));
   return { arch, blocks };
 }
 
@@ -35,12 +35,13 @@ function bindOpArguments<X>(def: OpDef, args: readonly { keyword?: string; value
   return { written, rest };
 }
 
-function resolveBlock(arch: ArchIR, block: BlockIR, ann: Annotations): ResolvedBlock {
+function resolveBlock(arch: ArchIR, block: BlockIR, checked: Pick<CheckResult, "annotations" | "submoduleTypes">): ResolvedBlock {
+  const submodules = block.submodules.map((decl) => ({ name: decl.name, decl, type: checked.submoduleTypes.get(decl), span: decl.span }));
   const f = block.forward;
-  if (!f) return { name: block.name, syntax: block };
-  const r = new BodyResolver(arch, block, f, ann);
+  if (!f) return { name: block.name, syntax: block, submodules };
+  const r = new BodyResolver(arch, block, f, checked.annotations);
   const params = f.params.map((formal) => (formal.default ? { formal, default: r.expr(formal.default) } : { formal }));
-  return { name: block.name, syntax: block, forward: { syntax: f, params, body: r.stmts(f.body) } };
+  return { name: block.name, syntax: block, submodules, forward: { syntax: f, params, body: r.stmts(f.body) } };
 }
 
 /** The walk of one forward body; its state is the declarations in scope at the point being read. */
