@@ -7,7 +7,10 @@
 //
 //   npm run build   # dist/wasm
 //   node scripts/bench-reference/matvec.mjs [--shapes 768x768,2048x768,32000x768] [--rounds 5]
-//        [--mb 400] [--base DIR_OF_ANOTHER_BUILD]
+//        [--mb 400] [--base DIR_OF_ANOTHER_BUILD] [--relaxed]
+//
+// --relaxed adds the relaxed-SIMD build (dist/wasm/relaxed, fused multiply-add; Node 20 needs
+// V8's --experimental-wasm-relaxed-simd, which this script turns on).
 //
 // Per shape and build: median GB/s, and the median of the per-round ratios to C on 4 KiB pages
 // (the wasm heap's page size: Node cannot ask for huge pages) and to C on 2 MiB pages.
@@ -17,6 +20,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { setFlagsFromString } from "node:v8";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const { values: opt } = parseArgs({
@@ -25,11 +29,16 @@ const { values: opt } = parseArgs({
     rounds: { type: "string", default: "5" },
     mb: { type: "string", default: "400" },
     base: { type: "string" },
+    relaxed: { type: "boolean", default: false },
   },
 });
 const rounds = Number(opt.rounds);
 const mb = Number(opt.mb);
 const builds = [["archc", join(here, "../../dist/wasm")]];
+if (opt.relaxed) {
+  setFlagsFromString("--experimental-wasm-relaxed-simd");
+  builds.push(["relaxed", join(here, "../../dist/wasm/relaxed")]);
+}
 if (opt.base) builds.push(["base", opt.base]);
 
 const cBin = join(tmpdir(), `archc-matvec-${process.pid}`);
