@@ -74,6 +74,8 @@ describe("bench --reference", () => {
     expect(line.decode_ratio_vs_reference).toBeCloseTo(Number(line.decode_tok_s_median) / ref.decode_tok_s_median, 2);
     expect(line.read_bandwidth_gb_s as number[]).toHaveLength(5);
     expect(Number(line.read_bandwidth_gb_s_median)).toBeGreaterThan(0);
+    expect(line.read_bandwidth_4k_pages_gb_s as number[]).toHaveLength(5);
+    expect(line.decode_fraction_of_4k_pages_bound).toBeCloseTo(Number(line.decode_tok_s_median) / Number(line.decode_bandwidth_4k_pages_bound_tok_s), 2);
     // Every weight but the embedding table (tied: it is the output layer too, so read whole).
     expect(Number(line.decode_bytes_per_token)).toBeGreaterThan(0);
     expect(Number(line.decode_fraction_of_bandwidth_bound)).toBeGreaterThan(0);

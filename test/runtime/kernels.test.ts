@@ -50,10 +50,12 @@ function naiveMatmul(a: Float32Array, aOff: number, b: Float32Array, bOff: numbe
 /** float32 dot products of length k with unit-scale inputs: error grows like sqrt(k)·eps·|terms|. */
 const tol = (k: number) => 2e-6 * Math.sqrt(k) * 4;
 
-// [rows, in, out]: every remainder of the 2×4, 1×8 and 1×4 tiles, short rows (one at a time)
-// and long ones, and the 4-lane k loop.
+// [rows, in, out]: every remainder of the 2×4 tiles and of the single row's four streams (a
+// pass with 4 KiB-aligned streams, a shorter unaligned one, rows one at a time: [1, 64, 1000],
+// [1, 16, 259], [1, 1024, 67]), the 16-float and 4-lane k loops and their tails.
 const LINEAR_SHAPES: [number, number, number][] = [
   [1, 1, 1], [1, 3, 5], [1, 17, 33], [1, 1000, 7], [1, 64, 1000], [1, 20, 13], [1, 800, 13],
+  [1, 16, 259], [1, 1024, 67], [1, 70, 37],
   [2, 4, 3], [3, 3, 3], [3, 17, 17], [4, 33, 10], [5, 8, 4], [7, 1, 9],
   [17, 33, 17], [33, 64, 33], [9, 1000, 13], [128, 48, 100], [6, 96, 1000],
 ];

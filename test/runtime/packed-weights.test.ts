@@ -40,10 +40,10 @@ function bf16Rounded(w: Tensor): Tensor {
   return new Tensor(out, [...w.shape]);
 }
 
-// [rows, in, out]: single rows (short and long, 8/4/1 remainders), 2×4 tiles with odd row
+// [rows, in, out]: single rows (four streams: aligned, unaligned and single-row passes), 2×4 tiles with odd row
 // and column counts, in % 4 tails, blocks of many rows.
 const SHAPES: [number, number, number][] = [
-  [1, 1, 1], [1, 3, 5], [1, 17, 33], [1, 64, 1000], [1, 800, 13], [1, 1000, 7],
+  [1, 1, 1], [1, 3, 5], [1, 17, 33], [1, 64, 1000], [1, 800, 13], [1, 1000, 7], [1, 16, 259], [1, 1024, 67],
   [2, 4, 3], [3, 17, 17], [5, 8, 4], [17, 33, 17], [9, 1000, 13], [128, 48, 100], [6, 96, 1000],
 ];
 

@@ -131,8 +131,9 @@ export const bench: Command = {
             const ref = result.reference as { decode_tok_s: number[]; decode_tok_s_median: number };
             io.out(
               `  C reference (float32, ${n} thread${n === 1 ? "" : "s"}): decode ${ref.decode_tok_s_median.toFixed(1)} tok/s [${fmt(ref.decode_tok_s)}]; ` +
-                `archc / C = ${Number(result.decode_ratio_vs_reference).toFixed(2)}; read bandwidth ${Number(result.read_bandwidth_gb_s_median).toFixed(1)} GB/s ` +
-                `-> bound ${Number(result.decode_bandwidth_bound_tok_s).toFixed(1)} tok/s for ${(Number(result.decode_bytes_per_token) / 1e6).toFixed(0)} MB a token, archc at ${(100 * Number(result.decode_fraction_of_bandwidth_bound)).toFixed(0)}% of it`,
+                `archc / C = ${Number(result.decode_ratio_vs_reference).toFixed(2)}; read bandwidth ${Number(result.read_bandwidth_gb_s_median).toFixed(1)} GB/s on 2 MiB pages ` +
+                `-> bound ${Number(result.decode_bandwidth_bound_tok_s).toFixed(1)} tok/s for ${(Number(result.decode_bytes_per_token) / 1e6).toFixed(0)} MB a token, archc at ${(100 * Number(result.decode_fraction_of_bandwidth_bound)).toFixed(0)}% of it ` +
+                `(4 KiB pages, as in the wasm heap: ${Number(result.read_bandwidth_4k_pages_gb_s_median).toFixed(1)} GB/s, archc at ${(100 * Number(result.decode_fraction_of_4k_pages_bound)).toFixed(0)}%)`,
             );
           }
         }

@@ -15,8 +15,8 @@ import { OP_DEQUANT_Q8, OP_LINEAR_NT, OP_LINEAR_NT_BF16, OP_LINEAR_Q8, OP_LINEAR
 
 export function linearKernel(x: Tensor, w: Tensor, b?: Tensor): Tensor | undefined {
   if (w.shape.length !== 2) return undefined;
-  // Tiles are 4 columns wide (8 for a single row): chunks of a multiple of 8 keep every
-  // chunk on a tile edge.
+  // Tiles are 4 columns wide (a single row: four streams of rows): chunks of a multiple of 8
+  // keep every chunk on a tile edge.
   // A packed matrix is read as stored (unless something widened it to float32 already).
   const storage = w instanceof PackedTensor ? w.packed() : undefined;
   if (storage && w instanceof PackedTensor) {

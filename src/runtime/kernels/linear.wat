@@ -11,8 +11,8 @@
 ;; Register budget: x86-64 has 16 vector registers, V8 keeps one for itself. A tile of 2 x-rows
 ;; by 4 w-rows holds 8 accumulators, 2 x vectors and one w vector at a time (among the best
 ;; of 1×4 … 4×3 on V8's code generator, ~27 GFLOP/s on one core; the 3×3 tile it replaced is
-;; as fast in place but spills one accumulator); single rows (decoding) stream eight weight
-;; rows at once, or one when rows are short.
+;; as fast in place but spills one accumulator); a single row (decoding) streams four runs
+;; of weight rows side by side, 4 KiB-page multiples apart (see $row in the part).
 (module
   (import "env" "memory" (memory 1 65536 shared))
 
