@@ -228,6 +228,56 @@ describe("T5's sublayer lists align by role", () => {
   });
 });
 
+describe("an encoder-decoder's second stack", () => {
+  // HF T5ForConditionalGeneration: shared → encoder (embed_tokens, block[N], final_layer_norm) and
+  // decoder (embed_tokens, block[N] with T5LayerCrossAttention's EncDecAttention q/k/v/o,
+  // final_layer_norm) → lm_head. Only block[0] of each stack holds relative_attention_bias.
+  const roles = () => {
+    const r = findPreset(ws, "t5-small")!;
+    return anatomyOf(modelFor(r.arch, r.preset)).roles;
+  };
+
+  it("gives cross-attention's projections, the decoder's embedding and final norm roles", () => {
+    expect(Object.fromEntries([...roles()].filter(([k]) => /EncDecAttention\.|^decoder\.(embed_tokens|final_layer_norm)$|^encoder\.final_layer_norm$|^decoder$/.test(k)))).toEqual({
+      "decoder.block.*.layer.1.EncDecAttention.q": "decoder_layers.*.cross_attention.q",
+      "decoder.block.*.layer.1.EncDecAttention.k": "decoder_layers.*.cross_attention.k",
+      "decoder.block.*.layer.1.EncDecAttention.v": "decoder_layers.*.cross_attention.v",
+      "decoder.block.*.layer.1.EncDecAttention.o": "decoder_layers.*.cross_attention.o",
+      decoder: "decoder",
+      "decoder.embed_tokens": "decoder_token_embedding",
+      "encoder.final_layer_norm": "final_norm",
+      "decoder.final_layer_norm": "decoder_final_norm",
+    });
+  });
+
+  it("T5 → BERT: one stack instead of two, stated once, the decoder one row", () => {
+    const r = diffPresets("t5-small", "bert-base-uncased");
+    expect(layer(r).stacks).toEqual(["encoder and decoder stacks", "one stack"]);
+    expect(r.summary[0]).toBe("one stack instead of encoder and decoder stacks");
+    expect(r.structure.filter((s) => s.path.startsWith("decoder"))).toEqual([{ path: "decoder", change: "removed", a: "T5Stack" }]);
+    // No decoder rows of any aspect: BERT has no decoder to compare with.
+    expect(r.layer.filter((l) => l.aspect.startsWith("decoder "))).toEqual([]);
+  });
+
+  it("T5 → T5 v1.1: the decoder's MLP change is the encoder's, so stated once; no per-block rows", () => {
+    const r = diffPresets("t5-small", "t5-v1_1-small");
+    expect(layer(r)).toEqual({ mlp: ["ReLU MLP", "gated GELU (tanh) MLP"] });
+    // Blocks 1.. lack block 0's relative_attention_bias only: no row names a concrete block.
+    const text = JSON.stringify(r);
+    expect(text).not.toMatch(/block\.[1-9]/);
+    // The decoder's activation is compared as the layer's mlp aspect, like the encoder's.
+    expect(r.structure.map((s) => s.path)).toEqual(["(root)", "(weights)"]);
+  });
+
+  it("states which modules only the first layer holds once per stack", () => {
+    const r = findPreset(ws, "t5-small")!;
+    const a = anatomyOf(modelFor(r.arch, r.preset)).aspects;
+    expect(a.get("layer variation")?.short).toBe("layer.0.SelfAttention.relative_attention_bias (Embedding) in the first layer only");
+    expect(a.get("decoder layer variation")?.short).toBe("layer.0.SelfAttention.relative_attention_bias (Embedding) in the first layer only");
+    expect(a.get("decoder cross-attention qkv projection")?.short).toBe("separate q, k, v projections");
+  });
+});
+
 describe("what is not a difference", () => {
   it("ops from branches the preset does not take are not listed (falcon-rw-1b uses ALiBi, no rope)", () => {
     const r = diffPresets("falcon-rw-1b", "gpt2");

@@ -163,7 +163,10 @@ function leavesOf(s: Side, names: RoleNames): Map<string, Leaf> {
 }
 
 /** Modules whose kind a layer aspect names (every norm; the layer's nonlinearities): a pair of them differs only in their settings. */
-const kindInAspects = (l: Leaf, path: string) => l.role === "norm" || (l.role === "activation" && path.startsWith("layers."));
+const kindInAspects = (l: Leaf, path: string) => l.role === "norm" || (l.role === "activation" && inLayer(path));
+
+/** A role path inside a layer of either stack, which the layer aspects describe. */
+const inLayer = (path: string) => path.startsWith("layers.") || path.startsWith("decoder_layers.");
 
 /** A block's ops gathered by region: the nearest enclosing block that has a role, so ops compare across differently nested helpers (BERT's attention.self). */
 function opsByRegion(blocks: Map<string, BlockFact>, regions: Set<string>): Map<string, OpFact[]> {
@@ -193,7 +196,9 @@ function opsByRegion(blocks: Map<string, BlockFact>, regions: Set<string>): Map<
   return out;
 }
 
-const layerOrder = ["residual", "norm placement", "norm", "positions", "qkv projection", "mlp", "shared expert"];
+const layerAspects = ["residual", "norm placement", "norm", "positions", "qkv projection", "mlp", "shared expert"];
+/** The aspects in report order: the stacks, the (first) layer's, then an encoder-decoder's decoder layer's. */
+const layerOrder = ["stacks", ...layerAspects, "layer variation", ...["residual", "norm placement", "qkv projection", "cross-attention qkv projection", "mlp", "shared expert", "layer variation"].map((x) => `decoder ${x}`)];
 
 /** Both models' blocks, modules and tensors under role paths, and how a row names a path. */
 interface Aligned {
@@ -277,6 +282,12 @@ function layerRows(sa: Side, sb: Side): LayerChange[] {
     const x = sa.anatomy.aspects.get(aspect);
     const y = sb.anatomy.aspects.get(aspect);
     if ((!x && !y) || (x && y && x.short === y.short)) continue;
+    // The decoder's layer only when both models have one, and only where it says more than the first stack's row.
+    if (aspect.startsWith("decoder ")) {
+      if (!x || !y) continue;
+      const first = rows.find((l) => l.aspect === aspect.slice("decoder ".length));
+      if (first && first.shortA === x.short && first.shortB === y.short) continue;
+    }
     const none = `no ${aspect}`;
     rows.push({ aspect, a: x?.detail ?? none, b: y?.detail ?? none, shortA: x?.short ?? none, shortB: y?.short ?? none });
   }
@@ -354,16 +365,25 @@ function opRows(al: Aligned, report: DiffReport): void {
 function blockRows(al: Aligned, report: DiffReport): void {
   const { pairs, onlyA, onlyB } = alignBlocks(al.blocksA, al.blocksB);
   for (const [fa, fb] of pairs) if (fa.role !== fb.role) report.structure.push({ path: al.show(parentOf(fa.role)) || "(root)", change: "renamed", a: al.show(fa.role), b: al.show(fb.role) });
-  const explained = (f: BlockFact, leaves: Map<string, Leaf>) => f.role.startsWith("layers.") && [...leaves.values()].filter((l) => l.block === f.role && l.live).every((l) => l.roled);
+  const explained = (f: BlockFact, leaves: Map<string, Leaf>) => inOneSidedDecoder(al, f.role) || (inLayer(f.role) && [...leaves.values()].filter((l) => l.block === f.role && l.live).every((l) => l.roled));
   for (const f of onlyA) if (!explained(f, al.leavesA)) report.structure.push({ path: al.show(f.role), change: "removed", a: f.className });
   for (const f of onlyB) if (!explained(f, al.leavesB)) report.structure.push({ path: al.show(f.role), change: "added", b: f.className });
+}
+
+/**
+ * A part of an encoder-decoder's decoder (its layers, embedding, final norm) when the other
+ * model has no decoder: the `stacks` aspect says so, and the decoder's own row stands for its modules.
+ */
+function inOneSidedDecoder(al: Aligned, canon: string): boolean {
+  const has = (s: Side) => [...s.anatomy.roles.values()].includes("decoder_layers");
+  return has(al.sa) !== has(al.sb) && canon.startsWith("decoder_");
 }
 
 /** Modules compared by role path: what their kind leaves out (bias, eps), the parameters they gain or lose, and those on one side only. */
 function leafRows(al: Aligned, report: DiffReport): void {
   const { leavesA, leavesB, tensorsA, tensorsB, show } = al;
   // Inside the layer a one-sided block's row stands for its modules; outside it (BERT's embeddings) they are listed.
-  const blocksOnOneSide = new Set([...al.blocksA.keys(), ...al.blocksB.keys()].filter((k) => k.startsWith("layers.") && al.blocksA.has(k) !== al.blocksB.has(k)));
+  const blocksOnOneSide = new Set([...al.blocksA.keys(), ...al.blocksB.keys()].filter((k) => inLayer(k) && al.blocksA.has(k) !== al.blocksB.has(k)));
   for (const path of new Set([...leavesA.keys(), ...leavesB.keys()])) {
     const la = leavesA.get(path);
     const lb = leavesB.get(path);
@@ -384,7 +404,7 @@ function leafRows(al: Aligned, report: DiffReport): void {
     const l = (la ?? lb)!;
     // Inside the layer, a module with a role is described by the layer comparison; a
     // module that neither computes nor holds weights (an unused dropout) is no difference.
-    if (!l.live || (l.roled && path.startsWith("layers.")) || blocksOnOneSide.has(l.block)) continue;
+    if (!l.live || (l.roled && inLayer(path)) || blocksOnOneSide.has(l.block) || inOneSidedDecoder(al, path)) continue;
     if (la) report.structure.push({ path: show(path), change: "removed", a: la.text });
     else report.structure.push({ path: show(path), change: "added", b: lb!.text });
   }
@@ -403,7 +423,8 @@ function insteadOf(a: string, b: string): string {
 /** The summary clauses: the layer's aspects, the op attributes that have words, and weight tying. */
 function summarize(r: DiffReport): string[] {
   const out: string[] = [];
-  for (const l of r.layer) out.push(insteadOf(l.shortA, l.shortB));
+  // Which modules some layers lack is detail for the layer rows, not a design choice to summarise.
+  for (const l of r.layer) if (!l.aspect.endsWith("layer variation")) out.push(insteadOf(l.shortA, l.shortB));
   for (const x of r.attributes) {
     const call = r.attributes.filter((y) => y.block === x.block && y.op === x.op && y.index === x.index);
     const pa = opPhrase(x.op, x.attr, x.a, Object.fromEntries(call.map((y) => [y.attr, y.a])));

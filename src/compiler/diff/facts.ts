@@ -145,6 +145,12 @@ function normalizeDefaults(op: OpDef, attrs: Record<string, string>): void {
   op.diff.normalize?.(attrs);
 }
 
+/** Two facts of one block that differ only in which modules they hold, not in what the shared ones are or in their ops. */
+function differsOnlyInModules(x: BlockFact, y: BlockFact): boolean {
+  if (x.className !== y.className || JSON.stringify(x.ops) !== JSON.stringify(y.ops)) return false;
+  return Object.entries(x.leaves).every(([n, l]) => !(n in y.leaves) || JSON.stringify(l) === JSON.stringify(y.leaves[n]));
+}
+
 export function extractFacts(m: ElaboratedModel, label: string): ModelFacts {
   const arch = m.config.arch;
   const cosmetic = cosmeticNames(arch);
@@ -225,8 +231,10 @@ export function extractFacts(m: ElaboratedModel, label: string): ModelFacts {
     const first = blocks.get(role);
     // Per-layer variation (alternating windows, layer-wise widths): a layer that differs from
     // the first of its list is its own entry, under its concrete path.
+    // A layer that only lacks or adds modules (T5's later layers lack the first one's
+    // relative-position table) is the `layer variation` aspect's (anatomy.ts), stated once.
     if (!first) blocks.set(role, fact);
-    else if (JSON.stringify({ ...first, role: "" }) !== JSON.stringify({ ...fact, role: "" })) blocks.set(inst.path, { ...fact, role: inst.path });
+    else if (JSON.stringify({ ...first, role: "" }) !== JSON.stringify({ ...fact, role: "" }) && !differsOnlyInModules(first, fact)) blocks.set(inst.path, { ...fact, role: inst.path });
   }
   return {
     label,
