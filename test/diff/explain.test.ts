@@ -278,6 +278,23 @@ describe("an encoder-decoder's second stack", () => {
   });
 });
 
+describe("fused expert tensors size the MLP", () => {
+  // DBRX (HF DbrxExperts): w1, v1, w2 each [moe_num_experts * ffn_hidden_size, d_model], so each
+  // expert's MLP is ffn_hidden_size wide. Falcon-7B's MLP is 4 * hidden_size = 4 * 4544 = 18176
+  // (dense_h_to_4h); dbrx-instruct's ffn_hidden_size is 10752 and moe_num_experts 16; Mixtral's
+  // intermediate_size 14336 with 8 experts.
+  it("Falcon-7B → DBRX: the derived ffn pairs with DBRX's ffn_hidden_size by meaning", () => {
+    const r = diffPresets("falcon-7b", "dbrx-instruct");
+    expect(r.hyperparameters.find((h) => h.b === "10752")).toEqual({ key: "ffn_config.ffn_hidden_size", name: "ffn", a: "18176", b: "10752", keys: { a: "derived", b: "ffn_config.ffn_hidden_size" }, meaning: "MLP hidden size" });
+  });
+
+  it("Mixtral → DBRX: each expert's width and the expert count pair by meaning", () => {
+    const r = diffPresets("Mixtral-8x7B-v0.1", "dbrx-instruct");
+    expect(r.hyperparameters.find((h) => h.name === "ffn")).toMatchObject({ a: "14336", b: "10752", meaning: "MLP hidden size" });
+    expect(r.hyperparameters.find((h) => h.name === "n_experts")).toMatchObject({ a: "8", b: "16", meaning: "experts" });
+  });
+});
+
 describe("what is not a difference", () => {
   it("ops from branches the preset does not take are not listed (falcon-rw-1b uses ALiBi, no rope)", () => {
     const r = diffPresets("falcon-rw-1b", "gpt2");

@@ -55,6 +55,13 @@ export interface OpSize {
   path: string;
 }
 
+/** A block of fused expert tensors an executed op routes to, and the op's size that counts the experts (both in the block instance at `path`). */
+export interface FusedExperts {
+  block: string;
+  count: Sym;
+  path: string;
+}
+
 export interface ModelFacts {
   label: string;
   arch: string;
@@ -65,6 +72,7 @@ export interface ModelFacts {
   ties: string[];
   stats: ModelStats;
   opSizes: OpSize[];
+  fusedExperts: FusedExperts[];
 }
 
 /** Names used only to print class names or reprs: renaming them changes nothing that runs. */
@@ -163,6 +171,7 @@ export function extractFacts(m: ElaboratedModel, label: string): ModelFacts {
   const resolved = resolvedArch(arch);
   const blocks = new Map<string, BlockFact>();
   const opSizes: OpSize[] = [];
+  const fusedExperts: FusedExperts[] = [];
   const keyOf = pathKeys(m.root);
   const tensors = new Map<string, string>();
   for (const inst of walkInstances(m.root)) {
@@ -182,7 +191,11 @@ export function extractFacts(m: ElaboratedModel, label: string): ModelFacts {
       const written = executed.get(call.expr);
       if (!written) continue;
       const op = call.def.name;
-      for (const [meaning, sym] of Object.entries(call.def.diff.meanings?.(call) ?? {})) if (sym) opSizes.push({ meaning, sym, path: inst.path });
+      const meanings = call.def.diff.meanings?.(call) ?? {};
+      for (const [meaning, sym] of Object.entries(meanings)) if (sym) opSizes.push({ meaning, sym, path: inst.path });
+      const fused = call.def.diff.fusedExperts?.(call);
+      const count = fused && meanings[fused.count];
+      if (fused && count) fusedExperts.push({ block: fused.block.path, count, path: inst.path });
       const index = counts.get(op) ?? 0;
       counts.set(op, index + 1);
       const attrs: Record<string, string> = {};
@@ -246,5 +259,6 @@ export function extractFacts(m: ElaboratedModel, label: string): ModelFacts {
     ties: m.ties.map((t) => `${t.target} = ${t.source}`),
     stats: computeStats(m),
     opSizes,
+    fusedExperts,
   };
 }
