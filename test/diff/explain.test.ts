@@ -288,6 +288,13 @@ describe("fused expert tensors size the MLP", () => {
     expect(r.hyperparameters.find((h) => h.b === "10752")).toEqual({ key: "ffn_config.ffn_hidden_size", name: "ffn", a: "18176", b: "10752", keys: { a: "derived", b: "ffn_config.ffn_hidden_size" }, meaning: "MLP hidden size" });
   });
 
+  it("names d by its most telling place: the hidden size", () => {
+    // Falcon-7B hidden_size 4544, DBRX d_model 6144: both the residual width their final norm normalises.
+    expect(diffPresets("falcon-7b", "dbrx-instruct").hyperparameters.find((h) => h.name === "d")).toMatchObject({ a: "4544", b: "6144", meaning: "hidden size" });
+    // T5's d_model 512, BERT's hidden_size 768; BERT has no final norm and is post-norm, so its hidden size is its token embedding's width.
+    expect(diffPresets("t5-small", "bert-base-uncased").hyperparameters.find((h) => h.name === "d")).toMatchObject({ a: "512", b: "768", meaning: "hidden size" });
+  });
+
   it("Mixtral → DBRX: each expert's width and the expert count pair by meaning", () => {
     const r = diffPresets("Mixtral-8x7B-v0.1", "dbrx-instruct");
     expect(r.hyperparameters.find((h) => h.name === "ffn")).toMatchObject({ a: "14336", b: "10752", meaning: "MLP hidden size" });

@@ -53,6 +53,18 @@ type Env = ReadonlyMap<string, Sym>;
 /** The meaning of an MLP's hidden width (each expert's in a mixture), however the model lays the MLP out. */
 export const MLP_WIDTH = "MLP hidden size";
 
+/**
+ * The quantities a report names in words rather than by a module's argument, each with the
+ * places that show it, most telling first: a model's hidden size is the width of the residual
+ * stream its final norm normalises, else of a norm on the layer's input, else its token
+ * embedding's width. The first place a model has is the quantity, at rank 0, so a row reads
+ * `meaning: hidden size`, not `final_norm.dim`.
+ */
+const TELLING: { meaning: string; from: RegExp[] }[] = [
+  { meaning: "hidden size", from: [/^final_norm\.dim$/, /^layers\.\*\.(input_norm|attention_norm|shared_norm)\.dim$/, /^token_embedding\.embedding_dim$/] },
+  { meaning: "vocabulary size", from: [/^token_embedding\.num_embeddings$/, /^head\.out_features$/] },
+];
+
 export function valueSlots(m: ElaboratedModel, anatomy: Pick<Anatomy, "roles" | "keyOf">, opSizes: readonly OpSize[], fusedExperts: readonly FusedExperts[] = []): Slot[] {
   const { roles, keyOf } = anatomy;
   const configSym = new ConfigSymbols(m.config.arch).sym;
@@ -140,6 +152,10 @@ export function valueSlots(m: ElaboratedModel, anatomy: Pick<Anatomy, "roles" | 
   visitBlock(m.root, rootEnv);
   // An op's sizes are written in its block's parameters: those become the config values passed in.
   for (const o of opSizes) add(o.meaning, o.sym.substitute(envs.get(o.path) ?? new Map()), 0);
+  for (const t of TELLING) {
+    const place = t.from.map((re) => out.find((x) => x.rank === 1 && re.test(x.meaning))).find((x) => x !== undefined);
+    if (place) add(t.meaning, place.sym, 0);
+  }
   // A fused expert tensor stacks every expert's rows: a dimension that is the expert count (the
   // routing op's `fusedExperts` hook names it) times a size is each expert's MLP width.
   for (const t of fused) {
