@@ -303,6 +303,16 @@ describe("fused expert tensors size the MLP", () => {
 });
 
 describe("what is not a difference", () => {
+  it("a Conv1D weight is a Linear's transposed: GPT-2 → BERT lists only the embeddings' sizes", () => {
+    // GPT-2's c_fc is Conv1D(nx=768, nf=3072), weight [768, 3072]; BERT's intermediate.dense is
+    // Linear(768, 3072), weight [3072, 768]: the same sizes. GPT-2: 1024 positions, 50257 tokens;
+    // BERT-base: 512 positions, 30522 tokens.
+    expect(diffPresets("gpt2", "bert-base-uncased").shapes).toEqual([
+      { tensor: "position_embedding.weight", a: "[1024, 768]", b: "[512, 768]" },
+      { tensor: "token_embedding.weight", a: "[50257, 768]", b: "[30522, 768]" },
+    ]);
+  });
+
   it("ops from branches the preset does not take are not listed (falcon-rw-1b uses ALiBi, no rope)", () => {
     const r = diffPresets("falcon-rw-1b", "gpt2");
     expect(JSON.stringify(r.structure)).not.toMatch(/op rope/);

@@ -210,6 +210,9 @@ interface Aligned {
   leavesB: Map<string, Leaf>;
   tensorsA: Map<string, string>;
   tensorsB: Map<string, string>;
+  /** Weights' sizes by what they size, where known: equal ones are the same shape in another layout. */
+  sizesA: Map<string, string>;
+  sizesB: Map<string, string>;
   show(canon: string): string;
   tied(side: "a" | "b"): string;
 }
@@ -232,6 +235,8 @@ function align(sa: Side, sb: Side): { al: Aligned; names: NameChange[] } {
     leavesB: leavesOf(sb, nb),
     tensorsA: canonTensors(sa.facts, na),
     tensorsB: canonTensors(sb.facts, nb),
+    sizesA: new Map([...sa.facts.tensorSizes].map(([t, x]) => [na.canon(t), x])),
+    sizesB: new Map([...sb.facts.tensorSizes].map(([t, x]) => [nb.canon(t), x])),
     show: (canon) => RoleNames.display(canon, na, nb),
     tied: (side) => {
       const ties = side === "a" ? tiesA : tiesB;
@@ -263,7 +268,8 @@ export function diffSides(sa: Side, sb: Side): DiffReport {
   for (const t of new Set([...al.tensorsA.keys(), ...al.tensorsB.keys()])) {
     const ta = al.tensorsA.get(t);
     const tb = al.tensorsB.get(t);
-    if (ta && tb && ta !== tb) report.shapes.push({ tensor: al.show(t), a: ta, b: tb });
+    const [sizesA, sizesB] = [al.sizesA.get(t), al.sizesB.get(t)];
+    if (ta && tb && ta !== tb && !(sizesA !== undefined && sizesA === sizesB)) report.shapes.push({ tensor: al.show(t), a: ta, b: tb });
   }
   const [tiedA, tiedB] = [al.tied("a"), al.tied("b")];
   if (tiedA !== tiedB) report.structure.push({ path: "(weights)", change: "changed", a: `tied: ${tiedA}`, b: `tied: ${tiedB}` });

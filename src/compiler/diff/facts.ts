@@ -69,6 +69,8 @@ export interface ModelFacts {
   hyper: Map<string, HyperFact>;
   blocks: Map<string, BlockFact>;
   tensors: Map<string, string>; // role-path of parameter → shape
+  /** Path key of a module's weight → its sizes by the parameters that set them ("in_features 768, out_features 3072"), where its primitive declares them. */
+  tensorSizes: Map<string, string>;
   ties: string[];
   stats: ModelStats;
   opSizes: OpSize[];
@@ -174,8 +176,14 @@ export function extractFacts(m: ElaboratedModel, label: string): ModelFacts {
   const fusedExperts: FusedExperts[] = [];
   const keyOf = pathKeys(m.root);
   const tensors = new Map<string, string>();
+  const tensorSizes = new Map<string, string>();
   for (const inst of walkInstances(m.root)) {
-    for (const w of inst.weights) tensors.set(keyOf(w.name), `[${w.shape.join(", ")}]`);
+    for (const w of inst.weights) {
+      tensors.set(keyOf(w.name), `[${w.shape.join(", ")}]`);
+      // The sizes by what they size (Linear's weight is out × in, Conv1D's in × out): a shape that is another's transposed layout is no difference.
+      const dims = inst.primitive?.weightDims?.[w.name.slice(inst.path.length + 1)];
+      if (dims) tensorSizes.set(keyOf(w.name), dims.map((d, i) => `${d} ${w.shape[i]}`).sort().join(", "));
+    }
     if (inst.kind !== "block" || !inst.block) continue;
     const role = keyOf(inst.path) || "(root)";
     const leaves: Record<string, LeafFact> = {};
@@ -256,6 +264,7 @@ export function extractFacts(m: ElaboratedModel, label: string): ModelFacts {
     hyper,
     blocks,
     tensors,
+    tensorSizes,
     ties: m.ties.map((t) => `${t.target} = ${t.source}`),
     stats: computeStats(m),
     opSizes,
