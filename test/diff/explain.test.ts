@@ -302,6 +302,18 @@ describe("fused expert tensors size the MLP", () => {
   });
 });
 
+describe("recurrent mixers", () => {
+  // HF MambaMixer: in_proj → conv1d → act → x_proj (dt, B, C) → dt_proj → selective scan → gated
+  // by act(z) → out_proj. RWKV-4's RwkvSelfAttention ends in `output`; its blocks[0] alone holds pre_ln.
+  it("Mamba → RWKV-4: the output projection is Mamba's out_proj (after the scan), not x_proj", () => {
+    const r = diffPresets("mamba-130m-hf", "rwkv-4-169m-pile");
+    expect(names(r)["layers.*.attention.o"]).toEqual(["out_proj", "output"]);
+    // RWKV-4's attention multiplies by a rescale that is 1 in this preset: no op row for it.
+    expect(r.structure.filter((s) => /op scale/.test(`${s.a ?? ""}${s.b ?? ""}`))).toEqual([]);
+    expect(layer(r)["layer variation"]).toEqual(["every layer holds the same modules", "pre_ln (LayerNorm) in the first layer only"]);
+  });
+});
+
 describe("what is not a difference", () => {
   it("a Conv1D weight is a Linear's transposed: GPT-2 → BERT lists only the embeddings' sizes", () => {
     // GPT-2's c_fc is Conv1D(nx=768, nf=3072), weight [768, 3072]; BERT's intermediate.dense is

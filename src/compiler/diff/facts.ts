@@ -246,7 +246,8 @@ export function extractFacts(m: ElaboratedModel, label: string): ModelFacts {
       } catch {
         by = `${e.op === "/" ? "1 / " : ""}${exprText(scalarSide.syntax)}`;
       }
-      ops.push({ op: "scale", index: scales++, attrs: { by } });
+      // Multiplying by 1 (a rescale this configuration turns off) computes nothing.
+      if (by !== "1") ops.push({ op: "scale", index: scales++, attrs: { by } });
     }
     const fact: BlockFact = { role, className: inst.className, ops, leaves };
     const first = blocks.get(role);

@@ -175,16 +175,20 @@ function residualAspect(r: LayerReading, s: Sublayers, norms: Norms): void {
 
 /** Attention's projections: one fused matrix split into row ranges, or separate ones; and the output projection. */
 function qkvAspect(r: LayerReading, s: Sublayers): void {
-  const self = s.attention.find((a) => !s.cross.includes(a));
-  if (self) projections(r, self, "attention", s.attnBlock, "qkv projection");
+  const self = s.attention.filter((a) => !s.cross.includes(a));
+  if (self.length) projections(r, self, "attention", s.attnBlock, "qkv projection");
   // Cross-attention's projections take roles of their own (its q reads the layer, its k and v the encoder's output).
-  const cross = s.cross[0];
-  if (cross) projections(r, cross, "cross_attention", s.crossBlock, "cross-attention qkv projection");
+  if (s.cross.length) projections(r, s.cross, "cross_attention", s.crossBlock, "cross-attention qkv projection");
 }
 
-/** One attention's q/k/v projections (fused or separate) and output projection, as roles under `role` and an aspect. */
-function projections(r: LayerReading, a: FlowNode, role: string, block: string | undefined, aspect: string): void {
+/**
+ * One attention's q/k/v projections (fused or separate), read off its first mixing op, and its
+ * output projection, the first after all of them (Mamba's x_proj, between its convolution and
+ * its scan, is not), as roles under `role` and an aspect.
+ */
+function projections(r: LayerReading, mixing: FlowNode[], role: string, block: string | undefined, aspect: string): void {
   const { g, anc } = r;
+  const a = mixing[0]!;
   const [q, k, v] = [0, 1, 2].map((i) => sourceOf(g, a.inputs[i]));
   const name = (x: { proj: FlowNode }) => x.proj.instance?.name ?? "?";
   const rows = (x: { part?: FlowNode["part"] }, what: string) => (x.part?.from !== undefined ? `${what} ${x.part.from}–${x.part.to}` : what);
@@ -207,7 +211,7 @@ function projections(r: LayerReading, a: FlowNode, role: string, block: string |
       r.aspects.set(aspect, { short: "separate q, k, v projections", detail: `separate ${name(q)}, ${name(k)}, ${name(v)}` });
     }
   }
-  const o = g.nodes.find((n) => isProjection(n) && anc[n.id]!.has(a.id) && (!block || under(n.path, block)));
+  const o = g.nodes.find((n) => isProjection(n) && mixing.every((x) => anc[n.id]!.has(x.id)) && (!block || under(n.path, block)));
   if (o) r.role(o, `${role}.o`);
 }
 
