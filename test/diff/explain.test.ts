@@ -315,6 +315,20 @@ describe("recurrent mixers", () => {
 });
 
 describe("what is not a difference", () => {
+  it("ChatGLM2's silu op in its swiglu is Llama's act_fn: the gated SiLU MLP both, no op row", () => {
+    // ChatGLM2 (HF GLMMLP): dense_h_to_4h → swiglu(x) = silu(x0) * x1 → dense_4h_to_h; Llama's
+    // LlamaMLP: down(act_fn(gate(x)) * up(x)). The same gated SiLU MLP.
+    const r = diffPresets("chatglm2-6b", "Llama-2-7b-hf");
+    expect(layer(r).mlp).toBeUndefined();
+    expect(r.structure.filter((s) => /op silu/.test(`${s.a ?? ""}${s.b ?? ""}`))).toEqual([]);
+  });
+
+  it("longrope's factors without rope scaling are no difference (Phi-3-mini-4k → Llama-2)", () => {
+    // Phi-3-mini-4k-instruct has rope_scaling null: its short/long factors and attention factor are unused.
+    const r = diffPresets("Phi-3-mini-4k-instruct", "Llama-2-7b-hf");
+    expect(r.attributes.filter((x) => x.op === "rope")).toEqual([]);
+  });
+
   it("a Conv1D weight is a Linear's transposed: GPT-2 → BERT lists only the embeddings' sizes", () => {
     // GPT-2's c_fc is Conv1D(nx=768, nf=3072), weight [768, 3072]; BERT's intermediate.dense is
     // Linear(768, 3072), weight [3072, 768]: the same sizes. GPT-2: 1024 positions, 50257 tokens;

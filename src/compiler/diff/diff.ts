@@ -321,6 +321,12 @@ function hyperRows(sa: Side, sb: Side): HyperChange[] {
 }
 
 /**
+ * A nonlinearity or norm called as an op inside a layer (ChatGLM's swiglu's silu where Llama has
+ * an act_fn module): the layer's `mlp` and `norm` aspects name it, so no op row on one side.
+ */
+const describedByAspects = (region: string, op: string) => inLayer(region) && (opRole(op) === "activation" || opRole(op) === "norm");
+
+/**
  * Ops, by region: those with a role pair by their index among calls of that op; layout ops
  * pair only when both regions lay out alike (else the layer's qkv aspect says how).
  */
@@ -342,6 +348,7 @@ function opRows(al: Aligned, report: DiffReport): void {
       seen.add(k);
       const ob = byKey.get(k);
       if (!hasRole(oa.op) && !alike) continue;
+      if (!ob && describedByAspects(region, oa.op)) continue;
       if (!ob) {
         oneSided.push({ path: block, change: "removed", a: opText(oa) });
         continue;
@@ -352,7 +359,7 @@ function opRows(al: Aligned, report: DiffReport): void {
         if (va !== vb) report.attributes.push({ block, op: oa.op, index: oa.index, attr, a: va, b: vb });
       }
     }
-    for (const ob of lb) if (!seen.has(`${ob.op}#${ob.index}`) && (hasRole(ob.op) || alike)) oneSided.push({ path: block, change: "added", b: opText(ob) });
+    for (const ob of lb) if (!seen.has(`${ob.op}#${ob.index}`) && (hasRole(ob.op) || alike) && !describedByAspects(region, ob.op)) oneSided.push({ path: block, change: "added", b: opText(ob) });
   }
   // An op that one model calls in one module and the other in another (BERT computes
   // position ids in its embeddings, GPT-2 in the backbone) has moved, not changed.

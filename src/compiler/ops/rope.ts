@@ -95,10 +95,9 @@ def rope(ctx, x, theta, style="rotate_half", dim=None, scaling=None, factor=1.0,
     phrase: (attr, v) => (attr === "theta" ? `rope theta ${v}` : undefined),
     normalize: (attrs) => {
       if (attrs.scaling !== "none" && attrs.scaling !== "default") return;
-      // Without scaling, the scaling factor and original length do nothing.
+      // Without scaling, the scaling factor, original length and longrope's factors do nothing.
       attrs.scaling = "none";
-      delete attrs.factor;
-      delete attrs.original;
+      for (const k of ["factor", "original", "short_factor", "long_factor", "attention_factor"]) delete attrs[k];
     },
   },
 };
