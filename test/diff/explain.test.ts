@@ -323,6 +323,19 @@ describe("what is not a difference", () => {
     expect(r.structure.filter((s) => /op silu/.test(`${s.a ?? ""}${s.b ?? ""}`))).toEqual([]);
   });
 
+  it("rope on one side is the positions row, not op rows (Falcon-7B → GPT-2)", () => {
+    // Falcon-7B rotates q and k (RoPE); GPT-2 adds learned position embeddings (wpe) to the tokens.
+    const r = diffPresets("falcon-7b", "gpt2");
+    expect(layer(r).positions).toEqual(["RoPE(rotate_half) positions", "learned positions"]);
+    expect(r.structure.filter((s) => /^op /.test(s.a ?? s.b ?? ""))).toEqual([]);
+  });
+
+  it("a rotary width written as the head size equals the default (Qwen-7B → Llama-2)", () => {
+    // Qwen-7B: rotary_pct 1.0 of kv_channels 128 = 128; Llama-2-7B rotates the whole head, 4096 / 32 = 128.
+    const r = diffPresets("Qwen-7B", "Llama-2-7b-hf");
+    expect(r.attributes.filter((x) => x.attr === "dim")).toEqual([]);
+  });
+
   it("longrope's factors without rope scaling are no difference (Phi-3-mini-4k → Llama-2)", () => {
     // Phi-3-mini-4k-instruct has rope_scaling null: its short/long factors and attention factor are unused.
     const r = diffPresets("Phi-3-mini-4k-instruct", "Llama-2-7b-hf");

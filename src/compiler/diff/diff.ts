@@ -322,9 +322,10 @@ function hyperRows(sa: Side, sb: Side): HyperChange[] {
 
 /**
  * A nonlinearity or norm called as an op inside a layer (ChatGLM's swiglu's silu where Llama has
- * an act_fn module): the layer's `mlp` and `norm` aspects name it, so no op row on one side.
+ * an act_fn module): the layer's `mlp` and `norm` aspects name it, so no op row on one side; and
+ * a position op when the `positions` aspects differ (Falcon's rope vs GPT-2's learned positions).
  */
-const describedByAspects = (region: string, op: string) => inLayer(region) && (opRole(op) === "activation" || opRole(op) === "norm");
+const describedByAspects = (region: string, op: string, positionsDiffer: boolean) => (inLayer(region) && (opRole(op) === "activation" || opRole(op) === "norm")) || (positionsDiffer && opRole(op) === "positions");
 
 /**
  * Ops, by region: those with a role pair by their index among calls of that op; layout ops
@@ -335,6 +336,8 @@ function opRows(al: Aligned, report: DiffReport): void {
   const opsA = opsByRegion(al.blocksA, regions);
   const opsB = opsByRegion(al.blocksB, regions);
   const oneSided: StructureChange[] = [];
+  // When the position encodings differ, the `positions` aspect says how: no op rows for rope on one side.
+  const positionsDiffer = al.sa.anatomy.aspects.get("positions")?.short !== al.sb.anatomy.aspects.get("positions")?.short;
   for (const [region, la] of opsA) {
     const lb = opsB.get(region);
     if (!lb) continue;
@@ -348,7 +351,7 @@ function opRows(al: Aligned, report: DiffReport): void {
       seen.add(k);
       const ob = byKey.get(k);
       if (!hasRole(oa.op) && !alike) continue;
-      if (!ob && describedByAspects(region, oa.op)) continue;
+      if (!ob && describedByAspects(region, oa.op, positionsDiffer)) continue;
       if (!ob) {
         oneSided.push({ path: block, change: "removed", a: opText(oa) });
         continue;
@@ -359,7 +362,7 @@ function opRows(al: Aligned, report: DiffReport): void {
         if (va !== vb) report.attributes.push({ block, op: oa.op, index: oa.index, attr, a: va, b: vb });
       }
     }
-    for (const ob of lb) if (!seen.has(`${ob.op}#${ob.index}`) && (hasRole(ob.op) || alike) && !describedByAspects(region, ob.op)) oneSided.push({ path: block, change: "added", b: opText(ob) });
+    for (const ob of lb) if (!seen.has(`${ob.op}#${ob.index}`) && (hasRole(ob.op) || alike) && !describedByAspects(region, ob.op, positionsDiffer)) oneSided.push({ path: block, change: "added", b: opText(ob) });
   }
   // An op that one model calls in one module and the other in another (BERT computes
   // position ids in its embeddings, GPT-2 in the backbone) has moved, not changed.
