@@ -221,6 +221,13 @@ describe("T5's sublayer lists align by role", () => {
     ]);
   });
 
+  it("T5 → GPT-2: both heads tied to the token embedding, so no tying clause in the summary", () => {
+    // T5 (v1.0) ties lm_head, encoder and decoder embed_tokens to `shared`; GPT-2 ties lm_head to wte.
+    const r = diffPresets("t5-small", "gpt2");
+    expect(r.summary.filter((c) => /tied/.test(c))).toEqual([]);
+    expect(r.structure.some((s) => s.path === "(weights)")).toBe(true);
+  });
+
   it("T5 → T5 v1.1: the gated MLP's up projection is wi_1 in both stacks, and only the head is untied", () => {
     const r = diffPresets("t5-small", "t5-v1_1-small");
     expect(names(r)).toEqual({ "layers.*.mlp.up": ["wi", "wi_1"], "decoder_layers.*.mlp.up": ["wi", "wi_1"] });
