@@ -330,6 +330,12 @@ describe("what is not a difference", () => {
     expect(r.structure.filter((s) => /op silu/.test(`${s.a ?? ""}${s.b ?? ""}`))).toEqual([]);
   });
 
+  it("split_heads' head counts follow attention's: Gemma-2B → Llama-2 lists the attention op's only", () => {
+    // Gemma-2B: 8 query heads, 1 kv head (MQA), head_dim 256; Llama-2-7B: 32 and 32 (MHA), 4096 / 32 = 128.
+    const r = diffPresets("gemma-2b", "Llama-2-7b-hf");
+    expect(r.attributes.map((a) => `${a.op}.${a.attr}: ${a.a} → ${a.b}`)).toEqual(["attention.head_dim: 256 → 128", "attention.heads: 8 → 32", "attention.kind: MQA → MHA", "attention.kv_heads: 1 → 32"]);
+  });
+
   it("rope on one side is the positions row, not op rows (Falcon-7B → GPT-2)", () => {
     // Falcon-7B rotates q and k (RoPE); GPT-2 adds learned position embeddings (wpe) to the tokens.
     const r = diffPresets("falcon-7b", "gpt2");

@@ -346,6 +346,13 @@ function opRows(al: Aligned, report: DiffReport): void {
     const alike = layout(la) === layout(lb);
     const byKey = new Map(lb.map((o) => [`${o.op}#${o.index}`, o]));
     const seen = new Set<string>();
+    // A layout op's attribute that makes the same change as one of a role op's attributes here
+    // (split_heads' heads, 8 → 32, with attention's heads) follows from it: one row, the role op's.
+    const roleChanges = new Set<string>();
+    for (const oa of la) {
+      const ob = byKey.get(`${oa.op}#${oa.index}`);
+      if (ob && hasRole(oa.op)) for (const [attr, va] of Object.entries(oa.attrs)) if (ob.attrs[attr] !== undefined && ob.attrs[attr] !== va) roleChanges.add(`${va}\u0000${ob.attrs[attr]}`);
+    }
     for (const oa of la) {
       const k = `${oa.op}#${oa.index}`;
       seen.add(k);
@@ -359,7 +366,7 @@ function opRows(al: Aligned, report: DiffReport): void {
       for (const attr of new Set([...Object.keys(oa.attrs), ...Object.keys(ob.attrs)])) {
         const va = oa.attrs[attr] ?? "default";
         const vb = ob.attrs[attr] ?? "default";
-        if (va !== vb) report.attributes.push({ block, op: oa.op, index: oa.index, attr, a: va, b: vb });
+        if (va !== vb && !(!hasRole(oa.op) && roleChanges.has(`${va}\u0000${vb}`))) report.attributes.push({ block, op: oa.op, index: oa.index, attr, a: va, b: vb });
       }
     }
     for (const ob of lb) if (!seen.has(`${ob.op}#${ob.index}`) && (hasRole(ob.op) || alike) && !describedByAspects(region, ob.op, positionsDiffer)) oneSided.push({ path: block, change: "added", b: opText(ob) });
