@@ -221,6 +221,13 @@ describe("T5's sublayer lists align by role", () => {
     ]);
   });
 
+  it("T5 → GPT-2: both heads tied to the token embedding, so no tying clause in the summary", () => {
+    // T5 (v1.0) ties lm_head, encoder and decoder embed_tokens to `shared`; GPT-2 ties lm_head to wte.
+    const r = diffPresets("t5-small", "gpt2");
+    expect(r.summary.filter((c) => /tied/.test(c))).toEqual([]);
+    expect(r.structure.some((s) => s.path === "(weights)")).toBe(true);
+  });
+
   it("T5 → T5 v1.1: the gated MLP's up projection is wi_1 in both stacks, and only the head is untied", () => {
     const r = diffPresets("t5-small", "t5-v1_1-small");
     expect(names(r)).toEqual({ "layers.*.mlp.up": ["wi", "wi_1"], "decoder_layers.*.mlp.up": ["wi", "wi_1"] });
@@ -228,7 +235,136 @@ describe("T5's sublayer lists align by role", () => {
   });
 });
 
+describe("an encoder-decoder's second stack", () => {
+  // HF T5ForConditionalGeneration: shared → encoder (embed_tokens, block[N], final_layer_norm) and
+  // decoder (embed_tokens, block[N] with T5LayerCrossAttention's EncDecAttention q/k/v/o,
+  // final_layer_norm) → lm_head. Only block[0] of each stack holds relative_attention_bias.
+  const roles = () => {
+    const r = findPreset(ws, "t5-small")!;
+    return anatomyOf(modelFor(r.arch, r.preset)).roles;
+  };
+
+  it("gives cross-attention's projections, the decoder's embedding and final norm roles", () => {
+    expect(Object.fromEntries([...roles()].filter(([k]) => /EncDecAttention\.|^decoder\.(embed_tokens|final_layer_norm)$|^encoder\.final_layer_norm$|^decoder$/.test(k)))).toEqual({
+      "decoder.block.*.layer.1.EncDecAttention.q": "decoder_layers.*.cross_attention.q",
+      "decoder.block.*.layer.1.EncDecAttention.k": "decoder_layers.*.cross_attention.k",
+      "decoder.block.*.layer.1.EncDecAttention.v": "decoder_layers.*.cross_attention.v",
+      "decoder.block.*.layer.1.EncDecAttention.o": "decoder_layers.*.cross_attention.o",
+      decoder: "decoder",
+      "decoder.embed_tokens": "decoder_token_embedding",
+      "encoder.final_layer_norm": "final_norm",
+      "decoder.final_layer_norm": "decoder_final_norm",
+    });
+  });
+
+  it("T5 → BERT: one stack instead of two, stated once, the decoder one row", () => {
+    const r = diffPresets("t5-small", "bert-base-uncased");
+    expect(layer(r).stacks).toEqual(["encoder and decoder stacks", "one stack"]);
+    expect(r.summary[0]).toBe("one stack instead of encoder and decoder stacks");
+    expect(r.structure.filter((s) => s.path.startsWith("decoder"))).toEqual([{ path: "decoder", change: "removed", a: "T5Stack" }]);
+    // No decoder rows of any aspect: BERT has no decoder to compare with.
+    expect(r.layer.filter((l) => l.aspect.startsWith("decoder "))).toEqual([]);
+  });
+
+  it("T5 → T5 v1.1: the decoder's MLP change is the encoder's, so stated once; no per-block rows", () => {
+    const r = diffPresets("t5-small", "t5-v1_1-small");
+    expect(layer(r)).toEqual({ mlp: ["ReLU MLP", "gated GELU (tanh) MLP"] });
+    // Blocks 1.. lack block 0's relative_attention_bias only: no row names a concrete block.
+    const text = JSON.stringify(r);
+    expect(text).not.toMatch(/block\.[1-9]/);
+    // The decoder's activation is compared as the layer's mlp aspect, like the encoder's.
+    expect(r.structure.map((s) => s.path)).toEqual(["(root)", "(weights)"]);
+  });
+
+  it("states which modules only the first layer holds once per stack", () => {
+    const r = findPreset(ws, "t5-small")!;
+    const a = anatomyOf(modelFor(r.arch, r.preset)).aspects;
+    expect(a.get("layer variation")?.short).toBe("layer.0.SelfAttention.relative_attention_bias (Embedding) in the first layer only");
+    expect(a.get("decoder layer variation")?.short).toBe("layer.0.SelfAttention.relative_attention_bias (Embedding) in the first layer only");
+    expect(a.get("decoder cross-attention qkv projection")?.short).toBe("separate q, k, v projections");
+  });
+});
+
+describe("fused expert tensors size the MLP", () => {
+  // DBRX (HF DbrxExperts): w1, v1, w2 each [moe_num_experts * ffn_hidden_size, d_model], so each
+  // expert's MLP is ffn_hidden_size wide. Falcon-7B's MLP is 4 * hidden_size = 4 * 4544 = 18176
+  // (dense_h_to_4h); dbrx-instruct's ffn_hidden_size is 10752 and moe_num_experts 16; Mixtral's
+  // intermediate_size 14336 with 8 experts.
+  it("Falcon-7B → DBRX: the derived ffn pairs with DBRX's ffn_hidden_size by meaning", () => {
+    const r = diffPresets("falcon-7b", "dbrx-instruct");
+    expect(r.hyperparameters.find((h) => h.b === "10752")).toEqual({ key: "ffn_config.ffn_hidden_size", name: "ffn", a: "18176", b: "10752", keys: { a: "derived", b: "ffn_config.ffn_hidden_size" }, meaning: "MLP hidden size" });
+  });
+
+  it("names d by its most telling place: the hidden size", () => {
+    // Falcon-7B hidden_size 4544, DBRX d_model 6144: both the residual width their final norm normalises.
+    expect(diffPresets("falcon-7b", "dbrx-instruct").hyperparameters.find((h) => h.name === "d")).toMatchObject({ a: "4544", b: "6144", meaning: "hidden size" });
+    // T5's d_model 512, BERT's hidden_size 768; BERT has no final norm and is post-norm, so its hidden size is its token embedding's width.
+    expect(diffPresets("t5-small", "bert-base-uncased").hyperparameters.find((h) => h.name === "d")).toMatchObject({ a: "512", b: "768", meaning: "hidden size" });
+  });
+
+  it("Mixtral → DBRX: each expert's width and the expert count pair by meaning", () => {
+    const r = diffPresets("Mixtral-8x7B-v0.1", "dbrx-instruct");
+    expect(r.hyperparameters.find((h) => h.name === "ffn")).toMatchObject({ a: "14336", b: "10752", meaning: "MLP hidden size" });
+    expect(r.hyperparameters.find((h) => h.name === "n_experts")).toMatchObject({ a: "8", b: "16", meaning: "experts" });
+  });
+});
+
+describe("recurrent mixers", () => {
+  // HF MambaMixer: in_proj → conv1d → act → x_proj (dt, B, C) → dt_proj → selective scan → gated
+  // by act(z) → out_proj. RWKV-4's RwkvSelfAttention ends in `output`; its blocks[0] alone holds pre_ln.
+  it("Mamba → RWKV-4: the output projection is Mamba's out_proj (after the scan), not x_proj", () => {
+    const r = diffPresets("mamba-130m-hf", "rwkv-4-169m-pile");
+    expect(names(r)["layers.*.attention.o"]).toEqual(["out_proj", "output"]);
+    // RWKV-4's attention multiplies by a rescale that is 1 in this preset: no op row for it.
+    expect(r.structure.filter((s) => /op scale/.test(`${s.a ?? ""}${s.b ?? ""}`))).toEqual([]);
+    expect(layer(r)["layer variation"]).toEqual(["every layer holds the same modules", "pre_ln (LayerNorm) in the first layer only"]);
+  });
+});
+
 describe("what is not a difference", () => {
+  it("ChatGLM2's silu op in its swiglu is Llama's act_fn: the gated SiLU MLP both, no op row", () => {
+    // ChatGLM2 (HF GLMMLP): dense_h_to_4h → swiglu(x) = silu(x0) * x1 → dense_4h_to_h; Llama's
+    // LlamaMLP: down(act_fn(gate(x)) * up(x)). The same gated SiLU MLP.
+    const r = diffPresets("chatglm2-6b", "Llama-2-7b-hf");
+    expect(layer(r).mlp).toBeUndefined();
+    expect(r.structure.filter((s) => /op silu/.test(`${s.a ?? ""}${s.b ?? ""}`))).toEqual([]);
+  });
+
+  it("split_heads' head counts follow attention's: Gemma-2B → Llama-2 lists the attention op's only", () => {
+    // Gemma-2B: 8 query heads, 1 kv head (MQA), head_dim 256; Llama-2-7B: 32 and 32 (MHA), 4096 / 32 = 128.
+    const r = diffPresets("gemma-2b", "Llama-2-7b-hf");
+    expect(r.attributes.map((a) => `${a.op}.${a.attr}: ${a.a} → ${a.b}`)).toEqual(["attention.head_dim: 256 → 128", "attention.heads: 8 → 32", "attention.kind: MQA → MHA", "attention.kv_heads: 1 → 32"]);
+  });
+
+  it("rope on one side is the positions row, not op rows (Falcon-7B → GPT-2)", () => {
+    // Falcon-7B rotates q and k (RoPE); GPT-2 adds learned position embeddings (wpe) to the tokens.
+    const r = diffPresets("falcon-7b", "gpt2");
+    expect(layer(r).positions).toEqual(["RoPE(rotate_half) positions", "learned positions"]);
+    expect(r.structure.filter((s) => /^op /.test(s.a ?? s.b ?? ""))).toEqual([]);
+  });
+
+  it("a rotary width written as the head size equals the default (Qwen-7B → Llama-2)", () => {
+    // Qwen-7B: rotary_pct 1.0 of kv_channels 128 = 128; Llama-2-7B rotates the whole head, 4096 / 32 = 128.
+    const r = diffPresets("Qwen-7B", "Llama-2-7b-hf");
+    expect(r.attributes.filter((x) => x.attr === "dim")).toEqual([]);
+  });
+
+  it("longrope's factors without rope scaling are no difference (Phi-3-mini-4k → Llama-2)", () => {
+    // Phi-3-mini-4k-instruct has rope_scaling null: its short/long factors and attention factor are unused.
+    const r = diffPresets("Phi-3-mini-4k-instruct", "Llama-2-7b-hf");
+    expect(r.attributes.filter((x) => x.op === "rope")).toEqual([]);
+  });
+
+  it("a Conv1D weight is a Linear's transposed: GPT-2 → BERT lists only the embeddings' sizes", () => {
+    // GPT-2's c_fc is Conv1D(nx=768, nf=3072), weight [768, 3072]; BERT's intermediate.dense is
+    // Linear(768, 3072), weight [3072, 768]: the same sizes. GPT-2: 1024 positions, 50257 tokens;
+    // BERT-base: 512 positions, 30522 tokens.
+    expect(diffPresets("gpt2", "bert-base-uncased").shapes).toEqual([
+      { tensor: "position_embedding.weight", a: "[1024, 768]", b: "[512, 768]" },
+      { tensor: "token_embedding.weight", a: "[50257, 768]", b: "[30522, 768]" },
+    ]);
+  });
+
   it("ops from branches the preset does not take are not listed (falcon-rw-1b uses ALiBi, no rope)", () => {
     const r = diffPresets("falcon-rw-1b", "gpt2");
     expect(JSON.stringify(r.structure)).not.toMatch(/op rope/);

@@ -163,7 +163,10 @@ function leavesOf(s: Side, names: RoleNames): Map<string, Leaf> {
 }
 
 /** Modules whose kind a layer aspect names (every norm; the layer's nonlinearities): a pair of them differs only in their settings. */
-const kindInAspects = (l: Leaf, path: string) => l.role === "norm" || (l.role === "activation" && path.startsWith("layers."));
+const kindInAspects = (l: Leaf, path: string) => l.role === "norm" || (l.role === "activation" && inLayer(path));
+
+/** A role path inside a layer of either stack, which the layer aspects describe. */
+const inLayer = (path: string) => path.startsWith("layers.") || path.startsWith("decoder_layers.");
 
 /** A block's ops gathered by region: the nearest enclosing block that has a role, so ops compare across differently nested helpers (BERT's attention.self). */
 function opsByRegion(blocks: Map<string, BlockFact>, regions: Set<string>): Map<string, OpFact[]> {
@@ -193,7 +196,9 @@ function opsByRegion(blocks: Map<string, BlockFact>, regions: Set<string>): Map<
   return out;
 }
 
-const layerOrder = ["residual", "norm placement", "norm", "positions", "qkv projection", "mlp", "shared expert"];
+const layerAspects = ["residual", "norm placement", "norm", "positions", "qkv projection", "mlp", "shared expert"];
+/** The aspects in report order: the stacks, the (first) layer's, then an encoder-decoder's decoder layer's. */
+const layerOrder = ["stacks", ...layerAspects, "layer variation", ...["residual", "norm placement", "qkv projection", "cross-attention qkv projection", "mlp", "shared expert", "layer variation"].map((x) => `decoder ${x}`)];
 
 /** Both models' blocks, modules and tensors under role paths, and how a row names a path. */
 interface Aligned {
@@ -205,6 +210,9 @@ interface Aligned {
   leavesB: Map<string, Leaf>;
   tensorsA: Map<string, string>;
   tensorsB: Map<string, string>;
+  /** Weights' sizes by what they size, where known: equal ones are the same shape in another layout. */
+  sizesA: Map<string, string>;
+  sizesB: Map<string, string>;
   show(canon: string): string;
   tied(side: "a" | "b"): string;
 }
@@ -227,6 +235,8 @@ function align(sa: Side, sb: Side): { al: Aligned; names: NameChange[] } {
     leavesB: leavesOf(sb, nb),
     tensorsA: canonTensors(sa.facts, na),
     tensorsB: canonTensors(sb.facts, nb),
+    sizesA: new Map([...sa.facts.tensorSizes].map(([t, x]) => [na.canon(t), x])),
+    sizesB: new Map([...sb.facts.tensorSizes].map(([t, x]) => [nb.canon(t), x])),
     show: (canon) => RoleNames.display(canon, na, nb),
     tied: (side) => {
       const ties = side === "a" ? tiesA : tiesB;
@@ -258,7 +268,8 @@ export function diffSides(sa: Side, sb: Side): DiffReport {
   for (const t of new Set([...al.tensorsA.keys(), ...al.tensorsB.keys()])) {
     const ta = al.tensorsA.get(t);
     const tb = al.tensorsB.get(t);
-    if (ta && tb && ta !== tb) report.shapes.push({ tensor: al.show(t), a: ta, b: tb });
+    const [sizesA, sizesB] = [al.sizesA.get(t), al.sizesB.get(t)];
+    if (ta && tb && ta !== tb && !(sizesA !== undefined && sizesA === sizesB)) report.shapes.push({ tensor: al.show(t), a: ta, b: tb });
   }
   const [tiedA, tiedB] = [al.tied("a"), al.tied("b")];
   if (tiedA !== tiedB) report.structure.push({ path: "(weights)", change: "changed", a: `tied: ${tiedA}`, b: `tied: ${tiedB}` });
@@ -277,6 +288,12 @@ function layerRows(sa: Side, sb: Side): LayerChange[] {
     const x = sa.anatomy.aspects.get(aspect);
     const y = sb.anatomy.aspects.get(aspect);
     if ((!x && !y) || (x && y && x.short === y.short)) continue;
+    // The decoder's layer only when both models have one, and only where it says more than the first stack's row.
+    if (aspect.startsWith("decoder ")) {
+      if (!x || !y) continue;
+      const first = rows.find((l) => l.aspect === aspect.slice("decoder ".length));
+      if (first && first.shortA === x.short && first.shortB === y.short) continue;
+    }
     const none = `no ${aspect}`;
     rows.push({ aspect, a: x?.detail ?? none, b: y?.detail ?? none, shortA: x?.short ?? none, shortB: y?.short ?? none });
   }
@@ -304,6 +321,13 @@ function hyperRows(sa: Side, sb: Side): HyperChange[] {
 }
 
 /**
+ * A nonlinearity or norm called as an op inside a layer (ChatGLM's swiglu's silu where Llama has
+ * an act_fn module): the layer's `mlp` and `norm` aspects name it, so no op row on one side; and
+ * a position op when the `positions` aspects differ (Falcon's rope vs GPT-2's learned positions).
+ */
+const describedByAspects = (region: string, op: string, positionsDiffer: boolean) => (inLayer(region) && (opRole(op) === "activation" || opRole(op) === "norm")) || (positionsDiffer && opRole(op) === "positions");
+
+/**
  * Ops, by region: those with a role pair by their index among calls of that op; layout ops
  * pair only when both regions lay out alike (else the layer's qkv aspect says how).
  */
@@ -312,6 +336,8 @@ function opRows(al: Aligned, report: DiffReport): void {
   const opsA = opsByRegion(al.blocksA, regions);
   const opsB = opsByRegion(al.blocksB, regions);
   const oneSided: StructureChange[] = [];
+  // When the position encodings differ, the `positions` aspect says how: no op rows for rope on one side.
+  const positionsDiffer = al.sa.anatomy.aspects.get("positions")?.short !== al.sb.anatomy.aspects.get("positions")?.short;
   for (const [region, la] of opsA) {
     const lb = opsB.get(region);
     if (!lb) continue;
@@ -320,11 +346,19 @@ function opRows(al: Aligned, report: DiffReport): void {
     const alike = layout(la) === layout(lb);
     const byKey = new Map(lb.map((o) => [`${o.op}#${o.index}`, o]));
     const seen = new Set<string>();
+    // A layout op's attribute that makes the same change as one of a role op's attributes here
+    // (split_heads' heads, 8 → 32, with attention's heads) follows from it: one row, the role op's.
+    const roleChanges = new Set<string>();
+    for (const oa of la) {
+      const ob = byKey.get(`${oa.op}#${oa.index}`);
+      if (ob && hasRole(oa.op)) for (const [attr, va] of Object.entries(oa.attrs)) if (ob.attrs[attr] !== undefined && ob.attrs[attr] !== va) roleChanges.add(`${va}\u0000${ob.attrs[attr]}`);
+    }
     for (const oa of la) {
       const k = `${oa.op}#${oa.index}`;
       seen.add(k);
       const ob = byKey.get(k);
       if (!hasRole(oa.op) && !alike) continue;
+      if (!ob && describedByAspects(region, oa.op, positionsDiffer)) continue;
       if (!ob) {
         oneSided.push({ path: block, change: "removed", a: opText(oa) });
         continue;
@@ -332,10 +366,10 @@ function opRows(al: Aligned, report: DiffReport): void {
       for (const attr of new Set([...Object.keys(oa.attrs), ...Object.keys(ob.attrs)])) {
         const va = oa.attrs[attr] ?? "default";
         const vb = ob.attrs[attr] ?? "default";
-        if (va !== vb) report.attributes.push({ block, op: oa.op, index: oa.index, attr, a: va, b: vb });
+        if (va !== vb && !(!hasRole(oa.op) && roleChanges.has(`${va}\u0000${vb}`))) report.attributes.push({ block, op: oa.op, index: oa.index, attr, a: va, b: vb });
       }
     }
-    for (const ob of lb) if (!seen.has(`${ob.op}#${ob.index}`) && (hasRole(ob.op) || alike)) oneSided.push({ path: block, change: "added", b: opText(ob) });
+    for (const ob of lb) if (!seen.has(`${ob.op}#${ob.index}`) && (hasRole(ob.op) || alike) && !describedByAspects(region, ob.op, positionsDiffer)) oneSided.push({ path: block, change: "added", b: opText(ob) });
   }
   // An op that one model calls in one module and the other in another (BERT computes
   // position ids in its embeddings, GPT-2 in the backbone) has moved, not changed.
@@ -354,16 +388,25 @@ function opRows(al: Aligned, report: DiffReport): void {
 function blockRows(al: Aligned, report: DiffReport): void {
   const { pairs, onlyA, onlyB } = alignBlocks(al.blocksA, al.blocksB);
   for (const [fa, fb] of pairs) if (fa.role !== fb.role) report.structure.push({ path: al.show(parentOf(fa.role)) || "(root)", change: "renamed", a: al.show(fa.role), b: al.show(fb.role) });
-  const explained = (f: BlockFact, leaves: Map<string, Leaf>) => f.role.startsWith("layers.") && [...leaves.values()].filter((l) => l.block === f.role && l.live).every((l) => l.roled);
+  const explained = (f: BlockFact, leaves: Map<string, Leaf>) => inOneSidedDecoder(al, f.role) || (inLayer(f.role) && [...leaves.values()].filter((l) => l.block === f.role && l.live).every((l) => l.roled));
   for (const f of onlyA) if (!explained(f, al.leavesA)) report.structure.push({ path: al.show(f.role), change: "removed", a: f.className });
   for (const f of onlyB) if (!explained(f, al.leavesB)) report.structure.push({ path: al.show(f.role), change: "added", b: f.className });
+}
+
+/**
+ * A part of an encoder-decoder's decoder (its layers, embedding, final norm) when the other
+ * model has no decoder: the `stacks` aspect says so, and the decoder's own row stands for its modules.
+ */
+function inOneSidedDecoder(al: Aligned, canon: string): boolean {
+  const has = (s: Side) => [...s.anatomy.roles.values()].includes("decoder_layers");
+  return has(al.sa) !== has(al.sb) && canon.startsWith("decoder_");
 }
 
 /** Modules compared by role path: what their kind leaves out (bias, eps), the parameters they gain or lose, and those on one side only. */
 function leafRows(al: Aligned, report: DiffReport): void {
   const { leavesA, leavesB, tensorsA, tensorsB, show } = al;
   // Inside the layer a one-sided block's row stands for its modules; outside it (BERT's embeddings) they are listed.
-  const blocksOnOneSide = new Set([...al.blocksA.keys(), ...al.blocksB.keys()].filter((k) => k.startsWith("layers.") && al.blocksA.has(k) !== al.blocksB.has(k)));
+  const blocksOnOneSide = new Set([...al.blocksA.keys(), ...al.blocksB.keys()].filter((k) => inLayer(k) && al.blocksA.has(k) !== al.blocksB.has(k)));
   for (const path of new Set([...leavesA.keys(), ...leavesB.keys()])) {
     const la = leavesA.get(path);
     const lb = leavesB.get(path);
@@ -384,7 +427,7 @@ function leafRows(al: Aligned, report: DiffReport): void {
     const l = (la ?? lb)!;
     // Inside the layer, a module with a role is described by the layer comparison; a
     // module that neither computes nor holds weights (an unused dropout) is no difference.
-    if (!l.live || (l.roled && path.startsWith("layers.")) || blocksOnOneSide.has(l.block)) continue;
+    if (!l.live || (l.roled && inLayer(path)) || blocksOnOneSide.has(l.block) || inOneSidedDecoder(al, path)) continue;
     if (la) report.structure.push({ path: show(path), change: "removed", a: la.text });
     else report.structure.push({ path: show(path), change: "added", b: lb!.text });
   }
@@ -403,7 +446,8 @@ function insteadOf(a: string, b: string): string {
 /** The summary clauses: the layer's aspects, the op attributes that have words, and weight tying. */
 function summarize(r: DiffReport): string[] {
   const out: string[] = [];
-  for (const l of r.layer) out.push(insteadOf(l.shortA, l.shortB));
+  // Which modules some layers lack is detail for the layer rows, not a design choice to summarise.
+  for (const l of r.layer) if (!l.aspect.endsWith("layer variation")) out.push(insteadOf(l.shortA, l.shortB));
   for (const x of r.attributes) {
     const call = r.attributes.filter((y) => y.block === x.block && y.op === x.op && y.index === x.index);
     const pa = opPhrase(x.op, x.attr, x.a, Object.fromEntries(call.map((y) => [y.attr, y.a])));
@@ -415,7 +459,8 @@ function summarize(r: DiffReport): string[] {
     // The head's tying when a side ties it (T5 v1.1 unties its head, not its embeddings), else any tying.
     const what = /head/.test(`${tie.a}${tie.b}`) ? "head" : "weights";
     const tied = (s: string | undefined) => (s !== "tied: untied" && (what === "weights" || /head/.test(s ?? "")) ? "tied" : "untied");
-    out.push(insteadOf(`${tied(tie.a)} ${what}`, `${tied(tie.b)} ${what}`));
+    // Both heads tied (T5 ties its decoder's embeddings too, GPT-2 only its head): the structure row says which, no clause.
+    if (tied(tie.a) !== tied(tie.b)) out.push(insteadOf(`${tied(tie.a)} ${what}`, `${tied(tie.b)} ${what}`));
   }
   return [...new Set(out)];
 }

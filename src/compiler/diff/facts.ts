@@ -55,6 +55,13 @@ export interface OpSize {
   path: string;
 }
 
+/** A block of fused expert tensors an executed op routes to, and the op's size that counts the experts (both in the block instance at `path`). */
+export interface FusedExperts {
+  block: string;
+  count: Sym;
+  path: string;
+}
+
 export interface ModelFacts {
   label: string;
   arch: string;
@@ -62,9 +69,12 @@ export interface ModelFacts {
   hyper: Map<string, HyperFact>;
   blocks: Map<string, BlockFact>;
   tensors: Map<string, string>; // role-path of parameter → shape
+  /** Path key of a module's weight → its sizes by the parameters that set them ("in_features 768, out_features 3072"), where its primitive declares them. */
+  tensorSizes: Map<string, string>;
   ties: string[];
   stats: ModelStats;
   opSizes: OpSize[];
+  fusedExperts: FusedExperts[];
 }
 
 /** Names used only to print class names or reprs: renaming them changes nothing that runs. */
@@ -145,6 +155,12 @@ function normalizeDefaults(op: OpDef, attrs: Record<string, string>): void {
   op.diff.normalize?.(attrs);
 }
 
+/** Two facts of one block that differ only in which modules they hold, not in what the shared ones are or in their ops. */
+function differsOnlyInModules(x: BlockFact, y: BlockFact): boolean {
+  if (x.className !== y.className || JSON.stringify(x.ops) !== JSON.stringify(y.ops)) return false;
+  return Object.entries(x.leaves).every(([n, l]) => !(n in y.leaves) || JSON.stringify(l) === JSON.stringify(y.leaves[n]));
+}
+
 export function extractFacts(m: ElaboratedModel, label: string): ModelFacts {
   const arch = m.config.arch;
   const cosmetic = cosmeticNames(arch);
@@ -157,10 +173,17 @@ export function extractFacts(m: ElaboratedModel, label: string): ModelFacts {
   const resolved = resolvedArch(arch);
   const blocks = new Map<string, BlockFact>();
   const opSizes: OpSize[] = [];
+  const fusedExperts: FusedExperts[] = [];
   const keyOf = pathKeys(m.root);
   const tensors = new Map<string, string>();
+  const tensorSizes = new Map<string, string>();
   for (const inst of walkInstances(m.root)) {
-    for (const w of inst.weights) tensors.set(keyOf(w.name), `[${w.shape.join(", ")}]`);
+    for (const w of inst.weights) {
+      tensors.set(keyOf(w.name), `[${w.shape.join(", ")}]`);
+      // The sizes by what they size (Linear's weight is out × in, Conv1D's in × out): a shape that is another's transposed layout is no difference.
+      const dims = inst.primitive?.weightDims?.[w.name.slice(inst.path.length + 1)];
+      if (dims) tensorSizes.set(keyOf(w.name), dims.map((d, i) => `${d} ${w.shape[i]}`).sort().join(", "));
+    }
     if (inst.kind !== "block" || !inst.block) continue;
     const role = keyOf(inst.path) || "(root)";
     const leaves: Record<string, LeafFact> = {};
@@ -176,7 +199,11 @@ export function extractFacts(m: ElaboratedModel, label: string): ModelFacts {
       const written = executed.get(call.expr);
       if (!written) continue;
       const op = call.def.name;
-      for (const [meaning, sym] of Object.entries(call.def.diff.meanings?.(call) ?? {})) if (sym) opSizes.push({ meaning, sym, path: inst.path });
+      const meanings = call.def.diff.meanings?.(call) ?? {};
+      for (const [meaning, sym] of Object.entries(meanings)) if (sym) opSizes.push({ meaning, sym, path: inst.path });
+      const fused = call.def.diff.fusedExperts?.(call);
+      const count = fused && meanings[fused.count];
+      if (fused && count) fusedExperts.push({ block: fused.block.path, count, path: inst.path });
       const index = counts.get(op) ?? 0;
       counts.set(op, index + 1);
       const attrs: Record<string, string> = {};
@@ -219,14 +246,17 @@ export function extractFacts(m: ElaboratedModel, label: string): ModelFacts {
       } catch {
         by = `${e.op === "/" ? "1 / " : ""}${exprText(scalarSide.syntax)}`;
       }
-      ops.push({ op: "scale", index: scales++, attrs: { by } });
+      // Multiplying by 1 (a rescale this configuration turns off) computes nothing.
+      if (by !== "1") ops.push({ op: "scale", index: scales++, attrs: { by } });
     }
     const fact: BlockFact = { role, className: inst.className, ops, leaves };
     const first = blocks.get(role);
     // Per-layer variation (alternating windows, layer-wise widths): a layer that differs from
     // the first of its list is its own entry, under its concrete path.
+    // A layer that only lacks or adds modules (T5's later layers lack the first one's
+    // relative-position table) is the `layer variation` aspect's (anatomy.ts), stated once.
     if (!first) blocks.set(role, fact);
-    else if (JSON.stringify({ ...first, role: "" }) !== JSON.stringify({ ...fact, role: "" })) blocks.set(inst.path, { ...fact, role: inst.path });
+    else if (JSON.stringify({ ...first, role: "" }) !== JSON.stringify({ ...fact, role: "" }) && !differsOnlyInModules(first, fact)) blocks.set(inst.path, { ...fact, role: inst.path });
   }
   return {
     label,
@@ -235,8 +265,10 @@ export function extractFacts(m: ElaboratedModel, label: string): ModelFacts {
     hyper,
     blocks,
     tensors,
+    tensorSizes,
     ties: m.ties.map((t) => `${t.target} = ${t.source}`),
     stats: computeStats(m),
     opSizes,
+    fusedExperts,
   };
 }

@@ -10,7 +10,7 @@ import { valueSlots } from "./value-flows.js";
 export function side(m: ElaboratedModel, label: string): Side {
   const facts = extractFacts(m, label);
   const anatomy = anatomyOf(m);
-  return { facts, anatomy, concepts: conceptsOf(m, valueSlots(m, anatomy, facts.opSizes)) };
+  return { facts, anatomy, concepts: conceptsOf(m, valueSlots(m, anatomy, facts.opSizes, facts.fusedExperts)) };
 }
 
 export function diffModels(a: ElaboratedModel, b: ElaboratedModel, labels: [string, string] = ["A", "B"]): DiffReport {

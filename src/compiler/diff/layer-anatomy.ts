@@ -30,6 +30,7 @@ interface Sublayers {
   cross: FlowNode[];
   mlp: FlowNode[];
   attnBlock?: string;
+  crossBlock?: string;
 }
 
 export function describeLayer(m: ElaboratedModel, layer: Instance, count: number, setRole: (p: string, r: string) => void, out: Anatomy, prefix = "layers"): void {
@@ -88,7 +89,7 @@ function sublayers(r: LayerReading): Sublayers {
   if (mlpBlock) roleBlock(mlpBlock, mlp, "mlp");
   for (const a of attention) if (!cross.includes(a)) r.role(a, "attention");
   for (const a of cross) r.role(a, "cross_attention");
-  return { attention, cross, mlp, ...(attnBlock ? { attnBlock } : {}) };
+  return { attention, cross, mlp, ...(attnBlock ? { attnBlock } : {}), ...(crossBlock && cross.length ? { crossBlock } : {}) };
 }
 
 interface Norms {
@@ -174,9 +175,20 @@ function residualAspect(r: LayerReading, s: Sublayers, norms: Norms): void {
 
 /** Attention's projections: one fused matrix split into row ranges, or separate ones; and the output projection. */
 function qkvAspect(r: LayerReading, s: Sublayers): void {
+  const self = s.attention.filter((a) => !s.cross.includes(a));
+  if (self.length) projections(r, self, "attention", s.attnBlock, "qkv projection");
+  // Cross-attention's projections take roles of their own (its q reads the layer, its k and v the encoder's output).
+  if (s.cross.length) projections(r, s.cross, "cross_attention", s.crossBlock, "cross-attention qkv projection");
+}
+
+/**
+ * One attention's q/k/v projections (fused or separate), read off its first mixing op, and its
+ * output projection, the first after all of them (Mamba's x_proj, between its convolution and
+ * its scan, is not), as roles under `role` and an aspect.
+ */
+function projections(r: LayerReading, mixing: FlowNode[], role: string, block: string | undefined, aspect: string): void {
   const { g, anc } = r;
-  const a = s.attention[0];
-  if (!a) return;
+  const a = mixing[0]!;
   const [q, k, v] = [0, 1, 2].map((i) => sourceOf(g, a.inputs[i]));
   const name = (x: { proj: FlowNode }) => x.proj.instance?.name ?? "?";
   const rows = (x: { part?: FlowNode["part"] }, what: string) => (x.part?.from !== undefined ? `${what} ${x.part.from}–${x.part.to}` : what);
@@ -186,21 +198,21 @@ function qkvAspect(r: LayerReading, s: Sublayers): void {
       const outF = Number(q.proj.instance?.args.out_features);
       const width = Math.max(...[q, k, v].map((x) => x.part?.to ?? 0));
       const groups = width > 0 && outF > width && outF % width === 0 ? outF / width : 1;
-      r.role(q.proj, "attention.qkv");
-      r.aspects.set("qkv projection", { short: "fused qkv projection", detail: `fused ${name(q)}: rows ${[rows(q, "q"), rows(k, "k"), rows(v, "v")].join(", ")}${groups > 1 ? ` within each of ${groups} groups of ${width}` : ""}` });
+      r.role(q.proj, `${role}.qkv`);
+      r.aspects.set(aspect, { short: "fused qkv projection", detail: `fused ${name(q)}: rows ${[rows(q, "q"), rows(k, "k"), rows(v, "v")].join(", ")}${groups > 1 ? ` within each of ${groups} groups of ${width}` : ""}` });
     } else if (k.proj === v.proj) {
-      r.role(q.proj, "attention.q");
-      r.role(k.proj, "attention.kv");
-      r.aspects.set("qkv projection", { short: "separate q, fused kv projection", detail: `separate ${name(q)}, fused ${name(k)}: rows ${rows(k, "k")}, ${rows(v, "v")}` });
+      r.role(q.proj, `${role}.q`);
+      r.role(k.proj, `${role}.kv`);
+      r.aspects.set(aspect, { short: "separate q, fused kv projection", detail: `separate ${name(q)}, fused ${name(k)}: rows ${rows(k, "k")}, ${rows(v, "v")}` });
     } else {
-      r.role(q.proj, "attention.q");
-      r.role(k.proj, "attention.k");
-      r.role(v.proj, "attention.v");
-      r.aspects.set("qkv projection", { short: "separate q, k, v projections", detail: `separate ${name(q)}, ${name(k)}, ${name(v)}` });
+      r.role(q.proj, `${role}.q`);
+      r.role(k.proj, `${role}.k`);
+      r.role(v.proj, `${role}.v`);
+      r.aspects.set(aspect, { short: "separate q, k, v projections", detail: `separate ${name(q)}, ${name(k)}, ${name(v)}` });
     }
   }
-  const o = g.nodes.find((n) => isProjection(n) && anc[n.id]!.has(a.id) && (!s.attnBlock || under(n.path, s.attnBlock)));
-  if (o) r.role(o, "attention.o");
+  const o = g.nodes.find((n) => isProjection(n) && mixing.every((x) => anc[n.id]!.has(x.id)) && (!block || under(n.path, block)));
+  if (o) r.role(o, `${role}.o`);
 }
 
 /** The MLP: dense (gated or not), or routed experts with perhaps a shared expert. */

@@ -10,7 +10,7 @@ import { ConfigSymbols } from "../check/config-symbols.js";
 import { toSym } from "../check/symbolic.js";
 import type { ElaboratedModel, Instance } from "../elaborate/instance.js";
 import type { Sym } from "../shapes/sym.js";
-import type { OpSize } from "./facts.js";
+import type { FusedExperts, OpSize } from "./facts.js";
 import type { Anatomy } from "./anatomy-types.js";
 
 /**
@@ -50,7 +50,22 @@ function bind(params: readonly string[], args: readonly A.Arg[]): Map<string, A.
 
 type Env = ReadonlyMap<string, Sym>;
 
-export function valueSlots(m: ElaboratedModel, anatomy: Pick<Anatomy, "roles" | "keyOf">, opSizes: readonly OpSize[]): Slot[] {
+/** The meaning of an MLP's hidden width (each expert's in a mixture), however the model lays the MLP out. */
+export const MLP_WIDTH = "MLP hidden size";
+
+/**
+ * The quantities a report names in words rather than by a module's argument, each with the
+ * places that show it, most telling first: a model's hidden size is the width of the residual
+ * stream its final norm normalises, else of a norm on the layer's input, else its token
+ * embedding's width. The first place a model has is the quantity, at rank 0, so a row reads
+ * `meaning: hidden size`, not `final_norm.dim`.
+ */
+const TELLING: { meaning: string; from: RegExp[] }[] = [
+  { meaning: "hidden size", from: [/^final_norm\.dim$/, /^layers\.\*\.(input_norm|attention_norm|shared_norm)\.dim$/, /^token_embedding\.embedding_dim$/] },
+  { meaning: "vocabulary size", from: [/^token_embedding\.num_embeddings$/, /^head\.out_features$/] },
+];
+
+export function valueSlots(m: ElaboratedModel, anatomy: Pick<Anatomy, "roles" | "keyOf">, opSizes: readonly OpSize[], fusedExperts: readonly FusedExperts[] = []): Slot[] {
   const { roles, keyOf } = anatomy;
   const configSym = new ConfigSymbols(m.config.arch).sym;
   const out: Slot[] = [];
@@ -108,18 +123,27 @@ export function valueSlots(m: ElaboratedModel, anatomy: Pick<Anatomy, "roles" | 
   const primitiveSlots = (c: Instance, args: readonly A.Arg[], env: Env) => {
     const p = c.primitive;
     if (!p) return;
-    // A module without a role (T5's relative-position table) says too little of what its sizes are.
+    // A module without a role (T5's relative-position table) says too little of what its sizes are,
+    // except a bare tensor of a fused-experts block (DBRX's w1: every expert's rows stacked).
     const role = roles.get(keyOf(c.path));
-    if (!role) return;
+    if (!role) {
+      const owner = fusedExperts.find((f) => c.path.startsWith(`${f.block}.`));
+      const shape = bind(p.params.map((x) => x.name), args).get(p.params[0]?.name ?? "");
+      if (owner && p.diff.role === "tensor" && shape?.kind === "list") fused.push({ owner, dims: shape.items.map((x) => symOf(x, env)) });
+      return;
+    }
     const sizes = new Set(p.params.filter((x) => x.type === "int" || x.type === "int[]").map((x) => x.name));
     for (const [param, expr] of bind(p.params.map((x) => x.name), args)) {
       const s = symOf(expr, env);
       add(`${role}.${param}`, s, 1);
+      // The MLP's hidden width (each expert's, for a mixture) is its down projection's input, whatever the MLP's shape.
+      if (param === p.diff.input && /(^|\.)mlp(\.experts\.\*)?\.down$/.test(role)) add(MLP_WIDTH, s, 0);
       // By kind only a setting (a norm's eps, a projection's bias): every projection has in and out sizes of many meanings.
       if (!sizes.has(param)) add(`${p.diff.role}.${param}`, s, 2);
     }
   };
 
+  const fused: { owner: FusedExperts; dims: (Sym | undefined)[] }[] = [];
   const rootEnv = new Map<string, Sym>();
   for (const p of m.root.block?.params ?? []) {
     const s = p.default ? symOf(p.default, new Map()) : undefined;
@@ -128,5 +152,19 @@ export function valueSlots(m: ElaboratedModel, anatomy: Pick<Anatomy, "roles" | 
   visitBlock(m.root, rootEnv);
   // An op's sizes are written in its block's parameters: those become the config values passed in.
   for (const o of opSizes) add(o.meaning, o.sym.substitute(envs.get(o.path) ?? new Map()), 0);
+  for (const t of TELLING) {
+    const place = t.from.map((re) => out.find((x) => x.rank === 1 && re.test(x.meaning))).find((x) => x !== undefined);
+    if (place) add(t.meaning, place.sym, 0);
+  }
+  // A fused expert tensor stacks every expert's rows: a dimension that is the expert count (the
+  // routing op's `fusedExperts` hook names it) times a size is each expert's MLP width.
+  for (const t of fused) {
+    const count = t.owner.count.substitute(envs.get(t.owner.path) ?? new Map());
+    if (count.isConst()) continue;
+    for (const d of t.dims) {
+      const each = d?.div(count);
+      if (d && each && !each.symbols().some((x) => count.symbols().includes(x)) && !each.toString().includes("/")) add(MLP_WIDTH, each, 0);
+    }
+  }
   return out;
 }

@@ -55,6 +55,8 @@ export interface PrimitiveDiff {
   kind(a: Record<string, Value>): string;
   /** What an instance sets besides its kind and sizes, which the layer's aspects leave out ("eps 1e-05"); "" when nothing. */
   settings(a: Record<string, Value>): string;
+  /** A projection's parameter that sizes what it reads (the diff takes an MLP's width from its down projection's). */
+  input?: string;
 }
 
 export interface Primitive {
@@ -179,7 +181,7 @@ export const primitives: Record<string, Primitive> = {
     features: () => [],
     stats: matrixFlops,
     diffText: (a) => `Linear(${a.bias ? "bias" : "no bias"})`,
-    diff: plainDiff("projection", "Linear"),
+    diff: { ...plainDiff("projection", "Linear"), input: "in_features" },
   },
   // GPT-2's Conv1D: a linear layer whose weight is stored [in, out].
   Conv1D: {
@@ -214,7 +216,7 @@ class Conv1D(nn.Module):
     features: () => [],
     stats: matrixFlops,
     diffText: (a) => `Conv1D(${a.bias ? "bias" : "no bias"})`,
-    diff: plainDiff("projection", "Conv1D"),
+    diff: { ...plainDiff("projection", "Conv1D"), input: "in_features" },
   },
   Embedding: {
     name: "Embedding",

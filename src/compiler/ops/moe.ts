@@ -105,5 +105,15 @@ def moe(x, logits, experts, top_k, order="softmax_topk", normalize=True):
       : attr === "order" ? (v === "softmax_topk" ? "softmax before top-k" : "top-k before softmax")
       : undefined,
     attrs: (call) => ({ experts: String(expertCount(call) ?? "?") }),
+    // The expert count, as the router logits' last dimension: also what a fused expert tensor's rows are divided by (diff/value-flows.ts).
+    meanings: (call) => {
+      const l = call.type("logits");
+      return l?.kind === "tensor" && l.dims.length > 0 ? { experts: l.dims[l.dims.length - 1] } : {};
+    },
+    fusedExperts: (call) => {
+      const e = call.type("experts");
+      const block = e && fusedExperts(e) ? call.submodule("experts") : undefined;
+      return block ? { block, count: "experts" } : undefined;
+    },
   },
 };

@@ -91,6 +91,12 @@ export interface OpDiff {
    * is that quantity, whatever the model calls it (Falcon's `kv`, Llama's `kv_heads`).
    */
   meanings?(call: OpCall): Record<string, Sym | undefined>;
+  /**
+   * A block computing every expert from fused tensors (DBRX's ExpertGLU, whose `w1` stacks each
+   * expert's rows), with the meaning in `meanings` that counts the experts: the diff reads each
+   * expert's sizes off those tensors' dimensions.
+   */
+  fusedExperts?(call: OpCall): { block: Instance; count: string } | undefined;
   /** Removes attributes that mean nothing given the others (the factor of an unscaled rope). */
   normalize?(attrs: Record<string, string>): void;
   /**

@@ -93,12 +93,18 @@ def rope(ctx, x, theta, style="rotate_half", dim=None, scaling=None, factor=1.0,
     anchor: false,
     role: "positions",
     phrase: (attr, v) => (attr === "theta" ? `rope theta ${v}` : undefined),
+    // The rotated width: the whole head (the default D, or D written out: Qwen's 128 of 128) or a part of it (ChatGLM's 64 of 128).
+    attrs: (call) => {
+      const x = call.type("x");
+      const head = x?.kind === "tensor" && x.dims.length > 0 ? call.size(x.dims[x.dims.length - 1]!) : undefined;
+      const dim = call.value("dim");
+      return { dim: dim === undefined || dim === null || dim === head ? "whole head" : dim };
+    },
     normalize: (attrs) => {
       if (attrs.scaling !== "none" && attrs.scaling !== "default") return;
-      // Without scaling, the scaling factor and original length do nothing.
+      // Without scaling, the scaling factor, original length and longrope's factors do nothing.
       attrs.scaling = "none";
-      delete attrs.factor;
-      delete attrs.original;
+      for (const k of ["factor", "original", "short_factor", "long_factor", "attention_factor"]) delete attrs[k];
     },
   },
 };

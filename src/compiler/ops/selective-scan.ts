@@ -82,5 +82,5 @@ def selective_scan(ctx, site, x, delta, A, B, C, D=None):
     },
   },
   // The token mixer of a state-space block: it says what the block is for.
-  diff: { anchor: true },
+  diff: { anchor: true, role: "mixing" },
 };
