@@ -113,6 +113,21 @@ describe("BERT → GPT-2", () => {
   });
 });
 
+describe("Mixtral → DBRX (fused experts)", () => {
+  const r = () => diffPresets("Mixtral-8x7B-v0.1", "dbrx-instruct");
+
+  it("reads DBRX's fused expert block as 16 gated SiLU experts, as Mixtral's 8: no MLP row", () => {
+    // DBRX's ExpertGLU computes silu(x w1ᵀ) · (x v1ᵀ) then w2 for one expert: a gated SiLU MLP.
+    expect(layer(r()).mlp).toBeUndefined();
+    expect(r().summary).toEqual(expect.arrayContaining(["16 experts instead of 8", "top-4 instead of top-2", "fused qkv projection instead of separate q, k, v projections"]));
+  });
+
+  it("normalize = 1 (an L1 norm of softmax gates) renormalises as Mixtral's does: no row, no clause", () => {
+    expect(r().attributes.filter((a) => a.attr === "normalize")).toEqual([]);
+    expect(r().summary.join("; ")).not.toMatch(/top-k weights/);
+  });
+});
+
 describe("Mixtral → Qwen1.5-MoE", () => {
   const r = () => diffPresets("Mixtral-8x7B-v0.1", "Qwen1.5-MoE-A2.7B");
 

@@ -366,7 +366,8 @@ function opRows(al: Aligned, report: DiffReport): void {
       for (const attr of new Set([...Object.keys(oa.attrs), ...Object.keys(ob.attrs)])) {
         const va = oa.attrs[attr] ?? "default";
         const vb = ob.attrs[attr] ?? "default";
-        if (va !== vb && !(!hasRole(oa.op) && roleChanges.has(`${va}\u0000${vb}`))) report.attributes.push({ block, op: oa.op, index: oa.index, attr, a: va, b: vb });
+        if (va === vb || (!hasRole(oa.op) && roleChanges.has(`${va}\u0000${vb}`)) || sameMeaning(oa, ob, attr, va, vb)) continue;
+        report.attributes.push({ block, op: oa.op, index: oa.index, attr, a: va, b: vb });
       }
     }
     for (const ob of lb) if (!seen.has(`${ob.op}#${ob.index}`) && (hasRole(ob.op) || alike) && !describedByAspects(region, ob.op, positionsDiffer)) oneSided.push({ path: block, change: "added", b: opText(ob) });
@@ -433,6 +434,12 @@ function leafRows(al: Aligned, report: DiffReport): void {
   }
 }
 
+/** Two spellings the op reads the same (moe's `normalize = true` and `= 1`: both renormalise). */
+function sameMeaning(oa: { op: string; attrs: Record<string, string> }, ob: { attrs: Record<string, string> }, attr: string, va: string, vb: string): boolean {
+  const pa = opPhrase(oa.op, attr, va, oa.attrs);
+  return pa !== undefined && pa === opPhrase(oa.op, attr, vb, ob.attrs);
+}
+
 /** "32 kv heads" instead of "1 kv heads" reads "32 kv heads instead of 1". */
 function insteadOf(a: string, b: string): string {
   if (a.startsWith("no ") || b.startsWith("no ")) return b;
@@ -452,7 +459,7 @@ function summarize(r: DiffReport): string[] {
     const call = r.attributes.filter((y) => y.block === x.block && y.op === x.op && y.index === x.index);
     const pa = opPhrase(x.op, x.attr, x.a, Object.fromEntries(call.map((y) => [y.attr, y.a])));
     const pb = opPhrase(x.op, x.attr, x.b, Object.fromEntries(call.map((y) => [y.attr, y.b])));
-    if (pa && pb) out.push(insteadOf(pa, pb));
+    if (pa && pb && pa !== pb) out.push(insteadOf(pa, pb));
   }
   const tie = r.structure.find((s) => s.path === "(weights)");
   if (tie) {

@@ -13,7 +13,7 @@ export const roleOf = (n: FlowNode) => (n.kind === "op" ? opRole(n.what) : undef
 /** The role of a module node's primitive (undefined for ops and blocks). */
 export const moduleRole = (n: FlowNode): PrimitiveRole | undefined => (n.kind === "module" ? n.instance?.primitive?.diff.role : undefined);
 export const isNorm = (n: FlowNode) => moduleRole(n) === "norm" || roleOf(n) === "norm";
-export const isProjection = (n: FlowNode) => moduleRole(n) === "projection";
+export const isProjection = (n: FlowNode) => moduleRole(n) === "projection" || roleOf(n) === "projection";
 export const isLookup = (n: FlowNode) => moduleRole(n) === "embedding";
 export const isActivation = (n: FlowNode) => moduleRole(n) === "activation" || roleOf(n) === "activation";
 export const isAttention = (n: FlowNode) => roleOf(n) === "mixing";

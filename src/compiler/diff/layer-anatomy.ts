@@ -229,7 +229,11 @@ function mlpAspect(r: LayerReading, s: Sublayers): void {
     return;
   }
   const list = router.submodules[0];
-  const expert = list?.children[0];
+  // Fused experts (DBRX): one block holds every expert's weights, and its forward is one expert.
+  const fused = router.bound?.def.diff.fusedExperts?.(router.bound);
+  const expert = fused ? fused.block : list?.children[0];
+  const fusedCount = fused ? router.bound!.def.diff.meanings?.(router.bound!)[fused.count] : undefined;
+  const count = fused ? (fusedCount && router.bound!.size(fusedCount)) : list?.children.length;
   const eg = expert?.block?.forward ? buildGraph(r.m, expert) : undefined;
   const shape = eg ? mlpShape(eg, ancestors(eg), eg.nodes.filter(isActivation)) : undefined;
   if (list) r.setRole(list.path, `${r.prefix}.*.mlp.experts`);
@@ -237,7 +241,7 @@ function mlpAspect(r: LayerReading, s: Sublayers): void {
   const logits = sourceOf(g, router.inputs[1]);
   if (logits) r.role(logits.proj, "mlp.router");
   const words = shape ? mlpWords(shape) : "MLP";
-  r.aspects.set("mlp", { short: `mixture of ${words} experts`, detail: `routed experts: ${list?.children.length ?? "?"} × ${words}` });
+  r.aspects.set("mlp", { short: `mixture of ${words} experts`, detail: `routed experts: ${count ?? "?"} × ${words}` });
   sharedExpert(r, acts.filter((x) => !anc[x.id]!.has(router.id) && !anc[router.id]!.has(x.id)));
 }
 

@@ -32,6 +32,8 @@ export interface FlowNode {
   submodules: Instance[];
   /** What the op's `features` hook says about this call (its feature-table labels). */
   features: Feature[];
+  /** The op call bound to its definition, for the definition's hooks. */
+  bound?: OpCall;
   /** A part of a split: its index and the slice of the last axis it takes. */
   part?: { index: number; from?: number; to?: number; of: number };
 }
@@ -136,9 +138,10 @@ class ForwardInliner {
     return found?.kind === "list" ? found.children[0] : found;
   }
 
-  /** The module or module list an expression names (`layer`, `experts[i]`, `CoreNet[3]`). */
+  /** The module or module list an expression names (`layer`, `experts[i]`, `CoreNet[3]`, `norm_attn_norm.attn`). */
   private lookup(callee: ResolvedExpr): Instance | undefined {
     if (callee.kind === "name") return this.loopModules.get(callee.name) ?? this.self.children.find((c) => c.name === callee.name);
+    if (callee.kind === "member") return this.lookup(callee.target)?.children.find((c) => c.name === callee.name);
     if (callee.kind !== "index") return undefined;
     const list = this.lookup(callee.target);
     let i = 0;
@@ -200,7 +203,7 @@ class ForwardInliner {
       const v = a.value;
       const t = v.type;
       if (t?.kind === "modlist" || t?.kind === "module") {
-        const mod = v.kind === "name" ? self.children.find((c) => c.name === v.name) : undefined;
+        const mod = this.lookup(v);
         if (mod) submodules.push(mod);
       } else if (t?.kind === "tensor" || t?.kind === "tuple") inputs.push(...flat(this.expr(v)));
       else {
@@ -209,7 +212,7 @@ class ForwardInliner {
       }
     });
     const bc = this.builder.boundCall(self, e.syntax);
-    const id = this.add({ kind: "op", what, path: self.path, inputs, owner: self, call: e.syntax, args: values, submodules, features: bc ? bc.def.features(bc) : [] });
+    const id = this.add({ kind: "op", what, path: self.path, inputs, owner: self, call: e.syntax, args: values, submodules, features: bc ? bc.def.features(bc) : [], ...(bc ? { bound: bc } : {}) });
     const t = e.type;
     return t?.kind === "tuple" ? this.parts(id, t.items.length, values, bc, params) : id;
   }

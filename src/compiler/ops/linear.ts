@@ -2,7 +2,7 @@
 // is the primitive Linear.
 import { tensor } from "../check/types.js";
 import { asTensor } from "./argument-checks.js";
-import { noFeatures, noStats, plainDiff, type OpDef } from "./op-def.js";
+import { noFeatures, noStats, type OpDef } from "./op-def.js";
 import { linearOnnx } from "../export/onnx/lowerings/shape.js";
 
 export const linear: OpDef = {
@@ -29,5 +29,6 @@ export const linear: OpDef = {
       return out !== undefined && inF !== undefined ? 2n * out * inF : 0n;
     },
   },
-  diff: plainDiff,
+  // A product with a held weight is a projection, as a Linear module is (DBRX's fused experts).
+  diff: { anchor: false, role: "projection" },
 };

@@ -99,7 +99,7 @@ def moe(x, logits, experts, top_k, order="softmax_topk", normalize=True):
     anchor: true,
     role: "routing",
     phrase: (attr, v) =>
-      attr === "normalize" ? (v === "true" ? "renormalised top-k weights" : "raw top-k weights")
+      attr === "normalize" ? normalizeWords(v)
       : attr === "top_k" ? `top-${v}`
       : attr === "experts" ? `${v} experts`
       : attr === "order" ? (v === "softmax_topk" ? "softmax before top-k" : "top-k before softmax")
@@ -117,3 +117,13 @@ def moe(x, logits, experts, top_k, order="softmax_topk", normalize=True):
     },
   },
 };
+
+/**
+ * The top-k weights as `normalize` leaves them. The gates are non-negative (softmax outputs), so
+ * dividing by their L1 norm (`normalize = 1`, DBRX) is the same renormalisation as `true`.
+ */
+function normalizeWords(v: string): string {
+  if (v === "true" || v === "1") return "renormalised top-k weights";
+  if (v === "false" || v === "null" || v === "none") return "raw top-k weights";
+  return `L${v}-normalised top-k weights`;
+}

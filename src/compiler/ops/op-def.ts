@@ -114,7 +114,7 @@ export interface OpDiff {
   phrase?(attr: string, value: string, changed: Readonly<Record<string, string>>): string | undefined;
 }
 
-export type OpRole = "mixing" | "routing" | "positions" | "norm" | "activation";
+export type OpRole = "mixing" | "routing" | "positions" | "norm" | "activation" | "projection";
 
 export interface OpDef {
   /** The name a forward body calls it by. */
