@@ -2,36 +2,13 @@
 // workspace), then per architecture the shape checker, and per preset the configuration
 // (types, requires) and the elaborated module tree.
 import { hasErrors, uniqueDiagnostics, type Diagnostic } from "./diagnostics/diagnostic.js";
-import { checkArch, type CheckResult } from "./check/checker.js";
+import { checkedArch, resolvedArch } from "./arch-analysis.js";
 import { resolveConfig, type Override, type ResolvedConfig } from "./eval/config.js";
 import { elaborate, type ElaboratedModel } from "./elaborate/instance.js";
 import type { ArchIR, Value } from "./ir/model.js";
-import { resolveArch } from "./resolved/resolve.js";
-import type { ResolvedArch } from "./resolved/nodes.js";
 import type { Workspace } from "./workspace.js";
 
-const checkCache = new WeakMap<ArchIR, CheckResult>();
-
-export function checkedArch(arch: ArchIR): CheckResult {
-  let r = checkCache.get(arch);
-  if (!r) {
-    r = checkArch(arch);
-    checkCache.set(arch, r);
-  }
-  return r;
-}
-
-const resolvedCache = new WeakMap<ArchIR, ResolvedArch>();
-
-/** The architecture's forward bodies as the checker resolved them (see resolved/nodes.ts). */
-export function resolvedArch(arch: ArchIR): ResolvedArch {
-  let r = resolvedCache.get(arch);
-  if (!r) {
-    r = resolveArch(arch, checkedArch(arch));
-    resolvedCache.set(arch, r);
-  }
-  return r;
-}
+export { checkedArch, resolvedArch };
 
 export function presetOverrides(arch: ArchIR, preset: string | undefined): Map<string, Override> {
   const p = preset ? arch.presets.get(preset) : undefined;

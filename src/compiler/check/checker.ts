@@ -12,7 +12,7 @@ import { checkBlock } from "./blocks.js";
 import { CheckContext } from "./context.js";
 import { checkRoots } from "./roots.js";
 import type { NumericEnv } from "./symbolic.js";
-import type { Annotations, ModuleListT, ModuleT } from "./types.js";
+import type { Annotations, ModuleCallee, ModuleListT, ModuleT } from "./types.js";
 
 export interface CheckResult {
   annotations: Annotations;
@@ -20,11 +20,13 @@ export interface CheckResult {
   envs: NumericEnv[];
   /** The module type each submodule declaration builds, for every block (a declaration that failed has none). */
   submoduleTypes: ReadonlyMap<A.SubmoduleDecl, ModuleT | ModuleListT>;
+  /** What each name or call of each submodule declaration and block alias builds (absent for an unknown name). */
+  moduleCallees: ReadonlyMap<A.Expr, ModuleCallee>;
 }
 
 export function checkArch(arch: ArchIR): CheckResult {
   const ctx = new CheckContext(arch, checkBlock);
   for (const b of arch.blocks.values()) checkBlock(ctx, b);
   checkRoots(ctx);
-  return { annotations: ctx.annotations, diagnostics: uniqueDiagnostics(ctx.diagnostics), envs: ctx.envs, submoduleTypes: ctx.submoduleTypes };
+  return { annotations: ctx.annotations, diagnostics: uniqueDiagnostics(ctx.diagnostics), envs: ctx.envs, submoduleTypes: ctx.submoduleTypes, moduleCallees: ctx.moduleCallees };
 }

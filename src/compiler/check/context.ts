@@ -7,7 +7,7 @@ import { error, type Diagnostic, type DiagnosticExtras } from "../diagnostics/di
 import type { ArchIR, BlockIR } from "../ir/model.js";
 import { ConfigSymbols } from "./config-symbols.js";
 import { numericEnvs, type Condition, type NumericEnv } from "./symbolic.js";
-import type { Annotations, ModuleListT, ModuleT, Type } from "./types.js";
+import type { Annotations, ModuleCallee, ModuleListT, ModuleT, Type } from "./types.js";
 
 /** Checks one block (blocks.ts); handed in so that a call of a block can have it checked first. */
 export type BlockCheck = (ctx: CheckContext, b: BlockIR) => void;
@@ -17,6 +17,8 @@ export class CheckContext {
   readonly annotations: Annotations = { types: new WeakMap(), resolutions: new WeakMap(), bindings: new WeakMap() };
   /** What each submodule declaration of each block builds (absent where its declaration failed). */
   readonly submoduleTypes = new Map<A.SubmoduleDecl, ModuleT | ModuleListT>();
+  /** What each name or call of each submodule declaration and alias builds (module-callees.ts). */
+  readonly moduleCallees = new Map<A.Expr, ModuleCallee>();
   readonly envs: NumericEnv[];
   readonly config: ConfigSymbols;
   /**

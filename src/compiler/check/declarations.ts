@@ -2,6 +2,7 @@
 // arguments), its alias, and its parameters' defaults. What they build enters the block's scope.
 import type { BlockScope } from "./block-scope.js";
 import { checkConfigNames } from "./config-names.js";
+import { bindModuleCallees } from "./module-callees.js";
 import { moduleTypeOf } from "./module-types.js";
 import type * as A from "../ast/nodes.js";
 
@@ -9,6 +10,7 @@ export function checkDeclarations(scope: BlockScope): void {
   const { ctx, block: b } = scope;
   const seen = new Map<string, A.Span>();
   for (const sm of b.submodules) {
+    bindModuleCallees(ctx.arch, sm.module, ctx.moduleCallees);
     const first = seen.get(sm.name);
     if (first) {
       ctx.fail("E0102", sm.nameSpan, `submodule \`${sm.name}\` is declared twice in \`${b.name}\``, {
@@ -20,7 +22,10 @@ export function checkDeclarations(scope: BlockScope): void {
     seen.set(sm.name, sm.nameSpan);
     declareSubmodule(scope, sm);
   }
-  if (b.alias) moduleTypeOf(ctx, b.alias, scope.declScope);
+  if (b.alias) {
+    bindModuleCallees(ctx.arch, b.alias, ctx.moduleCallees);
+    moduleTypeOf(ctx, b.alias, scope.declScope);
+  }
   for (const p of b.params) if (p.default) checkConfigNames(ctx, p.default, ctx.config.lookup);
 }
 

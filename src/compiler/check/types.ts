@@ -45,6 +45,9 @@ export type ModuleVariant =
   | { kind: "primitive"; primitive: Primitive; args: Map<string, ScalarT>; block?: BlockIR; when?: Condition[] }
   | { kind: "block"; block: BlockIR; args: Map<string, ScalarT>; when?: Condition[] };
 
+/** What one `Name` or `Name(args)` of a submodule declaration builds, by the name it calls (an alias block is a block). */
+export type ModuleCallee = { kind: "primitive"; primitive: Primitive } | { kind: "block"; block: BlockIR };
+
 export type Type = TensorT | TupleT | ScalarT | ModuleT | ModuleListT | RangeT;
 
 export const tensor = (dims: Sym[], ids = false): TensorT => ({ kind: "tensor", dims, ids });

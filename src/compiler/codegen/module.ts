@@ -7,11 +7,11 @@ import { Project, StructureKind, VariableDeclarationKind, type InterfaceDeclarat
 import * as prettier from "prettier";
 import type * as A from "../ast/nodes.js";
 import type { ArchIR, BlockIR, Value } from "../ir/model.js";
-import { primitives, primitiveTsType } from "../ir/primitives.js";
+import { primitiveTsType } from "../ir/primitives.js";
 import { checkedArch, resolvedArch } from "../pipeline.js";
 import type { ResolvedBlock } from "../resolved/nodes.js";
 import { exprText } from "../ast/expr-text.js";
-import type { ModuleListT, ModuleT } from "../check/types.js";
+import type { ModuleCallee, ModuleListT, ModuleT } from "../check/types.js";
 import { configExpr, configOrder } from "./config-expr.js";
 import { emitForward, forwardFunctionName, dedupeVariants } from "./forward.js";
 import { commentText, isInherited, jsonLiteral, localName, propKey, str, typeName } from "./names.js";
@@ -181,7 +181,7 @@ export async function generateModule(arch: ArchIR): Promise<GeneratedModule> {
   // ---- blocks
   const sources: string[] = [];
   const resolved = resolvedArch(arch);
-  for (const b of arch.blocks.values()) emitBlock(sf, arch, resolved.blocks.get(b.name)!, sources);
+  for (const b of arch.blocks.values()) emitBlock(sf, arch, resolved.blocks.get(b.name)!, resolved.moduleCallees, sources);
   sf.push({
     kind: StructureKind.VariableStatement,
     declarationKind: VariableDeclarationKind.Const,
@@ -248,7 +248,10 @@ function printStatements(statements: Statement[]): string {
   return out;
 }
 
-function emitBlock(sf: Statement[], arch: ArchIR, rb: ResolvedBlock, sources: string[]): void {
+/** What a submodule declaration's `Name` / `Name(args)` builds, as the checker bound it. */
+type Callees = ReadonlyMap<A.Expr, ModuleCallee>;
+
+function emitBlock(sf: Statement[], arch: ArchIR, rb: ResolvedBlock, callees: Callees, sources: string[]): void {
   const b = rb.syntax;
   const name = typeName(b.name);
   const cls = b.className ? commentText(` (prints as ${b.className.value})`) : "";
@@ -258,9 +261,11 @@ function emitBlock(sf: Statement[], arch: ArchIR, rb: ResolvedBlock, sources: st
   if (b.alias) {
     // An alias is its primitive, configured: its runtime value is the primitive module.
     const call = b.alias.kind === "call" ? b.alias : undefined;
-    const prim = call?.callee.kind === "name" ? call.callee.name : b.alias.kind === "name" ? b.alias.name : "";
-    const p = primitives[prim];
-    if (p) {
+    const written = call?.callee.kind === "name" ? call.callee.name : b.alias.kind === "name" ? b.alias.name : "";
+    const built = callees.get(b.alias);
+    if (built?.kind === "primitive") {
+      const p = built.primitive;
+      const prim = p.name;
       sf.push({ kind: StructureKind.TypeAlias, name, isExported: true, type: primitiveTsType(p), docs: [`${b.name}${cls}: ${commentText(exprText(b.alias))}`] });
       const args = primitiveArgs(p.params.map((x) => x.name), call?.args ?? [], blockScopeKind);
       sf.push({
@@ -273,8 +278,8 @@ function emitBlock(sf: Statement[], arch: ArchIR, rb: ResolvedBlock, sources: st
       return;
     }
     // Alias of another block: build that block with these arguments.
-    const target = prim;
-    const targetBlock = arch.blocks.get(target);
+    const targetBlock = built?.block;
+    const target = targetBlock?.name ?? written;
     sf.push({ kind: StructureKind.TypeAlias, name, isExported: true, type: typeName(target), docs: [`${b.name}: ${commentText(exprText(b.alias))}`] });
     const args = primitiveArgs((targetBlock?.params ?? []).map((x) => x.name), call?.args ?? [], blockScopeKind);
     sf.push({
@@ -298,7 +303,7 @@ function emitBlock(sf: Statement[], arch: ArchIR, rb: ResolvedBlock, sources: st
   for (const { decl: sm, type: t } of rb.submodules) {
     const ts = t ? moduleTypeTs(t) : "unknown";
     props.push({ name: sm.name, type: sm.cond ? `${ts} | undefined` : ts, isReadonly: true });
-    const buildExpr = buildModuleExpr(arch, sm.module, `rt.joinPath(path, ${str(sm.name)})`, blockScopeKind);
+    const buildExpr = buildModuleExpr(arch, callees, sm.module, `rt.joinPath(path, ${str(sm.name)})`, blockScopeKind);
     built.push(`${propKey(sm.name)}: ${sm.cond ? `${configExpr(sm.cond, blockScopeKind)} ? ${buildExpr} : undefined` : buildExpr}`);
   }
   for (const t of b.ties) {
@@ -355,34 +360,34 @@ function primitiveArgs(paramNames: string[], args: A.Arg[], kind: (n: string) =>
   return Array.from(out, (x) => x ?? "undefined");
 }
 
-function buildModuleExpr(arch: ArchIR, e: A.Expr, pathExpr: string, kind: (n: string) => "config" | "local" | "blockParam" | undefined): string {
+function buildModuleExpr(arch: ArchIR, callees: Callees, e: A.Expr, pathExpr: string, kind: (n: string) => "config" | "local" | "blockParam" | undefined): string {
   switch (e.kind) {
     case "if":
-      return `(${configExpr(e.cond, kind)} ? ${buildModuleExpr(arch, e.then, pathExpr, kind)} : ${buildModuleExpr(arch, e.else, pathExpr, kind)})`;
+      return `(${configExpr(e.cond, kind)} ? ${buildModuleExpr(arch, callees, e.then, pathExpr, kind)} : ${buildModuleExpr(arch, callees, e.else, pathExpr, kind)})`;
     case "list":
-      return `[${e.items.map((it, i) => buildModuleExpr(arch, it, `rt.joinPath(${pathExpr}, "${i}")`, kind)).join(", ")}] as const`;
+      return `[${e.items.map((it, i) => buildModuleExpr(arch, callees, it, `rt.joinPath(${pathExpr}, "${i}")`, kind)).join(", ")}] as const`;
     case "comprehension": {
       const v = localName(e.variable);
-      const inner = buildModuleExpr(arch, e.item, `rt.joinPath(${pathExpr}, String(i$))`, (n) => (n === e.variable ? "local" : kind(n)));
+      const inner = buildModuleExpr(arch, callees, e.item, `rt.joinPath(${pathExpr}, String(i$))`, (n) => (n === e.variable ? "local" : kind(n)));
       return `(${configExpr(e.iter, kind)} as number[]).map((${v}: number, i$: number) => ${inner})`;
     }
     case "name":
     case "call": {
-      const callee = e.kind === "call" ? e.callee : e;
-      const name = callee.kind === "name" ? callee.name : "";
       const args = e.kind === "call" ? e.args : [];
-      const p = primitives[name];
-      if (p) {
+      const built = callees.get(e);
+      if (!built) throw new Error(`codegen: no module bound to \`${exprText(e)}\` (the checker accepts only known blocks and primitives)`);
+      if (built.kind === "primitive") {
+        const p = built.primitive;
         const a = primitiveArgs(p.params.map((x) => x.name), args, kind);
-        return `rt.nn.${name}(w, ${pathExpr}${a.length ? ", " : ""}${a.join(", ")})`;
+        return `rt.nn.${p.name}(w, ${pathExpr}${a.length ? ", " : ""}${a.join(", ")})`;
       }
-      const b = arch.blocks.get(name)!;
+      const b = built.block;
       const a = primitiveArgs(b.params.map((x) => x.name), args, kind);
       // Block parameters left out take their defaults.
       b.params.forEach((bp, i) => {
         if ((a[i] === undefined || a[i] === "undefined") && bp.default) a[i] = configExpr(bp.default, (n) => (arch.params.has(n) || arch.lets.has(n) ? "config" : "local"));
       });
-      return `build${typeName(name)}(cfg, w, ${pathExpr}${a.length ? ", " : ""}${a.join(", ")})`;
+      return `build${typeName(b.name)}(cfg, w, ${pathExpr}${a.length ? ", " : ""}${a.join(", ")})`;
     }
     default:
       return "undefined";

@@ -4,31 +4,17 @@
 import type * as A from "../ast/nodes.js";
 import { error, type Diagnostic } from "../diagnostics/diagnostic.js";
 import type { ArchIR, BlockIR, Value } from "../ir/model.js";
-import { isPrimitive, primitives, PrimitiveArgumentError, type Primitive } from "../ir/primitives.js";
+import type { Instance, WeightInstance } from "./instance-tree.js";
+import { primitives, PrimitiveArgumentError, type Primitive } from "../ir/primitives.js";
+import type { ModuleCallee } from "../check/types.js";
+import { resolvedArch } from "../arch-analysis.js";
 import { suggest } from "../diagnostics/suggest.js";
 import type { ResolvedConfig } from "../eval/config.js";
 import { chainScopes, describe, evaluate, EvalError, interpolate, mapScope, truthy, type Scope } from "../eval/evaluate.js";
 import { evalErrorToDiagnostic } from "../eval/config.js";
 import { pyValue } from "../eval/pyformat.js";
 
-export interface WeightInstance {
-  name: string; // full state-dict name
-  shape: number[];
-}
-
-export interface Instance {
-  name: string;
-  path: string;
-  className: string;
-  repr: string;
-  kind: "block" | "primitive" | "list";
-  block?: BlockIR;
-  primitive?: Primitive;
-  args: Record<string, Value>;
-  children: Instance[];
-  weights: WeightInstance[];
-  span?: A.Span;
-}
+export type { Instance, WeightInstance } from "./instance-tree.js";
 
 export interface Tie {
   target: string;
@@ -94,6 +80,8 @@ class TreeBuilder {
   /** Where each tie (by its target's path) was declared, for the diagnostics of checkTies. */
   readonly tieSpans = new Map<string, A.Span>();
   private readonly arch: ArchIR;
+  /** What each `Name` / `Name(args)` of a submodule declaration or alias builds, as the checker bound it. */
+  private readonly callees: ReadonlyMap<A.Expr, ModuleCallee>;
   private readonly configScope: Scope;
   private depth = 0;
   private modules = 0;
@@ -106,6 +94,7 @@ class TreeBuilder {
     private readonly diagnostics: Diagnostic[],
   ) {
     this.arch = config.arch;
+    this.callees = resolvedArch(config.arch).moduleCallees;
     this.configScope = mapScope(config.values);
   }
 
@@ -175,12 +164,13 @@ class TreeBuilder {
       return undefined;
     }
     const target = callee.name;
-    if (isPrimitive(target)) {
-      const p = primitives[target]!;
+    const built = this.callees.get(e);
+    if (built?.kind === "primitive") {
+      const p = built.primitive;
       const args = bindArgs(p.params, rawArgs, scope, target, e.span);
       return this.primitive(p, args, nm, path, e.span);
     }
-    const b = this.arch.blocks.get(target);
+    const b = built?.block;
     if (!b) {
       throw new EvalError(`unknown block or primitive \`${target}\``, callee.span, "E0103", suggest(target, [...this.arch.blocks.keys(), ...Object.keys(primitives)]));
     }

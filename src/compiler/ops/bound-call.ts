@@ -3,7 +3,7 @@
 // `heads`, and a left-out argument reads as the definition's default.
 import type * as A from "../ast/nodes.js";
 import { evalSym, type NumericEnv } from "../check/symbolic.js";
-import type { Instance } from "../elaborate/instance.js";
+import type { Instance } from "../elaborate/instance-tree.js";
 import { chainScopes, evaluate, mapScope } from "../eval/evaluate.js";
 import type { Value } from "../ir/model.js";
 import type { CallExpr, OpTarget, ResolvedArch, ResolvedBlock } from "../resolved/nodes.js";

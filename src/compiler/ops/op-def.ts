@@ -5,7 +5,7 @@
 import type * as A from "../ast/nodes.js";
 import type { CallExpr } from "../ast/walk.js";
 import type { DiagnosticCode } from "../diagnostics/catalogue.js";
-import type { Instance } from "../elaborate/instance.js";
+import type { Instance } from "../elaborate/instance-tree.js";
 import type { Value } from "../ir/model.js";
 import type { Sym } from "../shapes/sym.js";
 import type { Type } from "../check/types.js";

@@ -5,7 +5,7 @@
 // Stages after the checker (codegen, stats, the feature table, diff, draw, the exporters) read
 // this instead of re-deriving what the checker knew.
 import type * as A from "../ast/nodes.js";
-import type { ModuleListT, ModuleT, Type } from "../check/types.js";
+import type { ModuleCallee, ModuleListT, ModuleT, Type } from "../check/types.js";
 import type { ArchIR, BlockIR, LetIR, ParamIR, Value } from "../ir/model.js";
 import type { OpDef } from "../ops/op-def.js";
 import type { Span } from "../span.js";
@@ -122,4 +122,10 @@ export interface ResolvedBlock {
 export interface ResolvedArch {
   arch: ArchIR;
   blocks: Map<string, ResolvedBlock>;
+  /**
+   * What each `Name` / `Name(args)` position of a submodule declaration or block alias builds
+   * (a primitive or a block), keyed by that expression; absent where the name is unknown.
+   * Choices, lists and comprehensions have one entry per position.
+   */
+  moduleCallees: ReadonlyMap<A.Expr, ModuleCallee>;
 }

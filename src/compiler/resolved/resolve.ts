@@ -11,10 +11,10 @@ import { opNamed } from "../ops/catalogue.js";
 import { paramName, type OpDef } from "../ops/op-def.js";
 import type { CallTarget, LocalDecl, NameBinding, OpArgument, OpTarget, ResolvedArch, ResolvedBlock, ResolvedExpr, ResolvedStmt } from "./nodes.js";
 
-export function resolveArch(arch: ArchIR, checked: Pick<CheckResult, "annotations" | "submoduleTypes">): ResolvedArch {
+export function resolveArch(arch: ArchIR, checked: Pick<CheckResult, "annotations" | "submoduleTypes" | "moduleCallees">): ResolvedArch {
   const blocks = new Map<string, ResolvedBlock>();
   for (const b of arch.blocks.values()) blocks.set(b.name, resolveBlock(arch, b, checked));
-  return { arch, blocks };
+  return { arch, blocks, moduleCallees: checked.moduleCallees };
 }
 
 /**

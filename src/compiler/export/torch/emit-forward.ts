@@ -204,14 +204,14 @@ class TorchForwardWriter {
   private moduleCall(t: ModuleT, target: string, args: string[]): string {
     const one = (v: ModuleVariant): string => {
       if (v.kind === "primitive") {
-        const low = primitiveLowering(v.primitive.name);
+        const low = primitiveLowering(v.primitive);
         return low.apply ? low.apply(target, args[0] ?? "None") : `${target}(${args.join(", ")})`;
       }
       return `${target}(${[...args, "ctx=ctx"].join(", ")})`;
     };
     const distinct = dedupeVariants(t.variants);
     if (distinct.length === 1 || distinct.every((v) => v.kind === "block")) return one(distinct[0]!);
-    if (distinct.every((v) => v.kind === "primitive" && !primitiveLowering(v.primitive.name).apply)) return `${target}(${args.join(", ")})`;
+    if (distinct.every((v) => v.kind === "primitive" && !primitiveLowering(v.primitive).apply)) return `${target}(${args.join(", ")})`;
     // Chosen per instance when the model is built: a block takes the context, a primitive not.
     return `fn.apply(${target}, ${args.join(", ")}, ctx=ctx)`;
   }

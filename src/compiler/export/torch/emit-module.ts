@@ -3,7 +3,8 @@
 // state dict loads by name), one forward per block from its forward body.
 import type * as A from "../../ast/nodes.js";
 import type { ArchIR, BlockIR, Value } from "../../ir/model.js";
-import { primitives, type Primitive } from "../../ir/primitives.js";
+import type { Primitive } from "../../ir/primitives.js";
+import type { ModuleCallee } from "../../check/types.js";
 import type { Instance } from "../../elaborate/instance.js";
 import { walkInstances } from "../../elaborate/instance.js";
 import { exprText } from "../../ast/expr-text.js";
@@ -90,9 +91,8 @@ export function emitModules(cx: ModuleEmitContext): { lines: string[]; classOf: 
   const visit = (b: BlockIR): void => {
     if (emitted.has(b.name)) return;
     emitted.add(b.name);
-    const target = aliasTarget(b);
-    const tb = target ? arch.blocks.get(target) : undefined;
-    if (tb) visit(tb);
+    const target = aliasCallee(cx, b);
+    if (target?.kind === "block") visit(target.block);
     order.push(b);
   };
   for (const b of arch.blocks.values()) visit(b);
@@ -104,10 +104,16 @@ export function emitModules(cx: ModuleEmitContext): { lines: string[]; classOf: 
   return { lines: [...renames, ...body], classOf: (b) => names.block.get(b) ?? b };
 }
 
-function aliasTarget(b: BlockIR): string | undefined {
-  if (!b.alias) return undefined;
-  const callee = b.alias.kind === "call" ? b.alias.callee : b.alias;
-  return callee.kind === "name" ? callee.name : undefined;
+/** What a block's alias builds (`block Norm = RMSNorm(…)`), as the checker bound it. */
+function aliasCallee(cx: ModuleEmitContext, b: BlockIR): ModuleCallee | undefined {
+  return b.alias ? cx.resolved.moduleCallees.get(b.alias) : undefined;
+}
+
+/** What a submodule declaration's `Name` / `Name(args)` builds, as the checker bound it. */
+function calleeOf(cx: ModuleEmitContext, e: A.Expr): ModuleCallee {
+  const built = cx.resolved.moduleCallees.get(e);
+  if (!built) throw new Error(`torch export: no module bound to \`${exprText(e)}\` (the checker accepts only known blocks and primitives)`);
+  return built;
 }
 
 /** Binds call arguments to parameter names, filling declared defaults. */
@@ -145,11 +151,12 @@ function emitBlock(cx: ModuleEmitContext, names: ClassNames, b: BlockIR): string
   const varies = names.varying.has(b.name);
   const selfName = (n: string): string => (blockParams.has(n) ? `self.${pyAttr(n)}` : `self.config.${pyAttr(n)}`);
 
-  const target = aliasTarget(b);
+  const target = aliasCallee(cx, b);
   if (target !== undefined) {
     const call = b.alias!.kind === "call" ? b.alias! : undefined;
-    const p = primitives[target];
-    const base = p ? primitiveLowering(p.name, b.alias!.span) : undefined;
+    const p = target.kind === "primitive" ? target.primitive : undefined;
+    const tb = target.kind === "block" ? target.block : undefined;
+    const base = p ? primitiveLowering(p, b.alias!.span) : undefined;
     // An alias that renames nothing is its primitive, configured: a function building it.
     if (p && base && !b.className && !b.repr) {
       const a = bind(p.params, call?.args ?? [], value);
@@ -158,7 +165,7 @@ function emitBlock(cx: ModuleEmitContext, names: ClassNames, b: BlockIR): string
       L.push(`    return ${primitiveConstruct(p, a)}`);
       return L;
     }
-    const baseClass = p ? base!.cls : names.block.get(target)!;
+    const baseClass = p ? base!.cls : names.block.get(tb!.name)!;
     L.push(`class ${py}(${baseClass}):`);
     L.push(`    """${b.name} (${where}): ${pyComment(exprText(b.alias!))}"""`);
     L.push("");
@@ -166,9 +173,8 @@ function emitBlock(cx: ModuleEmitContext, names: ClassNames, b: BlockIR): string
     L.push(...initDefaults);
     if (p) {
       const a = bind(p.params, call?.args ?? [], value);
-      L.push(`        super().__init__(${primitiveLowering(p.name).args(a)})`);
-    } else {
-      const tb = arch.blocks.get(target)!;
+      L.push(`        super().__init__(${primitiveLowering(p).args(a)})`);
+    } else if (tb) {
       const a = bind(tb.params.map((x) => ({ name: x.name })), call?.args ?? [], value);
       tb.params.forEach((x) => {
         if (!(x.name in a) && x.default) a[x.name] = value(x.default, (n) => (arch.params.has(n) || arch.lets.has(n) ? `cfg.${pyAttr(n)}` : pyName(n)));
@@ -260,7 +266,7 @@ function printedClassOf(cx: ModuleEmitContext, b: BlockIR, name: string): string
 }
 
 function primitiveConstruct(p: Primitive, a: Record<string, string>, cls?: string): string {
-  const low = primitiveLowering(p.name);
+  const low = primitiveLowering(p);
   if (low.tensor === "parameter") return `nn.Parameter(fn.param_init(${a.shape}))`;
   if (low.tensor === "buffer") return `torch.zeros(${a.shape})`;
   return `${cls ?? low.cls}(${low.args(a)})`;
@@ -278,9 +284,8 @@ function moduleExpr(
   const { arch } = cx;
   const val = (x: A.Expr) => (scopeName ? value(x, scopeName) : value(x));
   const isTensorPrimitive = (x: A.Expr): boolean => {
-    const callee = x.kind === "call" ? x.callee : x;
-    const p = callee.kind === "name" ? primitives[callee.name] : undefined;
-    return !!p && p.apply.kind === "value";
+    const built = x.kind === "call" || x.kind === "name" ? cx.resolved.moduleCallees.get(x) : undefined;
+    return built?.kind === "primitive" && built.primitive.apply.kind === "value";
   };
   switch (e.kind) {
     case "if":
@@ -301,22 +306,21 @@ function moduleExpr(
     }
     case "name":
     case "call": {
-      const callee = e.kind === "call" ? e.callee : e;
-      const name = callee.kind === "name" ? callee.name : "";
       const args = e.kind === "call" ? e.args : [];
-      const p = primitives[name];
-      if (p) {
-        const low = primitiveLowering(name, e.span);
+      const built = calleeOf(cx, e);
+      if (built.kind === "primitive") {
+        const p = built.primitive;
+        const low = primitiveLowering(p, e.span);
         const a = bind(p.params, args, val);
         const cls = renamed && printed && !low.tensor ? names.renamed(low.cls, printed) : undefined;
         return { text: primitiveConstruct(p, a, cls), buffer: low.tensor === "buffer" };
       }
-      const b = arch.blocks.get(name)!;
+      const b = built.block;
       const a = bind(b.params.map((x) => ({ name: x.name })), args, val);
       b.params.forEach((x) => {
         if (!(x.name in a) && x.default) a[x.name] = value(x.default, (n) => defaultName(cx, n));
       });
-      const base = names.block.get(name)!;
+      const base = names.block.get(b.name)!;
       const cls = renamed && printed ? names.renamed(base, printed) : base;
       return { text: `${cls}(cfg${b.params.map((x) => `, ${a[x.name] ?? "None"}`).join("")})` };
     }

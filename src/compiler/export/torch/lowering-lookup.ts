@@ -3,7 +3,7 @@
 // the model uses it.
 import type * as A from "../../ast/nodes.js";
 import { ops } from "../../ops/catalogue.js";
-import { primitives } from "../../ir/primitives.js";
+import { primitives, type Primitive } from "../../ir/primitives.js";
 import type { TorchOpLowering, TorchPrimitiveLowering } from "./lowering.js";
 
 export class MissingLowering extends Error {
@@ -22,9 +22,9 @@ export function opLowering(name: string, span?: A.Span): TorchOpLowering {
   return low;
 }
 
-export function primitiveLowering(name: string, span?: A.Span): TorchPrimitiveLowering {
-  const low = Object.hasOwn(primitives, name) ? primitives[name]!.torch : undefined;
-  if (!low) throw new MissingLowering("primitive", name, span);
+export function primitiveLowering(p: Primitive, span?: A.Span): TorchPrimitiveLowering {
+  const low = p.torch;
+  if (!low) throw new MissingLowering("primitive", p.name, span);
   return low;
 }
 
