@@ -2,22 +2,13 @@
 // method, constructor, accessor and arrow function under src/compiler spans at most 150 lines
 // (from its first token to its closing brace; the doc comment above it not counted). A longer
 // one is split into small named functions or a small class, the way codegen/forward.ts is.
-import { readFileSync, readdirSync, statSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join, relative } from "node:path";
-import { fileURLToPath } from "node:url";
 import ts from "typescript";
 import { describe, expect, it } from "vitest";
+import { root, sourceFiles } from "./source-files.js";
 
-const root = fileURLToPath(new URL("../..", import.meta.url));
 const maxLines = 150;
-
-function sourceFiles(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) return sourceFiles(path);
-    return name.endsWith(".ts") && !name.endsWith(".d.ts") ? [path] : [];
-  });
-}
 
 type FunctionLike = ts.FunctionDeclaration | ts.MethodDeclaration | ts.ConstructorDeclaration | ts.AccessorDeclaration | ts.ArrowFunction | ts.FunctionExpression;
 

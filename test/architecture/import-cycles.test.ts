@@ -2,21 +2,11 @@
 // make initialisation order matter and the modules inseparable). A plain depth-first search
 // over the relative import and export-from statements; type-only imports count too, since
 // they tie the modules together for a reader just the same.
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-
-const root = fileURLToPath(new URL("../..", import.meta.url));
-
-function sourceFiles(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) return sourceFiles(path);
-    return name.endsWith(".ts") && !name.endsWith(".d.ts") ? [path] : [];
-  });
-}
+import { root, sourceFiles } from "./source-files.js";
 
 /** The files a module imports (relative specifiers only; `.js` written for `.ts`). */
 function importsOf(file: string): string[] {

@@ -5,20 +5,10 @@
 // `isPrimitive(…)`, `arch.blocks.get(…)` — outside the checker, the resolved IR and the IR
 // itself. What remains are lookups of a name that is not a submodule's callee; each is listed
 // with why. A new lookup fails the test, and so does a listed file that no longer looks up.
-import { readFileSync, readdirSync, statSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join, relative } from "node:path";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-
-const root = fileURLToPath(new URL("../..", import.meta.url));
-
-function sourceFiles(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) return sourceFiles(path);
-    return name.endsWith(".ts") && !name.endsWith(".d.ts") ? [path] : [];
-  });
-}
+import { root, sourceFiles } from "./source-files.js";
 
 /** The code of a file without its comments (a comment may show a lookup). */
 const code = (text: string) => text.replace(/\/\*[\s\S]*?\*\//g, "").replace(/(^|[^:"'`])\/\/.*$/gm, "$1");
