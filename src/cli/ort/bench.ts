@@ -83,12 +83,7 @@ export async function benchOrt(ws: Workspace, dir: string, threads: number, sett
     model: basename(dir.replace(/\/+$/, "")),
     engine: "ort",
     threads,
-    prefill_tok_s: ours.prefill.map(r2),
-    decode_tok_s: ours.decode.map(r2),
-    prefill_tok_s_median: r2(median(ours.prefill)),
-    decode_tok_s_median: r2(median(ours.decode)),
-    prefill_tok_per_cpu_s: ours.prefillCpu.map(r2),
-    decode_tok_per_cpu_s: ours.decodeCpu.map(r2),
+    ...rateFields(ours),
     // Same process as the exporter (the graph is written first, or read from the cache).
     peak_rss_mb: r2(peakRssMb()),
     load_s: r2(loadSeconds),
@@ -101,12 +96,7 @@ export async function benchOrt(ws: Workspace, dir: string, threads: number, sett
   if (reference) {
     result.reference = {
       graph: referenceOnnx,
-      prefill_tok_s: theirs.prefill.map(r2),
-      decode_tok_s: theirs.decode.map(r2),
-      prefill_tok_s_median: r2(median(theirs.prefill)),
-      decode_tok_s_median: r2(median(theirs.decode)),
-      prefill_tok_per_cpu_s: theirs.prefillCpu.map(r2),
-      decode_tok_per_cpu_s: theirs.decodeCpu.map(r2),
+      ...rateFields(theirs),
     };
     result.prefill_ratio_vs_reference = r2(median(ours.prefill) / median(theirs.prefill));
     result.decode_ratio_vs_reference = r2(median(ours.decode) / median(theirs.decode));
@@ -115,4 +105,16 @@ export async function benchOrt(ws: Workspace, dir: string, threads: number, sett
     result.decode_cpu_ratio_vs_reference = r2(median(ours.decodeCpu) / median(theirs.decodeCpu));
   }
   return result;
+}
+
+/** One graph's rounds as the protocol's JSON fields (per round, medians, per CPU-second). */
+function rateFields(r: Rates): Record<string, number | number[]> {
+  return {
+    prefill_tok_s: r.prefill.map(r2),
+    decode_tok_s: r.decode.map(r2),
+    prefill_tok_s_median: r2(median(r.prefill)),
+    decode_tok_s_median: r2(median(r.decode)),
+    prefill_tok_per_cpu_s: r.prefillCpu.map(r2),
+    decode_tok_per_cpu_s: r.decodeCpu.map(r2),
+  };
 }
