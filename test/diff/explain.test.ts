@@ -113,6 +113,22 @@ describe("BERT → GPT-2", () => {
   });
 });
 
+describe("Llama-2-7B → Phi-3-mini (fused gate/up)", () => {
+  const r = () => diffPresets("Llama-2-7b-hf", "Phi-3-mini-4k-instruct");
+
+  it("names Phi-3's gate_up_proj as one matrix split into gate and up rows", () => {
+    // Phi-3-mini: intermediate_size 8192, gate_up_proj is Linear(3072, 2 · 8192) chunked in two.
+    expect(r().layer.find((l) => l.aspect === "mlp projection")).toMatchObject({ a: "separate gate_proj, up_proj", b: "fused gate_up_proj: rows gate 0–8192, up 8192–16384" });
+    expect(r().summary).toContain("fused gate/up projection instead of separate gate and up projections");
+    // Described by the layer row, not as a gate projection of another shape.
+    expect(r().structure.map((x) => x.path).filter((p) => /gate/.test(p))).toEqual([]);
+  });
+
+  it("says nothing of gate/up layout against a plain MLP (Falcon's GELU MLP): the mlp row says it", () => {
+    expect(Object.keys(layer(diffPresets("Llama-2-7b-hf", "falcon-7b")))).not.toContain("mlp projection");
+  });
+});
+
 describe("Mixtral → DBRX (fused experts)", () => {
   const r = () => diffPresets("Mixtral-8x7B-v0.1", "dbrx-instruct");
 

@@ -196,7 +196,7 @@ function opsByRegion(blocks: Map<string, BlockFact>, regions: Set<string>): Map<
   return out;
 }
 
-const layerAspects = ["residual", "norm placement", "norm", "positions", "qkv projection", "mlp", "shared expert"];
+const layerAspects = ["residual", "norm placement", "norm", "positions", "qkv projection", "mlp", "mlp projection", "shared expert"];
 /** The aspects in report order: the stacks, the (first) layer's, then an encoder-decoder's decoder layer's. */
 const layerOrder = ["stacks", ...layerAspects, "layer variation", ...["residual", "norm placement", "qkv projection", "cross-attention qkv projection", "mlp", "shared expert", "layer variation"].map((x) => `decoder ${x}`)];
 
@@ -288,6 +288,8 @@ function layerRows(sa: Side, sb: Side): LayerChange[] {
     const x = sa.anatomy.aspects.get(aspect);
     const y = sb.anatomy.aspects.get(aspect);
     if ((!x && !y) || (x && y && x.short === y.short)) continue;
+    // How a gated MLP's projections are laid out says nothing against a plain MLP: the mlp row says that.
+    if (aspect.endsWith("mlp projection") && (!x || !y)) continue;
     // The decoder's layer only when both models have one, and only where it says more than the first stack's row.
     if (aspect.startsWith("decoder ")) {
       if (!x || !y) continue;

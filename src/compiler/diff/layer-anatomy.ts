@@ -215,6 +215,34 @@ function projections(r: LayerReading, mixing: FlowNode[], role: string, block: s
   if (o) r.role(o, `${role}.o`);
 }
 
+/**
+ * A gated MLP's gate and up projections: one matrix whose rows are split into the two (Phi-3's
+ * gate_up_proj), or two matrices. Set only for gated MLPs; a plain MLP has no such choice.
+ */
+function gateUpAspect(r: LayerReading, act: FlowNode): void {
+  const { g, anc } = r;
+  const gate = sourceOf(g, act.inputs[0]);
+  const mul = g.nodes.find((n) => n.kind === "mul" && (anc[n.id]!.has(act.id) || n.inputs.includes(act.id)));
+  const other = mul?.inputs.map((i) => g.nodes[i]!).find((n) => n.id !== act.id && !anc[n.id]!.has(act.id));
+  const up = other && sourceOf(g, other.id);
+  if (!gate || !up) return;
+  const name = (x: { proj: FlowNode }) => x.proj.instance?.name ?? "?";
+  if (gate.proj !== up.proj) {
+    r.aspects.set("mlp projection", { short: "separate gate and up projections", detail: `separate ${name(gate)}, ${name(up)}` });
+    return;
+  }
+  // A chunk into equal parts gives no sizes: each part is out_features / parts rows.
+  const outF = Number(gate.proj.instance?.args.out_features);
+  const rows = (x: { part?: FlowNode["part"] }, what: string) => {
+    const p = x.part;
+    if (p?.from !== undefined) return `${what} ${p.from}–${p.to}`;
+    const each = p && Number.isInteger(outF / p.of) ? outF / p.of : undefined;
+    return p && each ? `${what} ${p.index * each}–${(p.index + 1) * each}` : what;
+  };
+  r.role(gate.proj, "mlp.gate_up");
+  r.aspects.set("mlp projection", { short: "fused gate/up projection", detail: `fused ${name(gate)}: rows ${rows(gate, "gate")}, ${rows(up, "up")}` });
+}
+
 /** The MLP: dense (gated or not), or routed experts with perhaps a shared expert. */
 function mlpAspect(r: LayerReading, s: Sublayers): void {
   const { g, anc } = r;
@@ -225,6 +253,7 @@ function mlpAspect(r: LayerReading, s: Sublayers): void {
     if (!shape) return;
     r.aspects.set("mlp", { short: mlpWords(shape), detail: mlpWords(shape) });
     if (acts[0]!.instance) r.role(acts[0]!, "mlp.act");
+    if (shape.gated) gateUpAspect(r, acts[0]!);
     projectionRoles(g, anc, acts, shape.gated, (n, x) => r.role(n, `mlp.${x}`));
     return;
   }
