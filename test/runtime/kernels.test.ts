@@ -5,17 +5,15 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { IntTensor, ops, randomTensor, Tensor, setThreads, getThreads, toSharedMemory, kernelBackend } from "../../src/runtime/index.js";
-import { compileKernels, findKernelDir, kernels, useKernels, type KernelModules } from "../../src/runtime/kernels/index.js";
+import { kernels, useKernels, type KernelModules } from "../../src/runtime/kernels/index.js";
 import { archc } from "../cli/capture.js";
 import { expectClose } from "./close.js";
+import { loadTestKernels } from "./kernel-modules.js";
 
 let modules: KernelModules;
 
 beforeAll(async () => {
-  // The binaries come from `npm run build`; without them, assemble the .wat sources here.
-  const dir = findKernelDir();
-  modules = dir ? compileKernels(dir) : compileKernels(await (await import("../../scripts/build-wasm.mjs")).assembleKernels());
-  if (!kernels()) useKernels(modules);
+  modules = await loadTestKernels();
 });
 
 const threadsBefore = getThreads();

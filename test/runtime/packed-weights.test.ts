@@ -7,8 +7,9 @@ import { join } from "node:path";
 import { setFlagsFromString } from "node:v8";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { IntTensor, ops, PackedTensor, randomTensor, readSafetensors, setThreads, getThreads, Tensor, toBf16Bits, type RowSource } from "../../src/runtime/index.js";
-import { compileKernels, findKernelDir, kernelBackend, kernels, sharedArray, sharedBytes, useKernels, type KernelModules } from "../../src/runtime/kernels/index.js";
+import { compileKernels, kernelBackend, kernels, sharedArray, sharedBytes, useKernels, type KernelModules } from "../../src/runtime/kernels/index.js";
 import { expectClose } from "./close.js";
+import { loadTestKernels } from "./kernel-modules.js";
 import { decodeQ8, encodeQ8, encodeX16, Q8_BLOCK } from "../../src/runtime/weights/formats.js";
 import { Staging } from "../../src/runtime/kernels/staging.js";
 import { OP_LINEAR_Q8 } from "../../src/runtime/kernels/thread-pool.js";
@@ -17,9 +18,7 @@ import { fileBytes, tempDir, writeFile } from "./safetensors-bytes.js";
 let modules: KernelModules;
 
 beforeAll(async () => {
-  const dir = findKernelDir();
-  modules = dir ? compileKernels(dir) : compileKernels(await (await import("../../scripts/build-wasm.mjs")).assembleKernels());
-  if (!kernels()) useKernels(modules);
+  modules = await loadTestKernels();
 });
 
 const threadsBefore = getThreads();
