@@ -1,7 +1,12 @@
 ;; Products with int8 weights (src/runtime/weights/formats.ts): W [out, in] as int8 values
 ;; q, one float32 scale s per block of 32 consecutive weights of a row, the weight being
-;; q·s. The int8 values come first (out·in bytes), the scales after them from the next
-;; 64-byte boundary, [out, in/32] row-major; in is a multiple of 32.
+;; q·s; in is a multiple of 32. Rows are stored in groups of four, block-interleaved: group
+;; g holds, for each block b in order, the 32 int8 values of its four rows side by side
+;; (128 bytes), so block b of row o is at w + ((o/4)·nb + b)·128 + (o mod 4)·32 with
+;; nb = in/32, and one group is one sequential stream of 4·in bytes. The scales follow the
+;; values (from w + ⌈out/4⌉·4·in) in the same order, 16 bytes a block for the four rows: one
+;; load gives a block's four scales. A last group of fewer than four rows leaves the missing
+;; rows' places unused.
 ;;
 ;; Exported, with the thread pool's signature (pointers are byte offsets):
 ;; - linear_q8(x, w, b, y, rows, in, out, o0, o1): columns o0 <= o < o1 of y = x·Wᵀ (+ b):
@@ -10,24 +15,43 @@
 ;; - linear_q8x16(x16, w, b, y, 1, in, out, o0, o1): the same for one row of x given as
 ;;   int16 blocks (formats.ts encodeX16: x ≈ xq·sx, one scale per 32 values), for decoding:
 ;;   a block's 32 products are exact integer dot products (i32x4.dot_i16x8_s, 8 pairs an
-;;   instruction), converted once and scaled by sw·sx. Conversion of every weight to float
-;;   was most of linear_q8's work; x's rounding to 16 bits (relative 2^−16 of its block's
-;;   largest value) is far below the weights' own (2^−8).
+;;   instruction), converted once and scaled by sw·sx, a group of four rows at a time.
+;;   Conversion of every weight to float was most of linear_q8's work; x's rounding to 16
+;;   bits (relative 2^−16 of its block's largest value) is far below the weights' own (2^−8).
 ;; - dequant_q8(w, dst, rb, _, _, in, out, r0, r1): rows r0 <= r < r1 of W as float32
-;;   fround(q·s) (the values formats.ts gives) at dst + (r − rb)·in·4, for batched
-;;   products: a block of rows is widened once, then the float32 tiles of linear.wat run
-;;   over it, every weight then serving all the rows of x.
+;;   fround(q·s) (the values formats.ts gives) at dst + (r − rb)·in·4, row-major, for
+;;   batched products: a block of rows is widened once, then the float32 tiles of
+;;   linear.wat run over it, every weight then serving all the rows of x.
 (module
   (import "env" "memory" (memory 1 65536 shared))
 
   (;include hsum.wat.part;)
 
-  ;; Σ x[k]·q[k]·s[k/32] over nb blocks: per block, two chains of four products over the 32
-  ;; weights (sign-extended from int8 to int32 eight at a time, converted exactly), their
-  ;; sum scaled and accumulated.
+  ;; Row sums $dot4q8x16 passes from one row to the next (see there).
+  (global $r0 (mut v128) (v128.const i32x4 0 0 0 0))
+  (global $r1 (mut v128) (v128.const i32x4 0 0 0 0))
+  (global $r2 (mut v128) (v128.const i32x4 0 0 0 0))
+
+  ;; Where row o's first block of int8 values is (w: the matrix), and its first scale (sp:
+  ;; the scales); a row's next block is 128 bytes on, its next scale 16.
+  (func $block0 (param $w i32) (param $o i32) (param $in i32) (result i32)
+    (i32.add (local.get $w)
+      (i32.add (i32.mul (i32.and (local.get $o) (i32.const -4)) (local.get $in))
+        (i32.shl (i32.and (local.get $o) (i32.const 3)) (i32.const 5)))))
+  (func $scale0 (param $sp i32) (param $o i32) (param $in i32) (result i32)
+    (i32.add (local.get $sp)
+      (i32.add (i32.shr_u (i32.mul (i32.and (local.get $o) (i32.const -4)) (local.get $in)) (i32.const 3))
+        (i32.shl (i32.and (local.get $o) (i32.const 3)) (i32.const 2)))))
+  ;; Where the scales start: after ⌈out/4⌉ groups of 4·in bytes.
+  (func $scales (param $w i32) (param $in i32) (param $out i32) (result i32)
+    (i32.add (local.get $w) (i32.mul (i32.and (i32.add (local.get $out) (i32.const 3)) (i32.const -4)) (local.get $in))))
+
+  ;; Σ x[k]·q[k]·s[k/32] over nb blocks of one row (w, s: its first block and scale): per
+  ;; block, two chains of four products over the 32 weights (sign-extended from int8 to
+  ;; int32 eight at a time, converted exactly), their sum scaled and accumulated.
   (func $dot_q8 (param $x i32) (param $w i32) (param $s i32) (param $nb i32) (result f32)
     (local $end i32) (local $h v128) (local $p0 v128) (local $p1 v128) (local $acc v128)
-    (local.set $end (i32.add (local.get $s) (i32.shl (local.get $nb) (i32.const 2))))
+    (local.set $end (i32.add (local.get $s) (i32.shl (local.get $nb) (i32.const 4))))
     (block $done
       (loop $blocks
         (br_if $done (i32.ge_u (local.get $s) (local.get $end)))
@@ -44,21 +68,22 @@
         (local.set $p0 (@madd (f32x4.convert_i32x4_s (i32x4.extend_low_i16x8_s (local.get $h))) (v128.load offset=96 (local.get $x)) (local.get $p0)))
         (local.set $p1 (@madd (f32x4.convert_i32x4_s (i32x4.extend_high_i16x8_s (local.get $h))) (v128.load offset=112 (local.get $x)) (local.get $p1)))
         (local.set $acc (@madd (f32x4.add (local.get $p0) (local.get $p1)) (v128.load32_splat (local.get $s)) (local.get $acc)))
-        (local.set $w (i32.add (local.get $w) (i32.const 32)))
+        (local.set $w (i32.add (local.get $w) (i32.const 128)))
         (local.set $x (i32.add (local.get $x) (i32.const 128)))
-        (local.set $s (i32.add (local.get $s) (i32.const 4)))
+        (local.set $s (i32.add (local.get $s) (i32.const 16)))
         (br $blocks)))
     (call $hsum (local.get $acc)))
 
-;; Σ x[k]·q[k]·s[k/32] over nb blocks with x as int16 blocks: x16 holds the values, sx
-  ;; their scales. Per block: four 8-pair integer dot products (|sum| < 2^26: exact in
-  ;; int32), converted and multiplied by the two scales' product.
+  ;; Σ x[k]·q[k]·s[k/32] over nb blocks of one row with x as int16 blocks: x16 holds the
+  ;; values, sx their scales; w and sw are the row's first block and scale. Per block: four
+  ;; 8-pair integer dot products (|sum| < 2^27: exact in int32), converted and multiplied
+  ;; by the two scales' product.
   (func $dot_q8x16 (param $x i32) (param $w i32) (param $sw i32) (param $sx i32) (param $nb i32) (result f32)
     (local $end i32) (local $i v128) (local $acc v128)
-    (local.set $end (i32.add (local.get $sw) (i32.shl (local.get $nb) (i32.const 2))))
+    (local.set $end (i32.add (local.get $sx) (i32.shl (local.get $nb) (i32.const 2))))
     (block $done
       (loop $blocks
-        (br_if $done (i32.ge_u (local.get $sw) (local.get $end)))
+        (br_if $done (i32.ge_u (local.get $sx) (local.get $end)))
         (local.set $i (i32x4.dot_i16x8_s (v128.load8x8_s (local.get $w)) (v128.load (local.get $x))))
         (local.set $i (i32x4.add (local.get $i) (i32x4.dot_i16x8_s (v128.load8x8_s offset=8 (local.get $w)) (v128.load offset=16 (local.get $x)))))
         (local.set $i (i32x4.add (local.get $i) (i32x4.dot_i16x8_s (v128.load8x8_s offset=16 (local.get $w)) (v128.load offset=32 (local.get $x)))))
@@ -66,41 +91,117 @@
         (local.set $acc (@madd (f32x4.convert_i32x4_s (local.get $i))
           (f32x4.splat (f32.mul (f32.load (local.get $sw)) (f32.load (local.get $sx))))
           (local.get $acc)))
-        (local.set $w (i32.add (local.get $w) (i32.const 32)))
+        (local.set $w (i32.add (local.get $w) (i32.const 128)))
         (local.set $x (i32.add (local.get $x) (i32.const 64)))
-        (local.set $sw (i32.add (local.get $sw) (i32.const 4)))
+        (local.set $sw (i32.add (local.get $sw) (i32.const 16)))
         (local.set $sx (i32.add (local.get $sx) (i32.const 4)))
         (br $blocks)))
     (call $hsum (local.get $acc)))
 
+  ;; The dot products of x (as in $dot_q8x16) with the four rows of a group (w, sw: its
+  ;; first block and scales), as one vector. Per block, each row's 32 products as four
+  ;; integer dot products; the four rows' vectors summed across lanes together (a transposed
+  ;; horizontal add, exact in int32), so one conversion and one multiply by the four rows'
+  ;; scales (one load) serve the group, and x's four vectors are loaded once for the four
+  ;; rows. Three rows' sums go through globals (per instance, so per thread): V8 keeps
+  ;; memory operations in program order but moves arithmetic to its first use, so without
+  ;; a store between rows it loads all 16 weight vectors first and spills most of them to
+  ;; the stack; the stores make each row's loads wait until the row before is summed.
+  (func $dot4q8x16 (param $x i32) (param $w i32) (param $sw i32) (param $sx i32) (param $nb i32) (result v128)
+    (local $end i32) (local $x0 v128) (local $x1 v128) (local $x2 v128) (local $x3 v128)
+    (local $d0 v128) (local $d2 v128) (local $acc v128)
+    (local.set $end (i32.add (local.get $sx) (i32.shl (local.get $nb) (i32.const 2))))
+    (block $done
+      (loop $blocks
+        (br_if $done (i32.ge_u (local.get $sx) (local.get $end)))
+        (local.set $x0 (v128.load (local.get $x)))
+        (local.set $x1 (v128.load offset=16 (local.get $x)))
+        (local.set $x2 (v128.load offset=32 (local.get $x)))
+        (local.set $x3 (v128.load offset=48 (local.get $x)))
+        (global.set $r0 (i32x4.add
+          (i32x4.add (i32x4.dot_i16x8_s (v128.load8x8_s (local.get $w)) (local.get $x0)) (i32x4.dot_i16x8_s (v128.load8x8_s offset=8 (local.get $w)) (local.get $x1)))
+          (i32x4.add (i32x4.dot_i16x8_s (v128.load8x8_s offset=16 (local.get $w)) (local.get $x2)) (i32x4.dot_i16x8_s (v128.load8x8_s offset=24 (local.get $w)) (local.get $x3)))))
+        (global.set $r1 (i32x4.add
+          (i32x4.add (i32x4.dot_i16x8_s (v128.load8x8_s offset=32 (local.get $w)) (local.get $x0)) (i32x4.dot_i16x8_s (v128.load8x8_s offset=40 (local.get $w)) (local.get $x1)))
+          (i32x4.add (i32x4.dot_i16x8_s (v128.load8x8_s offset=48 (local.get $w)) (local.get $x2)) (i32x4.dot_i16x8_s (v128.load8x8_s offset=56 (local.get $w)) (local.get $x3)))))
+        (global.set $r2 (i32x4.add
+          (i32x4.add (i32x4.dot_i16x8_s (v128.load8x8_s offset=64 (local.get $w)) (local.get $x0)) (i32x4.dot_i16x8_s (v128.load8x8_s offset=72 (local.get $w)) (local.get $x1)))
+          (i32x4.add (i32x4.dot_i16x8_s (v128.load8x8_s offset=80 (local.get $w)) (local.get $x2)) (i32x4.dot_i16x8_s (v128.load8x8_s offset=88 (local.get $w)) (local.get $x3)))))
+        (local.set $d2 (i32x4.add
+          (i32x4.add (i32x4.dot_i16x8_s (v128.load8x8_s offset=96 (local.get $w)) (local.get $x0)) (i32x4.dot_i16x8_s (v128.load8x8_s offset=104 (local.get $w)) (local.get $x1)))
+          (i32x4.add (i32x4.dot_i16x8_s (v128.load8x8_s offset=112 (local.get $w)) (local.get $x2)) (i32x4.dot_i16x8_s (v128.load8x8_s offset=120 (local.get $w)) (local.get $x3)))))
+        ;; [Σr0, Σr1, Σr2, Σr3]: rows 0 and 1 interleaved and added pairwise, rows 2 and 3
+        ;; likewise, then the two halves of those added.
+        (local.set $d0 (i32x4.add
+          (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (global.get $r0) (global.get $r1))
+          (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (global.get $r0) (global.get $r1))))
+        (local.set $d2 (i32x4.add
+          (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (global.get $r2) (local.get $d2))
+          (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (global.get $r2) (local.get $d2))))
+        (local.set $d0 (i32x4.add
+          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $d0) (local.get $d2))
+          (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $d0) (local.get $d2))))
+        (local.set $acc (@madd (f32x4.convert_i32x4_s (local.get $d0))
+          (f32x4.mul (v128.load (local.get $sw)) (v128.load32_splat (local.get $sx)))
+          (local.get $acc)))
+        (local.set $w (i32.add (local.get $w) (i32.const 128)))
+        (local.set $x (i32.add (local.get $x) (i32.const 64)))
+        (local.set $sw (i32.add (local.get $sw) (i32.const 16)))
+        (local.set $sx (i32.add (local.get $sx) (i32.const 4)))
+        (br $blocks)))
+    (local.get $acc))
+
+  ;; y[o] = row o of W · x (+ b[o]), one row alone (rows outside whole groups).
+  (func $q8x16Row (param $x i32) (param $w i32) (param $b i32) (param $y i32) (param $in i32) (param $sp i32) (param $sx i32) (param $o i32)
+    (local $v f32)
+    (local.set $v (call $dot_q8x16 (local.get $x)
+      (call $block0 (local.get $w) (local.get $o) (local.get $in))
+      (call $scale0 (local.get $sp) (local.get $o) (local.get $in))
+      (local.get $sx) (i32.shr_u (local.get $in) (i32.const 5))))
+    (if (local.get $b)
+      (then (local.set $v (f32.add (local.get $v) (f32.load (i32.add (local.get $b) (i32.shl (local.get $o) (i32.const 2))))))))
+    (f32.store (i32.add (local.get $y) (i32.shl (local.get $o) (i32.const 2))) (local.get $v)))
+
   (func (export "linear_q8x16")
     (param $x i32) (param $w i32) (param $b i32) (param $y i32)
     (param $rows i32) (param $in i32) (param $out i32) (param $o0 i32) (param $o1 i32)
-    (local $sp i32) (local $sx i32) (local $nb i32) (local $o i32) (local $v f32)
-    (local.set $sp (i32.add (local.get $w) (i32.and (i32.add (i32.mul (local.get $out) (local.get $in)) (i32.const 63)) (i32.const -64))))
+    (local $sp i32) (local $sx i32) (local $o i32) (local $v v128)
+    (local.set $sp (call $scales (local.get $w) (local.get $in) (local.get $out)))
     ;; x's scales follow its in int16 values from the next 64-byte boundary.
     (local.set $sx (i32.add (local.get $x) (i32.and (i32.add (i32.shl (local.get $in) (i32.const 1)) (i32.const 63)) (i32.const -64))))
-    (local.set $nb (i32.shr_u (local.get $in) (i32.const 5)))
     (local.set $o (local.get $o0))
-    (block $colsDone
-      (loop $cols
-        (br_if $colsDone (i32.ge_u (local.get $o) (local.get $o1)))
-        (local.set $v (call $dot_q8x16 (local.get $x)
-          (i32.add (local.get $w) (i32.mul (local.get $o) (local.get $in)))
-          (i32.add (local.get $sp) (i32.shl (i32.mul (local.get $o) (local.get $nb)) (i32.const 2)))
-          (local.get $sx) (local.get $nb)))
-        (if (local.get $b)
-          (then (local.set $v (f32.add (local.get $v) (f32.load (i32.add (local.get $b) (i32.shl (local.get $o) (i32.const 2))))))))
-        (f32.store (i32.add (local.get $y) (i32.shl (local.get $o) (i32.const 2))) (local.get $v))
+    ;; Rows before the first whole group (none when o0 is a multiple of 4, as the pool's
+    ;; chunks are), then whole groups, then the last o1 mod 4 rows, one at a time.
+    (block $headDone
+      (loop $head
+        (br_if $headDone (i32.or (i32.ge_u (local.get $o) (local.get $o1)) (i32.eqz (i32.and (local.get $o) (i32.const 3)))))
+        (call $q8x16Row (local.get $x) (local.get $w) (local.get $b) (local.get $y) (local.get $in) (local.get $sp) (local.get $sx) (local.get $o))
         (local.set $o (i32.add (local.get $o) (i32.const 1)))
-        (br $cols))))
+        (br $head)))
+    (block $groupsDone
+      (loop $groups
+        (br_if $groupsDone (i32.gt_u (i32.add (local.get $o) (i32.const 4)) (local.get $o1)))
+        (local.set $v (call $dot4q8x16 (local.get $x)
+          (call $block0 (local.get $w) (local.get $o) (local.get $in))
+          (call $scale0 (local.get $sp) (local.get $o) (local.get $in))
+          (local.get $sx) (i32.shr_u (local.get $in) (i32.const 5))))
+        (if (local.get $b)
+          (then (local.set $v (f32x4.add (local.get $v) (v128.load (i32.add (local.get $b) (i32.shl (local.get $o) (i32.const 2))))))))
+        (v128.store (i32.add (local.get $y) (i32.shl (local.get $o) (i32.const 2))) (local.get $v))
+        (local.set $o (i32.add (local.get $o) (i32.const 4)))
+        (br $groups)))
+    (block $tailDone
+      (loop $tail
+        (br_if $tailDone (i32.ge_u (local.get $o) (local.get $o1)))
+        (call $q8x16Row (local.get $x) (local.get $w) (local.get $b) (local.get $y) (local.get $in) (local.get $sp) (local.get $sx) (local.get $o))
+        (local.set $o (i32.add (local.get $o) (i32.const 1)))
+        (br $tail))))
 
   (func (export "linear_q8")
     (param $x i32) (param $w i32) (param $b i32) (param $y i32)
     (param $rows i32) (param $in i32) (param $out i32) (param $o0 i32) (param $o1 i32)
-    (local $sp i32) (local $nb i32) (local $r i32) (local $o i32) (local $xr i32) (local $yr i32) (local $v f32)
-    (local.set $sp (i32.add (local.get $w) (i32.and (i32.add (i32.mul (local.get $out) (local.get $in)) (i32.const 63)) (i32.const -64))))
-    (local.set $nb (i32.shr_u (local.get $in) (i32.const 5)))
+    (local $sp i32) (local $r i32) (local $o i32) (local $xr i32) (local $yr i32) (local $v f32)
+    (local.set $sp (call $scales (local.get $w) (local.get $in) (local.get $out)))
     (local.set $r (i32.const 0))
     (block $rowsDone
       (loop $rowLoop
@@ -112,9 +213,9 @@
           (loop $cols
             (br_if $colsDone (i32.ge_u (local.get $o) (local.get $o1)))
             (local.set $v (call $dot_q8 (local.get $xr)
-              (i32.add (local.get $w) (i32.mul (local.get $o) (local.get $in)))
-              (i32.add (local.get $sp) (i32.shl (i32.mul (local.get $o) (local.get $nb)) (i32.const 2)))
-              (local.get $nb)))
+              (call $block0 (local.get $w) (local.get $o) (local.get $in))
+              (call $scale0 (local.get $sp) (local.get $o) (local.get $in))
+              (i32.shr_u (local.get $in) (i32.const 5))))
             (if (local.get $b)
               (then (local.set $v (f32.add (local.get $v) (f32.load (i32.add (local.get $b) (i32.shl (local.get $o) (i32.const 2))))))))
             (f32.store (i32.add (local.get $yr) (i32.shl (local.get $o) (i32.const 2))) (local.get $v))
@@ -126,31 +227,33 @@
   (func (export "dequant_q8")
     (param $w i32) (param $dst i32) (param $rb i32) (param $u0 i32) (param $u1 i32)
     (param $in i32) (param $out i32) (param $r0 i32) (param $r1 i32)
-    (local $q i32) (local $s i32) (local $d i32) (local $end i32) (local $scale v128) (local $h v128)
+    (local $sp i32) (local $q i32) (local $s i32) (local $d i32) (local $end i32) (local $scale v128) (local $h v128)
     (if (i32.ge_u (local.get $r0) (local.get $r1)) (then (return)))
-    (local.set $q (i32.add (local.get $w) (i32.mul (local.get $r0) (local.get $in))))
-    (local.set $s (i32.add
-      (i32.add (local.get $w) (i32.and (i32.add (i32.mul (local.get $out) (local.get $in)) (i32.const 63)) (i32.const -64)))
-      (i32.shl (i32.mul (local.get $r0) (i32.shr_u (local.get $in) (i32.const 5))) (i32.const 2))))
+    (local.set $sp (call $scales (local.get $w) (local.get $in) (local.get $out)))
+    ;; Row by row (rows r0..r1 are contiguous in dst), block by block.
     (local.set $d (i32.add (local.get $dst) (i32.shl (i32.mul (i32.sub (local.get $r0) (local.get $rb)) (local.get $in)) (i32.const 2))))
-    ;; Rows r0..r1 are contiguous in q, in the scales and in dst: one pass over their blocks.
-    (local.set $end (i32.add (local.get $q) (i32.mul (i32.sub (local.get $r1) (local.get $r0)) (local.get $in))))
-    (loop $blocks
-      (local.set $scale (v128.load32_splat (local.get $s)))
-      (local.set $h (v128.load8x8_s (local.get $q)))
-      (v128.store (local.get $d) (f32x4.mul (f32x4.convert_i32x4_s (i32x4.extend_low_i16x8_s (local.get $h))) (local.get $scale)))
-      (v128.store offset=16 (local.get $d) (f32x4.mul (f32x4.convert_i32x4_s (i32x4.extend_high_i16x8_s (local.get $h))) (local.get $scale)))
-      (local.set $h (v128.load8x8_s offset=8 (local.get $q)))
-      (v128.store offset=32 (local.get $d) (f32x4.mul (f32x4.convert_i32x4_s (i32x4.extend_low_i16x8_s (local.get $h))) (local.get $scale)))
-      (v128.store offset=48 (local.get $d) (f32x4.mul (f32x4.convert_i32x4_s (i32x4.extend_high_i16x8_s (local.get $h))) (local.get $scale)))
-      (local.set $h (v128.load8x8_s offset=16 (local.get $q)))
-      (v128.store offset=64 (local.get $d) (f32x4.mul (f32x4.convert_i32x4_s (i32x4.extend_low_i16x8_s (local.get $h))) (local.get $scale)))
-      (v128.store offset=80 (local.get $d) (f32x4.mul (f32x4.convert_i32x4_s (i32x4.extend_high_i16x8_s (local.get $h))) (local.get $scale)))
-      (local.set $h (v128.load8x8_s offset=24 (local.get $q)))
-      (v128.store offset=96 (local.get $d) (f32x4.mul (f32x4.convert_i32x4_s (i32x4.extend_low_i16x8_s (local.get $h))) (local.get $scale)))
-      (v128.store offset=112 (local.get $d) (f32x4.mul (f32x4.convert_i32x4_s (i32x4.extend_high_i16x8_s (local.get $h))) (local.get $scale)))
-      (local.set $q (i32.add (local.get $q) (i32.const 32)))
-      (local.set $s (i32.add (local.get $s) (i32.const 4)))
-      (local.set $d (i32.add (local.get $d) (i32.const 128)))
-      (br_if $blocks (i32.lt_u (local.get $q) (local.get $end)))))
+    (loop $rows
+      (local.set $q (call $block0 (local.get $w) (local.get $r0) (local.get $in)))
+      (local.set $s (call $scale0 (local.get $sp) (local.get $r0) (local.get $in)))
+      (local.set $end (i32.add (local.get $d) (i32.shl (local.get $in) (i32.const 2))))
+      (loop $blocks
+        (local.set $scale (v128.load32_splat (local.get $s)))
+        (local.set $h (v128.load8x8_s (local.get $q)))
+        (v128.store (local.get $d) (f32x4.mul (f32x4.convert_i32x4_s (i32x4.extend_low_i16x8_s (local.get $h))) (local.get $scale)))
+        (v128.store offset=16 (local.get $d) (f32x4.mul (f32x4.convert_i32x4_s (i32x4.extend_high_i16x8_s (local.get $h))) (local.get $scale)))
+        (local.set $h (v128.load8x8_s offset=8 (local.get $q)))
+        (v128.store offset=32 (local.get $d) (f32x4.mul (f32x4.convert_i32x4_s (i32x4.extend_low_i16x8_s (local.get $h))) (local.get $scale)))
+        (v128.store offset=48 (local.get $d) (f32x4.mul (f32x4.convert_i32x4_s (i32x4.extend_high_i16x8_s (local.get $h))) (local.get $scale)))
+        (local.set $h (v128.load8x8_s offset=16 (local.get $q)))
+        (v128.store offset=64 (local.get $d) (f32x4.mul (f32x4.convert_i32x4_s (i32x4.extend_low_i16x8_s (local.get $h))) (local.get $scale)))
+        (v128.store offset=80 (local.get $d) (f32x4.mul (f32x4.convert_i32x4_s (i32x4.extend_high_i16x8_s (local.get $h))) (local.get $scale)))
+        (local.set $h (v128.load8x8_s offset=24 (local.get $q)))
+        (v128.store offset=96 (local.get $d) (f32x4.mul (f32x4.convert_i32x4_s (i32x4.extend_low_i16x8_s (local.get $h))) (local.get $scale)))
+        (v128.store offset=112 (local.get $d) (f32x4.mul (f32x4.convert_i32x4_s (i32x4.extend_high_i16x8_s (local.get $h))) (local.get $scale)))
+        (local.set $q (i32.add (local.get $q) (i32.const 128)))
+        (local.set $s (i32.add (local.get $s) (i32.const 16)))
+        (local.set $d (i32.add (local.get $d) (i32.const 128)))
+        (br_if $blocks (i32.lt_u (local.get $d) (local.get $end))))
+      (local.set $r0 (i32.add (local.get $r0) (i32.const 1)))
+      (br_if $rows (i32.lt_u (local.get $r0) (local.get $r1)))))
 )

@@ -10,7 +10,10 @@
  *   s = max|w| / 127 over the block, q = round(w / s) in [−127, 127]. Blocks of 32 rather
  *   than one scale per row: an outlier weight then costs precision in its own 32 weights
  *   instead of its whole row (real checkpoints have outlier input channels), for 4 bytes
- *   of scale per 32 weights (1.125 bytes a weight instead of 1.0; float32 is 4).
+ *   of scale per 32 weights (1.125 bytes a weight instead of 1.0; float32 is 4). Stored as
+ *   the int8 values row-major, then (from a 64-byte boundary) the scales interleaved by
+ *   groups of four rows (`q8ScaleIndex`), so that the decoding kernel loads one block's
+ *   scales for four rows at once (quant.wat).
  */
 
 /** Weights per int8 scale. */
@@ -30,7 +33,19 @@ export function isWeightMode(s: unknown): s is WeightMode {
 /** Bytes a rows × cols matrix takes in `format`. */
 export function packedBytes(format: PackedFormat, rows: number, cols: number): number {
   const n = rows * cols;
-  return format === "bf16" ? n * 2 : q8ScalesOffset(n) + (n / Q8_BLOCK) * 4;
+  return format === "bf16" ? n * 2 : q8ScalesOffset(n) + Math.ceil(rows / Q8_GROUP) * Q8_GROUP * (cols / Q8_BLOCK) * 4;
+}
+
+/** Rows whose int8 scales are interleaved (a last group of fewer rows keeps the places of the missing ones). */
+export const Q8_GROUP = 4;
+
+/**
+ * Index (in float32 scales from q8ScalesOffset) of the scale of block b of row r, with nb
+ * blocks a row: groups of four rows one after another, within a group block by block, and
+ * within a block the four rows' scales side by side ([rows/4, nb, 4]; quant.wat computes the same).
+ */
+export function q8ScaleIndex(r: number, b: number, nb: number): number {
+  return (Math.floor(r / Q8_GROUP) * nb + b) * Q8_GROUP + (r % Q8_GROUP);
 }
 
 /** Where an int8 matrix's scales start: after its n int8 values, on a 64-byte boundary (quant.wat computes the same). */

@@ -11,7 +11,7 @@
  */
 import { shapeSize } from "../layout.js";
 import { Tensor } from "../tensor.js";
-import { decodeBf16, decodeQ8, encodeBf16, encodeQ8, packedBytes, q8ScalesOffset, Q8_BLOCK, type PackedFormat } from "./formats.js";
+import { decodeBf16, decodeQ8, encodeBf16, encodeQ8, packedBytes, q8ScaleIndex, q8ScalesOffset, Q8_BLOCK, type PackedFormat } from "./formats.js";
 
 /** Where a matrix's values come from, a range of rows at a time. */
 export interface RowSource {
@@ -134,8 +134,9 @@ export class PackedTensor extends Tensor {
       if (src.bf16) src.bf16(r0, r1, bits);
       else encodeBf16(src.f32(r0, r1), bits);
     } else {
-      const { q, scales } = this.q8Views(a, n);
-      encodeQ8(src.f32(r0, r1), q, scales);
+      const scales = new Float32Array(n / Q8_BLOCK);
+      encodeQ8(src.f32(r0, r1), new Int8Array(s.buffer, s.byteOffset + a, n), scales);
+      this.q8Scales(r0, r1, scales, true);
     }
   }
 
@@ -145,16 +146,25 @@ export class PackedTensor extends Tensor {
     const n = (r1 - r0) * this.cols;
     if (this.format === "bf16") decodeBf16(new Uint16Array(s.buffer, s.byteOffset + a * 2, n), out);
     else {
-      const { q, scales } = this.q8Views(a, n);
-      decodeQ8(q, scales, out);
+      const scales = new Float32Array(n / Q8_BLOCK);
+      this.q8Scales(r0, r1, scales, false);
+      decodeQ8(new Int8Array(s.buffer, s.byteOffset + a, n), scales, out);
     }
   }
 
-  /** The int8 values [a, a + n) and their scales (a and n whole blocks). */
-  private q8Views(a: number, n: number): { q: Int8Array; scales: Float32Array } {
+  /** Copies rows [r0, r1)'s scales, block by block, into the storage's interleaved layout (`store`) or out of it. */
+  private q8Scales(r0: number, r1: number, rowMajor: Float32Array, store: boolean): void {
     const s = this.storage!;
-    const scales = s.byteOffset + q8ScalesOffset(this.size);
-    return { q: new Int8Array(s.buffer, s.byteOffset + a, n), scales: new Float32Array(s.buffer, scales + (a / Q8_BLOCK) * 4, n / Q8_BLOCK) };
+    const nb = this.cols / Q8_BLOCK;
+    const all = new Float32Array(s.buffer, s.byteOffset + q8ScalesOffset(this.size), (s.byteLength - q8ScalesOffset(this.size)) / 4);
+    for (let r = r0; r < r1; r++) {
+      for (let b = 0; b < nb; b++) {
+        const i = (r - r0) * nb + b;
+        const at = q8ScaleIndex(r, b, nb);
+        if (store) all[at] = rowMajor[i]!;
+        else rowMajor[i] = all[at]!;
+      }
+    }
   }
 
   /** The float32 values, computed once; the storage is dropped and `data` becomes a plain array. */
