@@ -10,10 +10,11 @@
  *   s = max|w| / 127 over the block, q = round(w / s) in [−127, 127]. Blocks of 32 rather
  *   than one scale per row: an outlier weight then costs precision in its own 32 weights
  *   instead of its whole row (real checkpoints have outlier input channels), for 4 bytes
- *   of scale per 32 weights (1.125 bytes a weight instead of 1.0; float32 is 4). Stored as
- *   the int8 values row-major, then (from a 64-byte boundary) the scales interleaved by
- *   groups of four rows (`q8ScaleIndex`), so that the decoding kernel loads one block's
- *   scales for four rows at once (quant.wat).
+ *   of scale per 32 weights (1.125 bytes a weight instead of 1.0; float32 is 4). Stored in
+ *   groups of four rows, block-interleaved (`q8BlockIndex`): a group's first block of each
+ *   of its four rows, then their second blocks, and so on, then all the scales in the same
+ *   order from `q8ScalesOffset`. The decoding kernel (quant.wat) then reads a group as one
+ *   sequential stream and gets a block's four scales with one load.
  */
 
 /** Weights per int8 scale. */
@@ -32,25 +33,25 @@ export function isWeightMode(s: unknown): s is WeightMode {
 
 /** Bytes a rows × cols matrix takes in `format`. */
 export function packedBytes(format: PackedFormat, rows: number, cols: number): number {
-  const n = rows * cols;
-  return format === "bf16" ? n * 2 : q8ScalesOffset(n) + Math.ceil(rows / Q8_GROUP) * Q8_GROUP * (cols / Q8_BLOCK) * 4;
+  return format === "bf16" ? rows * cols * 2 : q8ScalesOffset(rows, cols) * (1 + 4 / Q8_BLOCK);
 }
 
-/** Rows whose int8 scales are interleaved (a last group of fewer rows keeps the places of the missing ones). */
+/** Rows whose int8 blocks are interleaved (a last group of fewer rows keeps the places of the missing ones). */
 export const Q8_GROUP = 4;
 
-/**
- * Index (in float32 scales from q8ScalesOffset) of the scale of block b of row r, with nb
- * blocks a row: groups of four rows one after another, within a group block by block, and
- * within a block the four rows' scales side by side ([rows/4, nb, 4]; quant.wat computes the same).
- */
-export function q8ScaleIndex(r: number, b: number, nb: number): number {
-  return (Math.floor(r / Q8_GROUP) * nb + b) * Q8_GROUP + (r % Q8_GROUP);
+/** Where an int8 matrix's scales start: after its groups of four rows of int8 values (quant.wat computes the same). */
+export function q8ScalesOffset(rows: number, cols: number): number {
+  return Math.ceil(rows / Q8_GROUP) * Q8_GROUP * cols;
 }
 
-/** Where an int8 matrix's scales start: after its n int8 values, on a 64-byte boundary (quant.wat computes the same). */
-export function q8ScalesOffset(n: number): number {
-  return Math.ceil(n / 64) * 64;
+/**
+ * The place of block b of row r (nb blocks a row) in an int8 matrix: its 32 int8 values are
+ * at byte 32·i, its scale is float32 number i from q8ScalesOffset. Groups of four rows one
+ * after another; within a group block by block; within a block the four rows side by side
+ * ([rows/4, nb, 4]; quant.wat computes the same).
+ */
+export function q8BlockIndex(r: number, b: number, nb: number): number {
+  return (Math.floor(r / Q8_GROUP) * nb + b) * Q8_GROUP + (r % Q8_GROUP);
 }
 
 /** Whether a matrix with rows of `cols` weights can be stored as int8 blocks. */

@@ -11,7 +11,7 @@
  */
 import { shapeSize } from "../layout.js";
 import { Tensor } from "../tensor.js";
-import { decodeBf16, decodeQ8, encodeBf16, encodeQ8, packedBytes, q8ScaleIndex, q8ScalesOffset, Q8_BLOCK, type PackedFormat } from "./formats.js";
+import { decodeBf16, decodeQ8, encodeBf16, encodeQ8, packedBytes, q8BlockIndex, q8ScalesOffset, Q8_BLOCK, type PackedFormat } from "./formats.js";
 
 /** Where a matrix's values come from, a range of rows at a time. */
 export interface RowSource {
@@ -134,35 +134,48 @@ export class PackedTensor extends Tensor {
       if (src.bf16) src.bf16(r0, r1, bits);
       else encodeBf16(src.f32(r0, r1), bits);
     } else {
+      const q = new Int8Array(n);
       const scales = new Float32Array(n / Q8_BLOCK);
-      encodeQ8(src.f32(r0, r1), new Int8Array(s.buffer, s.byteOffset + a, n), scales);
-      this.q8Scales(r0, r1, scales, true);
+      encodeQ8(src.f32(r0, r1), q, scales);
+      this.q8Blocks(r0, r1, q, scales, true);
     }
   }
 
   private decodeRows(r0: number, r1: number, out: Float32Array): void {
     const s = this.storage!;
-    const a = r0 * this.cols;
     const n = (r1 - r0) * this.cols;
-    if (this.format === "bf16") decodeBf16(new Uint16Array(s.buffer, s.byteOffset + a * 2, n), out);
+    if (this.format === "bf16") decodeBf16(new Uint16Array(s.buffer, s.byteOffset + r0 * this.cols * 2, n), out);
     else {
+      const q = new Int8Array(n);
       const scales = new Float32Array(n / Q8_BLOCK);
-      this.q8Scales(r0, r1, scales, false);
-      decodeQ8(new Int8Array(s.buffer, s.byteOffset + a, n), scales, out);
+      this.q8Blocks(r0, r1, q, scales, false);
+      decodeQ8(q, scales, out);
     }
   }
 
-  /** Copies rows [r0, r1)'s scales, block by block, into the storage's interleaved layout (`store`) or out of it. */
-  private q8Scales(r0: number, r1: number, rowMajor: Float32Array, store: boolean): void {
+  /**
+   * Copies rows [r0, r1)'s int8 values and scales, block by block, between row-major arrays
+   * (what encodeQ8 and decodeQ8 take) and the storage's layout (formats.ts q8BlockIndex):
+   * into the storage when `store`, out of it otherwise.
+   */
+  private q8Blocks(r0: number, r1: number, q: Int8Array, scales: Float32Array, store: boolean): void {
     const s = this.storage!;
     const nb = this.cols / Q8_BLOCK;
-    const all = new Float32Array(s.buffer, s.byteOffset + q8ScalesOffset(this.size), (s.byteLength - q8ScalesOffset(this.size)) / 4);
+    const at = q8ScalesOffset(this.rowCount, this.cols);
+    const values = new Int8Array(s.buffer, s.byteOffset, at);
+    const all = new Float32Array(s.buffer, s.byteOffset + at, at / Q8_BLOCK);
     for (let r = r0; r < r1; r++) {
       for (let b = 0; b < nb; b++) {
         const i = (r - r0) * nb + b;
-        const at = q8ScaleIndex(r, b, nb);
-        if (store) all[at] = rowMajor[i]!;
-        else rowMajor[i] = all[at]!;
+        const k = q8BlockIndex(r, b, nb);
+        // A plain loop: 32-byte subarray copies cost more in allocations than they save.
+        if (store) {
+          for (let j = 0; j < Q8_BLOCK; j++) values[k * Q8_BLOCK + j] = q[i * Q8_BLOCK + j]!;
+          all[k] = scales[i]!;
+        } else {
+          for (let j = 0; j < Q8_BLOCK; j++) q[i * Q8_BLOCK + j] = values[k * Q8_BLOCK + j]!;
+          scales[i] = all[k]!;
+        }
       }
     }
   }
