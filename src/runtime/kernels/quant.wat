@@ -27,10 +27,15 @@
 
   (;include hsum.wat.part;)
 
-  ;; Row sums $dot4q8x16 passes from one row to the next (see there).
+  ;; Row sums the group kernels pass from one row to the next (see $dot4q8x16).
   (global $r0 (mut v128) (v128.const i32x4 0 0 0 0))
   (global $r1 (mut v128) (v128.const i32x4 0 0 0 0))
   (global $r2 (mut v128) (v128.const i32x4 0 0 0 0))
+  ;; The accumulators of $dot4q8x16 ($a0) and $dot16q8x16 (one a group).
+  (global $a0 (mut v128) (v128.const i32x4 0 0 0 0))
+  (global $a1 (mut v128) (v128.const i32x4 0 0 0 0))
+  (global $a2 (mut v128) (v128.const i32x4 0 0 0 0))
+  (global $a3 (mut v128) (v128.const i32x4 0 0 0 0))
 
   ;; Where row o's first block of int8 values is (w: the matrix), and its first scale (sp:
   ;; the scales); a row's next block is 128 bytes on, its next scale 16.
@@ -108,8 +113,9 @@
   ;; a store between rows it loads all 16 weight vectors first and spills most of them to
   ;; the stack; the stores make each row's loads wait until the row before is summed.
   (func $dot4q8x16 (param $x i32) (param $w i32) (param $sw i32) (param $sx i32) (param $nb i32) (result v128)
-    (local $end i32) (local $x0 v128) (local $x1 v128) (local $x2 v128) (local $x3 v128)
-    (local $d0 v128) (local $d2 v128) (local $acc v128)
+    (local $end i32) (local $scale v128) (local $x0 v128) (local $x1 v128) (local $x2 v128) (local $x3 v128)
+    (local $d v128) (local $t v128) (local $u v128)
+    (global.set $a0 (v128.const i32x4 0 0 0 0))
     (local.set $end (i32.add (local.get $sx) (i32.shl (local.get $nb) (i32.const 2))))
     (block $done
       (loop $blocks
@@ -118,38 +124,67 @@
         (local.set $x1 (v128.load offset=16 (local.get $x)))
         (local.set $x2 (v128.load offset=32 (local.get $x)))
         (local.set $x3 (v128.load offset=48 (local.get $x)))
-        (global.set $r0 (i32x4.add
-          (i32x4.add (i32x4.dot_i16x8_s (v128.load8x8_s (local.get $w)) (local.get $x0)) (i32x4.dot_i16x8_s (v128.load8x8_s offset=8 (local.get $w)) (local.get $x1)))
-          (i32x4.add (i32x4.dot_i16x8_s (v128.load8x8_s offset=16 (local.get $w)) (local.get $x2)) (i32x4.dot_i16x8_s (v128.load8x8_s offset=24 (local.get $w)) (local.get $x3)))))
-        (global.set $r1 (i32x4.add
-          (i32x4.add (i32x4.dot_i16x8_s (v128.load8x8_s offset=32 (local.get $w)) (local.get $x0)) (i32x4.dot_i16x8_s (v128.load8x8_s offset=40 (local.get $w)) (local.get $x1)))
-          (i32x4.add (i32x4.dot_i16x8_s (v128.load8x8_s offset=48 (local.get $w)) (local.get $x2)) (i32x4.dot_i16x8_s (v128.load8x8_s offset=56 (local.get $w)) (local.get $x3)))))
-        (global.set $r2 (i32x4.add
-          (i32x4.add (i32x4.dot_i16x8_s (v128.load8x8_s offset=64 (local.get $w)) (local.get $x0)) (i32x4.dot_i16x8_s (v128.load8x8_s offset=72 (local.get $w)) (local.get $x1)))
-          (i32x4.add (i32x4.dot_i16x8_s (v128.load8x8_s offset=80 (local.get $w)) (local.get $x2)) (i32x4.dot_i16x8_s (v128.load8x8_s offset=88 (local.get $w)) (local.get $x3)))))
-        (local.set $d2 (i32x4.add
-          (i32x4.add (i32x4.dot_i16x8_s (v128.load8x8_s offset=96 (local.get $w)) (local.get $x0)) (i32x4.dot_i16x8_s (v128.load8x8_s offset=104 (local.get $w)) (local.get $x1)))
-          (i32x4.add (i32x4.dot_i16x8_s (v128.load8x8_s offset=112 (local.get $w)) (local.get $x2)) (i32x4.dot_i16x8_s (v128.load8x8_s offset=120 (local.get $w)) (local.get $x3)))))
-        ;; [Σr0, Σr1, Σr2, Σr3]: rows 0 and 1 interleaved and added pairwise, rows 2 and 3
-        ;; likewise, then the two halves of those added.
-        (local.set $d0 (i32x4.add
-          (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (global.get $r0) (global.get $r1))
-          (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (global.get $r0) (global.get $r1))))
-        (local.set $d2 (i32x4.add
-          (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (global.get $r2) (local.get $d2))
-          (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (global.get $r2) (local.get $d2))))
-        (local.set $d0 (i32x4.add
-          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $d0) (local.get $d2))
-          (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $d0) (local.get $d2))))
-        (local.set $acc (@madd (f32x4.convert_i32x4_s (local.get $d0))
-          (f32x4.mul (v128.load (local.get $sw)) (v128.load32_splat (local.get $sx)))
-          (local.get $acc)))
+        (local.set $scale (v128.load32_splat (local.get $sx)))
+        (@q8group (local.get $w) (local.get $sw) $a0)
         (local.set $w (i32.add (local.get $w) (i32.const 128)))
         (local.set $x (i32.add (local.get $x) (i32.const 64)))
         (local.set $sw (i32.add (local.get $sw) (i32.const 16)))
         (local.set $sx (i32.add (local.get $sx) (i32.const 4)))
         (br $blocks)))
-    (local.get $acc))
+    (global.get $a0))
+
+  ;; Four groups at once, h bytes apart (group 0 at w, scales at sw, its results to y (+ b);
+  ;; group s at w + s·h, sw + s·h/8, y + s·hy, b + s·hy): as $dot4q8x16 for each, block by
+  ;; block, the x vectors shared. Decoding reads each weight once, so its speed is the rate
+  ;; at which weights stream in from DRAM: one sequential stream stalls at every 4 KiB page
+  ;; (the hardware prefetcher stops at page boundaries), and four streams a multiple of 4 KiB
+  ;; apart cross their pages together and wait for them together (see linear-tiles.wat.part's
+  ;; $row). The accumulators are globals, for the reason given at $dot4q8x16: each group's
+  ;; block is summed before the next group's weights are loaded.
+  (func $dot16q8x16 (param $x i32) (param $w i32) (param $h i32) (param $sw i32) (param $sx i32) (param $nb i32)
+    (param $y i32) (param $hy i32) (param $b i32)
+    (local $end i32) (local $h2 i32) (local $h3 i32) (local $p i32) (local $s i32) (local $scale v128)
+    (local $x0 v128) (local $x1 v128) (local $x2 v128) (local $x3 v128) (local $d v128) (local $t v128) (local $u v128)
+    (local.set $h2 (i32.shl (local.get $h) (i32.const 1)))
+    (local.set $h3 (i32.add (local.get $h2) (local.get $h)))
+    (global.set $a0 (v128.const i32x4 0 0 0 0))
+    (global.set $a1 (v128.const i32x4 0 0 0 0))
+    (global.set $a2 (v128.const i32x4 0 0 0 0))
+    (global.set $a3 (v128.const i32x4 0 0 0 0))
+    (local.set $end (i32.add (local.get $sx) (i32.shl (local.get $nb) (i32.const 2))))
+    (block $done
+      (loop $blocks
+        (br_if $done (i32.ge_u (local.get $sx) (local.get $end)))
+        (local.set $x0 (v128.load (local.get $x)))
+        (local.set $x1 (v128.load offset=16 (local.get $x)))
+        (local.set $x2 (v128.load offset=32 (local.get $x)))
+        (local.set $x3 (v128.load offset=48 (local.get $x)))
+        (local.set $scale (v128.load32_splat (local.get $sx)))
+        (@q8group (local.get $w) (local.get $sw) $a0)
+        (local.set $p (i32.add (local.get $w) (local.get $h)))
+        (local.set $s (i32.add (local.get $sw) (i32.shr_u (local.get $h) (i32.const 3))))
+        (@q8group (local.get $p) (local.get $s) $a1)
+        (local.set $p (i32.add (local.get $w) (local.get $h2)))
+        (local.set $s (i32.add (local.get $sw) (i32.shr_u (local.get $h2) (i32.const 3))))
+        (@q8group (local.get $p) (local.get $s) $a2)
+        (local.set $p (i32.add (local.get $w) (local.get $h3)))
+        (local.set $s (i32.add (local.get $sw) (i32.shr_u (local.get $h3) (i32.const 3))))
+        (@q8group (local.get $p) (local.get $s) $a3)
+        (local.set $w (i32.add (local.get $w) (i32.const 128)))
+        (local.set $x (i32.add (local.get $x) (i32.const 64)))
+        (local.set $sw (i32.add (local.get $sw) (i32.const 16)))
+        (local.set $sx (i32.add (local.get $sx) (i32.const 4)))
+        (br $blocks)))
+    (call $store4 (global.get $a0) (local.get $y) (local.get $b) (i32.const 0))
+    (call $store4 (global.get $a1) (local.get $y) (local.get $b) (local.get $hy))
+    (call $store4 (global.get $a2) (local.get $y) (local.get $b) (i32.shl (local.get $hy) (i32.const 1)))
+    (call $store4 (global.get $a3) (local.get $y) (local.get $b) (i32.mul (local.get $hy) (i32.const 3))))
+
+  ;; v (+ the four biases at b + at, unless b is 0: no bias) stored at y + at.
+  (func $store4 (param $v v128) (param $y i32) (param $b i32) (param $at i32)
+    (if (local.get $b)
+      (then (local.set $v (f32x4.add (local.get $v) (v128.load (i32.add (local.get $b) (local.get $at)))))))
+    (v128.store (i32.add (local.get $y) (local.get $at)) (local.get $v)))
 
   ;; y[o] = row o of W · x (+ b[o]), one row alone (rows outside whole groups).
   (func $q8x16Row (param $x i32) (param $w i32) (param $b i32) (param $y i32) (param $in i32) (param $sp i32) (param $sx i32) (param $o i32)
@@ -166,6 +201,7 @@
     (param $x i32) (param $w i32) (param $b i32) (param $y i32)
     (param $rows i32) (param $in i32) (param $out i32) (param $o0 i32) (param $o1 i32)
     (local $sp i32) (local $sx i32) (local $o i32) (local $v v128)
+    (local $gb i32) (local $pageGroups i32) (local $h i32) (local $end i32)
     (local.set $sp (call $scales (local.get $w) (local.get $in) (local.get $out)))
     ;; x's scales follow its in int16 values from the next 64-byte boundary.
     (local.set $sx (i32.add (local.get $x) (i32.and (i32.add (i32.shl (local.get $in) (i32.const 1)) (i32.const 63)) (i32.const -64))))
@@ -178,6 +214,37 @@
         (call $q8x16Row (local.get $x) (local.get $w) (local.get $b) (local.get $y) (local.get $in) (local.get $sp) (local.get $sx) (local.get $o))
         (local.set $o (i32.add (local.get $o) (i32.const 1)))
         (br $head)))
+    ;; Whole groups: cut into four equal runs of groups streamed side by side, h groups
+    ;; apart with h·4·in a multiple of 4 KiB when that leaves each run at least one group
+    ;; (as linear-tiles.wat.part's $row does for float32 rows); groups left over get another,
+    ;; shorter pass, the last (groups mod 4) one at a time.
+    (local.set $gb (i32.shl (local.get $in) (i32.const 2)))
+    (local.set $pageGroups (i32.shr_u (i32.const 4096)
+      (select (i32.ctz (local.get $gb)) (i32.const 12) (i32.lt_u (i32.ctz (local.get $gb)) (i32.const 12)))))
+    (block $passesDone
+      (loop $passes
+        (local.set $h (i32.shr_u (i32.shr_u (i32.sub (local.get $o1) (local.get $o)) (i32.const 2)) (i32.const 2)))
+        (br_if $passesDone (i32.eqz (local.get $h)))
+        (if (i32.ge_u (local.get $h) (local.get $pageGroups))
+          (then (local.set $h (i32.sub (local.get $h) (i32.rem_u (local.get $h) (local.get $pageGroups))))))
+        ;; Rows o .. o + 4h are the first run's.
+        (local.set $end (i32.add (local.get $o) (i32.shl (local.get $h) (i32.const 2))))
+        (block $runDone
+          (loop $run
+            (br_if $runDone (i32.ge_u (local.get $o) (local.get $end)))
+            (call $dot16q8x16 (local.get $x)
+              (call $block0 (local.get $w) (local.get $o) (local.get $in))
+              (i32.mul (local.get $h) (local.get $gb))
+              (call $scale0 (local.get $sp) (local.get $o) (local.get $in))
+              (local.get $sx) (i32.shr_u (local.get $in) (i32.const 5))
+              (i32.add (local.get $y) (i32.shl (local.get $o) (i32.const 2)))
+              (i32.shl (local.get $h) (i32.const 4))
+              (select (i32.add (local.get $b) (i32.shl (local.get $o) (i32.const 2))) (i32.const 0) (local.get $b)))
+            (local.set $o (i32.add (local.get $o) (i32.const 4)))
+            (br $run)))
+        ;; The four runs end at end + 3·4h.
+        (local.set $o (i32.add (local.get $o) (i32.mul (local.get $h) (i32.const 12))))
+        (br $passes)))
     (block $groupsDone
       (loop $groups
         (br_if $groupsDone (i32.gt_u (i32.add (local.get $o) (i32.const 4)) (local.get $o1)))
