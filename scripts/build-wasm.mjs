@@ -88,7 +88,7 @@ function expandMacros(text, macros) {
  * each: locals or globals; T and U are v128 locals it uses for its partial sums).
  * (@q8group P S A) is one block of a group of four int8 rows (P: their first values, S: their
  * four scales) against x's block in the locals $x0..$x3 (int16) and $scale (x's scale,
- * splatted), added to the global A; it uses the globals $r0..$r2 and the locals $d, $t, $u
+ * splatted), added to the global A; it uses the globals $r0..$r2 and the locals $e0..$e2, $d, $t, $u
  * (quant.wat's $dot4q8x16 says why rows pass through globals).
  */
 function commonMacros(relaxed) {
@@ -103,12 +103,16 @@ function commonMacros(relaxed) {
     madd,
     q8dot,
     q8group: ([p, sw, acc]) => {
-      const sum = isum4(["(global.get $r0)", "(global.get $r1)", "(global.get $r2)", "(local.get $d)", "$t", "$u"]);
+      const sum = isum4(["(local.get $e0)", "(local.get $e1)", "(local.get $e2)", "(local.get $d)", "$t", "$u"]);
       return [
         `(global.set $r0 ${q8dot([p, 0, ...xs])})`,
         `(global.set $r1 ${q8dot([p, 32, ...xs])})`,
         `(global.set $r2 ${q8dot([p, 64, ...xs])})`,
         `(local.set $d ${q8dot([p, 96, ...xs])})`,
+        // Each global read once (V8 would load it again at every read).
+        "(local.set $e0 (global.get $r0))",
+        "(local.set $e1 (global.get $r1))",
+        "(local.set $e2 (global.get $r2))",
         `(global.set ${acc} ${madd([`(f32x4.convert_i32x4_s ${sum})`, `(f32x4.mul (v128.load ${sw}) (local.get $scale))`, `(global.get ${acc})`])})`,
       ].join("\n");
     },

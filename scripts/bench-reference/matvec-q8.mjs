@@ -13,8 +13,7 @@
 // which this script turns on). Per shape: median GB/s of int8 weights (and scales) read per
 // build, and the median of the per-round ratios new / base.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -36,19 +35,28 @@ const rounds = Number(opt.rounds);
 const mb = Number(opt.mb);
 const median = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
 
-/** The kernels' sources at `commit`, in a temporary folder. */
-function sourcesAt(commit) {
-  const dir = mkdtempSync(join(tmpdir(), "archc-q8-base-"));
+/**
+ * quant.wasm as `commit` builds it: its kernel sources and its build-wasm.mjs (whose macros
+ * they use), in a temporary folder under node_modules (where the build script finds wabt).
+ */
+async function quantAt(commit) {
   const repo = join(here, "../..");
+  mkdirSync(join(repo, "node_modules", ".cache"), { recursive: true });
+  const dir = mkdtempSync(join(repo, "node_modules", ".cache", "archc-q8-base-"));
+  const show = (f) => execFileSync("git", ["show", `${commit}:${f}`], { cwd: repo });
   const files = execFileSync("git", ["ls-tree", "--name-only", commit, "src/runtime/kernels/"], { cwd: repo }).toString().split("\n");
-  for (const f of files.filter((f) => /\.wat(\.part)?$/.test(f))) {
-    writeFileSync(join(dir, f.split("/").pop()), execFileSync("git", ["show", `${commit}:${f}`], { cwd: repo }));
+  for (const f of files.filter((f) => /\.wat(\.part)?$/.test(f))) writeFileSync(join(dir, f.split("/").pop()), show(f));
+  writeFileSync(join(dir, "build-wasm.mjs"), show("scripts/build-wasm.mjs"));
+  try {
+    const { assembleKernels: assemble } = await import(join(dir, "build-wasm.mjs"));
+    return (await assemble(dir, { relaxed: opt.relaxed })).quant;
+  } finally {
+    rmSync(dir, { recursive: true });
   }
-  return dir;
 }
 
 const builds = [
-  ["base", (await assembleKernels(sourcesAt(opt.base), { relaxed: opt.relaxed })).quant],
+  ["base", await quantAt(opt.base)],
   ["new", (await assembleKernels(KERNEL_SOURCE_DIR, { relaxed: opt.relaxed })).quant],
 ];
 

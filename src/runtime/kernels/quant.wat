@@ -114,7 +114,7 @@
   ;; the stack; the stores make each row's loads wait until the row before is summed.
   (func $dot4q8x16 (param $x i32) (param $w i32) (param $sw i32) (param $sx i32) (param $nb i32) (result v128)
     (local $end i32) (local $scale v128) (local $x0 v128) (local $x1 v128) (local $x2 v128) (local $x3 v128)
-    (local $d v128) (local $t v128) (local $u v128)
+    (local $d v128) (local $t v128) (local $u v128) (local $e0 v128) (local $e1 v128) (local $e2 v128)
     (global.set $a0 (v128.const i32x4 0 0 0 0))
     (local.set $end (i32.add (local.get $sx) (i32.shl (local.get $nb) (i32.const 2))))
     (block $done
@@ -145,6 +145,7 @@
     (param $y i32) (param $hy i32) (param $b i32)
     (local $end i32) (local $h2 i32) (local $h3 i32) (local $p i32) (local $s i32) (local $scale v128)
     (local $x0 v128) (local $x1 v128) (local $x2 v128) (local $x3 v128) (local $d v128) (local $t v128) (local $u v128)
+    (local $e0 v128) (local $e1 v128) (local $e2 v128)
     (local.set $h2 (i32.shl (local.get $h) (i32.const 1)))
     (local.set $h3 (i32.add (local.get $h2) (local.get $h)))
     (global.set $a0 (v128.const i32x4 0 0 0 0))
