@@ -125,9 +125,11 @@ function quantized(w: Tensor): { q: Int8Array; s: Float32Array; values: Tensor }
   return { q, s, values: new Tensor(values, [...w.shape]) };
 }
 
-// [rows, in, out] with in a multiple of 32.
+// [rows, in, out] with in a multiple of 32. Single rows: groups of four rows streamed four
+// at a time 4 KiB-multiples apart (768×70: 16 groups so, 1 alone, 2 rows left; 64×1000: two
+// passes, then groups alone), groups alone, rows outside whole groups.
 const Q8_SHAPES: [number, number, number][] = [
-  [1, 32, 1], [1, 64, 9], [1, 288, 33], [1, 768, 20], [2, 32, 3], [3, 96, 17], [9, 64, 13], [128, 64, 100], [6, 256, 1000], [5, 2048, 12],
+  [1, 32, 1], [1, 64, 9], [1, 288, 33], [1, 768, 20], [1, 768, 70], [1, 64, 1000], [2, 32, 3], [3, 96, 17], [9, 64, 13], [128, 64, 100], [6, 256, 1000], [5, 2048, 12],
 ];
 
 describe("int8 weights (32-weight blocks)", () => {
@@ -171,6 +173,61 @@ describe("int8 weights (32-weight blocks)", () => {
     const y = ops.linear(x, packed).data;
     const ref = ops.linear(x, quantized(w).values).data;
     for (let o = 0; o < 16; o++) expect(y[o]).toBe(ref[o]);
+  });
+
+  it("stores rows in groups of four, block-interleaved, with the scales after them in the same order", () => {
+    // 5 rows of 64: groups {0..3} and {4}; in each group block 0 of its rows, then block 1.
+    // Row r's weights: block b all (r + 1)·(b + 1)/128 but one, −127/128 (scale 1/128).
+    const w = new Float32Array(5 * 64);
+    for (let r = 0; r < 5; r++) {
+      for (let k = 0; k < 64; k++) w[r * 64 + k] = k % 32 === r ? -127 / 128 : ((r + 1) * (1 + (k >> 5))) / 128;
+    }
+    const packed = new PackedTensor("int8", [5, 64], memoryRows(w, 64), inHeap);
+    const bytes = packed.packed()!;
+    expect(bytes.length).toBe(8 * 64 + 8 * 2 * 4);
+    const q = new Int8Array(bytes.buffer, bytes.byteOffset, 8 * 64);
+    const s = new Float32Array(bytes.buffer, bytes.byteOffset + 8 * 64, 16);
+    // Block b of row r at 32-byte slot ((r >> 2)·2 + b)·4 + r % 4.
+    const slot = (r: number, b: number) => (((r >> 2) * 2 + b) * 4 + (r % 4)) * 32;
+    expect(Array.from(q.subarray(slot(2, 1), slot(2, 1) + 4))).toEqual([6, 6, -127, 6]);
+    expect(Array.from(q.subarray(slot(4, 0), slot(4, 0) + 6))).toEqual([5, 5, 5, 5, -127, 5]);
+    expect(Array.from(q.subarray(slot(3, 1) + 2, slot(3, 1) + 5))).toEqual([8, -127, 8]);
+    // Every scale is 1/128; the places of rows 5..7 (the last group's missing rows) unused.
+    for (const i of [0, 1, 2, 3, 4, 5, 6, 7, 8, 12]) expect(s[i]).toBe(1 / 128);
+    // Read back through a table lookup (packed.ts) and a product (quant.wat).
+    const ids = new IntTensor(Int32Array.of(4, 1), [2]);
+    expect(Array.from(ops.embedding(ids, packed).data)).toEqual([...w.subarray(256, 320), ...w.subarray(64, 128)]);
+  });
+
+  it("decodes a hand-computed product exactly: integer block sums scaled by powers of two", () => {
+    // Scales chosen exact: each weight block's largest |w| is 127/128 (s_w = 2^−7), each x
+    // block's 32767/2^15 (s_x = 2^−15), so every value is an integer times its scale, the
+    // sums (< 2^24) are exact in float32, and y[o] = 2^−22·Σ q[o, k]·xq[k] + b[o] with one
+    // rounding, the bias's addition.
+    const inDim = 64;
+    for (const outDim of [5, 16, 70]) {
+      const q = new Int8Array(outDim * inDim);
+      const xq = new Int16Array(inDim);
+      for (let k = 0; k < inDim; k++) xq[k] = k % 32 === 31 ? 32767 : (k % 7) - 3;
+      for (let o = 0; o < outDim; o++) for (let k = 0; k < inDim; k++) q[o * inDim + k] = k % 32 === o % 32 ? 127 : ((o + k) % 5) - 2;
+      const w = Float32Array.from(q, (v) => v / 128);
+      const x = new Tensor(Float32Array.from(xq, (v) => v / 32768), [1, inDim]);
+      const b = new Tensor(Float32Array.from({ length: outDim }, (_, o) => o / 4), [outDim]);
+      const expected: number[] = [];
+      for (let o = 0; o < outDim; o++) {
+        let sum = 0;
+        for (let k = 0; k < inDim; k++) sum += q[o * inDim + k]! * xq[k]!;
+        expected.push(Math.fround(sum / 2 ** 22 + o / 4));
+      }
+      const packed = new PackedTensor("int8", [outDim, inDim], memoryRows(w, inDim), inHeap);
+      for (const threads of [1, 2]) {
+        setThreads(threads);
+        expect(Array.from(ops.linear(x, packed, b).data), `${outDim} rows, ${threads} threads`).toEqual(expected);
+      }
+      // With no kernels the matrix is widened to float32 (exact here) and multiplied in TypeScript.
+      const plain = new PackedTensor("int8", [outDim, inDim], memoryRows(w, inDim));
+      expect(Array.from(ops.linearPlain(x, plain, b).data)).toEqual(expected);
+    }
   });
 
   it("rounds activations to int16 blocks within half a step", () => {
