@@ -10,7 +10,8 @@ import { IntTensor, ops, PackedTensor, randomTensor, readSafetensors, setThreads
 import { compileKernels, kernelBackend, kernels, sharedArray, sharedBytes, useKernels, type KernelModules } from "../../src/runtime/kernels/index.js";
 import { expectClose } from "./close.js";
 import { loadTestKernels } from "./kernel-modules.js";
-import { decodeQ8, encodeQ8, encodeX16, Q8_BLOCK } from "../../src/runtime/weights/formats.js";
+import { decodeQ8, encodeQ8, Q8_BLOCK, x16ScalesOffset } from "../../src/runtime/weights/formats.js";
+import { encodeRowX16 } from "../../src/runtime/kernels/linear.js";
 import { Staging } from "../../src/runtime/kernels/staging.js";
 import { OP_LINEAR_Q8 } from "../../src/runtime/kernels/thread-pool.js";
 import { fileBytes, tempDir, writeFile } from "./safetensors-bytes.js";
@@ -230,14 +231,31 @@ describe("int8 weights (32-weight blocks)", () => {
     }
   });
 
-  it("rounds activations to int16 blocks within half a step", () => {
-    const x = randomTensor([1, 96], 6, 3);
+  it("rounds activations to int16 blocks within half a step (and the quotient's float32 rounding)", () => {
+    const x = randomTensor([1, 128], 6, 3);
     x.data[3] = 1000;
-    const q = new Int16Array(96);
-    const sx = new Float32Array(3);
-    expect(encodeX16(x.data, q, sx)).toBe(true);
+    x.data.fill(0, 64, 96); // a zero block: scale 0, values 0
+    const { q, sx } = x16Blocks(x.data)!;
     expect(q[3]).toBe(32767);
-    for (let k = 0; k < 96; k++) expect(Math.abs(q[k]! * sx[(k / 32) | 0]! - x.data[k]!)).toBeLessThanOrEqual(sx[(k / 32) | 0]! * 0.5 * (1 + 1e-6));
+    expect(sx[0]).toBe(Math.fround(1000 / 32767));
+    expect(sx[2]).toBe(0);
+    for (let b = 0; b < 4; b++) {
+      let max = 0;
+      for (let k = b * 32; k < b * 32 + 32; k++) max = Math.max(max, Math.abs(x.data[k]!));
+      expect(sx[b]).toBe(Math.fround(max / 32767));
+    }
+    for (let k = 0; k < 128; k++) expect(Math.abs(q[k]! * sx[(k / 32) | 0]! - x.data[k]!)).toBeLessThanOrEqual(sx[(k / 32) | 0]! * (0.5 + 2 ** -10));
+    // Ties go to even: 2.5 and −1.5 steps of a block whose largest value is 32767 steps.
+    const ties = new Float32Array(32);
+    ties[0] = 32767;
+    ties[1] = 2.5;
+    ties[2] = -1.5;
+    expect(Array.from(x16Blocks(ties)!.q.subarray(0, 3))).toEqual([32767, 2, -2]);
+    // NaN or an infinity anywhere: no int16 form.
+    for (const bad of [NaN, Infinity, -Infinity]) {
+      x.data[100] = bad;
+      expect(x16Blocks(x.data)).toBeUndefined();
+    }
   });
 
   it("looks up rows of an int8 table as their dequantized values", () => {
@@ -289,7 +307,7 @@ function checkBf16(rows: number, inDim: number, outDim: number): void {
 
 /**
  * The int8 kernels: several rows of x, bit for bit the float32 kernel on the dequantized
- * matrix. One row (decoding): x rounded to int16 blocks (|x − xq·sx| <= sx/2), exact integer
+ * matrix. One row (decoding): x rounded to int16 blocks (|x − xq·sx| <= sx·(1/2 + 2^−10)), exact integer
  * block sums, then float32: every term passes through at most nb + 10 roundings (the block
  * sum's conversion, the scales' product, the scaling, the chain over nb blocks, the
  * horizontal sum, the bias), so |y − exact| <= Σ_k |w_k|·sx/2 + (nb + 10)·2^−24·(Σ|x·w| + |b|).
@@ -313,9 +331,7 @@ function checkQ8(rows: number, inDim: number, outDim: number): void {
     return;
   }
   const nb = inDim / Q8_BLOCK;
-  const xq = new Int16Array(inDim);
-  const sx = new Float32Array(nb);
-  expect(encodeX16(x.data, xq, sx)).toBe(true);
+  const { sx } = x16Blocks(x.data)!;
   const yFloat = q8FloatKernel(x, packed, b);
   for (let o = 0; o < outDim; o++) {
     let exact = b.data[o]!;
@@ -325,10 +341,27 @@ function checkQ8(rows: number, inDim: number, outDim: number): void {
       const wk = values.data[o * inDim + k]!;
       exact += x.data[k]! * wk;
       mag += Math.abs(x.data[k]! * wk);
-      xRounding += (Math.abs(wk) * sx[(k / Q8_BLOCK) | 0]!) / 2;
+      xRounding += Math.abs(wk) * sx[(k / Q8_BLOCK) | 0]! * (0.5 + 2 ** -10);
     }
     expect(Math.abs(y.data[o]! - exact)).toBeLessThanOrEqual(xRounding + (nb + 10) * 2 ** -24 * mag);
     expect(Math.abs(yFloat[o]! - exact)).toBeLessThanOrEqual((nb + 10) * 2 ** -24 * mag);
+  }
+}
+
+/** x as the int8 decoding kernel takes it (quant.wat encode_x16), or undefined for NaN or infinities. */
+function x16Blocks(x: Float32Array): { q: Int16Array; sx: Float32Array } | undefined {
+  const k = kernels()!;
+  const st = new Staging(k.heap);
+  try {
+    const xp = st.input(x);
+    const x16 = st.bytes(x16ScalesOffset(x.length) + (x.length / Q8_BLOCK) * 4);
+    if (!encodeRowX16(xp, x16, x.length)) return undefined;
+    return {
+      q: new Int16Array(k.heap.buffer, x16, x.length).slice(),
+      sx: k.heap.f32(x16 + x16ScalesOffset(x.length), x.length / Q8_BLOCK).slice(),
+    };
+  } finally {
+    st.release();
   }
 }
 

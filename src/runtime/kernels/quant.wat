@@ -13,11 +13,17 @@
 ;;   every block's 32 products are summed in float32, then scaled and added, so a weight
 ;;   is never materialised: the kernel reads 1.125 bytes a weight.
 ;; - linear_q8x16(x16, w, b, y, 1, in, out, o0, o1): the same for one row of x given as
-;;   int16 blocks (formats.ts encodeX16: x ≈ xq·sx, one scale per 32 values), for decoding:
+;;   int16 blocks (encode_x16 below: x ≈ xq·sx, one scale per 32 values), for decoding:
 ;;   a block's 32 products are exact integer dot products (i32x4.dot_i16x8_s, 8 pairs an
 ;;   instruction), converted once and scaled by sw·sx, a group of four rows at a time.
 ;;   Conversion of every weight to float was most of linear_q8's work; x's rounding to 16
 ;;   bits (relative 2^−16 of its block's largest value) is far below the weights' own (2^−8).
+;; - encode_x16(x, dst, _, _, _, in, _, b0, b1): blocks b0 <= b < b1 of one row of x
+;;   (float32) as linear_q8x16 takes it: per 32 values sx = max|x| / 32767 and
+;;   xq = nearest(x / sx) (ties to even), the values at dst, the scales from dst's next
+;;   64-byte boundary after in int16 values (formats.ts x16ScalesOffset). A block holding NaN
+;;   or an infinity gets a scale that is NaN or infinite (its values are then meaningless):
+;;   the caller checks the scales and keeps such an x in float32 (linear_q8).
 ;; - dequant_q8(w, dst, rb, _, _, in, out, r0, r1): rows r0 <= r < r1 of W as float32
 ;;   fround(q·s) (the values formats.ts gives) at dst + (r − rb)·in·4, row-major, for
 ;;   batched products: a block of rows is widened once, then the float32 tiles of
@@ -291,6 +297,46 @@
             (br $cols)))
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
         (br $rowLoop))))
+
+  ;; The quotient x/sx is rounded to float32 before nearest (|x/sx| <= 32767, so by at most
+  ;; 2^−10): |x − xq·sx| <= sx·(1/2 + 2^−10). Zero blocks: 0/0 is NaN, which trunc_sat makes 0.
+  (func (export "encode_x16")
+    (param $x i32) (param $dst i32) (param $u2 i32) (param $u3 i32) (param $u4 i32)
+    (param $in i32) (param $u6 i32) (param $b0 i32) (param $b1 i32)
+    (local $sp i32) (local $p i32) (local $q i32) (local $m v128) (local $s v128) (local $scale f32)
+    (local.set $sp (i32.add (local.get $dst) (i32.and (i32.add (i32.shl (local.get $in) (i32.const 1)) (i32.const 63)) (i32.const -64))))
+    (block $done
+      (loop $blocks
+        (br_if $done (i32.ge_u (local.get $b0) (local.get $b1)))
+        (local.set $p (i32.add (local.get $x) (i32.shl (local.get $b0) (i32.const 7))))
+        (local.set $q (i32.add (local.get $dst) (i32.shl (local.get $b0) (i32.const 6))))
+        ;; max |x| over the block, NaN if any is (f32x4.max propagates NaN).
+        (local.set $m (f32x4.max
+          (f32x4.max
+            (f32x4.max (f32x4.abs (v128.load (local.get $p))) (f32x4.abs (v128.load offset=16 (local.get $p))))
+            (f32x4.max (f32x4.abs (v128.load offset=32 (local.get $p))) (f32x4.abs (v128.load offset=48 (local.get $p)))))
+          (f32x4.max
+            (f32x4.max (f32x4.abs (v128.load offset=64 (local.get $p))) (f32x4.abs (v128.load offset=80 (local.get $p))))
+            (f32x4.max (f32x4.abs (v128.load offset=96 (local.get $p))) (f32x4.abs (v128.load offset=112 (local.get $p)))))))
+        (local.set $m (f32x4.max (local.get $m) (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $m) (local.get $m))))
+        (local.set $m (f32x4.max (local.get $m) (i8x16.shuffle 4 5 6 7 0 1 2 3 12 13 14 15 8 9 10 11 (local.get $m) (local.get $m))))
+        (local.set $scale (f32.div (f32x4.extract_lane 0 (local.get $m)) (f32.const 32767)))
+        (f32.store (i32.add (local.get $sp) (i32.shl (local.get $b0) (i32.const 2))) (local.get $scale))
+        (local.set $s (f32x4.splat (local.get $scale)))
+        (v128.store (local.get $q) (i16x8.narrow_i32x4_s
+          (i32x4.trunc_sat_f32x4_s (f32x4.nearest (f32x4.div (v128.load (local.get $p)) (local.get $s))))
+          (i32x4.trunc_sat_f32x4_s (f32x4.nearest (f32x4.div (v128.load offset=16 (local.get $p)) (local.get $s))))))
+        (v128.store offset=16 (local.get $q) (i16x8.narrow_i32x4_s
+          (i32x4.trunc_sat_f32x4_s (f32x4.nearest (f32x4.div (v128.load offset=32 (local.get $p)) (local.get $s))))
+          (i32x4.trunc_sat_f32x4_s (f32x4.nearest (f32x4.div (v128.load offset=48 (local.get $p)) (local.get $s))))))
+        (v128.store offset=32 (local.get $q) (i16x8.narrow_i32x4_s
+          (i32x4.trunc_sat_f32x4_s (f32x4.nearest (f32x4.div (v128.load offset=64 (local.get $p)) (local.get $s))))
+          (i32x4.trunc_sat_f32x4_s (f32x4.nearest (f32x4.div (v128.load offset=80 (local.get $p)) (local.get $s))))))
+        (v128.store offset=48 (local.get $q) (i16x8.narrow_i32x4_s
+          (i32x4.trunc_sat_f32x4_s (f32x4.nearest (f32x4.div (v128.load offset=96 (local.get $p)) (local.get $s))))
+          (i32x4.trunc_sat_f32x4_s (f32x4.nearest (f32x4.div (v128.load offset=112 (local.get $p)) (local.get $s))))))
+        (local.set $b0 (i32.add (local.get $b0) (i32.const 1)))
+        (br $blocks))))
 
   (func (export "dequant_q8")
     (param $w i32) (param $dst i32) (param $rb i32) (param $u0 i32) (param $u1 i32)

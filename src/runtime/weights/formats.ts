@@ -112,34 +112,11 @@ export function decodeQ8(q: Int8Array, s: Float32Array, dst: Float32Array): void
   for (let i = 0; i < q.length; i++) dst[i] = q[i]! * s[(i / Q8_BLOCK) | 0]!;
 }
 
-/** Where a row of `n` int16 activations keeps its scales: after the values, on a 64-byte boundary (quant.wat computes the same). */
+/**
+ * Where a row of `n` int16 activations keeps its scales: after the values, on a 64-byte
+ * boundary (quant.wat computes the same). The int8 decoding kernel takes x so, one scale per
+ * 32 values: sx = max|x| / 32767, xq = nearest(x / sx) (quant.wat encode_x16).
+ */
 export function x16ScalesOffset(n: number): number {
   return Math.ceil((n * 2) / 64) * 64;
-}
-
-/**
- * One row of activations as int16 blocks for the int8 decoding kernel: per 32 values,
- * sx = max|x| / 32767 and xq = round(x / sx), so |x − xq·sx| <= sx/2 (relative 2^−16 of the
- * block's largest value). Returns false, writing nothing useful, when a block holds NaN or
- * an infinity (the caller then keeps x in float32, where they propagate as they should).
- */
-export function encodeX16(x: Float32Array, q: Int16Array, s: Float32Array): boolean {
-  for (let b = 0; b < x.length / Q8_BLOCK; b++) {
-    const o = b * Q8_BLOCK;
-    let max = 0;
-    for (let i = 0; i < Q8_BLOCK; i++) {
-      const a = Math.abs(x[o + i]!);
-      if (!(a <= max)) {
-        if (!(a < Infinity)) return false;
-        max = a;
-      }
-    }
-    const scale = Math.fround(max / 32767);
-    s[b] = scale;
-    for (let i = 0; i < Q8_BLOCK; i++) {
-      const r = scale > 0 ? Math.round(x[o + i]! / scale) : 0;
-      q[o + i] = r > 32767 ? 32767 : r < -32767 ? -32767 : r;
-    }
-  }
-  return true;
 }
