@@ -86,30 +86,38 @@ export function decodeBf16(src: Uint16Array, dst: Float32Array): void {
  * per block `s` (q[i] and s[i / 32] for src[i]).
  */
 export function encodeQ8(src: Float32Array, q: Int8Array, s: Float32Array): void {
-  for (let b = 0; b < src.length / Q8_BLOCK; b++) {
-    const o = b * Q8_BLOCK;
-    let max = 0;
-    for (let i = 0; i < Q8_BLOCK; i++) {
-      const a = Math.abs(src[o + i]!);
-      // NaN fails the comparison: a block holding NaN is quantized from its other values.
-      if (a > max) max = a;
-    }
-    // A block of infinities has an infinite scale: q·s then gives ±∞ back (0·∞ for zeros
-    // is NaN, as the float32 product would be on such a checkpoint).
-    const scale = Math.fround(max / 127);
-    s[b] = scale;
-    for (let i = 0; i < Q8_BLOCK; i++) {
-      const v = scale > 0 && scale < Infinity ? src[o + i]! / scale : src[o + i]! === 0 ? 0 : Math.sign(src[o + i]!);
-      // Round half away from zero; clamp what rounding of the scale pushed past 127.
-      const r = Math.sign(v) * Math.round(Math.abs(v));
-      q[o + i] = r > 127 ? 127 : r < -127 ? -127 : r || 0;
-    }
+  for (let b = 0; b < src.length / Q8_BLOCK; b++) s[b] = encodeQ8Block(src, b * Q8_BLOCK, q, b * Q8_BLOCK);
+}
+
+/** Quantizes the 32 values src[from …] into q[to …]; returns their scale (see encodeQ8). */
+export function encodeQ8Block(src: Float32Array, from: number, q: Int8Array, to: number): number {
+  let max = 0;
+  for (let i = 0; i < Q8_BLOCK; i++) {
+    const a = Math.abs(src[from + i]!);
+    // NaN fails the comparison: a block holding NaN is quantized from its other values.
+    if (a > max) max = a;
   }
+  // A block of infinities has an infinite scale: q·s then gives ±∞ back (0·∞ for zeros
+  // is NaN, as the float32 product would be on such a checkpoint).
+  const scale = Math.fround(max / 127);
+  for (let i = 0; i < Q8_BLOCK; i++) {
+    const x = src[from + i]!;
+    const v = scale > 0 && scale < Infinity ? x / scale : x === 0 ? 0 : Math.sign(x);
+    // Round half away from zero; clamp what rounding of the scale pushed past 127.
+    const r = Math.sign(v) * Math.round(Math.abs(v));
+    q[to + i] = r > 127 ? 127 : r < -127 ? -127 : r || 0;
+  }
+  return scale;
 }
 
 /** The float32 values int8 blocks stand for: fround(q·s), which the kernels compute too. */
 export function decodeQ8(q: Int8Array, s: Float32Array, dst: Float32Array): void {
-  for (let i = 0; i < q.length; i++) dst[i] = q[i]! * s[(i / Q8_BLOCK) | 0]!;
+  for (let b = 0; b < q.length / Q8_BLOCK; b++) decodeQ8Block(q, b * Q8_BLOCK, s[b]!, dst, b * Q8_BLOCK);
+}
+
+/** The 32 values q[from …] with scale s as float32, into dst[to …] (see decodeQ8). */
+export function decodeQ8Block(q: Int8Array, from: number, s: number, dst: Float32Array, to: number): void {
+  for (let i = 0; i < Q8_BLOCK; i++) dst[to + i] = q[from + i]! * s;
 }
 
 /**

@@ -11,7 +11,7 @@
  */
 import { shapeSize } from "../layout.js";
 import { Tensor } from "../tensor.js";
-import { decodeBf16, decodeQ8, encodeBf16, encodeQ8, packedBytes, q8BlockIndex, q8ScalesOffset, Q8_BLOCK, type PackedFormat } from "./formats.js";
+import { decodeBf16, decodeQ8Block, encodeBf16, encodeQ8Block, packedBytes, q8BlockIndex, q8ScalesOffset, Q8_BLOCK, type PackedFormat } from "./formats.js";
 
 /** Where a matrix's values come from, a range of rows at a time. */
 export interface RowSource {
@@ -134,10 +134,15 @@ export class PackedTensor extends Tensor {
       if (src.bf16) src.bf16(r0, r1, bits);
       else encodeBf16(src.f32(r0, r1), bits);
     } else {
-      const q = new Int8Array(n);
-      const scales = new Float32Array(n / Q8_BLOCK);
-      encodeQ8(src.f32(r0, r1), q, scales);
-      this.q8Blocks(r0, r1, q, scales, true);
+      const values = src.f32(r0, r1);
+      const { q, scales } = this.q8Parts();
+      const nb = this.cols / Q8_BLOCK;
+      for (let r = r0; r < r1; r++) {
+        for (let b = 0; b < nb; b++) {
+          const k = q8BlockIndex(r, b, nb);
+          scales[k] = encodeQ8Block(values, ((r - r0) * nb + b) * Q8_BLOCK, q, k * Q8_BLOCK);
+        }
+      }
     }
   }
 
@@ -146,38 +151,22 @@ export class PackedTensor extends Tensor {
     const n = (r1 - r0) * this.cols;
     if (this.format === "bf16") decodeBf16(new Uint16Array(s.buffer, s.byteOffset + r0 * this.cols * 2, n), out);
     else {
-      const q = new Int8Array(n);
-      const scales = new Float32Array(n / Q8_BLOCK);
-      this.q8Blocks(r0, r1, q, scales, false);
-      decodeQ8(q, scales, out);
-    }
-  }
-
-  /**
-   * Copies rows [r0, r1)'s int8 values and scales, block by block, between row-major arrays
-   * (what encodeQ8 and decodeQ8 take) and the storage's layout (formats.ts q8BlockIndex):
-   * into the storage when `store`, out of it otherwise.
-   */
-  private q8Blocks(r0: number, r1: number, q: Int8Array, scales: Float32Array, store: boolean): void {
-    const s = this.storage!;
-    const nb = this.cols / Q8_BLOCK;
-    const at = q8ScalesOffset(this.rowCount, this.cols);
-    const values = new Int8Array(s.buffer, s.byteOffset, at);
-    const all = new Float32Array(s.buffer, s.byteOffset + at, at / Q8_BLOCK);
-    for (let r = r0; r < r1; r++) {
-      for (let b = 0; b < nb; b++) {
-        const i = (r - r0) * nb + b;
-        const k = q8BlockIndex(r, b, nb);
-        // A plain loop: 32-byte subarray copies cost more in allocations than they save.
-        if (store) {
-          for (let j = 0; j < Q8_BLOCK; j++) values[k * Q8_BLOCK + j] = q[i * Q8_BLOCK + j]!;
-          all[k] = scales[i]!;
-        } else {
-          for (let j = 0; j < Q8_BLOCK; j++) q[i * Q8_BLOCK + j] = values[k * Q8_BLOCK + j]!;
-          scales[i] = all[k]!;
+      const { q, scales } = this.q8Parts();
+      const nb = this.cols / Q8_BLOCK;
+      for (let r = r0; r < r1; r++) {
+        for (let b = 0; b < nb; b++) {
+          const k = q8BlockIndex(r, b, nb);
+          decodeQ8Block(q, k * Q8_BLOCK, scales[k]!, out, ((r - r0) * nb + b) * Q8_BLOCK);
         }
       }
     }
+  }
+
+  /** The int8 values and the scales, in the storage's layout (formats.ts q8BlockIndex). */
+  private q8Parts(): { q: Int8Array; scales: Float32Array } {
+    const s = this.storage!;
+    const at = q8ScalesOffset(this.rowCount, this.cols);
+    return { q: new Int8Array(s.buffer, s.byteOffset, at), scales: new Float32Array(s.buffer, s.byteOffset + at, at / Q8_BLOCK) };
   }
 
   /** The float32 values, computed once; the storage is dropped and `data` becomes a plain array. */
