@@ -37,7 +37,7 @@
   (global $r0 (mut v128) (v128.const i32x4 0 0 0 0))
   (global $r1 (mut v128) (v128.const i32x4 0 0 0 0))
   (global $r2 (mut v128) (v128.const i32x4 0 0 0 0))
-  ;; The accumulators of $dot4q8x16 ($a0) and $dot16q8x16 (one a group).
+  ;; The accumulators of $dot4q8x16 ($a0) and $dot16q8x16 (one per group).
   (global $a0 (mut v128) (v128.const i32x4 0 0 0 0))
   (global $a1 (mut v128) (v128.const i32x4 0 0 0 0))
   (global $a2 (mut v128) (v128.const i32x4 0 0 0 0))
