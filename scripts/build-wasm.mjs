@@ -80,11 +80,53 @@ function expandMacros(text, macros) {
  * The macros every kernel may use. (@madd a b c) is a·b + c: two roundings with plain SIMD
  * (an add of a product, operands in the order the hand-written kernels had), one with
  * relaxed SIMD's fused multiply-add where the engine has it.
+ *
+ * For quant.wat's int8 blocks (wat has no functions the engine would inline for sure):
+ * (@q8dot P OFFSET X0 X1 X2 X3) is the 32 products of the int8 values at P + OFFSET with
+ * the int16 values in the vectors X0..X3, as four 8-pair integer dot products summed into
+ * an i32x4; (@isum4 A B C D T U) is [ΣA, ΣB, ΣC, ΣD] over i32x4 values (A..D are read twice
+ * each: locals or globals; T and U are v128 locals it uses for its partial sums).
+ * (@q8group P S A) is one block of a group of four int8 rows (P: their first values, S: their
+ * four scales) against x's block in the locals $x0..$x3 (int16) and $scale (x's scale,
+ * splatted), added to the global A; it uses the globals $r0..$r2 and the locals $e0..$e2, $d, $t, $u
+ * (quant.wat's $dot4q8x16 says why rows pass through globals).
  */
 function commonMacros(relaxed) {
-  return {
-    madd: ([a, b, c]) => (relaxed ? `(f32x4.relaxed_madd ${a} ${b} ${c})` : `(f32x4.add ${c} (f32x4.mul ${a} ${b}))`),
+  const load8 = (p, offset) => `(v128.load8x8_s${offset ? ` offset=${offset}` : ""} ${p})`;
+  const madd = ([a, b, c]) => (relaxed ? `(f32x4.relaxed_madd ${a} ${b} ${c})` : `(f32x4.add ${c} (f32x4.mul ${a} ${b}))`);
+  const q8dot = ([p, offset, ...x]) => {
+    const dot = (k) => `(i32x4.dot_i16x8_s ${load8(p, Number(offset) + 8 * k)} ${x[k]})`;
+    return `(i32x4.add (i32x4.add ${dot(0)} ${dot(1)}) (i32x4.add ${dot(2)} ${dot(3)}))`;
   };
+  const xs = ["(local.get $x0)", "(local.get $x1)", "(local.get $x2)", "(local.get $x3)"];
+  return {
+    madd,
+    q8dot,
+    q8group: ([p, sw, acc]) => {
+      const sum = isum4(["(local.get $e0)", "(local.get $e1)", "(local.get $e2)", "(local.get $d)", "$t", "$u"]);
+      return [
+        `(global.set $r0 ${q8dot([p, 0, ...xs])})`,
+        `(global.set $r1 ${q8dot([p, 32, ...xs])})`,
+        `(global.set $r2 ${q8dot([p, 64, ...xs])})`,
+        `(local.set $d ${q8dot([p, 96, ...xs])})`,
+        // Each global read once (V8 would load it again at every read).
+        "(local.set $e0 (global.get $r0))",
+        "(local.set $e1 (global.get $r1))",
+        "(local.set $e2 (global.get $r2))",
+        `(global.set ${acc} ${madd([`(f32x4.convert_i32x4_s ${sum})`, `(f32x4.mul (v128.load ${sw}) (local.get $scale))`, `(global.get ${acc})`])})`,
+      ].join("\n");
+    },
+    isum4,
+  };
+}
+
+/** (@isum4 A B C D T U), see commonMacros. */
+function isum4([a, b, c, d, t, u]) {
+  const lo = "0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23";
+  const hi = "8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31";
+  // t = [a0+a2, b0+b2, a1+a3, b1+b3], u the same for c, d; then their halves added.
+  const pair = (v, w) => `(i32x4.add (i8x16.shuffle ${lo} ${v} ${w}) (i8x16.shuffle ${hi} ${v} ${w}))`;
+  return `(i32x4.add (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.tee ${t} ${pair(a, b)}) (local.tee ${u} ${pair(c, d)})) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get ${t}) (local.get ${u})))`;
 }
 
 /** A template part filled in for one weight storage. */

@@ -10,7 +10,8 @@ import { IntTensor, ops, PackedTensor, randomTensor, readSafetensors, setThreads
 import { compileKernels, kernelBackend, kernels, sharedArray, sharedBytes, useKernels, type KernelModules } from "../../src/runtime/kernels/index.js";
 import { expectClose } from "./close.js";
 import { loadTestKernels } from "./kernel-modules.js";
-import { decodeQ8, encodeQ8, encodeX16, Q8_BLOCK } from "../../src/runtime/weights/formats.js";
+import { decodeQ8, encodeQ8, Q8_BLOCK, x16ScalesOffset } from "../../src/runtime/weights/formats.js";
+import { encodeRowX16 } from "../../src/runtime/kernels/linear.js";
 import { Staging } from "../../src/runtime/kernels/staging.js";
 import { OP_LINEAR_Q8 } from "../../src/runtime/kernels/thread-pool.js";
 import { fileBytes, tempDir, writeFile } from "./safetensors-bytes.js";
@@ -125,9 +126,11 @@ function quantized(w: Tensor): { q: Int8Array; s: Float32Array; values: Tensor }
   return { q, s, values: new Tensor(values, [...w.shape]) };
 }
 
-// [rows, in, out] with in a multiple of 32.
+// [rows, in, out] with in a multiple of 32. Single rows: groups of four rows streamed four
+// at a time 4 KiB-multiples apart (768×70: 16 groups so, 1 alone, 2 rows left; 64×1000: two
+// passes, then groups alone), groups alone, rows outside whole groups.
 const Q8_SHAPES: [number, number, number][] = [
-  [1, 32, 1], [1, 64, 9], [1, 288, 33], [1, 768, 20], [2, 32, 3], [3, 96, 17], [9, 64, 13], [128, 64, 100], [6, 256, 1000], [5, 2048, 12],
+  [1, 32, 1], [1, 64, 9], [1, 288, 33], [1, 768, 20], [1, 768, 70], [1, 64, 1000], [2, 32, 3], [3, 96, 17], [9, 64, 13], [128, 64, 100], [6, 256, 1000], [5, 2048, 12],
 ];
 
 describe("int8 weights (32-weight blocks)", () => {
@@ -173,14 +176,86 @@ describe("int8 weights (32-weight blocks)", () => {
     for (let o = 0; o < 16; o++) expect(y[o]).toBe(ref[o]);
   });
 
-  it("rounds activations to int16 blocks within half a step", () => {
-    const x = randomTensor([1, 96], 6, 3);
+  it("stores rows in groups of four, block-interleaved, with the scales after them in the same order", () => {
+    // 5 rows of 64: groups {0..3} and {4}; in each group block 0 of its rows, then block 1.
+    // Row r's weights: block b all (r + 1)·(b + 1)/128 but one, −127/128 (scale 1/128).
+    const w = new Float32Array(5 * 64);
+    for (let r = 0; r < 5; r++) {
+      for (let k = 0; k < 64; k++) w[r * 64 + k] = k % 32 === r ? -127 / 128 : ((r + 1) * (1 + (k >> 5))) / 128;
+    }
+    const packed = new PackedTensor("int8", [5, 64], memoryRows(w, 64), inHeap);
+    const bytes = packed.packed()!;
+    expect(bytes.length).toBe(8 * 64 + 8 * 2 * 4);
+    const q = new Int8Array(bytes.buffer, bytes.byteOffset, 8 * 64);
+    const s = new Float32Array(bytes.buffer, bytes.byteOffset + 8 * 64, 16);
+    // Block b of row r at 32-byte slot ((r >> 2)·2 + b)·4 + r % 4.
+    const slot = (r: number, b: number) => (((r >> 2) * 2 + b) * 4 + (r % 4)) * 32;
+    expect(Array.from(q.subarray(slot(2, 1), slot(2, 1) + 4))).toEqual([6, 6, -127, 6]);
+    expect(Array.from(q.subarray(slot(4, 0), slot(4, 0) + 6))).toEqual([5, 5, 5, 5, -127, 5]);
+    expect(Array.from(q.subarray(slot(3, 1) + 2, slot(3, 1) + 5))).toEqual([8, -127, 8]);
+    // Every scale is 1/128; the places of rows 5..7 (the last group's missing rows) unused.
+    for (const i of [0, 1, 2, 3, 4, 5, 6, 7, 8, 12]) expect(s[i]).toBe(1 / 128);
+    // Read back through a table lookup (packed.ts) and a product (quant.wat).
+    const ids = new IntTensor(Int32Array.of(4, 1), [2]);
+    expect(Array.from(ops.embedding(ids, packed).data)).toEqual([...w.subarray(256, 320), ...w.subarray(64, 128)]);
+  });
+
+  it("decodes a hand-computed product exactly: integer block sums scaled by powers of two", () => {
+    // Scales chosen exact: each weight block's largest |w| is 127/128 (s_w = 2^−7), each x
+    // block's 32767/2^15 (s_x = 2^−15), so every value is an integer times its scale, the
+    // sums (< 2^24) are exact in float32, and y[o] = 2^−22·Σ q[o, k]·xq[k] + b[o] with one
+    // rounding, the bias's addition.
+    const inDim = 64;
+    for (const outDim of [5, 16, 70]) {
+      const q = new Int8Array(outDim * inDim);
+      const xq = new Int16Array(inDim);
+      for (let k = 0; k < inDim; k++) xq[k] = k % 32 === 31 ? 32767 : (k % 7) - 3;
+      for (let o = 0; o < outDim; o++) for (let k = 0; k < inDim; k++) q[o * inDim + k] = k % 32 === o % 32 ? 127 : ((o + k) % 5) - 2;
+      const w = Float32Array.from(q, (v) => v / 128);
+      const x = new Tensor(Float32Array.from(xq, (v) => v / 32768), [1, inDim]);
+      const b = new Tensor(Float32Array.from({ length: outDim }, (_, o) => o / 4), [outDim]);
+      const expected: number[] = [];
+      for (let o = 0; o < outDim; o++) {
+        let sum = 0;
+        for (let k = 0; k < inDim; k++) sum += q[o * inDim + k]! * xq[k]!;
+        expected.push(Math.fround(sum / 2 ** 22 + o / 4));
+      }
+      const packed = new PackedTensor("int8", [outDim, inDim], memoryRows(w, inDim), inHeap);
+      for (const threads of [1, 2]) {
+        setThreads(threads);
+        expect(Array.from(ops.linear(x, packed, b).data), `${outDim} rows, ${threads} threads`).toEqual(expected);
+      }
+      // With no kernels the matrix is widened to float32 (exact here) and multiplied in TypeScript.
+      const plain = new PackedTensor("int8", [outDim, inDim], memoryRows(w, inDim));
+      expect(Array.from(ops.linearPlain(x, plain, b).data)).toEqual(expected);
+    }
+  });
+
+  it("rounds activations to int16 blocks within half a step (and the quotient's float32 rounding)", () => {
+    const x = randomTensor([1, 128], 6, 3);
     x.data[3] = 1000;
-    const q = new Int16Array(96);
-    const sx = new Float32Array(3);
-    expect(encodeX16(x.data, q, sx)).toBe(true);
+    x.data.fill(0, 64, 96); // a zero block: scale 0, values 0
+    const { q, sx } = x16Blocks(x.data)!;
     expect(q[3]).toBe(32767);
-    for (let k = 0; k < 96; k++) expect(Math.abs(q[k]! * sx[(k / 32) | 0]! - x.data[k]!)).toBeLessThanOrEqual(sx[(k / 32) | 0]! * 0.5 * (1 + 1e-6));
+    expect(sx[0]).toBe(Math.fround(1000 / 32767));
+    expect(sx[2]).toBe(0);
+    for (let b = 0; b < 4; b++) {
+      let max = 0;
+      for (let k = b * 32; k < b * 32 + 32; k++) max = Math.max(max, Math.abs(x.data[k]!));
+      expect(sx[b]).toBe(Math.fround(max / 32767));
+    }
+    for (let k = 0; k < 128; k++) expect(Math.abs(q[k]! * sx[(k / 32) | 0]! - x.data[k]!)).toBeLessThanOrEqual(sx[(k / 32) | 0]! * (0.5 + 2 ** -10));
+    // Ties go to even: 2.5 and −1.5 steps of a block whose largest value is 32767 steps.
+    const ties = new Float32Array(32);
+    ties[0] = 32767;
+    ties[1] = 2.5;
+    ties[2] = -1.5;
+    expect(Array.from(x16Blocks(ties)!.q.subarray(0, 3))).toEqual([32767, 2, -2]);
+    // NaN or an infinity anywhere: no int16 form.
+    for (const bad of [NaN, Infinity, -Infinity]) {
+      x.data[100] = bad;
+      expect(x16Blocks(x.data)).toBeUndefined();
+    }
   });
 
   it("looks up rows of an int8 table as their dequantized values", () => {
@@ -232,7 +307,7 @@ function checkBf16(rows: number, inDim: number, outDim: number): void {
 
 /**
  * The int8 kernels: several rows of x, bit for bit the float32 kernel on the dequantized
- * matrix. One row (decoding): x rounded to int16 blocks (|x − xq·sx| <= sx/2), exact integer
+ * matrix. One row (decoding): x rounded to int16 blocks (|x − xq·sx| <= sx·(1/2 + 2^−10)), exact integer
  * block sums, then float32: every term passes through at most nb + 10 roundings (the block
  * sum's conversion, the scales' product, the scaling, the chain over nb blocks, the
  * horizontal sum, the bias), so |y − exact| <= Σ_k |w_k|·sx/2 + (nb + 10)·2^−24·(Σ|x·w| + |b|).
@@ -246,7 +321,9 @@ function checkQ8(rows: number, inDim: number, outDim: number): void {
   const b = randomTensor([outDim], seed + 2, 1);
   const { values } = quantized(w);
   const packed = new PackedTensor("int8", [outDim, inDim], memoryRows(w.data, inDim), inHeap);
-  expect(packed.heldBytes).toBe(Math.ceil((outDim * inDim) / 64) * 64 + (outDim * inDim) / 8);
+  // Rows are stored in groups of four (a last, partial group as if whole): per row, in int8
+  // values and 4 bytes of scale per 32 of them.
+  expect(packed.heldBytes).toBe(Math.ceil(outDim / 4) * 4 * (inDim + (inDim / 32) * 4));
   const y = ops.linear(x, packed, b);
   expect(packed.packed(), "still int8 after the product").toBeDefined();
   if (rows > 1) {
@@ -254,9 +331,7 @@ function checkQ8(rows: number, inDim: number, outDim: number): void {
     return;
   }
   const nb = inDim / Q8_BLOCK;
-  const xq = new Int16Array(inDim);
-  const sx = new Float32Array(nb);
-  expect(encodeX16(x.data, xq, sx)).toBe(true);
+  const { sx } = x16Blocks(x.data)!;
   const yFloat = q8FloatKernel(x, packed, b);
   for (let o = 0; o < outDim; o++) {
     let exact = b.data[o]!;
@@ -266,10 +341,27 @@ function checkQ8(rows: number, inDim: number, outDim: number): void {
       const wk = values.data[o * inDim + k]!;
       exact += x.data[k]! * wk;
       mag += Math.abs(x.data[k]! * wk);
-      xRounding += (Math.abs(wk) * sx[(k / Q8_BLOCK) | 0]!) / 2;
+      xRounding += Math.abs(wk) * sx[(k / Q8_BLOCK) | 0]! * (0.5 + 2 ** -10);
     }
     expect(Math.abs(y.data[o]! - exact)).toBeLessThanOrEqual(xRounding + (nb + 10) * 2 ** -24 * mag);
     expect(Math.abs(yFloat[o]! - exact)).toBeLessThanOrEqual((nb + 10) * 2 ** -24 * mag);
+  }
+}
+
+/** x as the int8 decoding kernel takes it (quant.wat encode_x16), or undefined for NaN or infinities. */
+function x16Blocks(x: Float32Array): { q: Int16Array; sx: Float32Array } | undefined {
+  const k = kernels()!;
+  const st = new Staging(k.heap);
+  try {
+    const xp = st.input(x);
+    const x16 = st.bytes(x16ScalesOffset(x.length) + (x.length / Q8_BLOCK) * 4);
+    if (!encodeRowX16(xp, x16, x.length)) return undefined;
+    return {
+      q: new Int16Array(k.heap.buffer, x16, x.length).slice(),
+      sx: k.heap.f32(x16 + x16ScalesOffset(x.length), x.length / Q8_BLOCK).slice(),
+    };
+  } finally {
+    st.release();
   }
 }
 

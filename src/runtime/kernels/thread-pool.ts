@@ -20,7 +20,7 @@ import type { KernelModules } from "./kernel-modules.js";
 import type { WasmHeap } from "./wasm-heap.js";
 import { CLAIM_SOURCE, CONTROL_INTS, WORKER_SOURCE } from "./worker-source.js";
 
-export { OP_DEQUANT_Q8, OP_LINEAR_NT, OP_LINEAR_NT_BF16, OP_LINEAR_Q8, OP_LINEAR_Q8X16, OP_MATMUL_NN, OP_SILU } from "./worker-source.js";
+export { OP_DEQUANT_Q8, OP_ENCODE_X16, OP_LINEAR_NT, OP_LINEAR_NT_BF16, OP_LINEAR_Q8, OP_LINEAR_Q8X16, OP_MATMUL_NN, OP_SILU } from "./worker-source.js";
 
 /** A kernel entry point: seven arguments, then the column range [lo, hi). */
 export type KernelFn = (a0: number, a1: number, a2: number, a3: number, a4: number, a5: number, a6: number, lo: number, hi: number) => void;

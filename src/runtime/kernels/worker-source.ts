@@ -20,6 +20,7 @@ export const POOL_KERNELS = [
   ["quant", "linear_q8"],
   ["quant", "dequant_q8"],
   ["quant", "linear_q8x16"],
+  ["quant", "encode_x16"],
 ] as const;
 
 export const OP_LINEAR_NT = 0;
@@ -29,6 +30,7 @@ export const OP_LINEAR_NT_BF16 = 3;
 export const OP_LINEAR_Q8 = 4;
 export const OP_DEQUANT_Q8 = 5;
 export const OP_LINEAR_Q8X16 = 6;
+export const OP_ENCODE_X16 = 7;
 
 /**
  * Claims chunks of job `gen` until none is left, running `kernels[op]` on each. The chunk

@@ -10,7 +10,11 @@
  *   s = max|w| / 127 over the block, q = round(w / s) in [−127, 127]. Blocks of 32 rather
  *   than one scale per row: an outlier weight then costs precision in its own 32 weights
  *   instead of its whole row (real checkpoints have outlier input channels), for 4 bytes
- *   of scale per 32 weights (1.125 bytes a weight instead of 1.0; float32 is 4).
+ *   of scale per 32 weights (1.125 bytes a weight instead of 1.0; float32 is 4). Stored in
+ *   groups of four rows, block-interleaved (`q8BlockIndex`): a group's first block of each
+ *   of its four rows, then their second blocks, and so on, then all the scales in the same
+ *   order from `q8ScalesOffset`. The decoding kernel (quant.wat) then reads a group as one
+ *   sequential stream and gets a block's four scales with one load.
  */
 
 /** Weights per int8 scale. */
@@ -29,13 +33,25 @@ export function isWeightMode(s: unknown): s is WeightMode {
 
 /** Bytes a rows × cols matrix takes in `format`. */
 export function packedBytes(format: PackedFormat, rows: number, cols: number): number {
-  const n = rows * cols;
-  return format === "bf16" ? n * 2 : q8ScalesOffset(n) + (n / Q8_BLOCK) * 4;
+  return format === "bf16" ? rows * cols * 2 : q8ScalesOffset(rows, cols) * (1 + 4 / Q8_BLOCK);
 }
 
-/** Where an int8 matrix's scales start: after its n int8 values, on a 64-byte boundary (quant.wat computes the same). */
-export function q8ScalesOffset(n: number): number {
-  return Math.ceil(n / 64) * 64;
+/** Rows whose int8 blocks are interleaved (a last group of fewer rows keeps the places of the missing ones). */
+export const Q8_GROUP = 4;
+
+/** Where an int8 matrix's scales start: after its groups of four rows of int8 values (quant.wat computes the same). */
+export function q8ScalesOffset(rows: number, cols: number): number {
+  return Math.ceil(rows / Q8_GROUP) * Q8_GROUP * cols;
+}
+
+/**
+ * The place of block b of row r (nb blocks a row) in an int8 matrix: its 32 int8 values are
+ * at byte 32·i, its scale is float32 number i from q8ScalesOffset. Groups of four rows one
+ * after another; within a group block by block; within a block the four rows side by side
+ * ([rows/4, nb, 4]; quant.wat computes the same).
+ */
+export function q8BlockIndex(r: number, b: number, nb: number): number {
+  return (Math.floor(r / Q8_GROUP) * nb + b) * Q8_GROUP + (r % Q8_GROUP);
 }
 
 /** Whether a matrix with rows of `cols` weights can be stored as int8 blocks. */
@@ -70,60 +86,45 @@ export function decodeBf16(src: Uint16Array, dst: Float32Array): void {
  * per block `s` (q[i] and s[i / 32] for src[i]).
  */
 export function encodeQ8(src: Float32Array, q: Int8Array, s: Float32Array): void {
-  for (let b = 0; b < src.length / Q8_BLOCK; b++) {
-    const o = b * Q8_BLOCK;
-    let max = 0;
-    for (let i = 0; i < Q8_BLOCK; i++) {
-      const a = Math.abs(src[o + i]!);
-      // NaN fails the comparison: a block holding NaN is quantized from its other values.
-      if (a > max) max = a;
-    }
-    // A block of infinities has an infinite scale: q·s then gives ±∞ back (0·∞ for zeros
-    // is NaN, as the float32 product would be on such a checkpoint).
-    const scale = Math.fround(max / 127);
-    s[b] = scale;
-    for (let i = 0; i < Q8_BLOCK; i++) {
-      const v = scale > 0 && scale < Infinity ? src[o + i]! / scale : src[o + i]! === 0 ? 0 : Math.sign(src[o + i]!);
-      // Round half away from zero; clamp what rounding of the scale pushed past 127.
-      const r = Math.sign(v) * Math.round(Math.abs(v));
-      q[o + i] = r > 127 ? 127 : r < -127 ? -127 : r || 0;
-    }
+  for (let b = 0; b < src.length / Q8_BLOCK; b++) s[b] = encodeQ8Block(src, b * Q8_BLOCK, q, b * Q8_BLOCK);
+}
+
+/** Quantizes the 32 values src[from …] into q[to …]; returns their scale (see encodeQ8). */
+export function encodeQ8Block(src: Float32Array, from: number, q: Int8Array, to: number): number {
+  let max = 0;
+  for (let i = 0; i < Q8_BLOCK; i++) {
+    const a = Math.abs(src[from + i]!);
+    // NaN fails the comparison: a block holding NaN is quantized from its other values.
+    if (a > max) max = a;
   }
+  // A block of infinities has an infinite scale: q·s then gives ±∞ back (0·∞ for zeros
+  // is NaN, as the float32 product would be on such a checkpoint).
+  const scale = Math.fround(max / 127);
+  for (let i = 0; i < Q8_BLOCK; i++) {
+    const x = src[from + i]!;
+    const v = scale > 0 && scale < Infinity ? x / scale : x === 0 ? 0 : Math.sign(x);
+    // Round half away from zero; clamp what rounding of the scale pushed past 127.
+    const r = Math.sign(v) * Math.round(Math.abs(v));
+    q[to + i] = r > 127 ? 127 : r < -127 ? -127 : r || 0;
+  }
+  return scale;
 }
 
 /** The float32 values int8 blocks stand for: fround(q·s), which the kernels compute too. */
 export function decodeQ8(q: Int8Array, s: Float32Array, dst: Float32Array): void {
-  for (let i = 0; i < q.length; i++) dst[i] = q[i]! * s[(i / Q8_BLOCK) | 0]!;
+  for (let b = 0; b < q.length / Q8_BLOCK; b++) decodeQ8Block(q, b * Q8_BLOCK, s[b]!, dst, b * Q8_BLOCK);
 }
 
-/** Where a row of `n` int16 activations keeps its scales: after the values, on a 64-byte boundary (quant.wat computes the same). */
-export function x16ScalesOffset(n: number): number {
-  return Math.ceil((n * 2) / 64) * 64;
+/** The 32 values q[from …] with scale s as float32, into dst[to …] (see decodeQ8). */
+export function decodeQ8Block(q: Int8Array, from: number, s: number, dst: Float32Array, to: number): void {
+  for (let i = 0; i < Q8_BLOCK; i++) dst[to + i] = q[from + i]! * s;
 }
 
 /**
- * One row of activations as int16 blocks for the int8 decoding kernel: per 32 values,
- * sx = max|x| / 32767 and xq = round(x / sx), so |x − xq·sx| <= sx/2 (relative 2^−16 of the
- * block's largest value). Returns false, writing nothing useful, when a block holds NaN or
- * an infinity (the caller then keeps x in float32, where they propagate as they should).
+ * Where a row of `n` int16 activations keeps its scales: after the values, on a 64-byte
+ * boundary (quant.wat computes the same). The int8 decoding kernel takes x so, one scale per
+ * 32 values: sx = max|x| / 32767, xq = nearest(x / sx) (quant.wat encode_x16).
  */
-export function encodeX16(x: Float32Array, q: Int16Array, s: Float32Array): boolean {
-  for (let b = 0; b < x.length / Q8_BLOCK; b++) {
-    const o = b * Q8_BLOCK;
-    let max = 0;
-    for (let i = 0; i < Q8_BLOCK; i++) {
-      const a = Math.abs(x[o + i]!);
-      if (!(a <= max)) {
-        if (!(a < Infinity)) return false;
-        max = a;
-      }
-    }
-    const scale = Math.fround(max / 32767);
-    s[b] = scale;
-    for (let i = 0; i < Q8_BLOCK; i++) {
-      const r = scale > 0 ? Math.round(x[o + i]! / scale) : 0;
-      q[o + i] = r > 32767 ? 32767 : r < -32767 ? -32767 : r;
-    }
-  }
-  return true;
+export function x16ScalesOffset(n: number): number {
+  return Math.ceil((n * 2) / 64) * 64;
 }

@@ -11,7 +11,7 @@
  */
 import { shapeSize } from "../layout.js";
 import { Tensor } from "../tensor.js";
-import { decodeBf16, decodeQ8, encodeBf16, encodeQ8, packedBytes, q8ScalesOffset, Q8_BLOCK, type PackedFormat } from "./formats.js";
+import { decodeBf16, decodeQ8Block, encodeBf16, encodeQ8Block, packedBytes, q8BlockIndex, q8ScalesOffset, Q8_BLOCK, type PackedFormat } from "./formats.js";
 
 /** Where a matrix's values come from, a range of rows at a time. */
 export interface RowSource {
@@ -134,27 +134,39 @@ export class PackedTensor extends Tensor {
       if (src.bf16) src.bf16(r0, r1, bits);
       else encodeBf16(src.f32(r0, r1), bits);
     } else {
-      const { q, scales } = this.q8Views(a, n);
-      encodeQ8(src.f32(r0, r1), q, scales);
+      const values = src.f32(r0, r1);
+      const { q, scales } = this.q8Parts();
+      const nb = this.cols / Q8_BLOCK;
+      for (let r = r0; r < r1; r++) {
+        for (let b = 0; b < nb; b++) {
+          const k = q8BlockIndex(r, b, nb);
+          scales[k] = encodeQ8Block(values, ((r - r0) * nb + b) * Q8_BLOCK, q, k * Q8_BLOCK);
+        }
+      }
     }
   }
 
   private decodeRows(r0: number, r1: number, out: Float32Array): void {
     const s = this.storage!;
-    const a = r0 * this.cols;
     const n = (r1 - r0) * this.cols;
-    if (this.format === "bf16") decodeBf16(new Uint16Array(s.buffer, s.byteOffset + a * 2, n), out);
+    if (this.format === "bf16") decodeBf16(new Uint16Array(s.buffer, s.byteOffset + r0 * this.cols * 2, n), out);
     else {
-      const { q, scales } = this.q8Views(a, n);
-      decodeQ8(q, scales, out);
+      const { q, scales } = this.q8Parts();
+      const nb = this.cols / Q8_BLOCK;
+      for (let r = r0; r < r1; r++) {
+        for (let b = 0; b < nb; b++) {
+          const k = q8BlockIndex(r, b, nb);
+          decodeQ8Block(q, k * Q8_BLOCK, scales[k]!, out, ((r - r0) * nb + b) * Q8_BLOCK);
+        }
+      }
     }
   }
 
-  /** The int8 values [a, a + n) and their scales (a and n whole blocks). */
-  private q8Views(a: number, n: number): { q: Int8Array; scales: Float32Array } {
+  /** The int8 values and the scales, in the storage's layout (formats.ts q8BlockIndex). */
+  private q8Parts(): { q: Int8Array; scales: Float32Array } {
     const s = this.storage!;
-    const scales = s.byteOffset + q8ScalesOffset(this.size);
-    return { q: new Int8Array(s.buffer, s.byteOffset + a, n), scales: new Float32Array(s.buffer, scales + (a / Q8_BLOCK) * 4, n / Q8_BLOCK) };
+    const at = q8ScalesOffset(this.rowCount, this.cols);
+    return { q: new Int8Array(s.buffer, s.byteOffset, at), scales: new Float32Array(s.buffer, s.byteOffset + at, at / Q8_BLOCK) };
   }
 
   /** The float32 values, computed once; the storage is dropped and `data` becomes a plain array. */
