@@ -50,12 +50,13 @@ const tol = (k: number) => 2e-6 * Math.sqrt(k) * 4;
 
 // [rows, in, out]: every remainder of the 2×4 tiles and of the single row's four streams (a
 // pass with 4 KiB-aligned streams, a shorter unaligned one, rows one at a time: [1, 64, 1000],
-// [1, 16, 259], [1, 1024, 67]), the 16-float and 4-lane k loops and their tails.
+// [1, 16, 259], [1, 1024, 67]), the 16-float and 4-lane k loops and their tails, and the
+// 2×4 tile's exits after each of the four k steps of a pass (in = 4, 8 or 1000, 60, 17).
 const LINEAR_SHAPES: [number, number, number][] = [
   [1, 1, 1], [1, 3, 5], [1, 17, 33], [1, 1000, 7], [1, 64, 1000], [1, 20, 13], [1, 800, 13],
   [1, 16, 259], [1, 1024, 67], [1, 70, 37],
   [2, 4, 3], [3, 3, 3], [3, 17, 17], [4, 33, 10], [5, 8, 4], [7, 1, 9],
-  [17, 33, 17], [33, 64, 33], [9, 1000, 13], [128, 48, 100], [6, 96, 1000],
+  [17, 33, 17], [33, 64, 33], [9, 1000, 13], [128, 48, 100], [6, 96, 1000], [2, 60, 8], [5, 30, 12],
 ];
 
 describe("linear kernel (W[out, in])", () => {
