@@ -196,6 +196,39 @@ describe("SiLU kernel", () => {
   });
 });
 
+describe("RMSNorm kernel", () => {
+  /** x·(offset + w)/sqrt(mean(x²) + eps) per row, all in float64. */
+  function rms64(x: Float32Array, c: number, w: Float32Array | undefined, eps: number, offset: number): number[] {
+    const out: number[] = [];
+    for (let o = 0; o < x.length; o += c) {
+      let sq = 0;
+      for (let i = 0; i < c; i++) sq += x[o + i]! * x[o + i]!;
+      const inv = 1 / Math.sqrt(sq / c + eps);
+      for (let i = 0; i < c; i++) out.push(x[o + i]! * inv * (w ? offset + w[i]! : 1));
+    }
+    return out;
+  }
+  // Row widths around the 4-lane loop's tail; with and without a weight, Gemma's offset.
+  for (const [rows, c] of [[1, 1], [2, 3], [3, 4], [2, 7], [128, 768], [5, 770]] as const) {
+    for (const [weighted, offset] of [[false, 0], [true, 0], [true, 1]] as const) {
+      it(`matches float64 and the TypeScript loop for x[${rows}, ${c}]${weighted ? ` with weight, offset ${offset}` : ""}`, () => {
+        expect(kernels()).toBeDefined();
+        const x = randomTensor([rows, c], rows * 31 + c, 3);
+        const w = weighted ? randomTensor([c], c + 7, 1) : undefined;
+        const y = ops.rmsNorm(x, w, 1e-5, offset);
+        const plain = ops.rmsNormPlain(x, w, 1e-5, offset);
+        const want = rms64(x.data, c, w?.data, 1e-5, offset);
+        expect(y.shape).toEqual([rows, c]);
+        for (let i = 0; i < want.length; i++) {
+          // One rounding to float32 of the same float64 value (sums in another order: at most an ulp).
+          expect(Math.abs(y.data[i]! - want[i]!)).toBeLessThanOrEqual(1.2e-7 * Math.abs(want[i]!) + 1e-30);
+          expect(Math.abs(y.data[i]! - plain.data[i]!)).toBeLessThanOrEqual(1.2e-7 * Math.abs(plain.data[i]!) + 1e-30);
+        }
+      });
+    }
+  }
+});
+
 describe("worker threads", () => {
   // Large enough to be split across threads (the pool skips jobs under ~10^5 multiply-adds).
   const cases: [string, () => Tensor][] = [
