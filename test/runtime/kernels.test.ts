@@ -9,6 +9,7 @@ import { kernels, useKernels, type KernelModules } from "../../src/runtime/kerne
 import { archc } from "../cli/capture.js";
 import { expectClose } from "./close.js";
 import { loadTestKernels } from "./kernel-modules.js";
+import { ropeHalfKernel } from "../../src/runtime/kernels/rope.js";
 
 let modules: KernelModules;
 
@@ -227,6 +228,53 @@ describe("RMSNorm kernel", () => {
       });
     }
   }
+});
+
+describe("RoPE kernel (rotate_half)", () => {
+  // [B, H, T, D], rotary dims, per-batch positions: full and partial rotary, a half that is
+  // not a multiple of 4 (the TypeScript loop answers), positions per batch row.
+  const CASES: [number[], number | undefined, boolean][] = [
+    [[1, 12, 9, 64], undefined, false],
+    [[2, 3, 5, 64], 32, false],
+    [[1, 2, 3, 12], 8, false],
+    [[2, 2, 4, 16], undefined, true],
+    [[1, 2, 3, 6], undefined, false],
+  ];
+  for (const [shape, rotaryDim, perBatch] of CASES) {
+    it(`gives the TypeScript loop's bits for x${JSON.stringify(shape)}${rotaryDim ? `, rotaryDim ${rotaryDim}` : ""}${perBatch ? ", per-batch positions" : ""}`, () => {
+      const [b, , t] = shape as [number, number, number, number];
+      const x = randomTensor(shape, shape.reduce((p, q) => p * 7 + q, 1), 2);
+      const positions = perBatch ? new IntTensor(Int32Array.from({ length: b * t }, (_, i) => 3 + 5 * i), [b, t]) : Int32Array.from({ length: t }, (_, i) => 1000 + i);
+      const opts = { theta: 10000, style: "rotate_half" as const, rotaryDim };
+      const fast = ops.rope(x, positions, opts);
+      useKernels(null);
+      let slow: Tensor;
+      try {
+        slow = ops.rope(x, positions, opts);
+      } finally {
+        useKernels(modules, "test");
+      }
+      expect(fast.shape).toEqual(shape);
+      expect(Array.from(fast.data)).toEqual(Array.from(slow.data));
+      // The tail dims of a partial rotary are copies.
+      const d = shape[3]!;
+      const rd = rotaryDim ?? d;
+      for (let r = 0; r < x.size / d; r++) for (let j = rd; j < d; j++) expect(fast.data[r * d + j]).toBe(x.data[r * d + j]);
+    });
+  }
+
+  it("runs on the kernel when half the rotary dims is a multiple of 4", () => {
+    const x = randomTensor([1, 1, 2, 8], 5, 1);
+    const cos = Float32Array.from([1, 1, 1, 1, 0, 0, 0, 0]);
+    const sin = Float32Array.from([0, 0, 0, 0, 1, 1, 1, 1]);
+    const y = ropeHalfKernel(x.data, cos, sin, [1, 1, 2, 8], 4, 1)!;
+    expect(y).toBeDefined();
+    // Angle 0 keeps row 0; angle π/2 (cos 0, sin 1) maps (x1, x2) to (−x2, x1).
+    expect(Array.from(y.subarray(0, 8))).toEqual(Array.from(x.data.subarray(0, 8)));
+    const r1 = x.data.subarray(8);
+    expect(Array.from(y.subarray(8))).toEqual([...Array.from(r1.subarray(4), (v) => -v), ...Array.from(r1.subarray(0, 4))]);
+    expect(ropeHalfKernel(x.data, cos, sin, [1, 1, 2, 8], 2, 1)).toBeUndefined();
+  });
 });
 
 describe("worker threads", () => {
