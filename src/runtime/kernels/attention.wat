@@ -25,6 +25,69 @@
 
   (;include exp4.wat.part;)
 
+  ;; p[0..16) = e^(p[i] − m) for the 16 floats at p (m in every lane of mv), returned summed
+  ;; lane-wise: $exp4 written out for four vectors side by side, whose four independent
+  ;; dependency chains the core overlaps (one call at a time is one long chain).
+  (func $exp16 (param $p i32) (param $mv v128) (result v128)
+    (local $r0 v128) (local $n0 v128) (local $e0 v128) (local $r1 v128) (local $n1 v128) (local $e1 v128) (local $r2 v128) (local $n2 v128) (local $e2 v128) (local $r3 v128) (local $n3 v128) (local $e3 v128)
+    (local.set $r0 (f32x4.max (f32x4.sub (v128.load offset=0 (local.get $p)) (local.get $mv)) (f32x4.splat (f32.const -87.3))))
+    (local.set $n0 (f32x4.nearest (f32x4.mul (local.get $r0) (f32x4.splat (f32.const 1.44269504)))))
+    (local.set $r0 (f32x4.sub (local.get $r0) (f32x4.mul (local.get $n0) (f32x4.splat (f32.const 0.693145752)))))
+    (local.set $r0 (f32x4.sub (local.get $r0) (f32x4.mul (local.get $n0) (f32x4.splat (f32.const 1.42860677e-06)))))
+    (local.set $e0 (f32x4.add (f32x4.splat (f32.const 0.00138888889)) (f32x4.mul (local.get $r0) (f32x4.splat (f32.const 0.000198412698)))))
+    (local.set $e0 (f32x4.add (f32x4.splat (f32.const 0.00833333333)) (f32x4.mul (local.get $r0) (local.get $e0))))
+    (local.set $e0 (f32x4.add (f32x4.splat (f32.const 0.0416666667)) (f32x4.mul (local.get $r0) (local.get $e0))))
+    (local.set $e0 (f32x4.add (f32x4.splat (f32.const 0.166666667)) (f32x4.mul (local.get $r0) (local.get $e0))))
+    (local.set $e0 (f32x4.add (f32x4.splat (f32.const 0.5)) (f32x4.mul (local.get $r0) (local.get $e0))))
+    (local.set $e0 (f32x4.add (f32x4.splat (f32.const 1)) (f32x4.mul (local.get $r0) (local.get $e0))))
+    (local.set $e0 (f32x4.add (f32x4.splat (f32.const 1)) (f32x4.mul (local.get $r0) (local.get $e0))))
+    (local.set $e0 (f32x4.mul (local.get $e0)
+      (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $n0)) (i32x4.splat (i32.const 127))) (i32.const 23))))
+    (v128.store offset=0 (local.get $p) (local.get $e0))
+    (local.set $r1 (f32x4.max (f32x4.sub (v128.load offset=16 (local.get $p)) (local.get $mv)) (f32x4.splat (f32.const -87.3))))
+    (local.set $n1 (f32x4.nearest (f32x4.mul (local.get $r1) (f32x4.splat (f32.const 1.44269504)))))
+    (local.set $r1 (f32x4.sub (local.get $r1) (f32x4.mul (local.get $n1) (f32x4.splat (f32.const 0.693145752)))))
+    (local.set $r1 (f32x4.sub (local.get $r1) (f32x4.mul (local.get $n1) (f32x4.splat (f32.const 1.42860677e-06)))))
+    (local.set $e1 (f32x4.add (f32x4.splat (f32.const 0.00138888889)) (f32x4.mul (local.get $r1) (f32x4.splat (f32.const 0.000198412698)))))
+    (local.set $e1 (f32x4.add (f32x4.splat (f32.const 0.00833333333)) (f32x4.mul (local.get $r1) (local.get $e1))))
+    (local.set $e1 (f32x4.add (f32x4.splat (f32.const 0.0416666667)) (f32x4.mul (local.get $r1) (local.get $e1))))
+    (local.set $e1 (f32x4.add (f32x4.splat (f32.const 0.166666667)) (f32x4.mul (local.get $r1) (local.get $e1))))
+    (local.set $e1 (f32x4.add (f32x4.splat (f32.const 0.5)) (f32x4.mul (local.get $r1) (local.get $e1))))
+    (local.set $e1 (f32x4.add (f32x4.splat (f32.const 1)) (f32x4.mul (local.get $r1) (local.get $e1))))
+    (local.set $e1 (f32x4.add (f32x4.splat (f32.const 1)) (f32x4.mul (local.get $r1) (local.get $e1))))
+    (local.set $e1 (f32x4.mul (local.get $e1)
+      (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $n1)) (i32x4.splat (i32.const 127))) (i32.const 23))))
+    (v128.store offset=16 (local.get $p) (local.get $e1))
+    (local.set $r2 (f32x4.max (f32x4.sub (v128.load offset=32 (local.get $p)) (local.get $mv)) (f32x4.splat (f32.const -87.3))))
+    (local.set $n2 (f32x4.nearest (f32x4.mul (local.get $r2) (f32x4.splat (f32.const 1.44269504)))))
+    (local.set $r2 (f32x4.sub (local.get $r2) (f32x4.mul (local.get $n2) (f32x4.splat (f32.const 0.693145752)))))
+    (local.set $r2 (f32x4.sub (local.get $r2) (f32x4.mul (local.get $n2) (f32x4.splat (f32.const 1.42860677e-06)))))
+    (local.set $e2 (f32x4.add (f32x4.splat (f32.const 0.00138888889)) (f32x4.mul (local.get $r2) (f32x4.splat (f32.const 0.000198412698)))))
+    (local.set $e2 (f32x4.add (f32x4.splat (f32.const 0.00833333333)) (f32x4.mul (local.get $r2) (local.get $e2))))
+    (local.set $e2 (f32x4.add (f32x4.splat (f32.const 0.0416666667)) (f32x4.mul (local.get $r2) (local.get $e2))))
+    (local.set $e2 (f32x4.add (f32x4.splat (f32.const 0.166666667)) (f32x4.mul (local.get $r2) (local.get $e2))))
+    (local.set $e2 (f32x4.add (f32x4.splat (f32.const 0.5)) (f32x4.mul (local.get $r2) (local.get $e2))))
+    (local.set $e2 (f32x4.add (f32x4.splat (f32.const 1)) (f32x4.mul (local.get $r2) (local.get $e2))))
+    (local.set $e2 (f32x4.add (f32x4.splat (f32.const 1)) (f32x4.mul (local.get $r2) (local.get $e2))))
+    (local.set $e2 (f32x4.mul (local.get $e2)
+      (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $n2)) (i32x4.splat (i32.const 127))) (i32.const 23))))
+    (v128.store offset=32 (local.get $p) (local.get $e2))
+    (local.set $r3 (f32x4.max (f32x4.sub (v128.load offset=48 (local.get $p)) (local.get $mv)) (f32x4.splat (f32.const -87.3))))
+    (local.set $n3 (f32x4.nearest (f32x4.mul (local.get $r3) (f32x4.splat (f32.const 1.44269504)))))
+    (local.set $r3 (f32x4.sub (local.get $r3) (f32x4.mul (local.get $n3) (f32x4.splat (f32.const 0.693145752)))))
+    (local.set $r3 (f32x4.sub (local.get $r3) (f32x4.mul (local.get $n3) (f32x4.splat (f32.const 1.42860677e-06)))))
+    (local.set $e3 (f32x4.add (f32x4.splat (f32.const 0.00138888889)) (f32x4.mul (local.get $r3) (f32x4.splat (f32.const 0.000198412698)))))
+    (local.set $e3 (f32x4.add (f32x4.splat (f32.const 0.00833333333)) (f32x4.mul (local.get $r3) (local.get $e3))))
+    (local.set $e3 (f32x4.add (f32x4.splat (f32.const 0.0416666667)) (f32x4.mul (local.get $r3) (local.get $e3))))
+    (local.set $e3 (f32x4.add (f32x4.splat (f32.const 0.166666667)) (f32x4.mul (local.get $r3) (local.get $e3))))
+    (local.set $e3 (f32x4.add (f32x4.splat (f32.const 0.5)) (f32x4.mul (local.get $r3) (local.get $e3))))
+    (local.set $e3 (f32x4.add (f32x4.splat (f32.const 1)) (f32x4.mul (local.get $r3) (local.get $e3))))
+    (local.set $e3 (f32x4.add (f32x4.splat (f32.const 1)) (f32x4.mul (local.get $r3) (local.get $e3))))
+    (local.set $e3 (f32x4.mul (local.get $e3)
+      (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $n3)) (i32x4.splat (i32.const 127))) (i32.const 23))))
+    (v128.store offset=48 (local.get $p) (local.get $e3))
+    (f32x4.add (f32x4.add (local.get $e0) (local.get $e1)) (f32x4.add (local.get $e2) (local.get $e3))))
+
   ;; Dot product of rows a and b over n bytes (a multiple of 16, > 0).
   (func $dot (param $a i32) (param $b i32) (param $n i32) (result f32)
     (local $end i32) (local $acc v128)
@@ -140,7 +203,7 @@
     (param $t i32) (param $d i32) (param $dv i32) (param $s i32)
     (param $scale f32) (param $qOff i32) (param $window i32) (param $causal i32)
     (local $i i32) (local $n i32) (local $m i32) (local $pos i32) (local $j0 i32) (local $j1 i32)
-    (local $j i32) (local $mx f32) (local $sum f32) (local $mv v128) (local $e v128) (local $p f32)
+    (local $j i32) (local $mx f32) (local $sum f32) (local $mv v128) (local $e v128) (local $p4 v128) (local $p f32)
     (local.set $n (i32.shl (local.get $d) (i32.const 2)))
     (local.set $m (i32.shl (local.get $dv) (i32.const 2)))
     (if (i32.eqz (local.get $t)) (then (return)))
@@ -162,26 +225,45 @@
       (if (i32.lt_s (local.get $j0) (local.get $j1))
         (then
           (call $scores (local.get $q) (local.get $k) (local.get $sc) (local.get $n) (local.get $j0) (local.get $j1) (local.get $scale))
-          (local.set $mx (f32.load (i32.add (local.get $sc) (i32.shl (local.get $j0) (i32.const 2)))))
-          (local.set $j (local.get $j0))
-          (loop $max
-            (local.set $mx (f32.max (local.get $mx) (f32.load (i32.add (local.get $sc) (i32.shl (local.get $j) (i32.const 2))))))
-            (local.set $j (i32.add (local.get $j) (i32.const 1)))
-            (br_if $max (i32.lt_u (local.get $j) (local.get $j1))))
-          (local.set $mv (f32x4.splat (local.get $mx)))
-          (local.set $sum (f32.const 0))
+          ;; The row maximum: four lanes at a time, then the rest.
+          (local.set $mv (v128.load32_splat (i32.add (local.get $sc) (i32.shl (local.get $j0) (i32.const 2)))))
           (local.set $j (local.get $j0))
           (block $quadsDone
             (loop $quads
               (br_if $quadsDone (i32.gt_u (i32.add (local.get $j) (i32.const 4)) (local.get $j1)))
-              (local.set $e (call $exp4 (f32x4.sub (v128.load (i32.add (local.get $sc) (i32.shl (local.get $j) (i32.const 2)))) (local.get $mv))))
-              (v128.store (i32.add (local.get $sc) (i32.shl (local.get $j) (i32.const 2))) (local.get $e))
-              (local.set $sum (f32.add (local.get $sum)
-                (f32.add
-                  (f32.add (f32x4.extract_lane 0 (local.get $e)) (f32x4.extract_lane 1 (local.get $e)))
-                  (f32.add (f32x4.extract_lane 2 (local.get $e)) (f32x4.extract_lane 3 (local.get $e))))))
+              (local.set $mv (f32x4.max (local.get $mv) (v128.load (i32.add (local.get $sc) (i32.shl (local.get $j) (i32.const 2))))))
               (local.set $j (i32.add (local.get $j) (i32.const 4)))
               (br $quads)))
+          (local.set $mx (f32.max
+            (f32.max (f32x4.extract_lane 0 (local.get $mv)) (f32x4.extract_lane 1 (local.get $mv)))
+            (f32.max (f32x4.extract_lane 2 (local.get $mv)) (f32x4.extract_lane 3 (local.get $mv)))))
+          (block $done
+            (loop $one
+              (br_if $done (i32.ge_u (local.get $j) (local.get $j1)))
+              (local.set $mx (f32.max (local.get $mx) (f32.load (i32.add (local.get $sc) (i32.shl (local.get $j) (i32.const 2))))))
+              (local.set $j (i32.add (local.get $j) (i32.const 1)))
+              (br $one)))
+          ;; e^(score − max) in place, summed lane-wise: 16 at a time, then 4, then one by one.
+          (local.set $mv (f32x4.splat (local.get $mx)))
+          (local.set $e (v128.const i32x4 0 0 0 0))
+          (local.set $j (local.get $j0))
+          (block $done
+            (loop $sixteens
+              (br_if $done (i32.gt_u (i32.add (local.get $j) (i32.const 16)) (local.get $j1)))
+              (local.set $e (f32x4.add (local.get $e) (call $exp16 (i32.add (local.get $sc) (i32.shl (local.get $j) (i32.const 2))) (local.get $mv))))
+              (local.set $j (i32.add (local.get $j) (i32.const 16)))
+              (br $sixteens)))
+          (block $quadsDone
+            (loop $quads
+              (br_if $quadsDone (i32.gt_u (i32.add (local.get $j) (i32.const 4)) (local.get $j1)))
+              (local.set $p4 (call $exp4 (f32x4.sub (v128.load (i32.add (local.get $sc) (i32.shl (local.get $j) (i32.const 2)))) (local.get $mv))))
+              (v128.store (i32.add (local.get $sc) (i32.shl (local.get $j) (i32.const 2))) (local.get $p4))
+              (local.set $e (f32x4.add (local.get $e) (local.get $p4)))
+              (local.set $j (i32.add (local.get $j) (i32.const 4)))
+              (br $quads)))
+          (local.set $sum (f32.add
+            (f32.add (f32x4.extract_lane 0 (local.get $e)) (f32x4.extract_lane 1 (local.get $e)))
+            (f32.add (f32x4.extract_lane 2 (local.get $e)) (f32x4.extract_lane 3 (local.get $e)))))
           (block $done
             (loop $one
               (br_if $done (i32.ge_u (local.get $j) (local.get $j1)))
