@@ -277,6 +277,36 @@ describe("RoPE kernel (rotate_half)", () => {
   });
 });
 
+describe("elementwise arithmetic kernel", () => {
+  // Long enough for the kernel (short arrays stay on the TypeScript loop); odd for the tail.
+  const n = 20_003;
+  for (const op of ["add", "sub", "mul", "div"] as const) {
+    it(`${op} gives the TypeScript loop's bits over ${n} elements, infinities and NaN included`, () => {
+      const a = randomTensor([1, n], 41, 4);
+      const b = randomTensor([1, n], 42, 4);
+      a.data.set([Infinity, -Infinity, NaN, 0, -0, 1e38, 3e-39]);
+      b.data.set([1, Infinity, 2, 0, 5, 1e38, 2]);
+      const fast = ops[op](a, b);
+      useKernels(null);
+      let slow: Tensor;
+      try {
+        slow = ops[op](a, b);
+      } finally {
+        useKernels(modules, "test");
+      }
+      expect(fast.shape).toEqual([1, n]);
+      for (let i = 0; i < n; i++) expect(Object.is(fast.data[i], slow.data[i]) || (Number.isNaN(fast.data[i]) && Number.isNaN(slow.data[i]))).toBe(true);
+      // And the values themselves: a few by hand.
+      const plus = (x: number, y: number) => Math.fround(op === "add" ? x + y : op === "sub" ? x - y : op === "mul" ? x * y : x / y);
+      for (const i of [0, 1, 3, 5, 6, 100, n - 1]) {
+        const want = plus(a.data[i]!, b.data[i]!);
+        if (Number.isNaN(want)) expect(fast.data[i]).toBeNaN();
+        else expect(fast.data[i]).toBe(want);
+      }
+    });
+  }
+});
+
 describe("worker threads", () => {
   // Large enough to be split across threads (the pool skips jobs under ~10^5 multiply-adds).
   const cases: [string, () => Tensor][] = [

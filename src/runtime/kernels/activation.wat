@@ -143,4 +143,44 @@
         (local.set $p (i32.add (local.get $p) (i32.const 4)))
         (local.set $q (i32.add (local.get $q) (i32.const 4)))
         (br $s))))
+
+  ;; y[i] = a[i] op b[i] for i0 <= i < i1, op 0: +, 1: −, 2: ×, 3: ÷ (float32, one rounding:
+  ;; the bits of the TypeScript loop, which rounds the exact double result once). Arrays may
+  ;; alias. The unused arguments keep the thread pool's one kernel signature.
+  (func (export "arith")
+    (param $a i32) (param $b i32) (param $y i32) (param $op i32) (param $a4 i32) (param $a5 i32) (param $a6 i32)
+    (param $i0 i32) (param $i1 i32)
+    (local $p i32) (local $q i32) (local $r i32) (local $end i32) (local $end4 i32) (local $u v128) (local $v v128) (local $f f32) (local $g f32)
+    (if (i32.ge_u (local.get $i0) (local.get $i1)) (then (return)))
+    (local.set $p (i32.add (local.get $a) (i32.shl (local.get $i0) (i32.const 2))))
+    (local.set $q (i32.add (local.get $b) (i32.shl (local.get $i0) (i32.const 2))))
+    (local.set $r (i32.add (local.get $y) (i32.shl (local.get $i0) (i32.const 2))))
+    (local.set $end (i32.add (local.get $a) (i32.shl (local.get $i1) (i32.const 2))))
+    (local.set $end4 (i32.sub (local.get $end) (i32.const 12)))
+    (block $done
+      (loop $vec
+        (br_if $done (i32.ge_u (local.get $p) (local.get $end4)))
+        (local.set $u (v128.load (local.get $p)))
+        (local.set $v (v128.load (local.get $q)))
+        (v128.store (local.get $r)
+          (if (result v128) (i32.lt_u (local.get $op) (i32.const 2))
+            (then (if (result v128) (local.get $op) (then (f32x4.sub (local.get $u) (local.get $v))) (else (f32x4.add (local.get $u) (local.get $v)))))
+            (else (if (result v128) (i32.eq (local.get $op) (i32.const 2)) (then (f32x4.mul (local.get $u) (local.get $v))) (else (f32x4.div (local.get $u) (local.get $v)))))))
+        (local.set $p (i32.add (local.get $p) (i32.const 16)))
+        (local.set $q (i32.add (local.get $q) (i32.const 16)))
+        (local.set $r (i32.add (local.get $r) (i32.const 16)))
+        (br $vec)))
+    (block $done
+      (loop $one
+        (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+        (local.set $f (f32.load (local.get $p)))
+        (local.set $g (f32.load (local.get $q)))
+        (f32.store (local.get $r)
+          (if (result f32) (i32.lt_u (local.get $op) (i32.const 2))
+            (then (if (result f32) (local.get $op) (then (f32.sub (local.get $f) (local.get $g))) (else (f32.add (local.get $f) (local.get $g)))))
+            (else (if (result f32) (i32.eq (local.get $op) (i32.const 2)) (then (f32.mul (local.get $f) (local.get $g))) (else (f32.div (local.get $f) (local.get $g)))))))
+        (local.set $p (i32.add (local.get $p) (i32.const 4)))
+        (local.set $q (i32.add (local.get $q) (i32.const 4)))
+        (local.set $r (i32.add (local.get $r) (i32.const 4)))
+        (br $one))))
 )
