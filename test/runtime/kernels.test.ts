@@ -141,6 +141,11 @@ describe("attention kernel (causal / sliding-window row loop)", () => {
     [2, 4, 2, 7, 7, 8, 12, { causal: true }],
     [1, 3, 1, 1, 33, 16, 16, { causal: true }],
     [1, 2, 2, 9, 9, 64, 64, { window: 3 }],
+    // Query rows in pairs: value rows of 16 + 4 columns, windows of 1 and 2 (pairs sharing
+    // one key or none), an odd row count.
+    [1, 2, 2, 7, 7, 8, 20, { causal: true }],
+    [1, 1, 1, 6, 10, 4, 20, { window: 2, queryOffset: 4 }],
+    [1, 1, 1, 5, 5, 4, 36, { window: 1 }],
     [1, 2, 1, 1, 40, 8, 8, { window: 5 }],
     [1, 2, 2, 6, 6, 4, 8, {}],
     [1, 1, 1, 3, 17, 12, 4, { causal: true, keyLength: 13 }],
