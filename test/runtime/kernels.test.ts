@@ -9,6 +9,7 @@ import { kernels, useKernels, type KernelModules } from "../../src/runtime/kerne
 import { archc } from "../cli/capture.js";
 import { expectClose } from "./close.js";
 import { loadTestKernels } from "./kernel-modules.js";
+import { ropeHalfKernel } from "../../src/runtime/kernels/rope.js";
 
 let modules: KernelModules;
 
@@ -50,12 +51,13 @@ const tol = (k: number) => 2e-6 * Math.sqrt(k) * 4;
 
 // [rows, in, out]: every remainder of the 2×4 tiles and of the single row's four streams (a
 // pass with 4 KiB-aligned streams, a shorter unaligned one, rows one at a time: [1, 64, 1000],
-// [1, 16, 259], [1, 1024, 67]), the 16-float and 4-lane k loops and their tails.
+// [1, 16, 259], [1, 1024, 67]), the 16-float and 4-lane k loops and their tails, and the
+// 2×4 tile's exits after each of the four k steps of a pass (in = 4, 8 or 1000, 60, 17).
 const LINEAR_SHAPES: [number, number, number][] = [
   [1, 1, 1], [1, 3, 5], [1, 17, 33], [1, 1000, 7], [1, 64, 1000], [1, 20, 13], [1, 800, 13],
   [1, 16, 259], [1, 1024, 67], [1, 70, 37],
   [2, 4, 3], [3, 3, 3], [3, 17, 17], [4, 33, 10], [5, 8, 4], [7, 1, 9],
-  [17, 33, 17], [33, 64, 33], [9, 1000, 13], [128, 48, 100], [6, 96, 1000],
+  [17, 33, 17], [33, 64, 33], [9, 1000, 13], [128, 48, 100], [6, 96, 1000], [2, 60, 8], [5, 30, 12],
 ];
 
 describe("linear kernel (W[out, in])", () => {
@@ -139,6 +141,11 @@ describe("attention kernel (causal / sliding-window row loop)", () => {
     [2, 4, 2, 7, 7, 8, 12, { causal: true }],
     [1, 3, 1, 1, 33, 16, 16, { causal: true }],
     [1, 2, 2, 9, 9, 64, 64, { window: 3 }],
+    // Query rows in pairs: value rows of 16 + 4 columns, windows of 1 and 2 (pairs sharing
+    // one key or none), an odd row count.
+    [1, 2, 2, 7, 7, 8, 20, { causal: true }],
+    [1, 1, 1, 6, 10, 4, 20, { window: 2, queryOffset: 4 }],
+    [1, 1, 1, 5, 5, 4, 36, { window: 1 }],
     [1, 2, 1, 1, 40, 8, 8, { window: 5 }],
     [1, 2, 2, 6, 6, 4, 8, {}],
     [1, 1, 1, 3, 17, 12, 4, { causal: true, keyLength: 13 }],
@@ -193,6 +200,116 @@ describe("SiLU kernel", () => {
       else expect(Math.abs(y[i]! - want[i]!)).toBeLessThanOrEqual(6e-7 * Math.abs(want[i]!) + 1e-30);
     }
   });
+});
+
+describe("RMSNorm kernel", () => {
+  /** x·(offset + w)/sqrt(mean(x²) + eps) per row, all in float64. */
+  function rms64(x: Float32Array, c: number, w: Float32Array | undefined, eps: number, offset: number): number[] {
+    const out: number[] = [];
+    for (let o = 0; o < x.length; o += c) {
+      let sq = 0;
+      for (let i = 0; i < c; i++) sq += x[o + i]! * x[o + i]!;
+      const inv = 1 / Math.sqrt(sq / c + eps);
+      for (let i = 0; i < c; i++) out.push(x[o + i]! * inv * (w ? offset + w[i]! : 1));
+    }
+    return out;
+  }
+  // Row widths around the 4-lane loop's tail; with and without a weight, Gemma's offset.
+  for (const [rows, c] of [[1, 1], [2, 3], [3, 4], [2, 7], [128, 768], [5, 770]] as const) {
+    for (const [weighted, offset] of [[false, 0], [true, 0], [true, 1]] as const) {
+      it(`matches float64 and the TypeScript loop for x[${rows}, ${c}]${weighted ? ` with weight, offset ${offset}` : ""}`, () => {
+        expect(kernels()).toBeDefined();
+        const x = randomTensor([rows, c], rows * 31 + c, 3);
+        const w = weighted ? randomTensor([c], c + 7, 1) : undefined;
+        const y = ops.rmsNorm(x, w, 1e-5, offset);
+        const plain = ops.rmsNormPlain(x, w, 1e-5, offset);
+        const want = rms64(x.data, c, w?.data, 1e-5, offset);
+        expect(y.shape).toEqual([rows, c]);
+        for (let i = 0; i < want.length; i++) {
+          // One rounding to float32 of the same float64 value (sums in another order: at most an ulp).
+          expect(Math.abs(y.data[i]! - want[i]!)).toBeLessThanOrEqual(1.2e-7 * Math.abs(want[i]!) + 1e-30);
+          expect(Math.abs(y.data[i]! - plain.data[i]!)).toBeLessThanOrEqual(1.2e-7 * Math.abs(plain.data[i]!) + 1e-30);
+        }
+      });
+    }
+  }
+});
+
+describe("RoPE kernel (rotate_half)", () => {
+  // [B, H, T, D], rotary dims, per-batch positions: full and partial rotary, a half that is
+  // not a multiple of 4 (the TypeScript loop answers), positions per batch row.
+  const CASES: [number[], number | undefined, boolean][] = [
+    [[1, 12, 9, 64], undefined, false],
+    [[2, 3, 5, 64], 32, false],
+    [[1, 2, 3, 12], 8, false],
+    [[2, 2, 4, 16], undefined, true],
+    [[1, 2, 3, 6], undefined, false],
+  ];
+  for (const [shape, rotaryDim, perBatch] of CASES) {
+    it(`gives the TypeScript loop's bits for x${JSON.stringify(shape)}${rotaryDim ? `, rotaryDim ${rotaryDim}` : ""}${perBatch ? ", per-batch positions" : ""}`, () => {
+      const [b, , t] = shape as [number, number, number, number];
+      const x = randomTensor(shape, shape.reduce((p, q) => p * 7 + q, 1), 2);
+      const positions = perBatch ? new IntTensor(Int32Array.from({ length: b * t }, (_, i) => 3 + 5 * i), [b, t]) : Int32Array.from({ length: t }, (_, i) => 1000 + i);
+      const opts = { theta: 10000, style: "rotate_half" as const, rotaryDim };
+      const fast = ops.rope(x, positions, opts);
+      useKernels(null);
+      let slow: Tensor;
+      try {
+        slow = ops.rope(x, positions, opts);
+      } finally {
+        useKernels(modules, "test");
+      }
+      expect(fast.shape).toEqual(shape);
+      expect(Array.from(fast.data)).toEqual(Array.from(slow.data));
+      // The tail dims of a partial rotary are copies.
+      const d = shape[3]!;
+      const rd = rotaryDim ?? d;
+      for (let r = 0; r < x.size / d; r++) for (let j = rd; j < d; j++) expect(fast.data[r * d + j]).toBe(x.data[r * d + j]);
+    });
+  }
+
+  it("runs on the kernel when half the rotary dims is a multiple of 4", () => {
+    const x = randomTensor([1, 1, 2, 8], 5, 1);
+    const cos = Float32Array.from([1, 1, 1, 1, 0, 0, 0, 0]);
+    const sin = Float32Array.from([0, 0, 0, 0, 1, 1, 1, 1]);
+    const y = ropeHalfKernel(x.data, cos, sin, [1, 1, 2, 8], 4, 1)!;
+    expect(y).toBeDefined();
+    // Angle 0 keeps row 0; angle π/2 (cos 0, sin 1) maps (x1, x2) to (−x2, x1).
+    expect(Array.from(y.subarray(0, 8))).toEqual(Array.from(x.data.subarray(0, 8)));
+    const r1 = x.data.subarray(8);
+    expect(Array.from(y.subarray(8))).toEqual([...Array.from(r1.subarray(4), (v) => -v), ...Array.from(r1.subarray(0, 4))]);
+    expect(ropeHalfKernel(x.data, cos, sin, [1, 1, 2, 8], 2, 1)).toBeUndefined();
+  });
+});
+
+describe("elementwise arithmetic kernel", () => {
+  // Long enough for the kernel (short arrays stay on the TypeScript loop); odd for the tail.
+  const n = 20_003;
+  for (const op of ["add", "sub", "mul", "div"] as const) {
+    it(`${op} gives the TypeScript loop's bits over ${n} elements, infinities and NaN included`, () => {
+      const a = randomTensor([1, n], 41, 4);
+      const b = randomTensor([1, n], 42, 4);
+      a.data.set([Infinity, -Infinity, NaN, 0, -0, 1e38, 3e-39]);
+      b.data.set([1, Infinity, 2, 0, 5, 1e38, 2]);
+      const fast = ops[op](a, b);
+      useKernels(null);
+      let slow: Tensor;
+      try {
+        slow = ops[op](a, b);
+      } finally {
+        useKernels(modules, "test");
+      }
+      expect(fast.shape).toEqual([1, n]);
+      for (let i = 0; i < n; i++) expect(Object.is(fast.data[i], slow.data[i]) || (Number.isNaN(fast.data[i]) && Number.isNaN(slow.data[i]))).toBe(true);
+      // And the values themselves: a few by hand.
+      const plus = (x: number, y: number) => Math.fround(op === "add" ? x + y : op === "sub" ? x - y : op === "mul" ? x * y : x / y);
+      for (const i of [0, 1, 3, 5, 6, 100, n - 1]) {
+        const want = plus(a.data[i]!, b.data[i]!);
+        if (Number.isNaN(want)) expect(fast.data[i]).toBeNaN();
+        else expect(fast.data[i]).toBe(want);
+      }
+    });
+  }
 });
 
 describe("worker threads", () => {

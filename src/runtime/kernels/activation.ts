@@ -26,3 +26,38 @@ export function siluKernel(x: Tensor): Tensor | undefined {
     st.release();
   }
 }
+
+type ArithExport = (a: number, b: number, y: number, op: number, a4: number, a5: number, a6: number, i0: number, i1: number) => void;
+
+let arithCached: { arith: ArithExport; origin: WebAssembly.Module } | undefined;
+
+/** Elements below which the TypeScript loop is as fast as staging the operands into the heap. */
+const MIN_ARITH_ELEMENTS = 1 << 14;
+
+const ARITH_OPS = { add: 0, sub: 1, mul: 2, div: 3 } as const;
+
+/**
+ * a op b for two float32 arrays of one length on the `arith` kernel of activation.wat (the
+ * same bits as the TypeScript loop: one rounding of each result), on the calling thread.
+ * Undefined for short arrays (a decoding step's), without wasm, or with a full heap.
+ */
+export function arithKernel(op: keyof typeof ARITH_OPS, a: Float32Array, b: Float32Array): Float32Array | undefined {
+  const n = a.length;
+  const k = kernels();
+  if (!k || n < MIN_ARITH_ELEMENTS || b.length !== n) return undefined;
+  if (!arithCached || arithCached.origin !== k.modules.activation) {
+    const instance = new WebAssembly.Instance(k.modules.activation, { env: { memory: k.heap.memory } });
+    arithCached = { arith: instance.exports.arith as ArithExport, origin: k.modules.activation };
+  }
+  const st = new Staging(k.heap);
+  try {
+    const ap = st.input(a);
+    const bp = st.input(b);
+    const yp = st.output(n);
+    if (st.failed) return undefined;
+    arithCached.arith(ap, bp, yp, ARITH_OPS[op], 0, 0, 0, 0, n);
+    return k.heap.f32(yp, n).slice();
+  } finally {
+    st.release();
+  }
+}

@@ -44,7 +44,8 @@ export function attentionKernel(
     const kp = st.input(k.data);
     const vp = st.input(v.data);
     const op = st.output(b * h * t * dv);
-    const sc = st.output(s + 4);
+    // Scores of two query rows (the kernel takes rows in pairs), each s + 4 floats.
+    const sc = st.output(2 * (s + 4));
     if (st.failed) return undefined;
     const groups = h / kvHeads;
     for (let bi = 0; bi < b; bi++) {

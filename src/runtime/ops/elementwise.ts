@@ -7,7 +7,7 @@ import { broadcastShapes, broadcastStrides } from "../broadcast.js";
 import { RuntimeArgumentError } from "../errors.js";
 import { sameShape, shapeSize } from "../layout.js";
 import { Tensor } from "../tensor.js";
-import { siluKernel } from "../kernels/activation.js";
+import { arithKernel, siluKernel } from "../kernels/activation.js";
 import { erf } from "./erf.js";
 
 type Binary = (a: number, b: number) => number;
@@ -42,6 +42,9 @@ function binary(op: ArithOp, a: Tensor, b: Tensor, f: Binary): Tensor {
   const ad = a.data;
   const bd = b.data;
   if (sameShape(a.shape, b.shape)) {
+    // A prefill's residual adds and gate·up products: on the WebAssembly kernel (the same bits).
+    const fast = arithKernel(op, ad, bd);
+    if (fast) return new Tensor(fast, [...a.shape]);
     const out = new Float32Array(ad.length);
     if (out.length) arithRepeating(op, ad, bd, out);
     return new Tensor(out, [...a.shape]);

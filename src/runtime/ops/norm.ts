@@ -5,6 +5,7 @@
 import { RuntimeArgumentError, RuntimeShapeError } from "../errors.js";
 import { shapeToString } from "../layout.js";
 import { Tensor } from "../tensor.js";
+import { rmsNormKernel } from "../kernels/norm.js";
 
 /** The normalised (last) dim; must be non-empty, since every row loop steps by it. */
 function lastDimOf(op: string, x: Tensor): number {
@@ -56,11 +57,22 @@ export function layerNorm(x: Tensor, weight: Tensor | undefined, bias: Tensor | 
 
 /**
  * RMSNorm: x / sqrt(mean(x²) + eps) · (offset + weight). offset = 1 gives
- * Gemma's `1 + w` parametrisation; without a weight the scale is 1.
+ * Gemma's `1 + w` parametrisation; without a weight the scale is 1. On the WebAssembly
+ * kernel when there is one (the same float64 arithmetic), else rmsNormPlain.
  */
 export function rmsNorm(x: Tensor, weight: Tensor | undefined, eps: number, offset = 0): Tensor {
   const c = lastDimOf("rmsNorm", x);
   const w = checkParam("rmsNorm", "weight", weight, c);
+  return rmsNormKernel(x, c, w, eps, offset) ?? rmsNormRows(x, c, w, eps, offset);
+}
+
+/** rmsNorm in TypeScript (fallback and test reference). */
+export function rmsNormPlain(x: Tensor, weight: Tensor | undefined, eps: number, offset = 0): Tensor {
+  const c = lastDimOf("rmsNorm", x);
+  return rmsNormRows(x, c, checkParam("rmsNorm", "weight", weight, c), eps, offset);
+}
+
+function rmsNormRows(x: Tensor, c: number, w: Float32Array | undefined, eps: number, offset: number): Tensor {
   const xd = x.data;
   const out = new Float32Array(xd.length);
   for (let o = 0; o < xd.length; o += c) {

@@ -7,6 +7,7 @@
 import { RuntimeArgumentError, RuntimeShapeError } from "../errors.js";
 import { expectRank, shapeToString } from "../layout.js";
 import { IntTensor, Tensor } from "../tensor.js";
+import { ropeHalfKernel } from "../kernels/rope.js";
 
 const f = Math.fround;
 
@@ -87,7 +88,45 @@ function positionTable(positions: IntTensor | Int32Array, b: number, t: number):
   return { data: positions.data, rows: s[0]! };
 }
 
-/** Rotates x[B, H, T, D] by the angle position·inv_freq of each pair of dims. */
+/** The last cos/sin table and what it was computed from (see rotationTable). */
+let lastTable: { positions: Int32Array; inv: Float32Array; linearFactor: number; mscale: number; cos: Float32Array; sin: Float32Array } | undefined;
+
+/**
+ * cos/sin per (position, frequency) for the first n positions, shared by all heads. A
+ * forward pass rotates q and k of every layer at the same positions with the same
+ * frequencies: the table of the previous call is reused when its inputs are equal
+ * (compared by value: ~n + half integers against n·half cosines and sines).
+ */
+function rotationTable(positionData: Int32Array, n: number, inv: Float32Array, linearFactor: number, mscale: number): { cos: Float32Array; sin: Float32Array } {
+  const positions = positionData.subarray(0, n);
+  const last = lastTable;
+  if (last && last.linearFactor === linearFactor && last.mscale === mscale && sameValues(last.positions, positions) && sameValues(last.inv, inv)) return last;
+  const half = inv.length;
+  const cos = new Float32Array(n * half);
+  const sin = new Float32Array(n * half);
+  for (let r = 0; r < n; r++) {
+    const p = linearFactor === 1 ? positions[r]! : f(positions[r]! / linearFactor);
+    for (let i = 0; i < half; i++) {
+      const angle = f(inv[i]! * p);
+      cos[r * half + i] = Math.cos(angle);
+      sin[r * half + i] = Math.sin(angle);
+      if (mscale !== 1) {
+        cos[r * half + i] = cos[r * half + i]! * mscale;
+        sin[r * half + i] = sin[r * half + i]! * mscale;
+      }
+    }
+  }
+  lastTable = { positions: positions.slice(), inv: inv.slice(), linearFactor, mscale, cos, sin };
+  return lastTable;
+}
+
+function sameValues(a: Int32Array | Float32Array, b: Int32Array | Float32Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false;
+  return true;
+}
+
+/** Rotates x[B, H, T, D] by the angle position·inv_freq of each pair of dims (rotate_half on the WebAssembly kernel when there is one). */
 export function rope(x: Tensor, positions: IntTensor | Int32Array, opts: RopeOptions): Tensor {
   expectRank("rope", x.shape, 4, "[B, H, T, D]");
   const [b, h, t, d] = x.shape as [number, number, number, number];
@@ -103,27 +142,17 @@ export function rope(x: Tensor, positions: IntTensor | Int32Array, opts: RopeOpt
   const linearFactor = opts.scaling?.type === "linear" ? f(opts.scaling.factor) : 1;
   const mscale = f(opts.attentionScaling ?? 1);
 
-  // cos/sin per (position row, t, frequency): shared by all heads.
-  const cos = new Float32Array(pos.rows * t * half);
-  const sin = new Float32Array(pos.rows * t * half);
-  for (let r = 0; r < pos.rows * t; r++) {
-    const p = linearFactor === 1 ? pos.data[r]! : f(pos.data[r]! / linearFactor);
-    for (let i = 0; i < half; i++) {
-      const angle = f(inv[i]! * p);
-      cos[r * half + i] = Math.cos(angle);
-      sin[r * half + i] = Math.sin(angle);
-      if (mscale !== 1) {
-        cos[r * half + i] = cos[r * half + i]! * mscale;
-        sin[r * half + i] = sin[r * half + i]! * mscale;
-      }
-    }
-  }
+  const { cos, sin } = rotationTable(pos.data, pos.rows * t, inv, linearFactor, mscale);
 
   const xd = x.data;
   const out = new Float32Array(xd.length);
   const interleaved = opts.style === "interleaved";
   if (!interleaved && opts.style !== "rotate_half") {
     throw new RuntimeArgumentError("rope", `unknown style ${JSON.stringify(opts.style)}; expected "rotate_half" or "interleaved"`);
+  }
+  if (!interleaved) {
+    const fast = ropeHalfKernel(xd, cos, sin, [b, h, t, d], half, pos.rows);
+    if (fast) return new Tensor(fast, [...x.shape]);
   }
   for (let bi = 0; bi < b; bi++) {
     const prow = pos.rows === 1 ? 0 : bi;

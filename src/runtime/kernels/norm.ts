@@ -1,0 +1,42 @@
+/**
+ * RMSNorm on the WebAssembly kernel of norm.wat: the same float64 arithmetic as the
+ * TypeScript loop of ops/norm.ts, four elements per step. Runs on the calling thread (a
+ * prefill's 128 rows of 768 take tens of microseconds). Returns undefined when the
+ * TypeScript loop should answer instead (no wasm, an empty tensor, a full heap).
+ */
+import { Tensor } from "../tensor.js";
+import { kernels } from "./index.js";
+import { Staging } from "./staging.js";
+
+type RmsNormExport = (x: number, w: number, y: number, rows: number, c: number, eps: number, offset: number) => void;
+
+let cached: { rmsNorm: RmsNormExport; origin: WebAssembly.Module } | undefined;
+
+function rmsNormFn(): RmsNormExport | undefined {
+  const k = kernels();
+  if (!k) return undefined;
+  if (!cached || cached.origin !== k.modules.norm) {
+    const instance = new WebAssembly.Instance(k.modules.norm, { env: { memory: k.heap.memory } });
+    cached = { rmsNorm: instance.exports.rms_norm as RmsNormExport, origin: k.modules.norm };
+  }
+  return cached.rmsNorm;
+}
+
+/** x [..., c] normalised over its last dim; w [c] (already checked by the caller) or none. */
+export function rmsNormKernel(x: Tensor, c: number, w: Float32Array | undefined, eps: number, offset: number): Tensor | undefined {
+  const f = rmsNormFn();
+  const n = x.data.length;
+  if (!f || n === 0) return undefined;
+  const heap = kernels()!.heap;
+  const st = new Staging(heap);
+  try {
+    const xp = st.input(x.data);
+    const wp = w ? st.input(w) : 0;
+    const yp = st.output(n);
+    if (st.failed) return undefined;
+    f(xp, wp, yp, n / c, c, eps, offset);
+    return new Tensor(heap.f32(yp, n).slice(), [...x.shape]);
+  } finally {
+    st.release();
+  }
+}
