@@ -6,6 +6,7 @@
 import { Tensor } from "../tensor.js";
 import { kernels, partsFor } from "./index.js";
 import { Staging } from "./staging.js";
+import { heapActivation } from "./activation-scope.js";
 import { OP_SILU } from "./thread-pool.js";
 
 /** Elements below which one thread does the whole array (an exp costs ~25 multiply-adds). */
@@ -18,10 +19,11 @@ export function siluKernel(x: Tensor): Tensor | undefined {
   const st = new Staging(k.heap);
   try {
     const xp = st.input(x.data);
-    const yp = st.output(n);
+    const out = heapActivation(n);
+    const yp = out ? out.byteOffset : st.output(n);
     if (st.failed) return undefined;
     k.pool.run(OP_SILU, [xp, yp, 0, 0, 0, 0, 0], 0, n, partsFor(n * PER_ELEMENT_WORK), 4);
-    return new Tensor(k.heap.f32(yp, n).slice(), [...x.shape]);
+    return new Tensor(out ?? k.heap.f32(yp, n).slice(), [...x.shape]);
   } finally {
     st.release();
   }

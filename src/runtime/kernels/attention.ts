@@ -8,6 +8,7 @@
 import { Tensor } from "../tensor.js";
 import { kernels } from "./index.js";
 import { Staging } from "./staging.js";
+import { heapActivation } from "./activation-scope.js";
 
 interface AttendExport {
   (q: number, k: number, v: number, out: number, scratch: number, t: number, d: number, dv: number, s: number,
@@ -43,7 +44,8 @@ export function attentionKernel(
     const qp = st.input(q.data);
     const kp = st.input(k.data);
     const vp = st.input(v.data);
-    const op = st.output(b * h * t * dv);
+    const out = heapActivation(b * h * t * dv);
+    const op = out ? out.byteOffset : st.output(b * h * t * dv);
     const sc = st.output(s + 4);
     if (st.failed) return undefined;
     const groups = h / kvHeads;
@@ -56,7 +58,7 @@ export function attentionKernel(
         );
       }
     }
-    return new Tensor(heap.f32(op, b * h * t * dv).slice(), [b, h, t, dv]);
+    return new Tensor(out ?? heap.f32(op, b * h * t * dv).slice(), [b, h, t, dv]);
   } finally {
     st.release();
   }

@@ -10,6 +10,7 @@ import { Tensor } from "../tensor.js";
 import { PackedTensor } from "../weights/packed.js";
 import { kernels, partsFor } from "./index.js";
 import { Staging } from "./staging.js";
+import { heapActivation } from "./activation-scope.js";
 import { encodeX16, Q8_BLOCK, x16ScalesOffset } from "../weights/formats.js";
 import { OP_DEQUANT_Q8, OP_LINEAR_NT, OP_LINEAR_NT_BF16, OP_LINEAR_Q8, OP_LINEAR_Q8X16, OP_MATMUL_NN } from "./thread-pool.js";
 
@@ -59,7 +60,8 @@ function q8Product(x: Tensor, w: Uint8Array, b: Tensor | undefined, inDim: numbe
     const xp = st.input(x.data);
     const wp = st.input(w);
     const bp = b ? st.input(b.data) : 0;
-    const yp = st.output(rows * outDim);
+    const out = heapActivation(rows * outDim);
+    const yp = out ? out.byteOffset : st.output(rows * outDim);
     const scratch = st.output(block * inDim);
     if (st.failed) return undefined;
     for (let b0 = 0; b0 < outDim; b0 += block) {
@@ -70,7 +72,7 @@ function q8Product(x: Tensor, w: Uint8Array, b: Tensor | undefined, inDim: numbe
       const shifted = (scratch - b0 * inDim * 4) | 0;
       k.pool.run(OP_LINEAR_NT, [xp, shifted, bp, yp, rows, inDim, outDim], b0, b1, partsFor(rows * inDim * (b1 - b0)), 8);
     }
-    return new Tensor(k.heap.f32(yp, rows * outDim).slice(), [...x.shape.slice(0, -1), outDim]);
+    return new Tensor(out ?? k.heap.f32(yp, rows * outDim).slice(), [...x.shape.slice(0, -1), outDim]);
   } finally {
     st.release();
   }
@@ -89,10 +91,11 @@ function q8Row(x: Tensor, w: Uint8Array, b: Tensor | undefined, inDim: number, o
     if (!encodeX16(x.data, xq, xs)) return product(OP_LINEAR_Q8, x, w, b, inDim, outDim, 8);
     const wp = st.input(w);
     const bp = b ? st.input(b.data) : 0;
-    const yp = st.output(outDim);
+    const out = heapActivation(outDim);
+    const yp = out ? out.byteOffset : st.output(outDim);
     if (st.failed) return undefined;
     k.pool.run(OP_LINEAR_Q8X16, [xp, wp, bp, yp, 1, inDim, outDim], 0, outDim, partsFor(inDim * outDim), 8);
-    return new Tensor(k.heap.f32(yp, outDim).slice(), [...x.shape.slice(0, -1), outDim]);
+    return new Tensor(out ?? k.heap.f32(yp, outDim).slice(), [...x.shape.slice(0, -1), outDim]);
   } finally {
     st.release();
   }
@@ -108,10 +111,11 @@ function product(op: number, x: Tensor, w: Float32Array | Uint8Array, b: Tensor 
     const xp = st.input(x.data);
     const wp = st.input(w);
     const bp = b ? st.input(b.data) : 0;
-    const yp = st.output(rows * outDim);
+    const out = heapActivation(rows * outDim);
+    const yp = out ? out.byteOffset : st.output(rows * outDim);
     if (st.failed) return undefined;
     k.pool.run(op, [xp, wp, bp, yp, rows, inDim, outDim], 0, outDim, partsFor(rows * inDim * outDim), align);
-    return new Tensor(k.heap.f32(yp, rows * outDim).slice(), [...x.shape.slice(0, -1), outDim]);
+    return new Tensor(out ?? k.heap.f32(yp, rows * outDim).slice(), [...x.shape.slice(0, -1), outDim]);
   } finally {
     st.release();
   }

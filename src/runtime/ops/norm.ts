@@ -5,6 +5,7 @@
 import { RuntimeArgumentError, RuntimeShapeError } from "../errors.js";
 import { shapeToString } from "../layout.js";
 import { Tensor } from "../tensor.js";
+import { activationArray } from "../kernels/activation-scope.js";
 
 /** The normalised (last) dim; must be non-empty, since every row loop steps by it. */
 function lastDimOf(op: string, x: Tensor): number {
@@ -62,7 +63,7 @@ export function rmsNorm(x: Tensor, weight: Tensor | undefined, eps: number, offs
   const c = lastDimOf("rmsNorm", x);
   const w = checkParam("rmsNorm", "weight", weight, c);
   const xd = x.data;
-  const out = new Float32Array(xd.length);
+  const out = activationArray(xd.length);
   for (let o = 0; o < xd.length; o += c) {
     let sq = 0;
     for (let i = 0; i < c; i++) sq += xd[o + i]! * xd[o + i]!;
