@@ -95,6 +95,8 @@ export type RoundProgress = (round: number, rounds: number, phase: "warmup" | "p
 /** Warm-up (prefill + warmupSteps), then the timed rounds. */
 export function runBench(session: ModelSession, prompt: number[], s: BenchSettings, progress?: RoundProgress): BenchResult {
   const ctx = session.newContext(true);
+  // Every round's sequence: the prompt, then a position for each decoding step's token.
+  ctx.expectedPositions = prompt.length + s.steps;
   runRound(session, prompt, Math.min(s.warmupSteps, s.steps), (_p, step, of) => progress?.(0, s.rounds, "warmup", step, of), ctx);
   const prefill: number[] = [];
   const decode: number[] = [];

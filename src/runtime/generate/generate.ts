@@ -30,6 +30,8 @@ export function generate(session: ModelSession, prompt: number[], opts: Generate
     fixed[context[0]!] = next;
     next = ids(opts.decoderStart);
   }
+  // The stream grows by every token but the last, which is never fed back.
+  ctx.expectedPositions = next.shape[1]! + opts.maxNewTokens - 1;
   const out: number[] = [];
   for (let step = 0; step < opts.maxNewTokens; step++) {
     const { output } = session.forward({ ...fixed, [name]: next }, ctx, undefined, { lastPosition: true });

@@ -23,6 +23,11 @@ export class ForwardContext {
    * (generation): they then see only that position (Hugging Face's logits_to_keep = 1).
    */
   lastPositionHeads: ReadonlySet<object> | undefined;
+  /**
+   * How many positions the sequence will reach (prompt + new tokens), when the caller knows
+   * (generation): KV caches reserve that many rather than a fixed spare.
+   */
+  expectedPositions: number | undefined;
   private readonly counters = new Map<string, number>();
   /** Whether to keep K/V and recurrent state for the next call (generation). */
   constructor(readonly useCache = false) {}
