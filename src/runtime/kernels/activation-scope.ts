@@ -13,7 +13,9 @@
  *
  * What the outermost scope returns leaves the heap: its tensors are copied to ordinary
  * arrays, so nothing of a call outlives it in the heap (a synchronous decoding loop never
- * lets a FinalizationRegistry callback run). With no scope open (ops called directly,
+ * lets a FinalizationRegistry callback run). A caller that reads the result at once
+ * (generation: the next token's logits) may borrow it instead (ForwardOptions.lendOutput):
+ * it then stays in the heap until the next forward call begins, and no garbage is made. With no scope open (ops called directly,
  * weight loading) or no kernels, `activationArray` is a plain Float32Array.
  */
 import { Tensor } from "../tensor.js";
@@ -38,6 +40,14 @@ export function setActivationHeap(get: () => WasmHeap | undefined): void {
 /** Heap blocks owned by open scopes, in allocation order: a scope's own are a suffix. */
 const owned: { ptr: number; bytes: number }[] = [];
 let depth = 0;
+/** The last forward call's result, lent to its caller until the next call begins. */
+let lent: { ptr: number; bytes: number }[] = [];
+
+function releaseLent(): void {
+  const heap = heapOf();
+  if (heap) for (let i = lent.length - 1; i >= 0; i--) heap.release(lent[i]!.ptr, lent[i]!.bytes);
+  lent = [];
+}
 
 /** An uninitialised float32 array for an op's output: in the heap inside a scope, else a plain (zeroed) array. */
 export function activationArray(n: number): Float32Array {
@@ -60,6 +70,8 @@ export class ActivationScope {
   private open = true;
 
   constructor(private readonly ctx?: ForwardContext) {
+    // A new forward call: the previous one's lent output is no longer valid.
+    if (depth === 0) releaseLent();
     depth++;
   }
 
@@ -76,17 +88,26 @@ export class ActivationScope {
     const heap = heapOf();
     const mine = owned.splice(this.mark);
     if (!heap) return value;
-    const reached: Tensor[] = [];
+    // What the context keeps (emitted tensors, recurrent state, `once` values), then the result.
+    const kept: Tensor[] = [];
     const seen = new Set<unknown>();
-    collect(value, reached, seen, 0);
     if (this.ctx) {
-      for (const t of this.ctx.emitted.values()) collect(t, reached, seen, 0);
-      for (const s of this.ctx.state.values()) collect(s, reached, seen, 0);
+      for (const t of this.ctx.emitted.values()) collect(t, kept, seen, 0);
+      for (const s of this.ctx.state.values()) collect(s, kept, seen, 0);
     }
-    const inHeap = reached.filter((t) => heap.contains(t.data));
+    const result: Tensor[] = [];
+    collect(value, result, seen, 0);
+    const inHeap = [...kept, ...result].filter((t) => heap.contains(t.data));
     if (depth === 0) {
-      for (const t of inHeap) if (within(t.data, mine)) t.data = t.data.slice();
-      for (let i = mine.length - 1; i >= 0; i--) heap.release(mine[i]!.ptr, mine[i]!.bytes);
+      // The context outlives the call: its tensors leave the heap. So does the result,
+      // unless the caller borrows it until the next call (ForwardOptions.lendOutput).
+      const lend = this.ctx?.lendOutput === true;
+      for (const t of lend ? kept : inHeap) if (heap.contains(t.data) && within(t.data, mine)) t.data = t.data.slice();
+      for (let i = mine.length - 1; i >= 0; i--) {
+        const b = mine[i]!;
+        if (lend && result.some((t) => heap.contains(t.data) && overlaps(t.data, b.ptr, b.bytes))) lent.push(b);
+        else heap.release(b.ptr, b.bytes);
+      }
       return value;
     }
     for (let i = mine.length - 1; i >= 0; i--) {

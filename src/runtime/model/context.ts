@@ -28,6 +28,10 @@ export class ForwardContext {
    * (generation): KV caches reserve that many rather than a fixed spare.
    */
   expectedPositions: number | undefined;
+  /** Whether emitted tensors are kept for the caller (ForwardOptions.emitted). */
+  recordEmitted = true;
+  /** Whether the call's result may stay in the kernels' heap until the next call (ForwardOptions.lendOutput). */
+  lendOutput = false;
   private readonly counters = new Map<string, number>();
   /** Whether to keep K/V and recurrent state for the next call (generation). */
   constructor(readonly useCache = false) {}
@@ -53,6 +57,7 @@ export class ForwardContext {
   }
 
   emit(name: string, index: number | undefined, t: Tensor): void {
+    if (!this.recordEmitted) return;
     const i = index ?? this.counters.get(name) ?? 0;
     this.counters.set(name, i + 1);
     this.emitted.set(`${name}.${i}`, t);
