@@ -23,7 +23,7 @@ import type { ForwardContext } from "../model/context.js";
 import type { WasmHeap } from "./wasm-heap.js";
 
 /** Arrays smaller than this stay JavaScript arrays: their garbage is small, a heap block costs bookkeeping. */
-const MIN_HEAP_FLOATS = 256;
+const MIN_HEAP_FLOATS = 64;
 /** How deep `keep` looks into results and context state (arrays, records) for tensors. */
 const MAX_DEPTH = 6;
 
