@@ -42,6 +42,17 @@ describe("activation scopes", () => {
     expect(out.data.every((x) => x === 2)).toBe(true);
   });
 
+  it("a sweep (end of a loop iteration) frees what no variable holds, keeps what one does", () => {
+    const s = new ActivationScope();
+    const previous = filled(600, 1);
+    const current = new Tensor(filled(600, 2), [600]);
+    s.sweep([current]);
+    expect(filled(600, 3).byteOffset).toBe(previous.byteOffset);
+    expect(current.data.every((x) => x === 2)).toBe(true);
+    expect(k.heap.contains(current.data)).toBe(true);
+    s.keep(undefined);
+  });
+
   it("what the call stores in its context survives the call", () => {
     const ctx = new ForwardContext(true);
     const s = new ActivationScope(ctx);

@@ -317,7 +317,11 @@ class ForwardWriter {
       this.iterationKeys.push(`${v}$i`);
     } else this.push(`for (const ${v} of ${this.expr(s.iter)} as number[]) {`);
     this.indent++;
+    const outer = [...this.declared].map(localName);
     s.body.forEach((x) => this.stmt(x));
+    // What earlier iterations made and no variable of the function holds any more (the
+    // previous layer's output) is freed now, not when the function returns.
+    this.push(`$scope.sweep([${outer.join(", ")}]);`);
     this.indent--;
     if (keyed) this.iterationKeys.pop();
     this.push("}");

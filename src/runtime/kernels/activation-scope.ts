@@ -88,15 +88,9 @@ export class ActivationScope {
     const heap = heapOf();
     const mine = owned.splice(this.mark);
     if (!heap) return value;
-    // What the context keeps (emitted tensors, recurrent state, `once` values), then the result.
-    const kept: Tensor[] = [];
     const seen = new Set<unknown>();
-    if (this.ctx) {
-      for (const t of this.ctx.emitted.values()) collect(t, kept, seen, 0);
-      for (const s of this.ctx.state.values()) collect(s, kept, seen, 0);
-    }
-    const result: Tensor[] = [];
-    collect(value, result, seen, 0);
+    const kept = this.contextTensors(seen);
+    const result = tensorsIn(value, seen);
     const inHeap = [...kept, ...result].filter((t) => heap.contains(t.data));
     if (depth === 0) {
       // The context outlives the call: its tensors leave the heap. So does the result,
@@ -121,10 +115,44 @@ export class ActivationScope {
     return value;
   }
 
+  /**
+   * Frees the blocks made since the scope opened that neither `live` (the function's
+   * variables, at the end of a loop iteration) nor the context reaches.
+   */
+  sweep(live: unknown[]): void {
+    if (!this.open || owned.length === this.mark) return;
+    const heap = heapOf();
+    if (!heap) return;
+    const seen = new Set<unknown>();
+    const inHeap = [...this.contextTensors(seen), ...tensorsIn(live, seen)].filter((t) => heap.contains(t.data));
+    for (let i = owned.length - 1; i >= this.mark; i--) {
+      const b = owned[i]!;
+      if (inHeap.some((t) => overlaps(t.data, b.ptr, b.bytes))) continue;
+      heap.release(b.ptr, b.bytes);
+      owned.splice(i, 1);
+    }
+  }
+
   /** Closes the scope if `keep` did not (an exception): frees what only this call reached. */
   close(): void {
     this.keep(undefined);
   }
+
+  /** What the context keeps past the call: emitted tensors, recurrent state, `once` values. */
+  private contextTensors(seen: Set<unknown>): Tensor[] {
+    const out: Tensor[] = [];
+    if (this.ctx) {
+      for (const t of this.ctx.emitted.values()) collect(t, out, seen, 0);
+      for (const s of this.ctx.state.values()) collect(s, out, seen, 0);
+    }
+    return out;
+  }
+}
+
+function tensorsIn(x: unknown, seen: Set<unknown>): Tensor[] {
+  const out: Tensor[] = [];
+  collect(x, out, seen, 0);
+  return out;
 }
 
 function overlaps(a: Float32Array, ptr: number, bytes: number): boolean {
