@@ -19,7 +19,6 @@
  * weight loading) or no kernels, `activationArray` is a plain Float32Array.
  */
 import { Tensor } from "../tensor.js";
-import type { ForwardContext } from "../model/context.js";
 import type { WasmHeap } from "./wasm-heap.js";
 
 /** Arrays smaller than this stay JavaScript arrays: their garbage is small, a heap block costs bookkeeping. */
@@ -65,11 +64,18 @@ export function heapActivation(n: number): Float32Array | undefined {
   return heap.f32(p, n);
 }
 
+/** What a scope reads of the forward context (model/context.ts): what outlives the call. */
+export interface ScopeContext {
+  readonly emitted: ReadonlyMap<string, unknown>;
+  readonly state: ReadonlyMap<string, unknown>;
+  readonly lendOutput: boolean;
+}
+
 export class ActivationScope {
   private readonly mark = owned.length;
   private open = true;
 
-  constructor(private readonly ctx?: ForwardContext) {
+  constructor(private readonly ctx?: ScopeContext) {
     // A new forward call: the previous one's lent output is no longer valid.
     if (depth === 0) releaseLent();
     depth++;
