@@ -61,7 +61,9 @@ export function runRound(session: ModelSession, prompt: number[], steps: number,
   let c0 = cpuSeconds();
   let t0 = performance.now();
   // The protocol's prefill produces the logits of the last position only.
-  let output = session.forward({ [input]: new IntTensor(Int32Array.from(prompt), [1, prompt.length]) }, ctx, undefined, { lastPosition: true }).output;
+  // Like generation: nothing emitted is read, and the logits are read before the next call.
+  const opts = { lastPosition: true, emitted: false, lendOutput: true };
+  let output = session.forward({ [input]: new IntTensor(Int32Array.from(prompt), [1, prompt.length]) }, ctx, undefined, opts).output;
   const prefillSeconds = (performance.now() - t0) / 1000;
   const prefillCpuSeconds = cpuSeconds() - c0;
   progress?.("decode", 0, steps);
@@ -72,7 +74,7 @@ export function runRound(session: ModelSession, prompt: number[], steps: number,
     c0 = cpuSeconds();
     t0 = performance.now();
     const id = lastLogitsArgmax(output);
-    output = session.forward({ [input]: new IntTensor(Int32Array.of(id), [1, 1]) }, ctx).output;
+    output = session.forward({ [input]: new IntTensor(Int32Array.of(id), [1, 1]) }, ctx, undefined, opts).output;
     decodeMs += performance.now() - t0;
     decodeCpu += cpuSeconds() - c0;
     tokens.push(id);
@@ -95,6 +97,8 @@ export type RoundProgress = (round: number, rounds: number, phase: "warmup" | "p
 /** Warm-up (prefill + warmupSteps), then the timed rounds. */
 export function runBench(session: ModelSession, prompt: number[], s: BenchSettings, progress?: RoundProgress): BenchResult {
   const ctx = session.newContext(true);
+  // Every round's sequence: the prompt, then a position for each decoding step's token.
+  ctx.expectedPositions = prompt.length + s.steps;
   runRound(session, prompt, Math.min(s.warmupSteps, s.steps), (_p, step, of) => progress?.(0, s.rounds, "warmup", step, of), ctx);
   const prefill: number[] = [];
   const decode: number[] = [];

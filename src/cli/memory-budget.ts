@@ -8,6 +8,7 @@ import { computeStats } from "../compiler/stats/stats.js";
 import type { ArchIR, Value } from "../compiler/ir/model.js";
 import { kernelBackend } from "../runtime/index.js";
 import { decimalNumber, UsageError } from "./args.js";
+import { MemoryBudgetError } from "./memory-budget-error.js";
 
 /** The kernels' WebAssembly memory is 32-bit: weights stored there fit in 4 GiB. */
 const WASM_HEAP_LIMIT = 4 * 2 ** 30;
@@ -39,9 +40,7 @@ export function machineMemory(): number {
 
 const gib = (b: number) => `${(b / 2 ** 30).toFixed(b < 2 ** 30 ? 3 : 1)} GiB`;
 
-export class MemoryBudgetError extends Error {
-  override readonly name = "MemoryBudgetError";
-}
+export { MemoryBudgetError };
 
 /**
  * Refuses a model whose float32 weights alone exceed `limit` bytes (default: the machine's

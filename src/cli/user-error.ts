@@ -1,6 +1,6 @@
 import { WeightsError, WeightBindError, ConfigError, RuntimeShapeError, RuntimeArgumentError, RuntimeIndexError } from "../runtime/index.js";
 import { FileError, fileError, isErrno } from "./files.js";
-import { MemoryBudgetError } from "./memory-budget.js";
+import { MemoryBudgetError } from "./memory-budget-error.js";
 
 /**
  * A user's mistake found by another process (the benchmark's measuring process): its

@@ -18,6 +18,7 @@ export { mulberry32, normalGenerator, randomTensor } from "./random.js";
 export * as lang from "./lang/index.js";
 export * as nn from "./nn/primitives.js";
 export { ForwardContext, type KvEntry } from "./model/context.js";
+export { ActivationScope } from "./kernels/activation-scope.js";
 export { WeightBinder, WeightBindError, mapSource, randomSource, type WeightSource, type BindProblem } from "./model/binder.js";
 export * as cfg from "./model/config-fns.js";
 export { joinPath, ConfigError } from "./model/config-fns.js";

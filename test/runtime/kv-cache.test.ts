@@ -70,6 +70,23 @@ describe("KvCache", () => {
     expect(cache.capacity).toBe(300 + 256);
   });
 
+  it("reserves the positions a generation will reach when told, and still grows past them", () => {
+    const k = randomTensor([1, 2, 4, 8], 1);
+    const v = randomTensor([1, 2, 4, 8], 2);
+    // prompt 4 + 6 new tokens: 10 positions; unknown: the first call's 4 and 256 spare.
+    expect(KvCache.for(k, v, undefined, 10).capacity).toBe(10);
+    expect(KvCache.for(k, v).capacity).toBe(4 + 256);
+    // Fewer positions than the first call brings is not a usable hint.
+    expect(KvCache.for(k, v, undefined, 2).capacity).toBe(4 + 256);
+    const cache = KvCache.for(k, v, undefined, 6);
+    const chunks = [k, randomTensor([1, 2, 1, 8], 3), randomTensor([1, 2, 1, 8], 4), randomTensor([1, 2, 1, 8], 5)];
+    cache.append(k, v);
+    for (const c of chunks.slice(1)) cache.append(c, c);
+    expect(cache.length).toBe(7);
+    expect(cache.capacity).toBeGreaterThanOrEqual(7);
+    for (let h = 0; h < 2; h++) expect(cached(cache, "k", 0, h)).toEqual(positions(chunks, 0, h));
+  });
+
   it("reset keeps the buffers and empties the cache", () => {
     const k = randomTensor([1, 1, 3, 2], 1);
     const cache = KvCache.for(k, k);

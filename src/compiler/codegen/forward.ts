@@ -99,13 +99,18 @@ class ForwardWriter {
     this.indent++;
     this.f.body.forEach((s) => this.stmt(s));
     const body = this.lines.splice(0);
+    // The activations this call makes live in the kernels' heap until it returns: $scope
+    // frees those its result does not use (see runtime/kernels/activation-scope.ts).
     return [
       ...header,
+      "  const $scope = new rt.ActivationScope(ctx);",
       "  let $at = -1;",
       "  try {",
       ...body,
       "  } catch (e) {",
       "    throw rt.lang.located(e, $source[$at]);",
+      "  } finally {",
+      "    $scope.close();",
       "  }",
     ];
   }
@@ -267,7 +272,7 @@ class ForwardWriter {
         this.assign(s);
         break;
       case "return":
-        this.push(`return ${s.values.length === 1 ? this.expr(s.values[0]!) : `[${s.values.map((v) => this.expr(v)).join(", ")}]`};`);
+        this.push(`return $scope.keep(${s.values.length === 1 ? this.expr(s.values[0]!) : `[${s.values.map((v) => this.expr(v)).join(", ")}]`});`);
         break;
       case "emit":
         this.push(`rt.lang.emit(ctx, ${str(s.name)}, ${s.index ? this.expr(s.index) : "undefined"}, ${this.expr(s.value)}, self.$path);`);
@@ -312,7 +317,11 @@ class ForwardWriter {
       this.iterationKeys.push(`${v}$i`);
     } else this.push(`for (const ${v} of ${this.expr(s.iter)} as number[]) {`);
     this.indent++;
+    const outer = [...this.declared].map(localName);
     s.body.forEach((x) => this.stmt(x));
+    // What earlier iterations made and no variable of the function holds any more (the
+    // previous layer's output) is freed now, not when the function returns.
+    this.push(`$scope.sweep([${outer.join(", ")}]);`);
     this.indent--;
     if (keyed) this.iterationKeys.pop();
     this.push("}");

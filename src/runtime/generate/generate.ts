@@ -30,9 +30,12 @@ export function generate(session: ModelSession, prompt: number[], opts: Generate
     fixed[context[0]!] = next;
     next = ids(opts.decoderStart);
   }
+  // The stream grows by every token but the last, which is never fed back.
+  ctx.expectedPositions = next.shape[1]! + opts.maxNewTokens - 1;
   const out: number[] = [];
   for (let step = 0; step < opts.maxNewTokens; step++) {
-    const { output } = session.forward({ ...fixed, [name]: next }, ctx, undefined, { lastPosition: true });
+    // The logits are read right here: they may stay in the heap until the next call.
+    const { output } = session.forward({ ...fixed, [name]: next }, ctx, undefined, { lastPosition: true, emitted: false, lendOutput: true });
     const vocab = output.shape[output.shape.length - 1]!;
     const rows = output.data.length / vocab;
     const id = sampler.pick(output.data, (rows - 1) * vocab, vocab);

@@ -18,10 +18,10 @@ export function siluKernel(x: Tensor): Tensor | undefined {
   const st = new Staging(k.heap);
   try {
     const xp = st.input(x.data);
-    const yp = st.output(n);
+    const yp = st.result(n);
     if (st.failed) return undefined;
     k.pool.run(OP_SILU, [xp, yp, 0, 0, 0, 0, 0], 0, n, partsFor(n * PER_ELEMENT_WORK), 4);
-    return new Tensor(k.heap.f32(yp, n).slice(), [...x.shape]);
+    return new Tensor(st.take(yp, n), [...x.shape]);
   } finally {
     st.release();
   }
@@ -53,10 +53,10 @@ export function arithKernel(op: keyof typeof ARITH_OPS, a: Float32Array, b: Floa
   try {
     const ap = st.input(a);
     const bp = st.input(b);
-    const yp = st.output(n);
+    const yp = st.result(n);
     if (st.failed) return undefined;
     arithCached.arith(ap, bp, yp, ARITH_OPS[op], 0, 0, 0, 0, n);
-    return k.heap.f32(yp, n).slice();
+    return st.take(yp, n);
   } finally {
     st.release();
   }

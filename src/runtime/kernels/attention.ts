@@ -43,7 +43,7 @@ export function attentionKernel(
     const qp = st.input(q.data);
     const kp = st.input(k.data);
     const vp = st.input(v.data);
-    const op = st.output(b * h * t * dv);
+    const op = st.result(b * h * t * dv);
     // Scores of two query rows (the kernel takes rows in pairs), each s + 4 floats.
     const sc = st.output(2 * (s + 4));
     if (st.failed) return undefined;
@@ -57,7 +57,7 @@ export function attentionKernel(
         );
       }
     }
-    return new Tensor(heap.f32(op, b * h * t * dv).slice(), [b, h, t, dv]);
+    return new Tensor(st.take(op, b * h * t * dv), [b, h, t, dv]);
   } finally {
     st.release();
   }

@@ -12,6 +12,7 @@ import { compileKernels, findKernelDir, findRelaxedDir, type KernelModules } fro
 import { ThreadPool, type KernelFn } from "./thread-pool.js";
 import { WasmHeap } from "./wasm-heap.js";
 import { POOL_KERNELS } from "./worker-source.js";
+import { setActivationHeap } from "./activation-scope.js";
 
 export { compileKernels, findKernelDir, findRelaxedDir, KERNEL_NAMES, type KernelModules, type KernelName } from "./kernel-modules.js";
 export { WasmHeap } from "./wasm-heap.js";
@@ -72,6 +73,9 @@ export function kernels(): Kernels | undefined {
   }
   return state ?? undefined;
 }
+
+// Activations made inside a forward call's scope go to the kernels' heap (activation-scope.ts).
+setActivationHeap(() => kernels()?.heap);
 
 /** Switches to the given modules (tests build them in memory), or to the TypeScript kernels with null. */
 export function useKernels(modules: KernelModules | null, origin = "memory", simd: Kernels["simd"] = "plain"): void {

@@ -59,7 +59,7 @@ function q8Product(x: Tensor, w: Uint8Array, b: Tensor | undefined, inDim: numbe
     const xp = st.input(x.data);
     const wp = st.input(w);
     const bp = b ? st.input(b.data) : 0;
-    const yp = st.output(rows * outDim);
+    const yp = st.result(rows * outDim);
     const scratch = st.output(block * inDim);
     if (st.failed) return undefined;
     for (let b0 = 0; b0 < outDim; b0 += block) {
@@ -70,7 +70,7 @@ function q8Product(x: Tensor, w: Uint8Array, b: Tensor | undefined, inDim: numbe
       const shifted = (scratch - b0 * inDim * 4) | 0;
       k.pool.run(OP_LINEAR_NT, [xp, shifted, bp, yp, rows, inDim, outDim], b0, b1, partsFor(rows * inDim * (b1 - b0)), 8);
     }
-    return new Tensor(k.heap.f32(yp, rows * outDim).slice(), [...x.shape.slice(0, -1), outDim]);
+    return new Tensor(st.take(yp, rows * outDim), [...x.shape.slice(0, -1), outDim]);
   } finally {
     st.release();
   }
@@ -87,10 +87,10 @@ function q8Row(x: Tensor, w: Uint8Array, b: Tensor | undefined, inDim: number, o
     if (!encodeRowX16(xp, x16, inDim)) return product(OP_LINEAR_Q8, x, w, b, inDim, outDim, 8);
     const wp = st.input(w);
     const bp = b ? st.input(b.data) : 0;
-    const yp = st.output(outDim);
+    const yp = st.result(outDim);
     if (st.failed) return undefined;
     k.pool.run(OP_LINEAR_Q8X16, [x16, wp, bp, yp, 1, inDim, outDim], 0, outDim, partsFor(inDim * outDim), 8);
-    return new Tensor(k.heap.f32(yp, outDim).slice(), [...x.shape.slice(0, -1), outDim]);
+    return new Tensor(st.take(yp, outDim), [...x.shape.slice(0, -1), outDim]);
   } finally {
     st.release();
   }
@@ -120,10 +120,10 @@ function product(op: number, x: Tensor, w: Float32Array | Uint8Array, b: Tensor 
     const xp = st.input(x.data);
     const wp = st.input(w);
     const bp = b ? st.input(b.data) : 0;
-    const yp = st.output(rows * outDim);
+    const yp = st.result(rows * outDim);
     if (st.failed) return undefined;
     k.pool.run(op, [xp, wp, bp, yp, rows, inDim, outDim], 0, outDim, partsFor(rows * inDim * outDim), align);
-    return new Tensor(k.heap.f32(yp, rows * outDim).slice(), [...x.shape.slice(0, -1), outDim]);
+    return new Tensor(st.take(yp, rows * outDim), [...x.shape.slice(0, -1), outDim]);
   } finally {
     st.release();
   }

@@ -32,10 +32,10 @@ export function rmsNormKernel(x: Tensor, c: number, w: Float32Array | undefined,
   try {
     const xp = st.input(x.data);
     const wp = w ? st.input(w) : 0;
-    const yp = st.output(n);
+    const yp = st.result(n);
     if (st.failed) return undefined;
     f(xp, wp, yp, n / c, c, eps, offset);
-    return new Tensor(heap.f32(yp, n).slice(), [...x.shape]);
+    return new Tensor(st.take(yp, n), [...x.shape]);
   } finally {
     st.release();
   }

@@ -35,7 +35,7 @@ export function ropeHalfKernel(x: Float32Array, cos: Float32Array, sin: Float32A
     const xp = st.input(x);
     const cp = st.input(cos);
     const sp = st.input(sin);
-    const op = st.output(x.length);
+    const op = st.result(x.length);
     if (st.failed) return undefined;
     // One call per batch row when the positions differ per row, else one for all.
     const calls = positionRows === 1 ? 1 : b;
@@ -44,7 +44,7 @@ export function ropeHalfKernel(x: Float32Array, cos: Float32Array, sin: Float32A
       const off = bi * h * t * d * 4;
       f(xp + off, cp + bi * t * half * 4, sp + bi * t * half * 4, op + off, blocks, t, d, half);
     }
-    return heap.f32(op, x.length).slice();
+    return st.take(op, x.length);
   } finally {
     st.release();
   }

@@ -5,9 +5,12 @@
  * caller then takes the TypeScript path.
  */
 import type { WasmHeap } from "./wasm-heap.js";
+import { heapActivation } from "./activation-scope.js";
 
 export class Staging {
   private readonly temps: number[] = [];
+  /** Results placed in the open forward scope's activations, by address. */
+  private readonly results = new Map<number, Float32Array>();
   failed = false;
 
   constructor(readonly heap: WasmHeap) {}
@@ -23,6 +26,22 @@ export class Staging {
   /** A temporary block of `n` floats (uninitialised). */
   output(n: number): number {
     return this.bytes(n * 4);
+  }
+
+  /**
+   * A block of `n` floats for the call's result (uninitialised): an activation of the open
+   * forward scope when there is one (handed out in place by `take`), else a temporary.
+   */
+  result(n: number): number {
+    const a = heapActivation(n);
+    if (!a) return this.output(n);
+    this.results.set(a.byteOffset, a);
+    return a.byteOffset;
+  }
+
+  /** The `n` floats of the result at `ptr` (from `result`) as an array the caller keeps. */
+  take(ptr: number, n: number): Float32Array {
+    return this.results.get(ptr) ?? this.heap.f32(ptr, n).slice();
   }
 
   /** A temporary block of `n` bytes (uninitialised). */

@@ -219,7 +219,7 @@ export function attention(c: ForwardContext, site: string, q: Tensor, k: Tensor,
     const rolling = a.bias || a.alibi ? undefined : (a.window ?? undefined);
     let cache = c.kv.get(site);
     // A cache emptied by reset keeps its buffers for the next sequence when they fit.
-    if (!cache || (cache.length === 0 && !cache.fits(k, v))) c.kv.set(site, (cache = KvCache.for(k, v, rolling)));
+    if (!cache || (cache.length === 0 && !cache.fits(k, v))) c.kv.set(site, (cache = KvCache.for(k, v, rolling, c.expectedPositions)));
     cache.append(k, v, rolling);
     keys = cache.k;
     values = cache.v;

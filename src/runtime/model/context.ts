@@ -23,6 +23,15 @@ export class ForwardContext {
    * (generation): they then see only that position (Hugging Face's logits_to_keep = 1).
    */
   lastPositionHeads: ReadonlySet<object> | undefined;
+  /**
+   * How many positions the sequence will reach (prompt + new tokens), when the caller knows
+   * (generation): KV caches reserve that many rather than a fixed spare.
+   */
+  expectedPositions: number | undefined;
+  /** Whether emitted tensors are kept for the caller (ForwardOptions.emitted). */
+  recordEmitted = true;
+  /** Whether the call's result may stay in the kernels' heap until the next call (ForwardOptions.lendOutput). */
+  lendOutput = false;
   private readonly counters = new Map<string, number>();
   /** Whether to keep K/V and recurrent state for the next call (generation). */
   constructor(readonly useCache = false) {}
@@ -48,6 +57,7 @@ export class ForwardContext {
   }
 
   emit(name: string, index: number | undefined, t: Tensor): void {
+    if (!this.recordEmitted) return;
     const i = index ?? this.counters.get(name) ?? 0;
     this.counters.set(name, i + 1);
     this.emitted.set(`${name}.${i}`, t);

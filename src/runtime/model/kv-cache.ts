@@ -37,11 +37,14 @@ export class KvCache {
   /**
    * A cache for a sequence whose first call brings k [B, KV, T, D] and v [B, KV, T, Dv]; a
    * sliding window bounds what must be kept, so its spare room is a few windows at most.
+   * `positions`, when the caller knows how long the sequence gets (prompt + new tokens),
+   * is the room reserved: a cache is resident memory, so no more than that.
    */
-  static for(k: Tensor, v: Tensor, window?: number): KvCache {
+  static for(k: Tensor, v: Tensor, window?: number, positions?: number): KvCache {
     const [b, h, t, d] = k.shape as [number, number, number, number];
     const spare = window === undefined ? INITIAL_SPARE : Math.min(INITIAL_SPARE, Math.max(2 * window, 16));
-    return new KvCache(b, h, d, v.shape[3]!, t + spare);
+    const capacity = positions !== undefined && positions >= t ? Math.min(positions, t + spare) : t + spare;
+    return new KvCache(b, h, d, v.shape[3]!, capacity);
   }
 
   get capacity(): number {

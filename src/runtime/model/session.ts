@@ -8,6 +8,14 @@ import type { GeneratedModel } from "./generated-model.js";
 export interface ForwardOptions {
   /** Only the last position's output is needed: the root's linear heads skip the others. */
   lastPosition?: boolean;
+  /** false: the caller does not read `emitted` (hidden states…), so they are not kept. Default true. */
+  emitted?: boolean;
+  /**
+   * The output is read before the next forward call (generation picks the next token from
+   * it): it may stay in the kernels' heap until then instead of being copied out, and is
+   * not valid after that call begins.
+   */
+  lendOutput?: boolean;
 }
 
 export interface ForwardResult {
@@ -66,11 +74,15 @@ export class ModelSession {
     const [b, t] = (first?.shape ?? [1, 0]) as [number, number];
     ctx.begin(b, t, mask);
     ctx.lastPositionHeads = opts.lastPosition && this.heads.size ? this.heads : undefined;
+    ctx.recordEmitted = opts.emitted !== false;
+    ctx.lendOutput = opts.lendOutput === true;
     let output: Tensor;
     try {
       output = this.root.forward!(this.instance, this.cfg, ctx, inputs);
     } finally {
       ctx.lastPositionHeads = undefined;
+      ctx.recordEmitted = true;
+      ctx.lendOutput = false;
     }
     const emitted = new Map(ctx.emitted);
     ctx.end();

@@ -7,6 +7,7 @@ import { broadcastShapes, broadcastStrides } from "../broadcast.js";
 import { RuntimeArgumentError } from "../errors.js";
 import { sameShape, shapeSize } from "../layout.js";
 import { Tensor } from "../tensor.js";
+import { activationArray } from "../kernels/activation-scope.js";
 import { arithKernel, siluKernel } from "../kernels/activation.js";
 import { erf } from "./erf.js";
 
@@ -45,12 +46,12 @@ function binary(op: ArithOp, a: Tensor, b: Tensor, f: Binary): Tensor {
     // A prefill's residual adds and gate·up products: on the WebAssembly kernel (the same bits).
     const fast = arithKernel(op, ad, bd);
     if (fast) return new Tensor(fast, [...a.shape]);
-    const out = new Float32Array(ad.length);
+    const out = activationArray(ad.length);
     if (out.length) arithRepeating(op, ad, bd, out);
     return new Tensor(out, [...a.shape]);
   }
   const shape = broadcastShapes(op, a.shape, b.shape);
-  const out = new Float32Array(shapeSize(shape));
+  const out = activationArray(shapeSize(shape));
   if (out.length === 0) return new Tensor(out, shape);
   // The common "x + bias" case: b repeats along the trailing dims of a.
   if (sameShape(shape, a.shape) && bd.length > 0 && isTrailingOf(b.shape, a.shape)) {

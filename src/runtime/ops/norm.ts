@@ -5,6 +5,7 @@
 import { RuntimeArgumentError, RuntimeShapeError } from "../errors.js";
 import { shapeToString } from "../layout.js";
 import { Tensor } from "../tensor.js";
+import { activationArray } from "../kernels/activation-scope.js";
 import { rmsNormKernel } from "../kernels/norm.js";
 
 /** The normalised (last) dim; must be non-empty, since every row loop steps by it. */
@@ -74,7 +75,7 @@ export function rmsNormPlain(x: Tensor, weight: Tensor | undefined, eps: number,
 
 function rmsNormRows(x: Tensor, c: number, w: Float32Array | undefined, eps: number, offset: number): Tensor {
   const xd = x.data;
-  const out = new Float32Array(xd.length);
+  const out = activationArray(xd.length);
   for (let o = 0; o < xd.length; o += c) {
     let sq = 0;
     for (let i = 0; i < c; i++) sq += xd[o + i]! * xd[o + i]!;

@@ -7,6 +7,7 @@
 import { RuntimeArgumentError, RuntimeShapeError } from "../errors.js";
 import { expectRank, shapeToString } from "../layout.js";
 import { IntTensor, Tensor } from "../tensor.js";
+import { activationArray } from "../kernels/activation-scope.js";
 import { ropeHalfKernel } from "../kernels/rope.js";
 
 const f = Math.fround;
@@ -145,7 +146,7 @@ export function rope(x: Tensor, positions: IntTensor | Int32Array, opts: RopeOpt
   const { cos, sin } = rotationTable(pos.data, pos.rows * t, inv, linearFactor, mscale);
 
   const xd = x.data;
-  const out = new Float32Array(xd.length);
+  const out = activationArray(xd.length);
   const interleaved = opts.style === "interleaved";
   if (!interleaved && opts.style !== "rotate_half") {
     throw new RuntimeArgumentError("rope", `unknown style ${JSON.stringify(opts.style)}; expected "rotate_half" or "interleaved"`);

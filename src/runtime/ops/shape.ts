@@ -5,6 +5,7 @@
 import { RuntimeIndexError, RuntimeShapeError } from "../errors.js";
 import { expectRank, normalizeAxis, shapeSize, shapeToString, stridesOf } from "../layout.js";
 import { IntTensor, Tensor } from "../tensor.js";
+import { activationArray } from "../kernels/activation-scope.js";
 
 /** New shape with the same element count; one dim may be -1 (inferred). */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
@@ -37,7 +38,7 @@ export function permute(x: Tensor, perm: readonly number[]): Tensor {
   const inStrides = stridesOf(x.shape);
   const outShape = axes.map((a) => x.shape[a]!);
   const src = axes.map((a) => inStrides[a]!);
-  const out = new Float32Array(x.size);
+  const out = activationArray(x.size);
   if (out.length === 0 || rank === 0) {
     out.set(x.data);
     return new Tensor(out, outShape);

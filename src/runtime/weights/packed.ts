@@ -29,8 +29,11 @@ export interface PackedAlloc {
 
 const PLAIN: PackedAlloc = { bytes: (n) => new Uint8Array(n), floats: (n) => new Float32Array(n) };
 
-/** Rows filled per read: a few MiB of source values at a time. */
-const FILL_ELEMENTS = 1 << 20;
+/**
+ * Rows filled per read: 1 MiB of float32 source values at a time. The read buffer stays
+ * allocated (resident) for later lookups, so it is kept small; larger reads are no faster.
+ */
+const FILL_ELEMENTS = 1 << 18;
 
 export class PackedTensor extends Tensor {
   private storage: Uint8Array | undefined;
