@@ -9,6 +9,9 @@ import { expectRank, shapeToString } from "../layout.js";
 import { IntTensor, Tensor } from "../tensor.js";
 import { activationArray } from "../kernels/activation-scope.js";
 import { ropeHalfKernel } from "../kernels/rope.js";
+import { ropeInvFreq } from "./rope-frequencies.js";
+
+export { ropeInvFreq } from "./rope-frequencies.js";
 
 const f = Math.fround;
 
@@ -33,21 +36,6 @@ export interface RopeOptions {
   seqLen?: number;
   /** cos and sin multiplied by this factor (HF `attention_scaling`, e.g. LongRoPE's), each product rounded to float32. */
   attentionScaling?: number;
-}
-
-/**
- * HF: `1.0 / (base ** (torch.arange(0, dim, 2, dtype=torch.int64).float() / dim))`,
- * all in float32. `base` is rounded to float32 as torch does for a scalar base.
- */
-export function ropeInvFreq(base: number, dim: number): Float32Array {
-  const half = dim / 2;
-  const b = f(base);
-  const inv = new Float32Array(half);
-  for (let i = 0; i < half; i++) {
-    const exponent = f((2 * i) / dim);
-    inv[i] = f(1 / f(Math.pow(b, exponent)));
-  }
-  return inv;
 }
 
 /** HF LlamaDynamicNTKScalingRotaryEmbedding's rescaled base, with torch's float32 roundings. */

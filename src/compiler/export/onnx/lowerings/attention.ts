@@ -3,7 +3,7 @@
 // heads, masks as one boolean [B|1, 1, T, S] tensor and masked scores set to finfo(float32).min
 // (as Hugging Face's eager attention does).
 // The numbers the bundled runtime uses, from its kernel-free modules (no Node-only imports).
-import { ropeInvFreq } from "../../../../runtime/ops/rope.js";
+import { ropeInvFreq } from "../../../../runtime/ops/rope-frequencies.js";
 import { alibiSlopes } from "../../../../runtime/ops/alibi.js";
 
 /** torch.finfo(float32).min: what Hugging Face adds to masked scores. */
