@@ -8,6 +8,7 @@
 import { Tensor } from "../tensor.js";
 import { kernels } from "./index.js";
 import { Staging } from "./staging.js";
+import { activeArena } from "./arena.js";
 
 interface AttendExport {
   (q: number, k: number, v: number, out: number, scratch: number, t: number, d: number, dv: number, s: number,
@@ -38,13 +39,17 @@ export function attentionKernel(
   if (d === 0 || dv === 0 || d % 4 !== 0 || dv % 4 !== 0 || t === 0 || b === 0) return undefined;
   if (!Number.isInteger(queryOffset) || Math.abs(queryOffset) >= 2 ** 30 || (window !== undefined && window >= 2 ** 30)) return undefined;
   const heap = kernels()!.heap;
+  // Inside a forward call, with every operand in the heap already: output and scratch in the call's arena.
+  const arena = activeArena();
+  const out = arena && heap.contains(q.data) && heap.contains(k.data) && heap.contains(v.data) ? arena.floats(b * h * t * dv) : undefined;
+  const scratch = out && arena!.floats(s + 4);
   const st = new Staging(heap);
   try {
     const qp = st.input(q.data);
     const kp = st.input(k.data);
     const vp = st.input(v.data);
-    const op = st.output(b * h * t * dv);
-    const sc = st.output(s + 4);
+    const op = out && scratch ? out.byteOffset : st.output(b * h * t * dv);
+    const sc = out && scratch ? scratch.byteOffset : st.output(s + 4);
     if (st.failed) return undefined;
     const groups = h / kvHeads;
     for (let bi = 0; bi < b; bi++) {
@@ -56,7 +61,7 @@ export function attentionKernel(
         );
       }
     }
-    return new Tensor(heap.f32(op, b * h * t * dv).slice(), [b, h, t, dv]);
+    return new Tensor(out && scratch ? out : heap.f32(op, b * h * t * dv).slice(), [b, h, t, dv]);
   } finally {
     st.release();
   }

@@ -8,7 +8,8 @@
  */
 import { Tensor } from "../tensor.js";
 import { PackedTensor } from "../weights/packed.js";
-import { kernels, partsFor } from "./index.js";
+import { kernels, partsFor, type Kernels } from "./index.js";
+import { activeArena } from "./arena.js";
 import { Staging } from "./staging.js";
 import { encodeX16, Q8_BLOCK, x16ScalesOffset } from "../weights/formats.js";
 import { OP_DEQUANT_Q8, OP_LINEAR_NT, OP_LINEAR_NT_BF16, OP_LINEAR_Q8, OP_LINEAR_Q8X16, OP_MATMUL_NN } from "./thread-pool.js";
@@ -103,6 +104,8 @@ function product(op: number, x: Tensor, w: Float32Array | Uint8Array, b: Tensor 
   if (!k || !operandsFit(x, b, inDim, outDim)) return undefined;
   const rows = x.data.length / inDim;
   if (rows === 0) return undefined;
+  const fast = arenaProduct(k, op, x, w, b, rows, inDim, outDim, align);
+  if (fast) return fast;
   const st = new Staging(k.heap);
   try {
     const xp = st.input(x.data);
@@ -115,4 +118,19 @@ function product(op: number, x: Tensor, w: Float32Array | Uint8Array, b: Tensor 
   } finally {
     st.release();
   }
+}
+
+/**
+ * product inside a forward call whose operands are all in the heap (weights and the
+ * call's activations are): the output goes to the call's arena, nothing is staged.
+ */
+function arenaProduct(k: Kernels, op: number, x: Tensor, w: Float32Array | Uint8Array, b: Tensor | undefined, rows: number, inDim: number, outDim: number, align: number): Tensor | undefined {
+  const arena = activeArena();
+  if (!arena || !k.heap.contains(x.data) || !k.heap.contains(w) || (b && !k.heap.contains(b.data))) return undefined;
+  const y = arena.floats(rows * outDim);
+  if (!y) return undefined;
+  k.pool.run(op, [x.data.byteOffset, w.byteOffset, b ? b.data.byteOffset : 0, y.byteOffset, rows, inDim, outDim], 0, outDim, partsFor(rows * inDim * outDim), align);
+  const shape = x.shape.slice();
+  shape[shape.length - 1] = outDim;
+  return new Tensor(y, shape);
 }

@@ -344,10 +344,21 @@ export function emit(c: ForwardContext, name: string, index: number | undefined,
   c.emit(name, index ?? listPosition(modulePath), t);
 }
 
+/** listPosition by path: module paths are few and every decoding step asks again. */
+const listPositions = new Map<string, number | undefined>();
+
 /** The first numeric segment of a module path (`model.layers.2.mlp` → 2), if any. */
 function listPosition(path: string): number | undefined {
-  for (const segment of path.split(".")) if (/^\d+$/.test(segment)) return Number(segment);
-  return undefined;
+  if (listPositions.has(path)) return listPositions.get(path);
+  let found: number | undefined;
+  for (const segment of path.split(".")) {
+    if (/^\d+$/.test(segment)) {
+      found = Number(segment);
+      break;
+    }
+  }
+  listPositions.set(path, found);
+  return found;
 }
 
 // Ids in float arithmetic (`ids * 0.5`) are their values as floats.

@@ -4,6 +4,8 @@ import { IntTensor, Tensor } from "../tensor.js";
 import { ForwardContext } from "./context.js";
 import { WeightBinder, type WeightSource } from "./binder.js";
 import type { GeneratedModel } from "./generated-model.js";
+import { kernels } from "../kernels/index.js";
+import { withArena } from "../kernels/arena.js";
 
 export interface ForwardOptions {
   /** Only the last position's output is needed: the root's linear heads skip the others. */
@@ -66,15 +68,18 @@ export class ModelSession {
     const [b, t] = (first?.shape ?? [1, 0]) as [number, number];
     ctx.begin(b, t, mask);
     ctx.lastPositionHeads = opts.lastPosition && this.heads.size ? this.heads : undefined;
-    let output: Tensor;
+    let output: Tensor | undefined;
     try {
-      output = this.root.forward!(this.instance, this.cfg, ctx, inputs);
+      // Activations in the kernels' heap; what outlives the call is copied out of it.
+      withArena(kernels()?.heap, () => {
+        output = this.root.forward!(this.instance, this.cfg, ctx, inputs);
+      }, () => [output, ctx.emitted, ctx.state]);
     } finally {
       ctx.lastPositionHeads = undefined;
     }
     const emitted = new Map(ctx.emitted);
     ctx.end();
-    return { output, emitted };
+    return { output: output!, emitted };
   }
 }
 

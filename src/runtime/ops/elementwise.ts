@@ -9,6 +9,7 @@ import { sameShape, shapeSize } from "../layout.js";
 import { Tensor } from "../tensor.js";
 import { siluKernel } from "../kernels/activation.js";
 import { erf } from "./erf.js";
+import { outputFloats } from "../kernels/arena.js";
 
 type Binary = (a: number, b: number) => number;
 type ArithOp = "add" | "sub" | "mul" | "div";
@@ -42,12 +43,12 @@ function binary(op: ArithOp, a: Tensor, b: Tensor, f: Binary): Tensor {
   const ad = a.data;
   const bd = b.data;
   if (sameShape(a.shape, b.shape)) {
-    const out = new Float32Array(ad.length);
+    const out = outputFloats(ad.length);
     if (out.length) arithRepeating(op, ad, bd, out);
     return new Tensor(out, [...a.shape]);
   }
   const shape = broadcastShapes(op, a.shape, b.shape);
-  const out = new Float32Array(shapeSize(shape));
+  const out = outputFloats(shapeSize(shape));
   if (out.length === 0) return new Tensor(out, shape);
   // The common "x + bias" case: b repeats along the trailing dims of a.
   if (sameShape(shape, a.shape) && bd.length > 0 && isTrailingOf(b.shape, a.shape)) {
@@ -95,7 +96,7 @@ function isTrailingOf(inner: readonly number[], outer: readonly number[]): boole
 
 export function map(x: Tensor, f: (v: number) => number): Tensor {
   const src = x.data;
-  const out = new Float32Array(src.length);
+  const out = outputFloats(src.length);
   for (let i = 0; i < src.length; i++) out[i] = f(src[i]!);
   return new Tensor(out, [...x.shape]);
 }
@@ -132,14 +133,14 @@ const geluTanhScalar = (v: number): number =>
 // The activations of every model's MLP get loops of their own (see arithRepeating).
 export function sigmoid(x: Tensor): Tensor {
   const src = x.data;
-  const out = new Float32Array(src.length);
+  const out = outputFloats(src.length);
   for (let i = 0; i < src.length; i++) out[i] = sigmoidScalar(src[i]!);
   return new Tensor(out, [...x.shape]);
 }
 
 export function relu(x: Tensor): Tensor {
   const src = x.data;
-  const out = new Float32Array(src.length);
+  const out = outputFloats(src.length);
   for (let i = 0; i < src.length; i++) out[i] = src[i]! > 0 ? src[i]! : 0;
   return new Tensor(out, [...x.shape]);
 }
@@ -152,7 +153,7 @@ export function silu(x: Tensor): Tensor {
 /** silu in TypeScript (fallback and test reference): x/(1 + e^−x), as PyTorch computes it. */
 export function siluPlain(x: Tensor): Tensor {
   const src = x.data;
-  const out = new Float32Array(src.length);
+  const out = outputFloats(src.length);
   for (let i = 0; i < src.length; i++) {
     const v = src[i]!;
     out[i] = v / (1 + Math.exp(-v));
@@ -163,7 +164,7 @@ export function siluPlain(x: Tensor): Tensor {
 /** Exact GELU, x·Φ(x) via erf (PyTorch `gelu`, approximate="none"). */
 export function gelu(x: Tensor): Tensor {
   const src = x.data;
-  const out = new Float32Array(src.length);
+  const out = outputFloats(src.length);
   for (let i = 0; i < src.length; i++) out[i] = geluScalar(src[i]!);
   return new Tensor(out, [...x.shape]);
 }
@@ -171,7 +172,7 @@ export function gelu(x: Tensor): Tensor {
 /** Tanh-approximate GELU (HF `gelu_new`, `gelu_pytorch_tanh`). */
 export function geluTanh(x: Tensor): Tensor {
   const src = x.data;
-  const out = new Float32Array(src.length);
+  const out = outputFloats(src.length);
   for (let i = 0; i < src.length; i++) out[i] = geluTanhScalar(src[i]!);
   return new Tensor(out, [...x.shape]);
 }

@@ -4,6 +4,7 @@ import { shapeToString } from "../layout.js";
 import { IntTensor, Tensor } from "../tensor.js";
 import { DeferredTensor } from "../weights/deferred.js";
 import { PackedTensor } from "../weights/packed.js";
+import { outputFloats } from "../kernels/arena.js";
 
 /** ids[...] → table rows, shape [...ids.shape, d]. */
 export function embedding(ids: IntTensor, table: Tensor): Tensor {
@@ -22,7 +23,7 @@ export function embedding(ids: IntTensor, table: Tensor): Tensor {
   if (table instanceof PackedTensor) return new Tensor(table.gatherRows(ids.data), [...ids.shape, d]);
   // A table still in its file is read row by row: only the rows looked up.
   const data = table instanceof DeferredTensor ? table.rows(ids.data) : table.data;
-  const out = new Float32Array(ids.data.length * d);
+  const out = outputFloats(ids.data.length * d);
   for (let i = 0; i < ids.data.length; i++) {
     const id = ids.data[i]!;
     out.set(data.subarray(id * d, id * d + d), i * d);

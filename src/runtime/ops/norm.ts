@@ -5,6 +5,7 @@
 import { RuntimeArgumentError, RuntimeShapeError } from "../errors.js";
 import { shapeToString } from "../layout.js";
 import { Tensor } from "../tensor.js";
+import { outputFloats } from "../kernels/arena.js";
 
 /** The normalised (last) dim; must be non-empty, since every row loop steps by it. */
 function lastDimOf(op: string, x: Tensor): number {
@@ -49,7 +50,7 @@ export function layerNorm(x: Tensor, weight: Tensor | undefined, bias: Tensor | 
   const c = lastDimOf("layerNorm", x);
   const w = checkParam("layerNorm", "weight", weight, c);
   const b = checkParam("layerNorm", "bias", bias, c);
-  const out = new Float32Array(x.data.length);
+  const out = outputFloats(x.data.length);
   for (let o = 0; o < out.length; o += c) standardize(x.data, out, o, c, eps, w, b, 0);
   return new Tensor(out, [...x.shape]);
 }
@@ -62,7 +63,7 @@ export function rmsNorm(x: Tensor, weight: Tensor | undefined, eps: number, offs
   const c = lastDimOf("rmsNorm", x);
   const w = checkParam("rmsNorm", "weight", weight, c);
   const xd = x.data;
-  const out = new Float32Array(xd.length);
+  const out = outputFloats(xd.length);
   for (let o = 0; o < xd.length; o += c) {
     let sq = 0;
     for (let i = 0; i < c; i++) sq += xd[o + i]! * xd[o + i]!;

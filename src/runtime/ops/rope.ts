@@ -7,6 +7,7 @@
 import { RuntimeArgumentError, RuntimeShapeError } from "../errors.js";
 import { expectRank, shapeToString } from "../layout.js";
 import { IntTensor, Tensor } from "../tensor.js";
+import { outputFloats } from "../kernels/arena.js";
 
 const f = Math.fround;
 
@@ -48,6 +49,25 @@ export function ropeInvFreq(base: number, dim: number): Float32Array {
   return inv;
 }
 
+/**
+ * ropeInvFreq remembered per (base, dim): every layer's q and k of every step ask for the
+ * same one. Read-only (never handed out); dynamic scaling's bases change with the length,
+ * so the memory is bounded.
+ */
+const invFreqMemo = new Map<string, Float32Array>();
+const INV_FREQ_MEMO_SIZE = 64;
+
+function memoInvFreq(base: number, dim: number): Float32Array {
+  const key = `${base}/${dim}`;
+  let inv = invFreqMemo.get(key);
+  if (!inv) {
+    if (invFreqMemo.size >= INV_FREQ_MEMO_SIZE) invFreqMemo.clear();
+    inv = ropeInvFreq(base, dim);
+    invFreqMemo.set(key, inv);
+  }
+  return inv;
+}
+
 /** HF LlamaDynamicNTKScalingRotaryEmbedding's rescaled base, with torch's float32 roundings. */
 function dynamicBase(theta: number, dim: number, factor: number, seqLen: number, original: number): number {
   const grown = f(f(f(f(factor) * seqLen) / original) - f(factor - 1));
@@ -67,11 +87,11 @@ function inverseFrequencies(opts: RopeOptions, rd: number, seqLen: number): Floa
       throw new RuntimeArgumentError("rope", "dynamic scaling needs scaling.originalMaxPositions");
     }
     if (seqLen > s.originalMaxPositions) {
-      return ropeInvFreq(dynamicBase(opts.theta, rd, s.factor, seqLen, s.originalMaxPositions), rd);
+      return memoInvFreq(dynamicBase(opts.theta, rd, s.factor, seqLen, s.originalMaxPositions), rd);
     }
   }
-  if (s?.type === "ntk") return ropeInvFreq(opts.theta * Math.pow(s.factor, rd / (rd - 2)), rd);
-  return ropeInvFreq(opts.theta, rd);
+  if (s?.type === "ntk") return memoInvFreq(opts.theta * Math.pow(s.factor, rd / (rd - 2)), rd);
+  return memoInvFreq(opts.theta, rd);
 }
 
 /** Positions as a [Bp, T] table with Bp = 1 (shared) or B. */
@@ -103,24 +123,10 @@ export function rope(x: Tensor, positions: IntTensor | Int32Array, opts: RopeOpt
   const linearFactor = opts.scaling?.type === "linear" ? f(opts.scaling.factor) : 1;
   const mscale = f(opts.attentionScaling ?? 1);
 
-  // cos/sin per (position row, t, frequency): shared by all heads.
-  const cos = new Float32Array(pos.rows * t * half);
-  const sin = new Float32Array(pos.rows * t * half);
-  for (let r = 0; r < pos.rows * t; r++) {
-    const p = linearFactor === 1 ? pos.data[r]! : f(pos.data[r]! / linearFactor);
-    for (let i = 0; i < half; i++) {
-      const angle = f(inv[i]! * p);
-      cos[r * half + i] = Math.cos(angle);
-      sin[r * half + i] = Math.sin(angle);
-      if (mscale !== 1) {
-        cos[r * half + i] = cos[r * half + i]! * mscale;
-        sin[r * half + i] = sin[r * half + i]! * mscale;
-      }
-    }
-  }
+  const { cos, sin } = angles(inv, pos.data, pos.rows * t, linearFactor, mscale);
 
   const xd = x.data;
-  const out = new Float32Array(xd.length);
+  const out = outputFloats(xd.length);
   const interleaved = opts.style === "interleaved";
   if (!interleaved && opts.style !== "rotate_half") {
     throw new RuntimeArgumentError("rope", `unknown style ${JSON.stringify(opts.style)}; expected "rotate_half" or "interleaved"`);
@@ -147,4 +153,34 @@ export function rope(x: Tensor, positions: IntTensor | Int32Array, opts: RopeOpt
     }
   }
   return new Tensor(out, [...x.shape]);
+}
+
+/** The last cos/sin table: q and k of every layer rotate by the same positions. */
+let lastAngles: { inv: Float32Array; positions: Int32Array; linearFactor: number; mscale: number; cos: Float32Array; sin: Float32Array } | undefined;
+
+/** cos/sin per (position, frequency) for the first `n` positions (shared by all heads); read-only. */
+function angles(inv: Float32Array, positions: Int32Array, n: number, linearFactor: number, mscale: number): { cos: Float32Array; sin: Float32Array } {
+  const last = lastAngles;
+  if (last && last.inv === inv && last.linearFactor === linearFactor && last.mscale === mscale && last.positions.length === n) {
+    let same = true;
+    for (let r = 0; r < n && same; r++) same = last.positions[r] === positions[r];
+    if (same) return last;
+  }
+  const half = inv.length;
+  const cos = new Float32Array(n * half);
+  const sin = new Float32Array(n * half);
+  for (let r = 0; r < n; r++) {
+    const p = linearFactor === 1 ? positions[r]! : f(positions[r]! / linearFactor);
+    for (let i = 0; i < half; i++) {
+      const angle = f(inv[i]! * p);
+      cos[r * half + i] = Math.cos(angle);
+      sin[r * half + i] = Math.sin(angle);
+      if (mscale !== 1) {
+        cos[r * half + i] = cos[r * half + i]! * mscale;
+        sin[r * half + i] = sin[r * half + i]! * mscale;
+      }
+    }
+  }
+  lastAngles = { inv, positions: positions.slice(0, n), linearFactor, mscale, cos, sin };
+  return lastAngles;
 }

@@ -5,6 +5,7 @@
 import { RuntimeIndexError, RuntimeShapeError } from "../errors.js";
 import { expectRank, normalizeAxis, shapeSize, shapeToString, stridesOf } from "../layout.js";
 import { IntTensor, Tensor } from "../tensor.js";
+import { outputFloats } from "../kernels/arena.js";
 
 /** New shape with the same element count; one dim may be -1 (inferred). */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
@@ -37,8 +38,9 @@ export function permute(x: Tensor, perm: readonly number[]): Tensor {
   const inStrides = stridesOf(x.shape);
   const outShape = axes.map((a) => x.shape[a]!);
   const src = axes.map((a) => inStrides[a]!);
-  const out = new Float32Array(x.size);
-  if (out.length === 0 || rank === 0) {
+  const out = outputFloats(x.size);
+  if (out.length === 0 || rank === 0 || keepsOrder(x.shape, axes)) {
+    // Only axes of size 1 move (head split/merge of one token): the data is unchanged.
     out.set(x.data);
     return new Tensor(out, outShape);
   }
@@ -61,6 +63,17 @@ export function permute(x: Tensor, perm: readonly number[]): Tensor {
     }
   }
   return new Tensor(out, outShape);
+}
+
+/** Whether the axes longer than 1 keep their relative order under `axes`. */
+function keepsOrder(shape: readonly number[], axes: readonly number[]): boolean {
+  let last = -1;
+  for (const a of axes) {
+    if (shape[a]! === 1) continue;
+    if (a < last) return false;
+    last = a;
+  }
+  return true;
 }
 
 export function transpose(x: Tensor, dimA: number, dimB: number): Tensor {
