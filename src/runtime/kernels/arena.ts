@@ -68,6 +68,13 @@ export class ActivationArena {
 let arena: ActivationArena | undefined;
 /** The arena of the forward call running now, if any. */
 let active: ActivationArena | undefined;
+/** Forward calls that opened the arena so far. */
+let calls = 0;
+
+/** A number identifying the forward call running with the arena now (0: none). */
+export function arenaCall(): number {
+  return active ? calls : 0;
+}
 
 /** The block of the running forward call, if one is open. */
 export function activeArena(): ActivationArena | undefined {
@@ -101,6 +108,7 @@ export function withArena<T>(heap: WasmHeap | undefined, body: () => T, escapes:
   const a = arena;
   a.open();
   active = a;
+  calls++;
   try {
     return body();
   } finally {

@@ -31,6 +31,34 @@ export const OP_DEQUANT_Q8 = 5;
 export const OP_LINEAR_Q8X16 = 6;
 
 /**
+ * Kernels composed of the wasm ones, as source text both sides evaluate, numbered after
+ * POOL_KERNELS. linear_nt_set: linear_nt of one x against several matrices in one job
+ * (the q, k and v projections of a layer; gate and up), one wait for the threads instead
+ * of one per matrix. Arguments: a table of 5 ints per matrix (w, b, y, out, first column)
+ * at byte address `at`, its length, then x, rows, in. The matrices' columns are laid end to
+ * end from column 0, each starting at a multiple of 8 (the pool's chunk alignment), so a
+ * chunk meets each matrix on the tile edges a call of its own would.
+ */
+export const COMPOSED_SOURCE = `function composedKernels(kernels, memory) {
+  const linearNt = kernels[${OP_LINEAR_NT}];
+  let ints = new Int32Array(memory.buffer);
+  function linearNtSet(at, n, x, rows, inDim, _a5, _a6, lo, hi) {
+    if (ints.length * 4 < at + n * 20) ints = new Int32Array(memory.buffer);
+    for (let m = 0; m < n; m++) {
+      const e = (at >> 2) + m * 5;
+      const out = ints[e + 3];
+      const first = ints[e + 4];
+      const a = Math.max(lo, first);
+      const b = Math.min(hi, first + out);
+      if (a < b) linearNt(x, ints[e], ints[e + 1], ints[e + 2], rows, inDim, out, a - first, b - first);
+    }
+  }
+  return [linearNtSet];
+}`;
+
+export const OP_LINEAR_NT_SET = POOL_KERNELS.length;
+
+/**
  * Claims chunks of job `gen` until none is left, running `kernels[op]` on each. The chunk
  * counter (slot 6) carries the job's generation in its high 16 bits, so a thread that
  * wakes late for a finished job claims nothing; a claimed chunk keeps its job (and so the
@@ -65,11 +93,13 @@ let kernels;
 try {
   const imports = { env: { memory } };
   kernels = ${JSON.stringify(POOL_KERNELS)}.map(([m, f]) => new WebAssembly.Instance(modules[m], imports).exports[f]);
+  kernels.push(...composedKernels(kernels, memory));
 } catch (e) {
   // Claim nothing: the calling thread runs every chunk of every job itself.
   kernels = undefined;
 }
 ${CLAIM_SOURCE}
+${COMPOSED_SOURCE}
 let seen = workerData.generation;
 while (kernels) {
   let n = 0;

@@ -11,6 +11,7 @@ import { lstmApply } from "./recurrent.js";
 import { keySegments } from "./segments.js";
 import { KvCache, keyColumns } from "../model/kv-cache.js";
 import { asFloat, keepsIds } from "./ids.js";
+import { applyLinear } from "./shared-input.js";
 
 export { segment_ids } from "./segments.js";
 export { add_ids, sub_ids, mul_ids } from "./ids.js";
@@ -312,6 +313,7 @@ export function apply(m: PrimitiveModule, x: Tensor | IntTensor, c?: ForwardCont
   if (c?.lastPositionHeads?.has(m) && x instanceof Tensor && x.shape.length === 3 && x.shape[1]! > 1) {
     x = ops.slice(x, 1, x.shape[1]! - 1, x.shape[1]!);
   }
+  if (m.kind === "Linear" && x instanceof Tensor) return applyLinear(m, x);
   return callPrimitive(m, x);
 }
 
