@@ -22,7 +22,7 @@ import type { KernelModules } from "./kernel-modules.js";
 import { CONTROL_BYTES, type WasmHeap } from "./wasm-heap.js";
 import { CLAIM_SOURCE, CONTROL_INTS, WORKER_SOURCE } from "./worker-source.js";
 
-export { OP_DEQUANT_Q8, OP_LINEAR_NT, OP_LINEAR_NT_BF16, OP_LINEAR_NT_SET, OP_LINEAR_Q8, OP_LINEAR_Q8X16, OP_MATMUL_NN, OP_SILU } from "./worker-source.js";
+export { OP_ATTEND_HEADS, OP_DEQUANT_Q8, OP_LINEAR_NT, OP_LINEAR_NT_BF16, OP_LINEAR_NT_SET, OP_LINEAR_Q8, OP_LINEAR_Q8X16, OP_MATMUL_NN, OP_SILU } from "./worker-source.js";
 
 /** Byte address of the argument table in the control block, and its size in ints. */
 export const TABLE_BYTES = 1024;
@@ -45,6 +45,8 @@ export class ThreadPool {
   private readonly ctl: Int32Array;
   /** The argument table of the next job (at byte address TABLE_BYTES in the shared memory). */
   readonly table: Int32Array;
+  /** The same table read as float32 (a job's float arguments). */
+  readonly tableFloats: Float32Array;
   private readonly workers: Worker[] = [];
   private readonly epoch: number;
 
@@ -55,6 +57,7 @@ export class ThreadPool {
   ) {
     this.ctl = new Int32Array(heap.memory.buffer, 0, CONTROL_INTS);
     this.table = new Int32Array(heap.memory.buffer, TABLE_BYTES, TABLE_INTS);
+    this.tableFloats = new Float32Array(heap.memory.buffer, TABLE_BYTES, TABLE_INTS);
     this.epoch = Atomics.add(this.ctl, 5, 1) + 1;
   }
 
