@@ -113,30 +113,51 @@ export function withArena<T>(heap: WasmHeap | undefined, body: () => T, escapes:
     return body();
   } finally {
     active = undefined;
-    const seen = new Set<object>();
-    for (const root of escapes()) detach(root, a, seen);
+    detachAll(escapes(), a);
   }
 }
 
-/** Gives every tensor `v` reaches whose data is in the arena a copy of its own. */
-function detach(v: unknown, a: ActivationArena, seen: Set<object>): void {
+/**
+ * Gives every tensor the roots reach whose data is in the arena a copy of its own, all
+ * in one new JavaScript buffer (one allocation per call, not one per tensor).
+ */
+function detachAll(roots: unknown[], a: ActivationArena): void {
+  const found: Tensor[] = [];
+  const seen = new Set<object>();
+  for (const root of roots) collect(root, a, seen, found);
+  if (!found.length) return;
+  let total = 0;
+  for (const t of found) total += t.data.length;
+  const copies = new Float32Array(total);
+  let at = 0;
+  for (const t of found) {
+    const n = t.data.length;
+    const copy = copies.subarray(at, at + n);
+    copy.set(t.data);
+    t.data = copy;
+    at += n;
+  }
+}
+
+/** The tensors `v` reaches whose data is in the arena. */
+function collect(v: unknown, a: ActivationArena, seen: Set<object>, found: Tensor[]): void {
   if (v === null || typeof v !== "object" || seen.has(v)) return;
   seen.add(v);
   if (v instanceof Tensor) {
-    if (a.holds(v.data)) v.data = v.data.slice();
+    if (a.holds(v.data)) found.push(v);
     return;
   }
   if (ArrayBuffer.isView(v)) return;
   if (v instanceof Map) {
     for (const [k, x] of v) {
-      detach(k, a, seen);
-      detach(x, a, seen);
+      collect(k, a, seen, found);
+      collect(x, a, seen, found);
     }
     return;
   }
   if (v instanceof Set || Array.isArray(v)) {
-    for (const x of v) detach(x, a, seen);
+    for (const x of v) collect(x, a, seen, found);
     return;
   }
-  for (const x of Object.values(v)) detach(x, a, seen);
+  for (const x of Object.values(v)) collect(x, a, seen, found);
 }

@@ -124,13 +124,14 @@ export function rope(c: ForwardContext, x: Tensor, a: RopeArgs): Tensor {
     throw new RuntimeArgumentError("rope", `unsupported rope scaling ${JSON.stringify(requested)}`);
   }
   const scaling = requested as "linear" | "dynamic" | "ntk" | undefined;
-  return ops.rope(x, c.positions(), {
-    theta: a.theta,
-    style,
-    ...(a.dim ? { rotaryDim: a.dim } : {}),
-    ...(scaling ? { scaling: { type: scaling, factor: a.factor ?? 1, ...(a.original ? { originalMaxPositions: a.original } : {}) } } : {}),
-    seqLen: c.offset + c.length,
-  });
+  // Set field by field (no spreads): this runs twice per layer per decoding step.
+  const o: ops.RopeOptions = { theta: a.theta, style, seqLen: c.offset + c.length };
+  if (a.dim) o.rotaryDim = a.dim;
+  if (scaling) {
+    o.scaling = { type: scaling, factor: a.factor ?? 1 };
+    if (a.original) o.scaling.originalMaxPositions = a.original;
+  }
+  return ops.rope(x, c.positions(), o);
 }
 
 // LongRoPE (Phi-3 "longrope", formerly "su"): frequency i is divided by short_factor[i], or by
@@ -240,18 +241,17 @@ export function attention(c: ForwardContext, site: string, q: Tensor, k: Tensor,
   let mask = a.padding === false ? undefined : c.attentionMask;
   if (mask && start > 0) mask = keyColumns(mask, start, start + s);
   if (a.logn !== undefined && a.logn !== null) q = ops.lognScaleQueries(q, start + s - q.shape[2]!, a.logn);
-  return ops.attention(q, keys, values, {
-    ...(a.scale !== undefined && a.scale !== null ? { scale: a.scale } : {}),
-    causal: a.causal ?? false,
-    ...(a.window !== undefined && a.window !== null ? { window: a.window } : {}),
-    queryOffset: s - q.shape[2]!,
-    ...(mask ? { keyPadding: mask } : {}),
-    ...(bias ? { bias } : {}),
-    ...(a.scale_bias ? { biasBeforeScale: true } : {}),
-    ...(a.softcap !== undefined && a.softcap !== null ? { softcap: a.softcap } : {}),
-    ...(segments ? { segments } : {}),
-    ...(cached ? { keyLength: s } : {}),
-  });
+  // Set field by field (no spreads): this runs per layer per decoding step.
+  const o: ops.AttentionOptions = { causal: a.causal ?? false, queryOffset: s - q.shape[2]! };
+  if (a.scale !== undefined && a.scale !== null) o.scale = a.scale;
+  if (a.window !== undefined && a.window !== null) o.window = a.window;
+  if (mask) o.keyPadding = mask;
+  if (bias) o.bias = bias;
+  if (a.scale_bias) o.biasBeforeScale = true;
+  if (a.softcap !== undefined && a.softcap !== null) o.softcap = a.softcap;
+  if (segments) o.segments = segments;
+  if (cached) o.keyLength = s;
+  return ops.attention(q, keys, values, o);
 }
 
 export interface MoeArgs {

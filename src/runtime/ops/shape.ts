@@ -160,13 +160,23 @@ export function splitHeads(x: Tensor, heads: number): Tensor {
   if (!Number.isInteger(heads) || heads <= 0 || hd % heads !== 0) {
     throw new RuntimeShapeError("splitHeads", `a last dim divisible by ${heads} heads`, shapeToString(x.shape));
   }
+  // One token (decoding): the heads are already in order, a copy under the new shape.
+  if (t === 1) return copyAs(x, [b, heads, 1, hd / heads]);
   return permute(new Tensor(x.data, [b, t, heads, hd / heads]), [0, 2, 1, 3]);
+}
+
+/** A copy of x's data under another shape of the same size. */
+function copyAs(x: Tensor, shape: number[]): Tensor {
+  const out = outputFloats(x.data.length);
+  out.set(x.data);
+  return new Tensor(out, shape);
 }
 
 /** [B, H, T, D] → [B, T, H·D]. */
 export function mergeHeads(x: Tensor): Tensor {
   expectRank("mergeHeads", x.shape, 4, "[B, H, T, D]");
   const [b, h, t, d] = x.shape as [number, number, number, number];
+  if (t === 1) return copyAs(x, [b, 1, h * d]);
   const y = permute(x, [0, 2, 1, 3]);
   return new Tensor(y.data, [b, t, h * d]);
 }
