@@ -15,7 +15,7 @@
  * (generation << 16 | next chunk), [7] first column, [8..14] kernel arguments,
  * [15] end column, [16] columns per chunk, [17] chunks run by workers (a statistic).
  * The rest of the block, from TABLE_BYTES on, holds a job's argument table (linear_nt_set's
- * matrices): one job runs at a time, so one table serves them all.
+ * matrices, attend_heads' arguments): one job runs at a time, so one table serves them all.
  */
 import { Worker } from "node:worker_threads";
 import type { KernelModules } from "./kernel-modules.js";

@@ -53,7 +53,8 @@ function observe(m: LinearM, x: Tensor): void {
     if (!observed.includes(m)) observed.push(m);
     return;
   }
-  // The run on the previous input ended: remember it (from the second time on it is the same).
+  // The run on the previous input ended: remember it, unless one from its first module is
+  // remembered already (it is then this one again, or a run that retire() will forget).
   if (observed.length > 1 && !runs.has(observed[0]!)) runs.set(observed[0]!, observed);
   input = x;
   observed = [m];
