@@ -50,6 +50,17 @@ describe("activation arena", () => {
     expect(Array.from(held.data)).toEqual(new Array(8).fill(1));
   });
 
+  it("decoding steps size the block, a prefill does not", () => {
+    const heap = kernels()!.heap;
+    const big = 1 << 19;
+    const inHeap = (step: boolean) => withArena(heap, () => heap.contains(outputFloats(big)), () => [], step);
+    // A prefill asking for 2 MiB leaves the block as it was: the next call cannot take 2 MiB from it.
+    inHeap(false);
+    expect(inHeap(true)).toBe(false);
+    // That step asked for 2 MiB: the next call's block holds it.
+    expect(inHeap(true)).toBe(true);
+  });
+
   it("a call inside a call runs without the arena", () => {
     const heap = kernels()!.heap;
     withArena(heap, () => {

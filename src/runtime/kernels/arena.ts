@@ -11,9 +11,10 @@
  * Outside a forward call (ops called directly, nested calls) no arena is open and ops
  * allocate as before.
  *
- * A call that needs more than the block holds takes the rest from JavaScript memory; the
- * next call gets a block of the size the last one asked for, up to MAX_BYTES (long
- * prefills stay on JavaScript memory beyond that).
+ * A call that needs more than the block holds takes the rest from JavaScript memory. The
+ * block is sized by decoding steps (one token per sequence): the next call gets what the
+ * last step asked for, up to MAX_BYTES. A prefill uses the block as it is and takes the
+ * rest from JavaScript memory, so its large activations do not stay resident in the heap.
  */
 import { Tensor } from "../tensor.js";
 import type { WasmHeap } from "./wasm-heap.js";
@@ -21,8 +22,8 @@ import type { WasmHeap } from "./wasm-heap.js";
 /** A block's alignment: a cache line, so that a vector load never straddles two. */
 const ALIGN_FLOATS = 16;
 const INITIAL_BYTES = 1 << 18;
-/** The largest block: decoding steps of 7B-class models fit; prefill beyond it is left to JavaScript memory. */
-const MAX_BYTES = 8 << 20;
+/** The largest block (a sanity bound: a decoding step of bench-110m asks for ~1.3 MiB). */
+const MAX_BYTES = 64 << 20;
 
 export class ActivationArena {
   private ptr = 0;
@@ -32,12 +33,14 @@ export class ActivationArena {
   private used = 0;
   /** Floats the current call asked for, including what did not fit. */
   private wanted = 0;
+  /** Floats the last decoding step asked for. */
+  private stepWanted = 0;
 
   constructor(readonly heap: WasmHeap) {}
 
-  /** Starts a call: the block is empty (and as large as the last call needed, within MAX_BYTES). */
+  /** Starts a call: the block is empty, and as large as the last decoding step needed (within MAX_BYTES). */
   open(): void {
-    const want = Math.min(MAX_BYTES / 4, Math.max(this.wanted, INITIAL_BYTES / 4));
+    const want = Math.min(MAX_BYTES / 4, Math.max(this.stepWanted, INITIAL_BYTES / 4));
     if (want > this.floatsHeld) {
       if (this.floatsHeld) this.heap.release(this.ptr, this.floatsHeld * 4);
       const p = this.heap.alloc(want * 4);
@@ -47,6 +50,11 @@ export class ActivationArena {
     }
     this.used = 0;
     this.wanted = 0;
+  }
+
+  /** Ends a call; a decoding step's demand sizes the next block. */
+  close(step: boolean): void {
+    if (step) this.stepWanted = this.wanted;
   }
 
   /** `n` uninitialised floats in the block, or undefined when it is full. */
@@ -92,9 +100,10 @@ export function outputFloats(n: number): Float32Array {
 /**
  * Runs `body` (a forward call) with an open arena on `heap`, then (also when it throws)
  * detaches from the arena every tensor that `escapes()` reaches. A call inside another
- * runs without one (what escapes it is not what escapes the outer call).
+ * runs without one (what escapes it is not what escapes the outer call). `step`: the call
+ * is a decoding step (one token per sequence), whose demand sizes the block.
  */
-export function withArena<T>(heap: WasmHeap | undefined, body: () => T, escapes: () => unknown[]): T {
+export function withArena<T>(heap: WasmHeap | undefined, body: () => T, escapes: () => unknown[], step = true): T {
   if (!heap || active) {
     const outer = active;
     active = undefined;
@@ -113,6 +122,7 @@ export function withArena<T>(heap: WasmHeap | undefined, body: () => T, escapes:
     return body();
   } finally {
     active = undefined;
+    a.close(step);
     detachAll(escapes(), a);
   }
 }

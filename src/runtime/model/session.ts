@@ -73,7 +73,7 @@ export class ModelSession {
       // Activations in the kernels' heap; what outlives the call is copied out of it.
       withArena(kernels()?.heap, () => {
         output = this.root.forward!(this.instance, this.cfg, ctx, inputs);
-      }, () => [output, ctx.emitted, ctx.state]);
+      }, () => [output, ctx.emitted, ctx.state], t <= 1);
     } finally {
       ctx.lastPositionHeads = undefined;
     }
