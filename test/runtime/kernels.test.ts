@@ -320,6 +320,10 @@ describe("worker threads", () => {
     ["linearInOut x[9, 300] · W[300, 517]", () => ops.linearInOut(randomTensor([9, 300], 16), randomTensor([300, 517], 17), randomTensor([517], 18))],
     ["batched matmul [3, 40, 64] · [64, 130]", () => ops.matmul(randomTensor([3, 40, 64], 19), randomTensor([64, 130], 20))],
     ["SiLU over 300,001 elements", () => ops.silu(randomTensor([300_001], 21, 8))],
+    // One query per head against 300 cached keys (decoding, grouped kv heads), and a causal prefill of two sequences.
+    ["attention q[1, 6, 1, 48] over 300 of 400 cached keys, 2 kv heads", () =>
+      ops.attention(randomTensor([1, 6, 1, 48], 22), toSharedMemory(randomTensor([1, 2, 400, 48], 23)), toSharedMemory(randomTensor([1, 2, 400, 48], 24)), { causal: true, keyLength: 300 })],
+    ["causal attention q, k, v [2, 4, 16, 32]", () => ops.attention(randomTensor([2, 4, 16, 32], 25), randomTensor([2, 4, 16, 32], 26), randomTensor([2, 4, 16, 32], 27), { causal: true })],
   ];
   for (const [name, run] of cases) {
     it(`${name}: 2 and 3 threads give the single thread's result`, () => {

@@ -39,6 +39,18 @@ export function setActivationHeap(get: () => WasmHeap | undefined): void {
 /** Heap blocks owned by open scopes, in allocation order: a scope's own are a suffix. */
 const owned: { ptr: number; bytes: number }[] = [];
 let depth = 0;
+/**
+ * Changes whenever a scope opens, closes or sweeps: what an op computed ahead in the current
+ * scope (shared-input.ts) is valid only while it is unchanged, since a close or a sweep may
+ * free blocks no variable holds yet.
+ */
+let epoch = 0;
+
+/** The current scope epoch (see `epoch`), or 0 outside scopes. */
+export function scopeEpoch(): number {
+  return depth === 0 ? 0 : epoch;
+}
+
 /** The last forward call's result, lent to its caller until the next call begins. */
 let lent: { ptr: number; bytes: number }[] = [];
 
@@ -79,6 +91,7 @@ export class ActivationScope {
     // A new forward call: the previous one's lent output is no longer valid.
     if (depth === 0) releaseLent();
     depth++;
+    epoch++;
   }
 
   /**
@@ -90,6 +103,7 @@ export class ActivationScope {
     if (!this.open) return value;
     this.open = false;
     depth--;
+    epoch++;
     if (owned.length === this.mark) return value;
     const heap = heapOf();
     const mine = owned.splice(this.mark);
@@ -127,6 +141,7 @@ export class ActivationScope {
    */
   sweep(live: unknown[]): void {
     if (!this.open || owned.length === this.mark) return;
+    epoch++;
     const heap = heapOf();
     if (!heap) return;
     const seen = new Set<unknown>();

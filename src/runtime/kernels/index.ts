@@ -8,11 +8,16 @@ import { availableParallelism } from "node:os";
 import { Tensor } from "../tensor.js";
 import { DeferredTensor } from "../weights/deferred.js";
 import { PackedTensor } from "../weights/packed.js";
-import { compileKernels, findKernelDir, findRelaxedDir, type KernelModules } from "./kernel-modules.js";
+import { compileKernels, findKernelDir, findRelaxedDir, type KernelModules, type KernelName } from "./kernel-modules.js";
 import { ThreadPool, type KernelFn } from "./thread-pool.js";
 import { WasmHeap } from "./wasm-heap.js";
-import { POOL_KERNELS } from "./worker-source.js";
+import { COMPOSED_SOURCE, POOL_KERNELS } from "./worker-source.js";
 import { setActivationHeap } from "./activation-scope.js";
+
+// The very kernels the workers compose (one source for both sides, as the claiming protocol).
+const composedKernels = new Function(`${COMPOSED_SOURCE}; return composedKernels;`)() as (
+  kernels: readonly KernelFn[], memory: WebAssembly.Memory, exportOf: (module: KernelName, name: string) => unknown,
+) => KernelFn[];
 
 export { compileKernels, findKernelDir, findRelaxedDir, KERNEL_NAMES, type KernelModules, type KernelName } from "./kernel-modules.js";
 export { WasmHeap } from "./wasm-heap.js";
@@ -48,6 +53,7 @@ function instantiate(modules: KernelModules, origin: string, simd: Kernels["simd
   const h = sharedHeap();
   const imports = { env: { memory: h.memory } };
   const local = POOL_KERNELS.map(([m, f]) => new WebAssembly.Instance(modules[m], imports).exports[f] as KernelFn);
+  local.push(...composedKernels(local, h.memory, (m, f) => new WebAssembly.Instance(modules[m], imports).exports[f]));
   return { heap: h, pool: new ThreadPool(h, modules, local), modules, origin, simd };
 }
 

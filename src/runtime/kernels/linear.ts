@@ -9,9 +9,11 @@
 import { Tensor } from "../tensor.js";
 import { PackedTensor } from "../weights/packed.js";
 import { kernels, partsFor } from "./index.js";
+import { heapActivation } from "./activation-scope.js";
 import { Staging } from "./staging.js";
 import { Q8_BLOCK, x16ScalesOffset } from "../weights/formats.js";
-import { OP_DEQUANT_Q8, OP_ENCODE_X16, OP_LINEAR_NT, OP_LINEAR_NT_BF16, OP_LINEAR_Q8, OP_LINEAR_Q8X16, OP_MATMUL_NN } from "./thread-pool.js";
+import { OP_DEQUANT_Q8, OP_ENCODE_X16, OP_LINEAR_NT, OP_LINEAR_NT_BF16, OP_LINEAR_NT_SET, OP_LINEAR_Q8, OP_LINEAR_Q8X16, OP_MATMUL_NN, TABLE_BYTES } from "./thread-pool.js";
+import { DeferredTensor } from "../weights/deferred.js";
 
 export function linearKernel(x: Tensor, w: Tensor, b?: Tensor): Tensor | undefined {
   if (w.shape.length !== 2) return undefined;
@@ -127,4 +129,48 @@ function product(op: number, x: Tensor, w: Float32Array | Uint8Array, b: Tensor 
   } finally {
     st.release();
   }
+}
+
+/** Matrices one linear_nt_set job takes at most. */
+const SET_MAX = 16;
+
+/**
+ * y_i = x·W_iᵀ + b_i for float32 matrices W_i [out_i, in] sharing x, in one pool job
+ * (linear_nt_set), bit for bit what linearKernel computes for each: inside a forward call's
+ * activation scope, with every operand in the heap; undefined otherwise (the caller then
+ * takes them one by one).
+ */
+export function linearSetKernel(x: Tensor, ws: readonly Tensor[], bs: readonly (Tensor | undefined)[]): Tensor[] | undefined {
+  const k = kernels();
+  if (!k || ws.length > SET_MAX || !k.heap.contains(x.data)) return undefined;
+  const inDim = x.shape[x.shape.length - 1]!;
+  for (let i = 0; i < ws.length; i++) {
+    const w = ws[i]!;
+    if (w instanceof PackedTensor || w.shape.length !== 2 || w.shape[1] !== inDim || !operandsFit(x, bs[i], inDim, w.shape[0]!)) return undefined;
+    // A deferred weight still in its file is read by linearKernel's first use, not here.
+    if ((w instanceof DeferredTensor && !w.resident) || !k.heap.contains(w.data) || (bs[i] && !k.heap.contains(bs[i]!.data))) return undefined;
+  }
+  const rows = x.data.length / inDim;
+  if (rows === 0) return undefined;
+  const table = k.pool.table;
+  const out: Tensor[] = [];
+  let end = 0;
+  for (let i = 0; i < ws.length; i++) {
+    const w = ws[i]!;
+    const outDim = w.shape[0]!;
+    const y = heapActivation(rows * outDim);
+    if (!y) return undefined;
+    const e = i * 5;
+    table[e] = w.data.byteOffset;
+    table[e + 1] = bs[i] ? bs[i]!.data.byteOffset : 0;
+    table[e + 2] = y.byteOffset;
+    table[e + 3] = outDim;
+    table[e + 4] = end;
+    end += Math.ceil(outDim / 8) * 8;
+    const shape = x.shape.slice();
+    shape[shape.length - 1] = outDim;
+    out.push(new Tensor(y, shape));
+  }
+  k.pool.run(OP_LINEAR_NT_SET, [TABLE_BYTES, ws.length, x.data.byteOffset, rows, inDim, 0, 0], 0, end, partsFor(rows * inDim * end), 8);
+  return out;
 }

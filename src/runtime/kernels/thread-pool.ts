@@ -14,13 +14,19 @@
  * [4] failure flag, [5] pool epoch (workers of an older pool exit), [6] chunk counter
  * (generation << 16 | next chunk), [7] first column, [8..14] kernel arguments,
  * [15] end column, [16] columns per chunk, [17] chunks run by workers (a statistic).
+ * The rest of the block, from TABLE_BYTES on, holds a job's argument table (linear_nt_set's
+ * matrices, attend_heads' arguments): one job runs at a time, so one table serves them all.
  */
 import { Worker } from "node:worker_threads";
 import type { KernelModules } from "./kernel-modules.js";
-import type { WasmHeap } from "./wasm-heap.js";
+import { CONTROL_BYTES, type WasmHeap } from "./wasm-heap.js";
 import { CLAIM_SOURCE, CONTROL_INTS, WORKER_SOURCE } from "./worker-source.js";
 
-export { OP_DEQUANT_Q8, OP_ENCODE_X16, OP_LINEAR_NT, OP_LINEAR_NT_BF16, OP_LINEAR_Q8, OP_LINEAR_Q8X16, OP_MATMUL_NN, OP_SILU } from "./worker-source.js";
+export { OP_ATTEND_HEADS, OP_DEQUANT_Q8, OP_ENCODE_X16, OP_LINEAR_NT, OP_LINEAR_NT_BF16, OP_LINEAR_NT_SET, OP_LINEAR_Q8, OP_LINEAR_Q8X16, OP_MATMUL_NN, OP_SILU } from "./worker-source.js";
+
+/** Byte address of the argument table in the control block, and its size in ints. */
+export const TABLE_BYTES = 1024;
+const TABLE_INTS = (CONTROL_BYTES - TABLE_BYTES) / 4;
 
 /** A kernel entry point: seven arguments, then the column range [lo, hi). */
 export type KernelFn = (a0: number, a1: number, a2: number, a3: number, a4: number, a5: number, a6: number, lo: number, hi: number) => void;
@@ -37,6 +43,10 @@ const claimChunks = new Function(`${CLAIM_SOURCE}; return claimChunks;`)() as Cl
 
 export class ThreadPool {
   private readonly ctl: Int32Array;
+  /** The argument table of the next job (at byte address TABLE_BYTES in the shared memory). */
+  readonly table: Int32Array;
+  /** The same table read as float32 (a job's float arguments). */
+  readonly tableFloats: Float32Array;
   private readonly workers: Worker[] = [];
   private readonly epoch: number;
 
@@ -46,6 +56,8 @@ export class ThreadPool {
     private readonly local: readonly KernelFn[],
   ) {
     this.ctl = new Int32Array(heap.memory.buffer, 0, CONTROL_INTS);
+    this.table = new Int32Array(heap.memory.buffer, TABLE_BYTES, TABLE_INTS);
+    this.tableFloats = new Float32Array(heap.memory.buffer, TABLE_BYTES, TABLE_INTS);
     this.epoch = Atomics.add(this.ctl, 5, 1) + 1;
   }
 

@@ -46,7 +46,8 @@ export class WasmHeap {
 
   /** Whether `a` is a view of this memory (then its byteOffset is its wasm address). */
   contains(a: ArrayBufferView): boolean {
-    return this.buffers.has(a.buffer);
+    const b = a.buffer;
+    return b === this.current || this.buffers.has(b);
   }
 
   /** Bytes reserved from the memory so far (high-water mark of the allocator). */

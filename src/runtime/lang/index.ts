@@ -11,6 +11,7 @@ import { lstmApply } from "./recurrent.js";
 import { keySegments } from "./segments.js";
 import { KvCache, keyColumns } from "../model/kv-cache.js";
 import { asFloat, keepsIds } from "./ids.js";
+import { applyLinear } from "./shared-input.js";
 
 export { segment_ids } from "./segments.js";
 export { add_ids, sub_ids, mul_ids } from "./ids.js";
@@ -123,13 +124,14 @@ export function rope(c: ForwardContext, x: Tensor, a: RopeArgs): Tensor {
     throw new RuntimeArgumentError("rope", `unsupported rope scaling ${JSON.stringify(requested)}`);
   }
   const scaling = requested as "linear" | "dynamic" | "ntk" | undefined;
-  return ops.rope(x, c.positions(), {
-    theta: a.theta,
-    style,
-    ...(a.dim ? { rotaryDim: a.dim } : {}),
-    ...(scaling ? { scaling: { type: scaling, factor: a.factor ?? 1, ...(a.original ? { originalMaxPositions: a.original } : {}) } } : {}),
-    seqLen: c.offset + c.length,
-  });
+  // Set field by field (no spreads): this runs twice per layer per decoding step.
+  const o: ops.RopeOptions = { theta: a.theta, style, seqLen: c.offset + c.length };
+  if (a.dim) o.rotaryDim = a.dim;
+  if (scaling) {
+    o.scaling = { type: scaling, factor: a.factor ?? 1 };
+    if (a.original) o.scaling.originalMaxPositions = a.original;
+  }
+  return ops.rope(x, c.positions(), o);
 }
 
 // LongRoPE (Phi-3 "longrope", formerly "su"): frequency i is divided by short_factor[i], or by
@@ -239,18 +241,17 @@ export function attention(c: ForwardContext, site: string, q: Tensor, k: Tensor,
   let mask = a.padding === false ? undefined : c.attentionMask;
   if (mask && start > 0) mask = keyColumns(mask, start, start + s);
   if (a.logn !== undefined && a.logn !== null) q = ops.lognScaleQueries(q, start + s - q.shape[2]!, a.logn);
-  return ops.attention(q, keys, values, {
-    ...(a.scale !== undefined && a.scale !== null ? { scale: a.scale } : {}),
-    causal: a.causal ?? false,
-    ...(a.window !== undefined && a.window !== null ? { window: a.window } : {}),
-    queryOffset: s - q.shape[2]!,
-    ...(mask ? { keyPadding: mask } : {}),
-    ...(bias ? { bias } : {}),
-    ...(a.scale_bias ? { biasBeforeScale: true } : {}),
-    ...(a.softcap !== undefined && a.softcap !== null ? { softcap: a.softcap } : {}),
-    ...(segments ? { segments } : {}),
-    ...(cached ? { keyLength: s } : {}),
-  });
+  // Set field by field (no spreads): this runs per layer per decoding step.
+  const o: ops.AttentionOptions = { causal: a.causal ?? false, queryOffset: s - q.shape[2]! };
+  if (a.scale !== undefined && a.scale !== null) o.scale = a.scale;
+  if (a.window !== undefined && a.window !== null) o.window = a.window;
+  if (mask) o.keyPadding = mask;
+  if (bias) o.bias = bias;
+  if (a.scale_bias) o.biasBeforeScale = true;
+  if (a.softcap !== undefined && a.softcap !== null) o.softcap = a.softcap;
+  if (segments) o.segments = segments;
+  if (cached) o.keyLength = s;
+  return ops.attention(q, keys, values, o);
 }
 
 export interface MoeArgs {
@@ -312,6 +313,7 @@ export function apply(m: PrimitiveModule, x: Tensor | IntTensor, c?: ForwardCont
   if (c?.lastPositionHeads?.has(m) && x instanceof Tensor && x.shape.length === 3 && x.shape[1]! > 1) {
     x = ops.slice(x, 1, x.shape[1]! - 1, x.shape[1]!);
   }
+  if (m.kind === "Linear" && x instanceof Tensor) return applyLinear(m, x);
   return callPrimitive(m, x);
 }
 
@@ -344,10 +346,21 @@ export function emit(c: ForwardContext, name: string, index: number | undefined,
   c.emit(name, index ?? listPosition(modulePath), t);
 }
 
+/** listPosition by path: module paths are few and every decoding step asks again. */
+const listPositions = new Map<string, number | undefined>();
+
 /** The first numeric segment of a module path (`model.layers.2.mlp` → 2), if any. */
 function listPosition(path: string): number | undefined {
-  for (const segment of path.split(".")) if (/^\d+$/.test(segment)) return Number(segment);
-  return undefined;
+  if (listPositions.has(path)) return listPositions.get(path);
+  let found: number | undefined;
+  for (const segment of path.split(".")) {
+    if (/^\d+$/.test(segment)) {
+      found = Number(segment);
+      break;
+    }
+  }
+  listPositions.set(path, found);
+  return found;
 }
 
 // Ids in float arithmetic (`ids * 0.5`) are their values as floats.

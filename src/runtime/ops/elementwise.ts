@@ -99,7 +99,7 @@ function isTrailingOf(inner: readonly number[], outer: readonly number[]): boole
 
 export function map(x: Tensor, f: (v: number) => number): Tensor {
   const src = x.data;
-  const out = new Float32Array(src.length);
+  const out = activationArray(src.length);
   for (let i = 0; i < src.length; i++) out[i] = f(src[i]!);
   return new Tensor(out, [...x.shape]);
 }
@@ -136,14 +136,14 @@ const geluTanhScalar = (v: number): number =>
 // The activations of every model's MLP get loops of their own (see arithRepeating).
 export function sigmoid(x: Tensor): Tensor {
   const src = x.data;
-  const out = new Float32Array(src.length);
+  const out = activationArray(src.length);
   for (let i = 0; i < src.length; i++) out[i] = sigmoidScalar(src[i]!);
   return new Tensor(out, [...x.shape]);
 }
 
 export function relu(x: Tensor): Tensor {
   const src = x.data;
-  const out = new Float32Array(src.length);
+  const out = activationArray(src.length);
   for (let i = 0; i < src.length; i++) out[i] = src[i]! > 0 ? src[i]! : 0;
   return new Tensor(out, [...x.shape]);
 }
@@ -156,7 +156,7 @@ export function silu(x: Tensor): Tensor {
 /** silu in TypeScript (fallback and test reference): x/(1 + e^−x), as PyTorch computes it. */
 export function siluPlain(x: Tensor): Tensor {
   const src = x.data;
-  const out = new Float32Array(src.length);
+  const out = activationArray(src.length);
   for (let i = 0; i < src.length; i++) {
     const v = src[i]!;
     out[i] = v / (1 + Math.exp(-v));
@@ -167,7 +167,7 @@ export function siluPlain(x: Tensor): Tensor {
 /** Exact GELU, x·Φ(x) via erf (PyTorch `gelu`, approximate="none"). */
 export function gelu(x: Tensor): Tensor {
   const src = x.data;
-  const out = new Float32Array(src.length);
+  const out = activationArray(src.length);
   for (let i = 0; i < src.length; i++) out[i] = geluScalar(src[i]!);
   return new Tensor(out, [...x.shape]);
 }
@@ -175,7 +175,7 @@ export function gelu(x: Tensor): Tensor {
 /** Tanh-approximate GELU (HF `gelu_new`, `gelu_pytorch_tanh`). */
 export function geluTanh(x: Tensor): Tensor {
   const src = x.data;
-  const out = new Float32Array(src.length);
+  const out = activationArray(src.length);
   for (let i = 0; i < src.length; i++) out[i] = geluTanhScalar(src[i]!);
   return new Tensor(out, [...x.shape]);
 }

@@ -51,7 +51,7 @@ export function layerNorm(x: Tensor, weight: Tensor | undefined, bias: Tensor | 
   const c = lastDimOf("layerNorm", x);
   const w = checkParam("layerNorm", "weight", weight, c);
   const b = checkParam("layerNorm", "bias", bias, c);
-  const out = new Float32Array(x.data.length);
+  const out = activationArray(x.data.length);
   for (let o = 0; o < out.length; o += c) standardize(x.data, out, o, c, eps, w, b, 0);
   return new Tensor(out, [...x.shape]);
 }

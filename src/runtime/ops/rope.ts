@@ -38,6 +38,25 @@ export interface RopeOptions {
   attentionScaling?: number;
 }
 
+/**
+ * ropeInvFreq remembered per (base, dim): every layer's q and k of every step ask for the
+ * same one. Read-only (never handed out); dynamic scaling's bases change with the length,
+ * so the memory is bounded.
+ */
+const invFreqMemo = new Map<string, Float32Array>();
+const INV_FREQ_MEMO_SIZE = 64;
+
+function memoInvFreq(base: number, dim: number): Float32Array {
+  const key = `${base}/${dim}`;
+  let inv = invFreqMemo.get(key);
+  if (!inv) {
+    if (invFreqMemo.size >= INV_FREQ_MEMO_SIZE) invFreqMemo.clear();
+    inv = ropeInvFreq(base, dim);
+    invFreqMemo.set(key, inv);
+  }
+  return inv;
+}
+
 /** HF LlamaDynamicNTKScalingRotaryEmbedding's rescaled base, with torch's float32 roundings. */
 function dynamicBase(theta: number, dim: number, factor: number, seqLen: number, original: number): number {
   const grown = f(f(f(f(factor) * seqLen) / original) - f(factor - 1));
@@ -57,11 +76,11 @@ function inverseFrequencies(opts: RopeOptions, rd: number, seqLen: number): Floa
       throw new RuntimeArgumentError("rope", "dynamic scaling needs scaling.originalMaxPositions");
     }
     if (seqLen > s.originalMaxPositions) {
-      return ropeInvFreq(dynamicBase(opts.theta, rd, s.factor, seqLen, s.originalMaxPositions), rd);
+      return memoInvFreq(dynamicBase(opts.theta, rd, s.factor, seqLen, s.originalMaxPositions), rd);
     }
   }
-  if (s?.type === "ntk") return ropeInvFreq(opts.theta * Math.pow(s.factor, rd / (rd - 2)), rd);
-  return ropeInvFreq(opts.theta, rd);
+  if (s?.type === "ntk") return memoInvFreq(opts.theta * Math.pow(s.factor, rd / (rd - 2)), rd);
+  return memoInvFreq(opts.theta, rd);
 }
 
 /** Positions as a [Bp, T] table with Bp = 1 (shared) or B. */

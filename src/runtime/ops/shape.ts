@@ -39,7 +39,8 @@ export function permute(x: Tensor, perm: readonly number[]): Tensor {
   const outShape = axes.map((a) => x.shape[a]!);
   const src = axes.map((a) => inStrides[a]!);
   const out = activationArray(x.size);
-  if (out.length === 0 || rank === 0) {
+  if (out.length === 0 || rank === 0 || keepsOrder(x.shape, axes)) {
+    // Only axes of size 1 move (head split/merge of one token): the data is unchanged.
     out.set(x.data);
     return new Tensor(out, outShape);
   }
@@ -62,6 +63,17 @@ export function permute(x: Tensor, perm: readonly number[]): Tensor {
     }
   }
   return new Tensor(out, outShape);
+}
+
+/** Whether the axes longer than 1 keep their relative order under `axes`. */
+function keepsOrder(shape: readonly number[], axes: readonly number[]): boolean {
+  let last = -1;
+  for (const a of axes) {
+    if (shape[a]! === 1) continue;
+    if (a < last) return false;
+    last = a;
+  }
+  return true;
 }
 
 export function transpose(x: Tensor, dimA: number, dimB: number): Tensor {
@@ -148,13 +160,23 @@ export function splitHeads(x: Tensor, heads: number): Tensor {
   if (!Number.isInteger(heads) || heads <= 0 || hd % heads !== 0) {
     throw new RuntimeShapeError("splitHeads", `a last dim divisible by ${heads} heads`, shapeToString(x.shape));
   }
+  // One token (decoding): the heads are already in order, a copy under the new shape.
+  if (t === 1) return copyAs(x, [b, heads, 1, hd / heads]);
   return permute(new Tensor(x.data, [b, t, heads, hd / heads]), [0, 2, 1, 3]);
+}
+
+/** A copy of x's data under another shape of the same size. */
+function copyAs(x: Tensor, shape: number[]): Tensor {
+  const out = activationArray(x.data.length);
+  out.set(x.data);
+  return new Tensor(out, shape);
 }
 
 /** [B, H, T, D] → [B, T, H·D]. */
 export function mergeHeads(x: Tensor): Tensor {
   expectRank("mergeHeads", x.shape, 4, "[B, H, T, D]");
   const [b, h, t, d] = x.shape as [number, number, number, number];
+  if (t === 1) return copyAs(x, [b, 1, h * d]);
   const y = permute(x, [0, 2, 1, 3]);
   return new Tensor(y.data, [b, t, h * d]);
 }
