@@ -65,9 +65,13 @@ export function activationArray(n: number): Float32Array {
   return heapActivation(n) ?? new Float32Array(n);
 }
 
-/** An uninitialised heap block of `n` floats owned by the innermost scope; undefined outside scopes, on the TypeScript kernels or with a full heap. */
-export function heapActivation(n: number): Float32Array | undefined {
-  if (depth === 0 || n < MIN_HEAP_FLOATS) return undefined;
+/**
+ * An uninitialised heap block of `n` floats owned by the innermost scope; undefined outside
+ * scopes, on the TypeScript kernels, with a full heap, or below `minFloats` (a kernel that
+ * must write into the heap, such as a set job, asks for any size).
+ */
+export function heapActivation(n: number, minFloats = MIN_HEAP_FLOATS): Float32Array | undefined {
+  if (depth === 0 || n < minFloats) return undefined;
   const heap = heapOf();
   if (!heap) return undefined;
   const p = heap.alloc(n * 4);

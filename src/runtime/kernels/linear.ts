@@ -158,7 +158,7 @@ export function linearSetKernel(x: Tensor, ws: readonly Tensor[], bs: readonly (
   for (let i = 0; i < ws.length; i++) {
     const w = ws[i]!;
     const outDim = w.shape[0]!;
-    const y = heapActivation(rows * outDim);
+    const y = heapActivation(rows * outDim, 1);
     if (!y) return undefined;
     const e = i * 5;
     table[e] = w.data.byteOffset;
