@@ -71,9 +71,16 @@ function lastJson(out: string, what: string): Record<string, unknown> {
 
 const ompEnv = (threads: number): NodeJS.ProcessEnv => ({ ...process.env, OMP_NUM_THREADS: String(threads), OMP_PROC_BIND: "false" });
 
+/**
+ * Where the C decoder's weights live: `file`, memory-mapped from the flattened file as
+ * llama2.c does (the page cache maps much of it with 2 MiB pages), or `small`, copied into
+ * anonymous memory on 4 KiB pages, the page size a wasm heap gets (c-decode.c's C_DECODE_PAGES).
+ */
+export type ReferencePages = "file" | "small";
+
 /** The C decoder at `threads` threads: warm-up round, then 3 rounds of the protocol (prompt fed one token at a time). */
-export function runReference(tools: ReferenceTools, threads: number): ReferenceRun {
-  const j = lastJson(run(tools.decoder, [tools.flat], ompEnv(threads)), "the C reference");
+export function runReference(tools: ReferenceTools, threads: number, pages: ReferencePages = "file"): ReferenceRun {
+  const j = lastJson(run(tools.decoder, [tools.flat], { ...ompEnv(threads), C_DECODE_PAGES: pages }), "the C reference");
   return { decode_tok_s: j.decode_tok_s as number[], prompt_one_by_one_tok_s: j.prompt_one_by_one_tok_s as number[] };
 }
 
@@ -90,10 +97,15 @@ export function runProbe(tools: ReferenceTools, threads: number): Bandwidth {
   return { huge: j.read_gb_s as number[], small: j.read_gb_s_4k_pages as number[] };
 }
 
-/** The extra fields of a bench line measured with --reference. */
-export function referenceFields(archc: Record<string, unknown>, ref: ReferenceRun, bandwidth: Bandwidth): Record<string, unknown> {
+/**
+ * The extra fields of a bench line measured with --reference: the C decoder as shipped
+ * (`ref`), the same decoder with its weights on 4 KiB pages (`refSmall`: the like-for-like
+ * comparison, since nothing in Node can give the wasm heap huge pages), and the bandwidth probe.
+ */
+export function referenceFields(archc: Record<string, unknown>, ref: ReferenceRun, refSmall: ReferenceRun, bandwidth: Bandwidth): Record<string, unknown> {
   const round = (x: number) => Math.round(x * 1000) / 1000;
   const refDecode = median(ref.decode_tok_s);
+  const refSmallDecode = median(refSmall.decode_tok_s);
   const ours = Number(archc.decode_tok_s_median);
   const bytes = Number(archc.decode_bytes_per_token);
   const gbs = median(bandwidth.huge);
@@ -104,6 +116,8 @@ export function referenceFields(archc: Record<string, unknown>, ref: ReferenceRu
   return {
     reference: { impl: "c-decode (scripts/bench-reference, float32)", decode_tok_s: ref.decode_tok_s, decode_tok_s_median: refDecode, prompt_one_by_one_tok_s: ref.prompt_one_by_one_tok_s },
     decode_ratio_vs_reference: round(ours / refDecode),
+    reference_4k_pages: { decode_tok_s: refSmall.decode_tok_s, decode_tok_s_median: refSmallDecode },
+    decode_ratio_vs_reference_4k_pages: round(ours / refSmallDecode),
     read_bandwidth_gb_s: bandwidth.huge,
     read_bandwidth_gb_s_median: gbs,
     decode_bandwidth_bound_tok_s: round(bound),

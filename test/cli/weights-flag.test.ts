@@ -72,6 +72,10 @@ describe("bench --reference", () => {
     const ref = line.reference as { decode_tok_s: number[]; decode_tok_s_median: number };
     expect(ref.decode_tok_s).toHaveLength(3);
     expect(line.decode_ratio_vs_reference).toBeCloseTo(Number(line.decode_tok_s_median) / ref.decode_tok_s_median, 2);
+    // The same decoder with its weights on 4 KiB pages (C_DECODE_PAGES=small), its own rounds.
+    const small = line.reference_4k_pages as { decode_tok_s: number[]; decode_tok_s_median: number };
+    expect(small.decode_tok_s).toHaveLength(3);
+    expect(line.decode_ratio_vs_reference_4k_pages).toBeCloseTo(Number(line.decode_tok_s_median) / small.decode_tok_s_median, 2);
     expect(line.read_bandwidth_gb_s as number[]).toHaveLength(5);
     expect(Number(line.read_bandwidth_gb_s_median)).toBeGreaterThan(0);
     expect(line.read_bandwidth_4k_pages_gb_s as number[]).toHaveLength(5);

@@ -4,7 +4,7 @@
  * an empty tensor, a full heap).
  */
 import { Tensor } from "../tensor.js";
-import { kernels, partsFor } from "./index.js";
+import { callerExport, kernels, partsFor } from "./index.js";
 import { Staging } from "./staging.js";
 import { OP_SILU } from "./thread-pool.js";
 
@@ -29,8 +29,6 @@ export function siluKernel(x: Tensor): Tensor | undefined {
 
 type ArithExport = (a: number, b: number, y: number, op: number, a4: number, a5: number, a6: number, i0: number, i1: number) => void;
 
-let arithCached: { arith: ArithExport; origin: WebAssembly.Module } | undefined;
-
 /** Elements below which the TypeScript loop is as fast as staging the operands into the heap. */
 const MIN_ARITH_ELEMENTS = 1 << 14;
 
@@ -45,17 +43,14 @@ export function arithKernel(op: keyof typeof ARITH_OPS, a: Float32Array, b: Floa
   const n = a.length;
   const k = kernels();
   if (!k || n < MIN_ARITH_ELEMENTS || b.length !== n) return undefined;
-  if (!arithCached || arithCached.origin !== k.modules.activation) {
-    const instance = new WebAssembly.Instance(k.modules.activation, { env: { memory: k.heap.memory } });
-    arithCached = { arith: instance.exports.arith as ArithExport, origin: k.modules.activation };
-  }
+  const arith = callerExport<ArithExport>("activation", "arith")!;
   const st = new Staging(k.heap);
   try {
     const ap = st.input(a);
     const bp = st.input(b);
     const yp = st.result(n);
     if (st.failed) return undefined;
-    arithCached.arith(ap, bp, yp, ARITH_OPS[op], 0, 0, 0, 0, n);
+    arith(ap, bp, yp, ARITH_OPS[op], 0, 0, 0, 0, n);
     return st.take(yp, n);
   } finally {
     st.release();

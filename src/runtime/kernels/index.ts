@@ -83,6 +83,24 @@ export function kernels(): Kernels | undefined {
 // Activations made inside a forward call's scope go to the kernels' heap (activation-scope.ts).
 setActivationHeap(() => kernels()?.heap);
 
+/** Instances of kernel modules for the calling thread, per loaded kernel set (see `callerExport`). */
+const callerInstances = new WeakMap<Kernels, Map<KernelName, WebAssembly.Instance>>();
+
+/**
+ * Export `name` of kernel module `module`, instantiated once per kernel set on the calling
+ * thread, for kernels that are not pool jobs (RMSNorm, RoPE, elementwise arithmetic: a few
+ * microseconds each); undefined on the TypeScript kernels.
+ */
+export function callerExport<F>(module: KernelName, name: string): F | undefined {
+  const k = kernels();
+  if (!k) return undefined;
+  let instances = callerInstances.get(k);
+  if (!instances) callerInstances.set(k, (instances = new Map()));
+  let instance = instances.get(module);
+  if (!instance) instances.set(module, (instance = new WebAssembly.Instance(k.modules[module], { env: { memory: k.heap.memory } })));
+  return instance.exports[name] as F;
+}
+
 /** Switches to the given modules (tests build them in memory), or to the TypeScript kernels with null. */
 export function useKernels(modules: KernelModules | null, origin = "memory", simd: Kernels["simd"] = "plain"): void {
   state?.pool.close();

@@ -5,26 +5,15 @@
  * TypeScript loop should answer instead (no wasm, an empty tensor, a full heap).
  */
 import { Tensor } from "../tensor.js";
-import { kernels } from "./index.js";
+import { callerExport, kernels } from "./index.js";
 import { Staging } from "./staging.js";
 
 type RmsNormExport = (x: number, w: number, y: number, rows: number, c: number, eps: number, offset: number) => void;
 
-let cached: { rmsNorm: RmsNormExport; origin: WebAssembly.Module } | undefined;
-
-function rmsNormFn(): RmsNormExport | undefined {
-  const k = kernels();
-  if (!k) return undefined;
-  if (!cached || cached.origin !== k.modules.norm) {
-    const instance = new WebAssembly.Instance(k.modules.norm, { env: { memory: k.heap.memory } });
-    cached = { rmsNorm: instance.exports.rms_norm as RmsNormExport, origin: k.modules.norm };
-  }
-  return cached.rmsNorm;
-}
 
 /** x [..., c] normalised over its last dim; w [c] (already checked by the caller) or none. */
 export function rmsNormKernel(x: Tensor, c: number, w: Float32Array | undefined, eps: number, offset: number): Tensor | undefined {
-  const f = rmsNormFn();
+  const f = callerExport<RmsNormExport>("norm", "rms_norm");
   const n = x.data.length;
   if (!f || n === 0) return undefined;
   const heap = kernels()!.heap;

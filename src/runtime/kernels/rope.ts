@@ -4,22 +4,11 @@
  * calling thread. Returns undefined when the TypeScript loop should answer instead (no
  * wasm, half not a multiple of 4, an empty tensor, a full heap).
  */
-import { kernels } from "./index.js";
+import { callerExport, kernels } from "./index.js";
 import { Staging } from "./staging.js";
 
 type RopeHalfExport = (x: number, cos: number, sin: number, out: number, blocks: number, t: number, d: number, half: number) => void;
 
-let cached: { ropeHalf: RopeHalfExport; origin: WebAssembly.Module } | undefined;
-
-function ropeHalfFn(): RopeHalfExport | undefined {
-  const k = kernels();
-  if (!k) return undefined;
-  if (!cached || cached.origin !== k.modules.rope) {
-    const instance = new WebAssembly.Instance(k.modules.rope, { env: { memory: k.heap.memory } });
-    cached = { ropeHalf: instance.exports.rope_half as RopeHalfExport, origin: k.modules.rope };
-  }
-  return cached.ropeHalf;
-}
 
 /**
  * x [B, H, T, D] rotated by cos, sin [Bp, T, half] (Bp = 1: shared by the batch, or B):
@@ -27,7 +16,7 @@ function ropeHalfFn(): RopeHalfExport | undefined {
  */
 export function ropeHalfKernel(x: Float32Array, cos: Float32Array, sin: Float32Array, shape: readonly [number, number, number, number], half: number, positionRows: number): Float32Array | undefined {
   const [b, h, t, d] = shape;
-  const f = ropeHalfFn();
+  const f = callerExport<RopeHalfExport>("rope", "rope_half");
   if (!f || half % 4 !== 0 || x.length === 0) return undefined;
   const heap = kernels()!.heap;
   const st = new Staging(heap);
