@@ -339,6 +339,21 @@ describe("worker threads", () => {
     });
   }
 
+  it("a decode-shaped product is bit for bit the same on 1, 2 and 3 threads (chunk edges on multiples of 8)", async () => {
+    const x = randomTensor([1, 1000], 31);
+    const w = toSharedMemory(randomTensor([999, 1000], 32));
+    setThreads(1);
+    const one = Array.from(ops.linear(x, w).data);
+    for (const n of [2, 3]) {
+      setThreads(n);
+      ops.linear(x, w);
+      // Once the workers are up they take chunks; every cut must give the same bits.
+      await new Promise((r) => setTimeout(r, 200));
+      for (let i = 0; i < 5; i++) expect(Array.from(ops.linear(x, w).data)).toEqual(one);
+    }
+    setThreads(threadsBefore);
+  });
+
   it("workers take chunks of the jobs", async () => {
     setThreads(2);
     const x = randomTensor([1, 1000], 23);

@@ -13,7 +13,8 @@
  * Control block (Int32): [0] job generation, [1] chunks done, [2] kernel, [3] chunks,
  * [4] failure flag, [5] pool epoch (workers of an older pool exit), [6] chunk counter
  * (generation << 16 | next chunk), [7] first column, [8..14] kernel arguments,
- * [15] end column, [16] columns per chunk, [17] chunks run by workers (a statistic).
+ * [15] end column, [16] columns per big chunk, [17] chunks run by workers (a statistic),
+ * [18] big chunks (they come first), [19] columns per chunk after them.
  * The rest of the block, from TABLE_BYTES on, holds a job's argument table (linear_nt_set's
  * matrices, attend_heads' arguments): one job runs at a time, so one table serves them all.
  */
@@ -31,15 +32,48 @@ const TABLE_INTS = (CONTROL_BYTES - TABLE_BYTES) / 4;
 /** A kernel entry point: seven arguments, then the column range [lo, hi). */
 export type KernelFn = (a0: number, a1: number, a2: number, a3: number, a4: number, a5: number, a6: number, lo: number, hi: number) => void;
 
-/** Atomics.load iterations before sleeping: a few hundred microseconds. */
-const SPIN = 1 << 16;
+/**
+ * Milliseconds a thread spins on the control block before it sleeps in Atomics.wait. By the
+ * clock, not by a count of loads: optimized, 2^16 loads took ~20 µs, shorter than the
+ * serial JavaScript between two jobs of a decode step, so the worker slept between most
+ * jobs and woke ~50–300 µs into the next one (jobs of bench-15m take 30–60 µs).
+ */
+const SPIN_MS = 1;
+/** Atomics.load iterations the calling thread spins for the other threads' last chunks (~20 µs). */
+const FINISH_SPIN = 1 << 16;
+/**
+ * Longest sleep in Atomics.wait before looking at the control block again. A bound, not a
+ * poll: a 2-thread bench-110m run at main 5d7a9da hung with both threads asleep in
+ * Atomics.wait (a wake-up lost, plausibly because the two threads' views of the control
+ * block come from different buffer objects of the grown wasm memory); a worker that misses
+ * one leaves every chunk to the calling thread until the next job that does wake it.
+ */
+const WAIT_MS = 2;
+/** The same bound for an idle worker (longer: an idle pool wakes 100 times a second). */
+const WORKER_WAIT_MS = 10;
 /** Chunks per thread: enough to even out uneven progress, few enough to keep claims cheap. */
 const CHUNKS_PER_THREAD = 4;
 const MAX_CHUNKS = 0xffff;
 
+
 type Claim = (ctl: Int32Array, kernels: readonly KernelFn[], gen: number, worker: boolean) => void;
 // The very function the workers run (one source of truth for the claiming protocol).
 const claimChunks = new Function(`${CLAIM_SOURCE}; return claimChunks;`)() as Claim;
+
+/**
+ * How a job of `n` columns is cut: first `big` chunks of `bigSize` columns (about half the
+ * job, one chunk a thread: long runs of rows for the kernel's streams), then chunks of
+ * `size` columns (sizes multiples of `align`), small enough that the threads finish close
+ * together even when one starts late or the OS takes its core for a while.
+ */
+export function chunking(n: number, threads: number, align: number): { big: number; bigSize: number; size: number; chunks: number } {
+  const fit = (cols: number, parts: number) => Math.max(align, Math.ceil(cols / parts / align) * align);
+  const bigSize = fit(n, 2 * threads);
+  const big = Math.min(threads, Math.floor(n / bigSize));
+  const rest = n - big * bigSize;
+  const size = rest > 0 ? fit(rest, Math.min(MAX_CHUNKS - big, threads * CHUNKS_PER_THREAD)) : bigSize;
+  return { big, bigSize, size, chunks: big + Math.ceil(rest / size) };
+}
 
 export class ThreadPool {
   private readonly ctl: Int32Array;
@@ -75,7 +109,7 @@ export class ThreadPool {
     while (this.workers.length < threads - 1) {
       const w = new Worker(WORKER_SOURCE, {
         eval: true,
-        workerData: { memory: this.heap.memory, modules: this.modules, spin: SPIN, epoch: this.epoch, generation: Atomics.load(this.ctl, 0) },
+        workerData: { memory: this.heap.memory, modules: this.modules, spinMs: SPIN_MS, waitMs: WORKER_WAIT_MS, epoch: this.epoch, generation: Atomics.load(this.ctl, 0) },
       });
       // Idle workers sleep in Atomics.wait; they must not keep the process alive.
       w.unref();
@@ -93,9 +127,7 @@ export class ThreadPool {
       return;
     }
     this.ensure(threads);
-    const wanted = Math.min(MAX_CHUNKS, threads * CHUNKS_PER_THREAD);
-    const size = Math.max(align, Math.ceil((hi - lo) / wanted / align) * align);
-    const chunks = Math.ceil((hi - lo) / size);
+    const { big, bigSize, size, chunks } = chunking(hi - lo, threads, align);
     const c = this.ctl;
     const gen = (c[0]! + 1) | 0;
     c[1] = 0;
@@ -105,18 +137,22 @@ export class ThreadPool {
     c[7] = lo;
     for (let i = 0; i < 7; i++) c[8 + i] = args[i]!;
     c[15] = hi;
-    c[16] = size;
+    c[16] = bigSize;
+    c[18] = big;
+    c[19] = size;
     Atomics.store(c, 6, (gen & 0xffff) << 16);
     Atomics.store(c, 0, gen);
     Atomics.notify(c, 0);
     claimChunks(c, this.local, gen, false);
     // What is left are chunks other threads claimed and are still running.
     let n = 0;
+    // A short spin only: a thread still running a chunk here may be one the OS descheduled,
+    // and on a machine with as many cores as threads spinning on keeps it off the core.
     for (;;) {
       const done = Atomics.load(c, 1);
       if (done === chunks) break;
-      if (++n > SPIN) {
-        Atomics.wait(c, 1, done);
+      if (++n > FINISH_SPIN) {
+        Atomics.wait(c, 1, done, WAIT_MS);
         n = 0;
       }
     }

@@ -101,8 +101,9 @@ export const CLAIM_SOURCE = `function claimChunks(ctl, kernels, gen, worker) {
     if (c >= ctl[3]) return;
     if (Atomics.compareExchange(ctl, 6, w, w + 1) !== w) continue;
     try {
-      const lo = ctl[7] + c * ctl[16];
-      const hi = Math.min(ctl[15], lo + ctl[16]);
+      const big = ctl[18];
+      const lo = c < big ? ctl[7] + c * ctl[16] : ctl[7] + big * ctl[16] + (c - big) * ctl[19];
+      const hi = Math.min(ctl[15], lo + (c < big ? ctl[16] : ctl[19]));
       kernels[ctl[2]](ctl[8], ctl[9], ctl[10], ctl[11], ctl[12], ctl[13], ctl[14], lo, hi);
     } catch (e) {
       Atomics.store(ctl, 4, 1);
@@ -115,7 +116,7 @@ export const CLAIM_SOURCE = `function claimChunks(ctl, kernels, gen, worker) {
 export const WORKER_SOURCE = `
 "use strict";
 const { workerData } = require("node:worker_threads");
-const { memory, modules, spin, epoch } = workerData;
+const { memory, modules, spinMs, waitMs, epoch } = workerData;
 const ctl = new Int32Array(memory.buffer, 0, ${CONTROL_INTS});
 let kernels;
 try {
@@ -130,11 +131,17 @@ ${CLAIM_SOURCE}
 ${COMPOSED_SOURCE}
 let seen = workerData.generation;
 while (kernels) {
+  // Spin for spinMs by the clock (read every 256 loads: it costs more than a load), then
+  // sleep; a sleep times out after waitMs in case its wake-up was lost.
   let n = 0;
+  let since = 0;
+  let asleep = false;
   while (Atomics.load(ctl, 0) === seen) {
-    if (++n > spin) {
-      Atomics.wait(ctl, 0, seen);
-      n = 0;
+    if (asleep) Atomics.wait(ctl, 0, seen, waitMs);
+    else if ((++n & 255) === 0) {
+      const now = performance.now();
+      if (!since) since = now;
+      else if (now - since > spinMs) asleep = true;
     }
   }
   seen = Atomics.load(ctl, 0);
