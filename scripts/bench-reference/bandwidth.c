@@ -19,19 +19,14 @@
 #include <sys/mman.h>
 #include <time.h>
 
+#include "anon-pages.h"
+
 #define LANES 64
 
 static double now(void) {
   struct timespec t;
   clock_gettime(CLOCK_MONOTONIC, &t);
   return t.tv_sec + t.tv_nsec * 1e-9;
-}
-
-static float *pages(size_t bytes, int advice) {
-  float *a = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (a == MAP_FAILED) return NULL;
-  madvise(a, bytes, advice);
-  return a;
 }
 
 // One timed pass: GB/s of summing a[0, n); the sum goes to *sink so nothing is optimised away.

@@ -24,6 +24,9 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "anon-pages.h"
+#include "c-matvec.h"
+
 typedef struct { int dim, hidden, layers, heads, kv_heads, vocab, seq; } Config;
 
 static const float *emb, *rms_att, *wq, *wk, *wv, *wo, *rms_ffn, *w1, *w2, *w3, *rms_final, *wcls;
@@ -41,16 +44,6 @@ static void rmsnorm(float *o, const float *in, const float *w, int n) {
   for (int i = 0; i < n; i++) ss += in[i] * in[i];
   ss = 1.0f / sqrtf(ss / n + 1e-5f);
   for (int i = 0; i < n; i++) o[i] = w[i] * (ss * in[i]);
-}
-
-// out[d] = W[d, n] · v[n]
-static void matvec(float *out, const float *v, const float *w, int n, int d) {
-#pragma omp parallel for
-  for (int i = 0; i < d; i++) {
-    float s = 0;
-    for (int j = 0; j < n; j++) s += w[(size_t)i * n + j] * v[j];
-    out[i] = s;
-  }
 }
 
 // Hugging Face RoPE: the two halves of each head rotate together.
@@ -141,17 +134,16 @@ int main(int argc, char **argv) {
   if (fd < 0 || fstat(fd, &st)) return perror(argv[1]), 1;
   const char *base = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
   if (base == MAP_FAILED) return perror(argv[1]), 1;
-  const char *pages = getenv("C_DECODE_PAGES");
-  if (!pages || !*pages) pages = "file";
-  if (strcmp(pages, "small") == 0 || strcmp(pages, "huge") == 0) {
+  const char *where = getenv("C_DECODE_PAGES");
+  if (!where || !*where) where = "file";
+  if (strcmp(where, "small") == 0 || strcmp(where, "huge") == 0) {
     size_t huge = (size_t)2 << 20, bytes = ((size_t)st.st_size + huge - 1) / huge * huge;
-    char *anon = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (anon == MAP_FAILED) return perror("mmap"), 1;
-    madvise(anon, bytes, pages[0] == 'h' ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
+    char *anon = (char *)pages(bytes, where[0] == 'h' ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
+    if (!anon) return perror("mmap"), 1;
     memcpy(anon, base, st.st_size);
     munmap((void *)base, st.st_size);
     base = anon;
-  } else if (strcmp(pages, "file") != 0) {
+  } else if (strcmp(where, "file") != 0) {
     return fprintf(stderr, "C_DECODE_PAGES must be file, small or huge\n"), 2;
   }
   memcpy(&c, base, sizeof c);
@@ -176,6 +168,6 @@ int main(int argc, char **argv) {
   round_(&pt);  // warm-up (whole round: the weights are mmapped and must be paged in)
   for (int i = 0; i < 3; i++) r[i] = round_(&pr[i]);
   printf("{\"impl\":\"c-decode (llama2.c style)\",\"pages\":\"%s\",\"prompt_one_by_one_tok_s\":[%.2f,%.2f,%.2f],\"decode_tok_s\":[%.2f,%.2f,%.2f]}\n",
-         pages, pr[0], pr[1], pr[2], r[0], r[1], r[2]);
+         where, pr[0], pr[1], pr[2], r[0], r[1], r[2]);
   return 0;
 }

@@ -24,15 +24,8 @@ static double cpu(void) {
   return t.tv_sec + t.tv_nsec * 1e-9;
 }
 
-// c-decode.c's matvec: out[d] = W[d, n] · v[n].
-static void matvec(float *out, const float *v, const float *w, int n, int d) {
-#pragma omp parallel for
-  for (int i = 0; i < d; i++) {
-    float s = 0;
-    for (int j = 0; j < n; j++) s += w[(size_t)i * n + j] * v[j];
-    out[i] = s;
-  }
-}
+// c-decode.c's matvec, the very same loop.
+#include "c-matvec.h"
 
 static int cmp(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;

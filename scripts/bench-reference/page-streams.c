@@ -25,19 +25,14 @@
 #include <sys/mman.h>
 #include <time.h>
 
+#include "anon-pages.h"
+
 enum { NONE, PREFETCH, LOAD };
 
 static double cpu(void) {
   struct timespec t;
   clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
   return t.tv_sec + t.tv_nsec * 1e-9;
-}
-
-static float *pages(size_t bytes, int advice) {
-  float *a = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (a == MAP_FAILED) return NULL;
-  madvise(a, bytes, advice);
-  return a;
 }
 
 // One timed pass: GB/s of summing n floats of a as `streams` runs, with `ahead` bytes of

@@ -26,10 +26,10 @@ function fail(message: string, hint?: string): never {
   throw new UsageError(hint ? `${message} (${hint})` : message);
 }
 
-/** The folder holding c-decode.c, bandwidth.c and flatten.mjs. */
+/** The folder holding c-decode.c, bandwidth.c, the headers they include, and flatten.mjs. */
 function sourceDir(path: string): string {
   const dir = existsSync(path) && statSync(path).isDirectory() ? path : dirname(path);
-  for (const f of ["c-decode.c", "bandwidth.c", "flatten.mjs"]) {
+  for (const f of ["c-decode.c", "bandwidth.c", "c-matvec.h", "anon-pages.h", "flatten.mjs"]) {
     if (!existsSync(join(dir, f))) fail(`--reference ${path}: no ${f} in ${dir}`, "name scripts/bench-reference (or its c-decode.c)");
   }
   return dir;
