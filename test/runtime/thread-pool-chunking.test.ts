@@ -3,6 +3,7 @@
 // a column's result does not depend on the cut), not against the formula itself.
 import { describe, expect, it } from "vitest";
 import { chunking } from "../../src/runtime/kernels/thread-pool.js";
+import { MAX_CHUNKS } from "../../src/runtime/kernels/worker-source.js";
 
 describe("thread pool chunking", () => {
   it("tiles [0, n) with aligned chunks, big ones first, the rest no larger", () => {
@@ -23,7 +24,7 @@ describe("thread pool chunking", () => {
             expect(lastStart).toBeLessThan(n);
             expect(lastStart + size).toBeGreaterThanOrEqual(n);
           }
-          expect(chunks).toBeLessThanOrEqual(0xffff);
+          expect(chunks).toBeLessThanOrEqual(MAX_CHUNKS);
         }
       }
     }
@@ -36,8 +37,11 @@ describe("thread pool chunking", () => {
     expect(chunking(32000, 2, 8)).toEqual({ big: 2, bigSize: 8000, size: 2000, chunks: 10 });
   });
 
-  it("stays within the 16-bit chunk counter on a huge job", () => {
-    const { chunks } = chunking(1 << 30, 40000, 1);
-    expect(chunks).toBeLessThanOrEqual(0xffff);
+  it("stays within the claim word's 10-bit chunk index (1023 chunks) on a huge job and many threads", () => {
+    for (const threads of [204, 205, 1000, 40000]) {
+      const { big, bigSize, size, chunks } = chunking(1 << 30, threads, 1);
+      expect(chunks).toBeLessThanOrEqual(1023);
+      expect(big * bigSize + (chunks - big) * size).toBeGreaterThanOrEqual(1 << 30);
+    }
   });
 });

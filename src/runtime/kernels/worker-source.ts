@@ -5,8 +5,66 @@
  * `claimChunks` is shared verbatim with the calling thread.
  */
 
-/** Int32 slots of the control block (see thread-pool.ts for the layout). */
-export const CONTROL_INTS = 32;
+/**
+ * Int32 slots of the control block (at address 0 of the shared memory; see thread-pool.ts
+ * for the protocol). Both sides read this one table: the worker source embeds the numbers.
+ */
+export const SLOT = {
+  /** Job generation: bumped for every job (and by close()); idle workers wait on it. */
+  GEN: 0,
+  /** Chunks of the current job counted done; the caller waits on it. */
+  DONE: 1,
+  OP: 2,
+  /** Chunks of the current job (written atomically: claimers compare against it). */
+  CHUNKS: 3,
+  /** Set when a kernel threw (a wasm trap) on any thread. */
+  FAILED: 4,
+  /** Pool epoch: workers of an older pool exit. */
+  EPOCH: 5,
+  /** The claim word: the job's tag << CHUNK_BITS | the next chunk to claim. */
+  CLAIM: 6,
+  /** First column of the job. */
+  LO: 7,
+  /** Seven kernel arguments, 8..14. */
+  ARGS: 8,
+  /** End column of the job. */
+  HI: 15,
+  /** Columns per big chunk (they come first). */
+  BIG_SIZE: 16,
+  /** Chunks run by workers (a statistic). */
+  WORKER_CHUNKS: 17,
+  /** Big chunks. */
+  BIG: 18,
+  /** Columns per chunk after the big ones. */
+  SIZE: 19,
+  /** Worker slots handed out so far (a worker's slot is this modulo MAX_WORKER_SLOTS). */
+  NEXT_WORKER: 20,
+} as const;
+
+/** Low bits of the claim word: the chunk index. The other 22 bits tag the job. */
+export const CHUNK_BITS = 10;
+export const CHUNK_MASK = (1 << CHUNK_BITS) - 1;
+/** Chunks a job is cut into at most (the index CHUNK_MASK itself means "none left"). */
+export const MAX_CHUNKS = CHUNK_MASK;
+export const TAG_MASK = (1 << (32 - CHUNK_BITS)) - 1;
+/** Int32 index of the chunk marks: mark[c] = the claim word of chunk c once it is done. */
+export const MARKS = 64;
+/** Int32 index of the worker slots, WORKER_SLOT_INTS each: what a worker holds, its state, its OS thread. */
+export const WORKER_SLOTS = MARKS + CHUNK_MASK + 1;
+export const WORKER_SLOT_INTS = 4;
+export const MAX_WORKER_SLOTS = 256;
+/** Fields of a worker slot. */
+export const WORKER = {
+  /** The claim word of the chunk the worker is claiming or running (written before its claim). */
+  HOLD: 0,
+  STATE: 1,
+  /** Linux thread id of the worker (0 where /proc/thread-self is not there). */
+  TID: 2,
+} as const;
+/** Worker states: starting, claiming jobs, gone (its loop ended), failed to instantiate the kernels. */
+export const WORKER_STATE = { STARTING: 0, RUNNING: 1, GONE: 2, FAILED_START: 3 } as const;
+/** Int32 slots of the control block that the pool and its workers view. */
+export const CONTROL_INTS = WORKER_SLOTS + MAX_WORKER_SLOTS * WORKER_SLOT_INTS;
 
 /**
  * The kernels a pool job can run, by op number (the index): module and export name. The
@@ -85,39 +143,61 @@ export const COMPOSED_SOURCE = `function composedKernels(kernels, memory, export
 
 export const OP_LINEAR_NT_SET = POOL_KERNELS.length;
 export const OP_ATTEND_HEADS = POOL_KERNELS.length + 1;
+/** Kernel names by op number, for messages. */
+export const OP_NAMES: readonly string[] = [...POOL_KERNELS.map(([, f]) => f), "linear_nt_set", "attend_heads"];
 
 /**
- * Claims chunks of job `gen` until none is left, running `kernels[op]` on each. The chunk
- * counter (slot 6) carries the job's generation in its high 16 bits, so a thread that
- * wakes late for a finished job claims nothing; a claimed chunk keeps its job (and so the
- * arguments) alive until it is counted done (slot 1).
+ * Claims chunks of job `gen` until none is left, running `kernels[op]` on each (the
+ * protocol is described in thread-pool.ts). `hold` is the claiming worker's HOLD slot (−1
+ * for the calling thread): the chunk it is about to claim is written there first, so that
+ * if the worker dies the calling thread knows which chunk to redo. `runChunk` is the one
+ * place a chunk index becomes a column range.
  */
-export const CLAIM_SOURCE = `function claimChunks(ctl, kernels, gen, worker) {
-  const tag = gen & 0xffff;
+export const CLAIM_SOURCE = `function runChunk(ctl, kernels, c) {
+  try {
+    const big = ctl[${SLOT.BIG}];
+    const lo = c < big ? ctl[${SLOT.LO}] + c * ctl[${SLOT.BIG_SIZE}] : ctl[${SLOT.LO}] + big * ctl[${SLOT.BIG_SIZE}] + (c - big) * ctl[${SLOT.SIZE}];
+    const hi = Math.min(ctl[${SLOT.HI}], lo + (c < big ? ctl[${SLOT.BIG_SIZE}] : ctl[${SLOT.SIZE}]));
+    kernels[ctl[${SLOT.OP}]](ctl[${SLOT.ARGS}], ctl[${SLOT.ARGS + 1}], ctl[${SLOT.ARGS + 2}], ctl[${SLOT.ARGS + 3}], ctl[${SLOT.ARGS + 4}], ctl[${SLOT.ARGS + 5}], ctl[${SLOT.ARGS + 6}], lo, hi);
+  } catch (e) {
+    Atomics.store(ctl, ${SLOT.FAILED}, 1);
+  }
+}
+function claimChunks(ctl, kernels, gen, hold) {
+  const tag = gen & ${TAG_MASK};
   for (;;) {
-    const w = Atomics.load(ctl, 6);
-    if ((w >>> 16) !== tag) return;
-    const c = w & 0xffff;
-    if (c >= ctl[3]) return;
-    if (Atomics.compareExchange(ctl, 6, w, w + 1) !== w) continue;
-    try {
-      const big = ctl[18];
-      const lo = c < big ? ctl[7] + c * ctl[16] : ctl[7] + big * ctl[16] + (c - big) * ctl[19];
-      const hi = Math.min(ctl[15], lo + (c < big ? ctl[16] : ctl[19]));
-      kernels[ctl[2]](ctl[8], ctl[9], ctl[10], ctl[11], ctl[12], ctl[13], ctl[14], lo, hi);
-    } catch (e) {
-      Atomics.store(ctl, 4, 1);
-    }
-    if (worker) Atomics.add(ctl, 17, 1);
-    if (Atomics.add(ctl, 1, 1) + 1 === ctl[3]) Atomics.notify(ctl, 1);
+    const w = Atomics.load(ctl, ${SLOT.CLAIM});
+    if ((w >>> ${CHUNK_BITS}) !== tag) return;
+    const c = w & ${CHUNK_MASK};
+    const chunks = Atomics.load(ctl, ${SLOT.CHUNKS});
+    if (c >= chunks) return;
+    if (hold >= 0) Atomics.store(ctl, hold, w);
+    if (Atomics.compareExchange(ctl, ${SLOT.CLAIM}, w, w + 1) !== w) continue;
+    runChunk(ctl, kernels, c);
+    Atomics.store(ctl, ${MARKS} + c, w);
+    if (hold >= 0) Atomics.add(ctl, ${SLOT.WORKER_CHUNKS}, 1);
+    if (Atomics.add(ctl, ${SLOT.DONE}, 1) + 1 === chunks) Atomics.notify(ctl, ${SLOT.DONE});
   }
 }`;
 
 export const WORKER_SOURCE = `
 "use strict";
 const { workerData } = require("node:worker_threads");
-const { memory, modules, spinMs, waitMs, epoch } = workerData;
+const { memory, modules, spinMs, waitMs, epoch, slot } = workerData;
 const ctl = new Int32Array(memory.buffer, 0, ${CONTROL_INTS});
+const mine = ${WORKER_SLOTS} + slot * ${WORKER_SLOT_INTS};
+${CLAIM_SOURCE}
+${COMPOSED_SOURCE}
+// The OS thread's id, so that the calling thread can tell that this thread is gone even
+// when it was terminated without running another line of JavaScript (Linux only).
+function osThreadId() {
+  try {
+    return Number(require("node:fs").readlinkSync("/proc/thread-self").split("/").pop()) || 0;
+  } catch (e) {
+    return 0;
+  }
+}
+Atomics.store(ctl, mine + ${WORKER.TID}, osThreadId());
 let kernels;
 try {
   const imports = { env: { memory } };
@@ -127,25 +207,34 @@ try {
   // Claim nothing: the calling thread runs every chunk of every job itself.
   kernels = undefined;
 }
-${CLAIM_SOURCE}
-${COMPOSED_SOURCE}
-let seen = workerData.generation;
-while (kernels) {
-  // Spin for spinMs by the clock (read every 256 loads: it costs more than a load), then
-  // sleep; a sleep times out after waitMs in case its wake-up was lost.
-  let n = 0;
-  let since = 0;
-  let asleep = false;
-  while (Atomics.load(ctl, 0) === seen) {
-    if (asleep) Atomics.wait(ctl, 0, seen, waitMs);
-    else if ((++n & 255) === 0) {
-      const now = performance.now();
-      if (!since) since = now;
-      else if (now - since > spinMs) asleep = true;
+if (!kernels) Atomics.store(ctl, mine + ${WORKER.STATE}, ${WORKER_STATE.FAILED_START});
+else {
+  Atomics.store(ctl, mine + ${WORKER.STATE}, ${WORKER_STATE.RUNNING});
+  try {
+    let seen = workerData.generation;
+    for (;;) {
+      // Spin for spinMs by the clock (read every 256 loads: it costs more than a load), then
+      // sleep; a sleep times out after waitMs (a bound, in case a wake-up is ever lost).
+      let n = 0;
+      let since = 0;
+      let asleep = false;
+      while (Atomics.load(ctl, ${SLOT.GEN}) === seen) {
+        if (asleep) Atomics.wait(ctl, ${SLOT.GEN}, seen, waitMs);
+        else if ((++n & 255) === 0) {
+          const now = performance.now();
+          if (!since) since = now;
+          else if (now - since > spinMs) asleep = true;
+        }
+      }
+      seen = Atomics.load(ctl, ${SLOT.GEN});
+      if (Atomics.load(ctl, ${SLOT.EPOCH}) !== epoch) break;
+      claimChunks(ctl, kernels, seen, mine + ${WORKER.HOLD});
     }
+  } finally {
+    // Whatever ended the loop (a new epoch, or an exception outside a chunk), this thread
+    // claims nothing more: say so, and wake a caller waiting for chunks.
+    Atomics.store(ctl, mine + ${WORKER.STATE}, ${WORKER_STATE.GONE});
+    Atomics.notify(ctl, ${SLOT.DONE});
   }
-  seen = Atomics.load(ctl, 0);
-  if (Atomics.load(ctl, 5) !== epoch) break;
-  claimChunks(ctl, kernels, seen, true);
 }
 `;
