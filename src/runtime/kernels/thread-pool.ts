@@ -37,10 +37,13 @@
  * cores) hit it within ~60,000 jobs every time. Now the claim word is closed before any
  * field changes and CHUNKS is read atomically, so a claim of a finished job fails; the
  * tag has 22 bits (an ABA on the claim word needs a thread stalled between two adjacent
- * atomics for 4 million jobs), and a DONE past CHUNKS throws instead of waiting. Heap
- * growth does not move the control block (shared memory grows in place, and every view of
- * the first page stays valid), and several pools on one heap are kept apart by the epoch
- * and by worker slots handed out from one counter; neither showed a race.
+ * atomics for 4 million jobs), and a DONE past CHUNKS throws instead of waiting. Reviewed
+ * and found sound: heap growth (shared memory grows in place, so every view of the first
+ * page, in any thread, stays valid, and Atomics.wait/notify meet on the same address);
+ * `ensure()` starting a worker between jobs (it starts from the current GEN and can claim
+ * only through the claim word, whatever job it wakes into); `c[DONE] = 0` (every add of
+ * the previous job happened before the caller saw DONE reach CHUNKS); several pools on one
+ * heap (workers of an older epoch exit, and worker slots come from one counter).
  */
 import { existsSync } from "node:fs";
 import { Worker } from "node:worker_threads";
