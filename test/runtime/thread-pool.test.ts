@@ -2,6 +2,7 @@
 // (and so a control block) and a pool of its own. Kernels that misbehave on the workers
 // only (hang, trap) are small .wat modules that stand in for linear.wat; the calling
 // thread's kernels are JavaScript written here, so the right answer is known exactly.
+import { existsSync } from "node:fs";
 import type { Worker } from "node:worker_threads";
 import { beforeAll, describe, expect, it } from "vitest";
 import { WasmHeap, type KernelModules } from "../../src/runtime/kernels/index.js";
@@ -94,7 +95,8 @@ describe("thread pool", () => {
     }
   }, 60_000);
 
-  it("redoes on the calling thread the chunk of a worker terminated in the middle of it", async () => {
+  // The calling thread sees a terminated worker's OS thread gone from /proc (Linux); elsewhere it waits for the stall limit.
+  it.skipIf(!existsSync("/proc/thread-self"))("redoes on the calling thread the chunk of a worker terminated in the middle of it", async () => {
     const heap = new WasmHeap();
     const entered = heap.allocArray(16)!;
     const flags = new Int32Array(heap.memory.buffer, entered.byteOffset, 2);

@@ -187,16 +187,19 @@ export class ThreadPool {
     return tid > 0 && !existsSync(`/proc/self/task/${tid}`);
   }
 
+  /** Drops worker `i` (known gone); one that never started means its successors would not either. */
+  private forget(i: number): void {
+    const [w] = this.workers.splice(i, 1);
+    if (this.state(w!) === WORKER_STATE.FAILED_START) this.startFailed = true;
+    else this.restarts++;
+    void w!.thread.terminate();
+  }
+
   /** Drops workers whose loop has ended (between jobs: they hold no chunk), then starts the missing ones. */
   private ensure(threads: number): void {
     for (let i = this.workers.length - 1; i >= 0; i--) {
-      const w = this.workers[i]!;
-      const s = this.state(w);
-      if (s !== WORKER_STATE.GONE && s !== WORKER_STATE.FAILED_START) continue;
-      if (s === WORKER_STATE.FAILED_START) this.startFailed = true;
-      else this.restarts++;
-      this.workers.splice(i, 1);
-      void w.thread.terminate();
+      const s = this.state(this.workers[i]!);
+      if (s === WORKER_STATE.GONE || s === WORKER_STATE.FAILED_START) this.forget(i);
     }
     if (this.closed || this.startFailed || this.restarts > MAX_RESTARTS) return;
     while (this.workers.length < threads - 1) {
@@ -334,10 +337,8 @@ export class ThreadPool {
     for (let i = holds.length - 1; i >= 0; i--) {
       const h = holds[i]!;
       if (!gone[i] || (h >>> CHUNK_BITS === tag && (h & CHUNK_MASK) < chunks && Atomics.load(c, MARKS + (h & CHUNK_MASK)) !== h)) continue;
-      const [w] = this.workers.splice(i, 1);
-      void w!.thread.terminate();
+      this.forget(i);
       this.lost++;
-      this.restarts++;
     }
   }
 
