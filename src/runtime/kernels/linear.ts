@@ -117,18 +117,35 @@ function product(op: number, x: Tensor, w: Float32Array | Uint8Array, b: Tensor 
   if (!k || !operandsFit(x, b, inDim, outDim)) return undefined;
   const rows = x.data.length / inDim;
   if (rows === 0) return undefined;
-  const st = new Staging(k.heap);
+  const parts = partsFor(rows * inDim * outDim);
+  const heap = k.heap;
+  // A decoding step's operands are all in the heap, and its result an activation of the open scope: nothing to stage.
+  if (heap.contains(x.data) && heap.contains(w) && (!b || heap.contains(b.data))) {
+    const y = heapActivation(rows * outDim);
+    if (y) {
+      k.pool.run(op, [x.data.byteOffset, w.byteOffset, b ? b.data.byteOffset : 0, y.byteOffset, rows, inDim, outDim], 0, outDim, parts, align);
+      return new Tensor(y, withLastDim(x.shape, outDim));
+    }
+  }
+  const st = new Staging(heap);
   try {
     const xp = st.input(x.data);
     const wp = st.input(w);
     const bp = b ? st.input(b.data) : 0;
     const yp = st.result(rows * outDim);
     if (st.failed) return undefined;
-    k.pool.run(op, [xp, wp, bp, yp, rows, inDim, outDim], 0, outDim, partsFor(rows * inDim * outDim), align);
-    return new Tensor(st.take(yp, rows * outDim), [...x.shape.slice(0, -1), outDim]);
+    k.pool.run(op, [xp, wp, bp, yp, rows, inDim, outDim], 0, outDim, parts, align);
+    return new Tensor(st.take(yp, rows * outDim), withLastDim(x.shape, outDim));
   } finally {
     st.release();
   }
+}
+
+/** `shape` with its last dim replaced by `last` (a product's output shape). */
+function withLastDim(shape: readonly number[], last: number): number[] {
+  const out = shape.slice();
+  out[out.length - 1] = last;
+  return out;
 }
 
 /** Matrices one linear_nt_set job takes at most. */
@@ -167,9 +184,7 @@ export function linearSetKernel(x: Tensor, ws: readonly Tensor[], bs: readonly (
     table[e + 3] = outDim;
     table[e + 4] = end;
     end += Math.ceil(outDim / 8) * 8;
-    const shape = x.shape.slice();
-    shape[shape.length - 1] = outDim;
-    out.push(new Tensor(y, shape));
+    out.push(new Tensor(y, withLastDim(x.shape, outDim)));
   }
   k.pool.run(OP_LINEAR_NT_SET, [TABLE_BYTES, ws.length, x.data.byteOffset, rows, inDim, 0, 0], 0, end, partsFor(rows * inDim * end), 8);
   return out;

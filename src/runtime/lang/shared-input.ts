@@ -28,17 +28,22 @@ const runs = new WeakMap<LinearM, Run>();
 let input: Tensor | undefined;
 let observed: LinearM[] = [];
 
-/** Results computed ahead for the rest of a run, valid in scope epoch `call` for `x` only. */
-let ahead: { call: number; x: Tensor; run: Run; results: Map<LinearM, Tensor> } | undefined;
+/**
+ * Results computed ahead for the rest of a run (results[i] is run.modules[i]'s, undefined
+ * once taken), valid in scope epoch `call` for `x` only; `left` counts those not taken.
+ */
+let ahead: { call: number; x: Tensor; run: Run; results: (Tensor | undefined)[]; left: number } | undefined;
 
 /** y = x·Wᵀ + b of a Linear module, with the rest of its run when one was learned. */
 export function applyLinear(m: LinearM, x: Tensor): Tensor {
   observe(m, x);
   const call = scopeEpoch();
   if (ahead && ahead.x === x && ahead.call === call) {
-    const r = ahead.results.get(m);
+    const i = ahead.run.modules.indexOf(m);
+    const r = i > 0 ? ahead.results[i] : undefined;
     if (r) {
-      ahead.results.delete(m);
+      ahead.results[i] = undefined;
+      ahead.left--;
       return r;
     }
   }
@@ -47,9 +52,7 @@ export function applyLinear(m: LinearM, x: Tensor): Tensor {
     const ys = linearSetKernel(x, run.weights, run.biases);
     if (ys) {
       retire();
-      const results = new Map<LinearM, Tensor>();
-      for (let i = 1; i < run.modules.length; i++) results.set(run.modules[i]!, ys[i]!);
-      ahead = { call, x, run, results };
+      ahead = { call, x, run, results: ys, left: ys.length - 1 };
       return ys[0]!;
     }
   }
@@ -72,6 +75,6 @@ function observe(m: LinearM, x: Tensor): void {
 
 /** Drops the results computed ahead; a run whose results went unused is forgotten. */
 function retire(): void {
-  if (ahead && ahead.results.size > 0) runs.delete(ahead.run.modules[0]!);
+  if (ahead && ahead.left > 0) runs.delete(ahead.run.modules[0]!);
   ahead = undefined;
 }
