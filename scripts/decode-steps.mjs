@@ -1,8 +1,9 @@
 // Decode alone, for profiling the per-token cost (node --cpu-prof scripts/decode-steps.mjs …):
 // loads a checkpoint the way `archc bench`'s measuring process does, prefills the protocol's
 // prompt, then times greedy single-token steps (the forward call and the argmax) and prints
-// µs per token, wall and CPU (every thread). Against the built dist/ of this checkout, or of
-// another (--root DIR) for A/B runs.
+// µs per token: wall, CPU (every thread) and this thread's time on a CPU (Linux: what other
+// processes' load inflates least). Against the built dist/ of this checkout, or of another
+// (--root DIR) for A/B runs. The first rounds run while V8 still optimises: take several.
 //   node scripts/decode-steps.mjs CKPT_DIR [--threads N] [--steps N] [--rounds N] [--root DIR] [--profile FILE.cpuprofile]
 import { readFileSync, writeFileSync, existsSync, mkdirSync } from "node:fs";
 import { join, resolve, dirname } from "node:path";
@@ -37,7 +38,7 @@ if (!existsSync(moduleFile)) {
   const { generateModule } = await import(dist("compiler/codegen/module.js"));
   const { ts } = await import("ts-morph");
   const generated = await generateModule(arch);
-  writeFileSync(moduleFile, ts.transpileModule(generated.text, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } }).outputText);
+  writeFileSync(moduleFile, ts.transpileModule(generated.text, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: false } }).outputText);
 }
 const exports = {};
 new Function("require", "exports", "module", readFileSync(moduleFile, "utf8"))(
@@ -62,12 +63,21 @@ const cpuNow = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1e3;
 };
+/** This thread's time on a CPU in ms (Linux: /proc/thread-self/schedstat, ns), undefined elsewhere. */
+const mainCpuNow = () => {
+  try {
+    return Number(readFileSync("/proc/thread-self/schedstat", "utf8").split(" ")[0]) / 1e6;
+  } catch {
+    return undefined;
+  }
+};
 /** A round from an empty cache: prefill, then `n` greedy steps, timed (and profiled) alone. */
 async function round(n, profile) {
   ctx.reset();
   let output = session.forward({ [input]: new runtime.IntTensor(Int32Array.from(prompt), [1, prompt.length]) }, ctx, undefined, opts).output;
   if (profile) await inspector.post("Profiler.start");
   const c0 = cpuNow();
+  const m0 = mainCpuNow();
   const t0 = performance.now();
   const tokens = [];
   for (let step = 0; step < n; step++) {
@@ -78,8 +88,9 @@ async function round(n, profile) {
   }
   const wall = performance.now() - t0;
   const cpu = cpuNow() - c0;
+  const main = m0 === undefined ? NaN : mainCpuNow() - m0;
   if (profile) profiles.push((await inspector.post("Profiler.stop")).profile);
-  return { cpu: (cpu / n) * 1e3, wall: (wall / n) * 1e3, tokens };
+  return { cpu: (cpu / n) * 1e3, main: (main / n) * 1e3, wall: (wall / n) * 1e3, tokens };
 }
 // --profile FILE: a CPU profile of the timed decode steps alone (this thread).
 const profileFile = opt("profile", undefined);
@@ -95,11 +106,13 @@ if (profileFile) {
 await round(Math.min(8, steps), false);
 const cpu = [];
 const wall = [];
+const main = [];
 let tokens;
 for (let r = 0; r < rounds; r++) {
   const t = await round(steps, !!inspector);
   cpu.push(t.cpu);
   wall.push(t.wall);
+  main.push(t.main);
   tokens = t.tokens;
 }
 if (inspector) {
@@ -118,5 +131,5 @@ if (inspector) {
   writeFileSync(profileFile, JSON.stringify(first));
 }
 const med = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
-console.log(JSON.stringify({ model: dir, root, threads, steps, rounds, kernels: runtime.kernelBackend(), us_per_token_cpu: Math.round(med(cpu)), us_per_token_wall: Math.round(med(wall)), cpu: cpu.map(Math.round), wall: wall.map(Math.round), tokens_head: tokens.slice(0, 8) }));
+console.log(JSON.stringify({ model: dir, root, threads, steps, rounds, kernels: runtime.kernelBackend(), us_per_token_cpu: Math.round(med(cpu)), us_per_token_wall: Math.round(med(wall)), us_per_token_main_thread: Math.round(med(main)), cpu: cpu.map(Math.round), wall: wall.map(Math.round), main: main.map(Math.round), tokens_head: tokens.slice(0, 8) }));
 process.exit(0);
