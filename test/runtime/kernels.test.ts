@@ -10,6 +10,7 @@ import { archc } from "../cli/capture.js";
 import { expectClose } from "./close.js";
 import { loadTestKernels } from "./kernel-modules.js";
 import { ropeHalfKernel } from "../../src/runtime/kernels/rope.js";
+import { ActivationScope, activationArray } from "../../src/runtime/kernels/activation-scope.js";
 
 let modules: KernelModules;
 
@@ -307,6 +308,35 @@ describe("elementwise arithmetic kernel", () => {
         const want = plus(a.data[i]!, b.data[i]!);
         if (Number.isNaN(want)) expect(fast.data[i]).toBeNaN();
         else expect(fast.data[i]).toBe(want);
+      }
+    });
+  }
+});
+
+describe("elementwise arithmetic kernel on a decoding step's short heap operands", () => {
+  // Inside a forward scope with both operands in the heap (a residual add, SiLU·up), even
+  // short arrays take the kernel; lengths around its 4-lane step and tail.
+  for (const op of ["add", "sub", "mul", "div"] as const) {
+    it(`${op} gives the TypeScript loop's bits for 1 to 300 elements in the heap`, () => {
+      for (const n of [1, 3, 4, 5, 7, 64, 67, 288, 300]) {
+        const a = randomTensor([1, n], 43 + n, 4);
+        const b = randomTensor([1, n], 44 + n, 4);
+        a.data.set([Infinity, -Infinity, NaN, 0, -0].slice(0, n));
+        b.data.set([1, Infinity, 2, 0, 5].slice(0, n));
+        const slow = ops[op](a, b);
+        const scope = new ActivationScope();
+        try {
+          const ha = activationArray(n);
+          const hb = activationArray(n);
+          ha.set(a.data);
+          hb.set(b.data);
+          const fast = ops[op](new Tensor(ha, [1, n]), new Tensor(hb, [1, n]));
+          // Arrays of 64 floats or more are heap activations: the kernel's operands.
+          expect(kernels()!.heap.contains(fast.data)).toBe(n >= 64);
+          for (let i = 0; i < n; i++) expect(Object.is(fast.data[i], slow.data[i]) || (Number.isNaN(fast.data[i]) && Number.isNaN(slow.data[i])), `${op} n ${n} [${i}]`).toBe(true);
+        } finally {
+          scope.close();
+        }
       }
     });
   }

@@ -1,6 +1,7 @@
 // Choosing the next token from logits: greedy, or temperature / top-k / top-p sampling
 // with a seeded generator so that runs are reproducible.
 import { mulberry32 } from "../random.js";
+import { argmaxKernel } from "../kernels/argmax.js";
 
 export interface SamplingOptions {
   temperature?: number; // 0 or absent: greedy
@@ -9,7 +10,17 @@ export interface SamplingOptions {
   seed?: number;
 }
 
+/**
+ * The index (from `offset`) of the first largest of the `n` values at `offset`; NaN is never
+ * the largest, and 0 is the answer when no value exceeds −∞ (every value NaN or −∞, or n = 0).
+ * On reduce.wat's kernel when the logits are in the kernels' heap (a lent forward output).
+ */
 export function argmaxRow(logits: Float32Array, offset: number, n: number): number {
+  return argmaxKernel(logits, offset, n) ?? argmaxRowPlain(logits, offset, n);
+}
+
+/** argmaxRow in TypeScript (fallback and test reference). */
+export function argmaxRowPlain(logits: Float32Array, offset: number, n: number): number {
   let best = 0;
   let bestV = -Infinity;
   for (let i = 0; i < n; i++) {

@@ -18,7 +18,7 @@
  * it then stays in the heap until the next forward call begins, and no garbage is made. With no scope open (ops called directly,
  * weight loading) or no kernels, `activationArray` is a plain Float32Array.
  */
-import { Tensor } from "../tensor.js";
+import { DenseTensor, Tensor } from "../tensor.js";
 import type { WasmHeap } from "./wasm-heap.js";
 
 /** Arrays smaller than this stay JavaScript arrays: their garbage is small, a heap block costs bookkeeping. */
@@ -36,8 +36,11 @@ export function setActivationHeap(get: () => WasmHeap | undefined): void {
   heapOf = get;
 }
 
-/** Heap blocks owned by open scopes, in allocation order: a scope's own are a suffix. */
-const owned: { ptr: number; bytes: number }[] = [];
+/**
+ * Heap blocks owned by open scopes, in allocation order, as flat (address, bytes) pairs: a
+ * scope's own are a suffix. Flat numbers, since a decoding step makes ~170 of them.
+ */
+const owned: number[] = [];
 let depth = 0;
 /**
  * Changes whenever a scope opens, closes or sweeps: what an op computed ahead in the current
@@ -51,12 +54,12 @@ export function scopeEpoch(): number {
   return depth === 0 ? 0 : epoch;
 }
 
-/** The last forward call's result, lent to its caller until the next call begins. */
-let lent: { ptr: number; bytes: number }[] = [];
+/** The last forward call's result, lent to its caller until the next call begins: (address, bytes) pairs. */
+let lent: number[] = [];
 
 function releaseLent(): void {
   const heap = heapOf();
-  if (heap) for (let i = lent.length - 1; i >= 0; i--) heap.release(lent[i]!.ptr, lent[i]!.bytes);
+  if (heap) for (let i = lent.length - 2; i >= 0; i -= 2) heap.release(lent[i]!, lent[i + 1]!);
   lent = [];
 }
 
@@ -76,7 +79,7 @@ export function heapActivation(n: number, minFloats = MIN_HEAP_FLOATS): Float32A
   if (!heap) return undefined;
   const p = heap.alloc(n * 4);
   if (p < 0) return undefined;
-  owned.push({ ptr: p, bytes: n * 4 });
+  owned.push(p, n * 4);
   return heap.f32(p, n);
 }
 
@@ -110,32 +113,16 @@ export class ActivationScope {
     epoch++;
     if (owned.length === this.mark) return value;
     const heap = heapOf();
-    const mine = owned.splice(this.mark);
-    if (!heap) return value;
-    const seen = new Set<unknown>();
-    const kept = this.contextTensors(seen);
-    const result = tensorsIn(value, seen);
-    const inHeap = [...kept, ...result].filter((t) => heap.contains(t.data));
-    if (depth === 0) {
-      // The context outlives the call: its tensors leave the heap. So does the result,
-      // unless the caller borrows it until the next call (ForwardOptions.lendOutput).
-      const lend = this.ctx?.lendOutput === true;
-      for (const t of lend ? kept : inHeap) if (heap.contains(t.data) && within(t.data, mine)) t.data = t.data.slice();
-      for (let i = mine.length - 1; i >= 0; i--) {
-        const b = mine[i]!;
-        if (lend && result.some((t) => heap.contains(t.data) && overlaps(t.data, b.ptr, b.bytes))) lent.push(b);
-        else heap.release(b.ptr, b.bytes);
-      }
+    if (!heap) {
+      owned.length = this.mark;
       return value;
     }
-    for (let i = mine.length - 1; i >= 0; i--) {
-      const b = mine[i]!;
-      if (inHeap.some((t) => overlaps(t.data, b.ptr, b.bytes))) continue;
-      heap.release(b.ptr, b.bytes);
-      mine.splice(i, 1);
+    if (depth === 0) {
+      this.keepOutermost(value, heap);
+      return value;
     }
-    // What survives belongs to the enclosing scope now.
-    owned.push(...mine);
+    // What survives stays in `owned`: it belongs to the enclosing scope now.
+    this.freeUnreached(heap, this.contextTensors(heap, value));
     return value;
   }
 
@@ -148,14 +135,7 @@ export class ActivationScope {
     epoch++;
     const heap = heapOf();
     if (!heap) return;
-    const seen = new Set<unknown>();
-    const inHeap = [...this.contextTensors(seen), ...tensorsIn(live, seen)].filter((t) => heap.contains(t.data));
-    for (let i = owned.length - 1; i >= this.mark; i--) {
-      const b = owned[i]!;
-      if (inHeap.some((t) => overlaps(t.data, b.ptr, b.bytes))) continue;
-      heap.release(b.ptr, b.bytes);
-      owned.splice(i, 1);
-    }
+    this.freeUnreached(heap, this.contextTensors(heap, live));
   }
 
   /** Closes the scope if `keep` did not (an exception): frees what only this call reached. */
@@ -163,20 +143,61 @@ export class ActivationScope {
     this.keep(undefined);
   }
 
-  /** What the context keeps past the call: emitted tensors, recurrent state, `once` values. */
-  private contextTensors(seen: Set<unknown>): Tensor[] {
-    const out: Tensor[] = [];
-    if (this.ctx) {
-      for (const t of this.ctx.emitted.values()) collect(t, out, seen, 0);
-      for (const s of this.ctx.state.values()) collect(s, out, seen, 0);
+  /** Releases this scope's blocks that no tensor of `reached` (heap tensors) overlaps. */
+  private freeUnreached(heap: WasmHeap, reached: readonly Tensor[]): void {
+    for (let i = owned.length - 2; i >= this.mark; i -= 2) {
+      const ptr = owned[i]!;
+      const bytes = owned[i + 1]!;
+      if (overlapsAny(reached, ptr, bytes)) continue;
+      heap.release(ptr, bytes);
+      owned.splice(i, 2);
     }
+  }
+
+  /**
+   * The end of a forward call: the context outlives it, so its tensors leave the heap; so
+   * does the result, unless the caller borrows it until the next call (ForwardOptions.lendOutput).
+   */
+  private keepOutermost(value: unknown, heap: WasmHeap): void {
+    const mine = owned.splice(this.mark);
+    const lend = this.ctx?.lendOutput === true;
+    const kept = this.contextTensors(heap);
+    const result = tensorsIn(value, heap);
+    for (const t of kept) if (within(t.data, mine)) t.data = t.data.slice();
+    if (!lend) for (const t of result) if (heap.contains(t.data) && within(t.data, mine)) t.data = t.data.slice();
+    // What is still in the heap of the result (not also kept by the context) is lent.
+    const borrowed = lend ? result.filter((t) => heap.contains(t.data)) : [];
+    for (let i = mine.length - 2; i >= 0; i -= 2) {
+      const ptr = mine[i]!;
+      const bytes = mine[i + 1]!;
+      if (overlapsAny(borrowed, ptr, bytes)) lent.push(ptr, bytes);
+      else heap.release(ptr, bytes);
+    }
+  }
+
+  /**
+   * The heap tensors the context keeps past the call (emitted tensors, recurrent state,
+   * `once` values), and those in `also`.
+   */
+  private contextTensors(heap: WasmHeap, also?: unknown): Tensor[] {
+    const ctx = this.ctx;
+    // The common case of a decoding step: nothing in the context, one tensor returned.
+    if (!ctx || (ctx.emitted.size === 0 && ctx.state.size === 0)) return tensorsIn(also, heap);
+    const out: Tensor[] = [];
+    const seen = new Set<unknown>();
+    for (const t of ctx.emitted.values()) collect(t, heap, out, seen, 0);
+    for (const s of ctx.state.values()) collect(s, heap, out, seen, 0);
+    collect(also, heap, out, seen, 0);
     return out;
   }
 }
 
-function tensorsIn(x: unknown, seen: Set<unknown>): Tensor[] {
+/** The heap tensors in `x`. */
+function tensorsIn(x: unknown, heap: WasmHeap): Tensor[] {
   const out: Tensor[] = [];
-  collect(x, out, seen, 0);
+  if (x instanceof Tensor) {
+    if (heap.contains(x.data)) out.push(x);
+  } else collect(x, heap, out, new Set(), 0);
   return out;
 }
 
@@ -184,22 +205,33 @@ function overlaps(a: Float32Array, ptr: number, bytes: number): boolean {
   return a.byteOffset < ptr + bytes && a.byteOffset + a.byteLength > ptr;
 }
 
-function within(a: Float32Array, blocks: readonly { ptr: number; bytes: number }[]): boolean {
-  return blocks.some((b) => overlaps(a, b.ptr, b.bytes));
+function overlapsAny(ts: readonly Tensor[], ptr: number, bytes: number): boolean {
+  for (let j = 0; j < ts.length; j++) if (overlaps(ts[j]!.data, ptr, bytes)) return true;
+  return false;
 }
 
-/** The float tensors in `x`: itself, or inside arrays and records (results, context state). */
-function collect(x: unknown, out: Tensor[], seen: Set<unknown>, level: number): void {
+/** Whether `a` overlaps a block of `blocks` ((address, bytes) pairs). */
+function within(a: Float32Array, blocks: readonly number[]): boolean {
+  for (let i = 0; i < blocks.length; i += 2) if (overlaps(a, blocks[i]!, blocks[i + 1]!)) return true;
+  return false;
+}
+
+/** The float tensors in the heap in `x`: itself, or inside arrays and records (results, context state). */
+function collect(x: unknown, heap: WasmHeap, out: Tensor[], seen: Set<unknown>, level: number): void {
   if (x === null || typeof x !== "object" || seen.has(x) || level > MAX_DEPTH) return;
   seen.add(x);
   if (x instanceof Tensor) {
-    out.push(x);
+    if (heap.contains(x.data)) out.push(x);
     return;
   }
-  if (ArrayBuffer.isView(x)) return;
+  if (ArrayBuffer.isView(x) || x instanceof DenseTensor) return;
+  if (Array.isArray(x)) {
+    for (let i = 0; i < x.length; i++) collect(x[i], heap, out, seen, level + 1);
+    return;
+  }
   if (x instanceof Map) {
-    for (const v of x.values()) collect(v, out, seen, level + 1);
+    for (const v of x.values()) collect(v, heap, out, seen, level + 1);
     return;
   }
-  for (const v of Object.values(x)) collect(v, out, seen, level + 1);
+  for (const v of Object.values(x)) collect(v, heap, out, seen, level + 1);
 }

@@ -6,6 +6,7 @@
 import { Tensor } from "../tensor.js";
 import { callerExport, kernels, partsFor } from "./index.js";
 import { Staging } from "./staging.js";
+import { heapActivation } from "./activation-scope.js";
 import { OP_SILU } from "./thread-pool.js";
 
 /** Elements below which one thread does the whole array (an exp costs ~25 multiply-adds). */
@@ -37,13 +38,21 @@ const ARITH_OPS = { add: 0, sub: 1, mul: 2, div: 3 } as const;
 /**
  * a op b for two float32 arrays of one length on the `arith` kernel of activation.wat (the
  * same bits as the TypeScript loop: one rounding of each result), on the calling thread.
- * Undefined for short arrays (a decoding step's), without wasm, or with a full heap.
+ * Short arrays (a decoding step's) take it only when both are in the heap and the result
+ * can be an activation of the open forward scope: nothing to stage, and the call costs
+ * less than the loop. Undefined otherwise, without wasm, or with a full heap.
  */
 export function arithKernel(op: keyof typeof ARITH_OPS, a: Float32Array, b: Float32Array): Float32Array | undefined {
   const n = a.length;
   const k = kernels();
-  if (!k || n < MIN_ARITH_ELEMENTS || b.length !== n) return undefined;
+  if (!k || b.length !== n || n === 0) return undefined;
   const arith = callerExport<ArithExport>("activation", "arith")!;
+  if (n < MIN_ARITH_ELEMENTS) {
+    if (!k.heap.contains(a) || !k.heap.contains(b)) return undefined;
+    const y = heapActivation(n);
+    if (y) arith(a.byteOffset, b.byteOffset, y.byteOffset, ARITH_OPS[op], 0, 0, 0, 0, n);
+    return y;
+  }
   const st = new Staging(k.heap);
   try {
     const ap = st.input(a);

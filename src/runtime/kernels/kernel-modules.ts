@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { setFlagsFromString } from "node:v8";
 
-export const KERNEL_NAMES = ["linear", "matmul", "attention", "activation", "quant", "norm", "rope"] as const;
+export const KERNEL_NAMES = ["linear", "matmul", "attention", "activation", "quant", "norm", "rope", "reduce"] as const;
 export type KernelName = (typeof KERNEL_NAMES)[number];
 export type KernelModules = Record<KernelName, WebAssembly.Module>;
 

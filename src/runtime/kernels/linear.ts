@@ -14,6 +14,7 @@ import { Staging } from "./staging.js";
 import { Q8_BLOCK, x16ScalesOffset } from "../weights/formats.js";
 import { OP_DEQUANT_Q8, OP_ENCODE_X16, OP_LINEAR_NT, OP_LINEAR_NT_BF16, OP_LINEAR_NT_SET, OP_LINEAR_Q8, OP_LINEAR_Q8X16, OP_MATMUL_NN, TABLE_BYTES } from "./thread-pool.js";
 import { DeferredTensor } from "../weights/deferred.js";
+import type { WasmHeap } from "./wasm-heap.js";
 
 export function linearKernel(x: Tensor, w: Tensor, b?: Tensor): Tensor | undefined {
   if (w.shape.length !== 2) return undefined;
@@ -117,22 +118,76 @@ function product(op: number, x: Tensor, w: Float32Array | Uint8Array, b: Tensor 
   if (!k || !operandsFit(x, b, inDim, outDim)) return undefined;
   const rows = x.data.length / inDim;
   if (rows === 0) return undefined;
-  const st = new Staging(k.heap);
+  const parts = partsFor(rows * inDim * outDim);
+  const heap = k.heap;
+  // A decoding step's operands are all in the heap, and its result an activation of the open scope: nothing to stage.
+  if (heap.contains(x.data) && heap.contains(w) && (!b || heap.contains(b.data))) {
+    const y = heapActivation(rows * outDim);
+    if (y) {
+      k.pool.run(op, [x.data.byteOffset, w.byteOffset, b ? b.data.byteOffset : 0, y.byteOffset, rows, inDim, outDim], 0, outDim, parts, align);
+      return new Tensor(y, withLastDim(x.shape, outDim));
+    }
+  }
+  const st = new Staging(heap);
   try {
     const xp = st.input(x.data);
     const wp = st.input(w);
     const bp = b ? st.input(b.data) : 0;
     const yp = st.result(rows * outDim);
     if (st.failed) return undefined;
-    k.pool.run(op, [xp, wp, bp, yp, rows, inDim, outDim], 0, outDim, partsFor(rows * inDim * outDim), align);
-    return new Tensor(st.take(yp, rows * outDim), [...x.shape.slice(0, -1), outDim]);
+    k.pool.run(op, [xp, wp, bp, yp, rows, inDim, outDim], 0, outDim, parts, align);
+    return new Tensor(st.take(yp, rows * outDim), withLastDim(x.shape, outDim));
   } finally {
     st.release();
   }
 }
 
+/** `shape` with its last dim replaced by `last` (a product's output shape). */
+function withLastDim(shape: readonly number[], last: number): number[] {
+  const out = shape.slice();
+  out[out.length - 1] = last;
+  return out;
+}
+
 /** Matrices one linear_nt_set job takes at most. */
 const SET_MAX = 16;
+
+/** A set of matrices checked once for linear_nt_set: per matrix its address, its bias's (0: none) and out dim. */
+interface CheckedSet {
+  readonly bs: readonly (Tensor | undefined)[];
+  readonly inDim: number;
+  readonly entries: readonly number[];
+}
+
+/**
+ * Sets that passed the checks, by their weight list (shared-input.ts passes the same list
+ * for a learned run every time): weights never move in the heap nor change, so a decoding
+ * step does not look at every matrix again.
+ */
+const checkedSets = new WeakMap<readonly Tensor[], CheckedSet>();
+
+/** The set's entries when every matrix is a float32 [out, in] weight in the heap (with its bias), else undefined. */
+function checkSet(heap: WasmHeap, ws: readonly Tensor[], bs: readonly (Tensor | undefined)[]): CheckedSet | undefined {
+  const known = checkedSets.get(ws);
+  if (known && known.bs === bs) return known;
+  if (ws.length === 0 || ws.length > SET_MAX) return undefined;
+  const inDim = ws[0]!.shape[1];
+  if (!inDim) return undefined;
+  const entries: number[] = [];
+  for (let i = 0; i < ws.length; i++) {
+    const w = ws[i]!;
+    const b = bs[i];
+    const outDim = w.shape[0]!;
+    if (w instanceof PackedTensor || w.shape.length !== 2 || w.shape[1] !== inDim || outDim === 0) return undefined;
+    if (b && (b.shape.length !== 1 || b.shape[0] !== outDim)) return undefined;
+    // A deferred weight still in its file is read by linearKernel's first use, not here.
+    if ((w instanceof DeferredTensor && !w.resident) || !heap.contains(w.data) || (b && !heap.contains(b.data))) return undefined;
+    entries.push(w.data.byteOffset, b ? b.data.byteOffset : 0, outDim);
+  }
+  const set = { bs, inDim, entries };
+  checkedSets.set(ws, set);
+  return set;
+}
 
 /**
  * y_i = x·W_iᵀ + b_i for float32 matrices W_i [out_i, in] sharing x, in one pool job
@@ -142,35 +197,28 @@ const SET_MAX = 16;
  */
 export function linearSetKernel(x: Tensor, ws: readonly Tensor[], bs: readonly (Tensor | undefined)[]): Tensor[] | undefined {
   const k = kernels();
-  if (!k || ws.length > SET_MAX || !k.heap.contains(x.data)) return undefined;
-  const inDim = x.shape[x.shape.length - 1]!;
-  for (let i = 0; i < ws.length; i++) {
-    const w = ws[i]!;
-    if (w instanceof PackedTensor || w.shape.length !== 2 || w.shape[1] !== inDim || !operandsFit(x, bs[i], inDim, w.shape[0]!)) return undefined;
-    // A deferred weight still in its file is read by linearKernel's first use, not here.
-    if ((w instanceof DeferredTensor && !w.resident) || !k.heap.contains(w.data) || (bs[i] && !k.heap.contains(bs[i]!.data))) return undefined;
-  }
+  if (!k || !k.heap.contains(x.data)) return undefined;
+  const set = checkSet(k.heap, ws, bs);
+  if (!set || x.shape.length === 0 || x.shape[x.shape.length - 1] !== set.inDim) return undefined;
+  const inDim = set.inDim;
   const rows = x.data.length / inDim;
   if (rows === 0) return undefined;
   const table = k.pool.table;
+  const entries = set.entries;
   const out: Tensor[] = [];
   let end = 0;
-  for (let i = 0; i < ws.length; i++) {
-    const w = ws[i]!;
-    const outDim = w.shape[0]!;
+  for (let i = 0, e = 0; e < entries.length; i += 5, e += 3) {
+    const outDim = entries[e + 2]!;
     const y = heapActivation(rows * outDim, 1);
     if (!y) return undefined;
-    const e = i * 5;
-    table[e] = w.data.byteOffset;
-    table[e + 1] = bs[i] ? bs[i]!.data.byteOffset : 0;
-    table[e + 2] = y.byteOffset;
-    table[e + 3] = outDim;
-    table[e + 4] = end;
+    table[i] = entries[e]!;
+    table[i + 1] = entries[e + 1]!;
+    table[i + 2] = y.byteOffset;
+    table[i + 3] = outDim;
+    table[i + 4] = end;
     end += Math.ceil(outDim / 8) * 8;
-    const shape = x.shape.slice();
-    shape[shape.length - 1] = outDim;
-    out.push(new Tensor(y, shape));
+    out.push(new Tensor(y, withLastDim(x.shape, outDim)));
   }
-  k.pool.run(OP_LINEAR_NT_SET, [TABLE_BYTES, ws.length, x.data.byteOffset, rows, inDim, 0, 0], 0, end, partsFor(rows * inDim * end), 8);
+  k.pool.run(OP_LINEAR_NT_SET, [TABLE_BYTES, out.length, x.data.byteOffset, rows, inDim, 0, 0], 0, end, partsFor(rows * inDim * end), 8);
   return out;
 }

@@ -8,9 +8,10 @@ import type { WasmHeap } from "./wasm-heap.js";
 import { heapActivation } from "./activation-scope.js";
 
 export class Staging {
-  private readonly temps: number[] = [];
-  /** Results placed in the open forward scope's activations, by address. */
-  private readonly results = new Map<number, Float32Array>();
+  /** Temporary blocks as (address, bytes) pairs; created on first use (most calls stage nothing). */
+  private temps: number[] | undefined;
+  /** Results placed in the open forward scope's activations (a call has one or two). */
+  private results: Float32Array[] | undefined;
   failed = false;
 
   constructor(readonly heap: WasmHeap) {}
@@ -35,13 +36,14 @@ export class Staging {
   result(n: number): number {
     const a = heapActivation(n);
     if (!a) return this.output(n);
-    this.results.set(a.byteOffset, a);
+    (this.results ??= []).push(a);
     return a.byteOffset;
   }
 
   /** The `n` floats of the result at `ptr` (from `result`) as an array the caller keeps. */
   take(ptr: number, n: number): Float32Array {
-    return this.results.get(ptr) ?? this.heap.f32(ptr, n).slice();
+    if (this.results) for (const a of this.results) if (a.byteOffset === ptr) return a;
+    return this.heap.f32(ptr, n).slice();
   }
 
   /** A temporary block of `n` bytes (uninitialised). */
@@ -51,12 +53,14 @@ export class Staging {
       this.failed = true;
       return 0;
     }
-    this.temps.push(p, n);
+    (this.temps ??= []).push(p, n);
     return p;
   }
 
   release(): void {
-    for (let i = this.temps.length - 2; i >= 0; i -= 2) this.heap.release(this.temps[i]!, this.temps[i + 1]!);
-    this.temps.length = 0;
+    const temps = this.temps;
+    if (!temps) return;
+    for (let i = temps.length - 2; i >= 0; i -= 2) this.heap.release(temps[i]!, temps[i + 1]!);
+    temps.length = 0;
   }
 }

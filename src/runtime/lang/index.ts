@@ -374,6 +374,7 @@ const floats = (a: Tensor | IntTensor | number, b: Tensor | IntTensor | number):
 const f32 = Math.fround;
 
 export function add(a: Tensor | IntTensor | number, b: Tensor | IntTensor | number): Tensor {
+  if (a instanceof Tensor && b instanceof Tensor) return ops.add(a, b);
   [a, b] = floats(a, b);
   if (typeof a === "number") return ops.addScalar(b as Tensor, f32(a));
   if (typeof b === "number") return ops.addScalar(a, f32(b));
@@ -381,6 +382,7 @@ export function add(a: Tensor | IntTensor | number, b: Tensor | IntTensor | numb
 }
 
 export function sub(a: Tensor | IntTensor | number, b: Tensor | IntTensor | number): Tensor {
+  if (a instanceof Tensor && b instanceof Tensor) return ops.sub(a, b);
   [a, b] = floats(a, b);
   if (typeof a === "number") return ops.map(b as Tensor, (v) => f32(a) - v);
   if (typeof b === "number") return ops.map(a, (v) => v - f32(b));
@@ -388,6 +390,7 @@ export function sub(a: Tensor | IntTensor | number, b: Tensor | IntTensor | numb
 }
 
 export function mul(a: Tensor | IntTensor | number, b: Tensor | IntTensor | number): Tensor {
+  if (a instanceof Tensor && b instanceof Tensor) return ops.mul(a, b);
   [a, b] = floats(a, b);
   if (typeof a === "number") return ops.scale(b as Tensor, f32(a));
   if (typeof b === "number") return ops.scale(a, f32(b));
@@ -395,6 +398,7 @@ export function mul(a: Tensor | IntTensor | number, b: Tensor | IntTensor | numb
 }
 
 export function div(a: Tensor | IntTensor | number, b: Tensor | IntTensor | number): Tensor {
+  if (a instanceof Tensor && b instanceof Tensor) return ops.div(a, b);
   [a, b] = floats(a, b);
   if (typeof b === "number") return ops.map(a as Tensor, (v) => v / f32(b));
   if (typeof a === "number") return ops.map(b, (v) => f32(a) / v);

@@ -14,35 +14,45 @@ import type { Tensor } from "../tensor.js";
 import { scopeEpoch } from "../kernels/activation-scope.js";
 import { linearSetKernel } from "../kernels/linear.js";
 
+/** A learned run: its modules, and their weights and biases as the set kernel takes them. */
+interface Run {
+  modules: LinearM[];
+  weights: Tensor[];
+  biases: (Tensor | undefined)[];
+}
+
 /** Learned runs, by their first module. */
-const runs = new WeakMap<LinearM, LinearM[]>();
+const runs = new WeakMap<LinearM, Run>();
 
 /** The run being observed: modules applied to `input` one after another. */
 let input: Tensor | undefined;
 let observed: LinearM[] = [];
 
-/** Results computed ahead for the rest of a run, valid in scope epoch `call` for `x` only. */
-let ahead: { call: number; x: Tensor; run: LinearM[]; results: Map<LinearM, Tensor> } | undefined;
+/**
+ * Results computed ahead for the rest of a run (results[i] is run.modules[i]'s, undefined
+ * once taken), valid in scope epoch `call` for `x` only; `left` counts those not taken.
+ */
+let ahead: { call: number; x: Tensor; run: Run; results: (Tensor | undefined)[]; left: number } | undefined;
 
 /** y = x·Wᵀ + b of a Linear module, with the rest of its run when one was learned. */
 export function applyLinear(m: LinearM, x: Tensor): Tensor {
   observe(m, x);
   const call = scopeEpoch();
   if (ahead && ahead.x === x && ahead.call === call) {
-    const r = ahead.results.get(m);
+    const i = ahead.run.modules.indexOf(m);
+    const r = i > 0 ? ahead.results[i] : undefined;
     if (r) {
-      ahead.results.delete(m);
+      ahead.results[i] = undefined;
+      ahead.left--;
       return r;
     }
   }
   const run = call ? runs.get(m) : undefined;
   if (run) {
-    const ys = linearSetKernel(x, run.map((l) => l.weight), run.map((l) => l.bias));
+    const ys = linearSetKernel(x, run.weights, run.biases);
     if (ys) {
       retire();
-      const results = new Map<LinearM, Tensor>();
-      for (let i = 1; i < run.length; i++) results.set(run[i]!, ys[i]!);
-      ahead = { call, x, run, results };
+      ahead = { call, x, run, results: ys, left: ys.length - 1 };
       return ys[0]!;
     }
   }
@@ -56,13 +66,15 @@ function observe(m: LinearM, x: Tensor): void {
   }
   // The run on the previous input ended: remember it, unless one from its first module is
   // remembered already (it is then this one again, or a run that retire() will forget).
-  if (observed.length > 1 && !runs.has(observed[0]!)) runs.set(observed[0]!, observed);
+  if (observed.length > 1 && !runs.has(observed[0]!)) {
+    runs.set(observed[0]!, { modules: observed, weights: observed.map((l) => l.weight), biases: observed.map((l) => l.bias) });
+  }
   input = x;
   observed = [m];
 }
 
 /** Drops the results computed ahead; a run whose results went unused is forgotten. */
 function retire(): void {
-  if (ahead && ahead.results.size > 0) runs.delete(ahead.run[0]!);
+  if (ahead && ahead.left > 0) runs.delete(ahead.run.modules[0]!);
   ahead = undefined;
 }
