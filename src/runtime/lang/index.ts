@@ -42,6 +42,9 @@ export const l2_normalize = (_c: ForwardContext, x: Tensor) => ops.l2NormalizeRo
 export const layer_norm = (_c: ForwardContext, x: Tensor, eps = 1e-5) => ops.layerNorm(x, undefined, undefined, eps);
 export const rms_norm = (_c: ForwardContext, x: Tensor, eps = 1e-6) => ops.rmsNorm(x, undefined, eps);
 
+// The reshape family (reshape, unflatten, flatten, select's squeeze, unsqueeze) shares its
+// input's data (ops.view): generated code never writes into a tensor.
+
 // torch.clamp with Python-number bounds: the bounds are rounded to float32 first.
 export function clamp(_c: ForwardContext, x: Tensor, lo: number | null, hi: number | null): Tensor {
   const l = lo === null || lo === undefined ? -Infinity : Math.fround(lo);
@@ -51,13 +54,13 @@ export function clamp(_c: ForwardContext, x: Tensor, lo: number | null, hi: numb
 export const split_heads = (_c: ForwardContext, x: Tensor, heads: number) => ops.splitHeads(x, heads);
 export const merge_heads = (_c: ForwardContext, x: Tensor) => ops.mergeHeads(x);
 export const transpose = keepsIds((_c: ForwardContext, x: Tensor, a: number, b: number) => ops.transpose(x, a, b));
-export const reshape = keepsIds((_c: ForwardContext, x: Tensor, shape: number[]) => ops.reshape(x, shape));
+export const reshape = keepsIds((_c: ForwardContext, x: Tensor, shape: number[]) => ops.view(x, shape));
 export const split = keepsIds((_c: ForwardContext, x: Tensor, sizes: number[], axis: number = -1) => ops.split(x, axis, sizes));
 export const linear = (_c: ForwardContext, x: Tensor, w: Tensor, b?: Tensor) => ops.linear(x, w, b);
 
 export const unflatten = keepsIds(function unflatten(_c: ForwardContext, x: Tensor, axis: number, sizes: number[]): Tensor {
   const ax = axis < 0 ? x.shape.length + axis : axis;
-  return ops.reshape(x, [...x.shape.slice(0, ax), ...sizes, ...x.shape.slice(ax + 1)]);
+  return ops.view(x, [...x.shape.slice(0, ax), ...sizes, ...x.shape.slice(ax + 1)]);
 });
 
 export const flatten = keepsIds(function flatten(_c: ForwardContext, x: Tensor, start: number, end: number = -1): Tensor {
@@ -65,7 +68,7 @@ export const flatten = keepsIds(function flatten(_c: ForwardContext, x: Tensor, 
   const s = start < 0 ? r + start : start;
   const e = end < 0 ? r + end : end;
   const merged = x.shape.slice(s, e + 1).reduce((p, d) => p * d, 1);
-  return ops.reshape(x, [...x.shape.slice(0, s), merged, ...x.shape.slice(e + 1)]);
+  return ops.view(x, [...x.shape.slice(0, s), merged, ...x.shape.slice(e + 1)]);
 });
 
 export const chunk = keepsIds(function chunk(_c: ForwardContext, x: Tensor, n: number, axis: number = -1): Tensor[] {
@@ -83,12 +86,12 @@ export const concat = keepsIds(function concat(_c: ForwardContext, ...args: (Ten
 export const select = keepsIds(function select(_c: ForwardContext, x: Tensor, axis: number, index: number): Tensor {
   const ax = axis < 0 ? x.shape.length + axis : axis;
   const s = ops.slice(x, ax, index, index + 1);
-  return ops.reshape(s, x.shape.filter((_, i) => i !== ax));
+  return ops.view(s, x.shape.filter((_, i) => i !== ax));
 });
 
 export const flatten_tokens = keepsIds(function flatten_tokens(_c: ForwardContext, x: Tensor): Tensor {
   const d = x.shape[x.shape.length - 1]!;
-  return ops.reshape(x, [x.data.length / d, d]);
+  return ops.view(x, [x.data.length / d, d]);
 });
 
 export function zeros_like<T extends Tensor | IntTensor>(_c: ForwardContext, x: T): T {
@@ -269,8 +272,8 @@ function moeOptions(a: MoeArgs): ops.MoeOptions {
 /** Router gates [.., E], zero outside each row's top-k experts. */
 export function topk_gates(_c: ForwardContext, logits: Tensor, a: MoeArgs): Tensor {
   const e = logits.shape[logits.shape.length - 1]!;
-  const g = ops.topkGates(ops.reshape(logits, [logits.size / e, e]), a.top_k, moeOptions(a));
-  return ops.reshape(g, logits.shape);
+  const g = ops.topkGates(ops.view(logits, [logits.size / e, e]), a.top_k, moeOptions(a));
+  return ops.view(g, logits.shape);
 }
 
 export function sum(_c: ForwardContext, x: Tensor, axis: number): Tensor {
@@ -292,7 +295,7 @@ export function sum(_c: ForwardContext, x: Tensor, axis: number): Tensor {
 export function unsqueeze<T extends Tensor | IntTensor>(_c: ForwardContext, x: T, axis: number): T {
   const ax = axis < 0 ? x.shape.length + 1 + axis : axis;
   const shape = [...x.shape.slice(0, ax), 1, ...x.shape.slice(ax)];
-  return (x instanceof IntTensor ? new IntTensor(x.data, shape) : ops.reshape(x as Tensor, shape)) as T;
+  return (x instanceof IntTensor ? new IntTensor(x.data, shape) : ops.view(x as Tensor, shape)) as T;
 }
 
 /** Sparse mixture of experts; `expert(e, rows)` runs expert e on the rows routed to it. */
@@ -300,10 +303,10 @@ export function moe(_c: ForwardContext, x: Tensor, logits: Tensor, expert: (e: n
   const d = x.shape[x.shape.length - 1]!;
   const e = logits.shape[logits.shape.length - 1]!;
   const rows = x.data.length / d;
-  const flatX = ops.reshape(x, [rows, d]);
-  const flatL = ops.reshape(logits, [rows, e]);
+  const flatX = ops.view(x, [rows, d]);
+  const flatL = ops.view(logits, [rows, e]);
   const y = ops.moe(flatX, flatL, a.top_k, moeOptions(a), expert);
-  return ops.reshape(y, [...x.shape.slice(0, -1), y.shape[1]!]);
+  return ops.view(y, [...x.shape.slice(0, -1), y.shape[1]!]);
 }
 
 /** Applies a primitive module (Linear, norms, activations…) to a tensor. */
