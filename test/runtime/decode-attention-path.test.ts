@@ -4,9 +4,10 @@
 // against an independent computation (index loops, ops.rope from positions, a full
 // uncached attention, the TypeScript kernels).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ActivationScope, ForwardContext, lang, ops, randomTensor, RuntimeArgumentError, RuntimeShapeError, Tensor } from "../../src/runtime/index.js";
+import { ActivationScope, ForwardContext, lang, ops, randomTensor, RuntimeArgumentError, RuntimeShapeError, sharedArray, Tensor } from "../../src/runtime/index.js";
 import { kernels, useKernels, type KernelModules } from "../../src/runtime/kernels/index.js";
 import { activationArray } from "../../src/runtime/kernels/activation-scope.js";
+import { KvCache } from "../../src/runtime/model/kv-cache.js";
 import { loadTestKernels } from "./kernel-modules.js";
 import { expectClose } from "./close.js";
 
@@ -169,6 +170,43 @@ describe("attention on a decoding step", () => {
         }
       }
       expect(kernels()).toBeDefined();
+    });
+  }
+});
+
+describe("KV-cache append from the heap", () => {
+  /** x copied into the kernels' heap (outside any scope). */
+  const shared = (x: Tensor) => {
+    const a = sharedArray(x.size)!;
+    a.set(x.data);
+    return new Tensor(a, [...x.shape]);
+  };
+  // Head sizes with and without a tail of floats past the last 16-byte vector.
+  for (const [kd, vd] of [[8, 8], [5, 7]]) {
+    it(`one wasm call per tensor puts each (batch, head) run where the element loop does (D = ${kd}, Dv = ${vd})`, () => {
+      let inHeapCache: KvCache | undefined;
+      let plainCache: KvCache | undefined;
+      for (let i = 0; i < 12; i++) {
+        const t = i === 0 ? 3 : 1 + (i % 3);
+        const k = randomTensor([2, 3, t, kd], 40 + i);
+        const v = randomTensor([2, 3, t, vd], 80 + i);
+        inHeapCache ??= KvCache.for(k, v, undefined, 8);
+        plainCache ??= new KvCache(2, 3, kd, vd, 8);
+        inHeapCache.append(shared(k), shared(v));
+        plainCache.append(k, v);
+      }
+      expect(inHeapCache!.length).toBe(plainCache!.length);
+      expect(inHeapCache!.capacity).toBeGreaterThan(8);
+      for (const which of ["k", "v"] as const) {
+        const a = inHeapCache![which];
+        const b = plainCache![which];
+        const [bb, h, , d] = a.shape as [number, number, number, number];
+        for (let r = 0; r < bb * h; r++) {
+          const rowsA = a.data.subarray(r * a.shape[2]! * d, (r * a.shape[2]! + inHeapCache!.length) * d);
+          const rowsB = b.data.subarray(r * b.shape[2]! * d, (r * b.shape[2]! + plainCache!.length) * d);
+          expect(Array.from(rowsA)).toEqual(Array.from(rowsB));
+        }
+      }
     });
   }
 });
