@@ -173,5 +173,7 @@ console.log(JSON.stringify({
   cpu_us_per_token_median: Math.round(median(cpu)), wall_us_per_token_median: Math.round(median(wall)),
   decode_tok_per_cpu_s: Math.round((1e6 / median(cpu)) * 10) / 10,
   last_tokens: tokens.slice(-4),
+  // Two builds that compute the same logits pick the same tokens: compare this across an A/B.
+  tokens_hash: tokens.reduce((h, id) => Math.imul(h ^ id, 16777619) >>> 0, 2166136261).toString(16),
 }));
 process.exit(0);
