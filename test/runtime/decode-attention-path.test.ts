@@ -122,6 +122,23 @@ describe("lang.rope with per-context tables", () => {
     });
   }
 
+  it("a long prefill's table (not kept in the heap) and the decoding steps after it give ops.rope's bits", () => {
+    const ctx = new ForwardContext(true);
+    const args: lang.RopeArgs = { theta: 10000 };
+    for (const length of [600, 1, 1]) {
+      ctx.begin(1, length);
+      const scope = new ActivationScope();
+      try {
+        const raw = randomTensor([1, 1, length, 256], length);
+        const got = lang.rope(ctx, inHeap(raw), args);
+        expect(Array.from(got.data)).toEqual(Array.from(ops.rope(raw, ctx.positions(), opsOptions(args, ctx.offset, length)).data));
+      } finally {
+        scope.keep(undefined);
+      }
+      ctx.end();
+    }
+  });
+
   it("a call that fails leaves no table behind, and bad shapes get ops.rope's errors", () => {
     const ctx = new ForwardContext(true);
     ctx.begin(1, 2);

@@ -63,7 +63,7 @@ interface RopeTable {
   /** The call it was computed for: positions offset … offset + length − 1 (which also fix dynamic scaling's length). */
   offset: number;
   length: number;
-  /** cos then sin, [length, rd/2] each, at the front of `storage`. */
+  /** Where small tables (a decoding step's) live, cos then sin [length, rd/2] each at its front: in the heap, kept. */
   storage: Float32Array;
   cos: Float32Array;
   sin: Float32Array;
@@ -73,6 +73,12 @@ interface RopeTable {
 const tables = new WeakMap<ForwardContext, RopeTable[]>();
 /** More distinct argument sets than this in one model: the oldest table is recomputed. */
 const MAX_TABLES = 8;
+/**
+ * Tables up to this many floats (cos and sin) are kept in the heap between calls; a longer
+ * prefill's is an ordinary array that goes with its call (the kernel stages it), so that a
+ * context does not keep a long prompt's table resident.
+ */
+const KEPT_TABLE_FLOATS = 1 << 16;
 
 function cachedTable(c: ForwardContext, a: RopeArgs, style: "rotate_half" | "interleaved", scaling: "linear" | "dynamic" | "ntk" | undefined, rd: number): RopeTable {
   let list = tables.get(c);
@@ -91,9 +97,11 @@ function cachedTable(c: ForwardContext, a: RopeArgs, style: "rotate_half" | "int
     entry = { theta: a.theta, style, rd, scaling, factor: a.factor, original: a.original, offset: -1, length: 0, storage: new Float32Array(0), cos: new Float32Array(0), sin: new Float32Array(0) };
     list.push(entry);
   }
-  if (entry.storage.length < 2 * n) entry.storage = sharedArray(2 * n) ?? new Float32Array(2 * n);
-  entry.cos = entry.storage.subarray(0, n);
-  entry.sin = entry.storage.subarray(n, 2 * n);
+  let storage = entry.storage;
+  if (2 * n > KEPT_TABLE_FLOATS) storage = new Float32Array(2 * n);
+  else if (storage.length < 2 * n) storage = entry.storage = sharedArray(Math.max(2 * n, 64)) ?? new Float32Array(2 * n);
+  entry.cos = storage.subarray(0, n);
+  entry.sin = storage.subarray(n, 2 * n);
   entry.offset = -1;
   ops.fillRopeTable(c.positions(), ropeOptions(c, a, style, scaling), rd, entry.cos, entry.sin);
   // Only a table filled without an error is one to reuse.
