@@ -1,135 +1,179 @@
-// Decode alone, for profiling the per-token cost (node --cpu-prof scripts/decode-steps.mjs …):
-// loads a checkpoint the way `archc bench`'s measuring process does, prefills the protocol's
-// prompt, then times greedy single-token steps (the forward call and the argmax) and prints
-// µs per token: wall, CPU (every thread) and this thread's time on a CPU (Linux: what other
-// processes' load inflates least). Against the built dist/ of this checkout, or of another
-// (--root DIR) for A/B runs. The first rounds run while V8 still optimises: take several.
-//   node scripts/decode-steps.mjs CKPT_DIR [--threads N] [--steps N] [--rounds N] [--root DIR] [--profile FILE.cpuprofile]
-import { readFileSync, writeFileSync, existsSync, mkdirSync } from "node:fs";
+// Decode-only timing of the bundled runtime, for CPU profiles and A/B runs of per-token
+// JavaScript: loads a checkpoint directory the way `archc bench`'s measuring process does
+// (weights into the kernels' shared memory), prefills a prompt, then times decode steps
+// alone (CPU time of the process, every thread, and wall time).
+//
+//   node scripts/decode-steps.mjs DIR [--threads N] [--prompt 128] [--steps 64] [--reps 3] [--dist DIST]
+//   node scripts/decode-steps.mjs DIR --ab OTHER_DIST [--blocks 40] [--block 16] [--threads N]
+//   node scripts/decode-steps.mjs DIR --profile-decode --reps 1 --steps 256
+//
+// --dist picks the built tree (default: this checkout's dist/). --ab loads a second built
+// tree into the same process (its own runtime, heap and thread pool) and alternates blocks
+// of decode steps between the two: on a shared machine, the median of the per-pair ratios
+// of CPU time is what an A/B comparison of per-token costs can rely on. --profile-decode
+// starts a CPU profile (inspector, 100 µs sampling) after prefill and warm-up, so that it is
+// of decode steps alone (with --reps 1; the file lands in the cwd). Prints one JSON line.
+import { writeFileSync } from "node:fs";
 import { join, resolve, dirname } from "node:path";
-import { tmpdir } from "node:os";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { pathToFileURL, fileURLToPath } from "node:url";
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? args[i + 1] : dflt;
 };
-const dir = resolve(args.find((a, i) => !a.startsWith("--") && !args[i - 1]?.startsWith("--")) ?? "/tmp/bench/bench-15m");
-const root = resolve(opt("root", join(dirname(fileURLToPath(import.meta.url)), "..")));
+const dir = args[0];
+if (!dir || dir.startsWith("--")) {
+  console.error("usage: node scripts/decode-steps.mjs CHECKPOINT_DIR [--threads N] [--prompt N] [--steps N] [--reps N] [--dist DIR] [--ab DIR [--blocks N] [--block N]] [--profile-decode]");
+  process.exit(2);
+}
+const here = dirname(fileURLToPath(import.meta.url));
+const dist = resolve(opt("dist", join(here, "..", "dist")));
 const threads = Number(opt("threads", "1"));
-const steps = Number(opt("steps", "64"));
-const rounds = Number(opt("rounds", "3"));
 const promptLength = Number(opt("prompt", "128"));
-const dist = (p) => pathToFileURL(join(root, "dist/src", p)).href;
+const steps = Number(opt("steps", "64"));
+const reps = Number(opt("reps", "3"));
 
-const runtime = await import(dist("runtime/index.js"));
-const { configValues } = await import(dist("cli/checkpoint.js"));
-const { workspaceFor } = await import(dist("cli/commands/model-ref.js"));
-const { protocolPrompt } = await import(dist("cli/bench-protocol.js"));
-
-// The generated module, compiled once per checkout and checkpoint.
-const cacheDir = join(tmpdir(), `decode-steps-${root.replace(/[^A-Za-z0-9]+/g, "_")}`);
-mkdirSync(cacheDir, { recursive: true });
-const moduleFile = join(cacheDir, `${dir.replace(/[^A-Za-z0-9]+/g, "_")}.cjs`);
-const cfgPath = join(dir, "config.json");
-const { arch, root: rootName, values } = configValues(workspaceFor([]), JSON.parse(readFileSync(cfgPath, "utf8")), cfgPath);
-if (!existsSync(moduleFile)) {
-  const { generateModule } = await import(dist("compiler/codegen/module.js"));
+/** A model loaded through the runtime of the built tree `tree`: prefill and decode steps. */
+async function loadModel(tree) {
+  const load = (p) => import(pathToFileURL(join(tree, "src", p)).href);
+  const rt = await load("runtime/index.js");
+  const { configValues, readJson } = await load("cli/checkpoint.js");
+  const { workspaceFor } = await load("cli/commands/model-ref.js");
+  const { generateModule } = await load("compiler/codegen/module.js");
+  const { protocolPrompt } = await load("cli/bench-protocol.js");
   const { ts } = await import("ts-morph");
+  const cfgPath = join(dir, "config.json");
+  const { arch, root, values } = configValues(workspaceFor([]), readJson(cfgPath, "config.json"), cfgPath);
   const generated = await generateModule(arch);
-  writeFileSync(moduleFile, ts.transpileModule(generated.text, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: false } }).outputText);
+  const js = ts.transpileModule(generated.text, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } }).outputText;
+  const mod = {};
+  new Function("require", "exports", "module", js)(() => rt, mod, { exports: mod });
+  rt.setThreads(threads);
+  const ck = rt.readCheckpointDir(dir, { alloc: rt.sharedArray, allocBytes: rt.sharedBytes, defer: true, weights: "auto" });
+  const session = new rt.ModelSession(mod, values, rt.mapSource(dir, ck.tensors), root);
+  const prompt = protocolPrompt(promptLength, Number(session.cfg.vocab ?? 32000));
+  const input = session.streamInput ?? "input_ids";
+  const ctx = session.newContext(true);
+  const fwdOpts = { lastPosition: true, emitted: false, lendOutput: true };
+  let out;
+  let position = 0;
+  const model = {
+    kernels: rt.kernelBackend(),
+    prefill() {
+      ctx.reset();
+      ctx.expectedPositions = promptLength + Math.max(steps, 256) + 8;
+      out = session.forward({ [input]: new rt.IntTensor(Int32Array.from(prompt), [1, prompt.length]) }, ctx, undefined, fwdOpts).output;
+      position = promptLength;
+    },
+    /** One greedy step; returns the token fed. */
+    step() {
+      const v = out.shape[out.shape.length - 1];
+      const id = rt.argmaxRow(out.data, out.data.length - v, v);
+      out = session.forward({ [input]: new rt.IntTensor(Int32Array.of(id), [1, 1]) }, ctx, undefined, fwdOpts).output;
+      position++;
+      return id;
+    },
+    get position() {
+      return position;
+    },
+  };
+  return model;
 }
-const exports = {};
-new Function("require", "exports", "module", readFileSync(moduleFile, "utf8"))(
-  (id) => {
-    if (id === "archc/runtime") return runtime;
-    throw new Error(id);
-  },
-  exports,
-  { exports },
-);
 
-runtime.setThreads(threads);
-const ck = runtime.readCheckpointDir(dir, { alloc: runtime.sharedArray, allocBytes: runtime.sharedBytes, defer: true, weights: "auto" });
-const session = new runtime.ModelSession(exports, values, runtime.mapSource(dir, ck.tensors), rootName);
-const prompt = protocolPrompt(promptLength, Number(session.cfg.vocab ?? 32000));
-const ctx = session.newContext(true);
-ctx.expectedPositions = prompt.length + steps;
-const input = session.streamInput ?? "input_ids";
-// As the protocol's runRound: the last position's logits only, nothing emitted, the output lent.
-const opts = { lastPosition: true, emitted: false, lendOutput: true };
-const cpuNow = () => {
+const cpuSeconds = () => {
   const u = process.cpuUsage();
-  return (u.user + u.system) / 1e3;
+  return (u.user + u.system) / 1e6;
 };
-/** This thread's time on a CPU in ms (Linux: /proc/thread-self/schedstat, ns), undefined elsewhere. */
-const mainCpuNow = () => {
-  try {
-    return Number(readFileSync("/proc/thread-self/schedstat", "utf8").split(" ")[0]) / 1e6;
-  } catch {
-    return undefined;
-  }
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
-/** A round from an empty cache: prefill, then `n` greedy steps, timed (and profiled) alone. */
-async function round(n, profile) {
-  ctx.reset();
-  let output = session.forward({ [input]: new runtime.IntTensor(Int32Array.from(prompt), [1, prompt.length]) }, ctx, undefined, opts).output;
-  if (profile) await inspector.post("Profiler.start");
-  const c0 = cpuNow();
-  const m0 = mainCpuNow();
+
+/** CPU and wall µs per token over n steps of `model`. */
+function timeSteps(model, n) {
+  const c0 = cpuSeconds();
   const t0 = performance.now();
-  const tokens = [];
-  for (let step = 0; step < n; step++) {
-    const vocab = output.shape[output.shape.length - 1];
-    const id = runtime.argmaxRow(output.data, output.data.length - vocab, vocab);
-    output = session.forward({ [input]: new runtime.IntTensor(Int32Array.of(id), [1, 1]) }, ctx, undefined, opts).output;
-    tokens.push(id);
-  }
-  const wall = performance.now() - t0;
-  const cpu = cpuNow() - c0;
-  const main = m0 === undefined ? NaN : mainCpuNow() - m0;
-  if (profile) profiles.push((await inspector.post("Profiler.stop")).profile);
-  return { cpu: (cpu / n) * 1e3, main: (main / n) * 1e3, wall: (wall / n) * 1e3, tokens };
+  const ids = [];
+  for (let s = 0; s < n; s++) ids.push(model.step());
+  return { cpu: ((cpuSeconds() - c0) / n) * 1e6, wall: ((performance.now() - t0) * 1e3) / n, ids };
 }
-// --profile FILE: a CPU profile of the timed decode steps alone (this thread).
-const profileFile = opt("profile", undefined);
+
+const other = opt("ab", undefined);
+if (other !== undefined) {
+  const blocks = Number(opt("blocks", "40"));
+  const block = Number(opt("block", "16"));
+  const a = await loadModel(dist);
+  const b = await loadModel(resolve(other));
+  const cpuRatios = [];
+  const wallRatios = [];
+  const cpuA = [];
+  const cpuB = [];
+  for (const m of [a, b]) {
+    m.prefill();
+    timeSteps(m, 8);
+  }
+  for (let i = 0; i < blocks; i++) {
+    // The same positions for both (a sequence restarts before 128 new tokens); A first on even blocks, B first on odd ones.
+    for (const m of [a, b]) if (m.position + block > promptLength + 128) m.prefill();
+    const order = i % 2 === 0 ? [a, b] : [b, a];
+    const r = new Map(order.map((m) => [m, timeSteps(m, block)]));
+    const ra = r.get(a);
+    const rb = r.get(b);
+    cpuA.push(ra.cpu);
+    cpuB.push(rb.cpu);
+    cpuRatios.push(rb.cpu / ra.cpu);
+    wallRatios.push(rb.wall / ra.wall);
+  }
+  console.log(JSON.stringify({
+    a: dist, b: resolve(other), threads, kernels: a.kernels, blocks, block,
+    cpu_us_per_token_a: Math.round(median(cpuA)), cpu_us_per_token_b: Math.round(median(cpuB)),
+    cpu_ratio_b_over_a_median: Math.round(median(cpuRatios) * 1000) / 1000,
+    wall_ratio_b_over_a_median: Math.round(median(wallRatios) * 1000) / 1000,
+  }));
+  process.exit(0);
+}
+
+const model = await loadModel(dist);
 let inspector;
-const profiles = [];
-if (profileFile) {
-  const { Session } = await import("node:inspector/promises");
+if (args.includes("--profile-decode")) {
+  const { Session } = await import("node:inspector");
   inspector = new Session();
   inspector.connect();
-  await inspector.post("Profiler.enable");
-  await inspector.post("Profiler.setSamplingInterval", { interval: Number(opt("interval", "100")) });
 }
-await round(Math.min(8, steps), false);
+const post = (m, p) => new Promise((res, rej) => inspector.post(m, p ?? {}, (e, r) => (e ? rej(e) : res(r))));
 const cpu = [];
 const wall = [];
-const main = [];
-let tokens;
-for (let r = 0; r < rounds; r++) {
-  const t = await round(steps, !!inspector);
-  cpu.push(t.cpu);
-  wall.push(t.wall);
-  main.push(t.main);
-  tokens = t.tokens;
+let tokens = [];
+for (let r = 0; r <= reps; r++) {
+  model.prefill();
+  if (r === 1 && inspector) {
+    await post("Profiler.enable");
+    await post("Profiler.setSamplingInterval", { interval: 100 });
+    await post("Profiler.start");
+  }
+  // Round 0 warms up.
+  const t = timeSteps(model, r === 0 ? 8 : steps);
+  if (r > 0) {
+    cpu.push(t.cpu);
+    wall.push(t.wall);
+    tokens = t.ids;
+  }
 }
 if (inspector) {
-  // One profile: the rounds' samples one after another.
-  const [first, ...rest] = profiles;
-  for (const p of rest) {
-    const base = Math.max(...first.nodes.map((n) => n.id));
-    for (const n of p.nodes) {
-      n.id += base;
-      if (n.children) n.children = n.children.map((c) => c + base);
-    }
-    first.nodes.push(...p.nodes);
-    first.samples.push(...p.samples.map((s) => s + base));
-    first.timeDeltas.push(...p.timeDeltas);
-  }
-  writeFileSync(profileFile, JSON.stringify(first));
+  const { profile } = await post("Profiler.stop");
+  const file = join(process.cwd(), `decode-${threads}t-${process.pid}.cpuprofile`);
+  writeFileSync(file, JSON.stringify(profile));
+  console.error(`profile: ${file}`);
 }
-const med = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
-console.log(JSON.stringify({ model: dir, root, threads, steps, rounds, kernels: runtime.kernelBackend(), us_per_token_cpu: Math.round(med(cpu)), us_per_token_wall: Math.round(med(wall)), us_per_token_main_thread: Math.round(med(main)), cpu: cpu.map(Math.round), wall: wall.map(Math.round), main: main.map(Math.round), tokens_head: tokens.slice(0, 8) }));
+console.log(JSON.stringify({
+  dist, threads, prompt: promptLength, steps, reps, kernels: model.kernels,
+  cpu_us_per_token: cpu.map(Math.round), wall_us_per_token: wall.map(Math.round),
+  cpu_us_per_token_median: Math.round(median(cpu)), wall_us_per_token_median: Math.round(median(wall)),
+  decode_tok_per_cpu_s: Math.round((1e6 / median(cpu)) * 10) / 10,
+  last_tokens: tokens.slice(-4),
+  // Two builds that compute the same logits pick the same tokens: compare this across an A/B.
+  tokens_hash: tokens.reduce((h, id) => Math.imul(h ^ id, 16777619) >>> 0, 2166136261).toString(16),
+}));
 process.exit(0);

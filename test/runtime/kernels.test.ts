@@ -273,13 +273,13 @@ describe("RoPE kernel (rotate_half)", () => {
     const x = randomTensor([1, 1, 2, 8], 5, 1);
     const cos = Float32Array.from([1, 1, 1, 1, 0, 0, 0, 0]);
     const sin = Float32Array.from([0, 0, 0, 0, 1, 1, 1, 1]);
-    const y = ropeHalfKernel(x.data, cos, sin, [1, 1, 2, 8], 4, 1)!;
+    const y = ropeHalfKernel(x.data, cos, sin, 1, 1, 2, 8, 4, 1)!;
     expect(y).toBeDefined();
     // Angle 0 keeps row 0; angle π/2 (cos 0, sin 1) maps (x1, x2) to (−x2, x1).
     expect(Array.from(y.subarray(0, 8))).toEqual(Array.from(x.data.subarray(0, 8)));
     const r1 = x.data.subarray(8);
     expect(Array.from(y.subarray(8))).toEqual([...Array.from(r1.subarray(4), (v) => -v), ...Array.from(r1.subarray(0, 4))]);
-    expect(ropeHalfKernel(x.data, cos, sin, [1, 1, 2, 8], 2, 1)).toBeUndefined();
+    expect(ropeHalfKernel(x.data, cos, sin, 1, 1, 2, 8, 2, 1)).toBeUndefined();
   });
 });
 

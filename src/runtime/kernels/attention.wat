@@ -10,6 +10,9 @@
 ;;   v + j·dv·4 (a KV-cache buffer); scratch holds 2·(s + 4) floats. window = 0: none.
 ;;   A query whose visible range is empty gets the mean of all s value rows, as a softmax
 ;;   over scores that are all the float32 minimum does in PyTorch.
+;; Exported: copy_rows(src, dst, rows, bytes, srcStride, dstStride): `rows` runs of `bytes`
+;;   bytes (a multiple of 4) from src + r·srcStride to dst + r·dstStride: a KV-cache append,
+;;   one run per (batch, head), in one call (memory.copy is a call out into the engine per run).
 (module
   (import "env" "memory" (memory 1 65536 shared))
 
@@ -408,5 +411,30 @@
         (local.set $q (i32.add (local.get $q) (local.get $n)))
         (local.set $out (i32.add (local.get $out) (local.get $m)))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $rows))))
+
+  (func (export "copy_rows")
+    (param $src i32) (param $dst i32) (param $rows i32) (param $bytes i32) (param $ss i32) (param $ds i32)
+    (local $c i32) (local $vend i32)
+    (local.set $vend (i32.and (local.get $bytes) (i32.const -16)))
+    (block $done
+      (loop $rows
+        (br_if $done (i32.eqz (local.get $rows)))
+        (local.set $c (i32.const 0))
+        (block $vdone
+          (loop $vecs
+            (br_if $vdone (i32.ge_u (local.get $c) (local.get $vend)))
+            (v128.store (i32.add (local.get $dst) (local.get $c)) (v128.load (i32.add (local.get $src) (local.get $c))))
+            (local.set $c (i32.add (local.get $c) (i32.const 16)))
+            (br $vecs)))
+        (block $fdone
+          (loop $floats
+            (br_if $fdone (i32.ge_u (local.get $c) (local.get $bytes)))
+            (f32.store (i32.add (local.get $dst) (local.get $c)) (f32.load (i32.add (local.get $src) (local.get $c))))
+            (local.set $c (i32.add (local.get $c) (i32.const 4)))
+            (br $floats)))
+        (local.set $src (i32.add (local.get $src) (local.get $ss)))
+        (local.set $dst (i32.add (local.get $dst) (local.get $ds)))
+        (local.set $rows (i32.sub (local.get $rows) (i32.const 1)))
         (br $rows))))
 )

@@ -16,6 +16,7 @@ import { applyLinear } from "./shared-input.js";
 export { segment_ids } from "./segments.js";
 export { add_ids, sub_ids, mul_ids } from "./ids.js";
 export { causal_conv } from "./causal-conv.js";
+export { rope, type RopeArgs } from "./rope.js";
 
 type Scalar = number | boolean | string | null | undefined;
 
@@ -42,6 +43,9 @@ export const l2_normalize = (_c: ForwardContext, x: Tensor) => ops.l2NormalizeRo
 export const layer_norm = (_c: ForwardContext, x: Tensor, eps = 1e-5) => ops.layerNorm(x, undefined, undefined, eps);
 export const rms_norm = (_c: ForwardContext, x: Tensor, eps = 1e-6) => ops.rmsNorm(x, undefined, eps);
 
+// The reshape family (reshape, unflatten, flatten, select's squeeze, unsqueeze) shares its
+// input's data (ops.view): generated code never writes into a tensor.
+
 // torch.clamp with Python-number bounds: the bounds are rounded to float32 first.
 export function clamp(_c: ForwardContext, x: Tensor, lo: number | null, hi: number | null): Tensor {
   const l = lo === null || lo === undefined ? -Infinity : Math.fround(lo);
@@ -51,13 +55,13 @@ export function clamp(_c: ForwardContext, x: Tensor, lo: number | null, hi: numb
 export const split_heads = (_c: ForwardContext, x: Tensor, heads: number) => ops.splitHeads(x, heads);
 export const merge_heads = (_c: ForwardContext, x: Tensor) => ops.mergeHeads(x);
 export const transpose = keepsIds((_c: ForwardContext, x: Tensor, a: number, b: number) => ops.transpose(x, a, b));
-export const reshape = keepsIds((_c: ForwardContext, x: Tensor, shape: number[]) => ops.reshape(x, shape));
+export const reshape = keepsIds((_c: ForwardContext, x: Tensor, shape: number[]) => ops.view(x, shape));
 export const split = keepsIds((_c: ForwardContext, x: Tensor, sizes: number[], axis: number = -1) => ops.split(x, axis, sizes));
 export const linear = (_c: ForwardContext, x: Tensor, w: Tensor, b?: Tensor) => ops.linear(x, w, b);
 
 export const unflatten = keepsIds(function unflatten(_c: ForwardContext, x: Tensor, axis: number, sizes: number[]): Tensor {
   const ax = axis < 0 ? x.shape.length + axis : axis;
-  return ops.reshape(x, [...x.shape.slice(0, ax), ...sizes, ...x.shape.slice(ax + 1)]);
+  return ops.view(x, [...x.shape.slice(0, ax), ...sizes, ...x.shape.slice(ax + 1)]);
 });
 
 export const flatten = keepsIds(function flatten(_c: ForwardContext, x: Tensor, start: number, end: number = -1): Tensor {
@@ -65,7 +69,7 @@ export const flatten = keepsIds(function flatten(_c: ForwardContext, x: Tensor, 
   const s = start < 0 ? r + start : start;
   const e = end < 0 ? r + end : end;
   const merged = x.shape.slice(s, e + 1).reduce((p, d) => p * d, 1);
-  return ops.reshape(x, [...x.shape.slice(0, s), merged, ...x.shape.slice(e + 1)]);
+  return ops.view(x, [...x.shape.slice(0, s), merged, ...x.shape.slice(e + 1)]);
 });
 
 export const chunk = keepsIds(function chunk(_c: ForwardContext, x: Tensor, n: number, axis: number = -1): Tensor[] {
@@ -83,12 +87,12 @@ export const concat = keepsIds(function concat(_c: ForwardContext, ...args: (Ten
 export const select = keepsIds(function select(_c: ForwardContext, x: Tensor, axis: number, index: number): Tensor {
   const ax = axis < 0 ? x.shape.length + axis : axis;
   const s = ops.slice(x, ax, index, index + 1);
-  return ops.reshape(s, x.shape.filter((_, i) => i !== ax));
+  return ops.view(s, x.shape.filter((_, i) => i !== ax));
 });
 
 export const flatten_tokens = keepsIds(function flatten_tokens(_c: ForwardContext, x: Tensor): Tensor {
   const d = x.shape[x.shape.length - 1]!;
-  return ops.reshape(x, [x.data.length / d, d]);
+  return ops.view(x, [x.data.length / d, d]);
 });
 
 export function zeros_like<T extends Tensor | IntTensor>(_c: ForwardContext, x: T): T {
@@ -100,92 +104,6 @@ export function position_ids(c: ForwardContext, ids: IntTensor): IntTensor {
   const out = new Int32Array(b * t);
   for (let i = 0; i < b; i++) for (let j = 0; j < t; j++) out[i * t + j] = c.offset + j;
   return new IntTensor(out, [b, t]);
-}
-
-export interface RopeArgs {
-  theta: number;
-  style?: string;
-  dim?: number | null;
-  scaling?: string | null;
-  factor?: number;
-  original?: number;
-  short_factor?: number[] | null;
-  long_factor?: number[] | null;
-  attention_factor?: number | null;
-}
-
-export function rope(c: ForwardContext, x: Tensor, a: RopeArgs): Tensor {
-  const style = a.style ?? "rotate_half";
-  if (style !== "rotate_half" && style !== "interleaved") throw new RuntimeArgumentError("rope", `unknown style ${JSON.stringify(style)}`);
-  const requested = a.scaling && a.scaling !== "none" && a.scaling !== "default" ? a.scaling : undefined;
-  if (requested === "longrope" || requested === "su") return ropeLong(c, x, a, style);
-  if (requested === "dynamic_alpha") return ropeDynamicAlpha(c, x, a, style);
-  if (requested && requested !== "linear" && requested !== "dynamic" && requested !== "ntk") {
-    throw new RuntimeArgumentError("rope", `unsupported rope scaling ${JSON.stringify(requested)}`);
-  }
-  const scaling = requested as "linear" | "dynamic" | "ntk" | undefined;
-  // Set field by field (no spreads): this runs twice per layer per decoding step.
-  const o: ops.RopeOptions = { theta: a.theta, style, seqLen: c.offset + c.length };
-  if (a.dim) o.rotaryDim = a.dim;
-  if (scaling) {
-    o.scaling = { type: scaling, factor: a.factor ?? 1 };
-    if (a.original) o.scaling.originalMaxPositions = a.original;
-  }
-  return ops.rope(x, c.positions(), o);
-}
-
-// LongRoPE (Phi-3 "longrope", formerly "su"): frequency i is divided by short_factor[i], or by
-// long_factor[i] once the sequence (max position + 1) outgrows `original`; cos and sin are
-// multiplied by attention_factor. Float32 steps as HF: 1 / (factor · θ^(2i/d)).
-function ropeLong(c: ForwardContext, x: Tensor, a: RopeArgs, style: "rotate_half" | "interleaved"): Tensor {
-  const original = a.original;
-  if (!original) throw new RuntimeArgumentError("rope", "longrope scaling needs `original` (the trained length)");
-  const seqLen = c.offset + c.length;
-  const factors = seqLen > original ? a.long_factor : a.short_factor;
-  const rd = a.dim ?? x.shape[3]!;
-  if (!factors || factors.length !== rd / 2) {
-    throw new RuntimeArgumentError("rope", `longrope needs ${rd / 2} ${seqLen > original ? "long" : "short"} factors, got ${factors?.length ?? 0}`);
-  }
-  const f = Math.fround;
-  const base = f(a.theta);
-  const invFreq = new Float32Array(rd / 2);
-  for (let i = 0; i < rd / 2; i++) invFreq[i] = f(1 / f(f(factors[i]!) * f(Math.pow(base, f((2 * i) / rd)))));
-  return ops.rope(x, c.positions(), {
-    theta: a.theta,
-    style,
-    ...(a.dim ? { rotaryDim: a.dim } : {}),
-    invFreq,
-    ...(a.attention_factor !== undefined && a.attention_factor !== null ? { attentionScaling: a.attention_factor } : {}),
-  });
-}
-
-// Power-of-two dynamic NTK (ops/ntk-alpha.ts): alpha comes from the length of the uncached
-// forward — per sequence from its real tokens when padded and longer than `original` — and is
-// kept in the context while decoding, so the rotation does not change as the cache grows.
-function ropeDynamicAlpha(c: ForwardContext, x: Tensor, a: RopeArgs, style: "rotate_half" | "interleaved"): Tensor {
-  const original = a.original;
-  if (!original) throw new RuntimeArgumentError("rope", "dynamic_alpha scaling needs `original` (the trained length)");
-  const key = "rope.dynamic_alpha";
-  let alphas = c.state.get(key) as number[] | undefined;
-  if (c.offset === 0 || !alphas) {
-    const total = c.offset + c.length;
-    const mask = c.attentionMask;
-    if (mask && total > original) {
-      const [rows, cols] = mask.shape as [number, number];
-      alphas = Array.from({ length: rows }, (_, r) => {
-        let real = 0;
-        for (let j = 0; j < cols; j++) real += mask.data[r * cols + j] !== 0 ? 1 : 0;
-        return ops.ntkAlpha(real, original);
-      });
-    } else alphas = [ops.ntkAlpha(total, original)];
-    c.state.set(key, alphas);
-  }
-  const d = x.shape[3]!;
-  const rd = a.dim ?? d;
-  const one = (t: Tensor, alpha: number) =>
-    ops.rope(t, c.positions(), { theta: a.theta, style, ...(a.dim ? { rotaryDim: a.dim } : {}), invFreq: ops.ropeInvFreq(ops.ntkAlphaBase(a.theta, alpha, rd), rd) });
-  if (alphas.length === 1) return one(x, alphas[0]!);
-  return ops.concat(alphas.map((al, b) => one(ops.slice(x, 0, b, b + 1), al)), 0);
 }
 
 export interface AttentionArgs {
@@ -214,8 +132,10 @@ export function attention(c: ForwardContext, site: string, q: Tensor, k: Tensor,
   let segments = a.segments ? { query: a.segments, key: keySegments(c, site, a.segments, c.useCache && a.cache !== false) } : undefined;
   // Cached keys live in preallocated buffers: s of their positions are valid, the first
   // of them at absolute position `start` (> 0 once a sliding window dropped old ones).
-  let cached: { length: number; start: number } | undefined;
-  if (c.useCache && a.cache !== false) {
+  let s = k.shape[2]!;
+  let start = 0;
+  const useCache = c.useCache && a.cache !== false;
+  if (useCache) {
     // Dropping keys shifts key indices: fine for masks (sliced below), not for a bias
     // built over absolute key positions, so such sites keep every position.
     const rolling = a.bias || a.alibi ? undefined : (a.window ?? undefined);
@@ -225,12 +145,11 @@ export function attention(c: ForwardContext, site: string, q: Tensor, k: Tensor,
     cache.append(k, v, rolling);
     keys = cache.k;
     values = cache.v;
-    cached = { length: cache.length, start: cache.start };
-    if (segments && cache.start > 0) segments = { query: segments.query, key: keyColumns(segments.key, cache.start, cache.start + cache.length) };
+    s = cache.length;
+    start = cache.start;
+    if (segments && start > 0) segments = { query: segments.query, key: keyColumns(segments.key, start, start + s) };
   }
   const heads = q.shape[1]!;
-  const s = cached?.length ?? keys.shape[2]!;
-  const start = cached?.start ?? 0;
   let bias = a.bias ?? undefined;
   if (a.alibi) {
     const dtype = a.alibi_dtype ?? "float32";
@@ -250,7 +169,7 @@ export function attention(c: ForwardContext, site: string, q: Tensor, k: Tensor,
   if (a.scale_bias) o.biasBeforeScale = true;
   if (a.softcap !== undefined && a.softcap !== null) o.softcap = a.softcap;
   if (segments) o.segments = segments;
-  if (cached) o.keyLength = s;
+  if (useCache) o.keyLength = s;
   return ops.attention(q, keys, values, o);
 }
 
@@ -269,8 +188,8 @@ function moeOptions(a: MoeArgs): ops.MoeOptions {
 /** Router gates [.., E], zero outside each row's top-k experts. */
 export function topk_gates(_c: ForwardContext, logits: Tensor, a: MoeArgs): Tensor {
   const e = logits.shape[logits.shape.length - 1]!;
-  const g = ops.topkGates(ops.reshape(logits, [logits.size / e, e]), a.top_k, moeOptions(a));
-  return ops.reshape(g, logits.shape);
+  const g = ops.topkGates(ops.view(logits, [logits.size / e, e]), a.top_k, moeOptions(a));
+  return ops.view(g, logits.shape);
 }
 
 export function sum(_c: ForwardContext, x: Tensor, axis: number): Tensor {
@@ -292,7 +211,7 @@ export function sum(_c: ForwardContext, x: Tensor, axis: number): Tensor {
 export function unsqueeze<T extends Tensor | IntTensor>(_c: ForwardContext, x: T, axis: number): T {
   const ax = axis < 0 ? x.shape.length + 1 + axis : axis;
   const shape = [...x.shape.slice(0, ax), 1, ...x.shape.slice(ax)];
-  return (x instanceof IntTensor ? new IntTensor(x.data, shape) : ops.reshape(x as Tensor, shape)) as T;
+  return (x instanceof IntTensor ? new IntTensor(x.data, shape) : ops.view(x as Tensor, shape)) as T;
 }
 
 /** Sparse mixture of experts; `expert(e, rows)` runs expert e on the rows routed to it. */
@@ -300,10 +219,10 @@ export function moe(_c: ForwardContext, x: Tensor, logits: Tensor, expert: (e: n
   const d = x.shape[x.shape.length - 1]!;
   const e = logits.shape[logits.shape.length - 1]!;
   const rows = x.data.length / d;
-  const flatX = ops.reshape(x, [rows, d]);
-  const flatL = ops.reshape(logits, [rows, e]);
+  const flatX = ops.view(x, [rows, d]);
+  const flatL = ops.view(logits, [rows, e]);
   const y = ops.moe(flatX, flatL, a.top_k, moeOptions(a), expert);
-  return ops.reshape(y, [...x.shape.slice(0, -1), y.shape[1]!]);
+  return ops.view(y, [...x.shape.slice(0, -1), y.shape[1]!]);
 }
 
 /** Applies a primitive module (Linear, norms, activations…) to a tensor. */

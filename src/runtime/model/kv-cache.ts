@@ -9,7 +9,7 @@
 import { RuntimeShapeError } from "../errors.js";
 import { shapeToString } from "../layout.js";
 import { IntTensor, Tensor } from "../tensor.js";
-import { sharedArray } from "../kernels/index.js";
+import { callerExport, kernels, sharedArray, type Kernels } from "../kernels/index.js";
 
 /** Room for this many positions beyond the first call before the first grow. */
 const INITIAL_SPARE = 256;
@@ -85,11 +85,8 @@ export class KvCache {
       this.drop(this.length - (window - 1));
     }
     if (this.length + t > this.capacity) this.resize(Math.max(this.length + t, 2 * this.capacity));
-    const cap = this.capacity;
-    for (let r = 0; r < this.batch * this.heads; r++) {
-      copyRun(k.data, r * t * this.keyDim, this.k.data, (r * cap + this.length) * this.keyDim, t * this.keyDim);
-      copyRun(v.data, r * t * this.valueDim, this.v.data, (r * cap + this.length) * this.valueDim, t * this.valueDim);
-    }
+    appendRows(k.data, this.k.data, this.batch * this.heads, t * this.keyDim, this.capacity * this.keyDim, this.length * this.keyDim);
+    appendRows(v.data, this.v.data, this.batch * this.heads, t * this.valueDim, this.capacity * this.valueDim, this.length * this.valueDim);
     this.length += t;
   }
 
@@ -122,6 +119,26 @@ export class KvCache {
 
 /** Runs this short (a head of one decoded token) copy faster element by element than through subarray and set. */
 const SHORT_RUN = 256;
+
+type CopyRowsExport = (src: number, dst: number, rows: number, bytes: number, srcStride: number, dstStride: number) => void;
+/** attention.wat's copy_rows for the last kernel set asked for. */
+let copyRows: { ks: Kernels; f: CopyRowsExport | undefined } | undefined;
+
+/**
+ * rows runs of n floats, src row r at r·n, to dst at r·stride + at. With both in the kernels'
+ * heap (an activation into a cache buffer: every decoding step) one wasm call copies them all.
+ */
+function appendRows(src: Float32Array, dst: Float32Array, rows: number, n: number, stride: number, at: number): void {
+  const ks = kernels();
+  if (ks && ks.heap.contains(src) && ks.heap.contains(dst)) {
+    if (copyRows?.ks !== ks) copyRows = { ks, f: callerExport<CopyRowsExport>("attention", "copy_rows") };
+    if (copyRows.f) {
+      copyRows.f(src.byteOffset, dst.byteOffset + at * 4, rows, n * 4, n * 4, stride * 4);
+      return;
+    }
+  }
+  for (let r = 0; r < rows; r++) copyRun(src, r * n, dst, r * stride + at, n);
+}
 
 function copyRun(src: Float32Array, from: number, dst: Float32Array, to: number, n: number): void {
   if (n > SHORT_RUN) dst.set(src.subarray(from, from + n), to);

@@ -50,10 +50,10 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOption
   const [b, h, t, d] = q.shape as [number, number, number, number];
   const [, kvHeads, capacity] = k.shape as [number, number, number, number];
   const dv = v.shape[3]!;
-  if (!sameShape(k.shape, [b, kvHeads, capacity, d])) {
+  if (k.shape[0] !== b || k.shape[3] !== d) {
     throw new RuntimeShapeError("attention", `k [${b}, KV, S, ${d}] to match q ${shapeToString(q.shape)}`, shapeToString(k.shape));
   }
-  if (!sameShape(v.shape, [b, kvHeads, capacity, dv])) {
+  if (v.shape[0] !== b || v.shape[1] !== kvHeads || v.shape[2] !== capacity) {
     throw new RuntimeShapeError("attention", `v [${b}, ${kvHeads}, ${capacity}, Dv] to match k ${shapeToString(k.shape)}`, shapeToString(v.shape));
   }
   const s = opts.keyLength ?? capacity;

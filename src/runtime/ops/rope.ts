@@ -103,7 +103,8 @@ let lastTable: { positions: Int32Array; inv: Float32Array; linearFactor: number;
  * cos/sin per (position, frequency) for the first n positions, shared by all heads. A
  * forward pass rotates q and k of every layer at the same positions with the same
  * frequencies: the table of the previous call is reused when its inputs are equal
- * (compared by value: ~n + half integers against n·half cosines and sines).
+ * (compared by value: ~n + half integers against n·half cosines and sines). Generated code
+ * goes through lang's rope instead, which keeps its tables per forward context.
  */
 function rotationTable(positionData: Int32Array, n: number, inv: Float32Array, linearFactor: number, mscale: number): { cos: Float32Array; sin: Float32Array } {
   const positions = positionData.subarray(0, n);
@@ -112,6 +113,13 @@ function rotationTable(positionData: Int32Array, n: number, inv: Float32Array, l
   const half = inv.length;
   const cos = new Float32Array(n * half);
   const sin = new Float32Array(n * half);
+  fillTable(positions, n, inv, linearFactor, mscale, cos, sin);
+  lastTable = { positions: positions.slice(), inv: inv.slice(), linearFactor, mscale, cos, sin };
+  return lastTable;
+}
+
+function fillTable(positions: Int32Array, n: number, inv: Float32Array, linearFactor: number, mscale: number, cos: Float32Array, sin: Float32Array): void {
+  const half = inv.length;
   for (let r = 0; r < n; r++) {
     const p = linearFactor === 1 ? positions[r]! : f(positions[r]! / linearFactor);
     for (let i = 0; i < half; i++) {
@@ -124,8 +132,19 @@ function rotationTable(positionData: Int32Array, n: number, inv: Float32Array, l
       }
     }
   }
-  lastTable = { positions: positions.slice(), inv: inv.slice(), linearFactor, mscale, cos, sin };
-  return lastTable;
+}
+
+/**
+ * The rotation table of `opts` (rotaryDim = `rd`) for the n positions shared by a batch, into
+ * `cos` and `sin` (n·rd/2 floats each, row r for positions[r]): what `rope` rotates by, for
+ * callers that keep their own tables (lang's rope, one per forward context and call).
+ */
+export function fillRopeTable(positions: Int32Array, opts: RopeOptions, rd: number, cos: Float32Array, sin: Float32Array): void {
+  let maxPos = 0;
+  for (const p of positions) if (p > maxPos) maxPos = p;
+  const inv = inverseFrequencies(opts, rd, opts.seqLen ?? maxPos + 1);
+  const linearFactor = opts.scaling?.type === "linear" ? f(opts.scaling.factor) : 1;
+  fillTable(positions, positions.length, inv, linearFactor, f(opts.attentionScaling ?? 1), cos, sin);
 }
 
 function sameValues(a: Int32Array | Float32Array, b: Int32Array | Float32Array): boolean {
@@ -134,36 +153,51 @@ function sameValues(a: Int32Array | Float32Array, b: Int32Array | Float32Array):
   return true;
 }
 
-/** Rotates x[B, H, T, D] by the angle position·inv_freq of each pair of dims (rotate_half on the WebAssembly kernel when there is one). */
-export function rope(x: Tensor, positions: IntTensor | Int32Array, opts: RopeOptions): Tensor {
-  expectRank("rope", x.shape, 4, "[B, H, T, D]");
-  const [b, h, t, d] = x.shape as [number, number, number, number];
-  const rd = opts.rotaryDim ?? d;
+/** rotaryDim of `opts` for a head dim d, checked. */
+function rotaryDimOf(rotaryDim: number | undefined, d: number): number {
+  const rd = rotaryDim ?? d;
   if (!Number.isInteger(rd) || rd <= 0 || rd % 2 !== 0 || rd > d) {
     throw new RuntimeArgumentError("rope", `rotaryDim must be a positive even number <= head dim ${d}, got ${rd}`);
   }
-  const half = rd / 2;
+  return rd;
+}
+
+/** Rotates x[B, H, T, D] by the angle position·inv_freq of each pair of dims (rotate_half on the WebAssembly kernel when there is one). */
+export function rope(x: Tensor, positions: IntTensor | Int32Array, opts: RopeOptions): Tensor {
+  expectRank("rope", x.shape, 4, "[B, H, T, D]");
+  const [b, , t, d] = x.shape as [number, number, number, number];
+  const rd = rotaryDimOf(opts.rotaryDim, d);
   const pos = positionTable(positions, b, t);
   let maxPos = 0;
   for (const p of pos.data) if (p > maxPos) maxPos = p;
   const inv = inverseFrequencies(opts, rd, opts.seqLen ?? maxPos + 1);
   const linearFactor = opts.scaling?.type === "linear" ? f(opts.scaling.factor) : 1;
   const mscale = f(opts.attentionScaling ?? 1);
-
   const { cos, sin } = rotationTable(pos.data, pos.rows * t, inv, linearFactor, mscale);
+  return rotate(x, cos, sin, pos.rows, opts.style, rd);
+}
 
-  const xd = x.data;
-  const out = activationArray(xd.length);
-  const interleaved = opts.style === "interleaved";
-  if (!interleaved && opts.style !== "rotate_half") {
-    throw new RuntimeArgumentError("rope", `unknown style ${JSON.stringify(opts.style)}; expected "rotate_half" or "interleaved"`);
+/**
+ * x[B, H, T, D] rotated in its first rd dims by a table of cos and sin rows [rows·T, rd/2]
+ * (rows = 1: shared by the batch, or B); the rest of each head is copied.
+ */
+export function rotate(x: Tensor, cos: Float32Array, sin: Float32Array, rows: number, style: RopeOptions["style"], rotaryDim?: number): Tensor {
+  expectRank("rope", x.shape, 4, "[B, H, T, D]");
+  const [b, h, t, d] = x.shape as [number, number, number, number];
+  const rd = rotaryDimOf(rotaryDim, d);
+  const half = rd / 2;
+  const interleaved = style === "interleaved";
+  if (!interleaved && style !== "rotate_half") {
+    throw new RuntimeArgumentError("rope", `unknown style ${JSON.stringify(style)}; expected "rotate_half" or "interleaved"`);
   }
   if (!interleaved) {
-    const fast = ropeHalfKernel(xd, cos, sin, [b, h, t, d], half, pos.rows);
-    if (fast) return new Tensor(fast, [...x.shape]);
+    const fast = ropeHalfKernel(x.data, cos, sin, b, h, t, d, half, rows);
+    if (fast) return new Tensor(fast, [b, h, t, d]);
   }
+  const xd = x.data;
+  const out = activationArray(xd.length);
   for (let bi = 0; bi < b; bi++) {
-    const prow = pos.rows === 1 ? 0 : bi;
+    const prow = rows === 1 ? 0 : bi;
     for (let hi = 0; hi < h; hi++) {
       for (let ti = 0; ti < t; ti++) {
         const o = ((bi * h + hi) * t + ti) * d;
@@ -183,5 +217,5 @@ export function rope(x: Tensor, positions: IntTensor | Int32Array, opts: RopeOpt
       }
     }
   }
-  return new Tensor(out, [...x.shape]);
+  return new Tensor(out, [b, h, t, d]);
 }

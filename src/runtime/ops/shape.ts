@@ -1,14 +1,27 @@
 /**
- * Layout changes. Every op copies into a fresh contiguous tensor, so no tensor
- * ever aliases another and callers (e.g. a KV cache) may own their outputs.
+ * Layout changes. Where the output's row-major layout is the input's (a head split or merge
+ * of one token, a permutation that moves only axes of size 1, `view`), the output shares the
+ * input's data: tensors are immutable by convention (tensor.ts), and a decoding step would
+ * otherwise copy every head of every layer for nothing. Everything else, and `reshape`
+ * (whose callers may own its result), copies into a fresh contiguous tensor.
  */
 import { RuntimeIndexError, RuntimeShapeError } from "../errors.js";
 import { expectRank, normalizeAxis, shapeSize, shapeToString, stridesOf } from "../layout.js";
 import { IntTensor, Tensor } from "../tensor.js";
 import { activationArray } from "../kernels/activation-scope.js";
 
-/** New shape with the same element count; one dim may be -1 (inferred). */
+/** New shape with the same element count; one dim may be -1 (inferred). A copy: see `view`. */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
+  return new Tensor(x.data.slice(), resolveShape(x, shape));
+}
+
+/** `reshape` without the copy: the same data under the new shape. */
+export function view(x: Tensor, shape: readonly number[]): Tensor {
+  return new Tensor(x.data, resolveShape(x, shape));
+}
+
+/** `shape` with its -1 dim inferred from x's size, checked to hold x's elements. */
+function resolveShape(x: Tensor, shape: readonly number[]): number[] {
   const inferAt = shape.indexOf(-1);
   if (inferAt !== shape.lastIndexOf(-1)) {
     throw new RuntimeShapeError("reshape", "at most one -1 dim", shapeToString(shape));
@@ -24,10 +37,10 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   if (resolved.some((d) => !Number.isInteger(d) || d < 0) || shapeSize(resolved) !== x.size) {
     throw new RuntimeShapeError("reshape", `a shape with ${x.size} elements (from ${shapeToString(x.shape)})`, shapeToString(shape));
   }
-  return new Tensor(x.data.slice(), resolved);
+  return resolved;
 }
 
-/** Output dim d is input dim perm[d]. */
+/** Output dim d is input dim perm[d]; a view of x when only axes of size 1 move. */
 export function permute(x: Tensor, perm: readonly number[]): Tensor {
   const rank = x.shape.length;
   const seen = new Set(perm.map((p) => normalizeAxis(p, rank, "permute")));
@@ -38,12 +51,9 @@ export function permute(x: Tensor, perm: readonly number[]): Tensor {
   const inStrides = stridesOf(x.shape);
   const outShape = axes.map((a) => x.shape[a]!);
   const src = axes.map((a) => inStrides[a]!);
+  // Only axes of size 1 move (head split/merge of one token): the layout is unchanged.
+  if (x.size === 0 || rank === 0 || keepsOrder(x.shape, axes)) return new Tensor(x.data, outShape);
   const out = activationArray(x.size);
-  if (out.length === 0 || rank === 0 || keepsOrder(x.shape, axes)) {
-    // Only axes of size 1 move (head split/merge of one token): the data is unchanged.
-    out.set(x.data);
-    return new Tensor(out, outShape);
-  }
   const xd = x.data;
   const inner = outShape[rank - 1]!;
   const innerStride = src[rank - 1]!;
@@ -153,30 +163,23 @@ export function concat(tensors: readonly Tensor[], axis: number): Tensor {
   return new Tensor(out, shape);
 }
 
-/** [B, T, H·D] → [B, H, T, D]. */
+/** [B, T, H·D] → [B, H, T, D]; a view of x for one token or one head (the same layout). */
 export function splitHeads(x: Tensor, heads: number): Tensor {
   expectRank("splitHeads", x.shape, 3, "[B, T, H*D]");
   const [b, t, hd] = x.shape as [number, number, number];
   if (!Number.isInteger(heads) || heads <= 0 || hd % heads !== 0) {
     throw new RuntimeShapeError("splitHeads", `a last dim divisible by ${heads} heads`, shapeToString(x.shape));
   }
-  // One token (decoding): the heads are already in order, a copy under the new shape.
-  if (t === 1) return copyAs(x, [b, heads, 1, hd / heads]);
+  // One token (decoding) or one head: the heads are already in order.
+  if (t === 1 || heads === 1) return new Tensor(x.data, [b, heads, t, hd / heads]);
   return permute(new Tensor(x.data, [b, t, heads, hd / heads]), [0, 2, 1, 3]);
 }
 
-/** A copy of x's data under another shape of the same size. */
-function copyAs(x: Tensor, shape: number[]): Tensor {
-  const out = activationArray(x.data.length);
-  out.set(x.data);
-  return new Tensor(out, shape);
-}
-
-/** [B, H, T, D] → [B, T, H·D]. */
+/** [B, H, T, D] → [B, T, H·D]; a view of x for one token or one head (the same layout). */
 export function mergeHeads(x: Tensor): Tensor {
   expectRank("mergeHeads", x.shape, 4, "[B, H, T, D]");
   const [b, h, t, d] = x.shape as [number, number, number, number];
-  if (t === 1) return copyAs(x, [b, 1, h * d]);
+  if (t === 1 || h === 1) return new Tensor(x.data, [b, t, h * d]);
   const y = permute(x, [0, 2, 1, 3]);
   return new Tensor(y.data, [b, t, h * d]);
 }
