@@ -389,10 +389,14 @@ describe("worker threads", () => {
     const x = randomTensor([1, 1000], 23);
     const w = toSharedMemory(randomTensor([999, 1000], 24));
     ops.linear(x, w);
-    // A worker starts in the background; once up, it claims chunks of every job.
-    await new Promise((r) => setTimeout(r, 300));
+    // A worker starts in the background (slowly on a loaded machine: up to 15 s here); once
+    // up, it claims chunks of jobs that come back to back.
     const before = kernels()!.pool.workerChunks;
-    for (let i = 0; i < 50; i++) ops.linear(x, w);
+    const deadline = Date.now() + 15_000;
+    while (kernels()!.pool.workerChunks === before && Date.now() < deadline) {
+      for (let i = 0; i < 50; i++) ops.linear(x, w);
+      await new Promise((r) => setTimeout(r, 10));
+    }
     expect(kernels()!.pool.workerChunks).toBeGreaterThan(before);
     setThreads(threadsBefore);
   });

@@ -38,12 +38,19 @@ async function linearModule(body: string): Promise<WebAssembly.Module> {
   }
 }
 
-/** Runs SiLU jobs until the pool's worker has taken part in one (it starts in the background). */
+/**
+ * Runs SiLU jobs until the pool's worker has taken part in one. It starts in the background,
+ * slowly on a loaded machine (the full suite runs files in parallel), and a worker woken
+ * from its sleep can find a small job already done: so jobs of ~1 ms come back to back (a
+ * worker spins between them), with a turn of the event loop between bursts, for up to 15 s.
+ */
 async function untilWorkersRun(pool: ThreadPool, heap: WasmHeap, threads: number): Promise<void> {
-  const x = heap.allocArray(4096)!;
-  const y = heap.allocArray(4096)!;
-  for (let i = 0; i < 500 && pool.workerChunks === 0; i++) {
-    pool.run(OP_SILU, [x.byteOffset, y.byteOffset, 0, 0, 0, 0, 0], 0, 4096, threads, 4);
+  const n = 1 << 20;
+  const x = heap.allocArray(n)!;
+  const y = heap.allocArray(n)!;
+  const deadline = Date.now() + 15_000;
+  while (pool.workerChunks === 0 && Date.now() < deadline) {
+    for (let i = 0; i < 10 && pool.workerChunks === 0; i++) pool.run(OP_SILU, [x.byteOffset, y.byteOffset, 0, 0, 0, 0, 0], 0, n, threads, 4);
     await new Promise((r) => setTimeout(r, 10));
   }
   expect(pool.workerChunks).toBeGreaterThan(0);
@@ -198,8 +205,9 @@ describe("thread pool", () => {
       const x = heap.allocArray(4096)!;
       const y = heap.allocArray(4096)!;
       x.fill(2);
-      // Until the worker has started (and failed), and some more jobs after.
-      for (let i = 0; i < 20 || (pool.workerCount > 0 && i < 500); i++) {
+      // Until the worker has started (and failed; slowly on a loaded machine), and some more jobs after.
+      const deadline = Date.now() + 15_000;
+      for (let i = 0; i < 20 || (pool.workerCount > 0 && Date.now() < deadline); i++) {
         y.fill(0);
         pool.run(OP_SILU, [x.byteOffset, y.byteOffset, 0, 0, 0, 0, 0], 0, 4096, 2, 4);
         expect(y[0]).toBeCloseTo(2 / (1 + Math.exp(-2)), 6);
