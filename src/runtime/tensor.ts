@@ -43,11 +43,17 @@ function toFlat(op: string, values: Nested | ArrayLike<number>, shape?: readonly
 
 /** What float and integer tensors share: contiguous row-major data and its shape. */
 export abstract class DenseTensor<D extends Float32Array | Int32Array> {
-  constructor(
-    public data: D,
-    public shape: number[],
-    kind: string,
-  ) {
+  /**
+   * Assigned in the constructor, not declared as a field: a field would be an own property
+   * of every instance, and a subclass that reads its values lazily (DeferredTensor) could then
+   * only replace it per instance, which turns each such object into a slow dictionary.
+   */
+  declare data: D;
+  declare shape: number[];
+
+  constructor(data: D, shape: number[], kind: string) {
+    this.data = data;
+    this.shape = shape;
     checkShape(kind, shape, data.length);
   }
 

@@ -10,23 +10,34 @@ import { Tensor } from "../tensor.js";
 import { WeightsError } from "./errors.js";
 
 export class DeferredTensor extends Tensor {
+  // Declared, not fields: the base constructor's assignment of `data` already sets the first
+  // two through the setter below, and every instance keeps one shape (a fast-mode object).
   /** Per row of the leading dim: 1 once read; undefined once the whole tensor is. */
-  private rowsRead: Uint8Array | undefined;
-  private readonly store: Float32Array;
+  private declare rowsRead: Uint8Array | undefined;
+  private declare store: Float32Array;
   private readonly rowFloats: number;
 
   /** `store` receives the little-endian float32 bytes at `position` of `file`. */
   constructor(store: Float32Array, shape: number[], private readonly file: string, private readonly position: number) {
     super(store, shape);
-    this.store = store;
     const rows = shape.length ? shape[0]! : 1;
     this.rowFloats = rows ? store.length / rows : 0;
     this.rowsRead = new Uint8Array(rows);
-    Object.defineProperty(this, "data", {
-      configurable: true,
-      enumerable: true,
-      get: () => this.readAll(),
-      set: (v: Float32Array) => Object.defineProperty(this, "data", { value: v, writable: true, configurable: true, enumerable: true }),
+  }
+
+  // `data` as an accessor of the class, shared by every instance. (TypeScript does not let an
+  // accessor override the base's property, hence defined here rather than as `get data()`.)
+  static {
+    Object.defineProperty(this.prototype, "data", {
+      /** The values, read from the file in full on the first access. */
+      get(this: DeferredTensor): Float32Array {
+        return this.rowsRead === undefined ? this.store : this.readAll();
+      },
+      /** New values replace the file's: the tensor is resident from then on. */
+      set(this: DeferredTensor, values: Float32Array) {
+        this.store = values;
+        this.rowsRead = undefined;
+      },
     });
   }
 
@@ -64,8 +75,6 @@ export class DeferredTensor extends Tensor {
       }
       this.rowsRead = undefined;
     }
-    // From now on a plain property: no accessor on the hot path.
-    Object.defineProperty(this, "data", { value: this.store, writable: true, configurable: true, enumerable: true });
     return this.store;
   }
 
