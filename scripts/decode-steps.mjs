@@ -46,7 +46,11 @@ async function loadModel(tree) {
   const cfgPath = join(dir, "config.json");
   const { arch, root, values } = configValues(workspaceFor([]), readJson(cfgPath, "config.json"), cfgPath);
   const generated = await generateModule(arch);
-  const js = ts.transpileModule(generated.text, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } }).outputText;
+  // As `archc bench` transpiles it: without esModuleInterop, whose __importStar would put a
+  // getter in front of every `rt.…` access of the generated code (not what the product runs).
+  const js = ts.transpileModule(generated.text, {
+    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: false },
+  }).outputText;
   const mod = {};
   new Function("require", "exports", "module", js)(() => rt, mod, { exports: mod });
   rt.setThreads(threads);
