@@ -3,7 +3,7 @@
 // (weights into the kernels' shared memory), prefills a prompt, then times decode steps
 // alone (CPU time of the process, every thread, and wall time).
 //
-//   node scripts/decode-steps.mjs DIR [--threads N] [--prompt 128] [--steps 64] [--reps 3] [--dist DIST]
+//   node scripts/decode-steps.mjs DIR [--threads N] [--prompt 128] [--steps 64] [--reps 3] [--weights auto] [--dist DIST]
 //   node scripts/decode-steps.mjs DIR --ab OTHER_DIST [--blocks 40] [--block 16] [--threads N]
 //   node scripts/decode-steps.mjs DIR --profile-decode --reps 1 --steps 256
 //
@@ -24,7 +24,7 @@ const opt = (name, dflt) => {
 };
 const dir = args[0];
 if (!dir || dir.startsWith("--")) {
-  console.error("usage: node scripts/decode-steps.mjs CHECKPOINT_DIR [--threads N] [--prompt N] [--steps N] [--reps N] [--dist DIR] [--ab DIR [--blocks N] [--block N]] [--profile-decode]");
+  console.error("usage: node scripts/decode-steps.mjs CHECKPOINT_DIR [--threads N] [--prompt N] [--steps N] [--reps N] [--weights MODE] [--dist DIR] [--ab DIR [--blocks N] [--block N]] [--profile-decode]");
   process.exit(2);
 }
 const here = dirname(fileURLToPath(import.meta.url));
@@ -33,6 +33,8 @@ const threads = Number(opt("threads", "1"));
 const promptLength = Number(opt("prompt", "128"));
 const steps = Number(opt("steps", "64"));
 const reps = Number(opt("reps", "3"));
+/** How weight matrices are held, as `archc bench --weights` (auto, fp32, bf16, int8). */
+const weightMode = opt("weights", "auto");
 
 /** A model loaded through the runtime of the built tree `tree`: prefill and decode steps. */
 async function loadModel(tree) {
@@ -54,7 +56,7 @@ async function loadModel(tree) {
   const mod = {};
   new Function("require", "exports", "module", js)(() => rt, mod, { exports: mod });
   rt.setThreads(threads);
-  const ck = rt.readCheckpointDir(dir, { alloc: rt.sharedArray, allocBytes: rt.sharedBytes, defer: true, weights: "auto" });
+  const ck = rt.readCheckpointDir(dir, { alloc: rt.sharedArray, allocBytes: rt.sharedBytes, defer: true, weights: weightMode });
   const session = new rt.ModelSession(mod, values, rt.mapSource(dir, ck.tensors), root);
   const prompt = protocolPrompt(promptLength, Number(session.cfg.vocab ?? 32000));
   const input = session.streamInput ?? "input_ids";
