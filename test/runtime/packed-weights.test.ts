@@ -81,6 +81,18 @@ describe("bfloat16 weights", () => {
     expect(packed.heldBytes).toBe(50 * 12 * 4);
   });
 
+  it("keeps data an accessor of the class, so that every packed weight has one (fast) object shape", () => {
+    const w = bf16Rounded(randomTensor([4, 8], 5, 1));
+    const a = new PackedTensor("bf16", [4, 8], memoryRows(w.data, 8), inHeap);
+    const b = new PackedTensor("bf16", [4, 8], memoryRows(w.data, 8), inHeap);
+    expect(Array.from(a.data)).toEqual(Array.from(w.data));
+    expect(Object.hasOwn(a, "data")).toBe(false);
+    expect(Object.keys(a)).toEqual(Object.keys(b));
+    const assigned = new Float32Array(32).fill(2);
+    b.data = assigned;
+    expect(b.data).toBe(assigned);
+  });
+
   it("computes the same on the TypeScript kernels (which widen the matrix)", () => {
     const x = randomTensor([3, 20], 1, 1);
     const w = bf16Rounded(randomTensor([9, 20], 2, 1));

@@ -36,6 +36,8 @@ const PLAIN: PackedAlloc = { bytes: (n) => new Uint8Array(n), floats: (n) => new
 const FILL_ELEMENTS = 1 << 18;
 
 export class PackedTensor extends Tensor {
+  /** The float32 values once widened (or assigned); set first, by the base constructor. */
+  private declare values: Float32Array | undefined;
   private storage: Uint8Array | undefined;
   private source: RowSource | undefined;
   /** Per row: 1 once filled; undefined once every row is. */
@@ -49,19 +51,29 @@ export class PackedTensor extends Tensor {
     source: RowSource,
     private readonly alloc: PackedAlloc = PLAIN,
   ) {
-    // Only the length is read before `data` becomes the widening accessor below.
+    // Only the length is read, by the base constructor, whose assignment of `data` lands in
+    // the accessor below: forgotten at once.
     super({ length: shapeSize(shape) } as unknown as Float32Array, shape);
+    this.values = undefined;
     [this.rowCount, this.cols] = shape;
     if (format === "int8" && this.cols % Q8_BLOCK !== 0) throw new RangeError(`int8 rows need a multiple of ${Q8_BLOCK} weights, found ${this.cols}`);
     const bytes = packedBytes(format, this.rowCount, this.cols);
     this.storage = alloc.bytes(bytes) ?? new Uint8Array(bytes);
     this.source = source;
     this.rowsFilled = new Uint8Array(this.rowCount);
-    Object.defineProperty(this, "data", {
-      configurable: true,
-      enumerable: true,
-      get: () => this.widen(),
-      set: (v: Float32Array) => Object.defineProperty(this, "data", { value: v, writable: true, configurable: true, enumerable: true }),
+  }
+
+  // `data` as an accessor of the class, shared by every instance: redefining it per instance
+  // would make every packed weight a slow dictionary-mode object (as deferred.ts explains).
+  static {
+    Object.defineProperty(this.prototype, "data", {
+      /** The float32 values, widened on the first read. */
+      get(this: PackedTensor): Float32Array {
+        return this.values ?? this.widen();
+      },
+      set(this: PackedTensor, values: Float32Array) {
+        this.values = values;
+      },
     });
   }
 
@@ -172,13 +184,13 @@ export class PackedTensor extends Tensor {
     return { q: new Int8Array(s.buffer, s.byteOffset, at), scales: new Float32Array(s.buffer, s.byteOffset + at, at / Q8_BLOCK) };
   }
 
-  /** The float32 values, computed once; the storage is dropped and `data` becomes a plain array. */
+  /** The float32 values, computed once; the storage is dropped. */
   private widen(): Float32Array {
     this.fill(0, this.rowCount);
     const values = this.alloc.floats(this.size) ?? new Float32Array(this.size);
     this.decodeRows(0, this.rowCount, values);
     this.storage = undefined;
-    Object.defineProperty(this, "data", { value: values, writable: true, configurable: true, enumerable: true });
+    this.values = values;
     return values;
   }
 }
