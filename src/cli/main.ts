@@ -3,7 +3,7 @@
 import { parseArgs, opt, UsageError, type ParsedArgs } from "./args.js";
 import { DiagnosticError } from "../compiler/diagnostics/diagnostic.js";
 import { renderDiagnostics, diagnosticsToJson } from "../compiler/diagnostics/render.js";
-import { commands } from "./commands/index.js";
+import { loadCommand, loadCommands } from "./commands/index.js";
 import type { Io } from "./io.js";
 import { asUserError } from "./user-error.js";
 
@@ -15,9 +15,9 @@ const defaultIo: Io = {
   progress: (s) => void (process.stderr.isTTY && process.stderr.write(s)),
 };
 
-export function usage(): string {
+export async function usage(): Promise<string> {
   const lines = ["usage: archc <command> [arguments]", "", "commands:"];
-  for (const [name, c] of Object.entries(commands)) lines.push(`  ${name.padEnd(8)} ${c.summary}`);
+  for (const [name, c] of Object.entries(await loadCommands())) lines.push(`  ${name.padEnd(8)} ${c.summary}`);
   lines.push("", "Run `archc <command> --help` for a command's arguments.");
   return lines.join("\n");
 }
@@ -25,16 +25,16 @@ export function usage(): string {
 export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === "--help" || name === "-h" || name === "help") {
-    io.out(usage());
+    io.out(await usage());
     return name ? 0 : 2;
   }
   if (name === "--version") {
     io.out("archc 0.1.0");
     return 0;
   }
-  const cmd = commands[name];
+  const cmd = await loadCommand(name);
   if (!cmd) {
-    io.err(`archc: unknown command ${JSON.stringify(name)}\n\n${usage()}`);
+    io.err(`archc: unknown command ${JSON.stringify(name)}\n\n${await usage()}`);
     return 2;
   }
   // --help wins over anything else on the line, even an unknown option.

@@ -7,12 +7,14 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { commands } from "../../src/cli/commands/index.js";
+import { loadCommands } from "../../src/cli/commands/index.js";
 import { parseArgs, UsageError } from "../../src/cli/args.js";
 import { threadCounts } from "../../src/cli/threads.js";
 import { getThreads } from "../../src/runtime/index.js";
 import { archc } from "./capture.js";
 import { tinyArch } from "./tiny-arch.js";
+
+const commands = await loadCommands();
 
 const tmp = mkdtempSync(join(tmpdir(), "archc-args-"));
 const good = join(tmp, "args.arch");

@@ -5,9 +5,11 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
-import { commands } from "../../src/cli/commands/index.js";
+import { loadCommands } from "../../src/cli/commands/index.js";
 import { archc } from "./capture.js";
 import { tinyArch } from "./tiny-arch.js";
+
+const commands = await loadCommands();
 
 const caseFile = (name: string) => relative(process.cwd(), join(__dirname, "../check/cases", name));
 const tmp = mkdtempSync(join(tmpdir(), "archc-cli-"));

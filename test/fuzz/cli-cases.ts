@@ -12,9 +12,11 @@ import { execFileSync } from "node:child_process";
 import { chmodSync, cpSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { commands } from "../../src/cli/commands/index.js";
+import { loadCommands } from "../../src/cli/commands/index.js";
 import { archc, type CliRun } from "../cli/capture.js";
 import { tinyArch } from "../cli/tiny-arch.js";
+
+const commands = await loadCommands();
 
 const conformance = fileURLToPath(new URL("../../../shared/conformance", import.meta.url));
 const tinyModel = tinyArch("FuzzTiny");
